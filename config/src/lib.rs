@@ -1,0 +1,311 @@
+#![doc = include_str!("../README.md")]
+
+mod process;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+pub use process::{init_tracing, shutdown_signal};
+
+/// Everything a process needs to know at start-up. See the crate docs for each setting.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub database_url: SecretString,
+    pub redis_url: SecretString,
+    pub master_key: SecretString,
+    #[serde(default = "defaults::http_addr")]
+    pub http_addr: SocketAddr,
+    #[serde(default = "defaults::public_url")]
+    pub public_url: String,
+    #[serde(default = "defaults::redis_namespace")]
+    pub redis_namespace: String,
+    #[serde(default = "defaults::db_pool_size")]
+    pub db_pool_size: usize,
+    #[serde(default = "defaults::db_wait_timeout_ms")]
+    pub db_wait_timeout_ms: u64,
+    #[serde(default = "defaults::enqueue_timeout_ms")]
+    pub enqueue_timeout_ms: u64,
+    #[serde(default = "defaults::dedupe_ttl_hours")]
+    pub dedupe_ttl_hours: u64,
+    #[serde(default = "defaults::max_body_bytes")]
+    pub max_body_bytes: usize,
+    #[serde(default = "defaults::queue_poll_ms")]
+    pub queue_poll_ms: u64,
+    #[serde(default = "defaults::queue_heartbeat_secs")]
+    pub queue_heartbeat_secs: u64,
+    #[serde(default = "defaults::queue_missed_heartbeats")]
+    pub queue_missed_heartbeats: usize,
+    #[serde(default = "defaults::inbound_concurrency")]
+    pub inbound_concurrency: usize,
+    #[serde(default = "defaults::ai_concurrency")]
+    pub ai_concurrency: usize,
+    #[serde(default = "defaults::outbound_concurrency")]
+    pub outbound_concurrency: usize,
+    #[serde(default = "defaults::shutdown_timeout_secs")]
+    pub shutdown_timeout_secs: u64,
+    #[serde(default = "defaults::send_timeout_secs")]
+    pub send_timeout_secs: u64,
+    #[serde(default = "defaults::telegram_api_url")]
+    pub telegram_api_url: String,
+    #[serde(default = "defaults::one")]
+    pub telegram_per_chat_per_sec: u32,
+    #[serde(default = "defaults::telegram_per_bot_per_sec")]
+    pub telegram_per_bot_per_sec: u32,
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// How processes write their logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// A setting that is missing or does not parse; its `Display` is the one line a person needs.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {variable}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable to set or fix.
+    pub variable: String,
+    /// What is wrong and what is expected.
+    pub problem: String,
+}
+
+/// Variables read without the `OTKLIK_` prefix, by convention of the tools around us.
+const UNPREFIXED: [&str; 2] = ["DATABASE_URL", "REDIS_URL"];
+
+impl Config {
+    /// Loads defaults, then the TOML file, then the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os("OTKLIK_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("otklik.toml"));
+        Self::from_figment(
+            Figment::new()
+                .merge(Toml::file(file))
+                .merge(Env::prefixed("OTKLIK_").ignore(&["config"]))
+                .merge(Env::raw().only(&UNPREFIXED)),
+        )
+    }
+
+    /// Loads from explicit `(variable, value)` pairs only: for tests and tools that must not
+    /// depend on the surrounding environment.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        for (key, value) in pairs {
+            let key = key.strip_prefix("OTKLIK_").unwrap_or(key).to_lowercase();
+            // Parse like the environment provider does, so "8080" is a number here too.
+            let value: figment::value::Value = value.parse().unwrap_or_else(|never| match never {});
+            figment = figment.merge((key, value));
+        }
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Self = figment.extract().map_err(|err| {
+            let field = match &err.kind {
+                figment::error::Kind::MissingField(field) => field.to_string(),
+                _ => err.path.last().cloned().unwrap_or_default(),
+            };
+            let problem = match &err.kind {
+                figment::error::Kind::MissingField(_) => format!("is not set; {}", expectation(&field)),
+                kind => format!("{kind}; {}", expectation(&field)),
+            };
+            ConfigError { variable: variable_name(&field), problem }
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |field: &str| {
+            Err(ConfigError { variable: variable_name(field), problem: format!("invalid; {}", expectation(field)) })
+        };
+        let db = self.database_url.expose_secret();
+        if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            return fail("database_url");
+        }
+        if !self.redis_url.expose_secret().starts_with("redis://") {
+            return fail("redis_url");
+        }
+        if self.master_key.expose_secret().len() < 32 {
+            return fail("master_key");
+        }
+        for (field, url) in [("public_url", &self.public_url), ("telegram_api_url", &self.telegram_api_url)] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return fail(field);
+            }
+        }
+        let ns_ok = !self.redis_namespace.is_empty()
+            && self.redis_namespace.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !ns_ok {
+            return fail("redis_namespace");
+        }
+        let positive = [
+            ("db_pool_size", self.db_pool_size as u64),
+            ("max_body_bytes", self.max_body_bytes as u64),
+            ("queue_poll_ms", self.queue_poll_ms),
+            ("queue_heartbeat_secs", self.queue_heartbeat_secs),
+            ("queue_missed_heartbeats", self.queue_missed_heartbeats as u64),
+            ("inbound_concurrency", self.inbound_concurrency as u64),
+            ("ai_concurrency", self.ai_concurrency as u64),
+            ("outbound_concurrency", self.outbound_concurrency as u64),
+            ("send_timeout_secs", self.send_timeout_secs),
+            ("telegram_per_chat_per_sec", u64::from(self.telegram_per_chat_per_sec)),
+            ("telegram_per_bot_per_sec", u64::from(self.telegram_per_bot_per_sec)),
+        ];
+        if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return fail(field);
+        }
+        Ok(())
+    }
+
+    /// Longest a call to a provider may take.
+    pub fn send_timeout(&self) -> Duration {
+        Duration::from_secs(self.send_timeout_secs)
+    }
+
+    /// Time after which a silent worker's jobs are handed to others.
+    pub fn orphan_timeout(&self) -> Duration {
+        Duration::from_secs(self.queue_heartbeat_secs * self.queue_missed_heartbeats as u64)
+    }
+}
+
+fn variable_name(field: &str) -> String {
+    let upper = field.to_uppercase();
+    if UNPREFIXED.contains(&upper.as_str()) { upper } else { format!("OTKLIK_{upper}") }
+}
+
+fn expectation(field: &str) -> &'static str {
+    match field {
+        "database_url" => "expected a PostgreSQL URL such as postgres://otklik@127.0.0.1:5432/otklik",
+        "redis_url" => "expected a Redis URL such as redis://127.0.0.1:6379/0",
+        "master_key" => "expected a random secret of at least 32 characters (openssl rand -hex 32)",
+        "http_addr" => "expected host:port such as 127.0.0.1:8080",
+        "public_url" | "telegram_api_url" => "expected an http:// or https:// URL",
+        "redis_namespace" => "expected letters, digits, '-', '_' or '.'",
+        "log_format" => "expected `text` or `json`",
+        _ => "expected a positive whole number",
+    }
+}
+
+mod defaults {
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    pub fn http_addr() -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 8080))
+    }
+    pub fn public_url() -> String {
+        "http://127.0.0.1:8080".into()
+    }
+    pub fn redis_namespace() -> String {
+        "otklik".into()
+    }
+    pub fn db_pool_size() -> usize {
+        16
+    }
+    pub fn db_wait_timeout_ms() -> u64 {
+        5000
+    }
+    pub fn enqueue_timeout_ms() -> u64 {
+        2000
+    }
+    pub fn dedupe_ttl_hours() -> u64 {
+        48
+    }
+    pub fn max_body_bytes() -> usize {
+        1 << 20
+    }
+    pub fn queue_poll_ms() -> u64 {
+        200
+    }
+    pub fn queue_heartbeat_secs() -> u64 {
+        10
+    }
+    pub fn queue_missed_heartbeats() -> usize {
+        3
+    }
+    pub fn inbound_concurrency() -> usize {
+        16
+    }
+    pub fn ai_concurrency() -> usize {
+        16
+    }
+    pub fn outbound_concurrency() -> usize {
+        32
+    }
+    pub fn shutdown_timeout_secs() -> u64 {
+        20
+    }
+    pub fn send_timeout_secs() -> u64 {
+        15
+    }
+    pub fn telegram_api_url() -> String {
+        "https://api.telegram.org".into()
+    }
+    pub fn one() -> u32 {
+        1
+    }
+    pub fn telegram_per_bot_per_sec() -> u32 {
+        30
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REQUIRED: [(&str, &str); 3] = [
+        ("DATABASE_URL", "postgres://u@127.0.0.1/db"),
+        ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("OTKLIK_MASTER_KEY", "0123456789abcdef0123456789abcdef"),
+    ];
+
+    #[test]
+    fn defaults_fill_everything_but_the_required() {
+        let config = Config::from_pairs(REQUIRED).expect("valid config");
+        assert_eq!(config.http_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.orphan_timeout(), Duration::from_secs(30));
+        assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_missing_variable_is_named() {
+        let err = Config::from_pairs(REQUIRED.into_iter().skip(1)).err().map(|e| e.to_string());
+        let err = err.unwrap_or_default();
+        assert!(err.starts_with("configuration: DATABASE_URL: is not set;"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_value_is_named_with_what_is_expected() {
+        let pairs = REQUIRED.into_iter().chain([("OTKLIK_HTTP_ADDR", "nowhere")]);
+        let err = Config::from_pairs(pairs).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("configuration: OTKLIK_HTTP_ADDR:"), "{err}");
+        assert!(err.contains("host:port"), "{err}");
+
+        let pairs = REQUIRED.into_iter().chain([("OTKLIK_OUTBOUND_CONCURRENCY", "0")]);
+        let err = Config::from_pairs(pairs).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("configuration: OTKLIK_OUTBOUND_CONCURRENCY: invalid"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let config = Config::from_pairs(REQUIRED).expect("valid config");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("0123456789abcdef"), "{printed}");
+        let short = REQUIRED.into_iter().take(2).chain([("OTKLIK_MASTER_KEY", "hunter2")]);
+        let err = Config::from_pairs(short).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("OTKLIK_MASTER_KEY") && !err.contains("hunter2"), "{err}");
+    }
+}

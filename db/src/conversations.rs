@@ -1,0 +1,256 @@
+//! Conversations: recording what shoppers write, and the one-turn-at-a-time lease.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::dsl::sql;
+use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use otklik_schema::schema::{conversations, messages};
+use otklik_schema::{
+    Author, ChannelId, ConversationId, ConversationMode, CustomerId, DeliveryStatus, Direction, MessageId,
+};
+
+use crate::{DbError, TenantScope};
+
+/// A shopper's message as the channel reported it.
+#[derive(Debug, Clone)]
+pub struct NewInbound<'a> {
+    pub channel_id: ChannelId,
+    /// The shopper's identity at the channel.
+    pub customer_external_id: &'a str,
+    pub customer_name: &'a str,
+    pub customer_username: Option<&'a str>,
+    /// Where replies go (Telegram chat id, web-chat visitor).
+    pub chat_id: &'a str,
+    /// The channel's id for this message: recording the same id twice records it once.
+    pub external_id: &'a str,
+    pub body: &'a str,
+    pub attachments: serde_json::Value,
+}
+
+/// What recording an inbound message did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub conversation_id: ConversationId,
+    /// `None` when the message had been recorded before.
+    pub message_id: Option<MessageId>,
+    /// Whether a turn still has to look at this message.
+    pub unanswered: bool,
+}
+
+#[derive(QueryableByName)]
+struct RecordedRow {
+    #[diesel(sql_type = BigInt)]
+    conversation_id: ConversationId,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    message_id: Option<MessageId>,
+    #[diesel(sql_type = Bool)]
+    unanswered: bool,
+}
+
+/// Records a shopper's message, creating the customer and opening a conversation as needed, in
+/// one statement. Idempotent on the channel's message id.
+pub async fn record_inbound(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    msg: &NewInbound<'_>,
+) -> Result<Recorded, DbError> {
+    let row = diesel::sql_query(
+        "WITH customer AS (
+             INSERT INTO customers (tenant_id, channel_id, external_id, display_name, username)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (channel_id, external_id) DO UPDATE
+                 SET last_seen_at = now(), display_name = EXCLUDED.display_name,
+                     username = EXCLUDED.username
+             RETURNING id),
+         conversation AS (
+             INSERT INTO conversations (tenant_id, channel_id, customer_id, external_chat_id)
+             SELECT $1, $2, customer.id, $6 FROM customer
+             ON CONFLICT (customer_id) WHERE mode <> 'closed' DO UPDATE
+                 SET last_message_at = now(), external_chat_id = EXCLUDED.external_chat_id
+             RETURNING id),
+         inserted AS (
+             INSERT INTO messages (tenant_id, conversation_id, channel_id, direction, author,
+                                   external_id, body, attachments)
+             SELECT $1, conversation.id, $2, 'inbound', 'shopper', $7, $8, $9 FROM conversation
+             ON CONFLICT (channel_id, external_id) WHERE direction = 'inbound' DO NOTHING
+             RETURNING id, conversation_id)
+         SELECT inserted.conversation_id, inserted.id AS message_id, TRUE AS unanswered FROM inserted
+         UNION ALL
+         SELECT m.conversation_id, NULL, m.answered_at IS NULL FROM messages m
+         WHERE m.channel_id = $2 AND m.external_id = $7 AND m.direction = 'inbound'
+           AND NOT EXISTS (SELECT 1 FROM inserted)",
+    )
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<BigInt, _>(msg.channel_id)
+    .bind::<Text, _>(msg.customer_external_id)
+    .bind::<Text, _>(msg.customer_name)
+    .bind::<Nullable<Text>, _>(msg.customer_username)
+    .bind::<Text, _>(msg.chat_id)
+    .bind::<Text, _>(msg.external_id)
+    .bind::<Text, _>(msg.body)
+    .bind::<Jsonb, _>(&msg.attachments)
+    .get_result::<RecordedRow>(conn)
+    .await?;
+    Ok(Recorded { conversation_id: row.conversation_id, message_id: row.message_id, unanswered: row.unanswered })
+}
+
+/// The conversation as a turn sees it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = conversations, check_for_backend(diesel::pg::Pg))]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub channel_id: ChannelId,
+    pub customer_id: CustomerId,
+    pub external_chat_id: String,
+    pub mode: ConversationMode,
+}
+
+/// The outcome of asking for a conversation's turn.
+#[derive(Debug)]
+pub enum TurnLease {
+    /// This caller holds the turn until it finishes or the lease runs out.
+    Acquired(Conversation),
+    /// Another turn is running; try again later.
+    Busy,
+    /// No such conversation for this tenant.
+    Missing,
+}
+
+/// Takes the conversation's turn for `lease`, so two workers never answer it at once. A lease
+/// rather than a lock: a crashed worker's turn frees itself.
+pub async fn acquire_turn(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: ConversationId,
+    lease: Duration,
+) -> Result<TurnLease, DbError> {
+    let lease_ms = lease.as_millis();
+    let free = sql::<Bool>("(turn_lease_until IS NULL OR turn_lease_until < now())");
+    let acquired = diesel::update(conversations::table)
+        .filter(conversations::id.eq(id))
+        .filter(conversations::tenant_id.eq(scope.tenant_id()))
+        .filter(free)
+        .set(conversations::turn_lease_until.eq(sql::<Nullable<Timestamptz>>(&format!("now() + interval '{lease_ms} milliseconds'"))))
+        .returning(Conversation::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    if let Some(conversation) = acquired {
+        return Ok(TurnLease::Acquired(conversation));
+    }
+    let exists = diesel::select(diesel::dsl::exists(
+        conversations::table
+            .filter(conversations::id.eq(id))
+            .filter(conversations::tenant_id.eq(scope.tenant_id())),
+    ))
+    .get_result::<bool>(conn)
+    .await?;
+    Ok(if exists { TurnLease::Busy } else { TurnLease::Missing })
+}
+
+/// Gives the turn back without a reply (nothing to answer, or the assistant failed).
+pub async fn release_turn(conn: &mut AsyncPgConnection, scope: TenantScope, id: ConversationId) -> Result<(), DbError> {
+    diesel::update(conversations::table)
+        .filter(conversations::id.eq(id))
+        .filter(conversations::tenant_id.eq(scope.tenant_id()))
+        .set(conversations::turn_lease_until.eq(None::<chrono::DateTime<chrono::Utc>>))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A shopper message a turn has not yet taken into account.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
+pub struct Unanswered {
+    pub id: MessageId,
+    pub body: String,
+    pub attachments: serde_json::Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The shopper's messages since the last turn, oldest first.
+pub async fn unanswered(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: ConversationId,
+) -> Result<Vec<Unanswered>, DbError> {
+    Ok(messages::table
+        .filter(messages::conversation_id.eq(id))
+        .filter(messages::tenant_id.eq(scope.tenant_id()))
+        .filter(messages::direction.eq(Direction::Inbound))
+        .filter(messages::answered_at.is_null())
+        .order(messages::id)
+        .select(Unanswered::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// What a turn decided.
+#[derive(Debug, Clone)]
+pub struct TurnResult<'a> {
+    /// The shopper messages this turn answered.
+    pub answered: &'a [MessageId],
+    /// The reply to send, if any.
+    pub reply: Option<&'a str>,
+    pub author: Author,
+    /// A new mode, e.g. `WaitingOperator` on a handoff.
+    pub mode: Option<ConversationMode>,
+}
+
+/// Records a turn in one transaction: the reply (queued as `pending`), the answered messages,
+/// the new mode, and the end of the lease. Returns the reply's id.
+///
+/// The reply's idempotency key is derived from the last answered message, so a turn that runs
+/// twice records one reply.
+pub async fn finish_turn(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    conversation: &Conversation,
+    result: TurnResult<'_>,
+) -> Result<Option<MessageId>, DbError> {
+    let tenant_id = scope.tenant_id();
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let reply_id = match (result.reply, result.answered.last()) {
+            (Some(body), Some(last)) => diesel::insert_into(messages::table)
+                .values((
+                    messages::tenant_id.eq(tenant_id),
+                    messages::conversation_id.eq(conversation.id),
+                    messages::channel_id.eq(conversation.channel_id),
+                    messages::direction.eq(Direction::Outbound),
+                    messages::author.eq(result.author),
+                    messages::body.eq(body),
+                    messages::delivery_status.eq(DeliveryStatus::Pending),
+                    messages::idempotency_key.eq(format!("reply-to:{last}")),
+                ))
+                .on_conflict_do_nothing()
+                .returning(messages::id)
+                .get_result::<MessageId>(conn)
+                .await
+                .optional()?,
+            _ => None,
+        };
+        diesel::update(messages::table)
+            .filter(messages::tenant_id.eq(tenant_id))
+            .filter(messages::id.eq_any(result.answered))
+            .filter(messages::answered_at.is_null())
+            .set(messages::answered_at.eq(diesel::dsl::now))
+            .execute(conn)
+            .await?;
+        let mode = result.mode.unwrap_or(conversation.mode);
+        diesel::update(conversations::table)
+            .filter(conversations::id.eq(conversation.id))
+            .filter(conversations::tenant_id.eq(tenant_id))
+            .set((
+                conversations::mode.eq(mode),
+                conversations::turn_lease_until.eq(None::<chrono::DateTime<chrono::Utc>>),
+                conversations::last_message_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(reply_id)
+    })
+    .await
+}

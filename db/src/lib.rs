@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+
+pub mod channels;
+pub mod conversations;
+mod error;
+pub mod messages;
+mod migrate;
+mod pool;
+mod scope;
+pub mod tenants;
+
+pub use diesel_async::AsyncPgConnection;
+pub use error::DbError;
+pub use migrate::run_migrations;
+pub use pool::{DbConn, DbPool, build_pool, connect, ping};
+pub use scope::TenantScope;

@@ -1,0 +1,232 @@
+//! Outbound delivery bookkeeping and message history.
+//!
+//! A delivery moves `pending → sending → sent | failed | undeliverable`. Only a `pending` message
+//! can be claimed, and every later step is conditional on `sending`, so duplicate jobs are
+//! harmless. A message left in `sending` by a crashed worker is never sent again: providers'
+//! sends are not idempotent, and a duplicate reply is worse than one an operator must resend.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Int4, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use otklik_schema::schema::messages;
+use otklik_schema::{Author, ChannelId, ChannelKind, ConversationId, DeliveryStatus, Direction, MessageId};
+
+use crate::{DbError, TenantScope};
+
+/// Everything needed to send one message, read when it is claimed.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Delivery {
+    #[diesel(sql_type = BigInt)]
+    pub id: MessageId,
+    #[diesel(sql_type = BigInt)]
+    pub conversation_id: ConversationId,
+    #[diesel(sql_type = BigInt)]
+    pub channel_id: ChannelId,
+    #[diesel(sql_type = Text)]
+    pub channel_kind: ChannelKind,
+    /// Provider credentials of the channel; never logged.
+    #[diesel(sql_type = Jsonb)]
+    pub credentials: serde_json::Value,
+    #[diesel(sql_type = Text)]
+    pub chat_id: String,
+    #[diesel(sql_type = Text)]
+    pub author: Author,
+    #[diesel(sql_type = Text)]
+    pub body: String,
+    #[diesel(sql_type = Int4)]
+    pub attempts: i32,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+impl Delivery {
+    pub fn credential(&self, name: &str) -> Option<&str> {
+        self.credentials.get(name).and_then(serde_json::Value::as_str)
+    }
+}
+
+/// The outcome of trying to claim a message for sending.
+#[derive(Debug)]
+pub enum Claim {
+    /// This caller sends it now.
+    Claimed(Delivery),
+    /// Another worker claimed it `since` and may still be sending.
+    InFlight { since: DateTime<Utc> },
+    /// Already finished (or not an outbound message); nothing to do.
+    Done(Option<DeliveryStatus>),
+    Missing,
+}
+
+#[derive(QueryableByName)]
+struct StateRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    delivery_status: Option<DeliveryStatus>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    delivery_claimed_at: Option<DateTime<Utc>>,
+}
+
+/// Moves a `pending` message to `sending` and returns what to send.
+pub async fn claim(conn: &mut AsyncPgConnection, scope: TenantScope, id: MessageId) -> Result<Claim, DbError> {
+    let claimed = diesel::sql_query(
+        "UPDATE messages m
+            SET delivery_status = 'sending', delivery_attempts = m.delivery_attempts + 1,
+                delivery_claimed_at = now()
+           FROM conversations c, channels ch
+          WHERE m.id = $1 AND m.tenant_id = $2 AND m.delivery_status = 'pending'
+            AND c.id = m.conversation_id AND ch.id = m.channel_id
+      RETURNING m.id, m.conversation_id, m.channel_id, ch.kind AS channel_kind, ch.credentials,
+                c.external_chat_id AS chat_id, m.author, m.body,
+                m.delivery_attempts AS attempts, m.created_at",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(scope.tenant_id())
+    .get_result::<Delivery>(conn)
+    .await
+    .optional()?;
+    if let Some(delivery) = claimed {
+        return Ok(Claim::Claimed(delivery));
+    }
+    let state = diesel::sql_query(
+        "SELECT delivery_status, delivery_claimed_at FROM messages WHERE id = $1 AND tenant_id = $2",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(scope.tenant_id())
+    .get_result::<StateRow>(conn)
+    .await
+    .optional()?;
+    Ok(match state {
+        None => Claim::Missing,
+        Some(StateRow { delivery_status: Some(DeliveryStatus::Sending), delivery_claimed_at: Some(since) }) => {
+            Claim::InFlight { since }
+        }
+        Some(row) => Claim::Done(row.delivery_status),
+    })
+}
+
+/// How a send ended.
+#[derive(Debug, Clone)]
+pub enum Outcome<'a> {
+    /// The provider accepted it and gave it this id.
+    Sent { external_id: &'a str },
+    /// Try again later: the provider asked us to wait, or could not be reached.
+    Retry { reason: &'a str },
+    /// Gave up; an operator can see why.
+    Failed { reason: &'a str },
+    /// The provider will never deliver it (the shopper blocked the bot).
+    Undeliverable { reason: &'a str },
+}
+
+/// Records how a claimed send ended. Returns `false` when the message was no longer `sending`
+/// (another worker already finished it).
+pub async fn finish(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: MessageId,
+    outcome: Outcome<'_>,
+) -> Result<bool, DbError> {
+    let (status, reason, external_id, sent_at) = match outcome {
+        Outcome::Sent { external_id } => (DeliveryStatus::Sent, None, Some(external_id), Some(Utc::now())),
+        Outcome::Retry { reason } => (DeliveryStatus::Pending, Some(reason), None, None),
+        Outcome::Failed { reason } => (DeliveryStatus::Failed, Some(reason), None, None),
+        Outcome::Undeliverable { reason } => (DeliveryStatus::Undeliverable, Some(reason), None, None),
+    };
+    let updated = diesel::update(messages::table)
+        .filter(messages::id.eq(id))
+        .filter(messages::tenant_id.eq(scope.tenant_id()))
+        .filter(messages::delivery_status.eq(DeliveryStatus::Sending))
+        .set((
+            messages::delivery_status.eq(status),
+            messages::delivery_error.eq(reason),
+            messages::external_id.eq(external_id),
+            messages::sent_at.eq(sent_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(updated == 1)
+}
+
+/// Marks a send that a crashed worker left in `sending` for longer than `stale_after` as failed,
+/// without sending it again. Returns whether it did.
+pub async fn fail_interrupted(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: MessageId,
+    stale_after: Duration,
+) -> Result<bool, DbError> {
+    let stale_ms = stale_after.as_millis();
+    let updated = diesel::update(messages::table)
+        .filter(messages::id.eq(id))
+        .filter(messages::tenant_id.eq(scope.tenant_id()))
+        .filter(messages::delivery_status.eq(DeliveryStatus::Sending))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "delivery_claimed_at < now() - interval '{stale_ms} milliseconds'"
+        )))
+        .set((
+            messages::delivery_status.eq(DeliveryStatus::Failed),
+            messages::delivery_error
+                .eq("interrupted while sending; not repeated because it may have arrived"),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(updated == 1)
+}
+
+/// Outbound messages of a conversation still waiting to be sent, oldest first. A turn re-enqueues
+/// them, so a crash between recording a reply and enqueueing its delivery loses nothing.
+pub async fn pending(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    conversation: ConversationId,
+) -> Result<Vec<MessageId>, DbError> {
+    Ok(messages::table
+        .filter(messages::conversation_id.eq(conversation))
+        .filter(messages::tenant_id.eq(scope.tenant_id()))
+        .filter(messages::delivery_status.eq(DeliveryStatus::Pending))
+        .order(messages::id)
+        .select(messages::id)
+        .load(conn)
+        .await?)
+}
+
+/// One line of a conversation as the shopper sees it.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
+pub struct Line {
+    pub id: MessageId,
+    pub direction: Direction,
+    pub author: Author,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The latest `limit` messages a web-chat visitor can see, oldest first: what they wrote, and
+/// replies that were sent.
+pub async fn webchat_history(
+    conn: &mut AsyncPgConnection,
+    channel_id: ChannelId,
+    visitor: &str,
+    limit: i64,
+) -> Result<Vec<Line>, DbError> {
+    use otklik_schema::schema::{channels, conversations};
+    let mut lines = messages::table
+        .inner_join(conversations::table.on(conversations::id.eq(messages::conversation_id)))
+        .inner_join(channels::table.on(channels::id.eq(messages::channel_id)))
+        .filter(channels::id.eq(channel_id))
+        .filter(channels::kind.eq(ChannelKind::Webchat))
+        .filter(conversations::external_chat_id.eq(visitor))
+        .filter(
+            messages::direction
+                .eq(Direction::Inbound)
+                .or(messages::delivery_status.eq(DeliveryStatus::Sent)),
+        )
+        .order(messages::id.desc())
+        .limit(limit)
+        .select(Line::as_select())
+        .load(conn)
+        .await?;
+    lines.reverse();
+    Ok(lines)
+}

@@ -1,0 +1,57 @@
+//! Merchants and their settings.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use otklik_schema::TenantId;
+use otklik_schema::schema::tenants;
+
+use crate::{DbError, TenantScope};
+
+/// The settings that workers consult on every turn.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tenants, check_for_backend(diesel::pg::Pg))]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub slug: String,
+    pub operator_only: bool,
+    pub timezone: String,
+}
+
+/// Creates a tenant and returns the scope to fill it with.
+pub async fn create(conn: &mut AsyncPgConnection, name: &str, slug: &str) -> Result<TenantScope, DbError> {
+    let id = diesel::insert_into(tenants::table)
+        .values((tenants::name.eq(name), tenants::slug.eq(slug)))
+        .returning(tenants::id)
+        .get_result::<TenantId>(conn)
+        .await?;
+    Ok(TenantScope::trusted(id))
+}
+
+/// Finds a tenant by its slug, for seeding and tools.
+pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> Result<Option<TenantScope>, DbError> {
+    let id = tenants::table
+        .filter(tenants::slug.eq(slug))
+        .select(tenants::id)
+        .first::<TenantId>(conn)
+        .await
+        .optional()?;
+    Ok(id.map(TenantScope::trusted))
+}
+
+pub async fn get(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<Tenant, DbError> {
+    Ok(tenants::table
+        .find(scope.tenant_id())
+        .select(Tenant::as_select())
+        .first(conn)
+        .await?)
+}
+
+/// Keeps every conversation with people (or lets the assistant answer again).
+pub async fn set_operator_only(conn: &mut AsyncPgConnection, scope: TenantScope, on: bool) -> Result<(), DbError> {
+    diesel::update(tenants::table.find(scope.tenant_id()))
+        .set((tenants::operator_only.eq(on), tenants::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,54 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod health;
+mod hooks;
+mod metrics;
+mod realtime;
+mod state;
+mod webchat;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+
+pub use error::ApiError;
+pub use state::{AppState, StartError};
+
+/// All routes of the ingress.
+pub fn router(state: AppState) -> Router {
+    let hooks = Router::new()
+        .route("/hooks/telegram/{channel_id}", post(hooks::telegram::receive))
+        .route("/chat/{channel_id}/messages", post(webchat::post_message))
+        .layer(DefaultBodyLimit::max(state.config().max_body_bytes));
+    Router::new()
+        .merge(hooks)
+        .route("/chat/{channel_id}", get(webchat::page))
+        .route("/chat/{channel_id}/history", get(webchat::history))
+        .route("/chat/{channel_id}/events", get(webchat::events))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .fallback(error::not_found)
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let stopping = state.clone();
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Live event streams never end on their own; end them so the server can stop.
+            stopping.begin_shutdown();
+        })
+        .await
+}

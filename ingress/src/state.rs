@@ -1,0 +1,109 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use otklik_config::Config;
+use otklik_db::DbPool;
+use otklik_jobs::{QueueSettings, Queues, WebhookSecrets};
+use redis::aio::ConnectionManager;
+use secrecy::ExposeSecret;
+use tokio::sync::watch;
+
+use crate::metrics::Metrics;
+use crate::realtime::Hub;
+
+/// What every request handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    queues: Queues,
+    redis: ConnectionManager,
+    db: DbPool,
+    secrets: WebhookSecrets,
+    metrics: Metrics,
+    hub: Hub,
+    shutdown: watch::Sender<bool>,
+}
+
+/// The ingress could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not connect to Redis at REDIS_URL: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error(transparent)]
+    Database(#[from] otklik_db::DbError),
+}
+
+impl AppState {
+    /// Connects to Redis and sets up the PostgreSQL pool (connections open lazily).
+    pub async fn connect(config: Config) -> Result<Self, StartError> {
+        let redis = otklik_jobs::connect(config.redis_url.expose_secret()).await?;
+        let db = otklik_db::build_pool(
+            config.database_url.expose_secret(),
+            config.db_pool_size,
+            Duration::from_millis(config.db_wait_timeout_ms),
+        )?;
+        let settings = QueueSettings {
+            namespace: config.redis_namespace.clone(),
+            heartbeat: Duration::from_secs(config.queue_heartbeat_secs),
+            missed_heartbeats: config.queue_missed_heartbeats,
+            dedupe_ttl: Duration::from_secs(config.dedupe_ttl_hours * 3600),
+        };
+        let (shutdown, stopped) = watch::channel(false);
+        let hub = Hub::start(
+            redis::Client::open(config.redis_url.expose_secret())?,
+            otklik_jobs::topics::webchat_pattern(&config.redis_namespace),
+            stopped,
+        );
+        Ok(Self(Arc::new(Inner {
+            queues: Queues::new(redis.clone(), &settings),
+            secrets: WebhookSecrets::new(config.master_key.clone()),
+            metrics: Metrics::default(),
+            redis,
+            db,
+            hub,
+            shutdown,
+            config,
+        })))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+    pub(crate) fn queues(&self) -> &Queues {
+        &self.0.queues
+    }
+    pub(crate) fn redis(&self) -> ConnectionManager {
+        self.0.redis.clone()
+    }
+    pub(crate) fn db(&self) -> &DbPool {
+        &self.0.db
+    }
+    pub(crate) fn secrets(&self) -> &WebhookSecrets {
+        &self.0.secrets
+    }
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+    pub(crate) fn hub(&self) -> &Hub {
+        &self.0.hub
+    }
+
+    /// A future that completes when the server starts shutting down.
+    pub(crate) fn stopping(&self) -> impl Future<Output = ()> + Send + use<> {
+        let mut rx = self.0.shutdown.subscribe();
+        async move {
+            let _ = rx.wait_for(|stopping| *stopping).await;
+        }
+    }
+
+    pub(crate) fn begin_shutdown(&self) {
+        let _ = self.0.shutdown.send(true);
+    }
+
+    /// How long to wait for Redis to accept a job before answering 503.
+    pub(crate) fn enqueue_timeout(&self) -> Duration {
+        Duration::from_millis(self.0.config.enqueue_timeout_ms)
+    }
+}

@@ -1,0 +1,164 @@
+//! Every queue, in one table: name, the pool that consumes it, and its budgets.
+
+use std::time::Duration;
+
+use apalis_core::task::builder::TaskBuilder;
+use apalis_core::task::task_id::TaskId;
+use apalis_core::backend::TaskSink;
+use apalis_redis::{Config, RedisStorage};
+use redis::aio::ConnectionManager;
+
+use crate::{ConversationTurn, Deliver, InboundEvent};
+
+/// A group of queues that worker processes are started for (`workers run --pools ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pool {
+    /// Normalise raw channel events into conversations.
+    Inbound,
+    /// Conversation turns: the assistant.
+    Ai,
+    /// Deliveries to channels, under their rate limits.
+    Outbound,
+}
+
+/// A pool name that does not exist.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown pool `{0}`; expected inbound, ai or outbound")]
+pub struct UnknownPool(pub String);
+
+impl std::str::FromStr for Pool {
+    type Err = UnknownPool;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "inbound" => Ok(Self::Inbound),
+            "ai" => Ok(Self::Ai),
+            "outbound" => Ok(Self::Outbound),
+            other => Err(UnknownPool(other.to_owned())),
+        }
+    }
+}
+
+impl Pool {
+    pub const ALL: [Self; 3] = [Self::Inbound, Self::Ai, Self::Outbound];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Ai => "ai",
+            Self::Outbound => "outbound",
+        }
+    }
+}
+
+/// One queue in Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    Inbound,
+    Turns,
+    Deliveries,
+}
+
+impl Queue {
+    pub const ALL: [Self; 3] = [Self::Inbound, Self::Turns, Self::Deliveries];
+
+    /// The queue's name under the deployment's namespace.
+    pub fn name(self, namespace: &str) -> String {
+        let base = match self {
+            Self::Inbound => "inbound",
+            Self::Turns => "turns",
+            Self::Deliveries => "deliveries",
+        };
+        format!("{namespace}:{base}")
+    }
+
+    pub fn pool(self) -> Pool {
+        match self {
+            Self::Inbound => Pool::Inbound,
+            Self::Turns => Pool::Ai,
+            Self::Deliveries => Pool::Outbound,
+        }
+    }
+
+    /// In-process retries before the job goes back to Redis. Redis then reschedules a failed job
+    /// up to 25 attempts (hard-coded in apalis-redis), so the total is bounded there; handlers
+    /// give up earlier themselves where a retry cannot help.
+    pub fn in_process_retries(self) -> usize {
+        match self {
+            Self::Inbound | Self::Turns => 2,
+            // A delivery decides its own retries (rate limits, retry_after); a blind in-process
+            // retry would only skip those decisions.
+            Self::Deliveries => 0,
+        }
+    }
+}
+
+/// What every queue shares: how long workers may stay silent, how often they poll.
+#[derive(Debug, Clone)]
+pub struct QueueSettings {
+    pub namespace: String,
+    pub heartbeat: Duration,
+    pub missed_heartbeats: usize,
+    /// How long an ingress dedupe key lives.
+    pub dedupe_ttl: Duration,
+}
+
+impl QueueSettings {
+    /// The apalis-redis configuration of one queue.
+    pub fn config(&self, queue: Queue) -> Config {
+        Config::default()
+            .queue(queue.name(&self.namespace))
+            .heartbeat_interval(self.heartbeat)
+            .missed_heartbeats(self.missed_heartbeats)
+            .batch_size(8)
+            .persist_results(false)
+            .emit_events(false)
+            .idempotency_ttl(Some(self.dedupe_ttl))
+    }
+}
+
+/// Producers for every queue. Cheap to clone: the storages share one Redis connection.
+#[derive(Clone)]
+pub struct Queues {
+    pub inbound: RedisStorage<InboundEvent>,
+    pub turns: RedisStorage<ConversationTurn>,
+    pub deliveries: RedisStorage<Deliver>,
+}
+
+/// Why a job could not be enqueued.
+pub type EnqueueError = apalis_core::backend::TaskSinkError<apalis_redis::Error>;
+
+impl Queues {
+    pub fn new(conn: ConnectionManager, settings: &QueueSettings) -> Self {
+        Self {
+            inbound: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Inbound)),
+            turns: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Turns)),
+            deliveries: RedisStorage::new(conn).with_config(settings.config(Queue::Deliveries)),
+        }
+    }
+
+    /// Enqueues a provider event once per provider id: a redelivery within the dedupe TTL is
+    /// silently dropped by Redis.
+    pub async fn push_inbound(&self, event: InboundEvent) -> Result<(), EnqueueError> {
+        let key = event.idempotency_key();
+        let task = TaskBuilder::new(event).idempotency_key(key).build();
+        self.inbound.clone().push_task(task).await
+    }
+
+    /// Schedules a turn for the conversation because of message `because` (one turn job per
+    /// message; a turn answers everything unanswered, so later ones find nothing to do).
+    pub async fn push_turn(&self, turn: ConversationTurn, because: impl std::fmt::Display) -> Result<(), EnqueueError> {
+        let id = TaskId::from_string(format!("turn-{}-{because}", turn.conversation_id));
+        self.turns.clone().push_task(TaskBuilder::new(turn).task_id(id).build()).await
+    }
+
+    /// Enqueues a delivery, now or after `delay`. `generation` tells apart the pushes of one
+    /// message (first attempt, each rescheduling), since equal task ids are dropped as duplicates.
+    pub async fn push_delivery(&self, job: Deliver, generation: i32, delay: Option<Duration>) -> Result<(), EnqueueError> {
+        let id = TaskId::from_string(format!("deliver-{}-{generation}", job.message_id));
+        let mut task = TaskBuilder::new(job).task_id(id);
+        if let Some(delay) = delay {
+            task = task.run_after(delay);
+        }
+        self.deliveries.clone().push_task(task.build()).await
+    }
+}

@@ -1,0 +1,68 @@
+//! Per-channel webhook secrets, derived from the master key so the ingress can check a webhook
+//! with no database lookup. Rotating the master key rotates every secret (webhooks must then be
+//! registered again).
+
+use hmac::{Hmac, Mac};
+use otklik_schema::ChannelId;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+/// Derives and checks webhook secrets.
+#[derive(Clone)]
+pub struct WebhookSecrets {
+    master: SecretString,
+}
+
+impl WebhookSecrets {
+    pub fn new(master: SecretString) -> Self {
+        Self { master }
+    }
+
+    /// The `secret_token` to register with Telegram's `setWebhook` for this channel: 64 hex
+    /// characters, within Telegram's `A-Za-z0-9_-`, 1–256 rule.
+    pub fn telegram(&self, channel: ChannelId) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.master.expose_secret().as_bytes()) else {
+            unreachable!("HMAC accepts keys of any length")
+        };
+        mac.update(b"telegram-webhook:");
+        mac.update(channel.0.to_string().as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Compares the header Telegram sent with the channel's secret in constant time.
+    pub fn telegram_matches(&self, channel: ChannelId, given: Option<&[u8]>) -> bool {
+        let expected = self.telegram(channel);
+        given.is_some_and(|given| given.ct_eq(expected.as_bytes()).into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets(key: &str) -> WebhookSecrets {
+        WebhookSecrets::new(SecretString::from(key))
+    }
+
+    #[test]
+    fn secrets_differ_per_channel_and_per_master_key() {
+        let a = secrets("k".repeat(32).as_str());
+        let b = secrets("j".repeat(32).as_str());
+        assert_ne!(a.telegram(ChannelId(1)), a.telegram(ChannelId(2)));
+        assert_ne!(a.telegram(ChannelId(1)), b.telegram(ChannelId(1)));
+        let secret = a.telegram(ChannelId(1));
+        assert_eq!(secret.len(), 64);
+        assert!(secret.bytes().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn only_the_exact_secret_matches() {
+        let s = secrets("k".repeat(32).as_str());
+        let good = s.telegram(ChannelId(7));
+        assert!(s.telegram_matches(ChannelId(7), Some(good.as_bytes())));
+        assert!(!s.telegram_matches(ChannelId(8), Some(good.as_bytes())));
+        assert!(!s.telegram_matches(ChannelId(7), Some(&good.as_bytes()[..63])));
+        assert!(!s.telegram_matches(ChannelId(7), None));
+    }
+}

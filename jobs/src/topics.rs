@@ -1,0 +1,13 @@
+//! Redis pub/sub channel names shared by the workers (publishers) and the ingress (subscriber).
+
+use otklik_schema::ChannelId;
+
+/// Where replies to one web-chat visitor are published for their open chat page.
+pub fn webchat(namespace: &str, channel: ChannelId, visitor: &str) -> String {
+    format!("{namespace}:webchat:{channel}:{visitor}")
+}
+
+/// The pattern that matches every web-chat topic of a deployment.
+pub fn webchat_pattern(namespace: &str) -> String {
+    format!("{namespace}:webchat:*")
+}

@@ -1,0 +1,159 @@
+//! The closed sets of the domain, stored as `TEXT` with `CHECK` constraints (readable in SQL,
+//! cheap to extend with a migration) and handled as enums in code.
+
+use diesel::deserialize::{FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{Output, ToSql};
+use diesel::sql_types::Text;
+use serde::{Deserialize, Serialize};
+
+/// A stored or supplied value outside the enum's set.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown {kind} `{value}`")]
+pub struct UnknownVariant {
+    /// Which set was expected.
+    pub kind: &'static str,
+    /// What was found.
+    pub value: String,
+}
+
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(AsExpression, FromSqlRow)]
+        #[diesel(sql_type = Text)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            /// The stored form.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text,)* }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownVariant;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok(Self::$variant),)*
+                    _ => Err(UnknownVariant { kind: stringify!($name), value: s.to_owned() }),
+                }
+            }
+        }
+
+        impl ToSql<Text, Pg> for $name {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> diesel::serialize::Result {
+                ToSql::<Text, Pg>::to_sql(self.as_str(), &mut out.reborrow())
+            }
+        }
+
+        impl FromSql<Text, Pg> for $name {
+            fn from_sql(bytes: PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+                Ok(text.parse()?)
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Where shoppers reach the shop.
+    ChannelKind {
+        Telegram = "telegram",
+        Whatsapp = "whatsapp",
+        Vk = "vk",
+        /// The embeddable web-chat widget served by the ingress.
+        Webchat = "webchat",
+        WbChat = "wb_chat",
+        WbQuestions = "wb_questions",
+        OzonChat = "ozon_chat",
+    }
+}
+
+text_enum! {
+    /// Who is answering a conversation.
+    ConversationMode {
+        /// The assistant answers.
+        Bot = "bot",
+        /// Handed off; no operator has taken it yet.
+        WaitingOperator = "waiting_operator",
+        /// An operator answers; the assistant stays silent.
+        Operator = "operator",
+        Closed = "closed",
+    }
+}
+
+text_enum! {
+    /// Which way a message travels.
+    Direction {
+        Inbound = "inbound",
+        Outbound = "outbound",
+    }
+}
+
+text_enum! {
+    /// Who wrote a message.
+    Author {
+        Shopper = "shopper",
+        Bot = "bot",
+        Operator = "operator",
+        System = "system",
+    }
+}
+
+text_enum! {
+    /// The life of an outbound message: `pending → sending → sent | failed | undeliverable`.
+    DeliveryStatus {
+        Pending = "pending",
+        /// Handed to the provider; if the worker dies here, whether it arrived is unknown.
+        Sending = "sending",
+        Sent = "sent",
+        /// Gave up after retries, or the outcome of an interrupted send is unknown.
+        Failed = "failed",
+        /// The provider says it can never be delivered (the shopper blocked the bot).
+        Undeliverable = "undeliverable",
+    }
+}
+
+text_enum! {
+    /// What a merchant's staff member may do.
+    Role {
+        Admin = "admin",
+        Operator = "operator",
+        Viewer = "viewer",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_forms_round_trip() {
+        for kind in ChannelKind::ALL {
+            assert_eq!(kind.as_str().parse::<ChannelKind>().ok(), Some(*kind));
+        }
+        for mode in ConversationMode::ALL {
+            assert_eq!(mode.as_str().parse::<ConversationMode>().ok(), Some(*mode));
+        }
+    }
+
+    #[test]
+    fn unknown_values_are_named_in_the_error() {
+        let err = "fax".parse::<ChannelKind>().err().map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("unknown ChannelKind `fax`"));
+    }
+}

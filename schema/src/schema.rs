@@ -1,0 +1,262 @@
+// The diesel table definitions for `migrations/`. Keep in step with the SQL: the
+// `schema_matches_database` test in `db/` compares every column with a migrated database.
+
+diesel::table! {
+    tenants (id) {
+        id -> Int8,
+        name -> Text,
+        slug -> Text,
+        operator_only -> Bool,
+        timezone -> Text,
+        settings -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    channels (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        kind -> Text,
+        name -> Text,
+        credentials -> Jsonb,
+        enabled -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        channel_id -> Int8,
+        external_id -> Text,
+        display_name -> Text,
+        username -> Nullable<Text>,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        channel_id -> Int8,
+        customer_id -> Int8,
+        external_chat_id -> Text,
+        mode -> Text,
+        assignee_id -> Nullable<Int8>,
+        turn_lease_until -> Nullable<Timestamptz>,
+        last_message_at -> Timestamptz,
+        created_at -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        conversation_id -> Int8,
+        channel_id -> Int8,
+        direction -> Text,
+        author -> Text,
+        author_user_id -> Nullable<Int8>,
+        external_id -> Nullable<Text>,
+        body -> Text,
+        attachments -> Jsonb,
+        answered_at -> Nullable<Timestamptz>,
+        delivery_status -> Nullable<Text>,
+        delivery_error -> Nullable<Text>,
+        delivery_attempts -> Int4,
+        delivery_claimed_at -> Nullable<Timestamptz>,
+        idempotency_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    knowledge_articles (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        title -> Text,
+        category -> Text,
+        tags -> Array<Text>,
+        status -> Text,
+        current_version -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    knowledge_article_versions (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        article_id -> Int8,
+        version -> Int4,
+        body -> Text,
+        author_user_id -> Nullable<Int8>,
+        approved_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    marketplace_accounts (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        marketplace -> Text,
+        name -> Text,
+        credentials -> Jsonb,
+        sync_status -> Text,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        account_id -> Int8,
+        external_id -> Text,
+        vendor_code -> Text,
+        title -> Text,
+        brand -> Text,
+        price_minor -> Nullable<Int8>,
+        currency -> Text,
+        stock -> Nullable<Int4>,
+        attributes -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        account_id -> Int8,
+        external_id -> Text,
+        status -> Text,
+        substatus -> Nullable<Text>,
+        items -> Jsonb,
+        total_minor -> Nullable<Int8>,
+        currency -> Text,
+        details -> Jsonb,
+        placed_at -> Nullable<Timestamptz>,
+        changed_at -> Nullable<Timestamptz>,
+        synced_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    order_status_history (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        order_id -> Int8,
+        status -> Text,
+        substatus -> Nullable<Text>,
+        changed_at -> Timestamptz,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_runs (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        account_id -> Int8,
+        kind -> Text,
+        status -> Text,
+        pages -> Int4,
+        rows -> Int4,
+        error -> Nullable<Text>,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sync_cursors (account_id, resource) {
+        tenant_id -> Int8,
+        account_id -> Int8,
+        resource -> Text,
+        cursor -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    usage_events (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        kind -> Text,
+        quantity -> Int8,
+        conversation_id -> Nullable<Int8>,
+        idempotency_key -> Text,
+        details -> Jsonb,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        actor_user_id -> Nullable<Int8>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Text>,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(users -> tenants (tenant_id));
+diesel::joinable!(channels -> tenants (tenant_id));
+diesel::joinable!(customers -> channels (channel_id));
+diesel::joinable!(conversations -> channels (channel_id));
+diesel::joinable!(conversations -> customers (customer_id));
+diesel::joinable!(conversations -> tenants (tenant_id));
+diesel::joinable!(messages -> conversations (conversation_id));
+diesel::joinable!(knowledge_article_versions -> knowledge_articles (article_id));
+diesel::joinable!(products -> marketplace_accounts (account_id));
+diesel::joinable!(orders -> marketplace_accounts (account_id));
+diesel::joinable!(order_status_history -> orders (order_id));
+diesel::joinable!(sync_runs -> marketplace_accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    users,
+    channels,
+    customers,
+    conversations,
+    messages,
+    knowledge_articles,
+    knowledge_article_versions,
+    marketplace_accounts,
+    products,
+    orders,
+    order_status_history,
+    sync_runs,
+    sync_cursors,
+    usage_events,
+    audit_log
+);

@@ -1,0 +1,66 @@
+use std::time::Duration;
+
+use otklik_config::Config;
+use otklik_db::DbPool;
+use otklik_jobs::{QueueSettings, Queues};
+use redis::aio::ConnectionManager;
+use secrecy::ExposeSecret;
+
+use crate::outbound::limits::Limiter;
+use crate::outbound::telegram::TelegramClients;
+
+/// What every job handler shares, built once per process.
+pub struct Context {
+    pub(crate) config: Config,
+    pub(crate) db: DbPool,
+    pub(crate) redis: ConnectionManager,
+    pub(crate) queues: Queues,
+    pub(crate) settings: QueueSettings,
+    pub(crate) telegram: TelegramClients,
+    pub(crate) limiter: Limiter,
+}
+
+/// The workers could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not connect to Redis at REDIS_URL: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error(transparent)]
+    Database(#[from] otklik_db::DbError),
+    #[error("invalid OTKLIK_TELEGRAM_API_URL: {0}")]
+    TelegramUrl(String),
+    #[error("could not build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+impl Context {
+    pub async fn connect(config: Config) -> Result<Self, StartError> {
+        let redis = otklik_jobs::connect(config.redis_url.expose_secret()).await?;
+        let db = otklik_db::build_pool(
+            config.database_url.expose_secret(),
+            config.db_pool_size,
+            Duration::from_millis(config.db_wait_timeout_ms),
+        )?;
+        let settings = QueueSettings {
+            namespace: config.redis_namespace.clone(),
+            heartbeat: Duration::from_secs(config.queue_heartbeat_secs),
+            missed_heartbeats: config.queue_missed_heartbeats,
+            dedupe_ttl: Duration::from_secs(config.dedupe_ttl_hours * 3600),
+        };
+        Ok(Self {
+            queues: Queues::new(redis.clone(), &settings),
+            telegram: TelegramClients::new(&config.telegram_api_url, config.send_timeout())?,
+            limiter: Limiter::new(redis.clone(), &config),
+            redis,
+            db,
+            settings,
+            config,
+        })
+    }
+
+    /// A send still `sending` this long after it started was interrupted: the HTTP client would
+    /// have given up on it by now.
+    pub(crate) fn interrupted_after(&self) -> Duration {
+        self.config.send_timeout() + Duration::from_secs(2)
+    }
+}

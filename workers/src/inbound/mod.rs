@@ -1,0 +1,88 @@
+//! The inbound pool: raw channel events become customers, conversations and messages, and each
+//! new shopper message schedules a turn of its conversation.
+
+mod telegram;
+
+use std::sync::Arc;
+
+use apalis::prelude::{AbortError, BoxDynError, Data};
+use otklik_db::channels::Channel;
+use otklik_db::conversations::{self, NewInbound};
+use otklik_jobs::{ConversationTurn, InboundEvent};
+use otklik_schema::{ChannelId, ChannelKind};
+
+use crate::Context;
+
+pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
+    let channel_id = match &event {
+        InboundEvent::Telegram { channel_id, .. } | InboundEvent::Webchat { channel_id, .. } => *channel_id,
+    };
+    let Some(channel) = load_channel(&ctx, channel_id).await? else {
+        // A valid secret for a deleted channel: nothing to attach the message to.
+        tracing::warn!(channel.id = %channel_id, "inbound event for an unknown channel dropped");
+        return Ok(());
+    };
+    match event {
+        InboundEvent::Telegram { update_id, update, .. } => {
+            if channel.kind != ChannelKind::Telegram {
+                return Err(AbortError::new(WrongKind(channel_id)).into());
+            }
+            match telegram::normalise(update_id, update.get()) {
+                Ok(Some(normalised)) => {
+                    if let Some(callback) = &normalised.callback_query_id {
+                        ctx.telegram.answer_callback(&channel, callback).await;
+                    }
+                    record(&ctx, &channel, &normalised.message(channel_id)).await
+                }
+                Ok(None) => Ok(()),
+                Err(err) => {
+                    tracing::warn!(channel.id = %channel_id, telegram.update_id = update_id, error = %err,
+                        "Telegram update could not be read; dead-lettered");
+                    Err(AbortError::new(err).into())
+                }
+            }
+        }
+        InboundEvent::Webchat { visitor_id, client_message_id, text, .. } => {
+            if channel.kind != ChannelKind::Webchat {
+                return Err(AbortError::new(WrongKind(channel_id)).into());
+            }
+            let message = NewInbound {
+                channel_id,
+                customer_external_id: &visitor_id,
+                customer_name: "",
+                customer_username: None,
+                chat_id: &visitor_id,
+                external_id: &client_message_id,
+                body: &text,
+                attachments: serde_json::json!([]),
+            };
+            record(&ctx, &channel, &message).await
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("channel {0} is not of the kind this event came for")]
+struct WrongKind(ChannelId);
+
+async fn load_channel(ctx: &Context, id: ChannelId) -> Result<Option<Channel>, BoxDynError> {
+    let mut conn = ctx.db.get().await?;
+    Ok(otklik_db::channels::find(&mut conn, id).await?.filter(|channel| channel.enabled))
+}
+
+/// Records the message and schedules a turn. On a redelivered event the message exists already;
+/// the turn is scheduled again if it is still unanswered, since the first run may have died
+/// between the two steps.
+async fn record(ctx: &Context, channel: &Channel, message: &NewInbound<'_>) -> Result<(), BoxDynError> {
+    let scope = channel.scope();
+    let recorded = {
+        let mut conn = ctx.db.get().await?;
+        conversations::record_inbound(&mut conn, scope, message).await?
+    };
+    if recorded.unanswered {
+        let turn = ConversationTurn { tenant_id: scope.tenant_id(), conversation_id: recorded.conversation_id };
+        let because = recorded.message_id.map_or_else(|| format!("redelivered-{}", message.external_id), |id| id.to_string());
+        ctx.queues.push_turn(turn, because).await?;
+    }
+    Ok(())
+}

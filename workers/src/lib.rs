@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+
+pub mod assistant;
+mod context;
+pub mod demo;
+mod inbound;
+mod outbound;
+mod runner;
+mod turns;
+
+pub use context::{Context, StartError};
+pub use runner::{RunError, run};

@@ -1,0 +1,123 @@
+//! The outbound pool: deliver one message under the channel's limits and record the outcome.
+
+pub mod limits;
+pub mod telegram;
+mod webchat;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::{BoxDynError, Data};
+use otklik_db::TenantScope;
+use otklik_db::messages::{self, Claim, Delivery, Outcome};
+use otklik_jobs::Deliver;
+use otklik_schema::{ChannelKind, MessageId};
+
+use crate::Context;
+use telegram::Sent;
+
+/// Waits up to this long are slept through; longer ones are rescheduled so the worker slot is
+/// free for other chats.
+const MAX_INLINE_WAIT: Duration = Duration::from_secs(1);
+/// Attempts after which an unreachable provider means giving up.
+const MAX_ATTEMPTS: i32 = 20;
+
+#[derive(Debug, thiserror::Error)]
+#[error("message {0} is being sent by another worker; checking again later")]
+struct StillSending(MessageId);
+
+#[derive(Debug, thiserror::Error)]
+#[error("provider unreachable: {0}")]
+struct Unreachable(String);
+
+pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
+    let scope = TenantScope::trusted(job.tenant_id);
+    let claim = {
+        let mut conn = ctx.db.get().await?;
+        messages::claim(&mut conn, scope, job.message_id).await?
+    };
+    let delivery = match claim {
+        Claim::Claimed(delivery) => delivery,
+        Claim::Missing | Claim::Done(_) => return Ok(()),
+        Claim::InFlight { .. } => {
+            let mut conn = ctx.db.get().await?;
+            if messages::fail_interrupted(&mut conn, scope, job.message_id, ctx.interrupted_after()).await? {
+                tracing::warn!(message.id = %job.message_id,
+                    "a send was interrupted by a crash; marked failed instead of risking a duplicate");
+                return Ok(());
+            }
+            return Err(StillSending(job.message_id).into());
+        }
+    };
+    match delivery.channel_kind {
+        ChannelKind::Telegram => send_telegram(&ctx, scope, &delivery).await,
+        ChannelKind::Webchat => match webchat::publish(&ctx.redis, &ctx.config.redis_namespace, &delivery).await {
+            Ok(()) => finish(&ctx, scope, &delivery, Outcome::Sent { external_id: &delivery.id.to_string() }).await,
+            Err(err) => {
+                finish(&ctx, scope, &delivery, Outcome::Retry { reason: "Redis unavailable" }).await?;
+                Err(err.into())
+            }
+        },
+        kind => {
+            let reason = format!("sending to {kind} channels is not supported yet");
+            finish(&ctx, scope, &delivery, Outcome::Failed { reason: &reason }).await
+        }
+    }
+}
+
+async fn send_telegram(ctx: &Context, scope: TenantScope, delivery: &Delivery) -> Result<(), BoxDynError> {
+    let Some(token) = delivery.credential("bot_token") else {
+        return finish(ctx, scope, delivery, Outcome::Failed { reason: "the channel has no bot token" }).await;
+    };
+    loop {
+        match ctx.limiter.telegram(delivery.channel_id, &delivery.chat_id).await {
+            Ok(None) => break,
+            Ok(Some(wait)) if wait <= MAX_INLINE_WAIT => tokio::time::sleep(wait).await,
+            Ok(Some(wait)) => return reschedule(ctx, scope, delivery, wait, "waiting for the rate limit").await,
+            Err(err) => {
+                finish(ctx, scope, delivery, Outcome::Retry { reason: "rate limiter unavailable" }).await?;
+                return Err(err.into());
+            }
+        }
+    }
+    match ctx.telegram.send(delivery.channel_id, token, &delivery.chat_id, &delivery.body).await {
+        Sent::Ok { message_id } => finish(ctx, scope, delivery, Outcome::Sent { external_id: &message_id }).await,
+        Sent::RetryAfter(wait) => {
+            tracing::info!(channel.id = %delivery.channel_id, retry_after_ms = wait.as_millis() as u64,
+                "Telegram asked to slow down");
+            ctx.limiter.freeze_telegram(delivery.channel_id, wait).await?;
+            reschedule(ctx, scope, delivery, wait, "Telegram asked to retry later").await
+        }
+        Sent::Unreachable(reason) if delivery.attempts < MAX_ATTEMPTS => {
+            finish(ctx, scope, delivery, Outcome::Retry { reason: &reason }).await?;
+            Err(Unreachable(reason).into())
+        }
+        Sent::Unreachable(reason) | Sent::Failed(reason) => {
+            tracing::warn!(message.id = %delivery.id, reason = %reason, "delivery failed");
+            finish(ctx, scope, delivery, Outcome::Failed { reason: &reason }).await
+        }
+        Sent::Undeliverable(reason) => finish(ctx, scope, delivery, Outcome::Undeliverable { reason: &reason }).await,
+    }
+}
+
+/// Puts the message back to `pending` and enqueues a copy of the job to run after `wait`.
+async fn reschedule(
+    ctx: &Context,
+    scope: TenantScope,
+    delivery: &Delivery,
+    wait: Duration,
+    reason: &str,
+) -> Result<(), BoxDynError> {
+    finish(ctx, scope, delivery, Outcome::Retry { reason }).await?;
+    let job = Deliver { tenant_id: scope.tenant_id(), message_id: delivery.id };
+    ctx.queues.push_delivery(job, delivery.attempts, Some(wait)).await?;
+    Ok(())
+}
+
+async fn finish(ctx: &Context, scope: TenantScope, delivery: &Delivery, outcome: Outcome<'_>) -> Result<(), BoxDynError> {
+    let mut conn = ctx.db.get().await?;
+    if !messages::finish(&mut conn, scope, delivery.id, outcome).await? {
+        tracing::warn!(message.id = %delivery.id, "delivery outcome not recorded: the message was no longer sending");
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! Starting the pools: one apalis `Monitor` per process with a worker per chosen pool.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use apalis::layers::retry::RetryPolicy;
+use apalis::prelude::{Monitor, ParallelizeExt, WorkerBuilder, WorkerBuilderExt};
+use apalis_core::backend::ext::BackendExt;
+use apalis_core::error::WorkerError;
+use otklik_config::Config;
+use otklik_jobs::{Pool, Queue, RedisStorage};
+
+use crate::{Context, StartError, inbound, outbound, turns};
+
+/// A worker that keeps failing to reach Redis is restarted this many times, then the process
+/// exits non-zero so its supervisor restarts it.
+const MAX_RESTARTS: usize = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("the worker monitor failed: {0}")]
+    Monitor(String),
+    #[error("every worker stopped without being asked to")]
+    WorkersDied,
+}
+
+/// Runs the chosen pools until `shutdown` completes, then waits for jobs in flight (bounded by
+/// the shutdown timeout). Returns an error when the workers die on their own.
+pub async fn run(
+    config: Config,
+    pools: &[Pool],
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);
+    let ctx = Arc::new(Context::connect(config).await?);
+    let instance = format!("{}-{}", hostname(), std::process::id());
+    let mut monitor = Monitor::new();
+
+    // A macro, not a function: apalis's worker types are not nameable in a signature.
+    macro_rules! register {
+        ($queue:expr, $payload:ty, $concurrency:expr, $handler:path) => {{
+            let queue: Queue = $queue;
+            let storage = RedisStorage::<$payload>::new(ctx.redis.clone()).with_config(ctx.settings.config(queue));
+            let poll = Duration::from_millis(ctx.config.queue_poll_ms);
+            let (ctx, instance, concurrency) = (ctx.clone(), instance.clone(), $concurrency);
+            monitor = monitor.register(move |restarts| {
+                WorkerBuilder::new(format!("{}-{instance}-{restarts}", queue.pool().as_str()))
+                    .backend(storage.clone().poll_with_interval(poll))
+                    .parallelize(tokio::spawn)
+                    .concurrency(concurrency)
+                    .retry(RetryPolicy::retries(queue.in_process_retries()))
+                    .catch_panic()
+                    .data(ctx.clone())
+                    .build($handler)
+            });
+        }};
+    }
+    for pool in pools {
+        match pool {
+            Pool::Inbound => {
+                register!(Queue::Inbound, otklik_jobs::InboundEvent, ctx.config.inbound_concurrency, inbound::handle)
+            }
+            Pool::Ai => register!(Queue::Turns, otklik_jobs::ConversationTurn, ctx.config.ai_concurrency, turns::handle),
+            Pool::Outbound => {
+                register!(Queue::Deliveries, otklik_jobs::Deliver, ctx.config.outbound_concurrency, outbound::handle)
+            }
+        }
+    }
+
+    let asked_to_stop = Arc::new(AtomicBool::new(false));
+    let stop_flag = asked_to_stop.clone();
+    tracing::info!(pools = ?pools.iter().map(|p| p.as_str()).collect::<Vec<_>>(), worker.instance = %instance,
+        "workers starting");
+    monitor
+        .should_restart(|worker, err| {
+            tracing::error!(worker = worker.name(), restarts = worker.restarts(), error = %err, "worker died");
+            matches!(err, WorkerError::BackendError(_)) && worker.restarts() < MAX_RESTARTS
+        })
+        .shutdown_timeout(shutdown_timeout)
+        .run_with_signal(async move {
+            shutdown.await;
+            stop_flag.store(true, Ordering::SeqCst);
+            Ok(())
+        })
+        .await
+        .map_err(|err| RunError::Monitor(err.to_string()))?;
+    if asked_to_stop.load(Ordering::SeqCst) { Ok(()) } else { Err(RunError::WorkersDied) }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "host".into())
+}
