@@ -101,7 +101,9 @@ impl Config {
 
     /// Loads from explicit `(variable, value)` pairs only: for tests and tools that must not
     /// depend on the surrounding environment.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConfigError> {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ConfigError> {
         let mut figment = Figment::new();
         for (key, value) in pairs {
             let key = key.strip_prefix("OTKLIK_").unwrap_or(key).to_lowercase();
@@ -119,10 +121,15 @@ impl Config {
                 _ => err.path.last().cloned().unwrap_or_default(),
             };
             let problem = match &err.kind {
-                figment::error::Kind::MissingField(_) => format!("is not set; {}", expectation(&field)),
+                figment::error::Kind::MissingField(_) => {
+                    format!("is not set; {}", expectation(&field))
+                }
                 kind => format!("{kind}; {}", expectation(&field)),
             };
-            ConfigError { variable: variable_name(&field), problem }
+            ConfigError {
+                variable: variable_name(&field),
+                problem,
+            }
         })?;
         config.validate()?;
         Ok(config)
@@ -130,7 +137,10 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let fail = |field: &str| {
-            Err(ConfigError { variable: variable_name(field), problem: format!("invalid; {}", expectation(field)) })
+            Err(ConfigError {
+                variable: variable_name(field),
+                problem: format!("invalid; {}", expectation(field)),
+            })
         };
         let db = self.database_url.expose_secret();
         if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
@@ -142,13 +152,19 @@ impl Config {
         if self.master_key.expose_secret().len() < 32 {
             return fail("master_key");
         }
-        for (field, url) in [("public_url", &self.public_url), ("telegram_api_url", &self.telegram_api_url)] {
+        for (field, url) in [
+            ("public_url", &self.public_url),
+            ("telegram_api_url", &self.telegram_api_url),
+        ] {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return fail(field);
             }
         }
         let ns_ok = !self.redis_namespace.is_empty()
-            && self.redis_namespace.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            && self
+                .redis_namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         if !ns_ok {
             return fail("redis_namespace");
         }
@@ -157,13 +173,22 @@ impl Config {
             ("max_body_bytes", self.max_body_bytes as u64),
             ("queue_poll_ms", self.queue_poll_ms),
             ("queue_heartbeat_secs", self.queue_heartbeat_secs),
-            ("queue_missed_heartbeats", self.queue_missed_heartbeats as u64),
+            (
+                "queue_missed_heartbeats",
+                self.queue_missed_heartbeats as u64,
+            ),
             ("inbound_concurrency", self.inbound_concurrency as u64),
             ("ai_concurrency", self.ai_concurrency as u64),
             ("outbound_concurrency", self.outbound_concurrency as u64),
             ("send_timeout_secs", self.send_timeout_secs),
-            ("telegram_per_chat_per_sec", u64::from(self.telegram_per_chat_per_sec)),
-            ("telegram_per_bot_per_sec", u64::from(self.telegram_per_bot_per_sec)),
+            (
+                "telegram_per_chat_per_sec",
+                u64::from(self.telegram_per_chat_per_sec),
+            ),
+            (
+                "telegram_per_bot_per_sec",
+                u64::from(self.telegram_per_bot_per_sec),
+            ),
         ];
         if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return fail(field);
@@ -184,12 +209,18 @@ impl Config {
 
 fn variable_name(field: &str) -> String {
     let upper = field.to_uppercase();
-    if UNPREFIXED.contains(&upper.as_str()) { upper } else { format!("OTKLIK_{upper}") }
+    if UNPREFIXED.contains(&upper.as_str()) {
+        upper
+    } else {
+        format!("OTKLIK_{upper}")
+    }
 }
 
 fn expectation(field: &str) -> &'static str {
     match field {
-        "database_url" => "expected a PostgreSQL URL such as postgres://otklik@127.0.0.1:5432/otklik",
+        "database_url" => {
+            "expected a PostgreSQL URL such as postgres://otklik@127.0.0.1:5432/otklik"
+        }
         "redis_url" => "expected a Redis URL such as redis://127.0.0.1:6379/0",
         "master_key" => "expected a random secret of at least 32 characters (openssl rand -hex 32)",
         "http_addr" => "expected host:port such as 127.0.0.1:8080",
@@ -282,21 +313,39 @@ mod tests {
 
     #[test]
     fn a_missing_variable_is_named() {
-        let err = Config::from_pairs(REQUIRED.into_iter().skip(1)).err().map(|e| e.to_string());
+        let err = Config::from_pairs(REQUIRED.into_iter().skip(1))
+            .err()
+            .map(|e| e.to_string());
         let err = err.unwrap_or_default();
-        assert!(err.starts_with("configuration: DATABASE_URL: is not set;"), "{err}");
+        assert!(
+            err.starts_with("configuration: DATABASE_URL: is not set;"),
+            "{err}"
+        );
     }
 
     #[test]
     fn an_invalid_value_is_named_with_what_is_expected() {
-        let pairs = REQUIRED.into_iter().chain([("OTKLIK_HTTP_ADDR", "nowhere")]);
-        let err = Config::from_pairs(pairs).err().map(|e| e.to_string()).unwrap_or_default();
+        let pairs = REQUIRED
+            .into_iter()
+            .chain([("OTKLIK_HTTP_ADDR", "nowhere")]);
+        let err = Config::from_pairs(pairs)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.starts_with("configuration: OTKLIK_HTTP_ADDR:"), "{err}");
         assert!(err.contains("host:port"), "{err}");
 
-        let pairs = REQUIRED.into_iter().chain([("OTKLIK_OUTBOUND_CONCURRENCY", "0")]);
-        let err = Config::from_pairs(pairs).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.starts_with("configuration: OTKLIK_OUTBOUND_CONCURRENCY: invalid"), "{err}");
+        let pairs = REQUIRED
+            .into_iter()
+            .chain([("OTKLIK_OUTBOUND_CONCURRENCY", "0")]);
+        let err = Config::from_pairs(pairs)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("configuration: OTKLIK_OUTBOUND_CONCURRENCY: invalid"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -304,8 +353,17 @@ mod tests {
         let config = Config::from_pairs(REQUIRED).expect("valid config");
         let printed = format!("{config:?}");
         assert!(!printed.contains("0123456789abcdef"), "{printed}");
-        let short = REQUIRED.into_iter().take(2).chain([("OTKLIK_MASTER_KEY", "hunter2")]);
-        let err = Config::from_pairs(short).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("OTKLIK_MASTER_KEY") && !err.contains("hunter2"), "{err}");
+        let short = REQUIRED
+            .into_iter()
+            .take(2)
+            .chain([("OTKLIK_MASTER_KEY", "hunter2")]);
+        let err = Config::from_pairs(short)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("OTKLIK_MASTER_KEY") && !err.contains("hunter2"),
+            "{err}"
+        );
     }
 }

@@ -26,7 +26,9 @@ impl Channel {
 
     /// A string credential such as `bot_token`.
     pub fn credential(&self, name: &str) -> Option<&str> {
-        self.credentials.get(name).and_then(serde_json::Value::as_str)
+        self.credentials
+            .get(name)
+            .and_then(serde_json::Value::as_str)
     }
 }
 

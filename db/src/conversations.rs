@@ -2,13 +2,14 @@
 
 use std::time::Duration;
 
-use diesel::prelude::*;
 use diesel::dsl::sql;
+use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{conversations, messages};
 use otklik_schema::{
-    Author, ChannelId, ConversationId, ConversationMode, CustomerId, DeliveryStatus, Direction, MessageId,
+    Author, ChannelId, ConversationId, ConversationMode, CustomerId, DeliveryStatus, Direction,
+    MessageId,
 };
 
 use crate::{DbError, TenantScope};
@@ -93,7 +94,11 @@ pub async fn record_inbound(
     .bind::<Jsonb, _>(&msg.attachments)
     .get_result::<RecordedRow>(conn)
     .await?;
-    Ok(Recorded { conversation_id: row.conversation_id, message_id: row.message_id, unanswered: row.unanswered })
+    Ok(Recorded {
+        conversation_id: row.conversation_id,
+        message_id: row.message_id,
+        unanswered: row.unanswered,
+    })
 }
 
 /// The conversation as a turn sees it.
@@ -132,7 +137,11 @@ pub async fn acquire_turn(
         .filter(conversations::id.eq(id))
         .filter(conversations::tenant_id.eq(scope.tenant_id()))
         .filter(free)
-        .set(conversations::turn_lease_until.eq(sql::<Nullable<Timestamptz>>(&format!("now() + interval '{lease_ms} milliseconds'"))))
+        .set(
+            conversations::turn_lease_until.eq(sql::<Nullable<Timestamptz>>(&format!(
+                "now() + interval '{lease_ms} milliseconds'"
+            ))),
+        )
         .returning(Conversation::as_returning())
         .get_result(conn)
         .await
@@ -147,11 +156,19 @@ pub async fn acquire_turn(
     ))
     .get_result::<bool>(conn)
     .await?;
-    Ok(if exists { TurnLease::Busy } else { TurnLease::Missing })
+    Ok(if exists {
+        TurnLease::Busy
+    } else {
+        TurnLease::Missing
+    })
 }
 
 /// Gives the turn back without a reply (nothing to answer, or the assistant failed).
-pub async fn release_turn(conn: &mut AsyncPgConnection, scope: TenantScope, id: ConversationId) -> Result<(), DbError> {
+pub async fn release_turn(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: ConversationId,
+) -> Result<(), DbError> {
     diesel::update(conversations::table)
         .filter(conversations::id.eq(id))
         .filter(conversations::tenant_id.eq(scope.tenant_id()))

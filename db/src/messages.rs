@@ -12,7 +12,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Int4, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::messages;
-use otklik_schema::{Author, ChannelId, ChannelKind, ConversationId, DeliveryStatus, Direction, MessageId};
+use otklik_schema::{
+    Author, ChannelId, ChannelKind, ConversationId, DeliveryStatus, Direction, MessageId,
+};
 
 use crate::{DbError, TenantScope};
 
@@ -44,7 +46,9 @@ pub struct Delivery {
 
 impl Delivery {
     pub fn credential(&self, name: &str) -> Option<&str> {
-        self.credentials.get(name).and_then(serde_json::Value::as_str)
+        self.credentials
+            .get(name)
+            .and_then(serde_json::Value::as_str)
     }
 }
 
@@ -54,7 +58,9 @@ pub enum Claim {
     /// This caller sends it now.
     Claimed(Delivery),
     /// Another worker claimed it `since` and may still be sending.
-    InFlight { since: DateTime<Utc> },
+    InFlight {
+        since: DateTime<Utc>,
+    },
     /// Already finished (or not an outbound message); nothing to do.
     Done(Option<DeliveryStatus>),
     Missing,
@@ -69,7 +75,11 @@ struct StateRow {
 }
 
 /// Moves a `pending` message to `sending` and returns what to send.
-pub async fn claim(conn: &mut AsyncPgConnection, scope: TenantScope, id: MessageId) -> Result<Claim, DbError> {
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: MessageId,
+) -> Result<Claim, DbError> {
     let claimed = diesel::sql_query(
         "UPDATE messages m
             SET delivery_status = 'sending', delivery_attempts = m.delivery_attempts + 1,
@@ -99,9 +109,10 @@ pub async fn claim(conn: &mut AsyncPgConnection, scope: TenantScope, id: Message
     .optional()?;
     Ok(match state {
         None => Claim::Missing,
-        Some(StateRow { delivery_status: Some(DeliveryStatus::Sending), delivery_claimed_at: Some(since) }) => {
-            Claim::InFlight { since }
-        }
+        Some(StateRow {
+            delivery_status: Some(DeliveryStatus::Sending),
+            delivery_claimed_at: Some(since),
+        }) => Claim::InFlight { since },
         Some(row) => Claim::Done(row.delivery_status),
     })
 }
@@ -128,10 +139,17 @@ pub async fn finish(
     outcome: Outcome<'_>,
 ) -> Result<bool, DbError> {
     let (status, reason, external_id, sent_at) = match outcome {
-        Outcome::Sent { external_id } => (DeliveryStatus::Sent, None, Some(external_id), Some(Utc::now())),
+        Outcome::Sent { external_id } => (
+            DeliveryStatus::Sent,
+            None,
+            Some(external_id),
+            Some(Utc::now()),
+        ),
         Outcome::Retry { reason } => (DeliveryStatus::Pending, Some(reason), None, None),
         Outcome::Failed { reason } => (DeliveryStatus::Failed, Some(reason), None, None),
-        Outcome::Undeliverable { reason } => (DeliveryStatus::Undeliverable, Some(reason), None, None),
+        Outcome::Undeliverable { reason } => {
+            (DeliveryStatus::Undeliverable, Some(reason), None, None)
+        }
     };
     let updated = diesel::update(messages::table)
         .filter(messages::id.eq(id))

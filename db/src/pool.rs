@@ -12,7 +12,11 @@ pub type DbPool = Pool<AsyncPgConnection>;
 pub type DbConn = Object<AsyncPgConnection>;
 
 /// Builds a pool that fails fast when exhausted instead of queueing requests forever.
-pub fn build_pool(database_url: &str, max_size: usize, wait_timeout: Duration) -> Result<DbPool, DbError> {
+pub fn build_pool(
+    database_url: &str,
+    max_size: usize,
+    wait_timeout: Duration,
+) -> Result<DbPool, DbError> {
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
     Ok(Pool::builder(manager)
         .max_size(max_size)

@@ -19,7 +19,11 @@ pub struct Tenant {
 }
 
 /// Creates a tenant and returns the scope to fill it with.
-pub async fn create(conn: &mut AsyncPgConnection, name: &str, slug: &str) -> Result<TenantScope, DbError> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    slug: &str,
+) -> Result<TenantScope, DbError> {
     let id = diesel::insert_into(tenants::table)
         .values((tenants::name.eq(name), tenants::slug.eq(slug)))
         .returning(tenants::id)
@@ -29,7 +33,10 @@ pub async fn create(conn: &mut AsyncPgConnection, name: &str, slug: &str) -> Res
 }
 
 /// Finds a tenant by its slug, for seeding and tools.
-pub async fn find_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> Result<Option<TenantScope>, DbError> {
+pub async fn find_by_slug(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+) -> Result<Option<TenantScope>, DbError> {
     let id = tenants::table
         .filter(tenants::slug.eq(slug))
         .select(tenants::id)
@@ -48,9 +55,16 @@ pub async fn get(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<Ten
 }
 
 /// Keeps every conversation with people (or lets the assistant answer again).
-pub async fn set_operator_only(conn: &mut AsyncPgConnection, scope: TenantScope, on: bool) -> Result<(), DbError> {
+pub async fn set_operator_only(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    on: bool,
+) -> Result<(), DbError> {
     diesel::update(tenants::table.find(scope.tenant_id()))
-        .set((tenants::operator_only.eq(on), tenants::updated_at.eq(diesel::dsl::now)))
+        .set((
+            tenants::operator_only.eq(on),
+            tenants::updated_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)
         .await?;
     Ok(())

@@ -21,7 +21,10 @@ pub use state::{AppState, StartError};
 /// All routes of the ingress.
 pub fn router(state: AppState) -> Router {
     let hooks = Router::new()
-        .route("/hooks/telegram/{channel_id}", post(hooks::telegram::receive))
+        .route(
+            "/hooks/telegram/{channel_id}",
+            post(hooks::telegram::receive),
+        )
         .route("/chat/{channel_id}/messages", post(webchat::post_message))
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes));
     Router::new()
@@ -32,7 +35,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .fallback(error::not_found)
         .with_state(state)
 }

@@ -15,7 +15,12 @@ async fn main() -> anyhow::Result<()> {
     otklik_config::init_tracing(config.log_format);
     let listener = tokio::net::TcpListener::bind(config.http_addr)
         .await
-        .with_context(|| format!("could not listen on {} (OTKLIK_HTTP_ADDR)", config.http_addr))?;
+        .with_context(|| {
+            format!(
+                "could not listen on {} (OTKLIK_HTTP_ADDR)",
+                config.http_addr
+            )
+        })?;
     let addr = listener.local_addr()?;
     let state = otklik_ingress::AppState::connect(config).await?;
     tracing::info!(http.addr = %addr, "ingress listening on {addr}");

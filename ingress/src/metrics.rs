@@ -32,11 +32,23 @@ impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("otklik");
         let requests = Family::<RequestLabels, Counter>::default();
-        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            requests.clone(),
+        );
         // 100 µs .. ~3 s
         let enqueue = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
-        registry.register("enqueue_duration_seconds", "Time for Redis to accept a job", enqueue.clone());
-        Self { registry: Arc::new(registry), requests, enqueue }
+        registry.register(
+            "enqueue_duration_seconds",
+            "Time for Redis to accept a job",
+            enqueue.clone(),
+        );
+        Self {
+            registry: Arc::new(registry),
+            requests,
+            enqueue,
+        }
     }
 }
 
@@ -54,7 +66,10 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
-    let labels = RequestLabels { route, status: response.status().as_u16() };
+    let labels = RequestLabels {
+        route,
+        status: response.status().as_u16(),
+    };
     state.metrics().requests.get_or_create(&labels).inc();
     response
 }
@@ -64,7 +79,14 @@ pub async fn render(State(state): State<AppState>) -> Response {
     if prometheus_client::encoding::text::encode(&mut body, &state.metrics().registry).is_err() {
         return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// Times one enqueue.

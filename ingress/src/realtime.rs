@@ -22,7 +22,11 @@ pub struct Hub {
 
 impl Hub {
     /// Subscribes to `pattern` in the background, reconnecting after errors, until `stopped`.
-    pub fn start(client: redis::Client, pattern: String, mut stopped: watch::Receiver<bool>) -> Self {
+    pub fn start(
+        client: redis::Client,
+        pattern: String,
+        mut stopped: watch::Receiver<bool>,
+    ) -> Self {
         let hub = Self::default();
         let listener = hub.clone();
         tokio::spawn(async move {
@@ -65,6 +69,9 @@ impl Hub {
 
     pub fn subscribe(&self, topic: String) -> broadcast::Receiver<String> {
         let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
-        topics.entry(topic).or_insert_with(|| broadcast::channel(TOPIC_BUFFER).0).subscribe()
+        topics
+            .entry(topic)
+            .or_insert_with(|| broadcast::channel(TOPIC_BUFFER).0)
+            .subscribe()
     }
 }

@@ -32,11 +32,16 @@ fn channel(raw: &str) -> Result<ChannelId, ApiError> {
 }
 
 fn check_token(name: &str, value: &str) -> Result<(), ApiError> {
-    let ok = (16..=64).contains(&value.len()) && value.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+    let ok = (16..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-');
     if ok {
         Ok(())
     } else {
-        Err(ApiError::BadRequest(format!("`{name}` must be 16–64 letters, digits or '-'")))
+        Err(ApiError::BadRequest(format!(
+            "`{name}` must be 16–64 letters, digits or '-'"
+        )))
     }
 }
 
@@ -60,8 +65,8 @@ pub async fn post_message(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let channel_id = channel(&channel_id)?;
-    let posted: PostedMessage =
-        serde_json::from_slice(&body).map_err(|err| ApiError::BadRequest(format!("invalid message: {err}")))?;
+    let posted: PostedMessage = serde_json::from_slice(&body)
+        .map_err(|err| ApiError::BadRequest(format!("invalid message: {err}")))?;
     check_token("visitor_id", &posted.visitor_id)?;
     check_token("client_message_id", &posted.client_message_id)?;
     let text = posted.text.trim();
@@ -69,7 +74,9 @@ pub async fn post_message(
         return Err(ApiError::BadRequest("`text` is empty".into()));
     }
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::BadRequest(format!("`text` is longer than {MAX_TEXT_CHARS} characters")));
+        return Err(ApiError::BadRequest(format!(
+            "`text` is longer than {MAX_TEXT_CHARS} characters"
+        )));
     }
     let event = InboundEvent::Webchat {
         channel_id,
@@ -101,7 +108,10 @@ pub async fn history(
     let channel_id = channel(&channel_id)?;
     let visitor = visitor(query)?;
     let mut conn = state.db().get().await.map_err(otklik_db::DbError::from)?;
-    Ok(Json(otklik_db::messages::webchat_history(&mut conn, channel_id, &visitor, HISTORY_LIMIT).await?))
+    Ok(Json(
+        otklik_db::messages::webchat_history(&mut conn, channel_id, &visitor, HISTORY_LIMIT)
+            .await?,
+    ))
 }
 
 pub async fn events(

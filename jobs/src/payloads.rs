@@ -1,24 +1,41 @@
 use otklik_schema::{ChannelId, ConversationId, MessageId, TenantId};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 /// Something a shopper did at a channel, as the ingress accepted it. Normalising it into
 /// customers, conversations and messages is the inbound worker's job, not the ingress's.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum InboundEvent {
-    /// A Telegram Bot API `Update`, exactly as Telegram sent it.
-    Telegram { channel_id: ChannelId, update_id: i64, update: Box<RawValue> },
+    /// A Telegram Bot API `Update`, exactly as Telegram sent it (JSON text: apalis re-encodes
+    /// payloads through `serde_json::Value`, which a borrowed `RawValue` does not survive).
+    Telegram {
+        channel_id: ChannelId,
+        update_id: i64,
+        update: String,
+    },
     /// A message typed into the web-chat widget.
-    Webchat { channel_id: ChannelId, visitor_id: String, client_message_id: String, text: String },
+    Webchat {
+        channel_id: ChannelId,
+        visitor_id: String,
+        client_message_id: String,
+        text: String,
+    },
 }
 
 impl InboundEvent {
     /// Dedupe key for the ingress: the provider's own id for the event.
     pub fn idempotency_key(&self) -> String {
         match self {
-            Self::Telegram { channel_id, update_id, .. } => format!("tg:{channel_id}:{update_id}"),
-            Self::Webchat { channel_id, client_message_id, .. } => format!("wc:{channel_id}:{client_message_id}"),
+            Self::Telegram {
+                channel_id,
+                update_id,
+                ..
+            } => format!("tg:{channel_id}:{update_id}"),
+            Self::Webchat {
+                channel_id,
+                client_message_id,
+                ..
+            } => format!("wc:{channel_id}:{client_message_id}"),
         }
     }
 }

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use apalis_core::backend::TaskSink;
 use apalis_core::task::builder::TaskBuilder;
 use apalis_core::task::task_id::TaskId;
-use apalis_core::backend::TaskSink;
 use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
 
@@ -110,7 +110,9 @@ impl QueueSettings {
             .heartbeat_interval(self.heartbeat)
             .missed_heartbeats(self.missed_heartbeats)
             .batch_size(8)
-            .persist_results(false)
+            // Not optional: in apalis-redis 1.0 this flag also turns on acknowledgements. Without
+            // it no job is ever marked done or rescheduled after an error.
+            .persist_results(true)
             .emit_events(false)
             .idempotency_ttl(Some(self.dedupe_ttl))
     }
@@ -146,19 +148,49 @@ impl Queues {
 
     /// Schedules a turn for the conversation because of message `because` (one turn job per
     /// message; a turn answers everything unanswered, so later ones find nothing to do).
-    pub async fn push_turn(&self, turn: ConversationTurn, because: impl std::fmt::Display) -> Result<(), EnqueueError> {
+    pub async fn push_turn(
+        &self,
+        turn: ConversationTurn,
+        because: impl std::fmt::Display,
+    ) -> Result<(), EnqueueError> {
         let id = TaskId::from_string(format!("turn-{}-{because}", turn.conversation_id));
-        self.turns.clone().push_task(TaskBuilder::new(turn).task_id(id).build()).await
+        self.turns
+            .clone()
+            .push_task(TaskBuilder::new(turn).task_id(id).build())
+            .await
     }
 
-    /// Enqueues a delivery, now or after `delay`. `generation` tells apart the pushes of one
-    /// message (first attempt, each rescheduling), since equal task ids are dropped as duplicates.
-    pub async fn push_delivery(&self, job: Deliver, generation: i32, delay: Option<Duration>) -> Result<(), EnqueueError> {
-        let id = TaskId::from_string(format!("deliver-{}-{generation}", job.message_id));
-        let mut task = TaskBuilder::new(job).task_id(id);
-        if let Some(delay) = delay {
-            task = task.run_after(delay);
-        }
-        self.deliveries.clone().push_task(task.build()).await
+    /// Enqueues the first delivery of a message. The task id is derived from the message, so
+    /// enqueueing it again (a turn that ran twice) is a no-op.
+    pub async fn push_delivery(&self, job: Deliver) -> Result<(), EnqueueError> {
+        let id = TaskId::from_string(format!("deliver-{}", job.message_id));
+        self.deliveries
+            .clone()
+            .push_task(TaskBuilder::new(job).task_id(id).build())
+            .await
+    }
+
+    /// Enqueues another try of a delivery after `delay`, under a fresh task id. Expected waits
+    /// (rate limits, `retry_after`, another worker's send in flight) are rescheduled this way
+    /// rather than by failing the job: apalis-redis ignores the wait a failed job asks for.
+    pub async fn push_delivery_later(
+        &self,
+        job: Deliver,
+        delay: Duration,
+    ) -> Result<(), EnqueueError> {
+        let task = TaskBuilder::new(job).run_after(delay).build();
+        self.deliveries.clone().push_task(task).await
+    }
+
+    /// Enqueues another try of a turn after `delay` (its conversation was busy).
+    pub async fn push_turn_later(
+        &self,
+        turn: ConversationTurn,
+        delay: Duration,
+    ) -> Result<(), EnqueueError> {
+        self.turns
+            .clone()
+            .push_task(TaskBuilder::new(turn).run_after(delay).build())
+            .await
     }
 }

@@ -11,5 +11,7 @@ pub async fn connect(url: &str) -> Result<ConnectionManager, RedisError> {
         .set_response_timeout(Some(Duration::from_secs(5)))
         .set_connection_timeout(Some(Duration::from_secs(3)))
         .set_number_of_retries(3);
-    redis::Client::open(url)?.get_connection_manager_with_config(config).await
+    redis::Client::open(url)?
+        .get_connection_manager_with_config(config)
+        .await
 }

@@ -22,7 +22,8 @@ impl WebhookSecrets {
     /// The `secret_token` to register with Telegram's `setWebhook` for this channel: 64 hex
     /// characters, within Telegram's `A-Za-z0-9_-`, 1–256 rule.
     pub fn telegram(&self, channel: ChannelId) -> String {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.master.expose_secret().as_bytes()) else {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.master.expose_secret().as_bytes())
+        else {
             unreachable!("HMAC accepts keys of any length")
         };
         mac.update(b"telegram-webhook:");

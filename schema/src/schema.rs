@@ -1,5 +1,5 @@
-// The diesel table definitions for `migrations/`. Keep in step with the SQL: the
-// `schema_matches_database` test in `db/` compares every column with a migrated database.
+// The diesel table definitions for `migrations/`. Keep in step with the SQL: every query is
+// checked against these at compile time, and the tests run the queries on a migrated database.
 
 diesel::table! {
     tenants (id) {

@@ -1,1 +1,5 @@
-//! tests
+#![doc = include_str!("../README.md")]
+
+pub mod telegram;
+
+pub use telegram::FakeTelegram;

@@ -11,9 +11,19 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> Result<ChannelId, DbError> {
         Some(scope) => scope,
         None => tenants::create(conn, "Демо-магазин", DEMO_SLUG).await?,
     };
-    if let Some(channel) = channels::list_by_kind(conn, scope, ChannelKind::Webchat).await?.first() {
+    if let Some(channel) = channels::list_by_kind(conn, scope, ChannelKind::Webchat)
+        .await?
+        .first()
+    {
         return Ok(channel.id);
     }
-    let channel = channels::create(conn, scope, ChannelKind::Webchat, "Чат на сайте", serde_json::json!({})).await?;
+    let channel = channels::create(
+        conn,
+        scope,
+        ChannelKind::Webchat,
+        "Чат на сайте",
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(channel.id)
 }

@@ -50,7 +50,9 @@ async fn main() -> ExitCode {
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Run { pools } => otklik_workers::run(config, &pools, otklik_config::shutdown_signal()).await?,
+        Command::Run { pools } => {
+            otklik_workers::run(config, &pools, otklik_config::shutdown_signal()).await?
+        }
         Command::Migrate => {
             let applied = otklik_db::run_migrations(config.database_url.expose_secret()).await?;
             tracing::info!(count = applied.len(), "migrations applied: {applied:?}");

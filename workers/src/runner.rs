@@ -44,7 +44,8 @@ pub async fn run(
     macro_rules! register {
         ($queue:expr, $payload:ty, $concurrency:expr, $handler:path) => {{
             let queue: Queue = $queue;
-            let storage = RedisStorage::<$payload>::new(ctx.redis.clone()).with_config(ctx.settings.config(queue));
+            let storage = RedisStorage::<$payload>::new(ctx.redis.clone())
+                .with_config(ctx.settings.config(queue));
             let poll = Duration::from_millis(ctx.config.queue_poll_ms);
             let (ctx, instance, concurrency) = (ctx.clone(), instance.clone(), $concurrency);
             monitor = monitor.register(move |restarts| {
@@ -62,11 +63,26 @@ pub async fn run(
     for pool in pools {
         match pool {
             Pool::Inbound => {
-                register!(Queue::Inbound, otklik_jobs::InboundEvent, ctx.config.inbound_concurrency, inbound::handle)
+                register!(
+                    Queue::Inbound,
+                    otklik_jobs::InboundEvent,
+                    ctx.config.inbound_concurrency,
+                    inbound::handle
+                )
             }
-            Pool::Ai => register!(Queue::Turns, otklik_jobs::ConversationTurn, ctx.config.ai_concurrency, turns::handle),
+            Pool::Ai => register!(
+                Queue::Turns,
+                otklik_jobs::ConversationTurn,
+                ctx.config.ai_concurrency,
+                turns::handle
+            ),
             Pool::Outbound => {
-                register!(Queue::Deliveries, otklik_jobs::Deliver, ctx.config.outbound_concurrency, outbound::handle)
+                register!(
+                    Queue::Deliveries,
+                    otklik_jobs::Deliver,
+                    ctx.config.outbound_concurrency,
+                    outbound::handle
+                )
             }
         }
     }
@@ -88,7 +104,11 @@ pub async fn run(
         })
         .await
         .map_err(|err| RunError::Monitor(err.to_string()))?;
-    if asked_to_stop.load(Ordering::SeqCst) { Ok(()) } else { Err(RunError::WorkersDied) }
+    if asked_to_stop.load(Ordering::SeqCst) {
+        Ok(())
+    } else {
+        Err(RunError::WorkersDied)
+    }
 }
 
 fn hostname() -> String {

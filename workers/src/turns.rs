@@ -21,30 +21,40 @@ use crate::assistant::{self, TurnInput};
 /// Longest a turn may hold its conversation; a crashed turn frees it after this.
 const LEASE: Duration = Duration::from_secs(60);
 
-#[derive(Debug, thiserror::Error)]
-#[error("another turn of conversation {0} is running; retrying later")]
-struct Busy(otklik_schema::ConversationId);
+/// How soon a turn that found its conversation busy tries again.
+const BUSY_RETRY: Duration = Duration::from_secs(2);
 
 pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
-    let (conversation, tenant, messages) = {
-        let mut conn = ctx.db.get().await?;
-        let conversation = match conversations::acquire_turn(&mut conn, scope, job.conversation_id, LEASE).await? {
-            TurnLease::Acquired(conversation) => conversation,
-            TurnLease::Busy => return Err(Busy(job.conversation_id).into()),
-            TurnLease::Missing => return Ok(()),
+    let (conversation, tenant, messages) =
+        {
+            let mut conn = ctx.db.get().await?;
+            let conversation =
+                match conversations::acquire_turn(&mut conn, scope, job.conversation_id, LEASE)
+                    .await?
+                {
+                    TurnLease::Acquired(conversation) => conversation,
+                    TurnLease::Busy => {
+                        ctx.queues.push_turn_later(job, BUSY_RETRY).await?;
+                        return Ok(());
+                    }
+                    TurnLease::Missing => return Ok(()),
+                };
+            let tenant = tenants::get(&mut conn, scope).await?;
+            let messages = conversations::unanswered(&mut conn, scope, conversation.id).await?;
+            (conversation, tenant, messages)
         };
-        let tenant = tenants::get(&mut conn, scope).await?;
-        let messages = conversations::unanswered(&mut conn, scope, conversation.id).await?;
-        (conversation, tenant, messages)
-    };
 
     let answered: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
     let decision = if messages.is_empty() || conversation.mode != ConversationMode::Bot {
         // Nothing new, or people are answering: the messages are theirs to read.
         None
     } else {
-        let input = TurnInput { tenant: &tenant, conversation: &conversation, messages: &messages };
+        let input = TurnInput {
+            tenant: &tenant,
+            conversation: &conversation,
+            messages: &messages,
+        };
         match assistant::for_tenant(&tenant).decide(&input).await {
             Ok(decision) => Some(decision),
             Err(err) => {
@@ -58,7 +68,10 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
         answered: &answered,
         reply: decision.as_ref().and_then(|d| d.reply.as_deref()),
         author: Author::Bot,
-        mode: decision.as_ref().filter(|d| d.handoff).map(|_| ConversationMode::WaitingOperator),
+        mode: decision
+            .as_ref()
+            .filter(|d| d.handoff)
+            .map(|_| ConversationMode::WaitingOperator),
     };
     let pending = {
         let mut conn = ctx.db.get().await?;
@@ -66,7 +79,12 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
         otklik_db::messages::pending(&mut conn, scope, conversation.id).await?
     };
     for message_id in pending {
-        ctx.queues.push_delivery(Deliver { tenant_id: scope.tenant_id(), message_id }, 0, None).await?;
+        ctx.queues
+            .push_delivery(Deliver {
+                tenant_id: scope.tenant_id(),
+                message_id,
+            })
+            .await?;
     }
     Ok(())
 }

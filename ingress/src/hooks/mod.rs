@@ -11,7 +11,8 @@ use crate::{ApiError, AppState};
 /// timeout: a stalled Redis must not hold the sender's connection.
 pub(crate) async fn enqueue(state: &AppState, event: InboundEvent) -> Result<(), ApiError> {
     let timer = EnqueueTimer::start();
-    let pushed = tokio::time::timeout(state.enqueue_timeout(), state.queues().push_inbound(event)).await;
+    let pushed =
+        tokio::time::timeout(state.enqueue_timeout(), state.queues().push_inbound(event)).await;
     timer.finish(state.metrics());
     match pushed {
         Ok(Ok(())) => Ok(()),

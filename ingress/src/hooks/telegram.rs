@@ -6,7 +6,6 @@ use axum::http::{HeaderMap, StatusCode};
 use otklik_jobs::InboundEvent;
 use otklik_schema::ChannelId;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::{ApiError, AppState};
 
@@ -29,13 +28,18 @@ pub async fn receive(
     if !state.secrets().telegram_matches(channel_id, given) {
         return Err(ApiError::Unauthorized);
     }
-    let update: Box<RawValue> = serde_json::from_slice(&body)
-        .map_err(|err| ApiError::BadRequest(format!("the body is not JSON: {err}")))?;
-    let head: UpdateHead = serde_json::from_str(update.get())
+    let head: UpdateHead = serde_json::from_slice(&body)
         .map_err(|err| ApiError::BadRequest(format!("not a Telegram Update: {err}")))?;
+    // Valid JSON is valid UTF-8.
+    let update = String::from_utf8(body.to_vec())
+        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
     super::enqueue(
         &state,
-        InboundEvent::Telegram { channel_id, update_id: i64::from(head.update_id), update },
+        InboundEvent::Telegram {
+            channel_id,
+            update_id: i64::from(head.update_id),
+            update,
+        },
     )
     .await?;
     Ok(StatusCode::OK)

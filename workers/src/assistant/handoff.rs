@@ -14,8 +14,20 @@ const ACKNOWLEDGEMENTS: [&str; 3] = [
 pub struct Handoff;
 
 impl Assistant for Handoff {
-    fn decide<'a>(&'a self, input: &'a TurnInput<'a>) -> BoxFuture<'a, Result<Decision, AssistantError>> {
-        let index = input.conversation.id.0.rem_euclid(ACKNOWLEDGEMENTS.len() as i64) as usize;
-        Box::pin(async move { Ok(Decision { reply: Some(ACKNOWLEDGEMENTS[index].to_owned()), handoff: true }) })
+    fn decide<'a>(
+        &'a self,
+        input: &'a TurnInput<'a>,
+    ) -> BoxFuture<'a, Result<Decision, AssistantError>> {
+        let index = input
+            .conversation
+            .id
+            .0
+            .rem_euclid(ACKNOWLEDGEMENTS.len() as i64) as usize;
+        Box::pin(async move {
+            Ok(Decision {
+                reply: Some(ACKNOWLEDGEMENTS[index].to_owned()),
+                handoff: true,
+            })
+        })
     }
 }

@@ -33,7 +33,10 @@ pub struct AssistantError(pub String);
 
 /// Decides how to answer a turn.
 pub trait Assistant: Send + Sync {
-    fn decide<'a>(&'a self, input: &'a TurnInput<'a>) -> BoxFuture<'a, Result<Decision, AssistantError>>;
+    fn decide<'a>(
+        &'a self,
+        input: &'a TurnInput<'a>,
+    ) -> BoxFuture<'a, Result<Decision, AssistantError>>;
 }
 
 /// The assistant for a tenant. Operator-only tenants always get [`Handoff`]; so, for now, does

@@ -15,7 +15,9 @@ use crate::Context;
 
 pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let channel_id = match &event {
-        InboundEvent::Telegram { channel_id, .. } | InboundEvent::Webchat { channel_id, .. } => *channel_id,
+        InboundEvent::Telegram { channel_id, .. } | InboundEvent::Webchat { channel_id, .. } => {
+            *channel_id
+        }
     };
     let Some(channel) = load_channel(&ctx, channel_id).await? else {
         // A valid secret for a deleted channel: nothing to attach the message to.
@@ -23,11 +25,13 @@ pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), 
         return Ok(());
     };
     match event {
-        InboundEvent::Telegram { update_id, update, .. } => {
+        InboundEvent::Telegram {
+            update_id, update, ..
+        } => {
             if channel.kind != ChannelKind::Telegram {
                 return Err(AbortError::new(WrongKind(channel_id)).into());
             }
-            match telegram::normalise(update_id, update.get()) {
+            match telegram::normalise(update_id, &update) {
                 Ok(Some(normalised)) => {
                     if let Some(callback) = &normalised.callback_query_id {
                         ctx.telegram.answer_callback(&channel, callback).await;
@@ -42,7 +46,12 @@ pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), 
                 }
             }
         }
-        InboundEvent::Webchat { visitor_id, client_message_id, text, .. } => {
+        InboundEvent::Webchat {
+            visitor_id,
+            client_message_id,
+            text,
+            ..
+        } => {
             if channel.kind != ChannelKind::Webchat {
                 return Err(AbortError::new(WrongKind(channel_id)).into());
             }
@@ -67,21 +76,33 @@ struct WrongKind(ChannelId);
 
 async fn load_channel(ctx: &Context, id: ChannelId) -> Result<Option<Channel>, BoxDynError> {
     let mut conn = ctx.db.get().await?;
-    Ok(otklik_db::channels::find(&mut conn, id).await?.filter(|channel| channel.enabled))
+    Ok(otklik_db::channels::find(&mut conn, id)
+        .await?
+        .filter(|channel| channel.enabled))
 }
 
 /// Records the message and schedules a turn. On a redelivered event the message exists already;
 /// the turn is scheduled again if it is still unanswered, since the first run may have died
 /// between the two steps.
-async fn record(ctx: &Context, channel: &Channel, message: &NewInbound<'_>) -> Result<(), BoxDynError> {
+async fn record(
+    ctx: &Context,
+    channel: &Channel,
+    message: &NewInbound<'_>,
+) -> Result<(), BoxDynError> {
     let scope = channel.scope();
     let recorded = {
         let mut conn = ctx.db.get().await?;
         conversations::record_inbound(&mut conn, scope, message).await?
     };
     if recorded.unanswered {
-        let turn = ConversationTurn { tenant_id: scope.tenant_id(), conversation_id: recorded.conversation_id };
-        let because = recorded.message_id.map_or_else(|| format!("redelivered-{}", message.external_id), |id| id.to_string());
+        let turn = ConversationTurn {
+            tenant_id: scope.tenant_id(),
+            conversation_id: recorded.conversation_id,
+        };
+        let because = recorded.message_id.map_or_else(
+            || format!("redelivered-{}", message.external_id),
+            |id| id.to_string(),
+        );
         ctx.queues.push_turn(turn, because).await?;
     }
     Ok(())

@@ -40,7 +40,11 @@ pub fn normalise(update_id: i64, raw: &str) -> Result<Option<Normalised>, serde_
     Ok(match update.kind {
         UpdateKind::Message(message) => from_message(&message),
         UpdateKind::CallbackQuery(query) => {
-            let chat_id = query.message.as_ref().map(|m| m.chat().id.0).unwrap_or(query.from.id.0 as i64);
+            let chat_id = query
+                .message
+                .as_ref()
+                .map(|m| m.chat().id.0)
+                .unwrap_or(query.from.id.0 as i64);
             Some(Normalised {
                 customer_id: query.from.id.0.to_string(),
                 customer_name: query.from.full_name(),
@@ -53,7 +57,10 @@ pub fn normalise(update_id: i64, raw: &str) -> Result<Option<Normalised>, serde_
             })
         }
         _ => {
-            tracing::debug!(telegram.update_id = update_id, "Telegram update of a kind we do not answer");
+            tracing::debug!(
+                telegram.update_id = update_id,
+                "Telegram update of a kind we do not answer"
+            );
             None
         }
     })
@@ -70,7 +77,10 @@ fn from_message(message: &Message) -> Option<Normalised> {
     let (body, attachments) = match &common.media_kind {
         MediaKind::Text(text) => (text.text.clone(), json!([])),
         MediaKind::Photo(photo) => {
-            let largest = photo.photo.iter().max_by_key(|size| u64::from(size.width) * u64::from(size.height));
+            let largest = photo
+                .photo
+                .iter()
+                .max_by_key(|size| u64::from(size.width) * u64::from(size.height));
             let attachment = largest.map(|size| {
                 json!({
                     "kind": "photo",
@@ -81,7 +91,10 @@ fn from_message(message: &Message) -> Option<Normalised> {
                     "height": size.height,
                 })
             });
-            (photo.caption.clone().unwrap_or_default(), json!([attachment]))
+            (
+                photo.caption.clone().unwrap_or_default(),
+                json!([attachment]),
+            )
         }
         MediaKind::Document(document) => {
             let attachment = json!({
@@ -92,7 +105,10 @@ fn from_message(message: &Message) -> Option<Normalised> {
                 "file_name": document.document.file_name,
                 "mime_type": document.document.mime_type.as_ref().map(ToString::to_string),
             });
-            (document.caption.clone().unwrap_or_default(), json!([attachment]))
+            (
+                document.caption.clone().unwrap_or_default(),
+                json!([attachment]),
+            )
         }
         _ => (String::new(), json!([{ "kind": "unsupported" }])),
     };

@@ -59,7 +59,11 @@ impl Limiter {
     }
 
     /// Takes a send slot for this bot and chat, or says how long to wait for one.
-    pub async fn telegram(&self, channel: ChannelId, chat_id: &str) -> Result<Option<Duration>, redis::RedisError> {
+    pub async fn telegram(
+        &self,
+        channel: ChannelId,
+        chat_id: &str,
+    ) -> Result<Option<Duration>, redis::RedisError> {
         let wait_ms: u64 = self
             .script
             .key(self.key(channel, &format!("chat:{chat_id}")))
@@ -74,7 +78,11 @@ impl Limiter {
     }
 
     /// Stops every send through this bot for `wait`, as Telegram's 429 asks.
-    pub async fn freeze_telegram(&self, channel: ChannelId, wait: Duration) -> Result<(), redis::RedisError> {
+    pub async fn freeze_telegram(
+        &self,
+        channel: ChannelId,
+        wait: Duration,
+    ) -> Result<(), redis::RedisError> {
         let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
         redis::cmd("SET")
             .arg(self.key(channel, "frozen"))

@@ -11,7 +11,7 @@ use apalis::prelude::{BoxDynError, Data};
 use otklik_db::TenantScope;
 use otklik_db::messages::{self, Claim, Delivery, Outcome};
 use otklik_jobs::Deliver;
-use otklik_schema::{ChannelKind, MessageId};
+use otklik_schema::ChannelKind;
 
 use crate::Context;
 use telegram::Sent;
@@ -22,13 +22,8 @@ const MAX_INLINE_WAIT: Duration = Duration::from_secs(1);
 /// Attempts after which an unreachable provider means giving up.
 const MAX_ATTEMPTS: i32 = 20;
 
-#[derive(Debug, thiserror::Error)]
-#[error("message {0} is being sent by another worker; checking again later")]
-struct StillSending(MessageId);
-
-#[derive(Debug, thiserror::Error)]
-#[error("provider unreachable: {0}")]
-struct Unreachable(String);
+/// How soon to look again at a message another worker is sending.
+const IN_FLIGHT_RECHECK: Duration = Duration::from_secs(2);
 
 pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
@@ -41,23 +36,47 @@ pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynE
         Claim::Missing | Claim::Done(_) => return Ok(()),
         Claim::InFlight { .. } => {
             let mut conn = ctx.db.get().await?;
-            if messages::fail_interrupted(&mut conn, scope, job.message_id, ctx.interrupted_after()).await? {
+            if messages::fail_interrupted(&mut conn, scope, job.message_id, ctx.interrupted_after())
+                .await?
+            {
                 tracing::warn!(message.id = %job.message_id,
                     "a send was interrupted by a crash; marked failed instead of risking a duplicate");
-                return Ok(());
+            } else {
+                ctx.queues
+                    .push_delivery_later(job, IN_FLIGHT_RECHECK)
+                    .await?;
             }
-            return Err(StillSending(job.message_id).into());
+            return Ok(());
         }
     };
     match delivery.channel_kind {
         ChannelKind::Telegram => send_telegram(&ctx, scope, &delivery).await,
-        ChannelKind::Webchat => match webchat::publish(&ctx.redis, &ctx.config.redis_namespace, &delivery).await {
-            Ok(()) => finish(&ctx, scope, &delivery, Outcome::Sent { external_id: &delivery.id.to_string() }).await,
-            Err(err) => {
-                finish(&ctx, scope, &delivery, Outcome::Retry { reason: "Redis unavailable" }).await?;
-                Err(err.into())
+        ChannelKind::Webchat => {
+            match webchat::publish(&ctx.redis, &ctx.config.redis_namespace, &delivery).await {
+                Ok(()) => {
+                    finish(
+                        &ctx,
+                        scope,
+                        &delivery,
+                        Outcome::Sent {
+                            external_id: &delivery.id.to_string(),
+                        },
+                    )
+                    .await
+                }
+                Err(err) => {
+                    tracing::warn!(message.id = %delivery.id, error = %err, "could not publish a web-chat reply");
+                    reschedule(
+                        &ctx,
+                        scope,
+                        &delivery,
+                        backoff(delivery.attempts),
+                        "Redis unavailable",
+                    )
+                    .await
+                }
             }
-        },
+        }
         kind => {
             let reason = format!("sending to {kind} channels is not supported yet");
             finish(&ctx, scope, &delivery, Outcome::Failed { reason: &reason }).await
@@ -65,38 +84,91 @@ pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynE
     }
 }
 
-async fn send_telegram(ctx: &Context, scope: TenantScope, delivery: &Delivery) -> Result<(), BoxDynError> {
+async fn send_telegram(
+    ctx: &Context,
+    scope: TenantScope,
+    delivery: &Delivery,
+) -> Result<(), BoxDynError> {
     let Some(token) = delivery.credential("bot_token") else {
-        return finish(ctx, scope, delivery, Outcome::Failed { reason: "the channel has no bot token" }).await;
+        return finish(
+            ctx,
+            scope,
+            delivery,
+            Outcome::Failed {
+                reason: "the channel has no bot token",
+            },
+        )
+        .await;
     };
     loop {
-        match ctx.limiter.telegram(delivery.channel_id, &delivery.chat_id).await {
+        match ctx
+            .limiter
+            .telegram(delivery.channel_id, &delivery.chat_id)
+            .await
+        {
             Ok(None) => break,
             Ok(Some(wait)) if wait <= MAX_INLINE_WAIT => tokio::time::sleep(wait).await,
-            Ok(Some(wait)) => return reschedule(ctx, scope, delivery, wait, "waiting for the rate limit").await,
+            Ok(Some(wait)) => {
+                return reschedule(ctx, scope, delivery, wait, "waiting for the rate limit").await;
+            }
             Err(err) => {
-                finish(ctx, scope, delivery, Outcome::Retry { reason: "rate limiter unavailable" }).await?;
-                return Err(err.into());
+                tracing::warn!(message.id = %delivery.id, error = %err, "rate limiter unavailable");
+                return reschedule(
+                    ctx,
+                    scope,
+                    delivery,
+                    backoff(delivery.attempts),
+                    "rate limiter unavailable",
+                )
+                .await;
             }
         }
     }
-    match ctx.telegram.send(delivery.channel_id, token, &delivery.chat_id, &delivery.body).await {
-        Sent::Ok { message_id } => finish(ctx, scope, delivery, Outcome::Sent { external_id: &message_id }).await,
+    match ctx
+        .telegram
+        .send(
+            delivery.channel_id,
+            token,
+            &delivery.chat_id,
+            &delivery.body,
+        )
+        .await
+    {
+        Sent::Ok { message_id } => {
+            finish(
+                ctx,
+                scope,
+                delivery,
+                Outcome::Sent {
+                    external_id: &message_id,
+                },
+            )
+            .await
+        }
         Sent::RetryAfter(wait) => {
             tracing::info!(channel.id = %delivery.channel_id, retry_after_ms = wait.as_millis() as u64,
                 "Telegram asked to slow down");
-            ctx.limiter.freeze_telegram(delivery.channel_id, wait).await?;
+            ctx.limiter
+                .freeze_telegram(delivery.channel_id, wait)
+                .await?;
             reschedule(ctx, scope, delivery, wait, "Telegram asked to retry later").await
         }
         Sent::Unreachable(reason) if delivery.attempts < MAX_ATTEMPTS => {
-            finish(ctx, scope, delivery, Outcome::Retry { reason: &reason }).await?;
-            Err(Unreachable(reason).into())
+            reschedule(ctx, scope, delivery, backoff(delivery.attempts), &reason).await
         }
         Sent::Unreachable(reason) | Sent::Failed(reason) => {
             tracing::warn!(message.id = %delivery.id, reason = %reason, "delivery failed");
             finish(ctx, scope, delivery, Outcome::Failed { reason: &reason }).await
         }
-        Sent::Undeliverable(reason) => finish(ctx, scope, delivery, Outcome::Undeliverable { reason: &reason }).await,
+        Sent::Undeliverable(reason) => {
+            finish(
+                ctx,
+                scope,
+                delivery,
+                Outcome::Undeliverable { reason: &reason },
+            )
+            .await
+        }
     }
 }
 
@@ -109,12 +181,25 @@ async fn reschedule(
     reason: &str,
 ) -> Result<(), BoxDynError> {
     finish(ctx, scope, delivery, Outcome::Retry { reason }).await?;
-    let job = Deliver { tenant_id: scope.tenant_id(), message_id: delivery.id };
-    ctx.queues.push_delivery(job, delivery.attempts, Some(wait)).await?;
+    let job = Deliver {
+        tenant_id: scope.tenant_id(),
+        message_id: delivery.id,
+    };
+    ctx.queues.push_delivery_later(job, wait).await?;
     Ok(())
 }
 
-async fn finish(ctx: &Context, scope: TenantScope, delivery: &Delivery, outcome: Outcome<'_>) -> Result<(), BoxDynError> {
+/// Exponential back-off for an unreachable provider: 1 s, 2 s, 4 s … capped at 5 minutes.
+fn backoff(attempts: i32) -> Duration {
+    Duration::from_secs(1_u64 << attempts.clamp(0, 8)).min(Duration::from_secs(300))
+}
+
+async fn finish(
+    ctx: &Context,
+    scope: TenantScope,
+    delivery: &Delivery,
+    outcome: Outcome<'_>,
+) -> Result<(), BoxDynError> {
     let mut conn = ctx.db.get().await?;
     if !messages::finish(&mut conn, scope, delivery.id, outcome).await? {
         tracing::warn!(message.id = %delivery.id, "delivery outcome not recorded: the message was no longer sending");

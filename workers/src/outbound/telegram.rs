@@ -15,7 +15,9 @@ use crate::StartError;
 
 /// How a send to Telegram ended, in the terms the delivery job acts on.
 pub enum Sent {
-    Ok { message_id: String },
+    Ok {
+        message_id: String,
+    },
     /// 429: nothing through this bot until then.
     RetryAfter(Duration),
     /// Could not reach Telegram at all; safe to try again.
@@ -42,7 +44,11 @@ impl TelegramClients {
             .connect_timeout(Duration::from_secs(5))
             .tcp_nodelay(true)
             .build()?;
-        Ok(Self { api_url, http, bots: Mutex::new(HashMap::new()) })
+        Ok(Self {
+            api_url,
+            http,
+            bots: Mutex::new(HashMap::new()),
+        })
     }
 
     fn bot(&self, channel: ChannelId, token: &str) -> Bot {
@@ -50,7 +56,8 @@ impl TelegramClients {
         match bots.get(&channel) {
             Some((known, bot)) if known == token => bot.clone(),
             _ => {
-                let bot = Bot::with_client(token, self.http.clone()).set_api_url(self.api_url.clone());
+                let bot =
+                    Bot::with_client(token, self.http.clone()).set_api_url(self.api_url.clone());
                 bots.insert(channel, (token.to_owned(), bot.clone()));
                 bot
             }
@@ -61,17 +68,30 @@ impl TelegramClients {
         let Ok(chat) = chat_id.parse::<i64>() else {
             return Sent::Undeliverable(format!("`{chat_id}` is not a Telegram chat id"));
         };
-        match self.bot(channel, token).send_message(ChatId(chat), text).await {
-            Ok(message) => Sent::Ok { message_id: message.id.0.to_string() },
+        match self
+            .bot(channel, token)
+            .send_message(ChatId(chat), text)
+            .await
+        {
+            Ok(message) => Sent::Ok {
+                message_id: message.id.0.to_string(),
+            },
             Err(err) => classify(err),
         }
     }
 
     /// Stops the button's spinner. Best effort: a failure only leaves the spinner running.
     pub async fn answer_callback(&self, channel: &Channel, query_id: &str) {
-        let Some(token) = channel.credential("bot_token") else { return };
+        let Some(token) = channel.credential("bot_token") else {
+            return;
+        };
         let query = CallbackQueryId(query_id.to_owned());
-        if let Err(err) = self.bot(channel.id, token).answer_callback_query(query).cache_time(0).await {
+        if let Err(err) = self
+            .bot(channel.id, token)
+            .answer_callback_query(query)
+            .cache_time(0)
+            .await
+        {
             tracing::warn!(channel.id = %channel.id, error = %err, "could not answer a Telegram button press");
         }
     }
@@ -88,7 +108,9 @@ fn classify(err: RequestError) -> Sent {
             | ApiError::BotKickedFromSupergroup
             | ApiError::CantInitiateConversation),
         ) => Sent::Undeliverable(api.to_string()),
-        RequestError::MigrateToChatId(to) => Sent::Undeliverable(format!("the group moved to chat {}", to.0)),
+        RequestError::MigrateToChatId(to) => {
+            Sent::Undeliverable(format!("the group moved to chat {}", to.0))
+        }
         RequestError::Network(err) if err.is_connect() => Sent::Unreachable(err.to_string()),
         // A timeout or a broken response: Telegram may have delivered it. Sends are not
         // idempotent, so a duplicate is the worse outcome.

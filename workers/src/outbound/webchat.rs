@@ -5,7 +5,11 @@ use otklik_db::messages::{Delivery, Line};
 use otklik_schema::Direction;
 use redis::aio::ConnectionManager;
 
-pub async fn publish(redis: &ConnectionManager, namespace: &str, delivery: &Delivery) -> Result<(), redis::RedisError> {
+pub async fn publish(
+    redis: &ConnectionManager,
+    namespace: &str,
+    delivery: &Delivery,
+) -> Result<(), redis::RedisError> {
     let line = Line {
         id: delivery.id,
         direction: Direction::Outbound,
@@ -15,6 +19,10 @@ pub async fn publish(redis: &ConnectionManager, namespace: &str, delivery: &Deli
     };
     let payload = serde_json::to_string(&line).unwrap_or_default();
     let topic = otklik_jobs::topics::webchat(namespace, delivery.channel_id, &delivery.chat_id);
-    redis::cmd("PUBLISH").arg(topic).arg(payload).query_async::<i64>(&mut redis.clone()).await?;
+    redis::cmd("PUBLISH")
+        .arg(topic)
+        .arg(payload)
+        .query_async::<i64>(&mut redis.clone())
+        .await?;
     Ok(())
 }

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real ingress and workers, real PostgreSQL and Redis, fake Telegram.
+
+mod support;
+
+mod crash;
+mod ingress;
+mod telegram;
+mod webchat;

@@ -1,0 +1,306 @@
+//! `TestApp`: a fresh database, a Redis namespace, a fake Telegram, the ingress and (usually)
+//! the workers, all in this process.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use otklik_config::Config;
+use otklik_db::channels;
+use otklik_jobs::{Pool, Queue, QueueSettings, WebhookSecrets};
+use otklik_schema::{ChannelId, ChannelKind};
+use otklik_tests::FakeTelegram;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio::sync::{Mutex, OnceCell, oneshot};
+
+pub const BOT_TOKEN: &str = "123456:TEST-token";
+const TEMPLATE: &str = "otklik_test_template";
+pub const MASTER_KEY: &str = "test-master-key-0123456789abcdef-0123456789";
+
+pub fn admin_url() -> String {
+    std::env::var("OTKLIK_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://otklik:otklik@127.0.0.1:5432".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("OTKLIK_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+static TEMPLATE_READY: OnceCell<()> = OnceCell::const_new();
+/// PostgreSQL refuses to clone a template that another clone is reading.
+static CLONING: LazyLock<Mutex<()>> = LazyLock::new(|| Mutex::new(()));
+
+async fn admin() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&format!("{}/postgres", admin_url()))
+        .await
+        .expect("connect as the test admin")
+}
+
+/// A new database with every migration applied.
+pub async fn fresh_database() -> String {
+    TEMPLATE_READY
+        .get_or_init(|| async {
+            let mut conn = admin().await;
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .expect("drop template");
+            diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+                .execute(&mut conn)
+                .await
+                .expect("create template");
+            otklik_db::run_migrations(&format!("{}/{TEMPLATE}", admin_url()))
+                .await
+                .expect("migrate template");
+        })
+        .await;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let _guard = CLONING.lock().await;
+    let mut conn = admin().await;
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        .execute(&mut conn)
+        .await
+        .expect("clone template");
+    format!("{}/{name}", admin_url())
+}
+
+pub struct Options {
+    pub workers: bool,
+    pub redis_url: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            workers: true,
+            redis_url: redis_url(),
+        }
+    }
+}
+
+pub struct TestApp {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub telegram: FakeTelegram,
+    pub config: Config,
+    pub env: Vec<(String, String)>,
+    pub telegram_channel: ChannelId,
+    pub webchat_channel: ChannelId,
+    stops: Vec<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn start() -> Self {
+        Self::with(Options::default()).await
+    }
+
+    pub async fn with(options: Options) -> Self {
+        // Quiet unless RUST_LOG asks for more.
+        if std::env::var_os("RUST_LOG").is_some() {
+            otklik_config::init_tracing(otklik_config::LogFormat::Text);
+        }
+        let database_url = fresh_database().await;
+        let telegram = FakeTelegram::start()
+            .await
+            .expect("start the fake Telegram");
+        let namespace = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let env: Vec<(String, String)> = [
+            ("DATABASE_URL", database_url.as_str()),
+            ("REDIS_URL", options.redis_url.as_str()),
+            ("OTKLIK_MASTER_KEY", MASTER_KEY),
+            ("OTKLIK_REDIS_NAMESPACE", namespace.as_str()),
+            ("OTKLIK_TELEGRAM_API_URL", telegram.url().as_str()),
+            ("OTKLIK_QUEUE_POLL_MS", "50"),
+            ("OTKLIK_QUEUE_HEARTBEAT_SECS", "1"),
+            ("OTKLIK_QUEUE_MISSED_HEARTBEATS", "3"),
+            ("OTKLIK_SEND_TIMEOUT_SECS", "2"),
+            ("OTKLIK_ENQUEUE_TIMEOUT_MS", "1000"),
+            ("OTKLIK_DB_POOL_SIZE", "6"),
+            ("OTKLIK_SHUTDOWN_TIMEOUT_SECS", "2"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let config = Config::from_pairs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .expect("test config");
+
+        let mut conn = AsyncPgConnection::establish(&database_url)
+            .await
+            .expect("connect to the test database");
+        let tenant = otklik_db::tenants::create(&mut conn, "Тестовый магазин", "test-shop")
+            .await
+            .expect("tenant");
+        let telegram_channel = channels::create(
+            &mut conn,
+            tenant,
+            ChannelKind::Telegram,
+            "Бот",
+            json!({ "bot_token": BOT_TOKEN }),
+        )
+        .await
+        .expect("telegram channel")
+        .id;
+        let webchat_channel =
+            channels::create(&mut conn, tenant, ChannelKind::Webchat, "Сайт", json!({}))
+                .await
+                .expect("webchat")
+                .id;
+
+        let state = otklik_ingress::AppState::connect(config.clone())
+            .await
+            .expect("ingress state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop_ingress, stopped) = oneshot::channel::<()>();
+        tokio::spawn(otklik_ingress::serve(state, listener, async move {
+            let _ = stopped.await;
+        }));
+        let mut stops = vec![stop_ingress];
+        if options.workers {
+            let (stop_workers, stopped) = oneshot::channel::<()>();
+            let workers_config = config.clone();
+            tokio::spawn(async move {
+                otklik_workers::run(workers_config, &Pool::ALL, async move {
+                    let _ = stopped.await;
+                })
+                .await
+            });
+            stops.push(stop_workers);
+        }
+        Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("http client"),
+            base,
+            telegram,
+            config,
+            env,
+            telegram_channel,
+            webchat_channel,
+            stops,
+        }
+    }
+
+    pub async fn db(&self) -> AsyncPgConnection {
+        use secrecy::ExposeSecret;
+        AsyncPgConnection::establish(self.config.database_url.expose_secret())
+            .await
+            .expect("connect")
+    }
+
+    pub fn secret(&self) -> String {
+        WebhookSecrets::new(SecretString::from(MASTER_KEY)).telegram(self.telegram_channel)
+    }
+
+    /// Posts an update to the Telegram webhook with the channel's secret.
+    pub async fn post_update(&self, update: &Value) -> reqwest::StatusCode {
+        self.http
+            .post(format!(
+                "{}/hooks/telegram/{}",
+                self.base, self.telegram_channel
+            ))
+            .header("X-Telegram-Bot-Api-Secret-Token", self.secret())
+            .json(update)
+            .send()
+            .await
+            .expect("post update")
+            .status()
+    }
+
+    /// How many jobs a queue holds (waiting, running or finished but not yet cleaned up).
+    pub async fn jobs_in(&self, queue: Queue) -> i64 {
+        let settings = QueueSettings {
+            namespace: self.config.redis_namespace.clone(),
+            heartbeat: Duration::from_secs(1),
+            missed_heartbeats: 3,
+            dedupe_ttl: Duration::from_secs(60),
+        };
+        let key = settings.config(queue).job_data_hash();
+        let client = redis::Client::open(redis_url()).expect("redis url");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        redis::cmd("HLEN")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .expect("HLEN")
+    }
+
+    /// Polls `query` until it returns `expected` or `timeout` passes; returns the last value.
+    pub async fn eventually<T, F, Fut>(&self, timeout: Duration, expected: T, mut query: F) -> T
+    where
+        T: PartialEq,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = T>,
+    {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let value = query().await;
+            if value == expected || tokio::time::Instant::now() >= deadline {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for stop in self.stops.drain(..) {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A Telegram text-message update.
+pub fn text_update(update_id: u32, chat_id: i64, message_id: i64, text: &str) -> Value {
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": message_id,
+            "from": { "id": chat_id, "is_bot": false, "first_name": "Иван", "username": "ivan" },
+            "chat": { "id": chat_id, "first_name": "Иван", "type": "private" },
+            "date": 1_718_000_000,
+            "text": text,
+        }
+    })
+}
+
+/// Delivery statuses of the bot's messages, oldest first.
+pub async fn outbound_statuses(conn: &mut AsyncPgConnection) -> Vec<(String, Option<String>)> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        error: Option<String>,
+    }
+    diesel::sql_query(
+        "SELECT delivery_status AS status, delivery_error AS error FROM messages WHERE direction = 'outbound' ORDER BY id",
+    )
+    .load::<Row>(conn)
+    .await
+    .expect("statuses")
+    .into_iter()
+    .map(|row| (row.status, row.error))
+    .collect()
+}
+
+pub async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(sql)
+        .get_result::<Row>(conn)
+        .await
+        .expect("count")
+        .n
+}

@@ -1,0 +1,237 @@
+use std::time::Duration;
+
+use otklik_tests::telegram::Script;
+
+use crate::support::{BOT_TOKEN, TestApp, count, outbound_statuses, text_update};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_is_answered_in_the_same_chat_in_russian() {
+    let app = TestApp::start().await;
+    assert_eq!(
+        app.post_update(&text_update(1001, 4242, 7, "Где мой заказ?"))
+            .await,
+        200
+    );
+
+    let sent = app.telegram.wait_for_sent(1, Duration::from_secs(20)).await;
+    assert_eq!(sent.len(), 1, "one reply");
+    assert_eq!(sent[0].token, BOT_TOKEN);
+    assert_eq!(sent[0].body["chat_id"], 4242);
+    let text = sent[0].body["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("сотрудник"),
+        "a handoff acknowledgement in Russian: {text}"
+    );
+
+    let mut conn = app.db().await;
+    let statuses = app.eventually(
+        Duration::from_secs(5),
+        vec![("sent".to_owned(), None)],
+        || async { outbound_statuses(&mut app.db().await).await },
+    );
+    assert_eq!(statuses.await, vec![("sent".to_owned(), None)]);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM conversations WHERE mode = 'waiting_operator'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM messages WHERE answered_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_update_twice_gets_one_reply() {
+    let app = TestApp::start().await;
+    let update = text_update(2002, 777, 1, "Здравствуйте");
+    assert_eq!(app.post_update(&update).await, 200);
+    assert_eq!(
+        app.post_update(&update).await,
+        200,
+        "a redelivery is acknowledged"
+    );
+
+    assert_eq!(
+        app.telegram
+            .wait_for_sent(1, Duration::from_secs(20))
+            .await
+            .len(),
+        1
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.telegram.sent().len(), 1, "no second reply");
+    let mut conn = app.db().await;
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM messages WHERE direction = 'inbound'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_messages_in_a_row_get_one_answer_and_later_ones_wait_for_people() {
+    let app = TestApp::start().await;
+    for (i, text) in ["Здравствуйте", "у меня вопрос", "по заказу"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(
+            app.post_update(&text_update(3000 + i as u32, 555, i as i64, text))
+                .await,
+            200
+        );
+    }
+    assert_eq!(
+        app.telegram
+            .wait_for_sent(1, Duration::from_secs(20))
+            .await
+            .len(),
+        1
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        app.telegram.sent().len(),
+        1,
+        "handed off: the bot stays silent"
+    );
+    let mut conn = app.db().await;
+    let answered = app
+        .eventually(Duration::from_secs(5), 3, || async {
+            count(
+                &mut app.db().await,
+                "SELECT count(*) AS n FROM messages WHERE answered_at IS NOT NULL",
+            )
+            .await
+        })
+        .await;
+    assert_eq!(answered, 3);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM conversations").await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_is_retried_after_retry_after() {
+    let app = TestApp::start().await;
+    app.telegram.script("sendMessage", Script::RetryAfter(2));
+    assert_eq!(
+        app.post_update(&text_update(4004, 31337, 1, "Алло")).await,
+        200
+    );
+
+    let calls = app.telegram.wait_for_sent(2, Duration::from_secs(25)).await;
+    assert_eq!(calls.len(), 2, "the 429, then the retry");
+    let waited = calls[1].at.duration_since(calls[0].at);
+    assert!(
+        waited >= Duration::from_millis(1900),
+        "retried after {waited:?}, before retry_after"
+    );
+    let statuses = app
+        .eventually(
+            Duration::from_secs(5),
+            vec![("sent".to_owned(), None)],
+            || async { outbound_statuses(&mut app.db().await).await },
+        )
+        .await;
+    assert_eq!(statuses, vec![("sent".to_owned(), None)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_bot_marks_the_reply_undeliverable_without_retrying() {
+    let app = TestApp::start().await;
+    app.telegram.script("sendMessage", Script::Blocked);
+    assert_eq!(
+        app.post_update(&text_update(5005, 99, 1, "Привет")).await,
+        200
+    );
+    let statuses = app
+        .eventually(Duration::from_secs(20), 1, || async {
+            outbound_statuses(&mut app.db().await)
+                .await
+                .iter()
+                .filter(|(s, _)| s == "undeliverable")
+                .count()
+        })
+        .await;
+    assert_eq!(statuses, 1);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.telegram.sent().len(), 1, "not retried");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_button_press_is_answered_and_recorded() {
+    let app = TestApp::start().await;
+    let update = serde_json::json!({"update_id": 6006, "callback_query": {"id": "cbq-1",
+        "from": {"id": 4040, "is_bot": false, "first_name": "Иван"},
+        "message": {"message_id": 9, "chat": {"id": 4040, "type": "private", "first_name": "Иван"},
+                    "date": 1_718_000_030, "text": "Помог ли ответ?"},
+        "chat_instance": "-1", "data": "rate:5"}});
+    assert_eq!(app.post_update(&update).await, 200);
+    assert_eq!(
+        app.telegram
+            .wait_for_sent(1, Duration::from_secs(20))
+            .await
+            .len(),
+        1
+    );
+    let answered = app.telegram.calls("answerCallbackQuery");
+    assert_eq!(answered.len(), 1);
+    assert_eq!(answered[0].body["callback_query_id"], "cbq-1");
+    let mut conn = app.db().await;
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM messages WHERE body = 'rate:5'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_fails_does_not_stop_the_next_ones() {
+    let app = TestApp::start().await;
+    // A Telegram update addressed to the web-chat channel: the inbound job refuses it.
+    let secret =
+        otklik_jobs::WebhookSecrets::new(secrecy::SecretString::from(crate::support::MASTER_KEY))
+            .telegram(app.webchat_channel);
+    let wrong = app
+        .http
+        .post(format!(
+            "{}/hooks/telegram/{}",
+            app.base, app.webchat_channel
+        ))
+        .header("X-Telegram-Bot-Api-Secret-Token", secret)
+        .json(&text_update(1, 5, 1, "не туда"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(wrong.status(), 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for i in 0..3 {
+        assert_eq!(
+            app.post_update(&text_update(10 + i, 600 + i64::from(i), 1, "Здравствуйте"))
+                .await,
+            200
+        );
+    }
+    assert_eq!(
+        app.telegram
+            .wait_for_sent(3, Duration::from_secs(20))
+            .await
+            .len(),
+        3
+    );
+}
