@@ -60,7 +60,13 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::DemoSeed => {
             let mut conn = otklik_db::connect(config.database_url.expose_secret()).await?;
             let channel = otklik_workers::demo::seed(&mut conn).await?;
-            println!("{}/chat/{channel}", config.public_url.trim_end_matches('/'));
+            #[expect(
+                clippy::print_stdout,
+                reason = "the URL is the command's output, for scripts"
+            )]
+            {
+                println!("{}/chat/{channel}", config.public_url.trim_end_matches('/'));
+            }
         }
     }
     Ok(())
