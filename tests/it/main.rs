@@ -3,6 +3,7 @@
 mod support;
 
 mod crash;
+mod database;
 mod ingress;
 mod telegram;
 mod webchat;

@@ -26,6 +26,11 @@ enum Command {
     Migrate,
     /// Create the demo tenant and its web-chat channel; print the chat URL.
     DemoSeed,
+    /// Print the webhook secret to register for a Telegram channel (`setWebhook` secret_token).
+    WebhookSecret {
+        /// The channel's id.
+        channel: otklik_schema::ChannelId,
+    },
 }
 
 #[tokio::main]
@@ -66,6 +71,14 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             )]
             {
                 println!("{}/chat/{channel}", config.public_url.trim_end_matches('/'));
+            }
+        }
+        Command::WebhookSecret { channel } => {
+            let secret =
+                otklik_jobs::WebhookSecrets::new(config.master_key.clone()).telegram(channel);
+            #[expect(clippy::print_stdout, reason = "the secret is the command's output")]
+            {
+                println!("{secret}");
             }
         }
     }

@@ -1,0 +1,140 @@
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use otklik_db::conversations::{self, NewInbound, TurnLease};
+use otklik_db::messages::{self, Claim};
+use otklik_schema::{ChannelKind, MessageId};
+use serde_json::json;
+
+use crate::support::{admin_url, fresh_database};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_apply_once() {
+    let name = format!("m_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = AsyncPgConnection::establish(&format!("{}/postgres", admin_url()))
+        .await
+        .expect("admin");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create");
+    let url = format!("{}/{name}", admin_url());
+    let (a, b) = tokio::join!(
+        otklik_db::run_migrations(&url),
+        otklik_db::run_migrations(&url)
+    );
+    let (a, b) = (a.expect("first migrate"), b.expect("second migrate"));
+    assert_eq!(
+        a.len() + b.len(),
+        1,
+        "each migration applied exactly once: {a:?} {b:?}"
+    );
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_never_cross_tenants() {
+    let url = fresh_database().await;
+    let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
+    let shop = otklik_db::tenants::create(&mut conn, "Shop", "shop")
+        .await
+        .expect("tenant");
+    let other = otklik_db::tenants::create(&mut conn, "Other", "other")
+        .await
+        .expect("tenant");
+    let channel =
+        otklik_db::channels::create(&mut conn, shop, ChannelKind::Webchat, "site", json!({}))
+            .await
+            .expect("channel");
+    let message = NewInbound {
+        channel_id: channel.id,
+        customer_external_id: "visitor-1",
+        customer_name: "",
+        customer_username: None,
+        chat_id: "visitor-1",
+        external_id: "m-1",
+        body: "Здравствуйте",
+        attachments: json!([]),
+    };
+    let recorded = conversations::record_inbound(&mut conn, shop, &message)
+        .await
+        .expect("record");
+    assert!(recorded.message_id.is_some() && recorded.unanswered);
+    let again = conversations::record_inbound(&mut conn, shop, &message)
+        .await
+        .expect("record again");
+    assert_eq!(
+        (again.message_id, again.unanswered),
+        (None, true),
+        "a duplicate is recognised"
+    );
+
+    // The other tenant sees nothing and can change nothing.
+    assert!(
+        conversations::unanswered(&mut conn, other, recorded.conversation_id)
+            .await
+            .expect("query")
+            .is_empty()
+    );
+    let lease = conversations::acquire_turn(
+        &mut conn,
+        other,
+        recorded.conversation_id,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(matches!(lease.expect("query"), TurnLease::Missing));
+    let message_id = recorded.message_id.unwrap_or(MessageId(0));
+    assert!(matches!(
+        messages::claim(&mut conn, other, message_id)
+            .await
+            .expect("query"),
+        Claim::Missing
+    ));
+
+    // Its own tenant gets the turn, once.
+    let lease = conversations::acquire_turn(
+        &mut conn,
+        shop,
+        recorded.conversation_id,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(matches!(lease.expect("query"), TurnLease::Acquired(_)));
+    let second = conversations::acquire_turn(
+        &mut conn,
+        shop,
+        recorded.conversation_id,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(matches!(second.expect("query"), TurnLease::Busy));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_refuses_rows_that_point_at_another_tenant() {
+    let url = fresh_database().await;
+    let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
+    let shop = otklik_db::tenants::create(&mut conn, "Shop", "shop")
+        .await
+        .expect("tenant");
+    let other = otklik_db::tenants::create(&mut conn, "Other", "other")
+        .await
+        .expect("tenant");
+    let channel =
+        otklik_db::channels::create(&mut conn, shop, ChannelKind::Webchat, "site", json!({}))
+            .await
+            .expect("channel");
+    let crossed = diesel::sql_query(format!(
+        "INSERT INTO customers (tenant_id, channel_id, external_id) VALUES ({}, {}, 'x')",
+        other.tenant_id(),
+        channel.id
+    ))
+    .execute(&mut conn)
+    .await;
+    let err = crossed.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("foreign key"), "{err}");
+}
