@@ -1,6 +1,8 @@
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use otklik_db::TenantScope;
+use otklik_db::channels::Channel;
 use otklik_db::conversations::{self, NewInbound, TurnLease};
 use otklik_db::messages::{self, Claim};
 use otklik_schema::{ChannelKind, MessageId};
@@ -35,8 +37,8 @@ async fn concurrent_migrations_apply_once() {
         .expect("drop");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queries_never_cross_tenants() {
+/// A fresh database with two tenants; the first has a web-chat channel.
+async fn two_tenants() -> (AsyncPgConnection, TenantScope, TenantScope, Channel) {
     let url = fresh_database().await;
     let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
     let shop = otklik_db::tenants::create(&mut conn, "Shop", "shop")
@@ -49,6 +51,12 @@ async fn queries_never_cross_tenants() {
         otklik_db::channels::create(&mut conn, shop, ChannelKind::Webchat, "site", json!({}))
             .await
             .expect("channel");
+    (conn, shop, other, channel)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_never_cross_tenants() {
+    let (mut conn, shop, other, channel) = two_tenants().await;
     let message = NewInbound {
         channel_id: channel.id,
         customer_external_id: "visitor-1",
@@ -116,18 +124,7 @@ async fn queries_never_cross_tenants() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_refuses_rows_that_point_at_another_tenant() {
-    let url = fresh_database().await;
-    let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
-    let shop = otklik_db::tenants::create(&mut conn, "Shop", "shop")
-        .await
-        .expect("tenant");
-    let other = otklik_db::tenants::create(&mut conn, "Other", "other")
-        .await
-        .expect("tenant");
-    let channel =
-        otklik_db::channels::create(&mut conn, shop, ChannelKind::Webchat, "site", json!({}))
-            .await
-            .expect("channel");
+    let (mut conn, _shop, other, channel) = two_tenants().await;
     let crossed = diesel::sql_query(format!(
         "INSERT INTO customers (tenant_id, channel_id, external_id) VALUES ({}, {}, 'x')",
         other.tenant_id(),

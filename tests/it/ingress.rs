@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use otklik_jobs::Queue;
 
-use crate::support::{Options, TestApp, count, text_update};
+use crate::support::{Options, TestApp, text_update};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_webhooks_get_4xx_and_change_nothing() {
@@ -86,11 +86,7 @@ async fn bad_webhooks_get_4xx_and_change_nothing() {
     assert_eq!(not_an_id.expect("post").status(), 404);
 
     assert_eq!(app.jobs_in(Queue::Inbound).await, 0, "nothing enqueued");
-    let mut conn = app.db().await;
-    assert_eq!(
-        count(&mut conn, "SELECT count(*) AS n FROM messages").await,
-        0
-    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM messages").await, 0);
 
     // The one good request is enqueued.
     assert_eq!(app.post_update(&update).await, 200);

@@ -192,6 +192,11 @@ impl TestApp {
             .expect("connect")
     }
 
+    /// Runs a `SELECT count(*) AS n ...` on the test database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        count(&mut self.db().await, sql).await
+    }
+
     pub fn secret(&self) -> String {
         WebhookSecrets::new(SecretString::from(MASTER_KEY)).telegram(self.telegram_channel)
     }
@@ -292,7 +297,7 @@ pub async fn outbound_statuses(conn: &mut AsyncPgConnection) -> Vec<(String, Opt
     .collect()
 }
 
-pub async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::BigInt)]

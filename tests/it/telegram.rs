@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use otklik_tests::telegram::Script;
 
-use crate::support::{BOT_TOKEN, TestApp, count, outbound_statuses, text_update};
+use crate::support::{BOT_TOKEN, TestApp, outbound_statuses, text_update};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_is_answered_in_the_same_chat_in_russian() {
@@ -23,7 +23,6 @@ async fn a_message_is_answered_in_the_same_chat_in_russian() {
         "a handoff acknowledgement in Russian: {text}"
     );
 
-    let mut conn = app.db().await;
     let statuses = app.eventually(
         Duration::from_secs(5),
         vec![("sent".to_owned(), None)],
@@ -31,19 +30,13 @@ async fn a_message_is_answered_in_the_same_chat_in_russian() {
     );
     assert_eq!(statuses.await, vec![("sent".to_owned(), None)]);
     assert_eq!(
-        count(
-            &mut conn,
-            "SELECT count(*) AS n FROM conversations WHERE mode = 'waiting_operator'"
-        )
-        .await,
+        app.count("SELECT count(*) AS n FROM conversations WHERE mode = 'waiting_operator'")
+            .await,
         1
     );
     assert_eq!(
-        count(
-            &mut conn,
-            "SELECT count(*) AS n FROM messages WHERE answered_at IS NOT NULL"
-        )
-        .await,
+        app.count("SELECT count(*) AS n FROM messages WHERE answered_at IS NOT NULL")
+            .await,
         1
     );
 }
@@ -68,13 +61,9 @@ async fn the_same_update_twice_gets_one_reply() {
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(app.telegram.sent().len(), 1, "no second reply");
-    let mut conn = app.db().await;
     assert_eq!(
-        count(
-            &mut conn,
-            "SELECT count(*) AS n FROM messages WHERE direction = 'inbound'"
-        )
-        .await,
+        app.count("SELECT count(*) AS n FROM messages WHERE direction = 'inbound'")
+            .await,
         1
     );
 }
@@ -105,19 +94,15 @@ async fn several_messages_in_a_row_get_one_answer_and_later_ones_wait_for_people
         1,
         "handed off: the bot stays silent"
     );
-    let mut conn = app.db().await;
     let answered = app
         .eventually(Duration::from_secs(5), 3, || async {
-            count(
-                &mut app.db().await,
-                "SELECT count(*) AS n FROM messages WHERE answered_at IS NOT NULL",
-            )
-            .await
+            app.count("SELECT count(*) AS n FROM messages WHERE answered_at IS NOT NULL")
+                .await
         })
         .await;
     assert_eq!(answered, 3);
     assert_eq!(
-        count(&mut conn, "SELECT count(*) AS n FROM conversations").await,
+        app.count("SELECT count(*) AS n FROM conversations").await,
         1
     );
 }
@@ -189,13 +174,9 @@ async fn a_button_press_is_answered_and_recorded() {
     let answered = app.telegram.calls("answerCallbackQuery");
     assert_eq!(answered.len(), 1);
     assert_eq!(answered[0].body["callback_query_id"], "cbq-1");
-    let mut conn = app.db().await;
     assert_eq!(
-        count(
-            &mut conn,
-            "SELECT count(*) AS n FROM messages WHERE body = 'rate:5'"
-        )
-        .await,
+        app.count("SELECT count(*) AS n FROM messages WHERE body = 'rate:5'")
+            .await,
         1
     );
 }
