@@ -21,10 +21,16 @@ async fn concurrent_migrations_apply_once() {
         .await
         .expect("create");
     let url = format!("{}/{name}", admin_url());
-    let (a, b) = tokio::join!(
-        otklik_db::run_migrations(&url),
-        otklik_db::run_migrations(&url)
-    );
+    // Two processes migrating at once, as two deploys might.
+    let first = tokio::spawn({
+        let url = url.clone();
+        async move { otklik_db::run_migrations(&url).await }
+    });
+    let second = tokio::spawn({
+        let url = url.clone();
+        async move { otklik_db::run_migrations(&url).await }
+    });
+    let (a, b) = (first.await.expect("join"), second.await.expect("join"));
     let (a, b) = (a.expect("first migrate"), b.expect("second migrate"));
     assert_eq!(
         a.len() + b.len(),
