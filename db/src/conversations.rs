@@ -4,12 +4,11 @@ use std::time::Duration;
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{conversations, messages};
 use otklik_schema::{
-    Author, ChannelId, ConversationId, ConversationMode, CustomerId, DeliveryStatus, Direction,
-    MessageId,
+    Author, ChannelId, ConversationId, ConversationMode, CustomerId, Direction, MessageId,
 };
 
 use crate::{DbError, TenantScope};
@@ -217,8 +216,10 @@ pub struct TurnResult<'a> {
     pub mode: Option<ConversationMode>,
 }
 
-/// Records a turn in one transaction: the reply (queued as `pending`), the answered messages,
-/// the new mode, and the end of the lease. Returns the reply's id.
+/// Records a turn in one statement (one implicit transaction): the reply (queued as
+/// `pending`), the answered messages, the new mode, and the end of the lease. Returns every
+/// delivery of the conversation still to enqueue — the new reply and any an earlier, crashed
+/// turn recorded but never enqueued.
 ///
 /// The reply's idempotency key is derived from the last answered message, so a turn that runs
 /// twice records one reply.
@@ -227,47 +228,45 @@ pub async fn finish_turn(
     scope: TenantScope,
     conversation: &Conversation,
     result: TurnResult<'_>,
-) -> Result<Option<MessageId>, DbError> {
-    let tenant_id = scope.tenant_id();
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let reply_id = match (result.reply, result.answered.last()) {
-            (Some(body), Some(last)) => diesel::insert_into(messages::table)
-                .values((
-                    messages::tenant_id.eq(tenant_id),
-                    messages::conversation_id.eq(conversation.id),
-                    messages::channel_id.eq(conversation.channel_id),
-                    messages::direction.eq(Direction::Outbound),
-                    messages::author.eq(result.author),
-                    messages::body.eq(body),
-                    messages::delivery_status.eq(DeliveryStatus::Pending),
-                    messages::idempotency_key.eq(format!("reply-to:{last}")),
-                ))
-                .on_conflict_do_nothing()
-                .returning(messages::id)
-                .get_result::<MessageId>(conn)
-                .await
-                .optional()?,
-            _ => None,
-        };
-        diesel::update(messages::table)
-            .filter(messages::tenant_id.eq(tenant_id))
-            .filter(messages::id.eq_any(result.answered))
-            .filter(messages::answered_at.is_null())
-            .set(messages::answered_at.eq(diesel::dsl::now))
-            .execute(conn)
-            .await?;
-        let mode = result.mode.unwrap_or(conversation.mode);
-        diesel::update(conversations::table)
-            .filter(conversations::id.eq(conversation.id))
-            .filter(conversations::tenant_id.eq(tenant_id))
-            .set((
-                conversations::mode.eq(mode),
-                conversations::turn_lease_until.eq(None::<chrono::DateTime<chrono::Utc>>),
-                conversations::last_message_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-        Ok(reply_id)
-    })
-    .await
+) -> Result<Vec<MessageId>, DbError> {
+    #[derive(QueryableByName)]
+    struct Pending {
+        #[diesel(sql_type = BigInt)]
+        id: MessageId,
+    }
+    let reply = result.answered.last().and(result.reply);
+    let idempotency_key = result
+        .answered
+        .last()
+        .map(|last| format!("reply-to:{last}"));
+    let pending = diesel::sql_query(
+        "WITH reply AS (
+             INSERT INTO messages (tenant_id, conversation_id, channel_id, direction, author, body,
+                                   delivery_status, idempotency_key)
+             SELECT $1, $2, $3, 'outbound', $4, $5, 'pending', $6 WHERE $5 IS NOT NULL
+             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+             RETURNING id),
+         answered AS (
+             UPDATE messages SET answered_at = now()
+             WHERE tenant_id = $1 AND id = ANY($7) AND answered_at IS NULL),
+         conversation AS (
+             UPDATE conversations SET mode = $8, turn_lease_until = NULL, last_message_at = now()
+             WHERE id = $2 AND tenant_id = $1)
+         SELECT id FROM reply
+         UNION
+         SELECT id FROM messages
+         WHERE conversation_id = $2 AND tenant_id = $1 AND delivery_status = 'pending'
+         ORDER BY id",
+    )
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<BigInt, _>(conversation.id)
+    .bind::<BigInt, _>(conversation.channel_id)
+    .bind::<Text, _>(result.author)
+    .bind::<Nullable<Text>, _>(reply)
+    .bind::<Nullable<Text>, _>(idempotency_key)
+    .bind::<Array<BigInt>, _>(result.answered)
+    .bind::<Text, _>(result.mode.unwrap_or(conversation.mode))
+    .load::<Pending>(conn)
+    .await?;
+    Ok(pending.into_iter().map(|row| row.id).collect())
 }

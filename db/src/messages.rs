@@ -192,23 +192,6 @@ pub async fn fail_interrupted(
     Ok(updated == 1)
 }
 
-/// Outbound messages of a conversation still waiting to be sent, oldest first. A turn re-enqueues
-/// them, so a crash between recording a reply and enqueueing its delivery loses nothing.
-pub async fn pending(
-    conn: &mut AsyncPgConnection,
-    scope: TenantScope,
-    conversation: ConversationId,
-) -> Result<Vec<MessageId>, DbError> {
-    Ok(messages::table
-        .filter(messages::conversation_id.eq(conversation))
-        .filter(messages::tenant_id.eq(scope.tenant_id()))
-        .filter(messages::delivery_status.eq(DeliveryStatus::Pending))
-        .order(messages::id)
-        .select(messages::id)
-        .load(conn)
-        .await?)
-}
-
 /// One line of a conversation as the shopper sees it.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]

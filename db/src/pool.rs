@@ -1,7 +1,9 @@
 use std::time::Duration;
 
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::DbError;
@@ -17,7 +19,12 @@ pub fn build_pool(
     max_size: usize,
     wait_timeout: Duration,
 ) -> Result<DbPool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    let mut config = ManagerConfig::default();
+    // The default runs `SELECT 1` on every checkout: a round trip per query batch for a check
+    // the next real query makes anyway (a dead connection fails it, and is then dropped).
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Ok(Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(wait_timeout))

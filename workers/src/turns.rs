@@ -75,8 +75,7 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
     };
     let pending = {
         let mut conn = ctx.db.get().await?;
-        conversations::finish_turn(&mut conn, scope, &conversation, result).await?;
-        otklik_db::messages::pending(&mut conn, scope, conversation.id).await?
+        conversations::finish_turn(&mut conn, scope, &conversation, result).await?
     };
     for message_id in pending {
         ctx.queues
