@@ -1,0 +1,44 @@
+// The shopper web chat in a real browser (Debian's Chromium, driven by playwright-core):
+// type a message, see the reply arrive live, reload and find the conversation again.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const chatUrl = process.env.OTKLIK_CHAT_URL;
+const artifacts = new URL("../artifacts/", import.meta.url).pathname;
+
+test("a shopper writes in the web chat and gets the reply live", async () => {
+  assert.ok(chatUrl, "OTKLIK_CHAT_URL is set by tests/browser/run");
+  mkdirSync(artifacts, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const external = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(new URL(chatUrl).origin)) external.push(request.url());
+    });
+    await page.goto(chatUrl);
+    await page.getByRole("textbox", { name: "Сообщение" }).fill("Добрый день! Где мой заказ?");
+    await page.keyboard.press("Enter");
+
+    const reply = page.locator(".msg.reply");
+    await reply.first().waitFor({ timeout: 15000 });
+    assert.match(await reply.first().innerText(), /сотрудник/);
+    assert.equal(await page.locator(".msg.shopper").count(), 1);
+    assert.equal(await page.locator(".msg.pending").count(), 0, "the sent message is no longer shown as sending");
+    await page.screenshot({ path: `${artifacts}webchat-reply.png` });
+
+    await page.reload();
+    await page.locator(".msg.reply").first().waitFor({ timeout: 5000 });
+    assert.equal(await page.locator(".msg.shopper").count(), 1, "history after reload");
+    assert.equal(await page.locator(".msg.reply").count(), 1);
+    assert.deepEqual(external, [], "the page makes no requests to other hosts");
+  } finally {
+    await browser.close();
+  }
+});
