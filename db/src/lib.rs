@@ -12,5 +12,5 @@ pub mod tenants;
 pub use diesel_async::AsyncPgConnection;
 pub use error::DbError;
 pub use migrate::run_migrations;
-pub use pool::{DbConn, DbPool, build_pool, connect, ping};
+pub use pool::{DbPool, build_pool, connect, ping};
 pub use scope::TenantScope;

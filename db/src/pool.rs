@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
@@ -10,8 +10,6 @@ use crate::DbError;
 
 /// The PostgreSQL pool every process shares between its tasks.
 pub type DbPool = Pool<AsyncPgConnection>;
-/// A connection checked out of the pool; returned on drop.
-pub type DbConn = Object<AsyncPgConnection>;
 
 /// Builds a pool that fails fast when exhausted instead of queueing requests forever.
 pub fn build_pool(

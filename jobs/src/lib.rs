@@ -8,7 +8,7 @@ pub mod topics;
 
 pub use payloads::{ConversationTurn, Deliver, InboundEvent};
 pub use queues::{EnqueueError, Pool, Queue, QueueSettings, Queues, UnknownPool};
-pub use redis_conn::{RedisError, connect};
+pub use redis_conn::connect;
 pub use secrets::WebhookSecrets;
 
 pub use apalis_redis::RedisStorage;

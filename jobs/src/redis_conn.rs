@@ -1,8 +1,7 @@
 use std::time::Duration;
 
+use redis::RedisError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-
-pub use redis::RedisError;
 
 /// Connects with timeouts that survive a busy Redis: the library defaults (500 ms per response)
 /// turn any stall into a fatal worker error.
