@@ -47,6 +47,8 @@ pub struct Config {
     pub ai_concurrency: usize,
     #[serde(default = "defaults::outbound_concurrency")]
     pub outbound_concurrency: usize,
+    #[serde(default = "defaults::job_retention_mins")]
+    pub job_retention_mins: u64,
     #[serde(default = "defaults::shutdown_timeout_secs")]
     pub shutdown_timeout_secs: u64,
     #[serde(default = "defaults::send_timeout_secs")]
@@ -275,6 +277,9 @@ mod defaults {
     }
     pub fn outbound_concurrency() -> usize {
         32
+    }
+    pub fn job_retention_mins() -> u64 {
+        60
     }
     pub fn shutdown_timeout_secs() -> u64 {
         20

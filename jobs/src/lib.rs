@@ -3,6 +3,7 @@
 mod payloads;
 mod queues;
 mod redis_conn;
+pub mod retention;
 mod secrets;
 pub mod topics;
 

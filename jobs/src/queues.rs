@@ -59,6 +59,8 @@ pub enum Queue {
 }
 
 impl Queue {
+    pub const ALL: [Self; 3] = [Self::Inbound, Self::Turns, Self::Deliveries];
+
     /// The queue's name under the deployment's namespace.
     pub fn name(self, namespace: &str) -> String {
         let base = match self {

@@ -216,15 +216,19 @@ impl TestApp {
             .status()
     }
 
+    /// The queue settings the app runs with.
+    pub fn queue_settings(&self) -> QueueSettings {
+        QueueSettings {
+            namespace: self.config.redis_namespace.clone(),
+            heartbeat: Duration::from_secs(self.config.queue_heartbeat_secs),
+            missed_heartbeats: self.config.queue_missed_heartbeats,
+            dedupe_ttl: Duration::from_secs(60),
+        }
+    }
+
     /// How many jobs a queue holds (waiting, running or finished but not yet cleaned up).
     pub async fn jobs_in(&self, queue: Queue) -> i64 {
-        let settings = QueueSettings {
-            namespace: self.config.redis_namespace.clone(),
-            heartbeat: Duration::from_secs(1),
-            missed_heartbeats: 3,
-            dedupe_ttl: Duration::from_secs(60),
-        };
-        let key = settings.config(queue).job_data_hash();
+        let key = self.queue_settings().config(queue).job_data_hash();
         let client = redis::Client::open(redis_url()).expect("redis url");
         let mut conn = client
             .get_multiplexed_async_connection()

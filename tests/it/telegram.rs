@@ -216,3 +216,66 @@ async fn a_job_that_fails_does_not_stop_the_next_ones() {
         3
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_jobs_are_swept_from_redis() {
+    let app = TestApp::start().await;
+    assert_eq!(
+        app.post_update(&text_update(7007, 808, 1, "Добрый вечер"))
+            .await,
+        200
+    );
+    assert_eq!(
+        app.telegram
+            .wait_for_sent(1, Duration::from_secs(20))
+            .await
+            .len(),
+        1
+    );
+    for queue in otklik_jobs::Queue::ALL {
+        assert!(
+            app.jobs_in(queue).await > 0,
+            "{queue:?} kept its finished job so far"
+        );
+    }
+    let redis = otklik_jobs::connect(&crate::support::redis_url())
+        .await
+        .expect("redis");
+    let settings = app.queue_settings();
+    let left = app
+        .eventually(Duration::from_secs(10), 0, || async {
+            let mut left = 0;
+            for queue in otklik_jobs::Queue::ALL {
+                otklik_jobs::retention::sweep(&redis, &settings, queue, Duration::ZERO)
+                    .await
+                    .expect("sweep");
+                left += app.jobs_in(queue).await;
+            }
+            left
+        })
+        .await;
+    assert_eq!(left, 0, "every finished job swept");
+    // A job finished just now is kept when the retention window has not passed.
+    assert_eq!(
+        app.post_update(&text_update(7008, 809, 1, "Ещё вопрос"))
+            .await,
+        200
+    );
+    assert_eq!(
+        app.telegram
+            .wait_for_sent(2, Duration::from_secs(20))
+            .await
+            .len(),
+        2
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let kept = otklik_jobs::retention::sweep(
+        &redis,
+        &settings,
+        otklik_jobs::Queue::Inbound,
+        Duration::from_secs(3600),
+    )
+    .await;
+    assert_eq!(kept.expect("sweep"), 0);
+    assert_eq!(app.jobs_in(otklik_jobs::Queue::Inbound).await, 1);
+}

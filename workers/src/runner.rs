@@ -87,11 +87,12 @@ pub async fn run(
         }
     }
 
+    let sweeper = tokio::spawn(sweep_finished_jobs(ctx.clone(), pools.to_vec()));
     let asked_to_stop = Arc::new(AtomicBool::new(false));
     let stop_flag = asked_to_stop.clone();
     tracing::info!(pools = ?pools.iter().map(|p| p.as_str()).collect::<Vec<_>>(), worker.instance = %instance,
         "workers starting");
-    monitor
+    let monitor_result = monitor
         .should_restart(|worker, err| {
             tracing::error!(worker = worker.name(), restarts = worker.restarts(), error = %err, "worker died");
             matches!(err, WorkerError::BackendError(_)) && worker.restarts() < MAX_RESTARTS
@@ -103,11 +104,39 @@ pub async fn run(
             Ok(())
         })
         .await
-        .map_err(|err| RunError::Monitor(err.to_string()))?;
+        .map_err(|err| RunError::Monitor(err.to_string()));
+    sweeper.abort();
+    monitor_result?;
     if asked_to_stop.load(Ordering::SeqCst) {
         Ok(())
     } else {
         Err(RunError::WorkersDied)
+    }
+}
+
+/// How often each process deletes its queues' old finished jobs.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Keeps Redis from growing with every job ever run (see `otklik_jobs::retention`).
+async fn sweep_finished_jobs(ctx: Arc<Context>, pools: Vec<Pool>) {
+    let keep = Duration::from_secs(ctx.config.job_retention_mins * 60);
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        for queue in Queue::ALL {
+            if !pools.contains(&queue.pool()) {
+                continue;
+            }
+            match otklik_jobs::retention::sweep(&ctx.redis, &ctx.settings, queue, keep).await {
+                Ok(0) => {}
+                Ok(deleted) => {
+                    tracing::debug!(queue = ?queue, deleted, "old finished jobs deleted")
+                }
+                Err(err) => {
+                    tracing::warn!(queue = ?queue, error = %err, "could not delete old finished jobs")
+                }
+            }
+        }
     }
 }
 
