@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod dead_letters;
 mod payloads;
 mod queues;
 mod redis_conn;
@@ -8,7 +9,7 @@ mod secrets;
 pub mod topics;
 
 pub use payloads::{ConversationTurn, Deliver, InboundEvent};
-pub use queues::{EnqueueError, Pool, Queue, QueueSettings, Queues, UnknownPool};
+pub use queues::{EnqueueError, Pool, Queue, QueueSettings, Queues, UnknownPool, UnknownQueue};
 pub use redis_conn::connect;
 pub use secrets::WebhookSecrets;
 

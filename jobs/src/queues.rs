@@ -92,6 +92,23 @@ impl Queue {
     }
 }
 
+/// A queue name that does not exist.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown queue `{0}`; expected inbound, turns or deliveries")]
+pub struct UnknownQueue(pub String);
+
+impl std::str::FromStr for Queue {
+    type Err = UnknownQueue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "inbound" => Ok(Self::Inbound),
+            "turns" => Ok(Self::Turns),
+            "deliveries" => Ok(Self::Deliveries),
+            other => Err(UnknownQueue(other.to_owned())),
+        }
+    }
+}
+
 /// What every queue shares: how long workers may stay silent, how often they poll.
 #[derive(Debug, Clone)]
 pub struct QueueSettings {
@@ -103,6 +120,16 @@ pub struct QueueSettings {
 }
 
 impl QueueSettings {
+    /// The settings the deployment's configuration asks for.
+    pub fn from_config(config: &otklik_config::Config) -> Self {
+        Self {
+            namespace: config.redis_namespace.clone(),
+            heartbeat: Duration::from_secs(config.queue_heartbeat_secs),
+            missed_heartbeats: config.queue_missed_heartbeats,
+            dedupe_ttl: Duration::from_secs(config.dedupe_ttl_hours * 3600),
+        }
+    }
+
     /// The apalis-redis configuration of one queue.
     pub fn config(&self, queue: Queue) -> Config {
         Config::default()

@@ -218,12 +218,7 @@ impl TestApp {
 
     /// The queue settings the app runs with.
     pub fn queue_settings(&self) -> QueueSettings {
-        QueueSettings {
-            namespace: self.config.redis_namespace.clone(),
-            heartbeat: Duration::from_secs(self.config.queue_heartbeat_secs),
-            missed_heartbeats: self.config.queue_missed_heartbeats,
-            dedupe_ttl: Duration::from_secs(60),
-        }
+        QueueSettings::from_config(&self.config)
     }
 
     /// How many jobs a queue holds (waiting, running or finished but not yet cleaned up).

@@ -182,9 +182,11 @@ async fn a_button_press_is_answered_and_recorded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_that_fails_does_not_stop_the_next_ones() {
+async fn a_failed_job_is_dead_lettered_without_stopping_others_and_can_be_replayed() {
+    use otklik_jobs::{Queue, dead_letters};
+
     let app = TestApp::start().await;
-    // A Telegram update addressed to the web-chat channel: the inbound job refuses it.
+    // A Telegram update addressed to the web-chat channel: the inbound job refuses it for good.
     let secret =
         otklik_jobs::WebhookSecrets::new(secrecy::SecretString::from(crate::support::MASTER_KEY))
             .telegram(app.webchat_channel);
@@ -200,7 +202,6 @@ async fn a_job_that_fails_does_not_stop_the_next_ones() {
         .await
         .expect("post");
     assert_eq!(wrong.status(), 200);
-    tokio::time::sleep(Duration::from_millis(500)).await;
     for i in 0..3 {
         assert_eq!(
             app.post_update(&text_update(10 + i, 600 + i64::from(i), 1, "Здравствуйте"))
@@ -213,8 +214,59 @@ async fn a_job_that_fails_does_not_stop_the_next_ones() {
             .wait_for_sent(3, Duration::from_secs(20))
             .await
             .len(),
-        3
+        3,
+        "others go on"
     );
+
+    let redis = otklik_jobs::connect(&crate::support::redis_url())
+        .await
+        .expect("redis");
+    let settings = app.queue_settings();
+    let dead = app
+        .eventually(Duration::from_secs(10), 1, || async {
+            dead_letters::list(&redis, &settings, Queue::Inbound)
+                .await
+                .expect("list")
+                .len()
+        })
+        .await;
+    assert_eq!(dead, 1);
+    let letter = dead_letters::list(&redis, &settings, Queue::Inbound)
+        .await
+        .expect("list")
+        .remove(0);
+    assert_eq!(letter.status.as_deref(), Some("Killed"));
+    assert!(letter.error.unwrap_or_default().contains("not of the kind"));
+    assert!(letter.payload.unwrap_or_default().contains("не туда"));
+
+    // An operator fixes the channel, then replays: the shopper is answered.
+    let mut conn = app.db().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE channels SET kind = 'telegram', credentials = '{{\"bot_token\": \"{BOT_TOKEN}\"}}' WHERE id = {}",
+            app.webchat_channel
+        )),
+        &mut conn,
+    )
+    .await
+    .expect("fix the channel");
+    dead_letters::replay(&redis, &settings, Queue::Inbound, &letter.id)
+        .await
+        .expect("replay");
+    let sent = app.telegram.wait_for_sent(4, Duration::from_secs(20)).await;
+    assert_eq!(sent.len(), 4);
+    assert_eq!(sent[3].body["chat_id"], 5);
+    assert!(
+        dead_letters::list(&redis, &settings, Queue::Inbound)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let unknown = dead_letters::replay(&redis, &settings, Queue::Inbound, &letter.id).await;
+    assert!(matches!(
+        unknown,
+        Err(dead_letters::DeadLetterError::NotFound(_))
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -41,12 +41,7 @@ impl Context {
             config.db_pool_size,
             Duration::from_millis(config.db_wait_timeout_ms),
         )?;
-        let settings = QueueSettings {
-            namespace: config.redis_namespace.clone(),
-            heartbeat: Duration::from_secs(config.queue_heartbeat_secs),
-            missed_heartbeats: config.queue_missed_heartbeats,
-            dedupe_ttl: Duration::from_secs(config.dedupe_ttl_hours * 3600),
-        };
+        let settings = QueueSettings::from_config(&config);
         Ok(Self {
             queues: Queues::new(redis.clone(), &settings),
             telegram: TelegramClients::new(&config.telegram_api_url, config.send_timeout())?,

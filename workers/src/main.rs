@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use otklik_config::Config;
-use otklik_jobs::Pool;
+use otklik_jobs::dead_letters;
+use otklik_jobs::{Pool, Queue};
 use secrecy::ExposeSecret;
 
 #[derive(Parser)]
@@ -26,10 +27,32 @@ enum Command {
     Migrate,
     /// Create the demo tenant and its web-chat channel; print the chat URL.
     DemoSeed,
+    /// Jobs that failed for good: list them, or replay one after fixing its cause.
+    DeadLetters {
+        #[command(subcommand)]
+        action: DeadLetterAction,
+    },
     /// Print the webhook secret to register for a Telegram channel (`setWebhook` secret_token).
     WebhookSecret {
         /// The channel's id.
         channel: otklik_schema::ChannelId,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeadLetterAction {
+    /// One JSON line per dead letter: id, status, error, died_at, payload.
+    List {
+        /// inbound, turns or deliveries; all when omitted.
+        #[arg(long)]
+        queue: Option<Queue>,
+    },
+    /// Enqueue a dead letter's payload again and remove it from the dead letters.
+    Replay {
+        #[arg(long)]
+        queue: Queue,
+        /// The dead letter's id, as `list` prints it.
+        id: String,
     },
 }
 
@@ -71,6 +94,31 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             )]
             {
                 println!("{}/chat/{channel}", config.public_url.trim_end_matches('/'));
+            }
+        }
+        Command::DeadLetters { action } => {
+            let redis = otklik_jobs::connect(config.redis_url.expose_secret()).await?;
+            let settings = otklik_jobs::QueueSettings::from_config(&config);
+            match action {
+                DeadLetterAction::List { queue } => {
+                    let queues = queue.map_or_else(|| Queue::ALL.to_vec(), |queue| vec![queue]);
+                    for queue in queues {
+                        for letter in dead_letters::list(&redis, &settings, queue).await? {
+                            let line = serde_json::json!({ "queue": format!("{queue:?}").to_lowercase(), "letter": letter });
+                            #[expect(
+                                clippy::print_stdout,
+                                reason = "the list is the command's output"
+                            )]
+                            {
+                                println!("{line}");
+                            }
+                        }
+                    }
+                }
+                DeadLetterAction::Replay { queue, id } => {
+                    dead_letters::replay(&redis, &settings, queue, &id).await?;
+                    tracing::info!(job.id = %id, "dead letter replayed");
+                }
             }
         }
         Command::WebhookSecret { channel } => {

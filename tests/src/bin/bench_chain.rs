@@ -67,12 +67,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let redis = otklik_jobs::connect(config.redis_url.expose_secret()).await?;
-    let settings = QueueSettings {
-        namespace: namespace.clone(),
-        heartbeat: Duration::from_secs(config.queue_heartbeat_secs),
-        missed_heartbeats: config.queue_missed_heartbeats,
-        dedupe_ttl: Duration::from_secs(3600),
-    };
+    let settings = QueueSettings::from_config(&config);
     let queues = Queues::new(redis, &settings);
     for i in 0..args.messages {
         let channel_id = channels[(i % args.bots) as usize];

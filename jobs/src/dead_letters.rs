@@ -1,0 +1,129 @@
+//! Dead letters: jobs that failed for good (a payload that cannot be read, a handler that gave
+//! up). apalis-redis keeps their ids in `{queue}:dead` with payload and metadata; this module
+//! lists them for operators and replays one after its cause was fixed.
+
+use apalis_core::backend::TaskSink;
+use apalis_core::task::builder::TaskBuilder;
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use serde::Serialize;
+
+use crate::{ConversationTurn, Deliver, InboundEvent, Queue, QueueSettings, Queues};
+
+/// One dead-lettered job.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadLetter {
+    pub id: String,
+    /// `Killed` (given up on purpose or panicked), `Failed` (out of attempts), `Running` (timed out).
+    pub status: Option<String>,
+    /// The last error, as the handler reported it.
+    pub error: Option<String>,
+    /// Unix seconds.
+    pub died_at: Option<i64>,
+    /// The job's payload (JSON).
+    pub payload: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeadLetterError {
+    #[error(transparent)]
+    Redis(#[from] redis::RedisError),
+    #[error("no dead letter `{0}` in this queue")]
+    NotFound(String),
+    #[error("the payload of `{id}` no longer decodes: {source}")]
+    Payload {
+        id: String,
+        source: serde_json::Error,
+    },
+    #[error("could not enqueue the replay: {0}")]
+    Enqueue(#[from] crate::EnqueueError),
+}
+
+/// Every dead letter of a queue, oldest first.
+pub async fn list(
+    redis: &ConnectionManager,
+    settings: &QueueSettings,
+    queue: Queue,
+) -> Result<Vec<DeadLetter>, DeadLetterError> {
+    let config = settings.config(queue);
+    let mut conn = redis.clone();
+    let ids: Vec<String> = conn.smembers(config.dead_jobs_set()).await?;
+    let mut letters = Vec::with_capacity(ids.len());
+    for id in ids {
+        let meta_key = format!("{}:{id}", config.job_meta_hash());
+        let (status, error, died_at): (Option<String>, Option<String>, Option<i64>) =
+            redis::cmd("HMGET")
+                .arg(&meta_key)
+                .arg("status")
+                .arg("result")
+                .arg("done_at")
+                .query_async(&mut conn)
+                .await?;
+        let payload: Option<Vec<u8>> = conn.hget(config.job_data_hash(), &id).await?;
+        let payload = payload.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        letters.push(DeadLetter {
+            id,
+            status,
+            error,
+            died_at,
+            payload,
+        });
+    }
+    letters.sort_by_key(|letter| letter.died_at);
+    Ok(letters)
+}
+
+/// Enqueues a dead letter's payload again as a new job (no dedupe key: the original's would
+/// drop it) and removes the dead letter.
+pub async fn replay(
+    redis: &ConnectionManager,
+    settings: &QueueSettings,
+    queue: Queue,
+    id: &str,
+) -> Result<(), DeadLetterError> {
+    let config = settings.config(queue);
+    let mut conn = redis.clone();
+    let is_dead: bool = conn.sismember(config.dead_jobs_set(), id).await?;
+    let payload: Option<Vec<u8>> = conn.hget(config.job_data_hash(), id).await?;
+    let (true, Some(payload)) = (is_dead, payload) else {
+        return Err(DeadLetterError::NotFound(id.to_owned()));
+    };
+    let decode_error = |source| DeadLetterError::Payload {
+        id: id.to_owned(),
+        source,
+    };
+    let queues = Queues::new(redis.clone(), settings);
+    match queue {
+        Queue::Inbound => {
+            let event: InboundEvent = serde_json::from_slice(&payload).map_err(decode_error)?;
+            queues
+                .inbound
+                .clone()
+                .push_task(TaskBuilder::new(event).build())
+                .await?;
+        }
+        Queue::Turns => {
+            let turn: ConversationTurn = serde_json::from_slice(&payload).map_err(decode_error)?;
+            queues
+                .turns
+                .clone()
+                .push_task(TaskBuilder::new(turn).build())
+                .await?;
+        }
+        Queue::Deliveries => {
+            let job: Deliver = serde_json::from_slice(&payload).map_err(decode_error)?;
+            queues
+                .deliveries
+                .clone()
+                .push_task(TaskBuilder::new(job).build())
+                .await?;
+        }
+    }
+    let _: () = redis::pipe()
+        .srem(config.dead_jobs_set(), id)
+        .hdel(config.job_data_hash(), id)
+        .del(format!("{}:{id}", config.job_meta_hash()))
+        .query_async(&mut conn)
+        .await?;
+    Ok(())
+}
