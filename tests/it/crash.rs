@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use otklik_tests::telegram::Script;
 
-use crate::support::{Options, TestApp, outbound_statuses, text_update};
+use crate::support::{Options, TestApp, outbound_statuses};
 
 fn workers_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("OTKLIK_WORKERS_BIN") {
@@ -62,11 +62,7 @@ async fn a_worker_killed_mid_send_never_sends_twice_and_the_next_one_carries_on(
         .script("sendMessage", Script::Delay(Duration::from_secs(3)));
 
     let mut first = spawn_workers(&app);
-    assert_eq!(
-        app.post_update(&text_update(1, 1111, 1, "Где заказ?"))
-            .await,
-        200
-    );
+    app.shopper_writes(1, 1111, 1, "Где заказ?").await;
     let sent = app.telegram.wait_for_sent(1, Duration::from_secs(30)).await;
     assert_eq!(sent.len(), 1, "the send reached Telegram");
     first.0.kill().expect("SIGKILL the worker");
@@ -94,13 +90,8 @@ async fn a_worker_killed_mid_send_never_sends_twice_and_the_next_one_carries_on(
     );
 
     // Work goes on: another shopper is answered by the new worker.
-    assert_eq!(
-        app.post_update(&text_update(2, 2222, 1, "Здравствуйте"))
-            .await,
-        200
-    );
-    let sent = app.telegram.wait_for_sent(2, Duration::from_secs(20)).await;
-    assert_eq!(sent.len(), 2);
+    app.shopper_writes(2, 2222, 1, "Здравствуйте").await;
+    let sent = app.expect_replies(2).await;
     assert_eq!(sent[1].body["chat_id"], 2222);
 }
 
@@ -112,16 +103,8 @@ async fn jobs_accepted_while_no_worker_runs_are_answered_once_it_starts() {
     })
     .await;
     for chat in 0..5_i64 {
-        assert_eq!(
-            app.post_update(&text_update(
-                100 + chat as u32,
-                9000 + chat,
-                1,
-                "Добрый день"
-            ))
-            .await,
-            200
-        );
+        app.shopper_writes(100 + chat as u32, 9000 + chat, 1, "Добрый день")
+            .await;
     }
     let mut workers = spawn_workers(&app);
     let sent = app.telegram.wait_for_sent(5, Duration::from_secs(30)).await;

@@ -221,6 +221,24 @@ impl TestApp {
         QueueSettings::from_config(&self.config)
     }
 
+    /// A shopper's text message arrives through the webhook and is accepted.
+    pub async fn shopper_writes(&self, update_id: u32, chat_id: i64, message_id: i64, text: &str) {
+        let status = self
+            .post_update(&text_update(update_id, chat_id, message_id, text))
+            .await;
+        assert_eq!(status, 200, "webhook accepted");
+    }
+
+    /// Waits until the fake Telegram has received exactly `count` messages, and returns them.
+    pub async fn expect_replies(&self, count: usize) -> Vec<otklik_tests::telegram::Call> {
+        let sent = self
+            .telegram
+            .wait_for_sent(count, Duration::from_secs(20))
+            .await;
+        assert_eq!(sent.len(), count, "messages received by Telegram");
+        sent
+    }
+
     /// How many jobs a queue holds (waiting, running or finished but not yet cleaned up).
     pub async fn jobs_in(&self, queue: Queue) -> i64 {
         let key = self.queue_settings().config(queue).job_data_hash();

@@ -7,14 +7,9 @@ use crate::support::{BOT_TOKEN, TestApp, outbound_statuses, text_update};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_is_answered_in_the_same_chat_in_russian() {
     let app = TestApp::start().await;
-    assert_eq!(
-        app.post_update(&text_update(1001, 4242, 7, "Где мой заказ?"))
-            .await,
-        200
-    );
+    app.shopper_writes(1001, 4242, 7, "Где мой заказ?").await;
 
-    let sent = app.telegram.wait_for_sent(1, Duration::from_secs(20)).await;
-    assert_eq!(sent.len(), 1, "one reply");
+    let sent = app.expect_replies(1).await;
     assert_eq!(sent[0].token, BOT_TOKEN);
     assert_eq!(sent[0].body["chat_id"], 4242);
     let text = sent[0].body["text"].as_str().unwrap_or_default();
@@ -52,13 +47,7 @@ async fn the_same_update_twice_gets_one_reply() {
         "a redelivery is acknowledged"
     );
 
-    assert_eq!(
-        app.telegram
-            .wait_for_sent(1, Duration::from_secs(20))
-            .await
-            .len(),
-        1
-    );
+    app.expect_replies(1).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(app.telegram.sent().len(), 1, "no second reply");
     assert_eq!(
@@ -75,19 +64,10 @@ async fn several_messages_in_a_row_get_one_answer_and_later_ones_wait_for_people
         .iter()
         .enumerate()
     {
-        assert_eq!(
-            app.post_update(&text_update(3000 + i as u32, 555, i as i64, text))
-                .await,
-            200
-        );
+        app.shopper_writes(3000 + i as u32, 555, i as i64, text)
+            .await;
     }
-    assert_eq!(
-        app.telegram
-            .wait_for_sent(1, Duration::from_secs(20))
-            .await
-            .len(),
-        1
-    );
+    app.expect_replies(1).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
         app.telegram.sent().len(),
@@ -111,10 +91,7 @@ async fn several_messages_in_a_row_get_one_answer_and_later_ones_wait_for_people
 async fn a_429_is_retried_after_retry_after() {
     let app = TestApp::start().await;
     app.telegram.script("sendMessage", Script::RetryAfter(2));
-    assert_eq!(
-        app.post_update(&text_update(4004, 31337, 1, "Алло")).await,
-        200
-    );
+    app.shopper_writes(4004, 31337, 1, "Алло").await;
 
     let calls = app.telegram.wait_for_sent(2, Duration::from_secs(25)).await;
     assert_eq!(calls.len(), 2, "the 429, then the retry");
@@ -137,10 +114,7 @@ async fn a_429_is_retried_after_retry_after() {
 async fn a_blocked_bot_marks_the_reply_undeliverable_without_retrying() {
     let app = TestApp::start().await;
     app.telegram.script("sendMessage", Script::Blocked);
-    assert_eq!(
-        app.post_update(&text_update(5005, 99, 1, "Привет")).await,
-        200
-    );
+    app.shopper_writes(5005, 99, 1, "Привет").await;
     let statuses = app
         .eventually(Duration::from_secs(20), 1, || async {
             outbound_statuses(&mut app.db().await)
@@ -164,13 +138,7 @@ async fn a_button_press_is_answered_and_recorded() {
                     "date": 1_718_000_030, "text": "Помог ли ответ?"},
         "chat_instance": "-1", "data": "rate:5"}});
     assert_eq!(app.post_update(&update).await, 200);
-    assert_eq!(
-        app.telegram
-            .wait_for_sent(1, Duration::from_secs(20))
-            .await
-            .len(),
-        1
-    );
+    app.expect_replies(1).await;
     let answered = app.telegram.calls("answerCallbackQuery");
     assert_eq!(answered.len(), 1);
     assert_eq!(answered[0].body["callback_query_id"], "cbq-1");
@@ -203,20 +171,10 @@ async fn a_failed_job_is_dead_lettered_without_stopping_others_and_can_be_replay
         .expect("post");
     assert_eq!(wrong.status(), 200);
     for i in 0..3 {
-        assert_eq!(
-            app.post_update(&text_update(10 + i, 600 + i64::from(i), 1, "Здравствуйте"))
-                .await,
-            200
-        );
+        app.shopper_writes(10 + i, 600 + i64::from(i), 1, "Здравствуйте")
+            .await;
     }
-    assert_eq!(
-        app.telegram
-            .wait_for_sent(3, Duration::from_secs(20))
-            .await
-            .len(),
-        3,
-        "others go on"
-    );
+    app.expect_replies(3).await;
 
     let redis = otklik_jobs::connect(&crate::support::redis_url())
         .await
@@ -253,8 +211,7 @@ async fn a_failed_job_is_dead_lettered_without_stopping_others_and_can_be_replay
     dead_letters::replay(&redis, &settings, Queue::Inbound, &letter.id)
         .await
         .expect("replay");
-    let sent = app.telegram.wait_for_sent(4, Duration::from_secs(20)).await;
-    assert_eq!(sent.len(), 4);
+    let sent = app.expect_replies(4).await;
     assert_eq!(sent[3].body["chat_id"], 5);
     assert!(
         dead_letters::list(&redis, &settings, Queue::Inbound)
@@ -272,18 +229,8 @@ async fn a_failed_job_is_dead_lettered_without_stopping_others_and_can_be_replay
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finished_jobs_are_swept_from_redis() {
     let app = TestApp::start().await;
-    assert_eq!(
-        app.post_update(&text_update(7007, 808, 1, "Добрый вечер"))
-            .await,
-        200
-    );
-    assert_eq!(
-        app.telegram
-            .wait_for_sent(1, Duration::from_secs(20))
-            .await
-            .len(),
-        1
-    );
+    app.shopper_writes(7007, 808, 1, "Добрый вечер").await;
+    app.expect_replies(1).await;
     for queue in otklik_jobs::Queue::ALL {
         assert!(
             app.jobs_in(queue).await > 0,
@@ -308,18 +255,8 @@ async fn finished_jobs_are_swept_from_redis() {
         .await;
     assert_eq!(left, 0, "every finished job swept");
     // A job finished just now is kept when the retention window has not passed.
-    assert_eq!(
-        app.post_update(&text_update(7008, 809, 1, "Ещё вопрос"))
-            .await,
-        200
-    );
-    assert_eq!(
-        app.telegram
-            .wait_for_sent(2, Duration::from_secs(20))
-            .await
-            .len(),
-        2
-    );
+    app.shopper_writes(7008, 809, 1, "Ещё вопрос").await;
+    app.expect_replies(2).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let kept = otklik_jobs::retention::sweep(
         &redis,
