@@ -24,12 +24,17 @@ impl Channel {
         TenantScope::trusted(self.tenant_id)
     }
 
-    /// A string credential such as `bot_token`.
-    pub fn credential(&self, name: &str) -> Option<&str> {
-        self.credentials
-            .get(name)
-            .and_then(serde_json::Value::as_str)
+    /// The Telegram bot token, for Telegram channels.
+    pub fn bot_token(&self) -> Option<&str> {
+        bot_token(&self.credentials)
     }
+}
+
+/// The Telegram bot token in a channel's `credentials` (`{"bot_token": "..."}`).
+pub fn bot_token(credentials: &serde_json::Value) -> Option<&str> {
+    credentials
+        .get("bot_token")
+        .and_then(serde_json::Value::as_str)
 }
 
 pub async fn create(

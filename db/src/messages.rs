@@ -45,10 +45,9 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    pub fn credential(&self, name: &str) -> Option<&str> {
-        self.credentials
-            .get(name)
-            .and_then(serde_json::Value::as_str)
+    /// The Telegram bot token of the channel, for Telegram deliveries.
+    pub fn bot_token(&self) -> Option<&str> {
+        crate::channels::bot_token(&self.credentials)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Prometheus metrics: requests by route and status, and how long Redis takes to accept a job.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
@@ -87,16 +87,4 @@ pub async fn render(State(state): State<AppState>) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Times one enqueue.
-pub struct EnqueueTimer(Instant);
-
-impl EnqueueTimer {
-    pub fn start() -> Self {
-        Self(Instant::now())
-    }
-    pub fn finish(self, metrics: &Metrics) {
-        metrics.observe_enqueue(self.0.elapsed());
-    }
 }

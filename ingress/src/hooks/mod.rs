@@ -2,18 +2,19 @@
 
 pub mod telegram;
 
+use std::time::Instant;
+
 use otklik_jobs::InboundEvent;
 
-use crate::metrics::EnqueueTimer;
 use crate::{ApiError, AppState};
 
 /// Enqueues an accepted event, or fails with 503 so the sender retries. Bounded by the enqueue
 /// timeout: a stalled Redis must not hold the sender's connection.
 pub(crate) async fn enqueue(state: &AppState, event: InboundEvent) -> Result<(), ApiError> {
-    let timer = EnqueueTimer::start();
+    let started = Instant::now();
     let pushed =
         tokio::time::timeout(state.enqueue_timeout(), state.queues().push_inbound(event)).await;
-    timer.finish(state.metrics());
+    state.metrics().observe_enqueue(started.elapsed());
     match pushed {
         Ok(Ok(())) => Ok(()),
         Ok(Err(err)) => {

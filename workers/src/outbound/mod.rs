@@ -89,7 +89,7 @@ async fn send_telegram(
     scope: TenantScope,
     delivery: &Delivery,
 ) -> Result<(), BoxDynError> {
-    let Some(token) = delivery.credential("bot_token") else {
+    let Some(token) = delivery.bot_token() else {
         return finish(
             ctx,
             scope,

@@ -82,7 +82,7 @@ impl TelegramClients {
 
     /// Stops the button's spinner. Best effort: a failure only leaves the spinner running.
     pub async fn answer_callback(&self, channel: &Channel, query_id: &str) {
-        let Some(token) = channel.credential("bot_token") else {
+        let Some(token) = channel.bot_token() else {
             return;
         };
         let query = CallbackQueryId(query_id.to_owned());
