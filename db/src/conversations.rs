@@ -109,6 +109,8 @@ pub struct Conversation {
     pub customer_id: CustomerId,
     pub external_chat_id: String,
     pub mode: ConversationMode,
+    /// What the assistant remembers between turns (its own JSON document).
+    pub assistant_state: serde_json::Value,
 }
 
 /// The outcome of asking for a conversation's turn.
@@ -204,6 +206,42 @@ pub async fn unanswered(
         .await?)
 }
 
+/// The conversation's latest `limit` messages, oldest first: context for the assistant and
+/// the handoff summary.
+pub async fn recent(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: ConversationId,
+    limit: i64,
+) -> Result<Vec<crate::messages::Line>, DbError> {
+    let mut lines = messages::table
+        .filter(messages::conversation_id.eq(id))
+        .filter(messages::tenant_id.eq(scope.tenant_id()))
+        .order(messages::id.desc())
+        .limit(limit)
+        .select(crate::messages::Line::as_select())
+        .load(conn)
+        .await?;
+    lines.reverse();
+    Ok(lines)
+}
+
+/// Why people were asked to take over, and what they should know.
+#[derive(Debug, Clone, Copy)]
+pub struct HandoffNote<'a> {
+    pub reason: &'a str,
+    pub summary: &'a str,
+}
+
+/// A usage event recorded with the turn, once per idempotency key.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Usage {
+    pub kind: &'static str,
+    pub quantity: i64,
+    pub key: String,
+    pub details: serde_json::Value,
+}
+
 /// What a turn decided.
 #[derive(Debug, Clone)]
 pub struct TurnResult<'a> {
@@ -212,17 +250,23 @@ pub struct TurnResult<'a> {
     /// The reply to send, if any.
     pub reply: Option<&'a str>,
     pub author: Author,
+    /// How the reply came about: intent, responder, articles used.
+    pub meta: serde_json::Value,
     /// A new mode, e.g. `WaitingOperator` on a handoff.
     pub mode: Option<ConversationMode>,
+    /// The assistant's memory after this turn; unchanged when `None`.
+    pub state: Option<&'a serde_json::Value>,
+    pub handoff: Option<HandoffNote<'a>>,
+    pub usage: &'a [Usage],
 }
 
 /// Records a turn in one statement (one implicit transaction): the reply (queued as
-/// `pending`), the answered messages, the new mode, and the end of the lease. Returns every
-/// delivery of the conversation still to enqueue — the new reply and any an earlier, crashed
-/// turn recorded but never enqueued.
+/// `pending`), the answered messages, the new mode and assistant state, the handoff note,
+/// usage events, and the end of the lease. Returns every delivery of the conversation still
+/// to enqueue — the new reply and any an earlier, crashed turn recorded but never enqueued.
 ///
 /// The reply's idempotency key is derived from the last answered message, so a turn that runs
-/// twice records one reply.
+/// twice records one reply (and usage keys are the caller's, derived the same way).
 pub async fn finish_turn(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
@@ -239,19 +283,31 @@ pub async fn finish_turn(
         .answered
         .last()
         .map(|last| format!("reply-to:{last}"));
+    let usage = serde_json::to_value(result.usage).unwrap_or_else(|_| serde_json::json!([]));
     let pending = diesel::sql_query(
         "WITH reply AS (
              INSERT INTO messages (tenant_id, conversation_id, channel_id, direction, author, body,
-                                   delivery_status, idempotency_key)
-             SELECT $1, $2, $3, 'outbound', $4, $5, 'pending', $6 WHERE $5 IS NOT NULL
+                                   delivery_status, idempotency_key, meta)
+             SELECT $1, $2, $3, 'outbound', $4, $5, 'pending', $6, $9 WHERE $5 IS NOT NULL
              ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
              RETURNING id),
          answered AS (
              UPDATE messages SET answered_at = now()
              WHERE tenant_id = $1 AND id = ANY($7) AND answered_at IS NULL),
          conversation AS (
-             UPDATE conversations SET mode = $8, turn_lease_until = NULL, last_message_at = now()
-             WHERE id = $2 AND tenant_id = $1)
+             UPDATE conversations
+             SET mode = $8, turn_lease_until = NULL, last_message_at = now(),
+                 assistant_state = coalesce($10, assistant_state),
+                 handoff_reason = coalesce($11, handoff_reason),
+                 handoff_summary = coalesce($12, handoff_summary),
+                 handoff_at = CASE WHEN $11 IS NULL THEN handoff_at ELSE now() END
+             WHERE id = $2 AND tenant_id = $1),
+         usage AS (
+             INSERT INTO usage_events (tenant_id, kind, quantity, conversation_id, idempotency_key,
+                                       details)
+             SELECT $1, u.kind, u.quantity, $2, u.key, coalesce(u.details, '{}'::jsonb)
+             FROM jsonb_to_recordset($13) AS u(kind text, quantity bigint, key text, details jsonb)
+             ON CONFLICT (tenant_id, idempotency_key) DO NOTHING)
          SELECT id FROM reply
          UNION
          SELECT id FROM messages
@@ -266,7 +322,31 @@ pub async fn finish_turn(
     .bind::<Nullable<Text>, _>(idempotency_key)
     .bind::<Array<BigInt>, _>(result.answered)
     .bind::<Text, _>(result.mode.unwrap_or(conversation.mode))
+    .bind::<Jsonb, _>(&result.meta)
+    .bind::<Nullable<Jsonb>, _>(result.state)
+    .bind::<Nullable<Text>, _>(result.handoff.map(|h| h.reason))
+    .bind::<Nullable<Text>, _>(result.handoff.map(|h| h.summary))
+    .bind::<Jsonb, _>(&usage)
     .load::<Pending>(conn)
     .await?;
     Ok(pending.into_iter().map(|row| row.id).collect())
+}
+
+/// Gives a conversation back to the assistant after people handled it, with a fresh memory.
+pub async fn return_to_bot(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: ConversationId,
+) -> Result<bool, DbError> {
+    let updated = diesel::update(conversations::table)
+        .filter(conversations::id.eq(id))
+        .filter(conversations::tenant_id.eq(scope.tenant_id()))
+        .filter(conversations::mode.ne(ConversationMode::Closed))
+        .set((
+            conversations::mode.eq(ConversationMode::Bot),
+            conversations::assistant_state.eq(serde_json::json!({})),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(updated == 1)
 }

@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+pub mod catalogue;
 pub mod channels;
 pub mod conversations;
 mod error;
+pub mod knowledge;
 pub mod messages;
 mod migrate;
 mod pool;

@@ -16,6 +16,8 @@ pub struct Tenant {
     pub slug: String,
     pub operator_only: bool,
     pub timezone: String,
+    /// Assistant persona, policies and working hours; see `otklik_workers::assistant::Settings`.
+    pub settings: serde_json::Value,
 }
 
 /// Creates a tenant and returns the scope to fill it with.
@@ -63,6 +65,22 @@ pub async fn set_operator_only(
     diesel::update(tenants::table.find(scope.tenant_id()))
         .set((
             tenants::operator_only.eq(on),
+            tenants::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the tenant's settings document.
+pub async fn set_settings(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    settings: &serde_json::Value,
+) -> Result<(), DbError> {
+    diesel::update(tenants::table.find(scope.tenant_id()))
+        .set((
+            tenants::settings.eq(settings),
             tenants::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)

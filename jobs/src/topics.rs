@@ -11,3 +11,8 @@ pub fn webchat(namespace: &str, channel: ChannelId, visitor: &str) -> String {
 pub fn webchat_pattern(namespace: &str) -> String {
     format!("{namespace}:webchat:*")
 }
+
+/// Where events for a tenant's operators are published: handoffs with their summary.
+pub fn operators(namespace: &str, tenant: otklik_schema::TenantId) -> String {
+    format!("{namespace}:operators:{tenant}")
+}

@@ -65,6 +65,10 @@ diesel::table! {
         last_message_at -> Timestamptz,
         created_at -> Timestamptz,
         closed_at -> Nullable<Timestamptz>,
+        assistant_state -> Jsonb,
+        handoff_reason -> Nullable<Text>,
+        handoff_summary -> Nullable<Text>,
+        handoff_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -88,6 +92,7 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        meta -> Jsonb,
     }
 }
 

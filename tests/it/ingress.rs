@@ -191,6 +191,7 @@ async fn redis_down_means_503_so_telegram_retries() {
     let app = TestApp::with(Options {
         workers: false,
         redis_url: url,
+        ..Options::default()
     })
     .await;
     assert_eq!(app.post_update(&text_update(1, 10, 1, "before")).await, 200);

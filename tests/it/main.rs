@@ -2,6 +2,7 @@
 
 mod support;
 
+mod assistant;
 mod crash;
 mod database;
 mod ingress;

@@ -68,6 +68,8 @@ pub async fn fresh_database() -> String {
 pub struct Options {
     pub workers: bool,
     pub redis_url: String,
+    /// Transport tests keep the tenant with people, so replies do not depend on the assistant.
+    pub operator_only: bool,
 }
 
 impl Default for Options {
@@ -75,6 +77,7 @@ impl Default for Options {
         Self {
             workers: true,
             redis_url: redis_url(),
+            operator_only: true,
         }
     }
 }
@@ -87,6 +90,7 @@ pub struct TestApp {
     pub env: Vec<(String, String)>,
     pub telegram_channel: ChannelId,
     pub webchat_channel: ChannelId,
+    pub tenant: otklik_db::TenantScope,
     stops: Vec<oneshot::Sender<()>>,
 }
 
@@ -131,6 +135,9 @@ impl TestApp {
         let tenant = otklik_db::tenants::create(&mut conn, "Тестовый магазин", "test-shop")
             .await
             .expect("tenant");
+        otklik_db::tenants::set_operator_only(&mut conn, tenant, options.operator_only)
+            .await
+            .expect("operator-only mode");
         let telegram_channel = channels::create(
             &mut conn,
             tenant,
@@ -181,6 +188,7 @@ impl TestApp {
             env,
             telegram_channel,
             webchat_channel,
+            tenant,
             stops,
         }
     }

@@ -6,6 +6,7 @@ use otklik_jobs::{QueueSettings, Queues};
 use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 
+use crate::assistant::Answering;
 use crate::outbound::limits::Limiter;
 use crate::outbound::telegram::TelegramClients;
 
@@ -18,6 +19,7 @@ pub struct Context {
     pub(crate) settings: QueueSettings,
     pub(crate) telegram: TelegramClients,
     pub(crate) limiter: Limiter,
+    pub(crate) answering: Answering,
 }
 
 /// The workers could not start.
@@ -46,6 +48,7 @@ impl Context {
             queues: Queues::new(redis.clone(), &settings),
             telegram: TelegramClients::new(&config.telegram_api_url, config.send_timeout())?,
             limiter: Limiter::new(redis.clone(), &config),
+            answering: Answering::new(db.clone()),
             redis,
             db,
             settings,

@@ -1,21 +1,24 @@
-//! The demo tenant: what `scripts/demo` seeds so a person can try the product at once.
+//! The demo tenant: what `scripts/demo` seeds so a person can try the product at once — a web
+//! chat, a Wildberries and an Ozon account with orders and products, and a knowledge base. The
+//! conversation tests seed the same shop, so the demo shows what the tests check.
 
-use otklik_db::{AsyncPgConnection, DbError, channels, tenants};
+use chrono::{Duration, Utc};
+use otklik_db::catalogue::{self, NewOrder, NewProduct};
+use otklik_db::{AsyncPgConnection, DbError, TenantScope, channels, knowledge, tenants};
 use otklik_schema::{ChannelId, ChannelKind};
+use serde_json::json;
 
 pub const DEMO_SLUG: &str = "demo";
 
-/// Creates the demo tenant (in operator-only mode, until the answering assistant exists) and
-/// its web-chat channel unless they exist; returns the channel.
+/// Creates the demo tenant and its web-chat channel unless they exist, fills its shop, and
+/// returns the channel.
 pub async fn seed(conn: &mut AsyncPgConnection) -> Result<ChannelId, DbError> {
     let scope = match tenants::find_by_slug(conn, DEMO_SLUG).await? {
         Some(scope) => scope,
-        None => {
-            let scope = tenants::create(conn, "Демо-магазин", DEMO_SLUG).await?;
-            tenants::set_operator_only(conn, scope, true).await?;
-            scope
-        }
+        None => tenants::create(conn, "Демо-магазин", DEMO_SLUG).await?,
     };
+    tenants::set_operator_only(conn, scope, false).await?;
+    seed_shop(conn, scope).await?;
     if let Some(channel) = channels::list_by_kind(conn, scope, ChannelKind::Webchat)
         .await?
         .first()
@@ -27,8 +30,138 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> Result<ChannelId, DbError> {
         scope,
         ChannelKind::Webchat,
         "Чат на сайте",
-        serde_json::json!({}),
+        json!({}),
     )
     .await?;
     Ok(channel.id)
+}
+
+const ARTICLES: [(&str, &str, &str); 5] = [
+    (
+        "Возврат товара",
+        "Возврат",
+        "Вернуть товар надлежащего качества можно в течение 21 дня после получения: оформите возврат в приложении в разделе «Покупки» и отнесите товар в пункт выдачи. Бирки и упаковку лучше сохранить.\n\nТовар с браком можно вернуть в течение гарантийного срока — приложите фото дефекта к заявке.",
+    ),
+    (
+        "Обмен на другой размер",
+        "Возврат",
+        "Прямого обмена на маркетплейсах нет: оформите возврат товара, который не подошёл, и закажите нужный размер отдельно. Деньги за возврат придут автоматически.",
+    ),
+    (
+        "Сроки возврата денег",
+        "Возврат",
+        "Деньги за возврат приходят на карту, которой оплачивали заказ, в течение 10 дней после того, как пункт выдачи примет товар. Баллы и скидки по промокоду возвращаются вместе с деньгами.",
+    ),
+    (
+        "Скидки и промокоды",
+        "Акции",
+        "Промокоды магазина мы публикуем в карточках товаров и в рассылке маркетплейса. Сейчас действует скидка 10% на вторую вещь в заказе. Два промокода в одном заказе не суммируются.",
+    ),
+    (
+        "Отмена заказа",
+        "Заказы",
+        "Заказ можно отменить в приложении, пока он не передан в доставку: откройте заказ и нажмите «Отменить». Если заказ уже в пути, просто откажитесь от него при получении — деньги вернутся автоматически.",
+    ),
+];
+
+/// Fills a tenant's shop once: accounts, products, orders and approved articles.
+pub async fn seed_shop(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<(), DbError> {
+    if catalogue::find_account(conn, scope, "wb").await?.is_some() {
+        return Ok(());
+    }
+    let wb = catalogue::create_account(conn, scope, "wb", "Wildberries").await?;
+    let ozon = catalogue::create_account(conn, scope, "ozon", "Ozon").await?;
+    let now = Utc::now();
+    let date = |days: i64| (now + Duration::days(days)).format("%Y-%m-%d").to_string();
+
+    catalogue::upsert_product(
+        conn,
+        scope,
+        &NewProduct {
+            account_id: wb,
+            external_id: "139204857",
+            vendor_code: "PUH-01",
+            title: "Пуховик женский удлинённый",
+            brand: "Север",
+            price_minor: Some(899_000),
+            stock: Some(7),
+            attributes: json!({
+                "characteristics": {
+                    "Материал верха": "полиэстер с водоотталкивающей пропиткой",
+                    "Утеплитель": "натуральный пух 80%, перо 20%",
+                    "Температурный режим": "до −25 °C",
+                    "Длина": "до середины бедра, 95 см",
+                    "Капюшон": "съёмный, с отделкой из искусственного меха"
+                },
+                "sizes": [
+                    {"size": "S", "stock": 2}, {"size": "M", "stock": 5},
+                    {"size": "L", "stock": 0}, {"size": "XL", "stock": 0}
+                ],
+                "size_chart": [
+                    {"size": "S", "ru": "42-44", "height": "158-166", "chest": "82-88"},
+                    {"size": "M", "ru": "46-48", "height": "164-172", "chest": "89-96"},
+                    {"size": "L", "ru": "50", "height": "168-176", "chest": "97-102"},
+                    {"size": "XL", "ru": "52", "height": "170-180", "chest": "103-108"}
+                ]
+            }),
+        },
+    )
+    .await?;
+    catalogue::upsert_product(
+        conn,
+        scope,
+        &NewProduct {
+            account_id: ozon,
+            external_id: "51928374",
+            vendor_code: "KED-22",
+            title: "Кеды детские на липучках",
+            brand: "Шаг",
+            price_minor: Some(249_000),
+            stock: Some(0),
+            attributes: json!({
+                "characteristics": {"Материал верха": "текстиль", "Подошва": "резина", "Стелька": "съёмная"},
+                "sizes": [{"size": "28", "stock": 0}, {"size": "30", "stock": 0}]
+            }),
+        },
+    )
+    .await?;
+
+    let orders = [
+        (wb, "1456789012", "complete", Some("ready_for_pickup"), json!({"pickup_point": "Москва, ул. Профсоюзная, 12", "storage_until": date(5)})),
+        (wb, "1456789013", "confirm", Some("waiting"), json!({"delivery_date": date(3)})),
+        (wb, "1456789014", "complete", Some("sorted"), json!({"delivery_date": date(2)})),
+        (ozon, "12345678-0012-1", "delivering", Some("posting_on_way_to_pickup_point"), json!({"delivery_date": date(1)})),
+        (ozon, "12345678-0013-1", "awaiting_packaging", None, json!({"delivery_date": date(4)})),
+    ];
+    for (account_id, external_id, status, substatus, details) in orders {
+        catalogue::upsert_order(
+            conn,
+            scope,
+            &NewOrder {
+                account_id,
+                external_id,
+                status,
+                substatus,
+                items: json!([{"article": "139204857", "quantity": 1}]),
+                total_minor: Some(899_000),
+                details,
+                placed_at: Some(now - Duration::days(4)),
+                changed_at: now - Duration::hours(6),
+            },
+        )
+        .await?;
+    }
+    for (title, category, body) in ARTICLES {
+        knowledge::create_article(conn, scope, title, category, body, true).await?;
+    }
+    knowledge::create_article(
+        conn,
+        scope,
+        "Черновик: возврат без чека",
+        "Возврат",
+        "Черновик, ещё не утверждён: возврат без чека невозможен.",
+        false,
+    )
+    .await?;
+    Ok(())
 }

@@ -37,6 +37,24 @@ enum Command {
         /// The channel's id.
         channel: otklik_schema::ChannelId,
     },
+    /// The offline language understanding: parse messages or evaluate it on a labelled set.
+    Nlu {
+        #[command(subcommand)]
+        action: NluAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum NluAction {
+    /// JSON lines `{"id","text"}` on stdin; `{"id","intent","confidence","entities","handoff"}`
+    /// on stdout.
+    Parse,
+    /// Report per-intent precision/recall/F1, a confusion matrix, a confidence histogram and
+    /// the errors on a labelled JSON-lines file.
+    Eval {
+        /// Lines `{"id","text","intent","entities","handoff"}`.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -59,6 +77,16 @@ enum DeadLetterAction {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Nlu { action } = cli.command {
+        // Offline: needs no configuration, database or queue.
+        return match nlu(action) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("{err:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::load() {
         Ok(config) => config,
         Err(err) => {
@@ -74,6 +102,57 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn nlu(action: NluAction) -> anyhow::Result<()> {
+    use std::io::{BufRead, Write};
+
+    #[derive(serde::Deserialize)]
+    struct Line {
+        id: serde_json::Value,
+        text: String,
+    }
+
+    match action {
+        NluAction::Parse => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            for (number, line) in std::io::stdin().lock().lines().enumerate() {
+                let line = line?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let Line { id, text } = match serde_json::from_str(&line) {
+                    Ok(parsed) => parsed,
+                    Err(err) => {
+                        eprintln!("line {}: skipped, expected {{\"id\",\"text\"}}: {err}", number + 1);
+                        continue;
+                    }
+                };
+                let analysis = otklik_nlu::analyse(&text);
+                let mut row = serde_json::to_value(&analysis)?;
+                row["id"] = id;
+                writeln!(out, "{row}")?;
+            }
+            out.flush()?;
+        }
+        NluAction::Eval { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+            let mut lines = Vec::new();
+            for (number, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                lines.push(serde_json::from_str(line).map_err(|e| {
+                    anyhow::anyhow!("{}:{}: not a labelled line: {e}", file.display(), number + 1)
+                })?);
+            }
+            let report = otklik_nlu::report::evaluate(lines);
+            #[expect(clippy::print_stdout, reason = "the report is the command's output")]
+            {
+                print!("{report}");
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
@@ -121,6 +200,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Nlu { .. } => unreachable!("handled before configuration is loaded"),
         Command::WebhookSecret { channel } => {
             let secret =
                 otklik_jobs::WebhookSecrets::new(config.master_key.clone()).telegram(channel);

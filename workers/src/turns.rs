@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::{BoxDynError, Data};
-use otklik_db::conversations::{self, Conversation, TurnLease, TurnResult};
-use otklik_db::{TenantScope, tenants};
-use otklik_jobs::{ConversationTurn, Deliver};
-use otklik_schema::{Author, ConversationMode, MessageId};
+use otklik_db::conversations::{self, Conversation, HandoffNote, TurnLease, TurnResult};
+use otklik_db::{TenantScope, channels, tenants};
+use otklik_jobs::{ConversationTurn, Deliver, topics};
+use otklik_schema::{Author, ChannelKind, ConversationMode, MessageId};
 
 use crate::Context;
 use crate::assistant::{self, TurnInput};
@@ -24,26 +24,30 @@ const LEASE: Duration = Duration::from_secs(60);
 /// How soon a turn that found its conversation busy tries again.
 const BUSY_RETRY: Duration = Duration::from_secs(2);
 
+/// Messages of context the assistant reads; it trims them further to its own budget.
+const HISTORY: i64 = 20;
+
 pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
-    let (conversation, tenant, messages) =
-        {
-            let mut conn = ctx.db.get().await?;
-            let conversation =
-                match conversations::acquire_turn(&mut conn, scope, job.conversation_id, LEASE)
-                    .await?
-                {
-                    TurnLease::Acquired(conversation) => conversation,
-                    TurnLease::Busy => {
-                        ctx.queues.push_turn_later(job, BUSY_RETRY).await?;
-                        return Ok(());
-                    }
-                    TurnLease::Missing => return Ok(()),
-                };
-            let tenant = tenants::get(&mut conn, scope).await?;
-            let messages = conversations::unanswered(&mut conn, scope, conversation.id).await?;
-            (conversation, tenant, messages)
-        };
+    let (conversation, tenant, messages, history, channel_kind) = {
+        let mut conn = ctx.db.get().await?;
+        let conversation =
+            match conversations::acquire_turn(&mut conn, scope, job.conversation_id, LEASE).await? {
+                TurnLease::Acquired(conversation) => conversation,
+                TurnLease::Busy => {
+                    ctx.queues.push_turn_later(job, BUSY_RETRY).await?;
+                    return Ok(());
+                }
+                TurnLease::Missing => return Ok(()),
+            };
+        let tenant = tenants::get(&mut conn, scope).await?;
+        let messages = conversations::unanswered(&mut conn, scope, conversation.id).await?;
+        let history = conversations::recent(&mut conn, scope, conversation.id, HISTORY).await?;
+        let channel_kind = channels::find(&mut conn, conversation.channel_id)
+            .await?
+            .map_or(ChannelKind::Webchat, |channel| channel.kind);
+        (conversation, tenant, messages, history, channel_kind)
+    };
 
     let answered: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
     let decision = if messages.is_empty() || conversation.mode != ConversationMode::Bot {
@@ -53,9 +57,11 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
         let input = TurnInput {
             tenant: &tenant,
             conversation: &conversation,
+            channel_kind,
             messages: &messages,
+            history: &history,
         };
-        match assistant::for_tenant(&tenant).decide(&input).await {
+        match assistant::for_tenant(&tenant, &ctx.answering).decide(&input).await {
             Ok(decision) => Some(decision),
             Err(err) => {
                 release(&ctx, scope, &conversation).await;
@@ -64,19 +70,29 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
         }
     };
 
+    let handoff = decision.as_ref().and_then(|d| d.handoff.as_ref());
     let result = TurnResult {
         answered: &answered,
         reply: decision.as_ref().and_then(|d| d.reply.as_deref()),
         author: Author::Bot,
-        mode: decision
+        meta: decision
             .as_ref()
-            .filter(|d| d.handoff)
-            .map(|_| ConversationMode::WaitingOperator),
+            .map_or_else(|| serde_json::json!({}), |d| d.meta.clone()),
+        mode: handoff.map(|_| ConversationMode::WaitingOperator),
+        state: decision.as_ref().and_then(|d| d.state.as_ref()),
+        handoff: handoff.map(|h| HandoffNote {
+            reason: &h.reason,
+            summary: &h.summary,
+        }),
+        usage: decision.as_ref().map_or(&[], |d| d.usage.as_slice()),
     };
     let pending = {
         let mut conn = ctx.db.get().await?;
         conversations::finish_turn(&mut conn, scope, &conversation, result).await?
     };
+    if let Some(handoff) = handoff {
+        notify_operators(&ctx, scope, &conversation, handoff).await;
+    }
     for message_id in pending {
         ctx.queues
             .push_delivery(Deliver {
@@ -86,6 +102,32 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
             .await?;
     }
     Ok(())
+}
+
+/// Tells live operator screens that a conversation waits for them. Best effort: the inbox
+/// reads the same handoff from the database, so a lost event only delays the screen.
+async fn notify_operators(
+    ctx: &Context,
+    scope: TenantScope,
+    conversation: &Conversation,
+    handoff: &assistant::Handoff,
+) {
+    let event = serde_json::json!({
+        "type": "handoff",
+        "conversation_id": conversation.id,
+        "reason": handoff.reason,
+        "summary": handoff.summary,
+    });
+    let topic = topics::operators(&ctx.config.redis_namespace, scope.tenant_id());
+    let mut redis = ctx.redis.clone();
+    let published: Result<i64, _> = redis::cmd("PUBLISH")
+        .arg(topic)
+        .arg(event.to_string())
+        .query_async(&mut redis)
+        .await;
+    if let Err(err) = published {
+        tracing::warn!(conversation.id = %conversation.id, error = %err, "could not notify operators of a handoff");
+    }
 }
 
 async fn release(ctx: &Context, scope: TenantScope, conversation: &Conversation) {

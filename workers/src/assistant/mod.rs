@@ -1,30 +1,56 @@
 //! The seam where the assistant plugs in. A turn hands it the shopper's unanswered messages and
-//! gets back a reply, a handoff, or both. Today there is one assistant, [`Handoff`]; the NLU and
-//! LLM assistants come behind the same trait.
+//! gets back a reply, a handoff, or both. Operator-only tenants get [`OperatorOnly`]; everyone
+//! else gets [`Answering`].
 
-mod handoff;
+mod answering;
+mod facts;
+pub mod guardrails;
+mod handoff_note;
+mod local;
+mod operator_only;
+mod order_status;
+mod settings;
+mod state;
 
 use futures::future::BoxFuture;
-use otklik_db::conversations::{Conversation, Unanswered};
+use otklik_db::conversations::{Conversation, Unanswered, Usage};
+use otklik_db::messages::Line;
 use otklik_db::tenants::Tenant;
+use otklik_schema::ChannelKind;
 
-pub use handoff::Handoff;
+pub use answering::Answering;
+pub use operator_only::OperatorOnly;
+pub use settings::{ResponderKind, Settings, WorkingHours};
 
 /// What a turn knows when it asks for a reply.
 pub struct TurnInput<'a> {
     pub tenant: &'a Tenant,
     pub conversation: &'a Conversation,
+    pub channel_kind: ChannelKind,
     /// Oldest first; never empty.
     pub messages: &'a [Unanswered],
+    /// The conversation's latest messages, oldest first, including `messages`.
+    pub history: &'a [Line],
+}
+
+/// People take over: why, and what they should read first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handoff {
+    pub reason: String,
+    pub summary: String,
 }
 
 /// What the assistant decided.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Decision {
     /// Russian text for the shopper, if anything should be said.
     pub reply: Option<String>,
-    /// Hand the conversation to people.
-    pub handoff: bool,
+    pub handoff: Option<Handoff>,
+    /// Recorded with the reply: intent, responder, knowledge articles used.
+    pub meta: serde_json::Value,
+    /// The assistant's memory after this turn; unchanged when `None`.
+    pub state: Option<serde_json::Value>,
+    pub usage: Vec<Usage>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +65,11 @@ pub trait Assistant: Send + Sync {
     ) -> BoxFuture<'a, Result<Decision, AssistantError>>;
 }
 
-/// The assistant for a tenant. Operator-only tenants always get [`Handoff`]; so, for now, does
-/// everyone else, until the answering assistant lands.
-pub fn for_tenant(_tenant: &Tenant) -> &'static dyn Assistant {
-    &Handoff
+/// The assistant for a tenant.
+pub fn for_tenant<'a>(tenant: &Tenant, answering: &'a Answering) -> &'a dyn Assistant {
+    if tenant.operator_only {
+        &OperatorOnly
+    } else {
+        answering
+    }
 }

@@ -2,7 +2,7 @@
 
 use futures::future::BoxFuture;
 
-use super::{Assistant, AssistantError, Decision, TurnInput};
+use super::{Assistant, AssistantError, Decision, Handoff, TurnInput};
 
 /// Varied so that a shopper writing to several shops does not meet one template everywhere.
 const ACKNOWLEDGEMENTS: [&str; 3] = [
@@ -11,9 +11,9 @@ const ACKNOWLEDGEMENTS: [&str; 3] = [
     "Добрый день! Ваш вопрос уже у сотрудника магазина, он ответит в этом чате в рабочее время.",
 ];
 
-pub struct Handoff;
+pub struct OperatorOnly;
 
-impl Assistant for Handoff {
+impl Assistant for OperatorOnly {
     fn decide<'a>(
         &'a self,
         input: &'a TurnInput<'a>,
@@ -26,7 +26,13 @@ impl Assistant for Handoff {
         Box::pin(async move {
             Ok(Decision {
                 reply: Some(ACKNOWLEDGEMENTS[index].to_owned()),
-                handoff: true,
+                handoff: Some(Handoff {
+                    reason: "operator_only".to_owned(),
+                    summary: String::new(),
+                }),
+                meta: serde_json::json!({ "responder": "operator_only" }),
+                state: None,
+                usage: Vec::new(),
             })
         })
     }

@@ -1,0 +1,115 @@
+//! The seller's knowledge base as the assistant reads it: approved, current article versions,
+//! found by Russian full-text search and trigram similarity ranked together.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Float4, Integer, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use otklik_schema::schema::{knowledge_article_versions, knowledge_articles};
+
+use crate::{DbError, TenantScope};
+
+/// One article that matched a question.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Hit {
+    #[diesel(sql_type = BigInt)]
+    pub article_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub version: i32,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub category: String,
+    #[diesel(sql_type = Text)]
+    pub body: String,
+    #[diesel(sql_type = Float4)]
+    pub score: f32,
+}
+
+/// Approved articles ranked for `question`. The full-text part is an OR over the question's
+/// lexemes (a shopper's question never holds every word of an article); trigram similarity
+/// of the title and the question catches typos and word forms the stemmer misses.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    question: &str,
+    category: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Hit>, DbError> {
+    Ok(diesel::sql_query(
+        "WITH q AS (
+             SELECT nullif(replace(plainto_tsquery('russian', $2)::text, ' & ', ' | '), '')::tsquery AS ts)
+         SELECT a.id AS article_id, v.version, a.title, a.category, v.body,
+                (coalesce(ts_rank(setweight(to_tsvector('russian', a.title), 'A')
+                                  || to_tsvector('russian', v.body), q.ts), 0)
+                 + 0.5 * word_similarity(a.title, $2)
+                 + CASE WHEN $3 <> '' AND a.category = $3 THEN 0.3 ELSE 0 END)::real AS score
+         FROM knowledge_articles a
+         JOIN knowledge_article_versions v
+           ON v.article_id = a.id AND v.tenant_id = a.tenant_id AND v.version = a.current_version
+         CROSS JOIN q
+         WHERE a.tenant_id = $1 AND a.status = 'approved' AND v.approved_at IS NOT NULL
+           AND ((q.ts IS NOT NULL AND to_tsvector('russian', a.title || ' ' || v.body) @@ q.ts)
+                OR word_similarity(a.title, $2) > 0.3
+                OR ($3 <> '' AND a.category = $3))
+         ORDER BY score DESC, a.id
+         LIMIT $4",
+    )
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Text, _>(question)
+    .bind::<Text, _>(category.unwrap_or(""))
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
+
+/// Changes whenever an approved article changes: part of the answer-cache key, so a cached
+/// answer never outlives the policy it quoted.
+pub async fn version(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<i64, DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        version: i64,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT coalesce(sum(a.id * 1000003 + a.current_version + extract(epoch FROM a.updated_at)::bigint), 0)::bigint AS version
+         FROM knowledge_articles a WHERE a.tenant_id = $1 AND a.status = 'approved'",
+    )
+    .bind::<BigInt, _>(scope.tenant_id())
+    .get_result(conn)
+    .await?;
+    Ok(row.version)
+}
+
+/// Creates an article with its first version, approved or as a draft.
+pub async fn create_article(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    title: &str,
+    category: &str,
+    body: &str,
+    approved: bool,
+) -> Result<i64, DbError> {
+    let id: i64 = diesel::insert_into(knowledge_articles::table)
+        .values((
+            knowledge_articles::tenant_id.eq(scope.tenant_id()),
+            knowledge_articles::title.eq(title),
+            knowledge_articles::category.eq(category),
+            knowledge_articles::status.eq(if approved { "approved" } else { "draft" }),
+            knowledge_articles::current_version.eq(1),
+        ))
+        .returning(knowledge_articles::id)
+        .get_result(conn)
+        .await?;
+    diesel::insert_into(knowledge_article_versions::table)
+        .values((
+            knowledge_article_versions::tenant_id.eq(scope.tenant_id()),
+            knowledge_article_versions::article_id.eq(id),
+            knowledge_article_versions::version.eq(1),
+            knowledge_article_versions::body.eq(body),
+            knowledge_article_versions::approved_at
+                .eq(approved.then(chrono::Utc::now)),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}

@@ -1,0 +1,135 @@
+#![doc = include_str!("../README.md")]
+
+mod entities;
+mod features;
+mod intent;
+mod model;
+pub mod report;
+mod text;
+
+pub use entities::Entities;
+pub use intent::Intent;
+pub use model::TRAINING_SUMMARY;
+pub use text::canonical;
+
+use serde::Serialize;
+
+/// Only the start of a very long message is read: intent shows early, and the cost stays flat.
+const MAX_CHARS: usize = 4000;
+
+/// A primary intent below this confidence is a guess; the assistant treats it as not understood.
+pub const CONFIDENT: f32 = 0.45;
+
+/// When the probabilities of the person-only intents add up to this, a person should answer
+/// even if a routine intent came out on top: missing a handoff costs more than an extra one.
+const HANDOFF_MASS: f32 = 0.4;
+
+/// A clause's own intent is kept as a secondary one from this confidence.
+const SECONDARY: f32 = 0.6;
+
+/// What one shopper message asks for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub intent: Intent,
+    /// Calibrated probability of `intent`.
+    pub confidence: f32,
+    /// Other requests in the same message, most confident first.
+    #[serde(rename = "secondary_intents", skip_serializing_if = "Vec::is_empty")]
+    pub secondary: Vec<Intent>,
+    pub entities: Entities,
+    /// A person should answer this.
+    pub handoff: bool,
+}
+
+impl Serialize for Intent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+fn head(text: &str) -> &str {
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+fn classify(text: &str) -> [f32; Intent::ALL.len()] {
+    model::MODEL.probabilities(&features::extract(&text::tokens(text)))
+}
+
+fn best(probabilities: &[f32; Intent::ALL.len()]) -> (Intent, f32) {
+    Intent::ALL
+        .into_iter()
+        .zip(probabilities.iter().copied())
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((Intent::Other, 0.0))
+}
+
+/// Clauses worth classifying on their own: sentences, and parts joined by «а ещё», «и ещё».
+fn clauses(text: &str) -> Vec<&str> {
+    text.split(['.', '?', '!', '\n', ';'])
+        .map(str::trim)
+        .filter(|c| c.chars().filter(|c| c.is_alphabetic()).count() >= 6)
+        .collect()
+}
+
+/// Intent, confidence, secondary intents, entities and the handoff decision for one message.
+///
+/// When a message holds several requests, the first one is the primary: shoppers lead with
+/// what they came for and add the rest («Где мой заказ? И можно будет вернуть?»). So the
+/// whole message's probabilities are averaged with those of its first substantive clause —
+/// one that is not just a greeting or thanks.
+pub fn analyse(text: &str) -> Analysis {
+    let text = head(text);
+    let whole = classify(text);
+    let parts: Vec<(Intent, f32, [f32; Intent::ALL.len()])> = clauses(text)
+        .into_iter()
+        .map(|part| {
+            let p = classify(part);
+            let (intent, confidence) = best(&p);
+            (intent, confidence, p)
+        })
+        .collect();
+    let mut probabilities = whole;
+    if parts.len() > 1 {
+        let first = parts
+            .iter()
+            .find(|(intent, _, _)| !matches!(intent, Intent::Greeting | Intent::ThanksBye));
+        if let Some((_, _, first)) = first {
+            for (p, f) in probabilities.iter_mut().zip(first) {
+                *p = (*p + f) / 2.0;
+            }
+        }
+    }
+    let (intent, confidence) = best(&probabilities);
+    let handoff_mass: f32 = Intent::ALL
+        .into_iter()
+        .filter(|i| i.needs_person())
+        .map(|i| probabilities[i.index()])
+        .sum();
+
+    let mut secondary: Vec<(Intent, f32)> = Vec::new();
+    if parts.len() > 1 {
+        for &(clause_intent, p, _) in &parts {
+            if clause_intent != intent && p >= SECONDARY {
+                match secondary.iter_mut().find(|(i, _)| *i == clause_intent) {
+                    Some(seen) => seen.1 = seen.1.max(p),
+                    None => secondary.push((clause_intent, p)),
+                }
+            }
+        }
+    }
+    secondary.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let handoff = intent.needs_person()
+        || handoff_mass >= HANDOFF_MASS
+        || secondary.iter().any(|(i, _)| i.needs_person());
+
+    Analysis {
+        intent,
+        confidence,
+        secondary: secondary.into_iter().map(|(i, _)| i).collect(),
+        entities: entities::extract(text),
+        handoff,
+    }
+}

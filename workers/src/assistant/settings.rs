@@ -1,0 +1,86 @@
+//! A tenant's assistant settings, read from `tenants.settings.assistant`; every field has a
+//! default so an empty document is a working configuration.
+
+use serde::Deserialize;
+
+/// Which responder writes replies, tried in order; `local` always ends the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponderKind {
+    Local,
+    OpenAi,
+    YandexGpt,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct WorkingHours {
+    /// Local hour the operators start, 0–23.
+    pub from: u32,
+    /// Local hour they stop, 1–24.
+    pub to: u32,
+    /// The tenant's offset from UTC in hours (Moscow: 3, no daylight saving).
+    pub utc_offset: i32,
+    /// How the time zone is named to shoppers.
+    pub zone_name: String,
+}
+
+impl Default for WorkingHours {
+    fn default() -> Self {
+        Self {
+            from: 9,
+            to: 21,
+            utc_offset: 3,
+            zone_name: "по Москве".to_owned(),
+        }
+    }
+}
+
+impl WorkingHours {
+    pub fn contains(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        use chrono::Timelike;
+        let hour = (now.hour() as i32 + self.utc_offset).rem_euclid(24) as u32;
+        self.from <= hour && hour < self.to
+    }
+
+    /// «с 9:00 до 21:00 по Москве»
+    pub fn describe(&self) -> String {
+        format!("с {}:00 до {}:00 {}", self.from, self.to, self.zone_name)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub responders: Vec<ResponderKind>,
+    pub working_hours: WorkingHours,
+    /// Tokens one turn may spend across every LLM call.
+    pub max_tokens_per_turn: u32,
+    /// Assistant turns a conversation may take in a minute before people take over.
+    pub max_turns_per_minute: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            responders: vec![ResponderKind::Local],
+            working_hours: WorkingHours::default(),
+            max_tokens_per_turn: 4000,
+            max_turns_per_minute: 6,
+        }
+    }
+}
+
+impl Settings {
+    /// A malformed document falls back to the defaults, loudly: a typo in settings must not
+    /// silence the assistant.
+    pub fn of(tenant_settings: &serde_json::Value) -> Settings {
+        match tenant_settings.get("assistant") {
+            None => Settings::default(),
+            Some(doc) => serde_json::from_value(doc.clone()).unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "tenant assistant settings are invalid; using defaults");
+                Settings::default()
+            }),
+        }
+    }
+}
