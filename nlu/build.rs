@@ -1,7 +1,10 @@
 //! Trains the intent model from `corpus/` at build time, so the binary carries a ready model
 //! and parsing needs no file, no network and no warm-up.
 
-#![allow(dead_code, reason = "the shared modules hold items only the library uses")]
+#![allow(
+    dead_code,
+    reason = "the shared modules hold items only the library uses"
+)]
 
 #[path = "src/features.rs"]
 mod features;
@@ -73,7 +76,13 @@ fn corpus(dir: &Path) -> Vec<(Intent, String)> {
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
-    for watched in ["corpus", "src/features.rs", "src/intent.rs", "src/text.rs", "build"] {
+    for watched in [
+        "corpus",
+        "src/features.rs",
+        "src/intent.rs",
+        "src/text.rs",
+        "build",
+    ] {
         println!("cargo:rerun-if-changed={watched}");
     }
 

@@ -90,7 +90,7 @@ pub async fn upsert_product(
         products::attributes.eq(&product.attributes),
     );
     diesel::insert_into(products::table)
-        .values(values.clone())
+        .values(values)
         .on_conflict((products::account_id, products::external_id))
         .do_update()
         .set((values, products::updated_at.eq(diesel::dsl::now)))
@@ -167,7 +167,7 @@ pub async fn upsert_order(
         orders::changed_at.eq(order.changed_at),
     );
     let id: i64 = diesel::insert_into(orders::table)
-        .values(values.clone())
+        .values(values)
         .on_conflict((orders::account_id, orders::external_id))
         .do_update()
         .set((values, orders::synced_at.eq(diesel::dsl::now)))

@@ -106,8 +106,7 @@ pub async fn create_article(
             knowledge_article_versions::article_id.eq(id),
             knowledge_article_versions::version.eq(1),
             knowledge_article_versions::body.eq(body),
-            knowledge_article_versions::approved_at
-                .eq(approved.then(chrono::Utc::now)),
+            knowledge_article_versions::approved_at.eq(approved.then(chrono::Utc::now)),
         ))
         .execute(conn)
         .await?;

@@ -106,7 +106,12 @@ fn fit(examples: &[Example], classes: usize, settings: &Settings) -> Weights {
     let mut g2 = vec![1e-6f32; n];
     let rows: Vec<Vec<(usize, f32)>> = examples
         .iter()
-        .map(|e| e.features.iter().map(|&(b, x)| (dense.index[&b], x)).collect())
+        .map(|e| {
+            e.features
+                .iter()
+                .map(|&(b, x)| (dense.index[&b], x))
+                .collect()
+        })
         .collect();
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut rng = Rng::new(settings.seed);

@@ -44,23 +44,32 @@ static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| regex(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"));
 static POSTING: LazyLock<Regex> = LazyLock::new(|| regex(r"\b\d{5,10}-\d{3,5}(?:-\d{1,3})?\b"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?:\+7|\b[78])[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}\b|\b9\d{2}[\s-]\d{3}[\s-]\d{2}[\s-]?\d{2}\b")
+    regex(
+        r"(?:\+7|\b[78])[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}\b|\b9\d{2}[\s-]\d{3}[\s-]\d{2}[\s-]?\d{2}\b",
+    )
 });
 static DIGITS: LazyLock<Regex> = LazyLock::new(|| regex(r"\b\d{6,13}\b"));
 static ARTICLE_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?i)(?:\bарт|\bart\b|\bartikul|\bsku|\bnm\s*id|\bnmid|\bнм\b|код\w*\s+товар|карточк|\bartic)")
+    regex(
+        r"(?i)(?:\bарт|\bart\b|\bartikul|\bsku|\bnm\s*id|\bnmid|\bнм\b|код\w*\s+товар|карточк|\bartic)",
+    )
 });
 static ORDER_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?i)(?:заказ|zakaz|№|\bномер|\bnomer|отправлен|otpravlen|посылк|posylk|\border|трек|trek)")
+    regex(
+        r"(?i)(?:заказ|zakaz|№|\bномер|\bnomer|отправлен|otpravlen|посылк|posylk|\border|трек|trek)",
+    )
 });
 /// Only these make a phone-shaped number an order: «номер» alone is as often a phone.
 static STRONG_ORDER_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?i)(?:заказ|zakaz|отправлен|otpravlen|посылк|posylk|\border|трек|trek)\w*\s*(?:№|номер|nomer)?\s*$")
+    regex(
+        r"(?i)(?:заказ|zakaz|отправлен|otpravlen|посылк|posylk|\border|трек|trek)\w*\s*(?:№|номер|nomer)?\s*$",
+    )
 });
-static LETTER_SIZE: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"\b(?:[2-5]?X{1,4}[SL]|XS|S|M|L)\b"));
+static LETTER_SIZE: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(?:[2-5]?X{1,4}[SL]|XS|S|M|L)\b"));
 static LOWER_LETTER_SIZE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?i)(?:размер\w*|razmer\w*|р-р)\s+((?:[2-5]?x{1,4}[sl]|xs|s|m|l)(?:\s*(?:или|и|ili|i|/)\s*(?:[2-5]?x{1,4}[sl]|xs|s|m|l))?)\b")
+    regex(
+        r"(?i)(?:размер\w*|razmer\w*|р-р)\s+((?:[2-5]?x{1,4}[sl]|xs|s|m|l)(?:\s*(?:или|и|ili|i|/)\s*(?:[2-5]?x{1,4}[sl]|xs|s|m|l))?)\b",
+    )
 });
 const NUMBER: &str = r"(\d{2}(?:[.,]5)?(?:\s*[-–/]\s*\d{2})?)";
 static NUMERIC_SIZE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
@@ -88,7 +97,9 @@ static SIZE_PAIR: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?i)\b(\d{2})\s*(?:или|и|ili|i|/|,)\s*(\d{2})\b"));
 /// A number followed by one of these is a measurement or a count, not a size.
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?i)^\s*(?:см|cm|sm\b|кг|kg|лет|год|г\b|мм|mm|руб|р\b|₽|%|шт|дн|мин|час|тыс|штук|персон|мл|л\b|gb|гб|мес|let\b|god|rub|сантим|килогр|неде|ned)")
+    regex(
+        r"(?i)^\s*(?:см|cm|sm\b|кг|kg|лет|год|г\b|мм|mm|руб|р\b|₽|%|шт|дн|мин|час|тыс|штук|персон|мл|л\b|gb|гб|мес|let\b|god|rub|сантим|килогр|неде|ned)",
+    )
 });
 
 fn blank(text: &mut String, start: usize, end: usize) {
@@ -107,9 +118,7 @@ fn digits(s: &str) -> String {
 
 /// The nearest marker before `at` within the same sentence, if any: an article or an order.
 fn nearest_mark(text: &str, at: usize) -> Option<bool> {
-    let sentence_start = text[..at]
-        .rfind(['.', '!', '?', '\n'])
-        .map_or(0, |i| i + 1);
+    let sentence_start = text[..at].rfind(['.', '!', '?', '\n']).map_or(0, |i| i + 1);
     let window = &text[sentence_start..at];
     let article = ARTICLE_MARK.find_iter(window).last().map(|m| m.end());
     let order = ORDER_MARK.find_iter(window).last().map(|m| m.end());
@@ -161,7 +170,9 @@ fn sizes(text: &str, out: &mut Vec<String>) {
     }
     // «размер 48 или 50»: a number right after a size already found is one too.
     for caps in SIZE_PAIR.captures_iter(text) {
-        let (Some(first), Some(second)) = (caps.get(1), caps.get(2)) else { continue };
+        let (Some(first), Some(second)) = (caps.get(1), caps.get(2)) else {
+            continue;
+        };
         if out.iter().any(|s| s == first.as_str())
             && is_size_number(second.as_str())
             && !UNIT.is_match(&text[second.end()..])

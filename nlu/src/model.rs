@@ -29,8 +29,16 @@ fn read_u32(bytes: &[u8], at: usize) -> u32 {
 impl Model {
     /// The bytes come from our own build script; a mismatch is a build bug, not input.
     fn decode(bytes: &[u8]) -> Model {
-        assert_eq!(&bytes[..8], b"OTKNLU01", "model file written by another build");
-        assert_eq!(read_u32(bytes, 8) as usize, CLASSES, "model trained for other labels");
+        assert_eq!(
+            &bytes[..8],
+            b"OTKNLU01",
+            "model file written by another build"
+        );
+        assert_eq!(
+            read_u32(bytes, 8) as usize,
+            CLASSES,
+            "model trained for other labels"
+        );
         let temperature = f32::from_bits(read_u32(bytes, 12));
         let count = read_u32(bytes, 16) as usize;
         let mut rows = HashMap::with_capacity(count);

@@ -35,7 +35,9 @@ const ENTITY_KEYS: [&str; 4] = ["order_id", "article", "size", "phone"];
 
 fn normalise(key: &str, value: &str) -> String {
     let v = value.trim().to_lowercase();
-    let posting = v.split('-').count() > 1 && v.split('-').all(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty());
+    let posting = v.split('-').count() > 1
+        && v.split('-')
+            .all(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty());
     if key != "size" && !posting {
         v.chars().filter(char::is_ascii_digit).collect()
     } else {
@@ -67,18 +69,35 @@ fn gold_pairs(entities: &HashMap<String, serde_json::Value>) -> BTreeSet<(String
 
 fn predicted_pairs(analysis: &Analysis) -> BTreeSet<(String, String)> {
     let e = &analysis.entities;
-    [("order_id", &e.order_id), ("article", &e.article), ("size", &e.size), ("phone", &e.phone)]
-        .into_iter()
-        .flat_map(|(key, values)| values.iter().map(move |v| (key.to_owned(), normalise(key, v))))
-        .collect()
+    [
+        ("order_id", &e.order_id),
+        ("article", &e.article),
+        ("size", &e.size),
+        ("phone", &e.phone),
+    ]
+    .into_iter()
+    .flat_map(|(key, values)| {
+        values
+            .iter()
+            .map(move |v| (key.to_owned(), normalise(key, v)))
+    })
+    .collect()
 }
 
 fn ratio(part: usize, whole: usize) -> f64 {
-    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 fn f1(p: f64, r: f64) -> f64 {
-    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
 }
 
 /// Analyses every labelled line.
@@ -96,14 +115,22 @@ pub fn evaluate(lines: Vec<Labelled>) -> Report {
 
 impl Report {
     pub fn intent_accuracy(&self) -> f64 {
-        let correct = self.outcomes.iter().filter(|o| o.gold == Some(o.analysis.intent)).count();
+        let correct = self
+            .outcomes
+            .iter()
+            .filter(|o| o.gold == Some(o.analysis.intent))
+            .count();
         ratio(correct, self.outcomes.len())
     }
 
     fn write_summary(&self, out: &mut String) -> fmt::Result {
         let n = self.outcomes.len();
         let handoff_gold = self.outcomes.iter().filter(|o| o.labelled.handoff).count();
-        let handoff_hit = self.outcomes.iter().filter(|o| o.labelled.handoff && o.analysis.handoff).count();
+        let handoff_hit = self
+            .outcomes
+            .iter()
+            .filter(|o| o.labelled.handoff && o.analysis.handoff)
+            .count();
         let handoff_predicted = self.outcomes.iter().filter(|o| o.analysis.handoff).count();
         let (mut tp, mut fp, mut fn_) = (0, 0, 0);
         for o in &self.outcomes {
@@ -123,25 +150,58 @@ impl Report {
             ratio(handoff_hit, handoff_gold),
             ratio(handoff_hit, handoff_predicted)
         )?;
-        writeln!(out, "entities: precision {ep:.3}, recall {er:.3}, F1 {:.3}", f1(ep, er))
+        writeln!(
+            out,
+            "entities: precision {ep:.3}, recall {er:.3}, F1 {:.3}",
+            f1(ep, er)
+        )
     }
 
     fn write_per_intent(&self, out: &mut String) -> fmt::Result {
-        writeln!(out, "\n{:<22} {:>9} {:>7} {:>7} {:>8}", "intent", "precision", "recall", "f1", "support")?;
+        writeln!(
+            out,
+            "\n{:<22} {:>9} {:>7} {:>7} {:>8}",
+            "intent", "precision", "recall", "f1", "support"
+        )?;
         let mut macro_f1 = 0.0;
         for intent in Intent::ALL {
-            let tp = self.outcomes.iter().filter(|o| o.gold == Some(intent) && o.analysis.intent == intent).count();
-            let predicted = self.outcomes.iter().filter(|o| o.analysis.intent == intent).count();
-            let support = self.outcomes.iter().filter(|o| o.gold == Some(intent)).count();
+            let tp = self
+                .outcomes
+                .iter()
+                .filter(|o| o.gold == Some(intent) && o.analysis.intent == intent)
+                .count();
+            let predicted = self
+                .outcomes
+                .iter()
+                .filter(|o| o.analysis.intent == intent)
+                .count();
+            let support = self
+                .outcomes
+                .iter()
+                .filter(|o| o.gold == Some(intent))
+                .count();
             let (p, r) = (ratio(tp, predicted), ratio(tp, support));
             macro_f1 += f1(p, r);
-            writeln!(out, "{:<22} {p:>9.3} {r:>7.3} {:>7.3} {support:>8}", intent.as_str(), f1(p, r))?;
+            writeln!(
+                out,
+                "{:<22} {p:>9.3} {r:>7.3} {:>7.3} {support:>8}",
+                intent.as_str(),
+                f1(p, r)
+            )?;
         }
-        writeln!(out, "{:<22} {:>25.3}", "macro avg f1", macro_f1 / Intent::ALL.len() as f64)
+        writeln!(
+            out,
+            "{:<22} {:>25.3}",
+            "macro avg f1",
+            macro_f1 / Intent::ALL.len() as f64
+        )
     }
 
     fn write_confusion(&self, out: &mut String) -> fmt::Result {
-        writeln!(out, "\nconfusion matrix (rows: labelled, columns: predicted)")?;
+        writeln!(
+            out,
+            "\nconfusion matrix (rows: labelled, columns: predicted)"
+        )?;
         write!(out, "{:<22}", "")?;
         for (i, _) in Intent::ALL.iter().enumerate() {
             write!(out, "{:>4}", i)?;
@@ -167,7 +227,10 @@ impl Report {
     }
 
     fn write_histogram(&self, out: &mut String) -> fmt::Result {
-        writeln!(out, "\nconfidence histogram (calibration: accuracy should track confidence)")?;
+        writeln!(
+            out,
+            "\nconfidence histogram (calibration: accuracy should track confidence)"
+        )?;
         for bin in 0..10 {
             let (lo, hi) = (bin as f32 / 10.0, (bin + 1) as f32 / 10.0);
             let in_bin: Vec<&Outcome> = self
@@ -175,13 +238,20 @@ impl Report {
                 .iter()
                 .filter(|o| o.analysis.confidence >= lo && (o.analysis.confidence < hi || bin == 9))
                 .collect();
-            let correct = in_bin.iter().filter(|o| o.gold == Some(o.analysis.intent)).count();
+            let correct = in_bin
+                .iter()
+                .filter(|o| o.gold == Some(o.analysis.intent))
+                .count();
             let bar = "#".repeat(in_bin.len().div_ceil(2));
             writeln!(
                 out,
                 "{lo:.1}-{hi:.1} {:>4}  accuracy {:>5}  {bar}",
                 in_bin.len(),
-                if in_bin.is_empty() { "-".to_owned() } else { format!("{:.2}", ratio(correct, in_bin.len())) },
+                if in_bin.is_empty() {
+                    "-".to_owned()
+                } else {
+                    format!("{:.2}", ratio(correct, in_bin.len()))
+                },
             )?;
         }
         Ok(())
@@ -189,7 +259,11 @@ impl Report {
 
     fn write_errors(&self, out: &mut String) -> fmt::Result {
         writeln!(out, "\nerrors")?;
-        for o in self.outcomes.iter().filter(|o| o.gold != Some(o.analysis.intent)) {
+        for o in self
+            .outcomes
+            .iter()
+            .filter(|o| o.gold != Some(o.analysis.intent))
+        {
             writeln!(
                 out,
                 "{}: {} -> {} ({:.2})  {}",
