@@ -32,10 +32,9 @@ async fn concurrent_migrations_apply_once() {
     });
     let (a, b) = (first.await.expect("join"), second.await.expect("join"));
     let (a, b) = (a.expect("first migrate"), b.expect("second migrate"));
-    assert_eq!(
-        a.len() + b.len(),
-        1,
-        "each migration applied exactly once: {a:?} {b:?}"
+    assert!(
+        a.is_empty() != b.is_empty(),
+        "one run applies every migration, the other none: {a:?} {b:?}"
     );
     diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(&mut admin)
