@@ -55,11 +55,16 @@ async fn order_status_with_the_number_comes_from_synced_orders() {
         reply.starts_with("Заказ 1456789012 уже ждёт вас в пункте выдачи — можно забирать. Пункт выдачи: Москва, ул. Профсоюзная, 12. Он будет храниться там до "),
         "{reply}"
     );
-    let meta = json_of(&app, "SELECT meta AS value FROM messages WHERE direction = 'outbound'").await;
+    let meta = json_of(
+        &app,
+        "SELECT meta AS value FROM messages WHERE direction = 'outbound'",
+    )
+    .await;
     assert_eq!(meta["intent"], "order_status");
     assert_eq!(meta["responder"], "local");
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM usage_events WHERE kind = 'ai_reply'").await,
+        app.count("SELECT count(*) AS n FROM usage_events WHERE kind = 'ai_reply'")
+            .await,
         1
     );
 }
@@ -89,15 +94,28 @@ async fn order_number_is_asked_for_and_remembered_across_turns() {
 async fn return_policy_comes_from_approved_knowledge() {
     let app = shop().await;
     let reply = say(&app, 1, "Как вернуть пуховик? Не подошёл по размеру").await;
-    assert!(reply.starts_with("Вернуть товар надлежащего качества можно в течение 21 дня"), "{reply}");
-    assert!(!reply.contains("Черновик"), "drafts are never quoted: {reply}");
-    let meta = json_of(&app, "SELECT meta AS value FROM messages WHERE direction = 'outbound'").await;
+    assert!(
+        reply.starts_with("Вернуть товар надлежащего качества можно в течение 21 дня"),
+        "{reply}"
+    );
+    assert!(
+        !reply.contains("Черновик"),
+        "drafts are never quoted: {reply}"
+    );
+    let meta = json_of(
+        &app,
+        "SELECT meta AS value FROM messages WHERE direction = 'outbound'",
+    )
+    .await;
     let used = json_of(
         &app,
         "SELECT to_jsonb(array_agg(id)) AS value FROM knowledge_articles WHERE title = 'Возврат товара'",
     )
     .await;
-    assert_eq!(meta["articles"][0], used[0], "the answer records the article it quoted");
+    assert_eq!(
+        meta["articles"][0], used[0],
+        "the answer records the article it quoted"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,12 +128,14 @@ async fn an_injection_attempt_is_politely_refused() {
     )
     .await;
     assert!(
-        reply == "С этим помочь не смогу, но с радостью отвечу на вопросы о заказах, товарах, возврате и обмене в нашем магазине."
+        reply
+            == "С этим помочь не смогу, но с радостью отвечу на вопросы о заказах, товарах, возврате и обмене в нашем магазине."
             || reply.starts_with("Уточните, пожалуйста"),
         "{reply}"
     );
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM conversations WHERE mode = 'bot'").await,
+        app.count("SELECT count(*) AS n FROM conversations WHERE mode = 'bot'")
+            .await,
         1,
         "the assistant keeps the conversation"
     );
@@ -142,7 +162,10 @@ async fn a_defect_is_handed_off_with_a_summary_and_returned_to_the_bot_later() {
     assert_eq!(conversation["mode"], "waiting_operator");
     assert_eq!(conversation["reason"], "defect_or_wrong_item");
     let summary = conversation["summary"].as_str().unwrap_or_default();
-    assert!(summary.contains("брак, повреждение или не тот товар"), "{summary}");
+    assert!(
+        summary.contains("брак, повреждение или не тот товар"),
+        "{summary}"
+    );
     assert!(summary.contains("Заказ: 1456789012"), "{summary}");
     assert!(summary.contains("с дыркой на рукаве"), "{summary}");
 
@@ -152,16 +175,28 @@ async fn a_defect_is_handed_off_with_a_summary_and_returned_to_the_bot_later() {
         app.count("SELECT count(*) AS n FROM messages WHERE direction = 'inbound' AND answered_at IS NULL").await
     })
     .await;
-    assert_eq!(app.telegram.sent().len(), 1, "no bot reply while people handle it");
+    assert_eq!(
+        app.telegram.sent().len(),
+        1,
+        "no bot reply while people handle it"
+    );
 
     // An operator returns the conversation to the bot, and it answers again.
     let id = otklik_schema::ConversationId(conversation["id"].as_i64().unwrap_or_default());
-    assert!(conversations::return_to_bot(&mut app.db().await, app.tenant, id).await.expect("return"));
+    assert!(
+        conversations::return_to_bot(&mut app.db().await, app.tenant, id)
+            .await
+            .expect("return")
+    );
     app.shopper_writes(3, 5001, 3, "Спасибо!").await;
     let replies = app.expect_replies(2).await;
     assert!(
-        ["Пожалуйста! Если появятся вопросы — пишите.", "Рады помочь. Хорошего дня!", "Обращайтесь! Всего доброго."]
-            .contains(&text(&replies[1]).as_str()),
+        [
+            "Пожалуйста! Если появятся вопросы — пишите.",
+            "Рады помочь. Хорошего дня!",
+            "Обращайтесь! Всего доброго."
+        ]
+        .contains(&text(&replies[1]).as_str()),
         "{}",
         text(&replies[1])
     );

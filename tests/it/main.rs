@@ -6,5 +6,6 @@ mod assistant;
 mod crash;
 mod database;
 mod ingress;
+mod llm;
 mod telegram;
 mod webchat;
