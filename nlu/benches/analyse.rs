@@ -35,7 +35,10 @@ fn main() {
         at(0.99),
         at(1.0),
     );
-    #[expect(clippy::print_stdout, reason = "the figures are the benchmark's output")]
+    #[expect(
+        clippy::print_stdout,
+        reason = "the figures are the benchmark's output"
+    )]
     {
         println!("{line}");
     }

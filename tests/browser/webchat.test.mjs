@@ -28,15 +28,20 @@ test("a shopper writes in the web chat and gets the reply live", async () => {
 
     const reply = page.locator(".msg.reply");
     await reply.first().waitFor({ timeout: 15000 });
-    assert.match(await reply.first().innerText(), /сотрудник/);
+    // The demo shop's assistant asks for the order number, then answers from the synced order.
+    assert.match(await reply.first().innerText(), /номер заказа/);
     assert.equal(await page.locator(".msg.shopper").count(), 1);
     assert.equal(await page.locator(".msg.pending").count(), 0, "the sent message is no longer shown as sending");
+    await page.getByRole("textbox", { name: "Сообщение" }).fill("1456789012");
+    await page.keyboard.press("Enter");
+    await reply.nth(1).waitFor({ timeout: 15000 });
+    assert.match(await reply.nth(1).innerText(), /Заказ 1456789012 уже ждёт вас в пункте выдачи/);
     await page.screenshot({ path: `${artifacts}webchat-reply.png` });
 
     await page.reload();
-    await page.locator(".msg.reply").first().waitFor({ timeout: 5000 });
-    assert.equal(await page.locator(".msg.shopper").count(), 1, "history after reload");
-    assert.equal(await page.locator(".msg.reply").count(), 1);
+    await page.locator(".msg.reply").nth(1).waitFor({ timeout: 5000 });
+    assert.equal(await page.locator(".msg.shopper").count(), 2, "history after reload");
+    assert.equal(await page.locator(".msg.reply").count(), 2);
     assert.deepEqual(external, [], "the page makes no requests to other hosts");
   } finally {
     await browser.close();
