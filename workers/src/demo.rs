@@ -25,14 +25,8 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> Result<ChannelId, DbError> {
     {
         return Ok(channel.id);
     }
-    let channel = channels::create(
-        conn,
-        scope,
-        ChannelKind::Webchat,
-        "Чат на сайте",
-        json!({}),
-    )
-    .await?;
+    let channel =
+        channels::create(conn, scope, ChannelKind::Webchat, "Чат на сайте", json!({})).await?;
     Ok(channel.id)
 }
 
@@ -127,11 +121,41 @@ pub async fn seed_shop(conn: &mut AsyncPgConnection, scope: TenantScope) -> Resu
     .await?;
 
     let orders = [
-        (wb, "1456789012", "complete", Some("ready_for_pickup"), json!({"pickup_point": "Москва, ул. Профсоюзная, 12", "storage_until": date(5)})),
-        (wb, "1456789013", "confirm", Some("waiting"), json!({"delivery_date": date(3)})),
-        (wb, "1456789014", "complete", Some("sorted"), json!({"delivery_date": date(2)})),
-        (ozon, "12345678-0012-1", "delivering", Some("posting_on_way_to_pickup_point"), json!({"delivery_date": date(1)})),
-        (ozon, "12345678-0013-1", "awaiting_packaging", None, json!({"delivery_date": date(4)})),
+        (
+            wb,
+            "1456789012",
+            "complete",
+            Some("ready_for_pickup"),
+            json!({"pickup_point": "Москва, ул. Профсоюзная, 12", "storage_until": date(5)}),
+        ),
+        (
+            wb,
+            "1456789013",
+            "confirm",
+            Some("waiting"),
+            json!({"delivery_date": date(3)}),
+        ),
+        (
+            wb,
+            "1456789014",
+            "complete",
+            Some("sorted"),
+            json!({"delivery_date": date(2)}),
+        ),
+        (
+            ozon,
+            "12345678-0012-1",
+            "delivering",
+            Some("posting_on_way_to_pickup_point"),
+            json!({"delivery_date": date(1)}),
+        ),
+        (
+            ozon,
+            "12345678-0013-1",
+            "awaiting_packaging",
+            None,
+            json!({"delivery_date": date(4)}),
+        ),
     ];
     for (account_id, external_id, status, substatus, details) in orders {
         catalogue::upsert_order(

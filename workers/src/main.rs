@@ -125,7 +125,10 @@ fn nlu(action: NluAction) -> anyhow::Result<()> {
                 let Line { id, text } = match serde_json::from_str(&line) {
                     Ok(parsed) => parsed,
                     Err(err) => {
-                        eprintln!("line {}: skipped, expected {{\"id\",\"text\"}}: {err}", number + 1);
+                        eprintln!(
+                            "line {}: skipped, expected {{\"id\",\"text\"}}: {err}",
+                            number + 1
+                        );
                         continue;
                     }
                 };
@@ -140,9 +143,17 @@ fn nlu(action: NluAction) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
             let mut lines = Vec::new();
-            for (number, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            for (number, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
                 lines.push(serde_json::from_str(line).map_err(|e| {
-                    anyhow::anyhow!("{}:{}: not a labelled line: {e}", file.display(), number + 1)
+                    anyhow::anyhow!(
+                        "{}:{}: not a labelled line: {e}",
+                        file.display(),
+                        number + 1
+                    )
                 })?);
             }
             let report = otklik_nlu::report::evaluate(lines);

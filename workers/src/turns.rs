@@ -29,25 +29,28 @@ const HISTORY: i64 = 20;
 
 pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
-    let (conversation, tenant, messages, history, channel_kind) = {
-        let mut conn = ctx.db.get().await?;
-        let conversation =
-            match conversations::acquire_turn(&mut conn, scope, job.conversation_id, LEASE).await? {
-                TurnLease::Acquired(conversation) => conversation,
-                TurnLease::Busy => {
-                    ctx.queues.push_turn_later(job, BUSY_RETRY).await?;
-                    return Ok(());
-                }
-                TurnLease::Missing => return Ok(()),
-            };
-        let tenant = tenants::get(&mut conn, scope).await?;
-        let messages = conversations::unanswered(&mut conn, scope, conversation.id).await?;
-        let history = conversations::recent(&mut conn, scope, conversation.id, HISTORY).await?;
-        let channel_kind = channels::find(&mut conn, conversation.channel_id)
-            .await?
-            .map_or(ChannelKind::Webchat, |channel| channel.kind);
-        (conversation, tenant, messages, history, channel_kind)
-    };
+    let (conversation, tenant, messages, history, channel_kind) =
+        {
+            let mut conn = ctx.db.get().await?;
+            let conversation =
+                match conversations::acquire_turn(&mut conn, scope, job.conversation_id, LEASE)
+                    .await?
+                {
+                    TurnLease::Acquired(conversation) => conversation,
+                    TurnLease::Busy => {
+                        ctx.queues.push_turn_later(job, BUSY_RETRY).await?;
+                        return Ok(());
+                    }
+                    TurnLease::Missing => return Ok(()),
+                };
+            let tenant = tenants::get(&mut conn, scope).await?;
+            let messages = conversations::unanswered(&mut conn, scope, conversation.id).await?;
+            let history = conversations::recent(&mut conn, scope, conversation.id, HISTORY).await?;
+            let channel_kind = channels::find(&mut conn, conversation.channel_id)
+                .await?
+                .map_or(ChannelKind::Webchat, |channel| channel.kind);
+            (conversation, tenant, messages, history, channel_kind)
+        };
 
     let answered: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
     let decision = if messages.is_empty() || conversation.mode != ConversationMode::Bot {
@@ -61,7 +64,10 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
             messages: &messages,
             history: &history,
         };
-        match assistant::for_tenant(&tenant, &ctx.answering).decide(&input).await {
+        match assistant::for_tenant(&tenant, &ctx.answering)
+            .decide(&input)
+            .await
+        {
             Ok(decision) => Some(decision),
             Err(err) => {
                 release(&ctx, scope, &conversation).await;

@@ -33,17 +33,27 @@ fn sounds_furious(text: &str) -> bool {
     let upper = letters.iter().filter(|c| c.is_uppercase()).count();
     let shouting = letters.len() >= 20 && upper * 10 >= letters.len() * 8 && text.contains('!');
     let canonical = otklik_nlu::canonical(text);
-    let swearing = ["hui", "hue", "pizd", "blia", "ebat", "eban", "suka", "mudak"]
-        .iter()
-        .any(|w| canonical.split(' ').any(|word| word.starts_with(w)));
+    let swearing = [
+        "hui", "hue", "pizd", "blia", "ebat", "eban", "suka", "mudak",
+    ]
+    .iter()
+    .any(|w| canonical.split(' ').any(|word| word.starts_with(w)));
     shouting || swearing
 }
 
 /// The refund is late when the shopper says so: «до сих пор», «уже месяц», «так и не».
 fn sounds_overdue(canonical: &str) -> bool {
-    ["do sih por", "uzhe mesiac", "tak i ne", "bolshe nedel", "dve nedel", "tri nedel", "proshlo"]
-        .iter()
-        .any(|w| canonical.contains(w))
+    [
+        "do sih por",
+        "uzhe mesiac",
+        "tak i ne",
+        "bolshe nedel",
+        "dve nedel",
+        "tri nedel",
+        "proshlo",
+    ]
+    .iter()
+    .any(|w| canonical.contains(w))
 }
 
 /// The intent this turn serves: a detail the assistant asked for resumes the question it was
@@ -210,13 +220,20 @@ impl Answering {
             return Ok(turn.handoff(Reason::Intent(intent)));
         }
         if turn.analysis.handoff {
-            let person = turn.analysis.secondary.iter().copied().find(|i| i.needs_person());
+            let person = turn
+                .analysis
+                .secondary
+                .iter()
+                .copied()
+                .find(|i| i.needs_person());
             return Ok(turn.handoff(person.map_or(Reason::NegativeSentiment, Reason::Intent)));
         }
         if sounds_furious(&text) {
             return Ok(turn.handoff(Reason::NegativeSentiment));
         }
-        if intent == Intent::RefundStatus && (turn.state.refund_asks >= 1 || sounds_overdue(&canonical)) {
+        if intent == Intent::RefundStatus
+            && (turn.state.refund_asks >= 1 || sounds_overdue(&canonical))
+        {
             return Ok(turn.handoff(Reason::RefundOverdue));
         }
         if turn.analysis.confidence < CONFIDENT && intent == turn.analysis.intent {
@@ -230,7 +247,11 @@ impl Answering {
         }
 
         let facts = {
-            let mut conn = self.db.get().await.map_err(|e| AssistantError(e.to_string()))?;
+            let mut conn = self
+                .db
+                .get()
+                .await
+                .map_err(|e| AssistantError(e.to_string()))?;
             facts::gather(
                 &mut conn,
                 TenantScope::trusted(input.tenant.id),
@@ -313,10 +334,12 @@ impl Answering {
             Intent::ReturnRequest
             | Intent::ExchangeRequest
             | Intent::RefundStatus
-            | Intent::DiscountPromo => match local::from_knowledge(state, intent, facts, &turn.text) {
-                Ok(reply) => reply,
-                Err(Gap::NoKnowledge) => return turn.handoff(Reason::NoKnowledge),
-            },
+            | Intent::DiscountPromo => {
+                match local::from_knowledge(state, intent, facts, &turn.text) {
+                    Ok(reply) => reply,
+                    Err(Gap::NoKnowledge) => return turn.handoff(Reason::NoKnowledge),
+                }
+            }
             Intent::DefectOrWrongItem
             | Intent::PaymentIssue
             | Intent::HumanRequest

@@ -47,8 +47,18 @@ fn say(state: &State, family: &str, variants: &[&str]) -> Reply {
 }
 
 const MONTHS: [&str; 12] = [
-    "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-    "октября", "ноября", "декабря",
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
 ];
 
 /// «14 ноября» from a date in the order details (`YYYY-MM-DD…`).
@@ -86,7 +96,9 @@ pub fn order_status(state: &State, found: &OrderFacts) -> Reply {
                 text.push_str(&format!(" Ожидаемая дата доставки — {date}."));
             }
         }
-        Stage::Problem => text.push_str(" Если нужна помощь с этим, напишите — подключу сотрудника."),
+        Stage::Problem => {
+            text.push_str(" Если нужна помощь с этим, напишите — подключу сотрудника.")
+        }
         Stage::Received | Stage::Cancelled | Stage::Unknown => {}
     }
     Reply { text, key }
@@ -106,9 +118,13 @@ pub fn ask_order_id(state: &State) -> Reply {
 pub fn unknown_order(state: &State, id: &str) -> Reply {
     let (index, key) = pick(state, "unknown_order", &["a", "b"]);
     let text = if index == 0 {
-        format!("Заказ {id} не нахожу среди заказов нашего магазина. Проверьте, пожалуйста, номер — возможно, в нём опечатка или заказ оформлен у другого продавца.")
+        format!(
+            "Заказ {id} не нахожу среди заказов нашего магазина. Проверьте, пожалуйста, номер — возможно, в нём опечатка или заказ оформлен у другого продавца."
+        )
     } else {
-        format!("По номеру {id} заказа у нас не видно. Пришлите, пожалуйста, номер ещё раз — я проверю.")
+        format!(
+            "По номеру {id} заказа у нас не видно. Пришлите, пожалуйста, номер ещё раз — я проверю."
+        )
     };
     Reply { text, key }
 }
@@ -118,11 +134,21 @@ pub fn order_cancel(state: &State, facts: &Facts) -> Option<Reply> {
     let id = &found.order.external_id;
     let app = marketplace_name(&found.marketplace);
     let text = match found.explained.stage {
-        Stage::Preparing => format!("Заказ {id} ещё не передан в доставку, поэтому его можно отменить самостоятельно: откройте заказ в приложении {app} и нажмите «Отменить». Деньги вернутся на карту автоматически."),
-        Stage::InTransit => format!("Заказ {id} уже в пути, отменить его в приложении не получится. Вы можете просто не забирать его или отказаться при получении в пункте выдачи — деньги вернутся автоматически."),
-        Stage::AtPickupPoint => format!("Заказ {id} уже в пункте выдачи. Если он не нужен, просто откажитесь от него при получении или не забирайте — деньги вернутся автоматически."),
-        Stage::Received => format!("Заказ {id} уже получен, поэтому отменить его нельзя, но можно оформить возврат в приложении {app} в разделе «Покупки»."),
-        Stage::Cancelled => format!("Заказ {id} уже отменён, ничего делать не нужно: деньги вернутся автоматически."),
+        Stage::Preparing => format!(
+            "Заказ {id} ещё не передан в доставку, поэтому его можно отменить самостоятельно: откройте заказ в приложении {app} и нажмите «Отменить». Деньги вернутся на карту автоматически."
+        ),
+        Stage::InTransit => format!(
+            "Заказ {id} уже в пути, отменить его в приложении не получится. Вы можете просто не забирать его или отказаться при получении в пункте выдачи — деньги вернутся автоматически."
+        ),
+        Stage::AtPickupPoint => format!(
+            "Заказ {id} уже в пункте выдачи. Если он не нужен, просто откажитесь от него при получении или не забирайте — деньги вернутся автоматически."
+        ),
+        Stage::Received => format!(
+            "Заказ {id} уже получен, поэтому отменить его нельзя, но можно оформить возврат в приложении {app} в разделе «Покупки»."
+        ),
+        Stage::Cancelled => format!(
+            "Заказ {id} уже отменён, ничего делать не нужно: деньги вернутся автоматически."
+        ),
         Stage::Problem | Stage::Unknown => return None,
     };
     Some(Reply {
@@ -131,9 +157,8 @@ pub fn order_cancel(state: &State, facts: &Facts) -> Option<Reply> {
     })
 }
 
-static QUESTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[\p{L}]{4,}").unwrap_or_else(|e| panic!("word pattern: {e}"))
-});
+static QUESTION_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\p{L}]{4,}").unwrap_or_else(|e| panic!("word pattern: {e}")));
 
 /// Word stems of a text: the first five letters of each longer word, enough to match
 /// «возврата» with «возврат» and «размеры» with «размер».
@@ -175,20 +200,34 @@ pub fn excerpt(body: &str, question: &str) -> String {
         length += len;
     }
     chosen.sort_unstable();
-    chosen.iter().map(|&i| paragraphs[i]).collect::<Vec<_>>().join("\n")
+    chosen
+        .iter()
+        .map(|&i| paragraphs[i])
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A policy answer quoted from the best knowledge article.
-pub fn from_knowledge(state: &State, intent: Intent, facts: &Facts, question: &str) -> Result<Reply, Gap> {
+pub fn from_knowledge(
+    state: &State,
+    intent: Intent,
+    facts: &Facts,
+    question: &str,
+) -> Result<Reply, Gap> {
     let hit = facts.knowledge.first().ok_or(Gap::NoKnowledge)?;
     let body = excerpt(&hit.body, question);
     let closing = match intent {
-        Intent::RefundStatus => Some("Если этот срок уже прошёл, напишите — передам вопрос сотруднику, он проверит платёж."),
-        Intent::ReturnRequest | Intent::ExchangeRequest => Some("Если что-то не получится, напишите — помогу."),
+        Intent::RefundStatus => Some(
+            "Если этот срок уже прошёл, напишите — передам вопрос сотруднику, он проверит платёж.",
+        ),
+        Intent::ReturnRequest | Intent::ExchangeRequest => {
+            Some("Если что-то не получится, напишите — помогу.")
+        }
         _ => None,
     };
     let mut text = body;
-    if let Some(closing) = closing.filter(|_| !state.said.iter().any(|k| k.starts_with("closing:"))) {
+    if let Some(closing) = closing.filter(|_| !state.said.iter().any(|k| k.starts_with("closing:")))
+    {
         text.push_str("\n\n");
         text.push_str(closing);
     }
@@ -206,7 +245,9 @@ fn characteristics(product: &Product) -> Vec<(String, String)> {
         .map(|map| {
             map.iter()
                 .map(|(name, value)| {
-                    let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                    let value = value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned);
                     (name.clone(), value)
                 })
                 .collect()
@@ -221,7 +262,10 @@ pub fn product_question(product: &Product, question: &str) -> Reply {
     let matching: Vec<&(String, String)> = all
         .iter()
         .filter(|(name, value)| {
-            stems(name).iter().chain(stems(value).iter()).any(|s| asked.contains(s))
+            stems(name)
+                .iter()
+                .chain(stems(value).iter())
+                .any(|s| asked.contains(s))
         })
         .collect();
     let shown: Vec<&(String, String)> = if matching.is_empty() {
@@ -231,7 +275,9 @@ pub fn product_question(product: &Product, question: &str) -> Reply {
     };
     let title = &product.title;
     let text = if shown.is_empty() {
-        format!("В карточке «{title}» подробных характеристик нет. Уточню у сотрудника, если нужно, — напишите, что именно важно.")
+        format!(
+            "В карточке «{title}» подробных характеристик нет. Уточню у сотрудника, если нужно, — напишите, что именно важно."
+        )
     } else {
         let list = shown
             .iter()
@@ -266,21 +312,37 @@ fn sizes_in_stock(product: &Product) -> Vec<(String, i64)> {
 
 pub fn availability(product: &Product, asked_sizes: &[String]) -> Reply {
     let sizes = sizes_in_stock(product);
-    let available: Vec<&str> = sizes.iter().filter(|(_, n)| *n > 0).map(|(s, _)| s.as_str()).collect();
+    let available: Vec<&str> = sizes
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, _)| s.as_str())
+        .collect();
     let title = &product.title;
     let text = if let Some(asked) = asked_sizes.first() {
         let upper = asked.to_uppercase();
         match sizes.iter().find(|(s, _)| s.to_uppercase() == upper) {
-            Some((_, n)) if *n > 0 => format!("Да, «{title}» в размере {asked} сейчас есть в наличии."),
-            _ if available.is_empty() => format!("К сожалению, «{title}» сейчас нет в наличии. Когда будет поступление, пока сказать не могу."),
-            _ => format!("Размера {asked} у «{title}» сейчас нет. В наличии: {}. Когда будет поступление, пока сказать не могу.", available.join(", ")),
+            Some((_, n)) if *n > 0 => {
+                format!("Да, «{title}» в размере {asked} сейчас есть в наличии.")
+            }
+            _ if available.is_empty() => format!(
+                "К сожалению, «{title}» сейчас нет в наличии. Когда будет поступление, пока сказать не могу."
+            ),
+            _ => format!(
+                "Размера {asked} у «{title}» сейчас нет. В наличии: {}. Когда будет поступление, пока сказать не могу.",
+                available.join(", ")
+            ),
         }
     } else if !available.is_empty() {
-        format!("«{title}» сейчас есть в наличии, размеры: {}.", available.join(", "))
+        format!(
+            "«{title}» сейчас есть в наличии, размеры: {}.",
+            available.join(", ")
+        )
     } else if product.stock.is_some_and(|n| n > 0) {
         format!("Да, «{title}» сейчас есть в наличии.")
     } else {
-        format!("К сожалению, «{title}» сейчас нет в наличии. Когда будет поступление, пока сказать не могу.")
+        format!(
+            "К сожалению, «{title}» сейчас нет в наличии. Когда будет поступление, пока сказать не могу."
+        )
     };
     Reply {
         text,
@@ -316,8 +378,12 @@ fn field(word: &str) -> Option<&'static str> {
 }
 
 fn range(value: &serde_json::Value) -> Option<(f64, f64)> {
-    let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
-    let mut parts = text.split('-').map(|p| p.trim().replace(',', ".").parse::<f64>());
+    let text = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned);
+    let mut parts = text
+        .split('-')
+        .map(|p| p.trim().replace(',', ".").parse::<f64>());
     let lo = parts.next()?.ok()?;
     let hi = parts.next().and_then(Result::ok).unwrap_or(lo);
     Some((lo, hi))
@@ -341,15 +407,32 @@ pub fn size_advice(product: &Product, question: &str) -> Option<Reply> {
             .iter()
             .filter_map(|row| {
                 let size = row.get("size")?.as_str()?;
-                let parts: Vec<String> = [("height", "рост"), ("chest", "грудь"), ("waist", "талия"), ("hips", "бёдра"), ("foot", "стопа"), ("head", "голова")]
-                    .iter()
-                    .filter_map(|(f, name)| row.get(*f).map(|v| format!("{name} {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned))))
-                    .collect();
+                let parts: Vec<String> = [
+                    ("height", "рост"),
+                    ("chest", "грудь"),
+                    ("waist", "талия"),
+                    ("hips", "бёдра"),
+                    ("foot", "стопа"),
+                    ("head", "голова"),
+                ]
+                .iter()
+                .filter_map(|(f, name)| {
+                    row.get(*f).map(|v| {
+                        format!(
+                            "{name} {}",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                        )
+                    })
+                })
+                .collect();
                 Some(format!("{size} — {}", parts.join(", ")))
             })
             .collect();
         return Some(Reply {
-            text: format!("Таблица размеров «{title}»:\n{}\nНапишите ваш рост и обхват груди (для обуви — длину стопы), и я подскажу размер.", rows.join("\n")),
+            text: format!(
+                "Таблица размеров «{title}»:\n{}\nНапишите ваш рост и обхват груди (для обуви — длину стопы), и я подскажу размер.",
+                rows.join("\n")
+            ),
             key,
         });
     }
@@ -362,15 +445,26 @@ pub fn size_advice(product: &Product, question: &str) -> Option<Reply> {
             for (field, value, _) in &measured {
                 if let Some((lo, hi)) = row.get(*field).and_then(range) {
                     compared += 1;
-                    score += if (lo..=hi).contains(value) { 0.0 } else { (value - lo).abs().min((value - hi).abs()) };
+                    score += if (lo..=hi).contains(value) {
+                        0.0
+                    } else {
+                        (value - lo).abs().min((value - hi).abs())
+                    };
                 }
             }
             (compared > 0).then_some((size, score))
         })
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
-    let said: Vec<String> = measured.iter().map(|(_, _, text)| text.to_lowercase()).collect();
+    let said: Vec<String> = measured
+        .iter()
+        .map(|(_, _, text)| text.to_lowercase())
+        .collect();
     Some(Reply {
-        text: format!("По таблице размеров «{title}» при ваших параметрах ({}) подойдёт размер {}. Если любите посвободнее, можно взять на размер больше.", said.join(", "), best.0),
+        text: format!(
+            "По таблице размеров «{title}» при ваших параметрах ({}) подойдёт размер {}. Если любите посвободнее, можно взять на размер больше.",
+            said.join(", "),
+            best.0
+        ),
         key,
     })
 }
@@ -389,7 +483,9 @@ pub fn ask_article(state: &State) -> Reply {
 pub fn unknown_article(state: &State, article: &str) -> Reply {
     let (_, key) = pick(state, "unknown_article", &["a"]);
     Reply {
-        text: format!("Товар с артикулом {article} среди наших товаров не нахожу. Проверьте, пожалуйста, артикул в карточке товара."),
+        text: format!(
+            "Товар с артикулом {article} среди наших товаров не нахожу. Проверьте, пожалуйста, артикул в карточке товара."
+        ),
         key,
     }
 }
@@ -421,14 +517,23 @@ pub fn thanks(state: &State) -> Reply {
 /// Out of scope, nonsense or an attempt to change the assistant's instructions: a polite
 /// refusal that says what it can do. Asked whether it is a person, it answers honestly.
 pub fn other(state: &State, canonical: &str) -> Reply {
-    if ["bot", "robot", "chelovek", "nastoiash", "iskusstv", "neiroset"]
-        .iter()
-        .any(|w| canonical.contains(w))
+    if [
+        "bot",
+        "robot",
+        "chelovek",
+        "nastoiash",
+        "iskusstv",
+        "neiroset",
+    ]
+    .iter()
+    .any(|w| canonical.contains(w))
     {
         return say(
             state,
             "identity",
-            &["Я виртуальный помощник магазина. Если удобнее общаться с сотрудником, напишите «позовите сотрудника» — я передам ему ваш вопрос."],
+            &[
+                "Я виртуальный помощник магазина. Если удобнее общаться с сотрудником, напишите «позовите сотрудника» — я передам ему ваш вопрос.",
+            ],
         );
     }
     say(
@@ -456,6 +561,8 @@ pub fn attachment_only(state: &State) -> Reply {
     say(
         state,
         "attachment",
-        &["Спасибо, файл получен. Напишите, пожалуйста, ваш вопрос текстом — так я смогу помочь быстрее."],
+        &[
+            "Спасибо, файл получен. Напишите, пожалуйста, ваш вопрос текстом — так я смогу помочь быстрее.",
+        ],
     )
 }

@@ -30,18 +30,30 @@ pub enum Stage {
 fn wb(supplier: &str, wb: Option<&str>) -> Explained {
     use Stage::*;
     let (predicate, stage) = match wb.unwrap_or("") {
-        "ready_for_pickup" => ("уже ждёт вас в пункте выдачи — можно забирать", AtPickupPoint),
+        "ready_for_pickup" => (
+            "уже ждёт вас в пункте выдачи — можно забирать",
+            AtPickupPoint,
+        ),
         "sold" => ("получен", Received),
-        "sorted" => ("отсортирован на складе Wildberries и едет в пункт выдачи", InTransit),
+        "sorted" => (
+            "отсортирован на складе Wildberries и едет в пункт выдачи",
+            InTransit,
+        ),
         "canceled" => ("отменён, деньги вернутся автоматически", Cancelled),
         "canceled_by_client" => ("отменён: от него отказались при получении", Cancelled),
         "declined_by_client" => ("отменён в первый час после оформления", Cancelled),
-        "defect" => ("отменён из-за брака, деньги вернутся автоматически", Cancelled),
+        "defect" => (
+            "отменён из-за брака, деньги вернутся автоматически",
+            Cancelled,
+        ),
         "postponed_delivery" => ("в пути: курьерскую доставку перенесли", InTransit),
         "canceled_by_missed_call" => ("отменён: курьеру не удалось дозвониться", Cancelled),
         "accepted_by_carrier" => ("передан перевозчику", InTransit),
         "sent_to_carrier" => ("отправлен на склад перевозчика", InTransit),
-        "canceled_by_carrier" => ("отменён перевозчиком, деньги вернутся автоматически", Cancelled),
+        "canceled_by_carrier" => (
+            "отменён перевозчиком, деньги вернутся автоматически",
+            Cancelled,
+        ),
         _ => match supplier {
             "new" => ("оформлен, продавец скоро начнёт его собирать", Preparing),
             "confirm" => ("сейчас собирается на складе продавца", Preparing),
@@ -49,7 +61,10 @@ fn wb(supplier: &str, wb: Option<&str>) -> Explained {
             "prepare" => ("готов к выдаче в магазине", AtPickupPoint),
             "receive" => ("получен", Received),
             "reject" => ("отменён: от него отказались при получении", Cancelled),
-            "cancel" => ("отменён продавцом, деньги вернутся автоматически", Cancelled),
+            "cancel" => (
+                "отменён продавцом, деньги вернутся автоматически",
+                Cancelled,
+            ),
             "cancel_missed_call" => ("отменён: не удалось дозвониться", Cancelled),
             "cancel_shelf_life" => ("отменён: истёк срок хранения", Cancelled),
             _ => ("обрабатывается Wildberries", Unknown),
@@ -61,7 +76,10 @@ fn wb(supplier: &str, wb: Option<&str>) -> Explained {
 fn ozon(status: &str, substatus: Option<&str>) -> Explained {
     use Stage::*;
     let (predicate, stage) = match substatus.unwrap_or("") {
-        "posting_in_pickup_point" => ("уже ждёт вас в пункте выдачи — можно забирать", AtPickupPoint),
+        "posting_in_pickup_point" => (
+            "уже ждёт вас в пункте выдачи — можно забирать",
+            AtPickupPoint,
+        ),
         "posting_on_way_to_pickup_point" => ("едет в пункт выдачи", InTransit),
         "posting_on_way_to_city" => ("в пути в ваш город", InTransit),
         "posting_in_courier_service" | "posting_transferred_to_courier_service" => {
@@ -89,7 +107,10 @@ fn ozon(status: &str, substatus: Option<&str>) -> Explained {
             "delivered" => ("доставлен", Received),
             "cancelled" => ("отменён, деньги вернутся автоматически", Cancelled),
             "cancelled_from_split_pending" => ("разделён на несколько отправлений", Cancelled),
-            "not_accepted" => ("задерживается: его не приняли на сортировочном центре", Problem),
+            "not_accepted" => (
+                "задерживается: его не приняли на сортировочном центре",
+                Problem,
+            ),
             "sent_by_seller" => ("отправлен продавцом", InTransit),
             _ => ("обрабатывается Ozon", Unknown),
         },
