@@ -32,7 +32,6 @@ pub async fn search(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     question: &str,
-    category: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Hit>, DbError> {
     Ok(diesel::sql_query(
@@ -41,22 +40,19 @@ pub async fn search(
          SELECT a.id AS article_id, v.version, a.title, a.category, v.body,
                 (coalesce(ts_rank(setweight(to_tsvector('russian', a.title), 'A')
                                   || to_tsvector('russian', v.body), q.ts), 0)
-                 + 0.5 * word_similarity(a.title, $2)
-                 + CASE WHEN $3 <> '' AND a.category = $3 THEN 0.3 ELSE 0 END)::real AS score
+                 + 0.5 * word_similarity(a.title, $2))::real AS score
          FROM knowledge_articles a
          JOIN knowledge_article_versions v
            ON v.article_id = a.id AND v.tenant_id = a.tenant_id AND v.version = a.current_version
          CROSS JOIN q
          WHERE a.tenant_id = $1 AND a.status = 'approved' AND v.approved_at IS NOT NULL
            AND ((q.ts IS NOT NULL AND to_tsvector('russian', a.title || ' ' || v.body) @@ q.ts)
-                OR word_similarity(a.title, $2) > 0.3
-                OR ($3 <> '' AND a.category = $3))
+                OR word_similarity(a.title, $2) > 0.3)
          ORDER BY score DESC, a.id
-         LIMIT $4",
+         LIMIT $3",
     )
     .bind::<BigInt, _>(scope.tenant_id())
     .bind::<Text, _>(question)
-    .bind::<Text, _>(category.unwrap_or(""))
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await?)

@@ -71,19 +71,3 @@ pub async fn set_operator_only(
         .await?;
     Ok(())
 }
-
-/// Replaces the tenant's settings document.
-pub async fn set_settings(
-    conn: &mut AsyncPgConnection,
-    scope: TenantScope,
-    settings: &serde_json::Value,
-) -> Result<(), DbError> {
-    diesel::update(tenants::table.find(scope.tenant_id()))
-        .set((
-            tenants::settings.eq(settings),
-            tenants::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}

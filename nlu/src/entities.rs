@@ -26,16 +26,6 @@ pub struct Entities {
     pub email: Vec<String>,
 }
 
-impl Entities {
-    pub fn is_empty(&self) -> bool {
-        self.order_id.is_empty()
-            && self.article.is_empty()
-            && self.size.is_empty()
-            && self.phone.is_empty()
-            && self.email.is_empty()
-    }
-}
-
 fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("entity pattern {pattern:?}: {e}"))
 }

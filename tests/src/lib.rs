@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod openai;
+mod script;
 pub mod telegram;
 pub mod yandexgpt;
 

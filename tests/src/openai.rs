@@ -1,11 +1,10 @@
 //! A fake OpenAI Chat Completions server. It also stands in for every OpenAI-compatible server
 //! (YandexGPT's compatible endpoint, vLLM, Ollama), which differ only in base URL and model.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
@@ -16,27 +15,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
+pub use crate::script::Call;
+use crate::script::Script;
+
 /// The answer when nothing is scripted.
 pub const DEFAULT_TEXT: &str = "Здравствуйте! Чем могу помочь?";
 /// Token counts every successful reply reports.
 pub const PROMPT_TOKENS: u32 = 85;
 pub const COMPLETION_TOKENS: u32 = 18;
-
-/// One request the fake received.
-#[derive(Debug, Clone)]
-pub struct Call {
-    pub path: String,
-    /// Names lower-cased.
-    pub headers: HashMap<String, String>,
-    pub body: Value,
-    pub at: Instant,
-}
-
-impl Call {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_lowercase()).map(String::as_str)
-    }
-}
 
 /// How to answer the next request; unscripted requests get [`DEFAULT_TEXT`].
 #[derive(Debug, Clone)]
@@ -61,8 +47,7 @@ pub enum Reply {
 
 #[derive(Default)]
 struct Inner {
-    calls: Mutex<Vec<Call>>,
-    replies: Mutex<VecDeque<Reply>>,
+    script: Script<Reply>,
     next_id: AtomicU64,
 }
 
@@ -98,27 +83,15 @@ impl FakeOpenAi {
 
     /// Queues the answer to a later request, in order.
     pub fn push(&self, reply: Reply) {
-        self.inner
-            .replies
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push_back(reply);
+        self.inner.script.push(reply);
     }
 
     pub fn calls(&self) -> Vec<Call> {
-        self.inner
-            .calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.inner.script.calls()
     }
 
     pub fn call_count(&self) -> usize {
-        self.inner
-            .calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.inner.script.call_count()
     }
 }
 
@@ -129,27 +102,8 @@ async fn complete(
     body: Bytes,
 ) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let reply = inner
-        .replies
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .pop_front();
-    inner
-        .calls
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(Call {
-            path: uri.path().to_owned(),
-            headers: headers
-                .iter()
-                .map(|(name, value)| {
-                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                    (name.as_str().to_owned(), value)
-                })
-                .collect(),
-            body: body.clone(),
-            at: Instant::now(),
-        });
+    let reply = inner.script.next_reply();
+    inner.script.record(uri.path(), &headers, body.clone());
     let id = inner.next_id.fetch_add(1, Ordering::SeqCst);
     let model = body.get("model").cloned().unwrap_or(Value::Null);
     match reply {

@@ -2,10 +2,9 @@
 //! shape: token counts as strings, `ALTERNATIVE_STATUS_*`, id-less tool calls with object
 //! arguments, Yandex-style error bodies.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
@@ -16,26 +15,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
+pub use crate::script::Call;
+use crate::script::Script;
+
 /// The answer when nothing is scripted.
 pub const DEFAULT_TEXT: &str = "Заказ #42 передан в доставку.";
 /// Token counts every successful reply reports.
 pub const INPUT_TOKENS: u32 = 27;
 pub const COMPLETION_TOKENS: u32 = 18;
-
-/// One request the fake received, whether or not it was authorised.
-#[derive(Debug, Clone)]
-pub struct Call {
-    /// Names lower-cased.
-    pub headers: HashMap<String, String>,
-    pub body: Value,
-    pub at: Instant,
-}
-
-impl Call {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_lowercase()).map(String::as_str)
-    }
-}
 
 /// How to answer the next authorised request; unscripted ones get [`DEFAULT_TEXT`].
 #[derive(Debug, Clone)]
@@ -62,8 +49,7 @@ pub enum Reply {
 #[derive(Default)]
 struct Inner {
     api_key: String,
-    calls: Mutex<Vec<Call>>,
-    replies: Mutex<VecDeque<Reply>>,
+    script: Script<Reply>,
 }
 
 /// The fake, running on a loopback port until its runtime ends. Only
@@ -96,47 +82,23 @@ impl FakeYandexGpt {
 
     /// Queues the answer to a later authorised request, in order.
     pub fn push(&self, reply: Reply) {
-        self.inner
-            .replies
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push_back(reply);
+        self.inner.script.push(reply);
     }
 
     pub fn calls(&self) -> Vec<Call> {
-        self.inner
-            .calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.inner.script.calls()
     }
 
     pub fn call_count(&self) -> usize {
-        self.inner
-            .calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.inner.script.call_count()
     }
 }
 
 async fn complete(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     inner
-        .calls
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(Call {
-            headers: headers
-                .iter()
-                .map(|(name, value)| {
-                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                    (name.as_str().to_owned(), value)
-                })
-                .collect(),
-            body,
-            at: Instant::now(),
-        });
+        .script
+        .record("/foundationModels/v1/completion", &headers, body);
     let expected = format!("Api-Key {}", inner.api_key);
     let authorised = headers
         .get(header::AUTHORIZATION)
@@ -144,11 +106,7 @@ async fn complete(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byt
     if !authorised {
         return error(StatusCode::UNAUTHORIZED, 16, "Unknown api key");
     }
-    let reply = inner
-        .replies
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .pop_front();
+    let reply = inner.script.next_reply();
     match reply {
         None => text(DEFAULT_TEXT),
         Some(Reply::Text(reply)) => text(&reply),

@@ -1,5 +1,5 @@
 //! The answering assistant: understands the turn, decides whether people should take over,
-//! looks up the facts, lets the tenant's responders write the reply, and checks it.
+//! looks up the facts, lets the local responder write the reply, and checks it.
 
 use chrono::Utc;
 use futures::future::BoxFuture;
@@ -141,7 +141,9 @@ impl Turn<'_> {
             }
         };
         self.state.remember_said(reply.key);
-        self.state.last_intent_seen(intent);
+        if intent == Intent::RefundStatus {
+            self.state.refund_asks += 1;
+        }
         let key = self.usage_key("ai_reply");
         Decision {
             reply: Some(text),
@@ -168,14 +170,6 @@ impl Turn<'_> {
         self.state.awaiting = Some(slot);
         self.state.pending_intent = Some(intent.as_str().to_owned());
         self.reply(reply, intent, &Facts::default())
-    }
-}
-
-impl State {
-    fn last_intent_seen(&mut self, intent: Intent) {
-        if intent == Intent::RefundStatus {
-            self.refund_asks += 1;
-        }
     }
 }
 

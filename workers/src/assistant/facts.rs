@@ -87,7 +87,7 @@ pub async fn gather(
     }
     if needs_knowledge(intent) {
         let query = format!("{question} {}", topic(intent));
-        facts.knowledge = knowledge::search(conn, scope, &query, None, 3)
+        facts.knowledge = knowledge::search(conn, scope, &query, 3)
             .await?
             .into_iter()
             .filter(|hit| hit.score >= MIN_SCORE)

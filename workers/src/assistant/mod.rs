@@ -20,7 +20,7 @@ use otklik_schema::ChannelKind;
 
 pub use answering::Answering;
 pub use operator_only::OperatorOnly;
-pub use settings::{ResponderKind, Settings, WorkingHours};
+pub use settings::{Settings, WorkingHours};
 
 /// What a turn knows when it asks for a reply.
 pub struct TurnInput<'a> {

@@ -3,15 +3,6 @@
 
 use serde::Deserialize;
 
-/// Which responder writes replies, tried in order; `local` always ends the chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResponderKind {
-    Local,
-    OpenAi,
-    YandexGpt,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct WorkingHours {
@@ -52,10 +43,7 @@ impl WorkingHours {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct Settings {
-    pub responders: Vec<ResponderKind>,
     pub working_hours: WorkingHours,
-    /// Tokens one turn may spend across every LLM call.
-    pub max_tokens_per_turn: u32,
     /// Assistant turns a conversation may take in a minute before people take over.
     pub max_turns_per_minute: usize,
 }
@@ -63,9 +51,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            responders: vec![ResponderKind::Local],
             working_hours: WorkingHours::default(),
-            max_tokens_per_turn: 4000,
             max_turns_per_minute: 6,
         }
     }
