@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod price;
 mod process;
 
 use std::net::SocketAddr;
@@ -11,6 +12,7 @@ use figment::providers::{Env, Format, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use price::{Cost, InvalidPrice, Price};
 pub use process::{init_tracing, shutdown_signal};
 
 /// Everything a process needs to know at start-up. See the crate docs for each setting.
@@ -61,6 +63,34 @@ pub struct Config {
     pub telegram_per_bot_per_sec: u32,
     #[serde(default)]
     pub log_format: LogFormat,
+    /// The OpenAI-compatible provider is on when this is set.
+    #[serde(default)]
+    pub openai_base_url: Option<String>,
+    #[serde(default)]
+    pub openai_api_key: Option<SecretString>,
+    #[serde(default = "defaults::openai_model")]
+    pub openai_model: String,
+    #[serde(default = "defaults::openai_price")]
+    pub openai_price: Price,
+    /// The YandexGPT provider is on when this is set (with the folder id).
+    #[serde(default)]
+    pub yandexgpt_api_key: Option<SecretString>,
+    #[serde(default)]
+    pub yandexgpt_folder_id: Option<String>,
+    #[serde(default = "defaults::yandexgpt_base_url")]
+    pub yandexgpt_base_url: String,
+    #[serde(default = "defaults::yandexgpt_model")]
+    pub yandexgpt_model: String,
+    #[serde(default = "defaults::yandexgpt_price")]
+    pub yandexgpt_price: Price,
+    #[serde(default = "defaults::llm_timeout_secs")]
+    pub llm_timeout_secs: u64,
+    #[serde(default = "defaults::llm_max_attempts")]
+    pub llm_max_attempts: u32,
+    #[serde(default = "defaults::llm_context_tokens")]
+    pub llm_context_tokens: usize,
+    #[serde(default = "defaults::answer_cache_ttl_secs")]
+    pub answer_cache_ttl_secs: u64,
 }
 
 /// How processes write their logs.
@@ -154,10 +184,20 @@ impl Config {
         if self.master_key.expose_secret().len() < 32 {
             return fail("master_key");
         }
+        if self.yandexgpt_api_key.is_some() && self.yandexgpt_folder_id.is_none() {
+            return fail("yandexgpt_folder_id");
+        }
         for (field, url) in [
             ("public_url", &self.public_url),
             ("telegram_api_url", &self.telegram_api_url),
-        ] {
+            ("yandexgpt_base_url", &self.yandexgpt_base_url),
+        ]
+        .into_iter()
+        .chain(
+            self.openai_base_url
+                .iter()
+                .map(|url| ("openai_base_url", url)),
+        ) {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return fail(field);
             }
@@ -191,6 +231,10 @@ impl Config {
                 "telegram_per_bot_per_sec",
                 u64::from(self.telegram_per_bot_per_sec),
             ),
+            ("llm_timeout_secs", self.llm_timeout_secs),
+            ("llm_max_attempts", u64::from(self.llm_max_attempts)),
+            ("llm_context_tokens", self.llm_context_tokens as u64),
+            ("answer_cache_ttl_secs", self.answer_cache_ttl_secs),
         ];
         if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return fail(field);
@@ -201,6 +245,10 @@ impl Config {
     /// Longest a call to a provider may take.
     pub fn send_timeout(&self) -> Duration {
         Duration::from_secs(self.send_timeout_secs)
+    }
+
+    pub fn llm_timeout(&self) -> Duration {
+        Duration::from_secs(self.llm_timeout_secs)
     }
 
     /// Time after which a silent worker's jobs are handed to others.
@@ -226,7 +274,14 @@ fn expectation(field: &str) -> &'static str {
         "redis_url" => "expected a Redis URL such as redis://127.0.0.1:6379/0",
         "master_key" => "expected a random secret of at least 32 characters (openssl rand -hex 32)",
         "http_addr" => "expected host:port such as 127.0.0.1:8080",
-        "public_url" | "telegram_api_url" => "expected an http:// or https:// URL",
+        "public_url" | "telegram_api_url" | "openai_base_url" | "yandexgpt_base_url" => {
+            "expected an http:// or https:// URL"
+        }
+        "openai_price" | "yandexgpt_price" => {
+            "expected `<prompt> <completion> <currency>` per million tokens, such as `0.15 0.60 USD`"
+        }
+        "yandexgpt_folder_id" => "expected the Yandex Cloud folder id the calls are billed to",
+        "openai_model" | "yandexgpt_model" => "expected a model name",
         "redis_namespace" => "expected letters, digits, '-', '_' or '.'",
         "log_format" => "expected `text` or `json`",
         _ => "expected a positive whole number",
@@ -296,6 +351,33 @@ mod defaults {
     pub fn telegram_per_bot_per_sec() -> u32 {
         30
     }
+    pub fn openai_model() -> String {
+        "gpt-4o-mini".into()
+    }
+    pub fn openai_price() -> super::Price {
+        super::Price::per_million(150_000, 600_000, "USD")
+    }
+    pub fn yandexgpt_base_url() -> String {
+        "https://llm.api.cloud.yandex.net".into()
+    }
+    pub fn yandexgpt_model() -> String {
+        "yandexgpt-lite/latest".into()
+    }
+    pub fn yandexgpt_price() -> super::Price {
+        super::Price::per_million(200_000_000, 200_000_000, "RUB")
+    }
+    pub fn llm_timeout_secs() -> u64 {
+        20
+    }
+    pub fn llm_max_attempts() -> u32 {
+        3
+    }
+    pub fn llm_context_tokens() -> usize {
+        3000
+    }
+    pub fn answer_cache_ttl_secs() -> u64 {
+        86400
+    }
 }
 
 #[cfg(test)]
@@ -349,6 +431,43 @@ mod tests {
             .unwrap_or_default();
         assert!(
             err.starts_with("configuration: OTKLIK_OUTBOUND_CONCURRENCY: invalid"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn model_providers_are_read_and_checked() {
+        let config = Config::from_pairs(REQUIRED).expect("valid config");
+        assert!(config.openai_base_url.is_none() && config.yandexgpt_api_key.is_none());
+
+        let pairs = REQUIRED.into_iter().chain([
+            ("OTKLIK_OPENAI_BASE_URL", "http://127.0.0.1:11434/v1"),
+            ("OTKLIK_OPENAI_PRICE", "0.4 1.6 USD"),
+        ]);
+        let config = Config::from_pairs(pairs).expect("valid config");
+        assert_eq!(config.openai_price.cost(1_000_000, 0).micros, 400_000);
+
+        let pairs = REQUIRED
+            .into_iter()
+            .chain([("OTKLIK_OPENAI_PRICE", "cheap")]);
+        let err = Config::from_pairs(pairs)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("configuration: OTKLIK_OPENAI_PRICE:"),
+            "{err}"
+        );
+
+        let pairs = REQUIRED
+            .into_iter()
+            .chain([("OTKLIK_YANDEXGPT_API_KEY", "AQVN-key")]);
+        let err = Config::from_pairs(pairs)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("configuration: OTKLIK_YANDEXGPT_FOLDER_ID:") && !err.contains("AQVN"),
             "{err}"
         );
     }

@@ -13,7 +13,7 @@ use rand::Rng;
 use crate::breaker::{BreakerSettings, CircuitBreaker, Clock, SystemClock};
 use crate::error::LlmError;
 use crate::provider::Provider;
-use crate::types::{ChatRequest, Completion};
+use crate::types::{ChatRequest, Completion, ProviderKind};
 
 /// Limits for one [`Chain::complete`] call, across all providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +71,7 @@ struct Entry {
 /// (or per tenant) and share it: the breakers only help if they see every turn.
 pub struct Chain {
     settings: ChainSettings,
-    entries: Vec<Entry>,
+    entries: Vec<Arc<Entry>>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -118,7 +118,7 @@ impl ChainBuilder {
     pub fn build(self) -> Chain {
         Chain {
             settings: self.settings,
-            entries: self.entries,
+            entries: self.entries.into_iter().map(Arc::new).collect(),
         }
     }
 }
@@ -130,6 +130,33 @@ impl Chain {
             clock: Arc::new(SystemClock),
             entries: Vec::new(),
         }
+    }
+
+    /// The providers of `kinds`, in that order, sharing this chain's circuit breakers: one
+    /// process-wide chain serves every tenant's own preference, and a failing provider is
+    /// skipped for all of them. Kinds this chain lacks are left out.
+    pub fn select(&self, kinds: &[ProviderKind]) -> Chain {
+        let entries = kinds
+            .iter()
+            .filter_map(|kind| {
+                self.entries
+                    .iter()
+                    .find(|entry| entry.provider.kind() == *kind)
+                    .cloned()
+            })
+            .collect();
+        Chain {
+            settings: self.settings,
+            entries,
+        }
+    }
+
+    /// The providers, in order.
+    pub fn kinds(&self) -> Vec<ProviderKind> {
+        self.entries
+            .iter()
+            .map(|entry| entry.provider.kind())
+            .collect()
     }
 
     /// Gets one reply, trying providers in order. Fails with [`LlmError::Exhausted`] (carrying
@@ -263,7 +290,7 @@ mod tests {
     use futures::future::BoxFuture;
 
     use super::*;
-    use crate::types::{ProviderKind, Usage};
+    use crate::types::Usage;
 
     /// Answers from a script, then with text; counts calls.
     struct Scripted {
@@ -409,6 +436,46 @@ mod tests {
             .build();
         assert!(chain.complete(&request()).await.is_ok());
         assert_eq!((first.calls(), second.calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_selection_keeps_its_order_and_shares_the_breakers() {
+        let openai = Scripted::new(
+            ProviderKind::OpenAi,
+            (0..3).map(|_| server_error()).collect(),
+        );
+        let yandex = Scripted::new(ProviderKind::YandexGpt, vec![]);
+        let policy = ProviderPolicy {
+            max_retries: 0,
+            breaker: BreakerSettings {
+                failure_threshold: 1,
+                cooldown: Duration::from_secs(60),
+            },
+            ..ProviderPolicy::default()
+        };
+        let chain = Chain::builder(fast())
+            .provider(openai.clone(), policy)
+            .provider(yandex.clone(), policy)
+            .build();
+        let reversed = chain.select(&[ProviderKind::YandexGpt, ProviderKind::OpenAi]);
+        assert_eq!(
+            reversed.kinds(),
+            [ProviderKind::YandexGpt, ProviderKind::OpenAi]
+        );
+        assert_eq!(chain.select(&[ProviderKind::YandexGpt]).kinds().len(), 1);
+
+        // One failure through the full chain opens OpenAI's circuit for every selection.
+        assert!(chain.complete(&request()).await.is_ok());
+        let only_openai = chain.select(&[ProviderKind::OpenAi]);
+        let err = only_openai
+            .complete(&request())
+            .await
+            .expect_err("circuit is open");
+        assert!(
+            matches!(err, LlmError::Exhausted { attempts: 0, .. }),
+            "{err:?}"
+        );
+        assert_eq!(openai.calls(), 1);
     }
 
     #[tokio::test]

@@ -9,9 +9,14 @@ use serde_json::Value;
 use crate::support::{Options, TestApp};
 
 async fn shop() -> TestApp {
+    shop_with(Options::default()).await
+}
+
+/// A tenant the assistant answers for, with the demo shop's orders, catalogue and knowledge.
+pub(crate) async fn shop_with(options: Options) -> TestApp {
     let app = TestApp::with(Options {
         operator_only: false,
-        ..Options::default()
+        ..options
     })
     .await;
     otklik_workers::demo::seed_shop(&mut app.db().await, app.tenant)
@@ -20,13 +25,13 @@ async fn shop() -> TestApp {
     app
 }
 
-fn text(call: &otklik_tests::telegram::Call) -> String {
+pub(crate) fn text(call: &otklik_tests::telegram::Call) -> String {
     call.body["text"].as_str().unwrap_or_default().to_owned()
 }
 
 /// The shopper writes `message` and the bot's `n`-th reply (1-based, counting every reply of
 /// the test) comes back.
-async fn say(app: &TestApp, n: usize, message: &str) -> String {
+pub(crate) async fn say(app: &TestApp, n: usize, message: &str) -> String {
     let id = n as i64;
     app.shopper_writes(n as u32, 5001, id, message).await;
     let replies = app.expect_replies(n).await;
@@ -39,7 +44,7 @@ struct Row {
     value: Value,
 }
 
-async fn json_of(app: &TestApp, sql: &str) -> Value {
+pub(crate) async fn json_of(app: &TestApp, sql: &str) -> Value {
     diesel::sql_query(sql)
         .get_result::<Row>(&mut app.db().await)
         .await

@@ -7,5 +7,6 @@ mod crash;
 mod database;
 mod ingress;
 mod llm;
+mod model_replies;
 mod telegram;
 mod webchat;

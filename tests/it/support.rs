@@ -70,6 +70,8 @@ pub struct Options {
     pub redis_url: String,
     /// Transport tests keep the tenant with people, so replies do not depend on the assistant.
     pub operator_only: bool,
+    /// More settings, such as model providers pointed at fakes.
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -78,6 +80,7 @@ impl Default for Options {
             workers: true,
             redis_url: redis_url(),
             operator_only: true,
+            env: Vec::new(),
         }
     }
 }
@@ -125,6 +128,12 @@ impl TestApp {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .chain(
+            options
+                .env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone())),
+        )
         .collect();
         let config = Config::from_pairs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .expect("test config");

@@ -6,7 +6,7 @@ use otklik_jobs::{QueueSettings, Queues};
 use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 
-use crate::assistant::Answering;
+use crate::assistant::{AnswerCache, Answering, ModelResponder, Providers};
 use crate::outbound::limits::Limiter;
 use crate::outbound::telegram::TelegramClients;
 
@@ -33,6 +33,8 @@ pub enum StartError {
     TelegramUrl(String),
     #[error("could not build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("could not set up the model providers: {0}")]
+    Llm(#[from] otklik_llm::LlmError),
 }
 
 impl Context {
@@ -44,11 +46,18 @@ impl Context {
             Duration::from_millis(config.db_wait_timeout_ms),
         )?;
         let settings = QueueSettings::from_config(&config);
+        let model = Providers::from_config(&config)?
+            .map(|providers| ModelResponder::new(providers, db.clone(), config.llm_context_tokens));
+        let cache = AnswerCache::new(
+            redis.clone(),
+            &config.redis_namespace,
+            config.answer_cache_ttl_secs,
+        );
         Ok(Self {
             queues: Queues::new(redis.clone(), &settings),
             telegram: TelegramClients::new(&config.telegram_api_url, config.send_timeout())?,
             limiter: Limiter::new(redis.clone(), &config),
-            answering: Answering::new(db.clone()),
+            answering: Answering::new(db.clone(), model, cache),
             redis,
             db,
             settings,

@@ -4,26 +4,59 @@
 use chrono::Utc;
 use futures::future::BoxFuture;
 use otklik_db::conversations::Usage;
-use otklik_db::{DbPool, TenantScope};
+use otklik_db::{DbPool, TenantScope, knowledge};
 use otklik_nlu::{Analysis, CONFIDENT, Intent};
 use serde_json::json;
 
+use super::answer_cache::{AnswerCache, Cached, Question};
 use super::facts::{self, Facts};
 use super::guardrails::{self, Sources};
 use super::handoff_note::{self, Reason};
 use super::local::{self, Gap, Reply};
+use super::model_responder::{Brief, ModelResponder, Outcome, Written};
 use super::settings::Settings;
 use super::state::{Slot, State};
 use super::{Assistant, AssistantError, Decision, Handoff, TurnInput};
 
 pub struct Answering {
     db: DbPool,
+    /// `None` when no model provider is configured for this process.
+    model: Option<ModelResponder>,
+    cache: AnswerCache,
 }
 
 impl Answering {
-    pub fn new(db: DbPool) -> Self {
-        Self { db }
+    pub fn new(db: DbPool, model: Option<ModelResponder>, cache: AnswerCache) -> Self {
+        Self { db, model, cache }
     }
+}
+
+/// A local reply, or the decision the local responder already made (ask, hand off).
+enum Composed<'a> {
+    Draft(Box<Turn<'a>>, Reply),
+    Done(Decision),
+}
+
+/// Policy questions whose answer depends on the knowledge base only, not on whose order it is.
+fn cacheable(intent: Intent, facts: &Facts) -> bool {
+    matches!(
+        intent,
+        Intent::ReturnRequest | Intent::ExchangeRequest | Intent::DiscountPromo
+    ) && facts.order.is_none()
+        && facts.product.is_none()
+}
+
+/// A reply ready for the guardrails, from whichever responder wrote it.
+struct Answer<'f> {
+    text: String,
+    /// The local phrase used, remembered so the wording varies.
+    said: Option<String>,
+    responder: &'static str,
+    facts: &'f Facts,
+    /// What the guardrails compare the reply against for leaked instructions.
+    instructions: &'f str,
+    meta: serde_json::Value,
+    usage: Vec<Usage>,
 }
 
 /// Shopper text that reads as anger whatever the intent: heavy caps with exclamation, or
@@ -85,10 +118,20 @@ struct Turn<'a> {
     analysis: Analysis,
 }
 
-impl Turn<'_> {
-    fn handoff(mut self, reason: Reason) -> Decision {
+impl<'a> Turn<'a> {
+    fn handoff(self, reason: Reason) -> Decision {
+        self.handoff_noting(reason, None, Vec::new())
+    }
+
+    /// Hands off with the model's own words for operators and the usage spent getting there.
+    fn handoff_noting(
+        mut self,
+        reason: Reason,
+        note: Option<&str>,
+        mut usage: Vec<Usage>,
+    ) -> Decision {
         let now = Utc::now();
-        let summary = handoff_note::summary(
+        let mut summary = handoff_note::summary(
             reason,
             &self.analysis,
             self.state.order_id.as_deref(),
@@ -96,6 +139,9 @@ impl Turn<'_> {
             self.input.history,
             &self.text,
         );
+        if let Some(note) = note {
+            summary.push_str(&format!(" Ассистент: «{note}»."));
+        }
         let reply = handoff_note::message(reason, &self.settings.working_hours, now);
         self.state.awaiting = None;
         self.state.pending_intent = None;
@@ -114,12 +160,15 @@ impl Turn<'_> {
                 "handoff_reason": reason.as_str(),
             }),
             state: Some(self.state.to_json()),
-            usage: vec![Usage {
-                kind: "handoff",
-                quantity: 1,
-                key,
-                details: json!({ "reason": reason.as_str() }),
-            }],
+            usage: {
+                usage.push(Usage {
+                    kind: "handoff",
+                    quantity: 1,
+                    key,
+                    details: json!({ "reason": reason.as_str() }),
+                });
+                usage
+            },
         }
     }
 
@@ -128,41 +177,65 @@ impl Turn<'_> {
         format!("{kind}:{}:{last}", self.input.conversation.id)
     }
 
-    fn reply(mut self, reply: Reply, intent: Intent, facts: &Facts) -> Decision {
+    fn reply(self, reply: Reply, intent: Intent, facts: &Facts) -> Decision {
+        self.answer(
+            intent,
+            Answer {
+                text: reply.text,
+                said: Some(reply.key),
+                responder: "local",
+                facts,
+                instructions: "",
+                meta: json!({}),
+                usage: Vec::new(),
+            },
+        )
+    }
+
+    /// Checks a reply and records it; a reply the guardrails refuse goes to people.
+    fn answer(mut self, intent: Intent, answer: Answer<'_>) -> Decision {
         let sources = Sources {
-            system_prompt: "",
-            grounding: &facts.grounding(),
+            system_prompt: answer.instructions,
+            grounding: &answer.facts.grounding(),
         };
-        let text = match guardrails::check(&reply.text, self.input.channel_kind, &sources) {
+        let text = match guardrails::check(&answer.text, self.input.channel_kind, &sources) {
             Ok(text) => text,
             Err(violation) => {
-                tracing::warn!(%violation, "a local reply failed the guardrails; handing off");
-                return self.handoff(Reason::NoKnowledge);
+                tracing::warn!(%violation, responder = answer.responder, "a reply failed the guardrails; handing off");
+                return self.handoff_noting(Reason::NoKnowledge, None, answer.usage);
             }
         };
-        self.state.remember_said(reply.key);
+        if let Some(said) = answer.said {
+            self.state.remember_said(said);
+        }
         if intent == Intent::RefundStatus {
             self.state.refund_asks += 1;
         }
         let key = self.usage_key("ai_reply");
+        let mut meta = json!({
+            "intent": intent,
+            "confidence": self.analysis.confidence,
+            "secondary_intents": self.analysis.secondary,
+            "entities": self.analysis.entities,
+            "responder": answer.responder,
+            "articles": answer.facts.article_ids(),
+        });
+        if let (Some(meta), Some(extra)) = (meta.as_object_mut(), answer.meta.as_object()) {
+            meta.extend(extra.clone());
+        }
+        let mut usage = answer.usage;
+        usage.push(Usage {
+            kind: "ai_reply",
+            quantity: 1,
+            key,
+            details: json!({ "responder": answer.responder, "intent": intent }),
+        });
         Decision {
             reply: Some(text),
             handoff: None,
-            meta: json!({
-                "intent": intent,
-                "confidence": self.analysis.confidence,
-                "secondary_intents": self.analysis.secondary,
-                "entities": self.analysis.entities,
-                "responder": "local",
-                "articles": facts.article_ids(),
-            }),
+            meta,
             state: Some(self.state.to_json()),
-            usage: vec![Usage {
-                kind: "ai_reply",
-                quantity: 1,
-                key,
-                details: json!({ "responder": "local", "intent": intent }),
-            }],
+            usage,
         }
     }
 
@@ -261,11 +334,166 @@ impl Answering {
         turn.state.failed_turns = 0;
         turn.state.awaiting = None;
         turn.state.pending_intent = None;
-        Ok(self.compose(turn, intent, &facts))
+        match self.compose(turn, intent, &facts) {
+            Composed::Done(decision) => Ok(decision),
+            Composed::Draft(turn, draft) => {
+                let providers = turn.settings.model_providers();
+                match &self.model {
+                    Some(model)
+                        if !providers.is_empty()
+                            && !matches!(intent, Intent::Greeting | Intent::ThanksBye) =>
+                    {
+                        Ok(self
+                            .write_with_model(model, &providers, *turn, intent, facts, draft)
+                            .await)
+                    }
+                    _ => Ok(turn.reply(draft, intent, &facts)),
+                }
+            }
+        }
+    }
+
+    /// The model writes the reply; the local draft stands in when it cannot, and people when
+    /// the model says so.
+    async fn write_with_model(
+        &self,
+        model: &ModelResponder,
+        providers: &[otklik_llm::ProviderKind],
+        turn: Turn<'_>,
+        intent: Intent,
+        facts: Facts,
+        draft: Reply,
+    ) -> Decision {
+        let input = turn.input;
+        let brief = Brief {
+            scope: TenantScope::trusted(input.tenant.id),
+            shop: &input.tenant.name,
+            persona: &turn.settings.persona,
+            channel_kind: input.channel_kind,
+            providers,
+            history: input.history,
+        };
+        let instructions = model.instructions(&brief);
+        let question = match cacheable(intent, &facts) {
+            true => self
+                .knowledge_version(brief.scope)
+                .await
+                .map(|version| Question {
+                    tenant: input.tenant.id,
+                    knowledge_version: version,
+                    instructions: &instructions,
+                    intent,
+                    text: &turn.text,
+                }),
+            false => None,
+        };
+        if let Some(question) = &question
+            && let Some(cached) = self.cache.get(question).await
+        {
+            return turn.answer(
+                intent,
+                Answer {
+                    text: cached.text,
+                    said: None,
+                    responder: "cache",
+                    facts: &facts,
+                    instructions: &instructions,
+                    meta: json!({ "cached_from": cached.provider, "articles": cached.articles }),
+                    usage: Vec::new(),
+                },
+            );
+        }
+
+        let Outcome {
+            written,
+            facts: found,
+            spent,
+            instructions,
+        } = model.write(&brief, facts.clone()).await;
+        let usage: Vec<Usage> = spent
+            .iter()
+            .map(|spend| {
+                let cost = model.cost(spend);
+                Usage {
+                    kind: "llm_tokens",
+                    quantity: i64::from(spend.usage.prompt_tokens + spend.usage.completion_tokens),
+                    key: turn.usage_key(&format!("llm_tokens:{}:{}", spend.provider, spend.model)),
+                    details: json!({
+                        "provider": spend.provider.as_str(),
+                        "model": spend.model,
+                        "calls": spend.calls,
+                        "prompt_tokens": spend.usage.prompt_tokens,
+                        "completion_tokens": spend.usage.completion_tokens,
+                        "cost_micros": cost.micros,
+                        "currency": cost.currency,
+                    }),
+                }
+            })
+            .collect();
+        let provider = spent.last().map(|s| s.provider.as_str());
+        match written {
+            Ok(Written::Reply(text)) => {
+                let sources = Sources {
+                    system_prompt: &instructions,
+                    grounding: &found.grounding(),
+                };
+                if let Err(violation) = guardrails::check(&text, input.channel_kind, &sources) {
+                    tracing::warn!(%violation, "the model's reply failed the guardrails; the local responder answers");
+                    return turn.answer(
+                        intent,
+                        local_fallback(draft, &facts, &violation.to_string(), usage),
+                    );
+                }
+                if let Some(question) = &question
+                    && cacheable(intent, &found)
+                {
+                    let cached = Cached {
+                        text: text.clone(),
+                        articles: found.article_ids(),
+                        provider: provider.unwrap_or_default().to_owned(),
+                    };
+                    self.cache.put(question, &cached).await;
+                }
+                turn.answer(
+                    intent,
+                    Answer {
+                        text,
+                        said: None,
+                        responder: provider.unwrap_or("model"),
+                        facts: &found,
+                        instructions: &instructions,
+                        meta: json!({
+                            "provider": provider,
+                            "model": spent.last().map(|s| s.model.as_str()),
+                        }),
+                        usage,
+                    },
+                )
+            }
+            Ok(Written::Transfer(note)) => {
+                turn.handoff_noting(Reason::ModelTransfer, Some(&note), usage)
+            }
+            Err(failure) => {
+                tracing::warn!(error = %failure, "the model responder failed; the local responder answers");
+                turn.answer(
+                    intent,
+                    local_fallback(draft, &facts, &failure.to_string(), usage),
+                )
+            }
+        }
+    }
+
+    /// `None` when it cannot be read: the turn then goes without the cache.
+    async fn knowledge_version(&self, scope: TenantScope) -> Option<i64> {
+        let mut conn = self.db.get().await.ok()?;
+        knowledge::version(&mut conn, scope)
+            .await
+            .inspect_err(|err| tracing::warn!(error = %err, "could not read the knowledge version"))
+            .ok()
     }
 
     /// The local responder's answer for an understood, routine intent.
-    fn compose(&self, turn: Turn<'_>, intent: Intent, facts: &Facts) -> Decision {
+    fn compose<'a>(&self, turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'a> {
         let state = &turn.state;
         let reply = match intent {
             Intent::Greeting => local::greeting(state),
@@ -277,11 +505,11 @@ impl Answering {
                     let reply = local::unknown_order(state, id);
                     let mut turn = turn;
                     turn.state.order_id = None;
-                    return turn.ask(Slot::OrderId, intent, reply);
+                    return Composed::Done(turn.ask(Slot::OrderId, intent, reply));
                 }
                 (None, None) => {
                     let reply = local::ask_order_id(state);
-                    return turn.ask(Slot::OrderId, intent, reply);
+                    return Composed::Done(turn.ask(Slot::OrderId, intent, reply));
                 }
             },
             Intent::OrderCancel => match local::order_cancel(state, facts) {
@@ -290,9 +518,11 @@ impl Answering {
                     Ok(reply) => reply,
                     Err(Gap::NoKnowledge) if facts.order.is_none() => {
                         let reply = local::ask_order_id(state);
-                        return turn.ask(Slot::OrderId, intent, reply);
+                        return Composed::Done(turn.ask(Slot::OrderId, intent, reply));
                     }
-                    Err(Gap::NoKnowledge) => return turn.handoff(Reason::NoKnowledge),
+                    Err(Gap::NoKnowledge) => {
+                        return Composed::Done(turn.handoff(Reason::NoKnowledge));
+                    }
                 },
             },
             Intent::ProductQuestion | Intent::ProductAvailability | Intent::SizeAdvice => {
@@ -305,7 +535,9 @@ impl Answering {
                             Some(reply) => reply,
                             None => match local::from_knowledge(state, intent, facts, &turn.text) {
                                 Ok(reply) => reply,
-                                Err(Gap::NoKnowledge) => return turn.handoff(Reason::NoKnowledge),
+                                Err(Gap::NoKnowledge) => {
+                                    return Composed::Done(turn.handoff(Reason::NoKnowledge));
+                                }
                             },
                         },
                         _ => local::product_question(product, &turn.text),
@@ -314,13 +546,13 @@ impl Answering {
                         let reply = local::unknown_article(state, article);
                         let mut turn = turn;
                         turn.state.article = None;
-                        return turn.ask(Slot::Article, intent, reply);
+                        return Composed::Done(turn.ask(Slot::Article, intent, reply));
                     }
                     (None, None) => match local::from_knowledge(state, intent, facts, &turn.text) {
                         Ok(reply) if intent != Intent::ProductAvailability => reply,
                         _ => {
                             let reply = local::ask_article(state);
-                            return turn.ask(Slot::Article, intent, reply);
+                            return Composed::Done(turn.ask(Slot::Article, intent, reply));
                         }
                     },
                 }
@@ -331,15 +563,30 @@ impl Answering {
             | Intent::DiscountPromo => {
                 match local::from_knowledge(state, intent, facts, &turn.text) {
                     Ok(reply) => reply,
-                    Err(Gap::NoKnowledge) => return turn.handoff(Reason::NoKnowledge),
+                    Err(Gap::NoKnowledge) => {
+                        return Composed::Done(turn.handoff(Reason::NoKnowledge));
+                    }
                 }
             }
             Intent::DefectOrWrongItem
             | Intent::PaymentIssue
             | Intent::HumanRequest
-            | Intent::Complaint => return turn.handoff(Reason::Intent(intent)),
+            | Intent::Complaint => return Composed::Done(turn.handoff(Reason::Intent(intent))),
         };
-        turn.reply(reply, intent, facts)
+        Composed::Draft(Box::new(turn), reply)
+    }
+}
+
+/// The local draft, sent because the model's reply could not be.
+fn local_fallback<'f>(draft: Reply, facts: &'f Facts, why: &str, usage: Vec<Usage>) -> Answer<'f> {
+    Answer {
+        text: draft.text,
+        said: Some(draft.key),
+        responder: "local",
+        facts,
+        instructions: "",
+        meta: json!({ "model_fallback": why }),
+        usage,
     }
 }
 

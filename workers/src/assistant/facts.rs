@@ -55,7 +55,10 @@ fn needs_knowledge(intent: Intent) -> bool {
     )
 }
 
-/// Looks up what `intent` needs. Knowledge hits below this score are noise.
+/// Knowledge hits below this score are noise.
+const MIN_SCORE: f32 = 0.05;
+
+/// Looks up what `intent` needs.
 pub async fn gather(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
@@ -64,67 +67,96 @@ pub async fn gather(
     order_id: Option<&str>,
     article: Option<&str>,
 ) -> Result<Facts, DbError> {
-    const MIN_SCORE: f32 = 0.05;
     let mut facts = Facts::default();
     if let Some(id) = order_id {
-        match catalogue::find_order(conn, scope, id).await? {
-            Some((order, marketplace)) => {
-                let explained = order_status::explain(&order, &marketplace);
-                facts.order = Some(OrderFacts {
-                    order,
-                    marketplace,
-                    explained,
-                });
-            }
-            None => facts.unknown_order = Some(id.to_owned()),
-        }
+        facts.look_up_order(conn, scope, id).await?;
     }
     if let Some(article) = article {
-        match catalogue::find_product(conn, scope, article).await? {
-            Some(product) => facts.product = Some(product),
-            None => facts.unknown_article = Some(article.to_owned()),
-        }
+        facts.look_up_product(conn, scope, article).await?;
     }
     if needs_knowledge(intent) {
         let query = format!("{question} {}", topic(intent));
-        facts.knowledge = knowledge::search(conn, scope, &query, 3)
-            .await?
-            .into_iter()
-            .filter(|hit| hit.score >= MIN_SCORE)
-            .collect();
+        facts.search_knowledge(conn, scope, &query).await?;
     }
     Ok(facts)
 }
 
 impl Facts {
+    /// Finds the order; an unknown number is remembered as such. Returns what was found.
+    pub async fn look_up_order(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        scope: TenantScope,
+        id: &str,
+    ) -> Result<Option<&OrderFacts>, DbError> {
+        match catalogue::find_order(conn, scope, id).await? {
+            Some((order, marketplace)) => {
+                let explained = order_status::explain(&order, &marketplace);
+                self.unknown_order = None;
+                self.order = Some(OrderFacts {
+                    order,
+                    marketplace,
+                    explained,
+                });
+                Ok(self.order.as_ref())
+            }
+            None => {
+                self.unknown_order = Some(id.to_owned());
+                Ok(None)
+            }
+        }
+    }
+
+    pub async fn look_up_product(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        scope: TenantScope,
+        article: &str,
+    ) -> Result<Option<&Product>, DbError> {
+        match catalogue::find_product(conn, scope, article).await? {
+            Some(product) => {
+                self.unknown_article = None;
+                self.product = Some(product);
+                Ok(self.product.as_ref())
+            }
+            None => {
+                self.unknown_article = Some(article.to_owned());
+                Ok(None)
+            }
+        }
+    }
+
+    /// Adds the best articles for `query` that are not here yet, and returns them.
+    pub async fn search_knowledge(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        scope: TenantScope,
+        query: &str,
+    ) -> Result<&[Hit], DbError> {
+        let before = self.knowledge.len();
+        for hit in knowledge::search(conn, scope, query, 3).await? {
+            let known = self
+                .knowledge
+                .iter()
+                .any(|k| k.article_id == hit.article_id);
+            if hit.score >= MIN_SCORE && !known {
+                self.knowledge.push(hit);
+            }
+        }
+        Ok(&self.knowledge[before..])
+    }
+
     /// Everything a reply may quote, for the guardrails and the model's context.
     pub fn grounding(&self) -> String {
         let mut out = String::new();
         if let Some(order) = &self.order {
-            out.push_str(&format!(
-                "Заказ {} ({}): {}. Статус: {} {}. Детали: {}\n",
-                order.order.external_id,
-                order_status::marketplace_name(&order.marketplace),
-                order.explained.predicate,
-                order.order.status,
-                order.order.substatus.as_deref().unwrap_or(""),
-                order.order.details,
-            ));
+            out.push_str(&order.describe());
         }
         if let Some(product) = &self.product {
-            out.push_str(&format!(
-                "Товар {} «{}» ({}), цена {} {}, остаток {:?}, характеристики: {}\n",
-                product.external_id,
-                product.title,
-                product.brand,
-                product.price_minor.map_or(0, |p| p / 100),
-                product.currency,
-                product.stock,
-                product.attributes,
-            ));
+            out.push_str(&describe_product(product));
         }
         for hit in &self.knowledge {
-            out.push_str(&format!("Статья «{}»: {}\n", hit.title, hit.body));
+            out.push_str(&describe_article(hit));
         }
         out
     }
@@ -132,4 +164,35 @@ impl Facts {
     pub fn article_ids(&self) -> Vec<i64> {
         self.knowledge.iter().map(|hit| hit.article_id).collect()
     }
+}
+
+impl OrderFacts {
+    pub fn describe(&self) -> String {
+        format!(
+            "Заказ {} ({}): {}. Статус: {} {}. Детали: {}\n",
+            self.order.external_id,
+            order_status::marketplace_name(&self.marketplace),
+            self.explained.predicate,
+            self.order.status,
+            self.order.substatus.as_deref().unwrap_or(""),
+            self.order.details,
+        )
+    }
+}
+
+pub fn describe_product(product: &Product) -> String {
+    format!(
+        "Товар {} «{}» ({}), цена {} {}, остаток {:?}, характеристики: {}\n",
+        product.external_id,
+        product.title,
+        product.brand,
+        product.price_minor.map_or(0, |p| p / 100),
+        product.currency,
+        product.stock,
+        product.attributes,
+    )
+}
+
+pub fn describe_article(hit: &Hit) -> String {
+    format!("Статья «{}»: {}\n", hit.title, hit.body)
 }

@@ -80,7 +80,7 @@ pub fn length_limit(kind: ChannelKind) -> usize {
     }
 }
 
-fn is_marketplace(kind: ChannelKind) -> bool {
+pub fn is_marketplace(kind: ChannelKind) -> bool {
     !matches!(
         kind,
         ChannelKind::Telegram | ChannelKind::Vk | ChannelKind::Whatsapp | ChannelKind::Webchat

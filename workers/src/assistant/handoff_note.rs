@@ -18,6 +18,8 @@ pub enum Reason {
     /// The knowledge base has nothing on the question; guessing a policy is worse than waiting.
     NoKnowledge,
     Flood,
+    /// The model responder decided people should answer.
+    ModelTransfer,
 }
 
 impl Reason {
@@ -29,6 +31,7 @@ impl Reason {
             Reason::RefundOverdue => "refund_overdue",
             Reason::NoKnowledge => "no_knowledge",
             Reason::Flood => "flood",
+            Reason::ModelTransfer => "model_transfer",
         }
     }
 
@@ -44,6 +47,7 @@ impl Reason {
             Reason::RefundOverdue => "деньги за возврат задерживаются",
             Reason::NoKnowledge => "в базе знаний нет ответа",
             Reason::Flood => "слишком много сообщений подряд",
+            Reason::ModelTransfer => "ассистент решил, что нужен сотрудник",
         }
     }
 }
@@ -79,7 +83,7 @@ pub fn message(reason: Reason, hours: &WorkingHours, now: DateTime<Utc>) -> Stri
         Reason::NoKnowledge => {
             "Чтобы не ошибиться с ответом, передаю ваш вопрос сотруднику магазина."
         }
-        Reason::NotUnderstood | Reason::Flood | Reason::Intent(_) => {
+        Reason::NotUnderstood | Reason::Flood | Reason::ModelTransfer | Reason::Intent(_) => {
             "Передаю ваш вопрос сотруднику магазина, чтобы вам ответили точно."
         }
     };

@@ -2,11 +2,13 @@
 //! gets back a reply, a handoff, or both. Operator-only tenants get [`OperatorOnly`]; everyone
 //! else gets [`Answering`].
 
+mod answer_cache;
 mod answering;
 mod facts;
 pub mod guardrails;
 mod handoff_note;
 mod local;
+mod model_responder;
 mod operator_only;
 mod order_status;
 mod settings;
@@ -18,7 +20,9 @@ use otklik_db::messages::Line;
 use otklik_db::tenants::Tenant;
 use otklik_schema::ChannelKind;
 
+pub use answer_cache::AnswerCache;
 pub use answering::Answering;
+pub use model_responder::{ModelResponder, Providers};
 pub use operator_only::OperatorOnly;
 pub use settings::{Settings, WorkingHours};
 

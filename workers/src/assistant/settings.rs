@@ -1,6 +1,7 @@
 //! A tenant's assistant settings, read from `tenants.settings.assistant`; every field has a
 //! default so an empty document is a working configuration.
 
+use otklik_llm::ProviderKind;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -46,6 +47,11 @@ pub struct Settings {
     pub working_hours: WorkingHours,
     /// Assistant turns a conversation may take in a minute before people take over.
     pub max_turns_per_minute: usize,
+    /// Who writes replies, in order of preference: `openai`, `yandexgpt`, `local`. The local
+    /// responder is always the last resort, and people after it.
+    pub responders: Vec<String>,
+    /// How the shop speaks, in the merchant's words («тепло, с лёгким юмором»).
+    pub persona: String,
 }
 
 impl Default for Settings {
@@ -53,11 +59,29 @@ impl Default for Settings {
         Self {
             working_hours: WorkingHours::default(),
             max_turns_per_minute: 6,
+            responders: vec!["local".to_owned()],
+            persona: String::new(),
         }
     }
 }
 
 impl Settings {
+    /// The model providers the tenant wants, in order; empty means the local responder only.
+    /// Names that are not providers are skipped with a warning.
+    pub fn model_providers(&self) -> Vec<ProviderKind> {
+        self.responders
+            .iter()
+            .filter(|name| name.trim() != "local")
+            .filter_map(|name| match name.parse() {
+                Ok(kind) => Some(kind),
+                Err(err) => {
+                    tracing::warn!(error = %err, "tenant responder skipped");
+                    None
+                }
+            })
+            .collect()
+    }
+
     /// A malformed document falls back to the defaults, loudly: a typo in settings must not
     /// silence the assistant.
     pub fn of(tenant_settings: &serde_json::Value) -> Settings {
@@ -68,5 +92,24 @@ impl Settings {
                 Settings::default()
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn responders_default_to_local_and_keep_the_tenant_order() {
+        assert!(Settings::of(&json!({})).model_providers().is_empty());
+        let settings = Settings::of(&json!({
+            "assistant": { "responders": ["yandexgpt", "gigachat", "openai", "local"] }
+        }));
+        assert_eq!(
+            settings.model_providers(),
+            [ProviderKind::YandexGpt, ProviderKind::OpenAi]
+        );
     }
 }
