@@ -91,6 +91,17 @@ pub struct Config {
     pub llm_context_tokens: usize,
     #[serde(default = "defaults::answer_cache_ttl_secs")]
     pub answer_cache_ttl_secs: u64,
+    /// Knowledge is also found by meaning when this is set.
+    #[serde(default)]
+    pub embeddings_base_url: Option<String>,
+    #[serde(default)]
+    pub embeddings_api_key: Option<SecretString>,
+    #[serde(default = "defaults::embeddings_model")]
+    pub embeddings_model: String,
+    #[serde(default = "defaults::embeddings_price")]
+    pub embeddings_price: Price,
+    #[serde(default = "defaults::embeddings_min_similarity")]
+    pub embeddings_min_similarity: f32,
 }
 
 /// How processes write their logs.
@@ -184,6 +195,9 @@ impl Config {
         if self.master_key.expose_secret().len() < 32 {
             return fail("master_key");
         }
+        if !(0.0..1.0).contains(&self.embeddings_min_similarity) {
+            return fail("embeddings_min_similarity");
+        }
         if self.yandexgpt_api_key.is_some() && self.yandexgpt_folder_id.is_none() {
             return fail("yandexgpt_folder_id");
         }
@@ -274,14 +288,19 @@ fn expectation(field: &str) -> &'static str {
         "redis_url" => "expected a Redis URL such as redis://127.0.0.1:6379/0",
         "master_key" => "expected a random secret of at least 32 characters (openssl rand -hex 32)",
         "http_addr" => "expected host:port such as 127.0.0.1:8080",
-        "public_url" | "telegram_api_url" | "openai_base_url" | "yandexgpt_base_url" => {
-            "expected an http:// or https:// URL"
-        }
-        "openai_price" | "yandexgpt_price" => {
+        "public_url"
+        | "telegram_api_url"
+        | "openai_base_url"
+        | "yandexgpt_base_url"
+        | "embeddings_base_url" => "expected an http:// or https:// URL",
+        "openai_price" | "yandexgpt_price" | "embeddings_price" => {
             "expected `<prompt> <completion> <currency>` per million tokens, such as `0.15 0.60 USD`"
         }
         "yandexgpt_folder_id" => "expected the Yandex Cloud folder id the calls are billed to",
-        "openai_model" | "yandexgpt_model" => "expected a model name",
+        "openai_model" | "yandexgpt_model" | "embeddings_model" => "expected a model name",
+        "embeddings_min_similarity" => {
+            "expected a cosine similarity from 0 to below 1, such as 0.4"
+        }
         "redis_namespace" => "expected letters, digits, '-', '_' or '.'",
         "log_format" => "expected `text` or `json`",
         _ => "expected a positive whole number",
@@ -377,6 +396,15 @@ mod defaults {
     }
     pub fn answer_cache_ttl_secs() -> u64 {
         86400
+    }
+    pub fn embeddings_model() -> String {
+        "text-embedding-3-small".into()
+    }
+    pub fn embeddings_price() -> super::Price {
+        super::Price::per_million(20_000, 0, "USD")
+    }
+    pub fn embeddings_min_similarity() -> f32 {
+        0.4
     }
 }
 

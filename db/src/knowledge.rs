@@ -2,11 +2,26 @@
 //! found by Russian full-text search and trigram similarity ranked together.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Float4, Integer, Text};
+use diesel::sql_types::{Array, BigInt, Float4, Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use otklik_schema::schema::{knowledge_article_versions, knowledge_articles};
+use otklik_schema::schema::{knowledge_article_versions, knowledge_articles, knowledge_embeddings};
 
 use crate::{DbError, TenantScope};
+
+/// The articles the assistant may quote: approved, at their current approved version, of the
+/// tenant bound as `$1` (aliases `a` for the article, `v` for the version).
+/// A literal argument adds to the FROM list.
+macro_rules! current_approved {
+    ($($from:literal)?) => {
+        concat!(
+            " FROM knowledge_articles a
+              JOIN knowledge_article_versions v
+                ON v.article_id = a.id AND v.tenant_id = a.tenant_id AND v.version = a.current_version ",
+            $($from,)?
+            " WHERE a.tenant_id = $1 AND a.status = 'approved' AND v.approved_at IS NOT NULL "
+        )
+    };
+}
 
 /// One article that matched a question.
 #[derive(Debug, Clone, QueryableByName)]
@@ -35,21 +50,19 @@ pub async fn search(
     limit: i64,
 ) -> Result<Vec<Hit>, DbError> {
     Ok(diesel::sql_query(
-        "WITH q AS (
-             SELECT nullif(replace(plainto_tsquery('russian', $2)::text, ' & ', ' | '), '')::tsquery AS ts)
-         SELECT a.id AS article_id, v.version, a.title, a.category, v.body,
-                (coalesce(ts_rank(setweight(to_tsvector('russian', a.title), 'A')
-                                  || to_tsvector('russian', v.body), q.ts), 0)
-                 + 0.5 * word_similarity(a.title, $2))::real AS score
-         FROM knowledge_articles a
-         JOIN knowledge_article_versions v
-           ON v.article_id = a.id AND v.tenant_id = a.tenant_id AND v.version = a.current_version
-         CROSS JOIN q
-         WHERE a.tenant_id = $1 AND a.status = 'approved' AND v.approved_at IS NOT NULL
-           AND ((q.ts IS NOT NULL AND to_tsvector('russian', a.title || ' ' || v.body) @@ q.ts)
-                OR word_similarity(a.title, $2) > 0.3)
-         ORDER BY score DESC, a.id
-         LIMIT $3",
+        concat!(
+            "WITH q AS (
+                 SELECT nullif(replace(plainto_tsquery('russian', $2)::text, ' & ', ' | '), '')::tsquery AS ts)
+             SELECT a.id AS article_id, v.version, a.title, a.category, v.body,
+                    (coalesce(ts_rank(setweight(to_tsvector('russian', a.title), 'A')
+                                      || to_tsvector('russian', v.body), q.ts), 0)
+                     + 0.5 * word_similarity(a.title, $2))::real AS score",
+            current_approved!("CROSS JOIN q"),
+            "AND ((q.ts IS NOT NULL AND to_tsvector('russian', a.title || ' ' || v.body) @@ q.ts)
+                  OR word_similarity(a.title, $2) > 0.3)
+             ORDER BY score DESC, a.id
+             LIMIT $3"
+        ),
     )
     .bind::<BigInt, _>(scope.tenant_id())
     .bind::<Text, _>(question)
@@ -107,4 +120,105 @@ pub async fn create_article(
         .execute(conn)
         .await?;
     Ok(id)
+}
+
+/// An article's vector under one embeddings model.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Embedded {
+    #[diesel(sql_type = BigInt)]
+    pub article_id: i64,
+    #[diesel(sql_type = Array<Float4>)]
+    pub embedding: Vec<f32>,
+}
+
+/// Vectors of the quotable articles, for `model`, current versions only.
+pub async fn embedded(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    model: &str,
+) -> Result<Vec<Embedded>, DbError> {
+    Ok(diesel::sql_query(concat!(
+        "SELECT a.id AS article_id, e.embedding",
+        current_approved!(
+            "JOIN knowledge_embeddings e
+               ON e.article_id = a.id AND e.version = v.version AND e.model = $2"
+        ),
+        "ORDER BY a.id"
+    ))
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Text, _>(model)
+    .load(conn)
+    .await?)
+}
+
+/// Quotable articles with no vector for `model` at their current version, up to `limit`.
+pub async fn unembedded(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    model: &str,
+    limit: i64,
+) -> Result<Vec<Hit>, DbError> {
+    Ok(diesel::sql_query(concat!(
+        "SELECT a.id AS article_id, v.version, a.title, a.category, v.body, 0::real AS score",
+        current_approved!(
+            "LEFT JOIN knowledge_embeddings e
+               ON e.article_id = a.id AND e.version = v.version AND e.model = $2"
+        ),
+        "AND e.article_id IS NULL ORDER BY a.id LIMIT $3"
+    ))
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Text, _>(model)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
+
+/// Stores an article version's vector, replacing the one of an older version.
+pub async fn store_embedding(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    article_id: i64,
+    version: i32,
+    model: &str,
+    embedding: &[f32],
+) -> Result<(), DbError> {
+    use diesel::upsert::excluded;
+    diesel::insert_into(knowledge_embeddings::table)
+        .values((
+            knowledge_embeddings::tenant_id.eq(scope.tenant_id()),
+            knowledge_embeddings::article_id.eq(article_id),
+            knowledge_embeddings::version.eq(version),
+            knowledge_embeddings::model.eq(model),
+            knowledge_embeddings::embedding.eq(embedding),
+        ))
+        .on_conflict((
+            knowledge_embeddings::article_id,
+            knowledge_embeddings::model,
+        ))
+        .do_update()
+        .set((
+            knowledge_embeddings::version.eq(excluded(knowledge_embeddings::version)),
+            knowledge_embeddings::embedding.eq(excluded(knowledge_embeddings::embedding)),
+            knowledge_embeddings::created_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The quotable articles among `ids`, for hits found by meaning alone.
+pub async fn current(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    ids: &[i64],
+) -> Result<Vec<Hit>, DbError> {
+    Ok(diesel::sql_query(concat!(
+        "SELECT a.id AS article_id, v.version, a.title, a.category, v.body, 0::real AS score",
+        current_approved!(),
+        "AND a.id = ANY($2)"
+    ))
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Array<BigInt>, _>(ids)
+    .load(conn)
+    .await?)
 }

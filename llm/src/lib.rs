@@ -2,6 +2,7 @@
 
 mod breaker;
 mod chain;
+mod embeddings;
 mod error;
 mod openai;
 mod provider;
@@ -11,6 +12,7 @@ mod yandexgpt;
 
 pub use breaker::{BreakerSettings, BreakerState, CircuitBreaker, Clock, Permit, SystemClock};
 pub use chain::{Chain, ChainBuilder, ChainSettings, ProviderPolicy};
+pub use embeddings::{Embedder, EmbeddingSettings, Embeddings, cosine};
 pub use error::LlmError;
 pub use openai::{OpenAiProvider, OpenAiSettings};
 pub use provider::Provider;

@@ -111,6 +111,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    knowledge_embeddings (article_id, model) {
+        tenant_id -> Int8,
+        article_id -> Int8,
+        version -> Int4,
+        model -> Text,
+        embedding -> Array<Float4>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     knowledge_article_versions (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -256,6 +267,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     knowledge_articles,
     knowledge_article_versions,
+    knowledge_embeddings,
     marketplace_accounts,
     products,
     orders,

@@ -176,10 +176,13 @@ async fn a_defect_is_handed_off_with_a_summary_and_returned_to_the_bot_later() {
 
     // People answer now: the bot stays silent.
     app.shopper_writes(2, 5001, 2, "Фото сейчас пришлю").await;
-    app.eventually(std::time::Duration::from_secs(10), 0, || async {
-        app.count("SELECT count(*) AS n FROM messages WHERE direction = 'inbound' AND answered_at IS NULL").await
-    })
-    .await;
+    // The webhook only enqueues: wait for the message to be stored and taken by the turn.
+    let taken = app
+        .eventually(std::time::Duration::from_secs(20), 2, || async {
+            app.count("SELECT count(*) AS n FROM messages WHERE direction = 'inbound' AND answered_at IS NOT NULL").await
+        })
+        .await;
+    assert_eq!(taken, 2, "both shopper messages were taken");
     assert_eq!(
         app.telegram.sent().len(),
         1,

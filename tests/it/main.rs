@@ -6,6 +6,7 @@ mod assistant;
 mod crash;
 mod database;
 mod ingress;
+mod knowledge_retrieval;
 mod llm;
 mod model_replies;
 mod telegram;

@@ -45,10 +45,43 @@ pub enum Reply {
     Delay(Duration),
 }
 
+/// How to answer the next embeddings request; unscripted ones get [`fake_embedding`]s.
+#[derive(Debug, Clone)]
+pub enum EmbeddingsReply {
+    ServerError,
+}
+
 #[derive(Default)]
 struct Inner {
     script: Script<Reply>,
+    embeddings: Script<EmbeddingsReply>,
     next_id: AtomicU64,
+}
+
+/// Dimensions of [`fake_embedding`].
+pub const EMBEDDING_DIMENSIONS: usize = 256;
+
+/// A deterministic stand-in for a real model's vector: word stems (first five letters)
+/// hashed into buckets and normalised, so texts sharing words are similar, as with a real
+/// model, and the same text always gets the same vector.
+pub fn fake_embedding(text: &str) -> Vec<f32> {
+    let mut vector = vec![0.0_f32; EMBEDDING_DIMENSIONS];
+    let lower = text.to_lowercase();
+    for word in lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+    {
+        let stem: String = word.chars().take(5).collect();
+        let bucket = stem.bytes().fold(2_166_136_261_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(16_777_619)
+        });
+        vector[bucket as usize % EMBEDDING_DIMENSIONS] += 1.0;
+    }
+    let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        vector.iter_mut().for_each(|x| *x /= norm);
+    }
+    vector
 }
 
 /// The fake, running on a loopback port until its runtime ends.
@@ -66,6 +99,8 @@ impl FakeOpenAi {
         let app = Router::new()
             .route("/v1/chat/completions", post(complete))
             .route("/chat/completions", post(complete))
+            .route("/v1/embeddings", post(embed))
+            .route("/embeddings", post(embed))
             .with_state(inner.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(Self { addr, inner })
@@ -93,6 +128,66 @@ impl FakeOpenAi {
     pub fn call_count(&self) -> usize {
         self.inner.script.call_count()
     }
+
+    /// Queues the answer to a later embeddings request.
+    pub fn push_embeddings(&self, reply: EmbeddingsReply) {
+        self.inner.embeddings.push(reply);
+    }
+
+    /// Embeddings requests, apart from chat calls.
+    pub fn embedding_calls(&self) -> Vec<Call> {
+        self.inner.embeddings.calls()
+    }
+}
+
+async fn embed(
+    State(inner): State<Arc<Inner>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let reply = inner.embeddings.next_reply();
+    inner.embeddings.record(uri.path(), &headers, body.clone());
+    if let Some(EmbeddingsReply::ServerError) = reply {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server had an error while processing your request.",
+            "server_error",
+            "internal_error",
+        );
+    }
+    // `input` is a string or an array of strings.
+    let inputs: Vec<String> = match &body["input"] {
+        Value::String(one) => vec![one.clone()],
+        Value::Array(many) => many
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "'input' is a required property",
+                "invalid_request_error",
+                "invalid_request_error",
+            );
+        }
+    };
+    let tokens: usize = inputs.iter().map(|i| i.chars().count().div_ceil(4)).sum();
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| {
+            json!({"object": "embedding", "index": index, "embedding": fake_embedding(input)})
+        })
+        .collect();
+    Json(json!({
+        "object": "list",
+        "data": data,
+        "model": body.get("model").cloned().unwrap_or(Value::Null),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }))
+    .into_response()
 }
 
 async fn complete(

@@ -14,20 +14,32 @@ use super::guardrails::{self, Sources};
 use super::handoff_note::{self, Reason};
 use super::local::{self, Gap, Reply};
 use super::model_responder::{Brief, ModelResponder, Outcome, Written};
+use super::retrieval::Retrieval;
 use super::settings::Settings;
 use super::state::{Slot, State};
 use super::{Assistant, AssistantError, Decision, Handoff, TurnInput};
 
 pub struct Answering {
     db: DbPool,
+    retrieval: Retrieval,
     /// `None` when no model provider is configured for this process.
     model: Option<ModelResponder>,
     cache: AnswerCache,
 }
 
 impl Answering {
-    pub fn new(db: DbPool, model: Option<ModelResponder>, cache: AnswerCache) -> Self {
-        Self { db, model, cache }
+    pub fn new(
+        db: DbPool,
+        retrieval: Retrieval,
+        model: Option<ModelResponder>,
+        cache: AnswerCache,
+    ) -> Self {
+        Self {
+            db,
+            retrieval,
+            model,
+            cache,
+        }
     }
 }
 
@@ -112,6 +124,7 @@ fn resolve_intent(analysis: &Analysis, state: &State) -> Intent {
 
 struct Turn<'a> {
     input: &'a TurnInput<'a>,
+    retrieval: &'a Retrieval,
     settings: Settings,
     state: State,
     text: String,
@@ -224,6 +237,21 @@ impl<'a> Turn<'a> {
             meta.extend(extra.clone());
         }
         let mut usage = answer.usage;
+        let tokens = answer.facts.embedding_tokens;
+        if let Some((model, cost)) = self.retrieval.bill(tokens).filter(|_| tokens > 0) {
+            usage.push(Usage {
+                kind: "llm_tokens",
+                quantity: i64::from(tokens),
+                key: self.usage_key(&format!("llm_tokens:embeddings:{model}")),
+                details: json!({
+                    "provider": "embeddings",
+                    "model": model,
+                    "prompt_tokens": tokens,
+                    "cost_micros": cost.micros,
+                    "currency": cost.currency,
+                }),
+            });
+        }
         usage.push(Usage {
             kind: "ai_reply",
             quantity: 1,
@@ -270,6 +298,7 @@ impl Answering {
         let intent = resolve_intent(&analysis, &state);
         let turn = Turn {
             input,
+            retrieval: &self.retrieval,
             settings,
             state,
             text: text.clone(),
@@ -321,6 +350,7 @@ impl Answering {
                 .map_err(|e| AssistantError(e.to_string()))?;
             facts::gather(
                 &mut conn,
+                &self.retrieval,
                 TenantScope::trusted(input.tenant.id),
                 intent,
                 &text,
@@ -372,6 +402,7 @@ impl Answering {
             channel_kind: input.channel_kind,
             providers,
             history: input.history,
+            retrieval: &self.retrieval,
         };
         let instructions = model.instructions(&brief);
         let question = match cacheable(intent, &facts) {

@@ -2,11 +2,12 @@
 //! knowledge articles the question needs. Both responders answer from these facts only.
 
 use otklik_db::catalogue::{self, Order, Product};
-use otklik_db::knowledge::{self, Hit};
+use otklik_db::knowledge::Hit;
 use otklik_db::{AsyncPgConnection, DbError, TenantScope};
 use otklik_nlu::Intent;
 
 use super::order_status::{self, Explained};
+use super::retrieval::Retrieval;
 
 #[derive(Debug, Clone)]
 pub struct OrderFacts {
@@ -23,6 +24,8 @@ pub struct Facts {
     pub product: Option<Product>,
     pub unknown_article: Option<String>,
     pub knowledge: Vec<Hit>,
+    /// What finding the knowledge by meaning cost, billed with the reply.
+    pub embedding_tokens: u32,
 }
 
 /// Words that steer the knowledge search toward the policy an intent needs; the search is an
@@ -55,12 +58,10 @@ fn needs_knowledge(intent: Intent) -> bool {
     )
 }
 
-/// Knowledge hits below this score are noise.
-const MIN_SCORE: f32 = 0.05;
-
 /// Looks up what `intent` needs.
 pub async fn gather(
     conn: &mut AsyncPgConnection,
+    retrieval: &Retrieval,
     scope: TenantScope,
     intent: Intent,
     question: &str,
@@ -76,7 +77,9 @@ pub async fn gather(
     }
     if needs_knowledge(intent) {
         let query = format!("{question} {}", topic(intent));
-        facts.search_knowledge(conn, scope, &query).await?;
+        facts
+            .search_knowledge(conn, retrieval, scope, &query)
+            .await?;
     }
     Ok(facts)
 }
@@ -130,16 +133,19 @@ impl Facts {
     pub async fn search_knowledge(
         &mut self,
         conn: &mut AsyncPgConnection,
+        retrieval: &Retrieval,
         scope: TenantScope,
         query: &str,
     ) -> Result<&[Hit], DbError> {
         let before = self.knowledge.len();
-        for hit in knowledge::search(conn, scope, query, 3).await? {
-            let known = self
+        let found = retrieval.search(conn, scope, query, 3).await?;
+        self.embedding_tokens += found.embedding_tokens;
+        for hit in found.hits {
+            if !self
                 .knowledge
                 .iter()
-                .any(|k| k.article_id == hit.article_id);
-            if hit.score >= MIN_SCORE && !known {
+                .any(|k| k.article_id == hit.article_id)
+            {
                 self.knowledge.push(hit);
             }
         }

@@ -11,6 +11,7 @@ mod local;
 mod model_responder;
 mod operator_only;
 mod order_status;
+mod retrieval;
 mod settings;
 mod state;
 
@@ -24,6 +25,7 @@ pub use answer_cache::AnswerCache;
 pub use answering::Answering;
 pub use model_responder::{ModelResponder, Providers};
 pub use operator_only::OperatorOnly;
+pub use retrieval::Retrieval;
 pub use settings::{Settings, WorkingHours};
 
 /// What a turn knows when it asks for a reply.

@@ -15,6 +15,7 @@ use otklik_schema::ChannelKind;
 pub use providers::Providers;
 
 use super::facts::Facts;
+use super::retrieval::Retrieval;
 
 /// Model calls one turn may make: each tool round is a call, and the last one must answer.
 const MAX_CALLS: usize = 4;
@@ -37,6 +38,7 @@ pub struct Brief<'a> {
     /// The tenant's providers, in its order.
     pub providers: &'a [ProviderKind],
     pub history: &'a [Line],
+    pub retrieval: &'a Retrieval,
 }
 
 /// Tokens one provider billed during the turn.
@@ -168,7 +170,15 @@ impl Run {
             let mut results = Vec::with_capacity(completion.tool_calls.len());
             for tool_call in &completion.tool_calls {
                 tracing::debug!(tool = %tool_call.name, "model called a tool");
-                match tools::run(&mut conn, brief.scope, tool_call, &mut self.facts).await? {
+                match tools::run(
+                    &mut conn,
+                    brief.retrieval,
+                    brief.scope,
+                    tool_call,
+                    &mut self.facts,
+                )
+                .await?
+                {
                     tools::Outcome::Transfer(reason) => return Ok(Written::Transfer(reason)),
                     tools::Outcome::Result(content) => results.push(ChatMessage::Tool {
                         call_id: tool_call.id.clone(),

@@ -7,6 +7,7 @@ use otklik_llm::{ToolCall, ToolSpec};
 use serde_json::json;
 
 use crate::assistant::facts::{self, Facts};
+use crate::assistant::retrieval::Retrieval;
 
 pub const ORDER_STATUS: &str = "order_status";
 pub const PRODUCT_INFO: &str = "product_info";
@@ -68,6 +69,7 @@ pub enum Outcome {
 /// model as an error it can correct; only the database failing is our error.
 pub async fn run(
     conn: &mut AsyncPgConnection,
+    retrieval: &Retrieval,
     scope: TenantScope,
     call: &ToolCall,
     facts: &mut Facts,
@@ -114,7 +116,9 @@ pub async fn run(
             let Some(query) = argument("query") else {
                 return missing("query");
             };
-            let found = facts.search_knowledge(conn, scope, query).await?;
+            let found = facts
+                .search_knowledge(conn, retrieval, scope, query)
+                .await?;
             Ok(Outcome::Result(if found.is_empty() {
                 "В базе знаний ничего нового по этому вопросу нет.".to_owned()
             } else {
