@@ -6,7 +6,7 @@ pub mod demo;
 mod inbound;
 mod outbound;
 mod runner;
-mod turns;
+pub mod turns;
 
 pub use context::{Context, StartError};
 pub use runner::{RunError, run};
