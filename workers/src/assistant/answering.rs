@@ -276,7 +276,7 @@ impl<'a> Turn<'a> {
 
 impl Answering {
     async fn decide_turn(&self, input: &TurnInput<'_>) -> Result<Decision, AssistantError> {
-        let settings = Settings::of(&input.tenant.settings);
+        let settings = Settings::of(input.tenant);
         let mut state = State::of(&input.conversation.assistant_state);
         let text = input
             .messages

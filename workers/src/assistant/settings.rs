@@ -1,6 +1,8 @@
 //! A tenant's assistant settings, read from `tenants.settings.assistant`; every field has a
 //! default so an empty document is a working configuration.
 
+use chrono_tz::Tz;
+use otklik_db::tenants::Tenant;
 use otklik_llm::ProviderKind;
 use serde::Deserialize;
 
@@ -11,10 +13,11 @@ pub struct WorkingHours {
     pub from: u32,
     /// Local hour they stop, 1–24.
     pub to: u32,
-    /// The tenant's offset from UTC in hours (Moscow: 3, no daylight saving).
-    pub utc_offset: i32,
     /// How the time zone is named to shoppers.
     pub zone_name: String,
+    /// The tenant's zone (`tenants.timezone`), so daylight saving follows the tz database.
+    #[serde(skip)]
+    pub time_zone: Tz,
 }
 
 impl Default for WorkingHours {
@@ -22,8 +25,8 @@ impl Default for WorkingHours {
         Self {
             from: 9,
             to: 21,
-            utc_offset: 3,
             zone_name: "по Москве".to_owned(),
+            time_zone: Tz::Europe__Moscow,
         }
     }
 }
@@ -31,7 +34,7 @@ impl Default for WorkingHours {
 impl WorkingHours {
     pub fn contains(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
         use chrono::Timelike;
-        let hour = (now.hour() as i32 + self.utc_offset).rem_euclid(24) as u32;
+        let hour = now.with_timezone(&self.time_zone).hour();
         self.from <= hour && hour < self.to
     }
 
@@ -82,31 +85,77 @@ impl Settings {
             .collect()
     }
 
-    /// A malformed document falls back to the defaults, loudly: a typo in settings must not
-    /// silence the assistant.
-    pub fn of(tenant_settings: &serde_json::Value) -> Settings {
-        match tenant_settings.get("assistant") {
+    /// A malformed document or zone falls back to the defaults, loudly: a typo in settings
+    /// must not silence the assistant.
+    pub fn of(tenant: &Tenant) -> Settings {
+        let mut settings: Settings = match tenant.settings.get("assistant") {
             None => Settings::default(),
             Some(doc) => serde_json::from_value(doc.clone()).unwrap_or_else(|err| {
                 tracing::warn!(error = %err, "tenant assistant settings are invalid; using defaults");
                 Settings::default()
             }),
+        };
+        match tenant.timezone.parse::<Tz>() {
+            Ok(zone) => settings.working_hours.time_zone = zone,
+            Err(err) => {
+                tracing::warn!(timezone = %tenant.timezone, error = %err, "tenant time zone is unknown; using Moscow time");
+            }
         }
+        settings
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+    use otklik_schema::TenantId;
     use serde_json::json;
 
     use super::*;
 
+    fn tenant(timezone: &str, settings: serde_json::Value) -> Tenant {
+        Tenant {
+            id: TenantId(1),
+            name: "Ромашка".into(),
+            slug: "romashka".into(),
+            operator_only: false,
+            timezone: timezone.into(),
+            settings,
+        }
+    }
+
+    #[test]
+    fn working_hours_follow_the_tenant_zone_and_its_daylight_saving() {
+        let hours = |zone: &str| Settings::of(&tenant(zone, json!({}))).working_hours;
+        // 06:30 UTC in January: 09:30 in Moscow (UTC+3), 07:30 in Berlin (UTC+1).
+        let winter = chrono::Utc.with_ymd_and_hms(2026, 1, 15, 6, 30, 0).single();
+        // 07:30 UTC in July: 09:30 in Berlin (UTC+2 in summer).
+        let summer = chrono::Utc.with_ymd_and_hms(2026, 7, 15, 7, 30, 0).single();
+        let (Some(winter), Some(summer)) = (winter, summer) else {
+            panic!("valid test instants");
+        };
+        assert!(hours("Europe/Moscow").contains(winter));
+        assert!(!hours("Europe/Berlin").contains(winter));
+        assert!(hours("Europe/Berlin").contains(summer));
+        assert!(
+            hours("Mars/Olympus").contains(winter),
+            "an unknown zone is Moscow time"
+        );
+    }
+
     #[test]
     fn responders_default_to_local_and_keep_the_tenant_order() {
-        assert!(Settings::of(&json!({})).model_providers().is_empty());
-        let settings = Settings::of(&json!({
-            "assistant": { "responders": ["yandexgpt", "gigachat", "openai", "local"] }
-        }));
+        assert!(
+            Settings::of(&tenant("Europe/Moscow", json!({})))
+                .model_providers()
+                .is_empty()
+        );
+        let settings = Settings::of(&tenant(
+            "Europe/Moscow",
+            json!({
+                "assistant": { "responders": ["yandexgpt", "gigachat", "openai", "local"] }
+            }),
+        ));
         assert_eq!(
             settings.model_providers(),
             [ProviderKind::YandexGpt, ProviderKind::OpenAi]
