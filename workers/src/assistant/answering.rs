@@ -405,9 +405,8 @@ impl Answering {
             retrieval: &self.retrieval,
         };
         let instructions = model.instructions(&brief);
-        let question = match cacheable(intent, &facts) {
-            true => self
-                .knowledge_version(brief.scope)
+        let question = if cacheable(intent, &facts) {
+            self.knowledge_version(brief.scope)
                 .await
                 .map(|version| Question {
                     tenant: input.tenant.id,
@@ -415,8 +414,9 @@ impl Answering {
                     instructions: &instructions,
                     intent,
                     text: &turn.text,
-                }),
-            false => None,
+                })
+        } else {
+            None
         };
         if let Some(question) = &question
             && let Some(cached) = self.cache.get(question).await
@@ -439,8 +439,7 @@ impl Answering {
             written,
             facts: found,
             spent,
-            instructions,
-        } = model.write(&brief, facts.clone()).await;
+        } = model.write(&brief, &instructions, facts.clone()).await;
         let usage: Vec<Usage> = spent
             .iter()
             .map(|spend| {

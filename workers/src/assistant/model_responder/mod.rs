@@ -79,8 +79,6 @@ pub struct Outcome {
     /// The turn's facts plus everything the tools found: the reply's grounding.
     pub facts: Facts,
     pub spent: Vec<Spend>,
-    /// What the guardrails compare the reply against for leaks.
-    pub instructions: String,
 }
 
 impl ModelResponder {
@@ -102,18 +100,17 @@ impl ModelResponder {
         prompt::instructions(brief.shop, brief.persona, brief.channel_kind)
     }
 
-    pub async fn write(&self, brief: &Brief<'_>, facts: Facts) -> Outcome {
-        let instructions = self.instructions(brief);
+    /// Has the model write the reply under `instructions` (from [`Self::instructions`]).
+    pub async fn write(&self, brief: &Brief<'_>, instructions: &str, facts: Facts) -> Outcome {
         let mut run = Run {
             facts,
             spent: Vec::new(),
         };
-        let written = run.converse(self, brief, &instructions).await;
+        let written = run.converse(self, brief, instructions).await;
         Outcome {
             written,
             facts: run.facts,
             spent: run.spent,
-            instructions,
         }
     }
 }
