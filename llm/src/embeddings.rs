@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::error::{LlmError, from_http_failure, transport};
+use crate::error::{LlmError, send};
 
 #[derive(Debug, Clone)]
 pub struct EmbeddingSettings {
@@ -100,23 +100,12 @@ impl Embedder {
                 prompt_tokens: 0,
             });
         }
-        let response = self
+        let request = self
             .http
             .post(&self.url)
             .header(AUTHORIZATION, self.authorization.clone())
-            .json(&json!({ "model": self.model, "input": inputs, "encoding_format": "float" }))
-            .send()
-            .await
-            .map_err(|err| transport(&endpoint, err.is_timeout(), &err))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|err| transport(&endpoint, err.is_timeout(), &err))?;
-        if !status.is_success() {
-            return Err(from_http_failure(status.as_u16(), &headers, &body));
-        }
+            .json(&json!({ "model": self.model, "input": inputs, "encoding_format": "float" }));
+        let body = send(&endpoint, request).await?;
         let decoded: Response = serde_json::from_slice(&body)
             .map_err(|err| LlmError::Decode(format!("{endpoint}: {err}")))?;
         let mut items = decoded.data;

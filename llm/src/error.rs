@@ -121,6 +121,31 @@ pub(crate) fn transport(endpoint: &str, timed_out: bool, err: &dyn std::error::E
     LlmError::Transport(message)
 }
 
+/// Sends a request and reads its reply whole: the body of a 2xx, or the failure classified
+/// from status, headers and body. The provider's request id is logged for support tickets.
+pub(crate) async fn send(
+    endpoint: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<Vec<u8>, LlmError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|err| transport(endpoint, err.is_timeout(), &err))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    if let Some(request_id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+        tracing::debug!(%request_id, status = status.as_u16(), "{endpoint}");
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|err| transport(endpoint, err.is_timeout(), &err))?;
+    if !status.is_success() {
+        return Err(from_http_failure(status.as_u16(), &headers, &body));
+    }
+    Ok(body.to_vec())
+}
+
 /// Longest provider error text kept in an [`LlmError`]; bodies can be whole HTML pages.
 const MAX_MESSAGE_CHARS: usize = 300;
 

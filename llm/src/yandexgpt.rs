@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use crate::chain::ProviderPolicy;
-use crate::error::{LlmError, from_http_failure, transport};
+use crate::error::{LlmError, send};
 use crate::provider::Provider;
 use crate::types::{ChatMessage, ChatRequest, Completion, ProviderKind, ToolCall, Usage};
 
@@ -134,22 +134,7 @@ impl YandexGptProvider {
         if let Some(folder) = &self.folder_header {
             request = request.header("x-folder-id", folder.clone());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|err| transport(&self.endpoint, err.is_timeout(), &err))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        if let Some(request_id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
-            tracing::debug!(%request_id, status = status.as_u16(), "{}", self.endpoint);
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|err| transport(&self.endpoint, err.is_timeout(), &err))?;
-        if !status.is_success() {
-            return Err(from_http_failure(status.as_u16(), &headers, &bytes));
-        }
+        let bytes = send(&self.endpoint, request).await?;
         decode(&self.endpoint, &self.model_uri, &bytes)
     }
 }

@@ -147,16 +147,9 @@ impl TestApp {
         otklik_db::tenants::set_operator_only(&mut conn, tenant, options.operator_only)
             .await
             .expect("operator-only mode");
-        let telegram_channel = channels::create(
-            &mut conn,
-            tenant,
-            ChannelKind::Telegram,
-            "Бот",
-            json!({ "bot_token": BOT_TOKEN }),
-        )
-        .await
-        .expect("telegram channel")
-        .id;
+        let telegram_channel = otklik_tests::telegram_channel(&mut conn, tenant, BOT_TOKEN)
+            .await
+            .expect("telegram channel");
         let webchat_channel =
             channels::create(&mut conn, tenant, ChannelKind::Webchat, "Сайт", json!({}))
                 .await

@@ -8,3 +8,21 @@ pub mod yandexgpt;
 pub use openai::FakeOpenAi;
 pub use telegram::FakeTelegram;
 pub use yandexgpt::FakeYandexGpt;
+
+/// A Telegram channel of `tenant` with `bot_token`, the way an operator connects a bot.
+pub async fn telegram_channel(
+    conn: &mut otklik_db::AsyncPgConnection,
+    tenant: otklik_db::TenantScope,
+    bot_token: &str,
+) -> Result<otklik_schema::ChannelId, otklik_db::DbError> {
+    let credentials = serde_json::json!({ "bot_token": bot_token });
+    let channel = otklik_db::channels::create(
+        conn,
+        tenant,
+        otklik_schema::ChannelKind::Telegram,
+        "Бот",
+        credentials,
+    )
+    .await?;
+    Ok(channel.id)
+}

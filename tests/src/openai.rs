@@ -150,12 +150,7 @@ async fn embed(
     let reply = inner.embeddings.next_reply();
     inner.embeddings.record(uri.path(), &headers, body.clone());
     if let Some(EmbeddingsReply::ServerError) = reply {
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The server had an error while processing your request.",
-            "server_error",
-            "internal_error",
-        );
+        return server_error();
     }
     // `input` is a string or an array of strings.
     let inputs: Vec<String> = match &body["input"] {
@@ -240,12 +235,7 @@ async fn complete(
             "insufficient_quota",
             "insufficient_quota",
         ),
-        Some(Reply::ServerError) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The server had an error while processing your request.",
-            "server_error",
-            "internal_error",
-        ),
+        Some(Reply::ServerError) => server_error(),
     }
 }
 
@@ -272,6 +262,15 @@ fn completion(id: u64, model: Value, message: Value, finish_reason: &str) -> Res
         },
     }))
     .into_response()
+}
+
+fn server_error() -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The server had an error while processing your request.",
+        "server_error",
+        "internal_error",
+    )
 }
 
 fn error(status: StatusCode, message: &str, kind: &str, code: &str) -> Response {

@@ -10,7 +10,6 @@ use anyhow::Context;
 use clap::Parser;
 use otklik_config::Config;
 use otklik_jobs::{InboundEvent, QueueSettings, Queues};
-use otklik_schema::ChannelKind;
 use otklik_tests::FakeTelegram;
 use secrecy::ExposeSecret;
 
@@ -52,17 +51,8 @@ async fn main() -> anyhow::Result<()> {
     let tenant = otklik_db::tenants::create(&mut conn, "Bench", &slug).await?;
     let mut channels = Vec::new();
     for bot in 0..args.bots {
-        let credentials = serde_json::json!({ "bot_token": format!("{bot}:BENCH") });
         channels.push(
-            otklik_db::channels::create(
-                &mut conn,
-                tenant,
-                ChannelKind::Telegram,
-                "bench",
-                credentials,
-            )
-            .await?
-            .id,
+            otklik_tests::telegram_channel(&mut conn, tenant, &format!("{bot}:BENCH")).await?,
         );
     }
 

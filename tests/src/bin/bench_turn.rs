@@ -12,7 +12,6 @@ use clap::Parser;
 use otklik_config::Config;
 use otklik_db::conversations::{self, NewInbound};
 use otklik_jobs::ConversationTurn;
-use otklik_schema::ChannelKind;
 use otklik_workers::Context;
 use secrecy::ExposeSecret;
 
@@ -44,16 +43,7 @@ async fn main() -> anyhow::Result<()> {
     let slug = format!("bench-turn-{}", std::process::id());
     let tenant = otklik_db::tenants::create(&mut conn, "Bench", &slug).await?;
     otklik_workers::demo::seed_shop(&mut conn, tenant).await?;
-    let credentials = serde_json::json!({ "bot_token": "1:BENCH" });
-    let channel = otklik_db::channels::create(
-        &mut conn,
-        tenant,
-        ChannelKind::Telegram,
-        "bench",
-        credentials,
-    )
-    .await?
-    .id;
+    let channel = otklik_tests::telegram_channel(&mut conn, tenant, "1:BENCH").await?;
     let ctx = Arc::new(Context::connect(config).await?);
 
     let mut latencies = Vec::with_capacity(args.turns as usize);
