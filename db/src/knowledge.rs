@@ -2,7 +2,7 @@
 //! found by Russian full-text search and trigram similarity ranked together.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Float4, Integer, Text};
+use diesel::sql_types::{Array, BigInt, Float4, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{knowledge_article_versions, knowledge_articles, knowledge_embeddings};
 
@@ -122,53 +122,41 @@ pub async fn create_article(
     Ok(id)
 }
 
-/// An article's vector under one embeddings model.
+/// A quotable article and its vector under one embeddings model.
 #[derive(Debug, Clone, QueryableByName)]
-pub struct Embedded {
+pub struct ArticleVector {
     #[diesel(sql_type = BigInt)]
     pub article_id: i64,
-    #[diesel(sql_type = Array<Float4>)]
-    pub embedding: Vec<f32>,
+    #[diesel(sql_type = Integer)]
+    pub version: i32,
+    /// `None` when the current version has no vector for the model yet.
+    #[diesel(sql_type = Nullable<Array<Float4>>)]
+    pub embedding: Option<Vec<f32>>,
+    /// Title and body, at most `max_chars`, for articles still to embed; `None` otherwise.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub text: Option<String>,
 }
 
-/// Vectors of the quotable articles, for `model`, current versions only.
-pub async fn embedded(
+/// Every quotable article with its vector for `model`, in one read: those without one come
+/// with their text so the caller can embed them.
+pub async fn vectors(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     model: &str,
-) -> Result<Vec<Embedded>, DbError> {
+    max_chars: i32,
+) -> Result<Vec<ArticleVector>, DbError> {
     Ok(diesel::sql_query(concat!(
-        "SELECT a.id AS article_id, e.embedding",
+        "SELECT a.id AS article_id, v.version, e.embedding,
+                CASE WHEN e.embedding IS NULL THEN left(a.title || E'\n' || v.body, $3) END AS text",
         current_approved!(
-            "JOIN knowledge_embeddings e
+            "LEFT JOIN knowledge_embeddings e
                ON e.article_id = a.id AND e.version = v.version AND e.model = $2"
         ),
         "ORDER BY a.id"
     ))
     .bind::<BigInt, _>(scope.tenant_id())
     .bind::<Text, _>(model)
-    .load(conn)
-    .await?)
-}
-
-/// Quotable articles with no vector for `model` at their current version, up to `limit`.
-pub async fn unembedded(
-    conn: &mut AsyncPgConnection,
-    scope: TenantScope,
-    model: &str,
-    limit: i64,
-) -> Result<Vec<Hit>, DbError> {
-    Ok(diesel::sql_query(concat!(
-        "SELECT a.id AS article_id, v.version, a.title, a.category, v.body, 0::real AS score",
-        current_approved!(
-            "LEFT JOIN knowledge_embeddings e
-               ON e.article_id = a.id AND e.version = v.version AND e.model = $2"
-        ),
-        "AND e.article_id IS NULL ORDER BY a.id LIMIT $3"
-    ))
-    .bind::<BigInt, _>(scope.tenant_id())
-    .bind::<Text, _>(model)
-    .bind::<BigInt, _>(limit)
+    .bind::<Integer, _>(max_chars)
     .load(conn)
     .await?)
 }

@@ -3,9 +3,8 @@ use std::time::Duration;
 use otklik_config::Config;
 use otklik_db::DbPool;
 use otklik_jobs::{QueueSettings, Queues};
-use otklik_llm::{Embedder, EmbeddingSettings};
 use redis::aio::ConnectionManager;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use crate::assistant::{AnswerCache, Answering, ModelResponder, Providers, Retrieval};
 use crate::outbound::limits::Limiter;
@@ -49,22 +48,7 @@ impl Context {
         let settings = QueueSettings::from_config(&config);
         let model = Providers::from_config(&config)?
             .map(|providers| ModelResponder::new(providers, db.clone(), config.llm_context_tokens));
-        let retrieval = match &config.embeddings_base_url {
-            None => Retrieval::text_only(),
-            Some(base_url) => Retrieval::with_embeddings(
-                Embedder::new(&EmbeddingSettings {
-                    base_url: base_url.clone(),
-                    api_key: config
-                        .embeddings_api_key
-                        .clone()
-                        .unwrap_or_else(|| SecretString::from("none")),
-                    model: config.embeddings_model.clone(),
-                    timeout: config.llm_timeout(),
-                })?,
-                config.embeddings_min_similarity,
-                config.embeddings_price.clone(),
-            ),
-        };
+        let retrieval = Retrieval::from_config(&config)?;
         let cache = AnswerCache::new(
             redis.clone(),
             &config.redis_namespace,

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use futures::future::BoxFuture;
+use otklik_config::Cost;
 use otklik_db::conversations::Usage;
 use otklik_db::{DbPool, TenantScope, knowledge};
 use otklik_nlu::{Analysis, CONFIDENT, Intent};
@@ -10,7 +11,7 @@ use serde_json::json;
 
 use super::answer_cache::{AnswerCache, Cached, Question};
 use super::facts::{self, Facts};
-use super::guardrails::{self, Sources};
+use super::guardrails::{self, Sources, Violation};
 use super::handoff_note::{self, Reason};
 use super::local::{self, Gap, Reply};
 use super::model_responder::{Brief, ModelResponder, Outcome, Written};
@@ -206,18 +207,26 @@ impl<'a> Turn<'a> {
     }
 
     /// Checks a reply and records it; a reply the guardrails refuse goes to people.
-    fn answer(mut self, intent: Intent, answer: Answer<'_>) -> Decision {
+    fn answer(self, intent: Intent, answer: Answer<'_>) -> Decision {
+        match self.check(&answer) {
+            Ok(text) => self.record(intent, answer, text),
+            Err(violation) => {
+                tracing::warn!(%violation, responder = answer.responder, "a reply failed the guardrails; handing off");
+                self.handoff_noting(Reason::NoKnowledge, None, answer.usage)
+            }
+        }
+    }
+
+    fn check(&self, answer: &Answer<'_>) -> Result<String, Violation> {
         let sources = Sources {
             system_prompt: answer.instructions,
             grounding: &answer.facts.grounding(),
         };
-        let text = match guardrails::check(&answer.text, self.input.channel_kind, &sources) {
-            Ok(text) => text,
-            Err(violation) => {
-                tracing::warn!(%violation, responder = answer.responder, "a reply failed the guardrails; handing off");
-                return self.handoff_noting(Reason::NoKnowledge, None, answer.usage);
-            }
-        };
+        guardrails::check(&answer.text, self.input.channel_kind, &sources)
+    }
+
+    /// Records a reply the guardrails passed as `text`.
+    fn record(mut self, intent: Intent, answer: Answer<'_>, text: String) -> Decision {
         if let Some(said) = answer.said {
             self.state.remember_said(said);
         }
@@ -239,18 +248,11 @@ impl<'a> Turn<'a> {
         let mut usage = answer.usage;
         let tokens = answer.facts.embedding_tokens;
         if let Some((model, cost)) = self.retrieval.bill(tokens).filter(|_| tokens > 0) {
-            usage.push(Usage {
-                kind: "llm_tokens",
-                quantity: i64::from(tokens),
-                key: self.usage_key(&format!("llm_tokens:embeddings:{model}")),
-                details: json!({
-                    "provider": "embeddings",
-                    "model": model,
-                    "prompt_tokens": tokens,
-                    "cost_micros": cost.micros,
-                    "currency": cost.currency,
-                }),
-            });
+            let spent = otklik_llm::Usage {
+                prompt_tokens: tokens,
+                completion_tokens: 0,
+            };
+            usage.push(self.token_usage("embeddings", model, spent, None, cost));
         }
         usage.push(Usage {
             kind: "ai_reply",
@@ -264,6 +266,34 @@ impl<'a> Turn<'a> {
             meta,
             state: Some(self.state.to_json()),
             usage,
+        }
+    }
+
+    /// An `llm_tokens` usage event: what one provider and model billed in this turn.
+    fn token_usage(
+        &self,
+        provider: &str,
+        model: &str,
+        spent: otklik_llm::Usage,
+        calls: Option<u32>,
+        cost: Cost,
+    ) -> Usage {
+        let mut details = json!({
+            "provider": provider,
+            "model": model,
+            "prompt_tokens": spent.prompt_tokens,
+            "completion_tokens": spent.completion_tokens,
+            "cost_micros": cost.micros,
+            "currency": cost.currency,
+        });
+        if let (Some(calls), Some(details)) = (calls, details.as_object_mut()) {
+            details.insert("calls".into(), calls.into());
+        }
+        Usage {
+            kind: "llm_tokens",
+            quantity: i64::from(spent.prompt_tokens) + i64::from(spent.completion_tokens),
+            key: self.usage_key(&format!("llm_tokens:{provider}:{model}")),
+            details,
         }
     }
 
@@ -443,62 +473,50 @@ impl Answering {
         let usage: Vec<Usage> = spent
             .iter()
             .map(|spend| {
-                let cost = model.cost(spend);
-                Usage {
-                    kind: "llm_tokens",
-                    quantity: i64::from(spend.usage.prompt_tokens + spend.usage.completion_tokens),
-                    key: turn.usage_key(&format!("llm_tokens:{}:{}", spend.provider, spend.model)),
-                    details: json!({
-                        "provider": spend.provider.as_str(),
-                        "model": spend.model,
-                        "calls": spend.calls,
-                        "prompt_tokens": spend.usage.prompt_tokens,
-                        "completion_tokens": spend.usage.completion_tokens,
-                        "cost_micros": cost.micros,
-                        "currency": cost.currency,
-                    }),
-                }
+                turn.token_usage(
+                    spend.provider.as_str(),
+                    &spend.model,
+                    spend.usage,
+                    Some(spend.calls),
+                    model.cost(spend),
+                )
             })
             .collect();
         let provider = spent.last().map(|s| s.provider.as_str());
         match written {
             Ok(Written::Reply(text)) => {
-                let sources = Sources {
-                    system_prompt: &instructions,
-                    grounding: &found.grounding(),
+                let answer = Answer {
+                    text,
+                    said: None,
+                    responder: provider.unwrap_or("model"),
+                    facts: &found,
+                    instructions: &instructions,
+                    meta: json!({
+                        "provider": provider,
+                        "model": spent.last().map(|s| s.model.as_str()),
+                    }),
+                    usage,
                 };
-                if let Err(violation) = guardrails::check(&text, input.channel_kind, &sources) {
-                    tracing::warn!(%violation, "the model's reply failed the guardrails; the local responder answers");
-                    return turn.answer(
-                        intent,
-                        local_fallback(draft, &facts, &violation.to_string(), usage),
-                    );
-                }
+                let checked = match turn.check(&answer) {
+                    Ok(checked) => checked,
+                    Err(violation) => {
+                        tracing::warn!(%violation, "the model's reply failed the guardrails; the local responder answers");
+                        let why = violation.to_string();
+                        return turn
+                            .answer(intent, local_fallback(draft, &facts, &why, answer.usage));
+                    }
+                };
                 if let Some(question) = &question
                     && cacheable(intent, &found)
                 {
                     let cached = Cached {
-                        text: text.clone(),
+                        text: answer.text.clone(),
                         articles: found.article_ids(),
                         provider: provider.unwrap_or_default().to_owned(),
                     };
                     self.cache.put(question, &cached).await;
                 }
-                turn.answer(
-                    intent,
-                    Answer {
-                        text,
-                        said: None,
-                        responder: provider.unwrap_or("model"),
-                        facts: &found,
-                        instructions: &instructions,
-                        meta: json!({
-                            "provider": provider,
-                            "model": spent.last().map(|s| s.model.as_str()),
-                        }),
-                        usage,
-                    },
-                )
+                turn.record(intent, answer, checked)
             }
             Ok(Written::Transfer(note)) => {
                 turn.handoff_noting(Reason::ModelTransfer, Some(&note), usage)

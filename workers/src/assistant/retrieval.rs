@@ -4,19 +4,20 @@
 
 use std::collections::HashMap;
 
-use otklik_config::{Cost, Price};
-use otklik_db::knowledge::{self, Hit};
+use otklik_config::{Config, Cost, Price};
+use otklik_db::knowledge::{self, ArticleVector, Hit};
 use otklik_db::{AsyncPgConnection, DbError, TenantScope};
-use otklik_llm::{Embedder, cosine};
+use otklik_llm::{Embedder, EmbeddingSettings, LlmError, cosine};
+use secrecy::SecretString;
 
 /// Text hits below this score are noise.
 const MIN_TEXT_SCORE: f32 = 0.05;
 /// The usual constant of reciprocal rank fusion: ranks past the first few count little.
 const FUSION_K: f32 = 60.0;
 /// Articles embedded in one request when some have no vector yet (new or edited ones).
-const EMBED_BATCH: i64 = 32;
+const EMBED_BATCH: usize = 32;
 /// Longest article text sent for embedding; the start of an article says what it is about.
-const MAX_EMBEDDED_CHARS: usize = 6000;
+const MAX_EMBEDDED_CHARS: i32 = 6000;
 
 pub struct Retrieval {
     meaning: Option<Meaning>,
@@ -37,18 +38,28 @@ pub struct Found {
 }
 
 impl Retrieval {
-    pub fn text_only() -> Self {
-        Self { meaning: None }
-    }
-
-    pub fn with_embeddings(embedder: Embedder, min_similarity: f32, price: Price) -> Self {
-        Self {
+    /// Text search only, unless an embeddings provider is configured.
+    pub fn from_config(config: &Config) -> Result<Self, LlmError> {
+        let Some(base_url) = &config.embeddings_base_url else {
+            return Ok(Self { meaning: None });
+        };
+        let embedder = Embedder::new(&EmbeddingSettings {
+            base_url: base_url.clone(),
+            // Local servers take any key.
+            api_key: config
+                .embeddings_api_key
+                .clone()
+                .unwrap_or_else(|| SecretString::from("none")),
+            model: config.embeddings_model.clone(),
+            timeout: config.llm_timeout(),
+        })?;
+        Ok(Self {
             meaning: Some(Meaning {
                 embedder,
-                price,
-                min_similarity,
+                price: config.embeddings_price.clone(),
+                min_similarity: config.embeddings_min_similarity,
             }),
-        }
+        })
     }
 
     /// The embeddings model and what `tokens` of it cost; `None` without embeddings.
@@ -118,7 +129,7 @@ impl Retrieval {
 }
 
 enum Unavailable {
-    Provider(otklik_llm::LlmError),
+    Provider(LlmError),
     Database(DbError),
 }
 
@@ -132,16 +143,16 @@ impl Meaning {
         query: &str,
     ) -> Result<(Vec<i64>, u32), Unavailable> {
         let model = self.embedder.model();
-        let stale = knowledge::unembedded(conn, scope, model, EMBED_BATCH)
+        let mut articles = knowledge::vectors(conn, scope, model, MAX_EMBEDDED_CHARS)
             .await
             .map_err(Unavailable::Database)?;
+        let mut stale: Vec<&mut ArticleVector> = articles
+            .iter_mut()
+            .filter(|article| article.embedding.is_none() && article.text.is_some())
+            .take(EMBED_BATCH)
+            .collect();
         let mut inputs = vec![query.to_owned()];
-        inputs.extend(stale.iter().map(|hit| {
-            format!("{}\n{}", hit.title, hit.body)
-                .chars()
-                .take(MAX_EMBEDDED_CHARS)
-                .collect::<String>()
-        }));
+        inputs.extend(stale.iter_mut().filter_map(|article| article.text.take()));
         let embedded = self
             .embedder
             .embed(&inputs)
@@ -149,16 +160,25 @@ impl Meaning {
             .map_err(Unavailable::Provider)?;
         let mut vectors = embedded.vectors.into_iter();
         let question = vectors.next().unwrap_or_default();
-        for (hit, vector) in stale.iter().zip(vectors) {
-            knowledge::store_embedding(conn, scope, hit.article_id, hit.version, model, &vector)
-                .await
-                .map_err(Unavailable::Database)?;
-        }
-        let mut ranked: Vec<(i64, f32)> = knowledge::embedded(conn, scope, model)
+        for (article, vector) in stale.into_iter().zip(vectors) {
+            knowledge::store_embedding(
+                conn,
+                scope,
+                article.article_id,
+                article.version,
+                model,
+                &vector,
+            )
             .await
-            .map_err(Unavailable::Database)?
-            .into_iter()
-            .map(|article| (article.article_id, cosine(&question, &article.embedding)))
+            .map_err(Unavailable::Database)?;
+            article.embedding = Some(vector);
+        }
+        let mut ranked: Vec<(i64, f32)> = articles
+            .iter()
+            .filter_map(|article| {
+                let vector = article.embedding.as_deref()?;
+                Some((article.article_id, cosine(&question, vector)))
+            })
             .filter(|(_, similarity)| *similarity >= self.min_similarity)
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
