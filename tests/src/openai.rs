@@ -146,9 +146,7 @@ async fn embed(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let reply = inner.embeddings.next_reply();
-    inner.embeddings.record(uri.path(), &headers, body.clone());
+    let (body, reply) = inner.embeddings.receive(uri.path(), &headers, &body);
     if let Some(EmbeddingsReply::ServerError) = reply {
         return server_error();
     }
@@ -191,9 +189,7 @@ async fn complete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let reply = inner.script.next_reply();
-    inner.script.record(uri.path(), &headers, body.clone());
+    let (body, reply) = inner.script.receive(uri.path(), &headers, &body);
     let id = inner.next_id.fetch_add(1, Ordering::SeqCst);
     let model = body.get("model").cloned().unwrap_or(Value::Null);
     match reply {

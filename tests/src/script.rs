@@ -55,6 +55,15 @@ impl<R> Script<R> {
             .pop_front()
     }
 
+    /// Records a request whose body is JSON (or `null` when it is not) and takes the reply
+    /// scripted for it.
+    pub fn receive(&self, path: &str, headers: &HeaderMap, raw: &[u8]) -> (Value, Option<R>) {
+        let body: Value = serde_json::from_slice(raw).unwrap_or(Value::Null);
+        let reply = self.next_reply();
+        self.record(path, headers, body.clone());
+        (body, reply)
+    }
+
     pub fn record(&self, path: &str, headers: &HeaderMap, body: Value) {
         let headers = headers
             .iter()
