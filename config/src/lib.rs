@@ -102,6 +102,27 @@ pub struct Config {
     pub embeddings_price: Price,
     #[serde(default = "defaults::embeddings_min_similarity")]
     pub embeddings_min_similarity: f32,
+    /// Every Wildberries API family is sent here instead of its own host (a sandbox).
+    #[serde(default)]
+    pub wb_base_url: Option<String>,
+    /// A Catalog service's secret, sent as `X-Client-Secret` with every WB call.
+    #[serde(default)]
+    pub wb_client_secret: Option<SecretString>,
+    #[serde(default = "defaults::ozon_base_url")]
+    pub ozon_base_url: String,
+    #[serde(default = "defaults::marketplace_timeout_secs")]
+    pub marketplace_timeout_secs: u64,
+    #[serde(default = "defaults::marketplace_max_attempts")]
+    pub marketplace_max_attempts: u32,
+    #[serde(default = "defaults::marketplace_backoff_ms")]
+    pub marketplace_backoff_ms: u64,
+    /// Off only for measuring our own speed against a sandbox without limits.
+    #[serde(default = "defaults::yes")]
+    pub marketplace_rate_limits: bool,
+    #[serde(default = "defaults::sync_lease_secs")]
+    pub sync_lease_secs: u64,
+    #[serde(default = "defaults::sync_concurrency")]
+    pub sync_concurrency: usize,
 }
 
 /// How processes write their logs.
@@ -205,13 +226,16 @@ impl Config {
             ("public_url", &self.public_url),
             ("telegram_api_url", &self.telegram_api_url),
             ("yandexgpt_base_url", &self.yandexgpt_base_url),
+            ("ozon_base_url", &self.ozon_base_url),
         ]
         .into_iter()
         .chain(
             self.openai_base_url
                 .iter()
                 .map(|url| ("openai_base_url", url)),
-        ) {
+        )
+        .chain(self.wb_base_url.iter().map(|url| ("wb_base_url", url)))
+        {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return fail(field);
             }
@@ -249,6 +273,13 @@ impl Config {
             ("llm_max_attempts", u64::from(self.llm_max_attempts)),
             ("llm_context_tokens", self.llm_context_tokens as u64),
             ("answer_cache_ttl_secs", self.answer_cache_ttl_secs),
+            ("marketplace_timeout_secs", self.marketplace_timeout_secs),
+            (
+                "marketplace_max_attempts",
+                u64::from(self.marketplace_max_attempts),
+            ),
+            ("sync_lease_secs", self.sync_lease_secs),
+            ("sync_concurrency", self.sync_concurrency as u64),
         ];
         if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return fail(field);
@@ -292,7 +323,9 @@ fn expectation(field: &str) -> &'static str {
         | "telegram_api_url"
         | "openai_base_url"
         | "yandexgpt_base_url"
-        | "embeddings_base_url" => "expected an http:// or https:// URL",
+        | "embeddings_base_url"
+        | "wb_base_url"
+        | "ozon_base_url" => "expected an http:// or https:// URL",
         "openai_price" | "yandexgpt_price" | "embeddings_price" => {
             "expected `<prompt> <completion> <currency>` per million tokens, such as `0.15 0.60 USD`"
         }
@@ -405,6 +438,27 @@ mod defaults {
     }
     pub fn embeddings_min_similarity() -> f32 {
         0.4
+    }
+    pub fn ozon_base_url() -> String {
+        "https://api-seller.ozon.ru".into()
+    }
+    pub fn marketplace_timeout_secs() -> u64 {
+        60
+    }
+    pub fn marketplace_max_attempts() -> u32 {
+        6
+    }
+    pub fn marketplace_backoff_ms() -> u64 {
+        1000
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn sync_lease_secs() -> u64 {
+        300
+    }
+    pub fn sync_concurrency() -> usize {
+        4
     }
 }
 

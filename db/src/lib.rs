@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod accounts;
 pub mod catalogue;
 pub mod channels;
 pub mod conversations;
@@ -9,6 +10,7 @@ pub mod messages;
 mod migrate;
 mod pool;
 mod scope;
+pub mod sync;
 pub mod tenants;
 
 pub use diesel_async::AsyncPgConnection;

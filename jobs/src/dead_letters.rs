@@ -8,7 +8,9 @@ use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 
-use crate::{ConversationTurn, Deliver, InboundEvent, Queue, QueueSettings, Queues};
+use apalis_redis::RedisStorage;
+
+use crate::{Queue, QueueSettings, Queues};
 
 /// One dead-lettered job.
 #[derive(Debug, Clone, Serialize)]
@@ -88,36 +90,13 @@ pub async fn replay(
     let (true, Some(payload)) = (is_dead, payload) else {
         return Err(DeadLetterError::NotFound(id.to_owned()));
     };
-    let decode_error = |source| DeadLetterError::Payload {
-        id: id.to_owned(),
-        source,
-    };
     let queues = Queues::new(redis.clone(), settings);
+    let again = |payload| PushAgain { id, payload };
     match queue {
-        Queue::Inbound => {
-            let event: InboundEvent = serde_json::from_slice(&payload).map_err(decode_error)?;
-            queues
-                .inbound
-                .clone()
-                .push_task(TaskBuilder::new(event).build())
-                .await?;
-        }
-        Queue::Turns => {
-            let turn: ConversationTurn = serde_json::from_slice(&payload).map_err(decode_error)?;
-            queues
-                .turns
-                .clone()
-                .push_task(TaskBuilder::new(turn).build())
-                .await?;
-        }
-        Queue::Deliveries => {
-            let job: Deliver = serde_json::from_slice(&payload).map_err(decode_error)?;
-            queues
-                .deliveries
-                .clone()
-                .push_task(TaskBuilder::new(job).build())
-                .await?;
-        }
+        Queue::Inbound => again(&payload).into(&queues.inbound).await?,
+        Queue::Turns => again(&payload).into(&queues.turns).await?,
+        Queue::Deliveries => again(&payload).into(&queues.deliveries).await?,
+        Queue::Syncs => again(&payload).into(&queues.syncs).await?,
     }
     let _: () = redis::pipe()
         .srem(config.dead_jobs_set(), id)
@@ -126,4 +105,28 @@ pub async fn replay(
         .query_async(&mut conn)
         .await?;
     Ok(())
+}
+
+/// A dead letter's payload on its way back into its queue.
+struct PushAgain<'a> {
+    id: &'a str,
+    payload: &'a [u8],
+}
+
+impl PushAgain<'_> {
+    async fn into<T>(self, storage: &RedisStorage<T>) -> Result<(), DeadLetterError>
+    where
+        T: Serialize + serde::de::DeserializeOwned + Send + Sync + Unpin + 'static,
+    {
+        let job: T =
+            serde_json::from_slice(self.payload).map_err(|source| DeadLetterError::Payload {
+                id: self.id.to_owned(),
+                source,
+            })?;
+        storage
+            .clone()
+            .push_task(TaskBuilder::new(job).build())
+            .await?;
+        Ok(())
+    }
 }

@@ -1,4 +1,4 @@
-use otklik_schema::{ChannelId, ConversationId, MessageId, TenantId};
+use otklik_schema::{AccountId, ChannelId, ConversationId, MessageId, SyncKind, TenantId};
 use serde::{Deserialize, Serialize};
 
 /// Something a shopper did at a channel, as the ingress accepted it. Normalising it into
@@ -52,4 +52,12 @@ pub struct ConversationTurn {
 pub struct Deliver {
     pub tenant_id: TenantId,
     pub message_id: MessageId,
+}
+
+/// Sync one marketplace account.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SyncAccount {
+    pub tenant_id: TenantId,
+    pub account_id: AccountId,
+    pub kind: SyncKind,
 }

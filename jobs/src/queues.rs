@@ -8,7 +8,7 @@ use apalis_core::task::task_id::TaskId;
 use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
 
-use crate::{ConversationTurn, Deliver, InboundEvent};
+use crate::{ConversationTurn, Deliver, InboundEvent, SyncAccount};
 
 /// A group of queues that worker processes are started for (`workers run --pools ...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,11 +19,13 @@ pub enum Pool {
     Ai,
     /// Deliveries to channels, under their rate limits.
     Outbound,
+    /// Marketplace account syncs.
+    Sync,
 }
 
 /// A pool name that does not exist.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown pool `{0}`; expected inbound, ai or outbound")]
+#[error("unknown pool `{0}`; expected inbound, ai, outbound or sync")]
 pub struct UnknownPool(pub String);
 
 impl std::str::FromStr for Pool {
@@ -33,19 +35,21 @@ impl std::str::FromStr for Pool {
             "inbound" => Ok(Self::Inbound),
             "ai" => Ok(Self::Ai),
             "outbound" => Ok(Self::Outbound),
+            "sync" => Ok(Self::Sync),
             other => Err(UnknownPool(other.to_owned())),
         }
     }
 }
 
 impl Pool {
-    pub const ALL: [Self; 3] = [Self::Inbound, Self::Ai, Self::Outbound];
+    pub const ALL: [Self; 4] = [Self::Inbound, Self::Ai, Self::Outbound, Self::Sync];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Inbound => "inbound",
             Self::Ai => "ai",
             Self::Outbound => "outbound",
+            Self::Sync => "sync",
         }
     }
 }
@@ -56,10 +60,11 @@ pub enum Queue {
     Inbound,
     Turns,
     Deliveries,
+    Syncs,
 }
 
 impl Queue {
-    pub const ALL: [Self; 3] = [Self::Inbound, Self::Turns, Self::Deliveries];
+    pub const ALL: [Self; 4] = [Self::Inbound, Self::Turns, Self::Deliveries, Self::Syncs];
 
     /// The queue's name under the deployment's namespace.
     pub fn name(self, namespace: &str) -> String {
@@ -67,6 +72,7 @@ impl Queue {
             Self::Inbound => "inbound",
             Self::Turns => "turns",
             Self::Deliveries => "deliveries",
+            Self::Syncs => "syncs",
         };
         format!("{namespace}:{base}")
     }
@@ -76,6 +82,7 @@ impl Queue {
             Self::Inbound => Pool::Inbound,
             Self::Turns => Pool::Ai,
             Self::Deliveries => Pool::Outbound,
+            Self::Syncs => Pool::Sync,
         }
     }
 
@@ -86,15 +93,16 @@ impl Queue {
         match self {
             Self::Inbound | Self::Turns => 2,
             // A delivery decides its own retries (rate limits, retry_after); a blind in-process
-            // retry would only skip those decisions.
-            Self::Deliveries => 0,
+            // retry would only skip those decisions. A sync retries its calls itself and a
+            // failed one is simply the next scheduled one's to repeat.
+            Self::Deliveries | Self::Syncs => 0,
         }
     }
 }
 
 /// A queue name that does not exist.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown queue `{0}`; expected inbound, turns or deliveries")]
+#[error("unknown queue `{0}`; expected inbound, turns, deliveries or syncs")]
 pub struct UnknownQueue(pub String);
 
 impl std::str::FromStr for Queue {
@@ -104,6 +112,7 @@ impl std::str::FromStr for Queue {
             "inbound" => Ok(Self::Inbound),
             "turns" => Ok(Self::Turns),
             "deliveries" => Ok(Self::Deliveries),
+            "syncs" => Ok(Self::Syncs),
             other => Err(UnknownQueue(other.to_owned())),
         }
     }
@@ -151,6 +160,7 @@ pub struct Queues {
     pub inbound: RedisStorage<InboundEvent>,
     pub turns: RedisStorage<ConversationTurn>,
     pub deliveries: RedisStorage<Deliver>,
+    pub syncs: RedisStorage<SyncAccount>,
 }
 
 /// Why a job could not be enqueued.
@@ -161,7 +171,9 @@ impl Queues {
         Self {
             inbound: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Inbound)),
             turns: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Turns)),
-            deliveries: RedisStorage::new(conn).with_config(settings.config(Queue::Deliveries)),
+            deliveries: RedisStorage::new(conn.clone())
+                .with_config(settings.config(Queue::Deliveries)),
+            syncs: RedisStorage::new(conn).with_config(settings.config(Queue::Syncs)),
         }
     }
 
@@ -219,5 +231,23 @@ impl Queues {
             .clone()
             .push_task(TaskBuilder::new(turn).run_after(delay).build())
             .await
+    }
+
+    /// Enqueues a sync once per `occasion` (a scheduler tick): every scheduler replica may ask,
+    /// the first one wins.
+    pub async fn push_sync(&self, job: SyncAccount, occasion: &str) -> Result<(), EnqueueError> {
+        let key = format!("sync:{}:{}:{occasion}", job.account_id, job.kind);
+        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        self.syncs.clone().push_task(task).await
+    }
+
+    /// Enqueues a sync again after `delay` (its account was busy).
+    pub async fn push_sync_later(
+        &self,
+        job: SyncAccount,
+        delay: Duration,
+    ) -> Result<(), EnqueueError> {
+        let task = TaskBuilder::new(job).run_after(delay).build();
+        self.syncs.clone().push_task(task).await
     }
 }

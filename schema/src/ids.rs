@@ -56,4 +56,8 @@ id_type! {
     ConversationId;
     /// One message in a conversation, either direction.
     MessageId;
+    /// A seller's account at a marketplace, whose orders and catalogue we sync.
+    AccountId;
+    /// One recorded sync of an account.
+    SyncRunId;
 }

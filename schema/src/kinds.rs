@@ -84,6 +84,22 @@ text_enum! {
 }
 
 text_enum! {
+    /// The marketplaces a seller's account can be at.
+    Marketplace {
+        Wb = "wb",
+        Ozon = "ozon",
+    }
+}
+
+text_enum! {
+    /// How much of an account a sync reads: what changed since the last one, or everything.
+    SyncKind {
+        Incremental = "incremental",
+        Full = "full",
+    }
+}
+
+text_enum! {
     /// Who is answering a conversation.
     ConversationMode {
         /// The assistant answers.

@@ -4,9 +4,12 @@ mod ids;
 mod kinds;
 pub mod schema;
 
-pub use ids::{ChannelId, ConversationId, CustomerId, MessageId, TenantId, UserId};
+pub use ids::{
+    AccountId, ChannelId, ConversationId, CustomerId, MessageId, SyncRunId, TenantId, UserId,
+};
 pub use kinds::{
-    Author, ChannelKind, ConversationMode, DeliveryStatus, Direction, Role, UnknownVariant,
+    Author, ChannelKind, ConversationMode, DeliveryStatus, Direction, Marketplace, Role, SyncKind,
+    UnknownVariant,
 };
 
 /// The SQL migrations, compiled into every binary that can migrate.

@@ -144,6 +144,10 @@ diesel::table! {
         sync_status -> Text,
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
+        enabled -> Bool,
+        sync_lease_until -> Nullable<Timestamptz>,
+        last_synced_at -> Nullable<Timestamptz>,
+        failures -> Int4,
     }
 }
 
@@ -179,6 +183,7 @@ diesel::table! {
         placed_at -> Nullable<Timestamptz>,
         changed_at -> Nullable<Timestamptz>,
         synced_at -> Timestamptz,
+        settled -> Bool,
     }
 }
 
@@ -206,6 +211,7 @@ diesel::table! {
         error -> Nullable<Text>,
         started_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+        details -> Jsonb,
     }
 }
 

@@ -7,8 +7,10 @@ use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 
 use crate::assistant::{AnswerCache, Answering, ModelResponder, Providers, Retrieval};
+use crate::marketplaces::Marketplaces;
 use crate::outbound::limits::Limiter;
 use crate::outbound::telegram::TelegramClients;
+use crate::sync::Syncer;
 
 /// What every job handler shares, built once per process.
 pub struct Context {
@@ -20,6 +22,7 @@ pub struct Context {
     pub(crate) telegram: TelegramClients,
     pub(crate) limiter: Limiter,
     pub(crate) answering: Answering,
+    pub(crate) syncer: Syncer,
 }
 
 /// The workers could not start.
@@ -54,8 +57,14 @@ impl Context {
             &config.redis_namespace,
             config.answer_cache_ttl_secs,
         );
+        let syncer = Syncer::new(
+            db.clone(),
+            Marketplaces::new(&config, redis.clone())?,
+            Duration::from_secs(config.sync_lease_secs),
+        );
         Ok(Self {
             queues: Queues::new(redis.clone(), &settings),
+            syncer,
             telegram: TelegramClients::new(&config.telegram_api_url, config.send_timeout())?,
             limiter: Limiter::new(redis.clone(), &config),
             answering: Answering::new(db.clone(), retrieval, model, cache),

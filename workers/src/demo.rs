@@ -3,9 +3,9 @@
 //! conversation tests seed the same shop, so the demo shows what the tests check.
 
 use chrono::{Duration, Utc};
-use otklik_db::catalogue::{self, NewOrder, NewProduct};
-use otklik_db::{AsyncPgConnection, DbError, TenantScope, channels, knowledge, tenants};
-use otklik_schema::{ChannelId, ChannelKind};
+use otklik_db::catalogue::{self, SyncedOrder, SyncedProduct};
+use otklik_db::{AsyncPgConnection, DbError, TenantScope, accounts, channels, knowledge, tenants};
+use otklik_schema::{ChannelId, ChannelKind, Marketplace};
 use serde_json::json;
 
 pub const DEMO_SLUG: &str = "demo";
@@ -60,23 +60,33 @@ const ARTICLES: [(&str, &str, &str); 5] = [
 
 /// Fills a tenant's shop once: accounts, products, orders and approved articles.
 pub async fn seed_shop(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<(), DbError> {
-    if catalogue::find_account(conn, scope, "wb").await?.is_some() {
+    if catalogue::find_account(conn, scope, Marketplace::Wb)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
-    let wb = catalogue::create_account(conn, scope, "wb", "Wildberries").await?;
-    let ozon = catalogue::create_account(conn, scope, "ozon", "Ozon").await?;
+    let no_credentials = json!({});
+    let wb = accounts::create(conn, scope, Marketplace::Wb, "Wildberries", &no_credentials).await?;
+    let ozon = accounts::create(conn, scope, Marketplace::Ozon, "Ozon", &no_credentials).await?;
     let now = Utc::now();
     let date = |days: i64| (now + Duration::days(days)).format("%Y-%m-%d").to_string();
 
-    catalogue::upsert_product(
+    let product = |external_id: &str, vendor_code: &str, title: &str, brand: &str| SyncedProduct {
+        external_id: external_id.into(),
+        vendor_code: vendor_code.into(),
+        title: title.into(),
+        brand: brand.into(),
+        price_minor: None,
+        currency: "RUB".into(),
+        stock: None,
+        attributes: json!({}),
+    };
+    catalogue::upsert_products(
         conn,
         scope,
-        &NewProduct {
-            account_id: wb,
-            external_id: "139204857",
-            vendor_code: "PUH-01",
-            title: "Пуховик женский удлинённый",
-            brand: "Север",
+        wb,
+        &[SyncedProduct {
             price_minor: Some(899_000),
             stock: Some(7),
             attributes: json!({
@@ -98,25 +108,23 @@ pub async fn seed_shop(conn: &mut AsyncPgConnection, scope: TenantScope) -> Resu
                     {"size": "XL", "ru": "52", "height": "170-180", "chest": "103-108"}
                 ]
             }),
-        },
+            ..product("139204857", "PUH-01", "Пуховик женский удлинённый", "Север")
+        }],
     )
     .await?;
-    catalogue::upsert_product(
+    catalogue::upsert_products(
         conn,
         scope,
-        &NewProduct {
-            account_id: ozon,
-            external_id: "51928374",
-            vendor_code: "KED-22",
-            title: "Кеды детские на липучках",
-            brand: "Шаг",
+        ozon,
+        &[SyncedProduct {
             price_minor: Some(249_000),
             stock: Some(0),
             attributes: json!({
                 "characteristics": {"Материал верха": "текстиль", "Подошва": "резина", "Стелька": "съёмная"},
                 "sizes": [{"size": "28", "stock": 0}, {"size": "30", "stock": 0}]
             }),
-        },
+            ..product("51928374", "KED-22", "Кеды детские на липучках", "Шаг")
+        }],
     )
     .await?;
 
@@ -158,22 +166,19 @@ pub async fn seed_shop(conn: &mut AsyncPgConnection, scope: TenantScope) -> Resu
         ),
     ];
     for (account_id, external_id, status, substatus, details) in orders {
-        catalogue::upsert_order(
-            conn,
-            scope,
-            &NewOrder {
-                account_id,
-                external_id,
-                status,
-                substatus,
-                items: json!([{"article": "139204857", "quantity": 1}]),
-                total_minor: Some(899_000),
-                details,
-                placed_at: Some(now - Duration::days(4)),
-                changed_at: now - Duration::hours(6),
-            },
-        )
-        .await?;
+        let order = SyncedOrder {
+            external_id: external_id.into(),
+            status: status.into(),
+            substatus: substatus.map(Into::into),
+            items: json!([{"article": "139204857", "quantity": 1}]),
+            total_minor: Some(899_000),
+            currency: "RUB".into(),
+            details,
+            placed_at: Some(now - Duration::days(4)),
+            changed_at: now - Duration::hours(6),
+            settled: false,
+        };
+        catalogue::upsert_orders(conn, scope, account_id, &[order]).await?;
     }
     for (title, category, body) in ARTICLES {
         knowledge::create_article(conn, scope, title, category, body, true).await?;

@@ -4,8 +4,10 @@ pub mod assistant;
 mod context;
 pub mod demo;
 mod inbound;
+pub mod marketplaces;
 mod outbound;
 mod runner;
+pub mod sync;
 pub mod turns;
 
 pub use context::{Context, StartError};

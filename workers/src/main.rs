@@ -19,9 +19,39 @@ struct Cli {
 enum Command {
     /// Run worker pools until SIGTERM or Ctrl-C.
     Run {
-        /// Comma-separated pools: inbound, ai, outbound.
-        #[arg(long, value_delimiter = ',', default_value = "inbound,ai,outbound")]
+        /// Comma-separated pools: inbound, ai, outbound, sync.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "inbound,ai,outbound,sync"
+        )]
         pools: Vec<Pool>,
+    },
+    /// Enqueue marketplace syncs on schedule (incremental every 15 minutes, full at 03:00
+    /// Moscow) until SIGTERM or Ctrl-C. Safe to run in several replicas.
+    Schedule,
+    /// Sync one marketplace account now, showing progress.
+    Sync {
+        /// The account's id.
+        #[arg(long)]
+        account: otklik_schema::AccountId,
+        /// Read everything, not only what changed since the last sync.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Check a seller's marketplace credentials and connect the account when they will do.
+    /// Reads the credentials as one JSON line on stdin: `{"token"}` for Wildberries,
+    /// `{"client_id","api_key"}` for Ozon (not as arguments, which other users can see).
+    Connect {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        /// wb or ozon.
+        #[arg(long)]
+        marketplace: otklik_schema::Marketplace,
+        /// The account's name in the dashboard.
+        #[arg(long)]
+        name: String,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -101,6 +131,43 @@ async fn main() -> ExitCode {
             tracing::error!("{err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `workers sync`'s progress on stderr: rows and pages per resource as they are stored.
+struct ProgressLine {
+    bar: indicatif::ProgressBar,
+    seen: std::sync::Mutex<std::collections::BTreeMap<String, (u64, u64)>>,
+}
+
+impl ProgressLine {
+    fn new() -> Self {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Self {
+            bar,
+            seen: std::sync::Mutex::default(),
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish();
+    }
+}
+
+impl otklik_workers::sync::Progress for ProgressLine {
+    fn page(&self, resource: &str, rows: usize) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = seen.entry(resource.to_owned()).or_default();
+        entry.0 += 1;
+        entry.1 += rows as u64;
+        let line = seen
+            .iter()
+            .map(|(name, (pages, rows))| format!("{name}: {rows} rows/{pages} pages"))
+            .collect::<Vec<_>>()
+            .join("  ");
+        self.bar.set_message(line);
     }
 }
 
@@ -212,6 +279,61 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Nlu { .. } => unreachable!("handled before configuration is loaded"),
+        Command::Schedule => {
+            let ctx = otklik_workers::Context::connect(config).await?;
+            ctx.schedule(otklik_config::shutdown_signal()).await?;
+        }
+        Command::Sync { account, full } => {
+            let ctx = otklik_workers::Context::connect(config).await?;
+            let kind = if full {
+                otklik_schema::SyncKind::Full
+            } else {
+                otklik_schema::SyncKind::Incremental
+            };
+            let progress = ProgressLine::new();
+            let summary = ctx.sync_account(account, kind, &progress).await;
+            progress.finish();
+            let summary = summary?;
+            #[expect(clippy::print_stdout, reason = "the summary is the command's output")]
+            {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "account": account, "kind": kind, "pages": summary.pages, "rows": summary.rows,
+                        "details": summary.details,
+                    })
+                );
+            }
+        }
+        Command::Connect {
+            tenant,
+            marketplace,
+            name,
+        } => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let credentials: serde_json::Value =
+                serde_json::from_str(line.trim()).map_err(|err| {
+                    anyhow::anyhow!("stdin: expected the credentials as one JSON object: {err}")
+                })?;
+            let ctx = otklik_workers::Context::connect(config).await?;
+            let (report, account) = ctx
+                .connect_account(&tenant, marketplace, &name, &credentials)
+                .await?;
+            #[expect(clippy::print_stdout, reason = "the report is the command's output")]
+            {
+                println!(
+                    "{}",
+                    serde_json::json!({"account": account, "report": report})
+                );
+            }
+            if account.is_none() {
+                anyhow::bail!(
+                    "the account was not connected: {}",
+                    report.problems.join(" ")
+                );
+            }
+        }
         Command::WebhookSecret { channel } => {
             let secret =
                 otklik_jobs::WebhookSecrets::new(config.master_key.clone()).telegram(channel);

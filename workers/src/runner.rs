@@ -12,7 +12,7 @@ use apalis_core::error::WorkerError;
 use otklik_config::Config;
 use otklik_jobs::{Pool, Queue, RedisStorage};
 
-use crate::{Context, StartError, inbound, outbound, turns};
+use crate::{Context, StartError, inbound, outbound, sync, turns};
 
 /// A worker that keeps failing to reach Redis is restarted this many times, then the process
 /// exits non-zero so its supervisor restarts it.
@@ -84,6 +84,12 @@ pub async fn run(
                     outbound::handle
                 )
             }
+            Pool::Sync => register!(
+                Queue::Syncs,
+                otklik_jobs::SyncAccount,
+                ctx.config.sync_concurrency,
+                sync::handle
+            ),
         }
     }
 

@@ -5,6 +5,7 @@ use otklik_db::catalogue::{self, Order, Product};
 use otklik_db::knowledge::Hit;
 use otklik_db::{AsyncPgConnection, DbError, TenantScope};
 use otklik_nlu::Intent;
+use otklik_schema::Marketplace;
 
 use super::order_status::{self, Explained};
 use super::retrieval::Retrieval;
@@ -12,7 +13,7 @@ use super::retrieval::Retrieval;
 #[derive(Debug, Clone)]
 pub struct OrderFacts {
     pub order: Order,
-    pub marketplace: String,
+    pub marketplace: Marketplace,
     pub explained: Explained,
 }
 
@@ -94,7 +95,7 @@ impl Facts {
     ) -> Result<Option<&OrderFacts>, DbError> {
         match catalogue::find_order(conn, scope, id).await? {
             Some((order, marketplace)) => {
-                let explained = order_status::explain(&order, &marketplace);
+                let explained = order_status::explain(&order, marketplace);
                 self.unknown_order = None;
                 self.order = Some(OrderFacts {
                     order,
@@ -177,7 +178,7 @@ impl OrderFacts {
         format!(
             "Заказ {} ({}): {}. Статус: {} {}. Детали: {}\n",
             self.order.external_id,
-            order_status::marketplace_name(&self.marketplace),
+            order_status::marketplace_name(self.marketplace),
             self.explained.predicate,
             self.order.status,
             self.order.substatus.as_deref().unwrap_or(""),

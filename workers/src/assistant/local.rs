@@ -77,7 +77,7 @@ pub fn order_status(state: &State, found: &OrderFacts) -> Reply {
     } else {
         format!(
             "По данным {}, заказ {id} {}.",
-            marketplace_name(&found.marketplace),
+            marketplace_name(found.marketplace),
             found.explained.predicate
         )
     };
@@ -132,7 +132,7 @@ pub fn unknown_order(state: &State, id: &str) -> Reply {
 pub fn order_cancel(state: &State, facts: &Facts) -> Option<Reply> {
     let found = facts.order.as_ref()?;
     let id = &found.order.external_id;
-    let app = marketplace_name(&found.marketplace);
+    let app = marketplace_name(found.marketplace);
     let text = match found.explained.stage {
         Stage::Preparing => format!(
             "Заказ {id} ещё не передан в доставку, поэтому его можно отменить самостоятельно: откройте заказ в приложении {app} и нажмите «Отменить». Деньги вернутся на карту автоматически."

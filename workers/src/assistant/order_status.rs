@@ -5,6 +5,7 @@
 //! shopper hears what is known, and the raw value stays in the operator's view.
 
 use otklik_db::catalogue::Order;
+use otklik_schema::Marketplace;
 
 /// What a status means for the shopper, said as the rest of «Заказ 123 …».
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,18 +119,18 @@ fn ozon(status: &str, substatus: Option<&str>) -> Explained {
     Explained { predicate, stage }
 }
 
-/// The order's status in words, by its marketplace (`wb` or `ozon`).
-pub fn explain(order: &Order, marketplace: &str) -> Explained {
+/// The order's status in words, by its marketplace.
+pub fn explain(order: &Order, marketplace: Marketplace) -> Explained {
     match marketplace {
-        "ozon" => ozon(&order.status, order.substatus.as_deref()),
-        _ => wb(&order.status, order.substatus.as_deref()),
+        Marketplace::Ozon => ozon(&order.status, order.substatus.as_deref()),
+        Marketplace::Wb => wb(&order.status, order.substatus.as_deref()),
     }
 }
 
 /// The marketplace's name as shoppers say it.
-pub fn marketplace_name(marketplace: &str) -> &'static str {
+pub fn marketplace_name(marketplace: Marketplace) -> &'static str {
     match marketplace {
-        "ozon" => "Ozon",
-        _ => "Wildberries",
+        Marketplace::Ozon => "Ozon",
+        Marketplace::Wb => "Wildberries",
     }
 }

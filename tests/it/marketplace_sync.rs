@@ -1,0 +1,490 @@
+//! Marketplace syncs against the WB and Ozon sandboxes: the production clients, limiter and
+//! sync recipes, real PostgreSQL and Redis.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use diesel_async::RunQueryDsl;
+use otklik_sandbox::{OzonOptions, OzonSandbox, Seller, SellerSpec, WbOptions, WbSandbox};
+use otklik_schema::{AccountId, Marketplace, SyncKind};
+use otklik_workers::Context;
+use otklik_workers::sync::{Progress, Silent, SyncError};
+use serde_json::json;
+
+use crate::assistant::say;
+use crate::support::{Options, TestApp};
+
+struct Shop {
+    app: TestApp,
+    ctx: Context,
+    wb: WbSandbox,
+    ozon: OzonSandbox,
+}
+
+fn spec(orders: usize) -> SellerSpec {
+    SellerSpec {
+        seed: 7,
+        products: 150,
+        orders,
+        history_days: 80,
+    }
+}
+
+/// A tenant whose WB and Ozon sandboxes serve `seller`; the workers run only when the
+/// assistant is part of the test.
+async fn shop(seller: Seller, wb: WbOptions, ozon: OzonOptions, workers: bool) -> Shop {
+    let wb = WbSandbox::start(seller.clone(), wb)
+        .await
+        .expect("WB sandbox");
+    let ozon = OzonSandbox::start(seller, ozon)
+        .await
+        .expect("Ozon sandbox");
+    let app = TestApp::with(Options {
+        workers,
+        operator_only: false,
+        env: vec![
+            ("OTKLIK_WB_BASE_URL", wb.base_url()),
+            ("OTKLIK_OZON_BASE_URL", ozon.base_url()),
+            ("OTKLIK_MARKETPLACE_BACKOFF_MS", "20".into()),
+            ("OTKLIK_MARKETPLACE_MAX_ATTEMPTS", "4".into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let ctx = Context::connect(app.config.clone())
+        .await
+        .expect("worker context");
+    Shop { app, ctx, wb, ozon }
+}
+
+impl Shop {
+    async fn connect(&self, marketplace: Marketplace) -> AccountId {
+        let credentials = match marketplace {
+            Marketplace::Wb => json!({"token": self.wb.token()}),
+            Marketplace::Ozon => {
+                json!({"client_id": self.ozon.client_id(), "api_key": self.ozon.api_key()})
+            }
+        };
+        let (report, account) = self
+            .ctx
+            .connect_account("test-shop", marketplace, "Магазин", &credentials)
+            .await
+            .expect("connect");
+        account.unwrap_or_else(|| panic!("refused: {report:?}"))
+    }
+
+    async fn sync(
+        &self,
+        account: AccountId,
+        kind: SyncKind,
+    ) -> Result<otklik_workers::sync::Summary, SyncError> {
+        self.ctx.sync_account(account, kind, &Silent).await
+    }
+
+    async fn stored_orders(
+        &self,
+        account: AccountId,
+    ) -> BTreeSet<(String, String, Option<String>)> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            external_id: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            status: String,
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            substatus: Option<String>,
+        }
+        diesel::sql_query(format!(
+            "SELECT external_id, status, substatus FROM orders WHERE account_id = {account}"
+        ))
+        .load::<Row>(&mut self.app.db().await)
+        .await
+        .expect("orders")
+        .into_iter()
+        .map(|r| (r.external_id, r.status, r.substatus))
+        .collect()
+    }
+
+    async fn stored_products(&self, account: AccountId) -> BTreeSet<(String, String, String, i64)> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            external_id: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            vendor_code: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            title: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            stock: i64,
+        }
+        diesel::sql_query(format!(
+            "SELECT external_id, vendor_code, title, coalesce(stock, -1)::int8 AS stock FROM products WHERE account_id = {account}"
+        ))
+        .load::<Row>(&mut self.app.db().await)
+        .await
+        .expect("products")
+        .into_iter()
+        .map(|r| (r.external_id, r.vendor_code, r.title, r.stock))
+        .collect()
+    }
+}
+
+fn served_orders(
+    orders: Vec<otklik_sandbox::SandboxOrder>,
+) -> BTreeSet<(String, String, Option<String>)> {
+    orders
+        .into_iter()
+        .map(|o| (o.external_id, o.status, o.substatus))
+        .collect()
+}
+
+fn served_products(
+    products: Vec<otklik_sandbox::SandboxProduct>,
+) -> BTreeSet<(String, String, String, i64)> {
+    products
+        .into_iter()
+        .map(|p| {
+            (
+                p.external_id,
+                p.vendor_code,
+                p.title,
+                i64::try_from(p.stock_total).unwrap_or(i64::MAX),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wb_full_then_incremental_sync_store_what_wb_serves() {
+    let options = WbOptions {
+        rate_scale: 60.0,
+        ..WbOptions::default()
+    };
+    let shop = shop(
+        Seller::generate(spec(2500)),
+        options,
+        OzonOptions::default(),
+        false,
+    )
+    .await;
+    let account = shop.connect(Marketplace::Wb).await;
+
+    let full = shop.sync(account, SyncKind::Full).await.expect("full sync");
+    assert_eq!(
+        shop.stored_orders(account).await,
+        served_orders(shop.wb.orders())
+    );
+    assert_eq!(
+        shop.stored_products(account).await,
+        served_products(shop.wb.products())
+    );
+    assert_eq!(
+        full.details["consistency"]["mismatched"],
+        json!([]),
+        "{}",
+        full.details
+    );
+    assert!(full.details["consistency"]["sample"].as_u64() > Some(0));
+
+    // Orders move on, new ones arrive, and one status WB has never documented appears.
+    let moved = shop.wb.advance(40);
+    shop.wb.add_orders(5);
+    let odd = moved[0].clone();
+    assert!(shop.wb.set_status(&odd, "teleported", Some("beamed_up")));
+    let incremental = shop
+        .sync(account, SyncKind::Incremental)
+        .await
+        .expect("incremental sync");
+    assert_eq!(
+        shop.stored_orders(account).await,
+        served_orders(shop.wb.orders())
+    );
+    assert!(incremental.rows >= 40, "rows written: {}", incremental.rows);
+    assert_eq!(
+        shop.app
+            .count(&format!(
+                "SELECT count(*) AS n FROM order_status_history h JOIN orders o ON o.id = h.order_id
+                  WHERE o.account_id = {account} AND o.external_id = '{odd}' AND h.status = 'teleported'"
+            ))
+            .await,
+        1,
+        "the unknown status is kept, with its history"
+    );
+    assert_eq!(
+        shop.wb.limited(),
+        0,
+        "the sandbox's limiter never had to refuse us"
+    );
+    assert_eq!(
+        shop.app
+            .count(&format!("SELECT count(*) AS n FROM sync_runs WHERE account_id = {account} AND status = 'succeeded'"))
+            .await,
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ozon_full_then_incremental_sync_store_what_ozon_serves() {
+    let shop = shop(
+        Seller::generate(spec(1500)),
+        WbOptions::default(),
+        OzonOptions::default(),
+        false,
+    )
+    .await;
+    let account = shop.connect(Marketplace::Ozon).await;
+
+    let full = shop.sync(account, SyncKind::Full).await.expect("full sync");
+    assert_eq!(
+        shop.stored_orders(account).await,
+        served_orders(shop.ozon.orders())
+    );
+    assert_eq!(
+        shop.stored_products(account).await,
+        served_products(shop.ozon.products())
+    );
+    assert_eq!(
+        full.details["consistency"]["mismatched"],
+        json!([]),
+        "{}",
+        full.details
+    );
+
+    shop.ozon.advance(30);
+    shop.ozon.add_orders(4);
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("incremental sync");
+    assert_eq!(
+        shop.stored_orders(account).await,
+        served_orders(shop.ozon.orders())
+    );
+    assert_eq!(shop.ozon.limited(), 0);
+}
+
+/// Injects a lasting outage of the FBS posting list once `after` pages of it are stored.
+struct OutageAfter<'a> {
+    sandbox: &'a OzonSandbox,
+    after: usize,
+    pages: AtomicUsize,
+}
+
+impl Progress for OutageAfter<'_> {
+    fn page(&self, resource: &str, _: usize) {
+        if resource == "ozon_fbs" && self.pages.fetch_add(1, Ordering::SeqCst) + 1 == self.after {
+            self.sandbox
+                .faults()
+                .fail_next("/v4/posting/fbs/list", 500, 1000);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_full_sync_resumes_after_its_last_stored_page_and_429s_are_waited_out() {
+    let shop = shop(
+        Seller::generate(spec(1500)),
+        WbOptions::default(),
+        OzonOptions::default(),
+        false,
+    )
+    .await;
+    let account = shop.connect(Marketplace::Ozon).await;
+    let outage = OutageAfter {
+        sandbox: &shop.ozon,
+        after: 3,
+        pages: AtomicUsize::new(0),
+    };
+
+    let failed = shop
+        .ctx
+        .sync_account(account, SyncKind::Full, &outage)
+        .await;
+    assert!(
+        matches!(failed, Err(SyncError::Marketplace(_))),
+        "{failed:?}"
+    );
+    let stored_before = shop
+        .app
+        .count(&format!(
+            "SELECT count(*) AS n FROM orders WHERE account_id = {account}"
+        ))
+        .await;
+    assert!(
+        stored_before >= 300,
+        "three pages stay stored: {stored_before}"
+    );
+    assert_eq!(
+        shop.app
+            .count(&format!(
+                "SELECT count(*) AS n FROM marketplace_accounts WHERE id = {account}
+                  AND sync_status = 'failing' AND last_error LIKE '%/v4/posting/fbs/list%'"
+            ))
+            .await,
+        1,
+        "the account says what failed"
+    );
+
+    shop.ozon.faults().clear();
+    // The marketplace throttles the next calls; they are waited out, not failed.
+    shop.ozon.faults().fail_next("/v4/posting/fbs/list", 429, 2);
+    let before = shop.ozon.traffic().requests("/v4/posting/fbs/list");
+    shop.sync(account, SyncKind::Full)
+        .await
+        .expect("the resumed sync");
+    let resumed = shop.ozon.traffic().requests("/v4/posting/fbs/list") - before;
+    let fbs_pages = shop
+        .ozon
+        .orders()
+        .iter()
+        .filter(|o| o.fulfilment == "fbs")
+        .count()
+        .div_ceil(100) as u64;
+    assert!(
+        resumed < fbs_pages + 2,
+        "{resumed} requests for {fbs_pages} pages: it started over"
+    );
+    assert_eq!(
+        shop.stored_orders(account).await,
+        served_orders(shop.ozon.orders())
+    );
+    assert_eq!(
+        shop.app
+            .count(&format!("SELECT count(*) AS n FROM marketplace_accounts WHERE id = {account} AND sync_status = 'idle' AND last_error IS NULL"))
+            .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_fails_its_account_only_and_keeps_its_data() {
+    let options = WbOptions {
+        rate_scale: 60.0,
+        ..WbOptions::default()
+    };
+    let shop = shop(
+        Seller::generate(spec(600)),
+        options,
+        OzonOptions::default(),
+        false,
+    )
+    .await;
+    let wb = shop.connect(Marketplace::Wb).await;
+    let ozon = shop.connect(Marketplace::Ozon).await;
+    shop.sync(wb, SyncKind::Full).await.expect("first sync");
+    let stored = shop
+        .app
+        .count(&format!(
+            "SELECT count(*) AS n FROM orders WHERE account_id = {wb}"
+        ))
+        .await;
+
+    // The seller revokes the token: WB now answers 401 to it.
+    let revoked = otklik_sandbox::wb_token(
+        &[1, 4, 5, 7, 9, 11],
+        false,
+        4,
+        chrono::Utc::now() + chrono::Duration::days(30),
+    );
+    diesel::sql_query(format!(
+        "UPDATE marketplace_accounts SET credentials = '{}'::jsonb WHERE id = {wb}",
+        json!({"token": revoked})
+    ))
+    .execute(&mut shop.app.db().await)
+    .await
+    .expect("swap the token");
+    let failed = shop.sync(wb, SyncKind::Incremental).await;
+    assert!(
+        matches!(&failed, Err(SyncError::Marketplace(err)) if err.needs_seller()),
+        "{failed:?}"
+    );
+    assert_eq!(
+        shop.app
+            .count(&format!(
+                "SELECT count(*) AS n FROM orders WHERE account_id = {wb}"
+            ))
+            .await,
+        stored
+    );
+    assert_eq!(
+        shop.app
+            .count(&format!("SELECT count(*) AS n FROM marketplace_accounts WHERE id = {wb} AND sync_status = 'failing' AND last_error LIKE '%401%'"))
+            .await,
+        1
+    );
+    shop.sync(ozon, SyncKind::Incremental)
+        .await
+        .expect("the other account syncs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_checks_the_credentials_and_says_what_is_missing() {
+    let shop = shop(
+        Seller::generate(spec(50)),
+        WbOptions::default(),
+        OzonOptions::default(),
+        false,
+    )
+    .await;
+    let read_only = otklik_sandbox::wb_token(
+        &[1, 4, 5, 7, 11],
+        true,
+        4,
+        chrono::Utc::now() + chrono::Duration::days(90),
+    );
+    let (report, account) = shop
+        .ctx
+        .connect_account(
+            "test-shop",
+            Marketplace::Wb,
+            "WB",
+            &json!({"token": read_only}),
+        )
+        .await
+        .expect("checked");
+    assert_eq!(account, None);
+    assert_eq!(report.problems.len(), 2, "{report:?}");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("«Чат с покупателями»"))
+    );
+
+    let (report, account) = shop
+        .ctx
+        .connect_account(
+            "test-shop",
+            Marketplace::Ozon,
+            "Ozon",
+            &json!({"client_id": shop.ozon.client_id(), "api_key": "wrong"}),
+        )
+        .await
+        .expect("checked");
+    assert_eq!(account, None);
+    assert!(
+        report.problems[0].starts_with("Ozon не принял ключ"),
+        "{report:?}"
+    );
+    assert_eq!(
+        shop.app
+            .count("SELECT count(*) AS n FROM marketplace_accounts")
+            .await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_assistant_answers_from_synced_orders() {
+    let options = WbOptions {
+        rate_scale: 60.0,
+        ..WbOptions::default()
+    };
+    let shop = shop(Seller::demo(), options, OzonOptions::default(), true).await;
+    let account = shop.connect(Marketplace::Wb).await;
+    shop.sync(account, SyncKind::Full).await.expect("sync");
+    let reply = say(&shop.app, 1, "Здравствуйте! Где мой заказ 1456789012?").await;
+    assert!(
+        reply.starts_with("Заказ 1456789012 уже ждёт вас в пункте выдачи"),
+        "{reply}"
+    );
+}

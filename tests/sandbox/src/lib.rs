@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+
+mod faults;
+mod ozon;
+mod ratelimit;
+mod seller;
+mod server;
+mod traffic;
+mod wb;
+
+pub use faults::{Faults, UNKNOWN_STATUS};
+pub use ozon::{OZON_METHODS, OzonOptions, OzonRole, OzonSandbox};
+pub use seller::{Marketplace, SandboxOrder, SandboxProduct, Seller, SellerSpec};
+pub use traffic::Traffic;
+pub use wb::{ACC_SERVICE, DEFAULT_CATEGORIES, WbOptions, WbSandbox, wb_token};

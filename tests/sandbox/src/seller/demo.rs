@@ -1,0 +1,108 @@
+//! The fixed records of the demo shop: the dialogues in the demo script ask about exactly
+//! these orders and products, so their ids, titles and statuses never change.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::SellerData;
+use super::catalog::{self, Fixed, OzonItem, WbCard};
+use super::lifecycle::{Life, OZON_FBS_DELIVERED, WB_FBS_SOLD};
+use super::orders::{Posting, WbOrder};
+
+const DEMO_CUSTOMER: u32 = 12_345_678;
+
+/// Ozon order numbers of the demo postings, kept out of generated ones.
+pub(super) fn reserved_ozon_numbers() -> HashSet<(u32, u32)> {
+    HashSet::from([(DEMO_CUSTOMER, 12), (DEMO_CUSTOMER, 13)])
+}
+
+pub(super) fn add(data: &mut SellerData, now: DateTime<Utc>) {
+    let coat = data.products.len();
+    data.products.push(catalog::fixed(
+        Fixed {
+            subject: "Пуховики",
+            title: "Пуховик женский удлинённый",
+            brand: "Север",
+            vendor_code: "PUH-01",
+            price: 8990,
+            sizes: &[
+                ("S", 239_485_711, 2),
+                ("M", 239_485_712, 5),
+                ("L", 239_485_713, 0),
+                ("XL", 239_485_714, 0),
+            ],
+            wb: Some(WbCard {
+                nm_id: 139_204_857,
+                imt_id: 121_857_330,
+                uuid: 0x0190_2f4c_8a11_7c3e_9d52_4b6a_0e71_c3f8,
+            }),
+            ozon: None,
+        },
+        2_041_902_048_570,
+        now,
+    ));
+    let sneakers = data.products.len();
+    data.products.push(catalog::fixed(
+        Fixed {
+            subject: "Кеды",
+            title: "Кеды детские на липучках",
+            brand: "Север",
+            vendor_code: "KED-22",
+            price: 2490,
+            sizes: &[("0", 239_485_720, 0)],
+            wb: None,
+            ozon: Some(OzonItem {
+                product_id: 419_283_746,
+                sku: 51_928_374,
+                fbo_stock: 0,
+                reserved: 0,
+            }),
+        },
+        2_041_902_048_580,
+        now,
+    ));
+
+    let hours = Duration::hours;
+    let wb_orders = [
+        (1_456_789_012, 4, 1, hours(96), hours(6)),
+        (1_456_789_013, 1, 0, hours(10), hours(2)),
+        (1_456_789_014, 3, 1, hours(48), hours(8)),
+    ];
+    for (id, step, size, age, since_change) in wb_orders {
+        data.wb_fbs.push(WbOrder {
+            id,
+            key: 0x7d3a_5c21_e8f0_4b19_a6c2_0000_0000_0000 | u128::from(id),
+            fbw: false,
+            product: coat,
+            size,
+            city: 0,
+            warehouse: 0,
+            spp: 0,
+            life: Life::at(&WB_FBS_SOLD, step, now - age, now - since_change),
+        });
+    }
+
+    let postings = [(12, 4, hours(72), hours(5)), (13, 0, hours(3), hours(3))];
+    for (seq, step, age, since_change) in postings {
+        let mut life = Life::at(&OZON_FBS_DELIVERED, step, now - age, now - since_change);
+        if step == 0 {
+            // The demo shows a fresh posting Ozon has not given a sub-status yet.
+            life.plant("awaiting_packaging", None, now - since_change);
+        }
+        data.counters.posting_id += 1;
+        data.ozon_fbs.push(Posting {
+            id: data.counters.posting_id,
+            order_id: 33_012_345_600 + u64::from(seq),
+            customer: DEMO_CUSTOMER,
+            seq,
+            part: 1,
+            fbo: false,
+            product: sneakers,
+            quantity: 1,
+            city: 0,
+            warehouse: 0,
+            life,
+        });
+    }
+}

@@ -1,0 +1,79 @@
+//! What operators run from the command line: a sync of one account, the scheduler, and
+//! connecting an account after checking its credentials.
+
+use otklik_db::{DbError, accounts, tenants};
+use otklik_schema::{AccountId, Marketplace, SyncKind};
+
+use super::{Progress, ScheduleError, Summary, SyncError};
+use crate::Context;
+use crate::marketplaces::onboarding::{self, Report};
+use crate::marketplaces::{MarketplaceError, OzonCredentials};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("no tenant with slug `{0}`")]
+    NoTenant(String),
+    #[error("credentials: expected {0}")]
+    Shape(&'static str),
+    #[error(transparent)]
+    Marketplace(#[from] MarketplaceError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl Context {
+    /// Syncs an account named by id alone (an operator's tool, not a request path).
+    pub async fn sync_account(
+        &self,
+        account: AccountId,
+        kind: SyncKind,
+        progress: &dyn Progress,
+    ) -> Result<Summary, SyncError> {
+        let mut conn = self.db.get().await.map_err(DbError::from)?;
+        let found = accounts::find(&mut conn, account)
+            .await?
+            .ok_or(SyncError::NoAccount(account))?;
+        drop(conn);
+        self.syncer
+            .run(found.scope(), account, kind, progress)
+            .await
+    }
+
+    pub async fn schedule(&self, shutdown: impl Future<Output = ()>) -> Result<(), ScheduleError> {
+        super::schedule(self.db.clone(), self.queues.clone(), shutdown).await
+    }
+
+    /// Checks the credentials and, when they will do, connects the account. Returns the check's
+    /// report and the new account, if any.
+    pub async fn connect_account(
+        &self,
+        tenant: &str,
+        marketplace: Marketplace,
+        name: &str,
+        credentials: &serde_json::Value,
+    ) -> Result<(Report, Option<AccountId>), ConnectError> {
+        let now = chrono::Utc::now();
+        let report = match marketplace {
+            Marketplace::Wb => {
+                let token = credentials["token"]
+                    .as_str()
+                    .ok_or(ConnectError::Shape("{\"token\"}"))?;
+                onboarding::check_wb(token, now)
+            }
+            Marketplace::Ozon => {
+                let parsed: OzonCredentials = serde_json::from_value(credentials.clone())
+                    .map_err(|_| ConnectError::Shape("{\"client_id\", \"api_key\"}"))?;
+                onboarding::check_ozon(&self.syncer.marketplaces.ozon(parsed), now).await?
+            }
+        };
+        if !report.ok() {
+            return Ok((report, None));
+        }
+        let mut conn = self.db.get().await.map_err(DbError::from)?;
+        let scope = tenants::find_by_slug(&mut conn, tenant)
+            .await?
+            .ok_or_else(|| ConnectError::NoTenant(tenant.to_owned()))?;
+        let account = accounts::create(&mut conn, scope, marketplace, name, credentials).await?;
+        Ok((report, Some(account)))
+    }
+}

@@ -1,0 +1,87 @@
+//! The scheduler process: enqueues an incremental sync of every enabled account every 15
+//! minutes and a full one nightly at 03:00 Moscow time. Every replica enqueues; the job's
+//! idempotency key (account, kind, tick) lets only the first through, so running two
+//! schedulers for safety never syncs twice.
+
+use std::str::FromStr;
+
+use apalis_cron::CronScheduler;
+use futures::StreamExt;
+use otklik_db::{DbError, DbPool, accounts};
+use otklik_jobs::{Queues, SyncAccount};
+use otklik_schema::SyncKind;
+
+const INCREMENTAL: &str = "0 */15 * * * *";
+const FULL: &str = "0 0 3 * * *";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("invalid cron expression: {0}")]
+    Cron(#[from] cron::error::Error),
+    #[error("the cron clock failed: {0}")]
+    Clock(String),
+}
+
+/// Runs until `shutdown` completes.
+pub async fn schedule(
+    db: DbPool,
+    queues: Queues,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ScheduleError> {
+    let incremental = CronScheduler::new(cron::Schedule::from_str(INCREMENTAL)?)
+        .into_stream()
+        .map(|tick| tick.map(|t| (SyncKind::Incremental, t.get_timestamp())));
+    let full = CronScheduler::new(cron::Schedule::from_str(FULL)?)
+        .with_timezone(chrono_tz::Europe::Moscow)
+        .into_stream()
+        .map(|tick| tick.map(|t| (SyncKind::Full, t.get_timestamp())));
+    let mut ticks = futures::stream::select(incremental, full);
+    tracing::info!(incremental = INCREMENTAL, full = FULL, "scheduler started");
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let tick = tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            tick = ticks.next() => tick,
+        };
+        match tick {
+            Some(Ok((kind, at))) => {
+                if let Err(err) = enqueue(&db, &queues, kind, at).await {
+                    tracing::error!(error = %err, ?kind, "could not enqueue scheduled syncs");
+                }
+            }
+            Some(Err(err)) => return Err(ScheduleError::Clock(err.to_string())),
+            None => return Ok(()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("could not enqueue: {0}")]
+    Queue(#[from] otklik_jobs::EnqueueError),
+}
+
+/// Enqueues one sync of `kind` per enabled account for the tick at `at` (Unix seconds);
+/// returns how many accounts were due.
+pub async fn enqueue(
+    db: &DbPool,
+    queues: &Queues,
+    kind: SyncKind,
+    at: u64,
+) -> Result<usize, EnqueueError> {
+    let mut conn = db.get().await.map_err(DbError::from)?;
+    let due = accounts::list_enabled(&mut conn).await?;
+    drop(conn);
+    for (tenant_id, account_id) in &due {
+        let job = SyncAccount {
+            tenant_id: *tenant_id,
+            account_id: *account_id,
+            kind,
+        };
+        queues.push_sync(job, &at.to_string()).await?;
+    }
+    tracing::info!(?kind, accounts = due.len(), tick = at, "syncs enqueued");
+    Ok(due.len())
+}
