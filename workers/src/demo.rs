@@ -1,33 +1,65 @@
 //! The demo tenant: what `scripts/demo` seeds so a person can try the product at once — a web
-//! chat, a Wildberries and an Ozon account with orders and products, and a knowledge base. The
-//! conversation tests seed the same shop, so the demo shows what the tests check.
+//! chat, a Wildberries and an Ozon account, products and a knowledge base. With the marketplace
+//! sandboxes running, the accounts point at them and the orders come from a real sync; without
+//! them, a few orders are written directly. The conversation tests seed the same shop, so the
+//! demo shows what the tests check.
 
 use chrono::{Duration, Utc};
 use otklik_db::catalogue::{self, SyncedOrder, SyncedProduct};
 use otklik_db::{AsyncPgConnection, DbError, TenantScope, accounts, channels, knowledge, tenants};
-use otklik_schema::{ChannelId, ChannelKind, Marketplace};
+use otklik_schema::{AccountId, ChannelId, ChannelKind, Marketplace};
+use serde::Deserialize;
 use serde_json::json;
 
 pub const DEMO_SLUG: &str = "demo";
 
-/// Creates the demo tenant and its web-chat channel unless they exist, fills its shop, and
-/// returns the channel.
-pub async fn seed(conn: &mut AsyncPgConnection) -> Result<ChannelId, DbError> {
+/// The line the sandbox binary prints: where its marketplaces are and the demo seller's keys.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Sandbox {
+    pub wb: WbSandbox,
+    pub ozon: OzonSandbox,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WbSandbox {
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OzonSandbox {
+    pub client_id: String,
+    pub api_key: String,
+}
+
+/// What was seeded: the web chat, and the marketplace accounts to sync.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub channel: ChannelId,
+    pub accounts: Vec<AccountId>,
+}
+
+/// Creates the demo tenant and its web-chat channel unless they exist and fills its shop. With
+/// a sandbox, its accounts get the sandbox's credentials (fresh on every sandbox start).
+pub async fn seed(
+    conn: &mut AsyncPgConnection,
+    sandbox: Option<&Sandbox>,
+) -> Result<Seeded, DbError> {
     let scope = match tenants::find_by_slug(conn, DEMO_SLUG).await? {
         Some(scope) => scope,
         None => tenants::create(conn, "Демо-магазин", DEMO_SLUG).await?,
     };
     tenants::set_operator_only(conn, scope, false).await?;
-    seed_shop(conn, scope).await?;
-    if let Some(channel) = channels::list_by_kind(conn, scope, ChannelKind::Webchat)
-        .await?
-        .first()
-    {
-        return Ok(channel.id);
-    }
-    let channel =
-        channels::create(conn, scope, ChannelKind::Webchat, "Чат на сайте", json!({})).await?;
-    Ok(channel.id)
+    let accounts = fill_shop(conn, scope, sandbox).await?;
+    let existing = channels::list_by_kind(conn, scope, ChannelKind::Webchat).await?;
+    let channel = match existing.first() {
+        Some(channel) => channel.id,
+        None => {
+            channels::create(conn, scope, ChannelKind::Webchat, "Чат на сайте", json!({}))
+                .await?
+                .id
+        }
+    };
+    Ok(Seeded { channel, accounts })
 }
 
 const ARTICLES: [(&str, &str, &str); 5] = [
@@ -60,15 +92,36 @@ const ARTICLES: [(&str, &str, &str); 5] = [
 
 /// Fills a tenant's shop once: accounts, products, orders and approved articles.
 pub async fn seed_shop(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<(), DbError> {
-    if catalogue::find_account(conn, scope, Marketplace::Wb)
-        .await?
-        .is_some()
-    {
-        return Ok(());
+    fill_shop(conn, scope, None).await.map(drop)
+}
+
+/// The shop, once; with a sandbox, without orders (a sync brings them) and with the sandbox's
+/// credentials on the accounts, which are updated on later calls.
+async fn fill_shop(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    sandbox: Option<&Sandbox>,
+) -> Result<Vec<AccountId>, DbError> {
+    let (wb_credentials, ozon_credentials) = sandbox.map_or_else(
+        || (json!({}), json!({})),
+        |s| {
+            (
+                json!({"token": s.wb.token}),
+                json!({"client_id": s.ozon.client_id, "api_key": s.ozon.api_key}),
+            )
+        },
+    );
+    if let Some(wb) = catalogue::find_account(conn, scope, Marketplace::Wb).await? {
+        let mut ids = vec![wb];
+        accounts::set_credentials(conn, scope, wb, &wb_credentials).await?;
+        if let Some(ozon) = catalogue::find_account(conn, scope, Marketplace::Ozon).await? {
+            accounts::set_credentials(conn, scope, ozon, &ozon_credentials).await?;
+            ids.push(ozon);
+        }
+        return Ok(ids);
     }
-    let no_credentials = json!({});
-    let wb = accounts::create(conn, scope, Marketplace::Wb, "Wildberries", &no_credentials).await?;
-    let ozon = accounts::create(conn, scope, Marketplace::Ozon, "Ozon", &no_credentials).await?;
+    let wb = accounts::create(conn, scope, Marketplace::Wb, "Wildberries", &wb_credentials).await?;
+    let ozon = accounts::create(conn, scope, Marketplace::Ozon, "Ozon", &ozon_credentials).await?;
     let now = Utc::now();
     let date = |days: i64| (now + Duration::days(days)).format("%Y-%m-%d").to_string();
 
@@ -165,7 +218,9 @@ pub async fn seed_shop(conn: &mut AsyncPgConnection, scope: TenantScope) -> Resu
             json!({"delivery_date": date(4)}),
         ),
     ];
-    for (account_id, external_id, status, substatus, details) in orders {
+    for (account_id, external_id, status, substatus, details) in
+        orders.into_iter().filter(|_| sandbox.is_none())
+    {
         let order = SyncedOrder {
             external_id: external_id.into(),
             status: status.into(),
@@ -192,5 +247,5 @@ pub async fn seed_shop(conn: &mut AsyncPgConnection, scope: TenantScope) -> Resu
         false,
     )
     .await?;
-    Ok(())
+    Ok(vec![wb, ozon])
 }

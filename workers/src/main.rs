@@ -55,8 +55,13 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
-    /// Create the demo tenant and its web-chat channel; print the chat URL.
-    DemoSeed,
+    /// Create the demo tenant and its web-chat channel; print the chat URL, then the ids of its
+    /// marketplace accounts on a second line.
+    DemoSeed {
+        /// The line `sandbox` printed: the demo accounts then sync from the sandboxes.
+        #[arg(long)]
+        sandbox: Option<String>,
+    },
     /// Jobs that failed for good: list them, or replay one after fixing its cause.
     DeadLetters {
         #[command(subcommand)]
@@ -242,15 +247,25 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             let applied = otklik_db::run_migrations(config.database_url.expose_secret()).await?;
             tracing::info!(count = applied.len(), "migrations applied: {applied:?}");
         }
-        Command::DemoSeed => {
+        Command::DemoSeed { sandbox } => {
+            let sandbox: Option<otklik_workers::demo::Sandbox> = sandbox
+                .map(|line| serde_json::from_str(&line))
+                .transpose()
+                .map_err(|err| anyhow::anyhow!("--sandbox: not the sandbox's line: {err}"))?;
             let mut conn = otklik_db::connect(config.database_url.expose_secret()).await?;
-            let channel = otklik_workers::demo::seed(&mut conn).await?;
+            let seeded = otklik_workers::demo::seed(&mut conn, sandbox.as_ref()).await?;
+            let accounts: Vec<String> = seeded.accounts.iter().map(ToString::to_string).collect();
             #[expect(
                 clippy::print_stdout,
-                reason = "the URL is the command's output, for scripts"
+                reason = "the URL and accounts are the command's output, for scripts"
             )]
             {
-                println!("{}/chat/{channel}", config.public_url.trim_end_matches('/'));
+                println!(
+                    "{}/chat/{}",
+                    config.public_url.trim_end_matches('/'),
+                    seeded.channel
+                );
+                println!("{}", accounts.join(" "));
             }
         }
         Command::DeadLetters { action } => {
