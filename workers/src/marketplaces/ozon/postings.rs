@@ -79,7 +79,6 @@ fn one() -> i64 {
 
 #[derive(Debug, Deserialize)]
 pub struct PostingsPage {
-    #[serde(default)]
     pub postings: Vec<Posting>,
     #[serde(default)]
     pub has_next: bool,
@@ -112,27 +111,26 @@ impl Window {
     }
 }
 
+/// A posting list in any shape Ozon has answered with: current (bare, with a cursor), v3
+/// (`{"result":{"postings","has_next"}}`) or v2 (`{"result":[…]}`). A body in none of them is
+/// an error, not an empty page.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum PostingsBody {
+    Listed { result: Vec<Posting> },
+    Wrapped { result: PostingsPage },
+    Bare(PostingsPage),
+}
+
 impl OzonClient {
     pub async fn fbs_postings(
         &self,
         window: &Window,
         cursor: &str,
     ) -> Result<PostingsPage, MarketplaceError> {
-        let body = serde_json::json!({
-            "filter": window.filter(),
-            "limit": POSTINGS_PAGE,
-            "cursor": cursor,
-            "sort_dir": "ASC",
-            "with": {"analytics_data": true, "financial_data": false},
-        });
-        let page: MaybeWrapped<PostingsPage> = self
-            .json(
-                "ozon POST /v4/posting/fbs/list",
-                "/v4/posting/fbs/list",
-                body,
-            )
-            .await?;
-        Ok(page.into_inner())
+        let endpoint = "ozon POST /v4/posting/fbs/list";
+        self.postings(endpoint, "/v4/posting/fbs/list", window.filter(), cursor)
+            .await
     }
 
     pub async fn fbo_postings(
@@ -140,21 +138,34 @@ impl OzonClient {
         window: &Window,
         cursor: &str,
     ) -> Result<PostingsPage, MarketplaceError> {
+        let filter = serde_json::json!({"since": rfc3339(window.since), "to": rfc3339(window.to)});
+        let endpoint = "ozon POST /v3/posting/fbo/list";
+        self.postings(endpoint, "/v3/posting/fbo/list", filter, cursor)
+            .await
+    }
+
+    async fn postings(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        filter: serde_json::Value,
+        cursor: &str,
+    ) -> Result<PostingsPage, MarketplaceError> {
         let body = serde_json::json!({
-            "filter": {"since": rfc3339(window.since), "to": rfc3339(window.to)},
+            "filter": filter,
             "limit": POSTINGS_PAGE,
             "cursor": cursor,
             "sort_dir": "ASC",
             "with": {"analytics_data": true, "financial_data": false},
         });
-        let page: MaybeWrapped<PostingsPage> = self
-            .json(
-                "ozon POST /v3/posting/fbo/list",
-                "/v3/posting/fbo/list",
-                body,
-            )
-            .await?;
-        Ok(page.into_inner())
+        Ok(match self.json(endpoint, path, body).await? {
+            PostingsBody::Listed { result } => PostingsPage {
+                has_next: false,
+                cursor: String::new(),
+                postings: result,
+            },
+            PostingsBody::Wrapped { result } | PostingsBody::Bare(result) => result,
+        })
     }
 
     /// One FBS posting by number, fresher than the last sync (the assistant's lookups).
