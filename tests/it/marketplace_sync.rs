@@ -510,3 +510,37 @@ async fn postings_in_retired_shapes_are_read_the_same() {
     shop.assert_mirrors(account, shop.ozon.orders(), shop.ozon.products())
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduler_replicas_enqueue_each_sync_once() {
+    use secrecy::ExposeSecret;
+
+    let shop = shop(
+        Seller::generate(spec(10)),
+        WbOptions::default(),
+        OzonOptions::default(),
+        false,
+    )
+    .await;
+    shop.connect(Marketplace::Wb).await;
+    shop.connect(Marketplace::Ozon).await;
+    let config = &shop.app.config;
+    let db = otklik_db::build_pool(
+        config.database_url.expose_secret(),
+        2,
+        std::time::Duration::from_secs(5),
+    )
+    .expect("pool");
+    let redis = otklik_jobs::connect(config.redis_url.expose_secret())
+        .await
+        .expect("redis");
+    let queues = otklik_jobs::Queues::new(redis, &shop.app.queue_settings());
+    // Two replicas see the same tick; a later tick is a new occasion.
+    for tick in [1_800_000_000, 1_800_000_000, 1_800_000_900] {
+        let due = otklik_workers::sync::enqueue(&db, &queues, SyncKind::Incremental, tick)
+            .await
+            .expect("enqueue");
+        assert_eq!(due, 2);
+    }
+    assert_eq!(shop.app.jobs_in(otklik_jobs::Queue::Syncs).await, 4);
+}
