@@ -86,6 +86,22 @@ pub async fn get(
         .optional()?)
 }
 
+/// The first account of a marketplace, for seeding.
+pub async fn first(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    marketplace: Marketplace,
+) -> Result<Option<AccountId>, DbError> {
+    Ok(marketplace_accounts::table
+        .filter(marketplace_accounts::tenant_id.eq(scope.tenant_id()))
+        .filter(marketplace_accounts::marketplace.eq(marketplace))
+        .order(marketplace_accounts::id)
+        .select(marketplace_accounts::id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// An account by id alone, for operators' tools (`workers sync --account`), not for requests.
 pub async fn find(conn: &mut AsyncPgConnection, id: AccountId) -> Result<Option<Account>, DbError> {
     Ok(marketplace_accounts::table

@@ -9,22 +9,6 @@ use otklik_schema::{AccountId, Marketplace};
 
 use crate::{DbError, TenantScope};
 
-/// The first account of a marketplace, for seeding.
-pub async fn find_account(
-    conn: &mut AsyncPgConnection,
-    scope: TenantScope,
-    marketplace: Marketplace,
-) -> Result<Option<AccountId>, DbError> {
-    Ok(marketplace_accounts::table
-        .filter(marketplace_accounts::tenant_id.eq(scope.tenant_id()))
-        .filter(marketplace_accounts::marketplace.eq(marketplace))
-        .order(marketplace_accounts::id)
-        .select(marketplace_accounts::id)
-        .first(conn)
-        .await
-        .optional()?)
-}
-
 /// A product card. `attributes` holds `characteristics` (name → value), `sizes`
 /// (`[{"size", "stock"}]`), `colors`, and `size_chart` (`[{"size", "height", "chest", …}]`
 /// with `"min-max"` ranges).
@@ -117,6 +101,19 @@ pub struct SyncedOrder {
     pub settled: bool,
 }
 
+/// Ends a statement whose `written` CTE returns the orders it changed (`id, status,
+/// substatus, changed_at`): their statuses join the history, and the counts are returned as
+/// [`Written`].
+const RECORD_HISTORY: &str = ",
+     history AS (
+       INSERT INTO order_status_history (tenant_id, order_id, status, substatus, changed_at)
+       SELECT $1, id, status, substatus, changed_at FROM written
+       ON CONFLICT DO NOTHING
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM written) AS rows,
+            (SELECT count(*) FROM history) AS transitions";
+
 /// What a batch write changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName)]
 pub struct Written {
@@ -150,7 +147,7 @@ pub async fn upsert_orders(
                                 $12::bool[])
              AS t(external_id, status, substatus, items, total_minor, currency, details,
                   placed_at, changed_at, settled)
-         ), upserted AS (
+         ), written AS (
            INSERT INTO orders AS o (tenant_id, account_id, external_id, status, substatus, items,
                                     total_minor, currency, details, placed_at, changed_at, settled)
            SELECT $1, $2, external_id, status, substatus, items, total_minor, currency, details,
@@ -174,14 +171,9 @@ pub async fn upsert_orders(
                                    excluded.total_minor, excluded.currency,
                                    o.details || excluded.details, excluded.settled)
            RETURNING id, status, substatus, changed_at
-         ), history AS (
-           INSERT INTO order_status_history (tenant_id, order_id, status, substatus, changed_at)
-           SELECT $1, id, status, substatus, changed_at FROM upserted
-           ON CONFLICT DO NOTHING
-           RETURNING 1
-         )
-         SELECT (SELECT count(*) FROM upserted) AS rows,
-                (SELECT count(*) FROM history) AS transitions",
+         )"
+        .to_owned()
+            + RECORD_HISTORY,
     )
     .bind::<BigInt, _>(scope.tenant_id())
     .bind::<BigInt, _>(account)
@@ -446,7 +438,7 @@ pub async fn update_statuses(
         "WITH input AS (
            SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::bool[])
              AS t(external_id, status, substatus, settled)
-         ), changed AS (
+         ), written AS (
            UPDATE orders AS o
               SET status = t.status, substatus = t.substatus, settled = t.settled,
                   changed_at = CASE WHEN (o.status, o.substatus)
@@ -458,14 +450,9 @@ pub async fn update_statuses(
               AND (o.status, o.substatus, o.settled)
                   IS DISTINCT FROM (t.status, t.substatus, t.settled)
            RETURNING o.id, o.status, o.substatus, o.changed_at
-         ), history AS (
-           INSERT INTO order_status_history (tenant_id, order_id, status, substatus, changed_at)
-           SELECT $1, id, status, substatus, changed_at FROM changed
-           ON CONFLICT DO NOTHING
-           RETURNING 1
-         )
-         SELECT (SELECT count(*) FROM changed) AS rows,
-                (SELECT count(*) FROM history) AS transitions",
+         )"
+        .to_owned()
+            + RECORD_HISTORY,
     )
     .bind::<BigInt, _>(scope.tenant_id())
     .bind::<BigInt, _>(account)

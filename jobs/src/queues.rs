@@ -217,8 +217,7 @@ impl Queues {
         job: Deliver,
         delay: Duration,
     ) -> Result<(), EnqueueError> {
-        let task = TaskBuilder::new(job).run_after(delay).build();
-        self.deliveries.clone().push_task(task).await
+        push_later(&self.deliveries, job, delay).await
     }
 
     /// Enqueues another try of a turn after `delay` (its conversation was busy).
@@ -227,10 +226,7 @@ impl Queues {
         turn: ConversationTurn,
         delay: Duration,
     ) -> Result<(), EnqueueError> {
-        self.turns
-            .clone()
-            .push_task(TaskBuilder::new(turn).run_after(delay).build())
-            .await
+        push_later(&self.turns, turn, delay).await
     }
 
     /// Enqueues a sync once per `occasion` (a scheduler tick): every scheduler replica may ask,
@@ -247,7 +243,19 @@ impl Queues {
         job: SyncAccount,
         delay: Duration,
     ) -> Result<(), EnqueueError> {
-        let task = TaskBuilder::new(job).run_after(delay).build();
-        self.syncs.clone().push_task(task).await
+        push_later(&self.syncs, job, delay).await
     }
+}
+
+/// A fresh task (new id, no dedupe key) of `job` that runs after `delay`.
+async fn push_later<T>(
+    storage: &RedisStorage<T>,
+    job: T,
+    delay: Duration,
+) -> Result<(), EnqueueError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + Unpin + 'static,
+{
+    let task = TaskBuilder::new(job).run_after(delay).build();
+    storage.clone().push_task(task).await
 }

@@ -111,10 +111,10 @@ async fn fill_shop(
             )
         },
     );
-    if let Some(wb) = catalogue::find_account(conn, scope, Marketplace::Wb).await? {
+    if let Some(wb) = accounts::first(conn, scope, Marketplace::Wb).await? {
         let mut ids = vec![wb];
         accounts::set_credentials(conn, scope, wb, &wb_credentials).await?;
-        if let Some(ozon) = catalogue::find_account(conn, scope, Marketplace::Ozon).await? {
+        if let Some(ozon) = accounts::first(conn, scope, Marketplace::Ozon).await? {
             accounts::set_credentials(conn, scope, ozon, &ozon_credentials).await?;
             ids.push(ozon);
         }

@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 /// Why a marketplace call failed, with the endpoint, so a person can see what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum MarketplaceError {
@@ -41,15 +39,4 @@ impl MarketplaceError {
     pub fn needs_seller(&self) -> bool {
         matches!(self, Self::Unauthorized { .. } | Self::Credentials(_))
     }
-}
-
-/// What a failed attempt says about the next one.
-#[derive(Debug)]
-pub(crate) enum Attempt {
-    /// Try again after this long.
-    Retry {
-        wait: Duration,
-        reason: String,
-    },
-    Fail(MarketplaceError),
 }

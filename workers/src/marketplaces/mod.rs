@@ -15,13 +15,12 @@ use otklik_config::Config;
 use otklik_db::accounts::Account;
 use otklik_schema::Marketplace;
 use redis::aio::ConnectionManager;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 pub use error::MarketplaceError;
-pub use limits::SharedLimiter;
-pub use transport::{Dialect, Transport};
-pub use wire::minor_units;
+use limits::SharedLimiter;
+use transport::{Dialect, Transport};
 
 use ozon::OzonClient;
 use wb::WbClient;
@@ -121,11 +120,10 @@ impl Marketplaces {
                 let credentials: WbCredentials =
                     serde_json::from_value(account.credentials.clone())
                         .map_err(|_| incomplete("expected {\"token\"}"))?;
-                let owner =
-                    WbToken::decode(secrecy::ExposeSecret::expose_secret(&credentials.token))
-                        .ok()
-                        .and_then(|token| token.seller)
-                        .unwrap_or_else(|| format!("account-{}", account.id));
+                let owner = WbToken::decode(credentials.token.expose_secret())
+                    .ok()
+                    .and_then(|token| token.seller)
+                    .unwrap_or_else(|| format!("account-{}", account.id));
                 Client::Wb(self.wb(credentials, owner))
             }
             Marketplace::Ozon => {

@@ -9,11 +9,22 @@ use rand::Rng;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::error::{Attempt, MarketplaceError};
+use super::error::MarketplaceError;
 use super::limits::{Bucket, SharedLimiter};
 
 /// Longest a request waits for a limiter slot or a retry before giving up its attempt budget.
 const MAX_WAIT: Duration = Duration::from_secs(120);
+
+/// What a failed attempt says about the next one.
+#[derive(Debug)]
+enum Attempt {
+    /// Try again after this long.
+    Retry {
+        wait: Duration,
+        reason: String,
+    },
+    Fail(MarketplaceError),
+}
 
 /// How the marketplaces differ when they refuse a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,22 +12,24 @@ enum NumberOrString {
     Text(String),
 }
 
+impl NumberOrString {
+    fn into_string(self) -> String {
+        match self {
+            Self::Int(n) => n.to_string(),
+            Self::Float(f) => format!("{f}"),
+            Self::Text(t) => t,
+        }
+    }
+}
+
 /// An id sent as a number or a string, kept as its string.
 pub fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match NumberOrString::deserialize(d)? {
-        NumberOrString::Int(n) => n.to_string(),
-        NumberOrString::Float(f) => format!("{f}"),
-        NumberOrString::Text(t) => t,
-    })
+    NumberOrString::deserialize(d).map(NumberOrString::into_string)
 }
 
 /// An optional id sent as a number or a string; `null` and absence are `None`.
 pub fn opt_id_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<NumberOrString>::deserialize(d)?.map(|v| match v {
-        NumberOrString::Int(n) => n.to_string(),
-        NumberOrString::Float(f) => format!("{f}"),
-        NumberOrString::Text(t) => t,
-    }))
+    Ok(Option::<NumberOrString>::deserialize(d)?.map(NumberOrString::into_string))
 }
 
 /// An integer sent as a number or a numeric string.

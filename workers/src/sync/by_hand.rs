@@ -7,7 +7,9 @@ use otklik_schema::{AccountId, Marketplace, SyncKind};
 use super::{Progress, ScheduleError, Summary, SyncError};
 use crate::Context;
 use crate::marketplaces::onboarding::{self, Report};
-use crate::marketplaces::{MarketplaceError, OzonCredentials};
+use secrecy::ExposeSecret;
+
+use crate::marketplaces::{MarketplaceError, OzonCredentials, WbCredentials};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -55,10 +57,9 @@ impl Context {
         let now = chrono::Utc::now();
         let report = match marketplace {
             Marketplace::Wb => {
-                let token = credentials["token"]
-                    .as_str()
-                    .ok_or(ConnectError::Shape("{\"token\"}"))?;
-                onboarding::check_wb(token, now)
+                let parsed: WbCredentials = serde_json::from_value(credentials.clone())
+                    .map_err(|_| ConnectError::Shape("{\"token\"}"))?;
+                onboarding::check_wb(parsed.token.expose_secret(), now)
             }
             Marketplace::Ozon => {
                 let parsed: OzonCredentials = serde_json::from_value(credentials.clone())

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use otklik_db::catalogue::{self, SyncedOrder, SyncedProduct, SyncedStock};
+use otklik_db::catalogue::{SyncedOrder, SyncedProduct, SyncedStock};
 use otklik_db::sync::Page;
 use otklik_schema::SyncKind;
 use serde_json::{Value, json};
@@ -332,35 +332,14 @@ async fn products(client: &OzonClient, pages: &Pages<'_>, kind: SyncKind) -> Res
 
 /// After a full sync: the counts, and a random sample of FBS postings re-read one by one.
 async fn consistency(client: &OzonClient, pages: &Pages<'_>) -> Result<Value, SyncError> {
-    let sample = pages
-        .read(|conn, scope, account| {
-            Box::pin(catalogue::sample_orders(
-                conn,
-                scope,
-                account,
-                "fbs",
-                CONSISTENCY_SAMPLE,
-            ))
-        })
-        .await?;
+    let sample = pages.sample_orders("fbs", CONSISTENCY_SAMPLE).await?;
     let mut mismatched = Vec::new();
     for (number, status, substatus) in &sample {
         let live = client.fbs_posting(number).await?;
         let live_substatus = live.substatus.filter(|s| !s.is_empty());
-        if &live.status != status || live_substatus.as_deref() != substatus.as_deref() {
+        if &live.status != status || &live_substatus != substatus {
             mismatched.push(number.clone());
         }
     }
-    let (orders, products) = pages
-        .read(|conn, scope, account| Box::pin(catalogue::counts(conn, scope, account)))
-        .await?;
-    if !mismatched.is_empty() {
-        tracing::warn!(
-            mismatched = mismatched.len(),
-            "consistency check: stored statuses differ from Ozon's"
-        );
-    }
-    Ok(
-        json!({"stored_orders": orders, "stored_products": products, "sample": sample.len(), "mismatched": mismatched}),
-    )
+    Ok(pages.consistency(sample.len(), &mismatched).await?)
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use otklik_db::sync::{Page, Stored};
-use otklik_db::{DbError, DbPool, TenantScope, accounts};
+use otklik_db::{DbError, DbPool, TenantScope, accounts, catalogue};
 use otklik_schema::AccountId;
 
 /// Shows a sync's progress to a person (`workers sync`); jobs use [`Silent`].
@@ -119,17 +119,45 @@ impl<'a> Pages<'a> {
         otklik_db::sync::cursor(&mut conn, self.scope, self.account, resource).await
     }
 
-    /// Reads from the stored shop (open orders, product sizes) through a pooled connection.
-    pub async fn read<T>(
-        &self,
-        query: impl for<'c> FnOnce(
-            &'c mut otklik_db::AsyncPgConnection,
-            TenantScope,
-            AccountId,
-        ) -> futures::future::BoxFuture<'c, Result<T, DbError>>,
-    ) -> Result<T, DbError> {
+    /// Ids of stored orders of this fulfilment kind whose status can still change.
+    pub async fn open_orders(&self, fulfilment: &str) -> Result<Vec<String>, DbError> {
         let mut conn = self.db.get().await?;
-        query(&mut conn, self.scope, self.account).await
+        catalogue::open_orders(&mut conn, self.scope, self.account, fulfilment).await
+    }
+
+    /// Every stored product's attributes, by external id.
+    pub async fn product_attributes(&self) -> Result<Vec<(String, serde_json::Value)>, DbError> {
+        let mut conn = self.db.get().await?;
+        catalogue::product_attributes(&mut conn, self.scope, self.account).await
+    }
+
+    /// A random sample of stored orders of this fulfilment kind: `(id, status, substatus)`.
+    pub async fn sample_orders(
+        &self,
+        fulfilment: &str,
+        size: i64,
+    ) -> Result<Vec<(String, String, Option<String>)>, DbError> {
+        let mut conn = self.db.get().await?;
+        catalogue::sample_orders(&mut conn, self.scope, self.account, fulfilment, size).await
+    }
+
+    /// The consistency check's record: stored counts, the sample's size and the orders whose
+    /// stored status differs from the marketplace's.
+    pub async fn consistency(
+        &self,
+        sample: usize,
+        mismatched: &[String],
+    ) -> Result<serde_json::Value, DbError> {
+        let mut conn = self.db.get().await?;
+        let (orders, products) = catalogue::counts(&mut conn, self.scope, self.account).await?;
+        if !mismatched.is_empty() {
+            tracing::warn!(account.id = %self.account, mismatched = mismatched.len(),
+                "consistency check: stored statuses differ from the marketplace's");
+        }
+        Ok(serde_json::json!({
+            "stored_orders": orders, "stored_products": products,
+            "sample": sample, "mismatched": mismatched,
+        }))
     }
 
     pub fn finish(self) -> Tally {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Moscow;
-use otklik_db::catalogue::{self, SyncedOrder, SyncedProduct, SyncedStatus, SyncedStock};
+use otklik_db::catalogue::{SyncedOrder, SyncedProduct, SyncedStatus, SyncedStock};
 use otklik_db::sync::Page;
 use otklik_schema::SyncKind;
 use serde_json::{Value, json};
@@ -28,6 +28,9 @@ const WINDOW_DAYS: i64 = 30;
 const RECENT_DAYS: i64 = 2;
 const ORDERS_PAGE: u32 = 1000;
 const CONSISTENCY_SAMPLE: i64 = 50;
+/// Products whose stock one stored page of the stock pass updates (a few sizes each, so a
+/// page takes one or two stock requests per warehouse).
+const PRODUCTS_PER_STOCK_PAGE: usize = 250;
 
 const FBS_FULL: &str = "wb_fbs_full";
 const STATISTICS: &str = "wb_statistics";
@@ -67,16 +70,45 @@ fn settled(supplier: &str, wb: Option<&str>) -> bool {
         )
 }
 
-fn fbs_row(order: &FbsOrder, status: Option<&FbsStatus>, now: DateTime<Utc>) -> SyncedOrder {
-    let supplier = status
-        .and_then(|s| s.supplier_status.clone())
-        .unwrap_or_else(|| "new".into());
-    let wb = status.and_then(|s| s.wb_status.clone());
+/// A status as stored: an order WB gives no seller status for yet is `new`.
+fn synced(status: FbsStatus) -> SyncedStatus {
+    let supplier = status.supplier_status.unwrap_or_else(|| "new".into());
+    SyncedStatus {
+        settled: settled(&supplier, status.wb_status.as_deref()),
+        external_id: status.id,
+        status: supplier,
+        substatus: status.wb_status,
+    }
+}
+
+/// Current statuses of these orders, by id, in as few requests as WB allows.
+async fn live_statuses(
+    client: &WbClient,
+    ids: &[String],
+) -> Result<HashMap<String, SyncedStatus>, SyncError> {
+    let mut statuses = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(STATUS_BATCH) {
+        for status in client.statuses(chunk).await? {
+            statuses.insert(status.id.clone(), synced(status));
+        }
+    }
+    Ok(statuses)
+}
+
+fn fbs_row(order: &FbsOrder, status: Option<&SyncedStatus>, now: DateTime<Utc>) -> SyncedOrder {
+    let new = || {
+        synced(FbsStatus {
+            id: order.id.clone(),
+            supplier_status: None,
+            wb_status: None,
+        })
+    };
+    let status = status.cloned().unwrap_or_else(new);
     SyncedOrder {
         external_id: order.id.clone(),
-        settled: settled(&supplier, wb.as_deref()),
-        status: supplier,
-        substatus: wb,
+        settled: status.settled,
+        status: status.status,
+        substatus: status.substatus,
         items: json!([{
             "article": order.nm_id, "vendor_code": order.article, "chrt_id": order.chrt_id, "quantity": 1
         }]),
@@ -96,13 +128,8 @@ async fn with_statuses(
     client: &WbClient,
     orders: &[FbsOrder],
 ) -> Result<Vec<SyncedOrder>, SyncError> {
-    let mut statuses = HashMap::new();
-    for chunk in orders.chunks(STATUS_BATCH) {
-        let ids: Vec<String> = chunk.iter().map(|o| o.id.clone()).collect();
-        for status in client.statuses(&ids).await? {
-            statuses.insert(status.id.clone(), status);
-        }
-    }
+    let ids: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
+    let statuses = live_statuses(client, &ids).await?;
     let now = Utc::now();
     Ok(orders
         .iter()
@@ -186,24 +213,10 @@ async fn fbs_orders(client: &WbClient, pages: &Pages<'_>, kind: SyncKind) -> Res
         }
     }
     // Orders still on their way change status without appearing in any list: ask for them.
-    let open = pages
-        .read(|conn, scope, account| Box::pin(catalogue::open_orders(conn, scope, account, "fbs")))
-        .await?;
+    let open = pages.open_orders("fbs").await?;
     for chunk in open.chunks(STATUS_BATCH) {
-        let statuses: Vec<SyncedStatus> = client
-            .statuses(chunk)
-            .await?
-            .into_iter()
-            .map(|s| {
-                let supplier = s.supplier_status.unwrap_or_else(|| "new".into());
-                SyncedStatus {
-                    settled: settled(&supplier, s.wb_status.as_deref()),
-                    external_id: s.id,
-                    status: supplier,
-                    substatus: s.wb_status,
-                }
-            })
-            .collect();
+        let statuses: Vec<SyncedStatus> =
+            live_statuses(client, chunk).await?.into_values().collect();
         pages
             .store(
                 "wb_fbs_statuses",
@@ -468,10 +481,8 @@ async fn stocks(
     pages: &Pages<'_>,
     warehouses: &[String],
 ) -> Result<(), SyncError> {
-    let products = pages
-        .read(|conn, scope, account| Box::pin(catalogue::product_attributes(conn, scope, account)))
-        .await?;
-    for chunk in products.chunks(STOCKS_BATCH / 4) {
+    let products = pages.product_attributes().await?;
+    for chunk in products.chunks(PRODUCTS_PER_STOCK_PAGE) {
         let sized: Vec<(&String, Sizes)> = chunk
             .iter()
             .map(|(id, attributes)| {
@@ -524,51 +535,25 @@ async fn stocks(
 }
 
 /// After a full sync: the counts, and a random sample of FBS orders whose stored status is
+/// After a full sync: the counts, and a random sample of FBS orders whose stored status is
 /// compared with what WB says now.
 async fn consistency(
     client: &WbClient,
     pages: &Pages<'_>,
     fbw_read: usize,
 ) -> Result<Value, SyncError> {
-    let sample = pages
-        .read(|conn, scope, account| {
-            Box::pin(catalogue::sample_orders(
-                conn,
-                scope,
-                account,
-                "fbs",
-                CONSISTENCY_SAMPLE,
-            ))
-        })
-        .await?;
+    let sample = pages.sample_orders("fbs", CONSISTENCY_SAMPLE).await?;
     let ids: Vec<String> = sample.iter().map(|(id, _, _)| id.clone()).collect();
-    let live: HashMap<String, FbsStatus> = client
-        .statuses(&ids)
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
-    let mismatched: Vec<&String> = sample
+    let live = live_statuses(client, &ids).await?;
+    let mismatched: Vec<String> = sample
         .iter()
         .filter(|(id, status, substatus)| {
-            live.get(id).is_none_or(|s| {
-                s.supplier_status.as_deref().unwrap_or("new") != status
-                    || s.wb_status.as_deref() != substatus.as_deref()
-            })
+            live.get(id)
+                .is_none_or(|s| &s.status != status || &s.substatus != substatus)
         })
-        .map(|(id, _, _)| id)
+        .map(|(id, _, _)| id.clone())
         .collect();
-    let (orders, products) = pages
-        .read(|conn, scope, account| Box::pin(catalogue::counts(conn, scope, account)))
-        .await?;
-    if !mismatched.is_empty() {
-        tracing::warn!(
-            mismatched = mismatched.len(),
-            "consistency check: stored statuses differ from WB's"
-        );
-    }
-    Ok(json!({
-        "stored_orders": orders, "stored_products": products, "fbw_orders_read": fbw_read,
-        "sample": sample.len(), "mismatched": mismatched,
-    }))
+    let mut report = pages.consistency(sample.len(), &mismatched).await?;
+    report["fbw_orders_read"] = fbw_read.into();
+    Ok(report)
 }

@@ -107,11 +107,7 @@ pub(super) async fn list(State(app): AppState, body: Bytes) -> Result<Response, 
     let request: ListRequest = parse(&body)?;
     let limit = check_limit(request.limit)?;
     let (offers, product_ids) = request.filter.read()?;
-    let last = if request.last_id.is_empty() {
-        None
-    } else {
-        Some(decode_last_id(&request.last_id).ok_or_else(|| bad_request("invalid last_id"))?)
-    };
+    let last = resume_after(&request.last_id, decode_last_id, "invalid last_id")?;
     let data = app.seller.read();
     let items = listed(&data, &offers, &product_ids);
     let page = after(&items, last, limit);
@@ -260,6 +256,18 @@ fn encode_cursor(product_id: u64) -> String {
     STANDARD.encode(json!({ "product_id": product_id }).to_string())
 }
 
+/// The product a page token names (none for an empty token, the first page), or 400.
+fn resume_after(
+    token: &str,
+    decode: fn(&str) -> Option<u64>,
+    invalid: &'static str,
+) -> Result<Option<u64>, RpcError> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    decode(token).map(Some).ok_or_else(|| bad_request(invalid))
+}
+
 fn decode_cursor(text: &str) -> Option<u64> {
     let bytes = STANDARD.decode(text).ok()?;
     let value: Value = serde_json::from_slice(&bytes).ok()?;
@@ -272,11 +280,7 @@ pub(super) async fn stocks(State(app): AppState, body: Bytes) -> Result<Response
     let request: StocksRequest = parse(&body)?;
     let limit = check_limit(request.limit)?;
     let (offers, product_ids) = request.filter.read()?;
-    let last = if request.cursor.is_empty() {
-        None
-    } else {
-        Some(decode_cursor(&request.cursor).ok_or_else(|| bad_request("invalid cursor"))?)
-    };
+    let last = resume_after(&request.cursor, decode_cursor, "invalid cursor")?;
     let data = app.seller.read();
     let items = listed(&data, &offers, &product_ids);
     let page = after(&items, last, limit);

@@ -30,7 +30,7 @@ pub struct OzonClient {
 }
 
 impl OzonClient {
-    pub fn new(
+    pub(crate) fn new(
         transport: Transport,
         base_url: &str,
         client_id: String,

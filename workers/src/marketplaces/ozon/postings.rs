@@ -25,8 +25,6 @@ pub struct Posting {
     #[serde(default)]
     pub in_process_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    pub shipment_date: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub tracking_number: Option<String>,
     #[serde(default)]
     pub analytics_data: Option<Analytics>,

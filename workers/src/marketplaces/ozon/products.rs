@@ -1,7 +1,6 @@
 //! The catalogue: product ids by `last_id` pages of up to 1000, their details in batches of up
 //! to 1000, and FBS/FBO stock by cursor (`marketplaces.md` §9.5–9.6).
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{MaybeWrapped, OzonClient};
@@ -42,8 +41,6 @@ pub struct ProductInfo {
     pub barcodes: Vec<String>,
     #[serde(default)]
     pub is_archived: bool,
-    #[serde(default)]
-    pub updated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,8 +67,6 @@ pub struct StockItem {
 
 #[derive(Debug, Deserialize)]
 pub struct WarehouseStock {
-    #[serde(default, rename = "type")]
-    pub kind: String,
     #[serde(default, deserialize_with = "int")]
     pub present: i64,
     #[serde(default, deserialize_with = "int")]

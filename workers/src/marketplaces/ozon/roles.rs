@@ -17,8 +17,6 @@ pub struct Roles {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Role {
     #[serde(default)]
-    pub name: String,
-    #[serde(default)]
     pub methods: Vec<String>,
 }
 

@@ -24,8 +24,6 @@ pub struct Card {
     pub title: String,
     #[serde(default)]
     pub subject_name: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
     /// Values are strings, numbers or arrays depending on the characteristic.
     #[serde(default)]
     pub characteristics: Vec<Characteristic>,

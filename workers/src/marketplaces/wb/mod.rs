@@ -68,7 +68,7 @@ pub struct WbClient {
 }
 
 impl WbClient {
-    pub fn new(
+    pub(crate) fn new(
         transport: Transport,
         base_url: Option<String>,
         token: SecretString,

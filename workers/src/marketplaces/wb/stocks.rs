@@ -14,8 +14,6 @@ pub const STOCKS_BATCH: usize = 1000;
 pub struct Warehouse {
     #[serde(deserialize_with = "id_string")]
     pub id: String,
-    #[serde(default)]
-    pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
