@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::channels;
-use otklik_schema::{ChannelId, ChannelKind, TenantId};
+use otklik_schema::{AccountId, ChannelId, ChannelKind, Marketplace, TenantId};
 
 use crate::{DbError, TenantScope};
 
@@ -17,6 +17,8 @@ pub struct Channel {
     /// Provider credentials; never serialised into responses or logs.
     pub credentials: serde_json::Value,
     pub enabled: bool,
+    /// The marketplace account a marketplace channel reads and answers through.
+    pub account_id: Option<AccountId>,
 }
 
 impl Channel {
@@ -53,6 +55,63 @@ pub async fn create(
         ))
         .returning(Channel::as_returning())
         .get_result(conn)
+        .await?)
+}
+
+/// The shopper channel of `kind` that reads through a marketplace account, created on first use.
+async fn ensure_for_account(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    account_id: AccountId,
+    kind: ChannelKind,
+    name: &str,
+) -> Result<Channel, DbError> {
+    diesel::insert_into(channels::table)
+        .values((
+            channels::tenant_id.eq(scope.tenant_id()),
+            channels::kind.eq(kind),
+            channels::name.eq(name),
+            channels::account_id.eq(account_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(channels::table
+        .filter(channels::tenant_id.eq(scope.tenant_id()))
+        .filter(channels::account_id.eq(account_id))
+        .filter(channels::kind.eq(kind))
+        .select(Channel::as_select())
+        .first(conn)
+        .await?)
+}
+
+/// Opens the account's shopper channels (idempotent).
+pub async fn open_for_account(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    account_id: AccountId,
+    marketplace: Marketplace,
+) -> Result<Vec<Channel>, DbError> {
+    let mut opened = Vec::new();
+    for (kind, name) in marketplace.shopper_channels() {
+        opened.push(ensure_for_account(conn, scope, account_id, *kind, name).await?);
+    }
+    Ok(opened)
+}
+
+/// The enabled shopper channels reading through an account.
+pub async fn for_account(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    account_id: AccountId,
+) -> Result<Vec<Channel>, DbError> {
+    Ok(channels::table
+        .filter(channels::tenant_id.eq(scope.tenant_id()))
+        .filter(channels::account_id.eq(account_id))
+        .filter(channels::enabled.eq(true))
+        .order(channels::id)
+        .select(Channel::as_select())
+        .load(conn)
         .await?)
 }
 

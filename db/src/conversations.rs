@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
@@ -27,6 +29,10 @@ pub struct NewInbound<'a> {
     pub external_id: &'a str,
     pub body: &'a str,
     pub attachments: serde_json::Value,
+    /// What the channel needs besides the chat id to answer (WB buyer chats: `replySign`).
+    pub reply_token: Option<&'a str>,
+    /// The marketplace's deadline for an answer.
+    pub reply_due_at: Option<DateTime<Utc>>,
 }
 
 /// What recording an inbound message did.
@@ -65,10 +71,13 @@ pub async fn record_inbound(
                      username = EXCLUDED.username
              RETURNING id),
          conversation AS (
-             INSERT INTO conversations (tenant_id, channel_id, customer_id, external_chat_id)
-             SELECT $1, $2, customer.id, $6 FROM customer
+             INSERT INTO conversations (tenant_id, channel_id, customer_id, external_chat_id,
+                                        reply_token, reply_due_at)
+             SELECT $1, $2, customer.id, $6, $10, $11 FROM customer
              ON CONFLICT (customer_id) WHERE mode <> 'closed' DO UPDATE
-                 SET last_message_at = now(), external_chat_id = EXCLUDED.external_chat_id
+                 SET last_message_at = now(), external_chat_id = EXCLUDED.external_chat_id,
+                     reply_token = coalesce(EXCLUDED.reply_token, conversations.reply_token),
+                     reply_due_at = coalesce(EXCLUDED.reply_due_at, conversations.reply_due_at)
              RETURNING id),
          inserted AS (
              INSERT INTO messages (tenant_id, conversation_id, channel_id, direction, author,
@@ -91,6 +100,8 @@ pub async fn record_inbound(
     .bind::<Text, _>(msg.external_id)
     .bind::<Text, _>(msg.body)
     .bind::<Jsonb, _>(&msg.attachments)
+    .bind::<Nullable<Text>, _>(msg.reply_token)
+    .bind::<Nullable<Timestamptz>, _>(msg.reply_due_at)
     .get_result::<RecordedRow>(conn)
     .await?;
     Ok(Recorded {
@@ -111,6 +122,8 @@ pub struct Conversation {
     pub mode: ConversationMode,
     /// What the assistant remembers between turns (its own JSON document).
     pub assistant_state: serde_json::Value,
+    /// The marketplace's deadline for an answer.
+    pub reply_due_at: Option<DateTime<Utc>>,
 }
 
 /// The outcome of asking for a conversation's turn.
@@ -173,7 +186,7 @@ pub async fn release_turn(
     diesel::update(conversations::table)
         .filter(conversations::id.eq(id))
         .filter(conversations::tenant_id.eq(scope.tenant_id()))
-        .set(conversations::turn_lease_until.eq(None::<chrono::DateTime<chrono::Utc>>))
+        .set(conversations::turn_lease_until.eq(None::<DateTime<Utc>>))
         .execute(conn)
         .await?;
     Ok(())
@@ -186,7 +199,7 @@ pub struct Unanswered {
     pub id: MessageId,
     pub body: String,
     pub attachments: serde_json::Value,
-    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// The shopper's messages since the last turn, oldest first.
@@ -249,6 +262,8 @@ pub struct TurnResult<'a> {
     pub answered: &'a [MessageId],
     /// The reply to send, if any.
     pub reply: Option<&'a str>,
+    /// Hold the reply as a draft for an operator instead of sending it.
+    pub draft: bool,
     pub author: Author,
     /// How the reply came about: intent, responder, articles used.
     pub meta: serde_json::Value,
@@ -261,7 +276,7 @@ pub struct TurnResult<'a> {
 }
 
 /// Records a turn in one statement (one implicit transaction): the reply (queued as
-/// `pending`), the answered messages, the new mode and assistant state, the handoff note,
+/// `pending`, or held as a `draft`), the answered messages, the new mode and assistant state, the handoff note,
 /// usage events, and the end of the lease. Returns every delivery of the conversation still
 /// to enqueue — the new reply and any an earlier, crashed turn recorded but never enqueued.
 ///
@@ -288,7 +303,9 @@ pub async fn finish_turn(
         "WITH reply AS (
              INSERT INTO messages (tenant_id, conversation_id, channel_id, direction, author, body,
                                    delivery_status, idempotency_key, meta)
-             SELECT $1, $2, $3, 'outbound', $4, $5, 'pending', $6, $9 WHERE $5 IS NOT NULL
+             SELECT $1, $2, $3, 'outbound', $4, $5,
+                    CASE WHEN $14 THEN 'draft' ELSE 'pending' END, $6, $9
+             WHERE $5 IS NOT NULL
              ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
              RETURNING id),
          answered AS (
@@ -308,7 +325,7 @@ pub async fn finish_turn(
              SELECT $1, u.kind, u.quantity, $2, u.key, coalesce(u.details, '{}'::jsonb)
              FROM jsonb_to_recordset($13) AS u(kind text, quantity bigint, key text, details jsonb)
              ON CONFLICT (tenant_id, idempotency_key) DO NOTHING)
-         SELECT id FROM reply
+         SELECT id FROM reply WHERE NOT $14
          UNION
          SELECT id FROM messages
          WHERE conversation_id = $2 AND tenant_id = $1 AND delivery_status = 'pending'
@@ -327,6 +344,7 @@ pub async fn finish_turn(
     .bind::<Nullable<Text>, _>(result.handoff.map(|h| h.reason))
     .bind::<Nullable<Text>, _>(result.handoff.map(|h| h.summary))
     .bind::<Jsonb, _>(&usage)
+    .bind::<Bool, _>(result.draft)
     .load::<Pending>(conn)
     .await?;
     Ok(pending.into_iter().map(|row| row.id).collect())

@@ -1,6 +1,7 @@
 //! Outbound delivery bookkeeping and message history.
 //!
-//! A delivery moves `pending → sending → sent | failed | undeliverable`. Only a `pending` message
+//! A delivery moves `pending → sending → sent | failed | undeliverable`; a marketplace answer
+//! may start as a `draft` that only an operator's approval makes `pending`. Only a `pending` message
 //! can be claimed, and every later step is conditional on `sending`, so duplicate jobs are
 //! harmless. A message left in `sending` by a crashed worker is never sent again: providers'
 //! sends are not idempotent, and a duplicate reply is worse than one an operator must resend.
@@ -13,7 +14,7 @@ use diesel::sql_types::{BigInt, Int4, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::messages;
 use otklik_schema::{
-    Author, ChannelId, ChannelKind, ConversationId, DeliveryStatus, Direction, MessageId,
+    AccountId, Author, ChannelId, ChannelKind, ConversationId, DeliveryStatus, Direction, MessageId,
 };
 
 use crate::{DbError, TenantScope};
@@ -34,6 +35,16 @@ pub struct Delivery {
     pub credentials: serde_json::Value,
     #[diesel(sql_type = Text)]
     pub chat_id: String,
+    /// What the channel needs besides the chat id (WB buyer chats: `replySign`).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub reply_token: Option<String>,
+    /// The marketplace account of a marketplace channel.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub account_id: Option<AccountId>,
+    /// Replies of this conversation already sent: a marketplace answer after the first is an
+    /// edit, and WB allows one.
+    #[diesel(sql_type = BigInt)]
+    pub sent_before: i64,
     #[diesel(sql_type = Text)]
     pub author: Author,
     #[diesel(sql_type = Text)]
@@ -87,7 +98,11 @@ pub async fn claim(
           WHERE m.id = $1 AND m.tenant_id = $2 AND m.delivery_status = 'pending'
             AND c.id = m.conversation_id AND ch.id = m.channel_id
       RETURNING m.id, m.conversation_id, m.channel_id, ch.kind AS channel_kind, ch.credentials,
-                c.external_chat_id AS chat_id, m.author, m.body,
+                c.external_chat_id AS chat_id, c.reply_token, ch.account_id,
+                (SELECT count(*) FROM messages s
+                  WHERE s.conversation_id = m.conversation_id AND s.delivery_status = 'sent')
+                    AS sent_before,
+                m.author, m.body,
                 m.delivery_attempts AS attempts, m.created_at",
     )
     .bind::<BigInt, _>(id)
@@ -162,6 +177,51 @@ pub async fn finish(
         ))
         .execute(conn)
         .await?;
+    Ok(updated == 1)
+}
+
+/// A reply held for an operator's approval.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = messages, check_for_backend(diesel::pg::Pg))]
+pub struct Draft {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub channel_id: ChannelId,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The tenant's drafts, oldest first.
+pub async fn drafts(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+) -> Result<Vec<Draft>, DbError> {
+    Ok(messages::table
+        .filter(messages::tenant_id.eq(scope.tenant_id()))
+        .filter(messages::delivery_status.eq(DeliveryStatus::Draft))
+        .order(messages::created_at)
+        .select(Draft::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Approves a draft for sending, with the operator's edit of its text if any. Returns `false`
+/// when it is not (or no longer) a draft of this tenant; the caller then enqueues nothing.
+pub async fn approve_draft(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: MessageId,
+    edited: Option<&str>,
+) -> Result<bool, DbError> {
+    let updated = diesel::sql_query(
+        "UPDATE messages SET delivery_status = 'pending', body = coalesce($3, body)
+          WHERE id = $1 AND tenant_id = $2 AND delivery_status = 'draft'",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Nullable<Text>, _>(edited)
+    .execute(conn)
+    .await?;
     Ok(updated == 1)
 }
 

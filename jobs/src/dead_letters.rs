@@ -97,6 +97,7 @@ pub async fn replay(
         Queue::Turns => again(&payload).into(&queues.turns).await?,
         Queue::Deliveries => again(&payload).into(&queues.deliveries).await?,
         Queue::Syncs => again(&payload).into(&queues.syncs).await?,
+        Queue::Inbox => again(&payload).into(&queues.inbox).await?,
     }
     let _: () = redis::pipe()
         .srem(config.dead_jobs_set(), id)

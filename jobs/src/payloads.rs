@@ -61,3 +61,10 @@ pub struct SyncAccount {
     pub account_id: AccountId,
     pub kind: SyncKind,
 }
+
+/// Read what shoppers wrote to an account's marketplace channels since the last poll.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct PollInbox {
+    pub tenant_id: TenantId,
+    pub account_id: AccountId,
+}

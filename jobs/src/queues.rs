@@ -8,7 +8,7 @@ use apalis_core::task::task_id::TaskId;
 use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
 
-use crate::{ConversationTurn, Deliver, InboundEvent, SyncAccount};
+use crate::{ConversationTurn, Deliver, InboundEvent, PollInbox, SyncAccount};
 
 /// A group of queues that worker processes are started for (`workers run --pools ...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,20 +61,32 @@ pub enum Queue {
     Turns,
     Deliveries,
     Syncs,
+    /// Polls of marketplace shopper channels (questions, reviews, chats).
+    Inbox,
 }
 
 impl Queue {
-    pub const ALL: [Self; 4] = [Self::Inbound, Self::Turns, Self::Deliveries, Self::Syncs];
+    pub const ALL: [Self; 5] = [
+        Self::Inbound,
+        Self::Turns,
+        Self::Deliveries,
+        Self::Syncs,
+        Self::Inbox,
+    ];
 
-    /// The queue's name under the deployment's namespace.
-    pub fn name(self, namespace: &str) -> String {
-        let base = match self {
+    pub fn as_str(self) -> &'static str {
+        match self {
             Self::Inbound => "inbound",
             Self::Turns => "turns",
             Self::Deliveries => "deliveries",
             Self::Syncs => "syncs",
-        };
-        format!("{namespace}:{base}")
+            Self::Inbox => "inbox",
+        }
+    }
+
+    /// The queue's name under the deployment's namespace.
+    pub fn name(self, namespace: &str) -> String {
+        format!("{namespace}:{}", self.as_str())
     }
 
     pub fn pool(self) -> Pool {
@@ -82,7 +94,7 @@ impl Queue {
             Self::Inbound => Pool::Inbound,
             Self::Turns => Pool::Ai,
             Self::Deliveries => Pool::Outbound,
-            Self::Syncs => Pool::Sync,
+            Self::Syncs | Self::Inbox => Pool::Sync,
         }
     }
 
@@ -95,14 +107,15 @@ impl Queue {
             // A delivery decides its own retries (rate limits, retry_after); a blind in-process
             // retry would only skip those decisions. A sync retries its calls itself and a
             // failed one is simply the next scheduled one's to repeat.
-            Self::Deliveries | Self::Syncs => 0,
+            // A missed poll is the next tick's to repeat.
+            Self::Deliveries | Self::Syncs | Self::Inbox => 0,
         }
     }
 }
 
 /// A queue name that does not exist.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown queue `{0}`; expected inbound, turns, deliveries or syncs")]
+#[error("unknown queue `{0}`; expected inbound, turns, deliveries, syncs or inbox")]
 pub struct UnknownQueue(pub String);
 
 impl std::str::FromStr for Queue {
@@ -113,6 +126,7 @@ impl std::str::FromStr for Queue {
             "turns" => Ok(Self::Turns),
             "deliveries" => Ok(Self::Deliveries),
             "syncs" => Ok(Self::Syncs),
+            "inbox" => Ok(Self::Inbox),
             other => Err(UnknownQueue(other.to_owned())),
         }
     }
@@ -161,6 +175,7 @@ pub struct Queues {
     pub turns: RedisStorage<ConversationTurn>,
     pub deliveries: RedisStorage<Deliver>,
     pub syncs: RedisStorage<SyncAccount>,
+    pub inbox: RedisStorage<PollInbox>,
 }
 
 /// Why a job could not be enqueued.
@@ -173,7 +188,8 @@ impl Queues {
             turns: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Turns)),
             deliveries: RedisStorage::new(conn.clone())
                 .with_config(settings.config(Queue::Deliveries)),
-            syncs: RedisStorage::new(conn).with_config(settings.config(Queue::Syncs)),
+            syncs: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Syncs)),
+            inbox: RedisStorage::new(conn).with_config(settings.config(Queue::Inbox)),
         }
     }
 
@@ -244,6 +260,17 @@ impl Queues {
         delay: Duration,
     ) -> Result<(), EnqueueError> {
         push_later(&self.syncs, job, delay).await
+    }
+
+    /// Enqueues a poll of an account's shopper channels once per `occasion` (a scheduler tick).
+    pub async fn push_inbox_poll(
+        &self,
+        job: PollInbox,
+        occasion: &str,
+    ) -> Result<(), EnqueueError> {
+        let key = format!("inbox:{}:{occasion}", job.account_id);
+        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        self.inbox.clone().push_task(task).await
     }
 }
 

@@ -77,9 +77,30 @@ text_enum! {
         Vk = "vk",
         /// The embeddable web-chat widget served by the ingress.
         Webchat = "webchat",
+        /// WB buyer chats, read from the account's event stream.
         WbChat = "wb_chat",
+        /// WB product questions: public answers on the product page.
         WbQuestions = "wb_questions",
+        /// WB product reviews: public answers under the review.
+        WbFeedbacks = "wb_feedbacks",
+        /// Ozon buyer chats (answering needs the seller's Premium Plus or Pro).
         OzonChat = "ozon_chat",
+    }
+}
+
+impl ChannelKind {
+    /// A marketplace's own channel: its rules on contacts and links apply, and answers may be
+    /// held as drafts.
+    pub fn is_marketplace(self) -> bool {
+        matches!(
+            self,
+            Self::WbChat | Self::WbQuestions | Self::WbFeedbacks | Self::OzonChat
+        )
+    }
+
+    /// Answers everyone sees on the product page, not a private chat.
+    pub fn is_public(self) -> bool {
+        matches!(self, Self::WbQuestions | Self::WbFeedbacks)
     }
 }
 
@@ -88,6 +109,20 @@ text_enum! {
     Marketplace {
         Wb = "wb",
         Ozon = "ozon",
+    }
+}
+
+impl Marketplace {
+    /// The shopper channels an account of this marketplace reads, with their names for people.
+    pub fn shopper_channels(self) -> &'static [(ChannelKind, &'static str)] {
+        match self {
+            Self::Wb => &[
+                (ChannelKind::WbQuestions, "Вопросы WB"),
+                (ChannelKind::WbFeedbacks, "Отзывы WB"),
+                (ChannelKind::WbChat, "Чат WB"),
+            ],
+            Self::Ozon => &[(ChannelKind::OzonChat, "Чат Ozon")],
+        }
     }
 }
 
@@ -133,6 +168,8 @@ text_enum! {
 text_enum! {
     /// The life of an outbound message: `pending → sending → sent | failed | undeliverable`.
     DeliveryStatus {
+        /// Written but held for an operator to approve (marketplace answers, by tenant setting).
+        Draft = "draft",
         Pending = "pending",
         /// Handed to the provider; if the worker dies here, whether it arrived is unknown.
         Sending = "sending",

@@ -36,6 +36,7 @@ diesel::table! {
         credentials -> Jsonb,
         enabled -> Bool,
         created_at -> Timestamptz,
+        account_id -> Nullable<Int8>,
     }
 }
 
@@ -69,6 +70,8 @@ diesel::table! {
         handoff_reason -> Nullable<Text>,
         handoff_summary -> Nullable<Text>,
         handoff_at -> Nullable<Timestamptz>,
+        reply_token -> Nullable<Text>,
+        reply_due_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -71,6 +71,8 @@ async fn queries_never_cross_tenants() {
         external_id: "m-1",
         body: "Здравствуйте",
         attachments: json!([]),
+        reply_token: None,
+        reply_due_at: None,
     };
     let recorded = conversations::record_inbound(&mut conn, shop, &message)
         .await

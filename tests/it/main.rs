@@ -8,6 +8,7 @@ mod database;
 mod ingress;
 mod knowledge_retrieval;
 mod llm;
+mod marketplace_inbox;
 mod marketplace_sync;
 mod model_replies;
 mod telegram;

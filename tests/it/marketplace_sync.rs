@@ -14,14 +14,14 @@ use serde_json::json;
 use crate::assistant::say;
 use crate::support::{Options, TestApp};
 
-struct Shop {
-    app: TestApp,
-    ctx: Context,
-    wb: WbSandbox,
-    ozon: OzonSandbox,
+pub(crate) struct Shop {
+    pub(crate) app: TestApp,
+    pub(crate) ctx: Context,
+    pub(crate) wb: WbSandbox,
+    pub(crate) ozon: OzonSandbox,
 }
 
-fn spec(orders: usize) -> SellerSpec {
+pub(crate) fn spec(orders: usize) -> SellerSpec {
     SellerSpec {
         seed: 7,
         products: 150,
@@ -32,7 +32,7 @@ fn spec(orders: usize) -> SellerSpec {
 
 /// A tenant whose WB and Ozon sandboxes serve `seller`; the workers run only when the
 /// assistant is part of the test.
-async fn shop(seller: Seller, wb: WbOptions, ozon: OzonOptions, workers: bool) -> Shop {
+pub(crate) async fn shop(seller: Seller, wb: WbOptions, ozon: OzonOptions, workers: bool) -> Shop {
     let wb = WbSandbox::start(seller.clone(), wb)
         .await
         .expect("WB sandbox");
@@ -58,7 +58,7 @@ async fn shop(seller: Seller, wb: WbOptions, ozon: OzonOptions, workers: bool) -
 }
 
 impl Shop {
-    async fn connect(&self, marketplace: Marketplace) -> AccountId {
+    pub(crate) async fn connect(&self, marketplace: Marketplace) -> AccountId {
         let credentials = match marketplace {
             Marketplace::Wb => json!({"token": self.wb.token()}),
             Marketplace::Ozon => {
@@ -73,7 +73,7 @@ impl Shop {
         account.unwrap_or_else(|| panic!("refused: {report:?}"))
     }
 
-    async fn sync(
+    pub(crate) async fn sync(
         &self,
         account: AccountId,
         kind: SyncKind,

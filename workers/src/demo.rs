@@ -118,6 +118,9 @@ async fn fill_shop(
             accounts::set_credentials(conn, scope, ozon, &ozon_credentials).await?;
             ids.push(ozon);
         }
+        if sandbox.is_some() {
+            open_shopper_channels(conn, scope, &ids).await?;
+        }
         return Ok(ids);
     }
     let wb = accounts::create(conn, scope, Marketplace::Wb, "Wildberries", &wb_credentials).await?;
@@ -247,5 +250,23 @@ async fn fill_shop(
         false,
     )
     .await?;
-    Ok(vec![wb, ozon])
+    let ids = vec![wb, ozon];
+    if sandbox.is_some() {
+        open_shopper_channels(conn, scope, &ids).await?;
+    }
+    Ok(ids)
+}
+
+/// The marketplaces' own chats and questions, read from the sandbox like from WB and Ozon.
+async fn open_shopper_channels(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    ids: &[AccountId],
+) -> Result<(), DbError> {
+    for id in ids {
+        if let Some(account) = accounts::get(conn, scope, *id).await? {
+            channels::open_for_account(conn, scope, account.id, account.marketplace).await?;
+        }
+    }
+    Ok(())
 }

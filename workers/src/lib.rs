@@ -4,6 +4,7 @@ pub mod assistant;
 mod context;
 pub mod demo;
 mod inbound;
+pub mod inbox;
 pub mod marketplaces;
 mod outbound;
 mod runner;
@@ -11,4 +12,5 @@ pub mod sync;
 pub mod turns;
 
 pub use context::{Context, StartError};
+pub use outbound::{ApproveError, approve_draft};
 pub use runner::{RunError, run};

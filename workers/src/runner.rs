@@ -12,7 +12,7 @@ use apalis_core::error::WorkerError;
 use otklik_config::Config;
 use otklik_jobs::{Pool, Queue, RedisStorage};
 
-use crate::{Context, StartError, inbound, outbound, sync, turns};
+use crate::{Context, StartError, inbound, inbox, outbound, sync, turns};
 
 /// A worker that keeps failing to reach Redis is restarted this many times, then the process
 /// exits non-zero so its supervisor restarts it.
@@ -49,7 +49,7 @@ pub async fn run(
             let poll = Duration::from_millis(ctx.config.queue_poll_ms);
             let (ctx, instance, concurrency) = (ctx.clone(), instance.clone(), $concurrency);
             monitor = monitor.register(move |restarts| {
-                WorkerBuilder::new(format!("{}-{instance}-{restarts}", queue.pool().as_str()))
+                WorkerBuilder::new(format!("{}-{instance}-{restarts}", queue.as_str()))
                     .backend(storage.clone().poll_with_interval(poll))
                     .parallelize(tokio::spawn)
                     .concurrency(concurrency)
@@ -84,12 +84,20 @@ pub async fn run(
                     outbound::handle
                 )
             }
-            Pool::Sync => register!(
-                Queue::Syncs,
-                otklik_jobs::SyncAccount,
-                ctx.config.sync_concurrency,
-                sync::handle
-            ),
+            Pool::Sync => {
+                register!(
+                    Queue::Syncs,
+                    otklik_jobs::SyncAccount,
+                    ctx.config.sync_concurrency,
+                    sync::handle
+                );
+                register!(
+                    Queue::Inbox,
+                    otklik_jobs::PollInbox,
+                    ctx.config.sync_concurrency,
+                    inbox::handle
+                )
+            }
         }
     }
 

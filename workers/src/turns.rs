@@ -77,9 +77,19 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
     };
 
     let handoff = decision.as_ref().and_then(|d| d.handoff.as_ref());
+    // A public answer («передаю вопрос специалисту») helps no one on a product page: a handed
+    // off question waits for the operator's answer instead.
+    let reply = decision
+        .as_ref()
+        .and_then(|d| d.reply.as_deref())
+        .filter(|_| !(handoff.is_some() && channel_kind.is_public()));
+    let draft = reply.is_some()
+        && channel_kind.is_marketplace()
+        && !assistant::Settings::of(&tenant).marketplace_auto_publish;
     let result = TurnResult {
         answered: &answered,
-        reply: decision.as_ref().and_then(|d| d.reply.as_deref()),
+        reply,
+        draft,
         author: Author::Bot,
         meta: decision
             .as_ref()
@@ -97,7 +107,21 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
         conversations::finish_turn(&mut conn, scope, &conversation, result).await?
     };
     if let Some(handoff) = handoff {
-        notify_operators(&ctx, scope, &conversation, handoff).await;
+        let event = serde_json::json!({
+            "type": "handoff",
+            "conversation_id": conversation.id,
+            "reason": handoff.reason,
+            "summary": handoff.summary,
+            "reply_due_at": conversation.reply_due_at,
+        });
+        notify_operators(&ctx, scope, &conversation, event).await;
+    } else if draft {
+        let event = serde_json::json!({
+            "type": "draft",
+            "conversation_id": conversation.id,
+            "reply_due_at": conversation.reply_due_at,
+        });
+        notify_operators(&ctx, scope, &conversation, event).await;
     }
     for message_id in pending {
         ctx.queues
@@ -110,20 +134,15 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
     Ok(())
 }
 
-/// Tells live operator screens that a conversation waits for them. Best effort: the inbox
-/// reads the same handoff from the database, so a lost event only delays the screen.
+/// Tells live operator screens that a conversation waits for them (a handoff, or a draft to
+/// approve, with the marketplace's deadline). Best effort: the inbox reads the same from the
+/// database, so a lost event only delays the screen.
 async fn notify_operators(
     ctx: &Context,
     scope: TenantScope,
     conversation: &Conversation,
-    handoff: &assistant::Handoff,
+    event: serde_json::Value,
 ) {
-    let event = serde_json::json!({
-        "type": "handoff",
-        "conversation_id": conversation.id,
-        "reason": handoff.reason,
-        "summary": handoff.summary,
-    });
     let topic = topics::operators(&ctx.config.redis_namespace, scope.tenant_id());
     let mut redis = ctx.redis.clone();
     let published: Result<i64, _> = redis::cmd("PUBLISH")
@@ -132,7 +151,7 @@ async fn notify_operators(
         .query_async(&mut redis)
         .await;
     if let Err(err) = published {
-        tracing::warn!(conversation.id = %conversation.id, error = %err, "could not notify operators of a handoff");
+        tracing::warn!(conversation.id = %conversation.id, error = %err, "could not notify operators");
     }
 }
 

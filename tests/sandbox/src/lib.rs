@@ -10,6 +10,9 @@ mod wb;
 
 pub use faults::{Faults, UNKNOWN_STATUS};
 pub use ozon::{OZON_METHODS, OzonOptions, OzonRole, OzonSandbox};
-pub use seller::{Marketplace, SandboxOrder, SandboxProduct, Seller, SellerSpec};
+pub use seller::{
+    BuyerMessage, Marketplace, OzonBuyerMessage, SandboxChatMessage, SandboxFeedback, SandboxOrder,
+    SandboxProduct, SandboxQuestion, Seller, SellerSpec,
+};
 pub use traffic::Traffic;
 pub use wb::{ACC_SERVICE, DEFAULT_CATEGORIES, WbOptions, WbSandbox, wb_token};

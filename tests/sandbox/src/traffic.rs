@@ -37,8 +37,8 @@ impl Traffic {
         self.counts().paths.get(path).copied().unwrap_or(0)
     }
 
-    /// Requests to a family: WB `content`, `marketplace`, `statistics`, `common`; Ozon
-    /// `posting`, `product`, `roles`, `other`.
+    /// Requests to a family: WB `content`, `marketplace`, `statistics`, `feedbacks`, `chat`,
+    /// `common`; Ozon `posting`, `product`, `roles`, `chat`, `other`.
     pub fn family_requests(&self, family: &str) -> u64 {
         self.counts().families.get(family).copied().unwrap_or(0)
     }

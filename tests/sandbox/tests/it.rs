@@ -11,6 +11,7 @@ use otklik_sandbox::{
     ACC_SERVICE, OzonOptions, OzonSandbox, Seller, SellerSpec, UNKNOWN_STATUS, WbOptions,
     WbSandbox, wb_token,
 };
+use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -54,6 +55,37 @@ impl Wb {
             .post(url)
             .header("Authorization", self.sandbox.token());
         Ok(request.json(json).send().await?)
+    }
+
+    async fn patch(&self, path: &str, json: &Value) -> Result<Response> {
+        let url = format!("{}{path}", self.sandbox.base_url());
+        let request = self
+            .http
+            .patch(url)
+            .header("Authorization", self.sandbox.token());
+        Ok(request.json(json).send().await?)
+    }
+
+    /// A registered token with these categories.
+    fn token(&self, categories: &[u32], read_only: bool) -> String {
+        let token = wb_token(
+            categories,
+            read_only,
+            ACC_SERVICE,
+            Utc::now() + chrono::Duration::days(30),
+        );
+        self.sandbox.register_token(&token);
+        token
+    }
+
+    /// A multipart send to a buyer chat.
+    async fn send(&self, form: Form) -> Result<(StatusCode, Value)> {
+        let url = format!("{}/api/v1/seller/message", self.sandbox.base_url());
+        let request = self
+            .http
+            .post(url)
+            .header("Authorization", self.sandbox.token());
+        body(request.multipart(form).send().await?).await
     }
 }
 
@@ -804,5 +836,898 @@ async fn demo_records_are_served() -> Result<()> {
         "{item}"
     );
     ensure!(item["name"] == "Кеды детские на липучках");
+
+    // The demo inbox has a conversation on each channel.
+    let (_, questions) = body(
+        wb.get("/api/v1/questions?isAnswered=false&take=100&skip=0&nmId=139204857")
+            .await?,
+    )
+    .await?;
+    let question = &questions["data"]["questions"][0];
+    ensure!(
+        question["text"]
+            .as_str()
+            .is_some_and(|text| text.contains("170 см") && text.contains("размер M")),
+        "{question}"
+    );
+    ensure!(question["productDetails"]["productName"] == "Пуховик женский удлинённый");
+    let (_, chats) = body(wb.get("/api/v1/seller/chats").await?).await?;
+    let chat = chats["result"]
+        .as_array()
+        .context("chats")?
+        .iter()
+        .find(|chat| {
+            chat["lastMessage"]["text"]
+                .as_str()
+                .is_some_and(|text| text.contains("1456789013"))
+        })
+        .context("no chat about 1456789013")?;
+    ensure!(chat["goodCard"]["nmID"] == 139_204_857, "{chat}");
+    let (_, list) = ozon.post("/v3/chat/list", &json!({"limit": 100})).await?;
+    let mut found = false;
+    for chat in list["chats"].as_array().context("chats")? {
+        let id = &chat["chat"]["chat_id"];
+        let (_, history) = ozon
+            .post("/v3/chat/history", &json!({"chat_id": id}))
+            .await?;
+        found |= history["messages"][0]["context"]["order_number"] == "12345678-0012"
+            && history["messages"][0]["data"][0]
+                .as_str()
+                .is_some_and(|text| text.contains("12345678-0012-1"));
+    }
+    ensure!(found, "no Ozon chat about 12345678-0012-1");
+    Ok(())
+}
+
+/// The `nmID` of the first WB card.
+fn first_card(wb: &Wb) -> Result<i64> {
+    let product = wb
+        .sandbox
+        .products()
+        .into_iter()
+        .next()
+        .context("no cards")?;
+    Ok(product.external_id.parse()?)
+}
+
+fn envelope_ok(status: StatusCode, value: &Value) -> Result<()> {
+    ensure!(status == StatusCode::OK, "{status}: {value}");
+    ensure!(
+        value["error"] == false && value["errorText"] == "" && value["additionalErrors"].is_null(),
+        "{value}"
+    );
+    ensure!(value["requestId"].is_string(), "{value}");
+    Ok(())
+}
+
+fn envelope_error(status: StatusCode, value: &Value, expected: StatusCode) -> Result<()> {
+    ensure!(status == expected, "{status}: {value}");
+    ensure!(value["error"] == true && value["data"].is_null(), "{value}");
+    ensure!(
+        value["errorText"]
+            .as_str()
+            .is_some_and(|text| !text.is_empty()),
+        "{value}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn wb_questions_are_answered_once_and_edited_once() -> Result<()> {
+    let wb = Wb::start(WbOptions::unlimited()).await?;
+    let nm_id = first_card(&wb)?;
+    let id = wb.sandbox.ask_question(
+        nm_id,
+        "Подскажите, пожалуйста, размер M подойдёт на рост 170 см?",
+    );
+
+    let path = format!("/api/v1/questions?isAnswered=false&take=10000&skip=0&nmId={nm_id}");
+    let (status, page) = body(wb.get(&path).await?).await?;
+    envelope_ok(status, &page)?;
+    let questions = page["data"]["questions"].as_array().context("questions")?;
+    let question = questions
+        .iter()
+        .find(|q| q["id"] == id.as_str())
+        .context("asked question missing")?;
+    ensure!(
+        question["state"] == "suppliersPortalSynch" && question["answer"].is_null(),
+        "{question}"
+    );
+    ensure!(question["productDetails"]["nmId"] == nm_id && question["isWarned"] == false);
+    let created = question["createdDate"].as_str().context("createdDate")?;
+    ensure!(created.ends_with('Z') && created.len() == 30, "{created}");
+    DateTime::parse_from_rfc3339(created)?;
+    ensure!(page["data"]["countUnanswered"].as_u64() >= Some(1));
+    ensure!(page["data"]["countArchive"].is_u64());
+    // Newest first by default, oldest first on request.
+    let (_, ascending) = body(
+        wb.get("/api/v1/questions?isAnswered=true&take=50&skip=0&order=dateAsc")
+            .await?,
+    )
+    .await?;
+    let dates: Vec<&str> = ascending["data"]["questions"]
+        .as_array()
+        .context("questions")?
+        .iter()
+        .filter_map(|q| q["createdDate"].as_str())
+        .collect();
+    ensure!(dates.len() > 1 && dates.windows(2).all(|pair| pair[0] <= pair[1]));
+
+    for bad in [
+        "/api/v1/questions?isAnswered=false&take=9000&skip=2000",
+        "/api/v1/questions?isAnswered=false&skip=0",
+        "/api/v1/questions?take=10&skip=0",
+        "/api/v1/questions?isAnswered=false&take=10&skip=0&order=random",
+    ] {
+        let (status, error) = body(wb.get(bad).await?).await?;
+        envelope_error(status, &error, StatusCode::BAD_REQUEST)?;
+    }
+
+    let (status, single) = body(wb.get(&format!("/api/v1/question?id={id}")).await?).await?;
+    envelope_ok(status, &single)?;
+    ensure!(single["data"]["id"] == id.as_str());
+    let (status, error) = body(wb.get("/api/v1/question?id=nope").await?).await?;
+    envelope_error(status, &error, StatusCode::UNPROCESSABLE_ENTITY)?;
+
+    let (status, viewed) = body(
+        wb.patch("/api/v1/questions", &json!({"id": id, "wasViewed": true}))
+            .await?,
+    )
+    .await?;
+    envelope_ok(status, &viewed)?;
+    let answer = |text: &str| json!({"id": id, "answer": {"text": text}, "state": "wbRu"});
+    let (status, error) = body(wb.patch("/api/v1/questions", &answer("а")).await?).await?;
+    envelope_error(status, &error, StatusCode::BAD_REQUEST)?;
+    for text in [
+        "Здравствуйте! Да, M подойдёт.",
+        "Здравствуйте! Да, размер M подойдёт.",
+    ] {
+        let (status, done) = body(wb.patch("/api/v1/questions", &answer(text)).await?).await?;
+        envelope_ok(status, &done)?;
+        ensure!(done["data"].is_null());
+    }
+    let (status, refused) =
+        body(wb.patch("/api/v1/questions", &answer("Третий раз")).await?).await?;
+    envelope_error(status, &refused, StatusCode::UNPROCESSABLE_ENTITY)?;
+    let unknown = json!({"id": "unknown", "answer": {"text": "Ответ"}, "state": "wbRu"});
+    let (status, missing) = body(wb.patch("/api/v1/questions", &unknown).await?).await?;
+    envelope_error(status, &missing, StatusCode::NOT_FOUND)?;
+
+    let stored = wb
+        .sandbox
+        .questions()
+        .into_iter()
+        .find(|q| q.id == id)
+        .context("stored")?;
+    ensure!(stored.state == "wbRu" && stored.answer_writes == 2 && stored.was_viewed);
+    ensure!(stored.answer.as_deref() == Some("Здравствуйте! Да, размер M подойдёт."));
+    let (_, single) = body(wb.get(&format!("/api/v1/question?id={id}")).await?).await?;
+    ensure!(single["data"]["answer"]["editable"] == false, "{single}");
+
+    // Rejecting hides the question.
+    let other = wb
+        .sandbox
+        .ask_question(nm_id, "Есть ли скидки для постоянных покупателей?");
+    let reject = json!({"id": other, "answer": {"text": "Вопрос не по товару"}, "state": "none"});
+    let (status, done) = body(wb.patch("/api/v1/questions", &reject).await?).await?;
+    envelope_ok(status, &done)?;
+    ensure!(
+        wb.sandbox
+            .questions()
+            .iter()
+            .any(|q| q.id == other && q.state == "none")
+    );
+
+    let (status, new) = body(wb.get("/api/v1/new-feedbacks-questions").await?).await?;
+    envelope_ok(status, &new)?;
+    ensure!(
+        new["data"]["hasNewQuestions"].is_boolean() && new["data"]["hasNewFeedbacks"].is_boolean()
+    );
+    let (status, count) = body(wb.get("/api/v1/questions/count-unanswered").await?).await?;
+    envelope_ok(status, &count)?;
+    ensure!(count["data"]["countUnansweredToday"].is_u64());
+
+    // A read-only token reads but does not write; a token without category 7 does neither.
+    let read_only = wb.token(&[7, 9], true);
+    let url = format!("{}/api/v1/questions", wb.sandbox.base_url());
+    let response = wb
+        .http
+        .patch(&url)
+        .header("Authorization", &read_only)
+        .json(&json!({"id": id, "wasViewed": true}))
+        .send()
+        .await?;
+    let (status, problem) = body(response).await?;
+    ensure!(status == StatusCode::UNAUTHORIZED && problem["title"] == "unauthorized");
+    ensure!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("read-only")),
+        "{problem}"
+    );
+    let list = format!("{url}?isAnswered=false&take=1&skip=0");
+    let response = wb
+        .http
+        .get(&list)
+        .header("Authorization", &read_only)
+        .send()
+        .await?;
+    ensure!(response.status() == StatusCode::OK);
+    let no_category = wb.token(&[1, 4, 9], false);
+    let response = wb
+        .http
+        .get(&list)
+        .header("Authorization", &no_category)
+        .send()
+        .await?;
+    ensure!(response.status() == StatusCode::UNAUTHORIZED);
+    Ok(())
+}
+
+#[tokio::test]
+async fn wb_feedback_answers_are_204_even_for_unknown_ids() -> Result<()> {
+    let wb = Wb::start(WbOptions::unlimited()).await?;
+    let nm_id = first_card(&wb)?;
+    let id = wb
+        .sandbox
+        .leave_feedback(nm_id, "Цвет отличается от фото, ожидала другого.", 2);
+
+    let path = "/api/v1/feedbacks?isAnswered=false&take=5000&skip=0&order=dateDesc";
+    let (status, page) = body(wb.get(path).await?).await?;
+    envelope_ok(status, &page)?;
+    let feedback = page["data"]["feedbacks"]
+        .as_array()
+        .context("feedbacks")?
+        .iter()
+        .find(|f| f["id"] == id.as_str())
+        .context("left feedback missing")?
+        .clone();
+    ensure!(feedback["productValuation"] == 2 && feedback["answer"].is_null());
+    ensure!(feedback["state"] == "none" && feedback["productDetails"]["nmId"] == nm_id);
+    let created = feedback["createdDate"].as_str().context("createdDate")?;
+    ensure!(created.ends_with("+03:00"), "{created}");
+    for field in [
+        "pros",
+        "cons",
+        "userName",
+        "wasViewed",
+        "photoLinks",
+        "video",
+        "bables",
+        "matchingSize",
+    ] {
+        ensure!(feedback.get(field).is_some(), "{field} missing: {feedback}");
+    }
+    for bad in [
+        "/api/v1/feedbacks?isAnswered=false&take=5001&skip=0",
+        "/api/v1/feedbacks?isAnswered=false&take=10&skip=199991",
+        "/api/v1/feedbacks?isAnswered=maybe&take=10&skip=0",
+    ] {
+        let (status, error) = body(wb.get(bad).await?).await?;
+        envelope_error(status, &error, StatusCode::BAD_REQUEST)?;
+    }
+
+    let before = wb.sandbox.feedbacks();
+    let unknown = wb
+        .post(
+            "/api/v1/feedbacks/answer",
+            &json!({"id": "J2FMRjUj6hwvwCElqssz", "text": "Спасибо!"}),
+        )
+        .await?;
+    ensure!(unknown.status() == StatusCode::NO_CONTENT);
+    ensure!(
+        wb.sandbox.feedbacks() == before,
+        "an unknown id changed nothing"
+    );
+
+    let answer =
+        json!({"id": id, "text": "Спасибо за отзыв! Напишите нам в чат, поможем с обменом."});
+    let response = wb.post("/api/v1/feedbacks/answer", &answer).await?;
+    ensure!(response.status() == StatusCode::NO_CONTENT);
+    let stored = wb
+        .sandbox
+        .feedbacks()
+        .into_iter()
+        .find(|f| f.id == id)
+        .context("stored")?;
+    ensure!(stored.state == "wbRu" && stored.answer_writes == 1 && stored.answer.is_some());
+
+    let (status, error) = body(wb.post("/api/v1/feedbacks/answer", &answer).await?).await?;
+    ensure!(
+        status == StatusCode::BAD_REQUEST && error["origin"] == "fbapi",
+        "{error}"
+    );
+    let edit = json!({"id": id, "text": "Спасибо за отзыв! Уже связались с вами в чате."});
+    ensure!(wb.patch("/api/v1/feedbacks/answer", &edit).await?.status() == StatusCode::NO_CONTENT);
+    let (status, error) = body(wb.patch("/api/v1/feedbacks/answer", &edit).await?).await?;
+    ensure!(
+        status == StatusCode::BAD_REQUEST && error["title"] == "bad request",
+        "{error}"
+    );
+    let stored = wb
+        .sandbox
+        .feedbacks()
+        .into_iter()
+        .find(|f| f.id == id)
+        .context("stored")?;
+    ensure!(stored.answer_writes == 2);
+    ensure!(stored.answer.as_deref() == Some("Спасибо за отзыв! Уже связались с вами в чате."));
+
+    let url = format!("{}/api/v1/feedbacks/answer", wb.sandbox.base_url());
+    let response = wb
+        .http
+        .post(&url)
+        .header("Authorization", wb.sandbox.token())
+        .body(answer.to_string())
+        .send()
+        .await?;
+    let (status, error) = body(response).await?;
+    ensure!(
+        status == StatusCode::BAD_REQUEST && error["detail"] == "content-type header not specified",
+        "{error}"
+    );
+    let (status, error) = body(
+        wb.post("/api/v1/feedbacks/answer", &json!({"id": id, "text": "а"}))
+            .await?,
+    )
+    .await?;
+    ensure!(status == StatusCode::BAD_REQUEST && error["origin"] == "fbapi");
+
+    let (status, single) = body(wb.get(&format!("/api/v1/feedback?id={id}")).await?).await?;
+    envelope_ok(status, &single)?;
+    ensure!(single["data"]["answer"]["editable"] == false && single["data"]["state"] == "wbRu");
+    let (status, error) = body(wb.get("/api/v1/feedback?id=nope").await?).await?;
+    envelope_error(status, &error, StatusCode::UNPROCESSABLE_ENTITY)?;
+    let (status, count) = body(wb.get("/api/v1/feedbacks/count-unanswered").await?).await?;
+    envelope_ok(status, &count)?;
+    Ok(())
+}
+
+/// Every WB chat event after `next`, page by page.
+async fn walk_events(wb: &Wb, mut next: Option<i64>) -> Result<(Vec<Value>, usize, i64)> {
+    let mut events = Vec::new();
+    let mut pages = 0;
+    loop {
+        let path = next.map_or_else(
+            || "/api/v1/seller/events".to_owned(),
+            |next| format!("/api/v1/seller/events?next={next}"),
+        );
+        let (status, page) = body(wb.get(&path).await?).await?;
+        ensure!(
+            status == StatusCode::OK && page["errors"] == json!([]),
+            "{page}"
+        );
+        let result = &page["result"];
+        let served = result["events"].as_array().context("events")?;
+        ensure!(result["totalEvents"] == served.len() && served.len() <= 100);
+        let answered_next = result["next"].as_i64().context("next")?;
+        if served.is_empty() {
+            ensure!(answered_next == next.unwrap_or(0), "{result}");
+            return Ok((events, pages, answered_next));
+        }
+        pages += 1;
+        ensure!(served.last().map(|e| &e["addTimestamp"]) == Some(&result["next"]));
+        ensure!(result["oldestEventTime"] == served[0]["addTime"]);
+        events.extend(served.iter().cloned());
+        next = Some(answered_next);
+    }
+}
+
+#[tokio::test]
+async fn wb_chat_events_page_by_next_and_sign_new_chats_only() -> Result<()> {
+    let wb = Wb::start(WbOptions::unlimited()).await?;
+    let nm_id = first_card(&wb)?;
+    for index in 0..30 {
+        wb.sandbox.buyer_writes(
+            None,
+            "Ольга",
+            None,
+            &format!("Здравствуйте! Вопрос номер {index}."),
+        );
+    }
+    let (events, pages, last) = walk_events(&wb, None).await?;
+    ensure!(pages >= 2, "{pages} pages of {} events", events.len());
+    let times: Vec<i64> = events
+        .iter()
+        .filter_map(|e| e["addTimestamp"].as_i64())
+        .collect();
+    ensure!(times.len() == events.len() && times.windows(2).all(|pair| pair[0] < pair[1]));
+    let ids: HashSet<&str> = events
+        .iter()
+        .filter_map(|e| e["eventID"].as_str())
+        .collect();
+    ensure!(ids.len() == events.len(), "every event once");
+    for event in &events {
+        ensure!(event["eventType"] == "message" && event["isNewChat"].is_boolean());
+        ensure!(
+            event.get("replySign").is_some() == (event["isNewChat"] == true),
+            "{event}"
+        );
+        let sender = event["sender"].as_str().unwrap_or_default();
+        ensure!(matches!(sender, "client" | "seller" | "wb"), "{event}");
+        ensure!(
+            event.get("clientName").is_some() == (sender == "client"),
+            "{event}"
+        );
+        ensure!(
+            event["addTime"]
+                .as_str()
+                .is_some_and(|time| time.ends_with('Z'))
+        );
+    }
+
+    // New messages come after the saved `next`.
+    let opened = wb.sandbox.buyer_writes(
+        None,
+        "Ирина",
+        Some(nm_id),
+        "Здравствуйте! Когда отправите заказ?",
+    );
+    let again = wb.sandbox.buyer_writes(
+        Some(&opened.chat_id),
+        "Ирина",
+        None,
+        "Подскажите, пожалуйста, хотя бы примерно.",
+    );
+    ensure!(again.chat_id == opened.chat_id && again.reply_sign == opened.reply_sign);
+    let (fresh, _, _) = walk_events(&wb, Some(last)).await?;
+    ensure!(fresh.len() == 2, "{fresh:?}");
+    ensure!(fresh[0]["eventID"] == opened.event_id.as_str() && fresh[0]["isNewChat"] == true);
+    ensure!(fresh[0]["replySign"] == opened.reply_sign.as_str());
+    ensure!(fresh[0]["message"]["attachments"]["goodCard"]["nmID"] == nm_id);
+    ensure!(fresh[1]["isNewChat"] == false && fresh[1].get("replySign").is_none());
+    ensure!(fresh[1]["clientName"] == "Ирина" && fresh[1]["source"] == "rusite");
+
+    let (status, chats) = body(wb.get("/api/v1/seller/chats").await?).await?;
+    ensure!(status == StatusCode::OK && chats["errors"].is_null());
+    let chat = &chats["result"][0];
+    ensure!(
+        chat["chatID"] == opened.chat_id.as_str(),
+        "latest chat first: {chat}"
+    );
+    ensure!(chat["replySign"] == opened.reply_sign.as_str() && chat["clientName"] == "Ирина");
+    ensure!(chat["lastMessage"]["text"] == "Подскажите, пожалуйста, хотя бы примерно.");
+    ensure!(chat["goodCard"]["priceCurrency"] == "RUB" && chat["goodCard"]["rid"].is_string());
+
+    for (query, detail) in [
+        ("next=0", "Invalid value for \"next\""),
+        ("next=abc", "Invalid number"),
+    ] {
+        let (status, error) =
+            body(wb.get(&format!("/api/v1/seller/events?{query}")).await?).await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "{error}");
+        ensure!(
+            error["origin"] == "proxy-chats"
+                && error["detail"] == detail
+                && error["error"] == detail
+        );
+    }
+    let no_chat = wb.token(&[1, 4, 5, 7], false);
+    let url = format!("{}/api/v1/seller/chats", wb.sandbox.base_url());
+    let response = wb
+        .http
+        .get(&url)
+        .header("Authorization", &no_chat)
+        .send()
+        .await?;
+    ensure!(response.status() == StatusCode::UNAUTHORIZED);
+    Ok(())
+}
+
+#[tokio::test]
+async fn wb_chat_send_checks_the_sign_and_takes_multipart() -> Result<()> {
+    let wb = Wb::start(WbOptions::unlimited()).await?;
+    let opened = wb.sandbox.buyer_writes(
+        None,
+        "Светлана",
+        None,
+        "Здравствуйте! Пришёл не тот размер.",
+    );
+
+    let (status, error) = wb
+        .send(
+            Form::new()
+                .text("replySign", "1:wrong:sign")
+                .text("message", "Здравствуйте!"),
+        )
+        .await?;
+    ensure!(status == StatusCode::BAD_REQUEST, "{error}");
+    ensure!(
+        error
+            == json!({
+                "status": 400,
+                "title": "Bad Request",
+                "origin": "proxy-chats",
+                "detail": "Invalid signature",
+                "requestId": error["requestId"],
+                "error": "Invalid signature",
+            }),
+        "{error}"
+    );
+    ensure!(error["requestId"].as_str().is_some_and(|id| id.len() == 32));
+    for text in ["я".repeat(1001), "   ".to_owned()] {
+        let form = Form::new()
+            .text("replySign", opened.reply_sign.clone())
+            .text("message", text);
+        let (status, error) = wb.send(form).await?;
+        ensure!(
+            status == StatusCode::BAD_REQUEST && error["detail"] == "Invalid value for \"message\""
+        );
+    }
+    let video = Part::bytes(vec![0; 16])
+        .file_name("video.mp4")
+        .mime_str("video/mp4")?;
+    let form = Form::new()
+        .text("replySign", opened.reply_sign.clone())
+        .text("message", "Видео")
+        .part("file", video);
+    let (status, error) = wb.send(form).await?;
+    ensure!(status == StatusCode::BAD_REQUEST, "{error}");
+    ensure!(
+        error["detail"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("\"video.mp4\" has unsupported mime type"))
+    );
+    let url = format!("{}/api/v1/seller/message", wb.sandbox.base_url());
+    let response = wb
+        .http
+        .post(&url)
+        .header("Authorization", wb.sandbox.token())
+        .json(&json!({"replySign": opened.reply_sign, "message": "JSON"}))
+        .send()
+        .await?;
+    ensure!(response.status() == StatusCode::BAD_REQUEST);
+
+    let (_, _, next) = walk_events(&wb, None).await?;
+    let text = "Здравствуйте, Светлана! Оформите возврат, а нужный размер закажите отдельно.";
+    let photo = Part::bytes(b"\x89PNG\r\n\x1a\n".to_vec())
+        .file_name("label.png")
+        .mime_str("image/png")?;
+    let form = Form::new()
+        .text("replySign", opened.reply_sign.clone())
+        .text("message", text)
+        .part("file", photo);
+    let (status, sent) = wb.send(form).await?;
+    ensure!(
+        status == StatusCode::OK && sent["errors"] == json!([]),
+        "{sent}"
+    );
+    ensure!(sent["result"]["chatID"] == opened.chat_id.as_str());
+    let add_time = sent["result"]["addTime"].as_i64().context("addTime")?;
+
+    let (fresh, _, _) = walk_events(&wb, Some(next)).await?;
+    ensure!(fresh.len() == 1, "{fresh:?}");
+    let event = &fresh[0];
+    ensure!(event["sender"] == "seller" && event["source"] == "seller-public-api");
+    ensure!(event["addTimestamp"] == add_time && event["message"]["text"] == text);
+    ensure!(
+        event["message"]["attachments"]["images"][0]["downloadID"].is_string(),
+        "{event}"
+    );
+    let messages = wb.sandbox.chat_messages(&opened.chat_id);
+    ensure!(messages.len() == 2 && messages[1].sender == "seller" && messages[1].text == text);
+    ensure!(messages[0].sender == "client");
+
+    let read_only = wb.token(&[7, 9], true);
+    let form = Form::new()
+        .text("replySign", opened.reply_sign.clone())
+        .text("message", "Ещё");
+    let response = wb
+        .http
+        .post(&url)
+        .header("Authorization", &read_only)
+        .multipart(form)
+        .send()
+        .await?;
+    ensure!(response.status() == StatusCode::UNAUTHORIZED);
+    ensure!(wb.sandbox.chat_messages(&opened.chat_id).len() == 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn wb_shopper_families_are_counted_and_limited() -> Result<()> {
+    let wb = Wb::start(WbOptions::default()).await?;
+    for _ in 0..6 {
+        let response = wb.get("/api/v1/new-feedbacks-questions").await?;
+        ensure!(response.status() == StatusCode::OK);
+    }
+    let limited = wb.get("/api/v1/questions/count-unanswered").await?;
+    ensure!(limited.status() == StatusCode::TOO_MANY_REQUESTS);
+    ensure!(limited.headers()["X-Ratelimit-Limit"] == "6");
+    let (_, problem) = body(limited).await?;
+    ensure!(problem["title"] == "too many requests");
+    for _ in 0..10 {
+        ensure!(wb.get("/api/v1/seller/chats").await?.status() == StatusCode::OK);
+    }
+    let limited = wb.get("/api/v1/seller/events").await?;
+    ensure!(limited.status() == StatusCode::TOO_MANY_REQUESTS);
+    ensure!(limited.headers()["X-Ratelimit-Limit"] == "10");
+    ensure!(limited.headers().contains_key("X-Ratelimit-Retry"));
+    let traffic = wb.sandbox.traffic();
+    ensure!(traffic.family_requests("feedbacks") == 7 && traffic.family_requests("chat") == 11);
+    ensure!(traffic.limited_in("feedbacks") == 1 && traffic.limited_in("chat") == 1);
+    ensure!(traffic.requests("/api/v1/seller/chats") == 10);
+    Ok(())
+}
+
+/// Every Ozon chat, page by page.
+async fn walk_chats(ozon: &Ozon, filter: Value, limit: u32) -> Result<Vec<Value>> {
+    let mut chats = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let request = json!({"filter": filter, "limit": limit, "cursor": cursor});
+        let (status, page) = ozon.post("/v3/chat/list", &request).await?;
+        ensure!(status == StatusCode::OK, "{page}");
+        let served = page["chats"].as_array().context("chats")?;
+        ensure!(served.len() <= limit as usize && page["total_unread_count"].is_u64());
+        chats.extend(served.iter().cloned());
+        if page["has_next"] != true {
+            return Ok(chats);
+        }
+        cursor = page["cursor"].as_str().context("cursor")?.to_owned();
+    }
+}
+
+#[tokio::test]
+async fn ozon_chats_list_read_and_answer() -> Result<()> {
+    let ozon = Ozon::start(OzonOptions::unlimited()).await?;
+    let all = walk_chats(&ozon, json!({"chat_status": "All"}), 7).await?;
+    let ids: HashSet<&str> = all
+        .iter()
+        .filter_map(|c| c["chat"]["chat_id"].as_str())
+        .collect();
+    ensure!(
+        ids.len() == all.len() && all.len() > 10,
+        "{} chats",
+        all.len()
+    );
+    let types: HashSet<&str> = all
+        .iter()
+        .filter_map(|c| c["chat"]["chat_type"].as_str())
+        .collect();
+    ensure!(
+        types == HashSet::from(["BUYER_SELLER", "SELLER_SUPPORT"]),
+        "{types:?}"
+    );
+    for chat in &all {
+        ensure!(matches!(
+            chat["chat"]["chat_status"].as_str(),
+            Some("OPENED" | "CLOSED")
+        ));
+        ensure!(
+            chat["last_message_id"]
+                .as_str()
+                .is_some_and(|id| id.len() == 19),
+            "{chat}"
+        );
+        ensure!(chat["first_unread_message_id"].is_string() && chat["unread_count"].is_u64());
+    }
+    let opened = walk_chats(&ozon, json!({"chat_status": "Opened"}), 100).await?;
+    ensure!(opened.iter().all(|c| c["chat"]["chat_status"] == "OPENED"));
+    let closed = walk_chats(&ozon, json!({"chat_status": "Closed"}), 100).await?;
+    ensure!(closed.iter().all(|c| c["chat"]["chat_status"] == "CLOSED"));
+    ensure!(opened.len() + closed.len() == all.len());
+    for limit in [0, 101] {
+        let (status, error) = ozon.post("/v3/chat/list", &json!({"limit": limit})).await?;
+        ensure!(
+            status == StatusCode::BAD_REQUEST && error["code"] == 3,
+            "{error}"
+        );
+    }
+
+    let number = ozon
+        .sandbox
+        .orders()
+        .into_iter()
+        .next()
+        .context("no postings")?
+        .external_id;
+    let written = ozon.sandbox.buyer_writes(
+        None,
+        Some(&number),
+        "Здравствуйте! Когда приедет мой заказ?",
+    );
+    let unread = walk_chats(&ozon, json!({"unread_only": true}), 100).await?;
+    ensure!(unread.iter().all(|c| c["unread_count"].as_u64() > Some(0)));
+    let chat = unread
+        .iter()
+        .find(|c| c["chat"]["chat_id"] == written.chat_id.as_str())
+        .context("new chat not unread")?;
+    ensure!(chat["first_unread_message_id"] == written.message_id.as_str());
+    ensure!(chat["chat"]["chat_type"] == "BUYER_SELLER");
+
+    let (status, history) = ozon
+        .post("/v3/chat/history", &json!({"chat_id": written.chat_id}))
+        .await?;
+    ensure!(
+        status == StatusCode::OK && history["has_next"] == false,
+        "{history}"
+    );
+    let message = &history["messages"][0];
+    ensure!(message["message_id"] == written.message_id.as_str() && message["is_read"] == false);
+    ensure!(
+        message["user"]["type"] == "Customer"
+            && message["data"][0] == "Здравствуйте! Когда приедет мой заказ?"
+    );
+    let order_number = number
+        .rsplit_once('-')
+        .map(|(order, _)| order)
+        .context("number")?;
+    ensure!(message["context"]["order_number"] == order_number && message["context"]["sku"] != "");
+
+    let answer = "Здравствуйте! Заказ уже в пути, ожидайте уведомления.";
+    let (status, sent) = ozon
+        .post(
+            "/v1/chat/send/message",
+            &json!({"chat_id": written.chat_id, "text": answer}),
+        )
+        .await?;
+    ensure!(
+        status == StatusCode::OK && sent == json!({"result": "success"}),
+        "{sent}"
+    );
+    let (_, history) = ozon
+        .post(
+            "/v3/chat/history",
+            &json!({"chat_id": written.chat_id, "limit": 10}),
+        )
+        .await?;
+    ensure!(
+        history["messages"][0]["user"]["type"] == "Seller"
+            && history["messages"][0]["data"][0] == answer
+    );
+    ensure!(
+        history["messages"][1]["is_read"] == true,
+        "answering reads the chat"
+    );
+    let first: u64 = written.message_id.parse()?;
+    let (_, forward) = ozon
+        .post(
+            "/v3/chat/history",
+            &json!({"chat_id": written.chat_id, "direction": "Forward", "from_message_id": first, "limit": 1}),
+        )
+        .await?;
+    ensure!(
+        forward["messages"][0]["message_id"] == written.message_id.as_str()
+            && forward["has_next"] == true
+    );
+    let messages = ozon.sandbox.chat_messages(&written.chat_id);
+    ensure!(messages.len() == 2 && messages[1].sender == "Seller" && messages[1].text == answer);
+
+    let followup = ozon
+        .sandbox
+        .buyer_writes(Some(&written.chat_id), None, "Спасибо!");
+    let (status, read) = ozon
+        .post(
+            "/v2/chat/read",
+            &json!({"chat_id": written.chat_id, "from_message_id": followup.message_id}),
+        )
+        .await?;
+    ensure!(
+        status == StatusCode::OK && read == json!({"unread_count": 0}),
+        "{read}"
+    );
+
+    for (path, request) in [
+        ("/v3/chat/history", json!({"chat_id": "nope"})),
+        (
+            "/v1/chat/send/message",
+            json!({"chat_id": "nope", "text": "Здравствуйте"}),
+        ),
+    ] {
+        let (status, error) = ozon.post(path, &request).await?;
+        ensure!(
+            status == StatusCode::NOT_FOUND && error["code"] == 5,
+            "{error}"
+        );
+    }
+    for request in [
+        json!({"chat_id": written.chat_id, "limit": 1001}),
+        json!({"chat_id": written.chat_id, "direction": "Forward"}),
+    ] {
+        let (status, _) = ozon.post("/v3/chat/history", &request).await?;
+        ensure!(status == StatusCode::BAD_REQUEST);
+    }
+    let (status, _) = ozon
+        .post(
+            "/v1/chat/send/message",
+            &json!({"chat_id": written.chat_id, "text": "я".repeat(1001)}),
+        )
+        .await?;
+    ensure!(status == StatusCode::BAD_REQUEST);
+    ensure!(ozon.sandbox.traffic().family_requests("chat") > 10);
+    Ok(())
+}
+
+#[tokio::test]
+async fn ozon_legacy_chat_enums_premium_roles_and_limit() -> Result<()> {
+    let ozon = Ozon::start(OzonOptions {
+        legacy_chat_enums: true,
+        premium: false,
+        rps: 3,
+        ..OzonOptions::default()
+    })
+    .await?;
+    let (status, page) = ozon.post("/v3/chat/list", &json!({"limit": 100})).await?;
+    ensure!(status == StatusCode::OK, "{page}");
+    let chats = page["chats"].as_array().context("chats")?;
+    ensure!(chats.iter().all(|c| matches!(
+        c["chat"]["chat_type"].as_str(),
+        Some("Buyer_Seller" | "Seller_Support")
+    )));
+    ensure!(
+        chats
+            .iter()
+            .all(|c| matches!(c["chat"]["chat_status"].as_str(), Some("Opened" | "Closed")))
+    );
+    let buyer = chats
+        .iter()
+        .find(|c| c["chat"]["chat_type"] == "Buyer_Seller")
+        .context("no buyer chat")?;
+    let chat_id = buyer["chat"]["chat_id"].as_str().context("chat_id")?;
+    let (status, history) = ozon
+        .post("/v3/chat/history", &json!({"chat_id": chat_id}))
+        .await?;
+    ensure!(status == StatusCode::OK);
+    let types: HashSet<&str> = history["messages"]
+        .as_array()
+        .context("messages")?
+        .iter()
+        .filter_map(|m| m["user"]["type"].as_str())
+        .collect();
+    ensure!(
+        types.contains("customer") && types.iter().all(|t| *t == t.to_lowercase()),
+        "{types:?}"
+    );
+
+    let (status, error) = ozon
+        .post(
+            "/v1/chat/send/message",
+            &json!({"chat_id": chat_id, "text": "Здравствуйте!"}),
+        )
+        .await?;
+    ensure!(
+        status == StatusCode::FORBIDDEN
+            && error
+                == json!({"code": 7, "message": "not available with existing subscription", "details": []}),
+        "{error}"
+    );
+    ensure!(
+        ozon.sandbox
+            .chat_messages(chat_id)
+            .iter()
+            .all(|m| m.text != "Здравствуйте!")
+    );
+
+    // The chat methods share the Client-Id's bucket.
+    let (status, error) = ozon
+        .post("/v2/chat/read", &json!({"chat_id": chat_id}))
+        .await?;
+    ensure!(
+        status == StatusCode::TOO_MANY_REQUESTS && error["code"] == 8,
+        "{error}"
+    );
+    ensure!(ozon.sandbox.traffic().limited_in("chat") == 1);
+    ensure!(ozon.sandbox.traffic().family_requests("chat") == 4);
+
+    let postings_only = Ozon::start(OzonOptions {
+        roles: vec![otklik_sandbox::OzonRole {
+            name: "Posting".to_owned(),
+            methods: vec!["/v4/posting/fbs/list".to_owned()],
+        }],
+        ..OzonOptions::default()
+    })
+    .await?;
+    let (status, error) = postings_only.post("/v3/chat/list", &json!({})).await?;
+    ensure!(
+        status == StatusCode::FORBIDDEN && error["code"] == 7,
+        "{error}"
+    );
+    ensure!(
+        otklik_sandbox::OzonRole::admin()
+            .methods
+            .iter()
+            .any(|m| m == "/v1/chat/send/message")
+    );
     Ok(())
 }

@@ -62,6 +62,8 @@ async fn main() -> anyhow::Result<()> {
                 external_id: &chat,
                 body: QUESTIONS[i as usize % QUESTIONS.len()],
                 attachments: serde_json::json!([]),
+                reply_token: None,
+                reply_due_at: None,
             },
         )
         .await?;

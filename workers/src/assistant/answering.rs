@@ -325,6 +325,15 @@ impl Answering {
         if let Some(article) = analysis.entities.article.first() {
             state.article = Some(article.clone());
         }
+        // A marketplace question or chat names its product and order beside the text.
+        for message in input.messages {
+            if state.article.is_none() {
+                state.article = attached(&message.attachments, "product", "article");
+            }
+            if state.order_id.is_none() {
+                state.order_id = attached(&message.attachments, "order", "number");
+            }
+        }
         let intent = resolve_intent(&analysis, &state);
         let turn = Turn {
             input,
@@ -645,4 +654,14 @@ impl Assistant for Answering {
     ) -> BoxFuture<'a, Result<Decision, AssistantError>> {
         Box::pin(self.decide_turn(input))
     }
+}
+
+/// A value of the first attachment of `kind` (`[{"kind":"product","article":"…"}]`).
+fn attached(attachments: &serde_json::Value, kind: &str, field: &str) -> Option<String> {
+    attachments
+        .as_array()?
+        .iter()
+        .filter(|a| a.get("kind").and_then(serde_json::Value::as_str) == Some(kind))
+        .find_map(|a| a.get(field).and_then(serde_json::Value::as_str))
+        .map(str::to_owned)
 }

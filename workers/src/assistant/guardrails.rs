@@ -64,6 +64,23 @@ pub enum Violation {
     Empty,
 }
 
+/// Why a text may not be published on a marketplace as it is: WB and Ozon fine sellers for
+/// contacts, links and invitations elsewhere. Checked on every marketplace send, whoever wrote
+/// the text, so an operator's edit of a draft cannot slip one through.
+pub fn marketplace_breach(text: &str) -> Option<&'static str> {
+    if PHONE.is_match(text) {
+        Some("it contains a phone number")
+    } else if EMAIL.is_match(text) {
+        Some("it contains an e-mail address")
+    } else if LINK.is_match(text) {
+        Some("it contains a link")
+    } else if MESSENGER.is_match(text) {
+        Some("it invites the shopper to another messenger")
+    } else {
+        None
+    }
+}
+
 /// What the reply may rely on: knowledge and data the turn actually used.
 pub struct Sources<'a> {
     pub system_prompt: &'a str,
@@ -78,13 +95,6 @@ pub fn length_limit(kind: ChannelKind) -> usize {
         ChannelKind::Webchat => 4000,
         _ => 1000,
     }
-}
-
-pub fn is_marketplace(kind: ChannelKind) -> bool {
-    !matches!(
-        kind,
-        ChannelKind::Telegram | ChannelKind::Vk | ChannelKind::Whatsapp | ChannelKind::Webchat
-    )
 }
 
 fn sentences(text: &str) -> Vec<&str> {
@@ -157,7 +167,7 @@ pub fn check(reply: &str, kind: ChannelKind, sources: &Sources<'_>) -> Result<St
             return Err(Violation::MoneyPromise);
         }
     }
-    let text = if is_marketplace(kind) {
+    let text = if kind.is_marketplace() {
         sentences(reply)
             .into_iter()
             .filter(|s| {
@@ -193,6 +203,22 @@ mod tests {
         assert_eq!(checked, "Заказ уже в пути. Хорошего дня!");
         let telegram = check(reply, ChannelKind::Telegram, &NONE).expect("kept in Telegram");
         assert!(telegram.contains("WhatsApp"));
+    }
+
+    #[test]
+    fn marketplace_sends_are_refused_with_contacts() {
+        assert_eq!(
+            marketplace_breach("Позвоните нам: 8 (912) 345-67-89"),
+            Some("it contains a phone number")
+        );
+        assert_eq!(
+            marketplace_breach("Пишите в телеграм @shop"),
+            Some("it invites the shopper to another messenger")
+        );
+        assert_eq!(
+            marketplace_breach("Размер M подойдёт при росте 170 см."),
+            None
+        );
     }
 
     #[test]

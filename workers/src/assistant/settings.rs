@@ -55,6 +55,10 @@ pub struct Settings {
     pub responders: Vec<String>,
     /// How the shop speaks, in the merchant's words («тепло, с лёгким юмором»).
     pub persona: String,
+    /// Publish answers on marketplaces (public questions, reviews, chats) without an operator.
+    /// Off by default: they are public and count toward the seller's rating, so a person approves
+    /// the assistant's drafts until the merchant trusts it.
+    pub marketplace_auto_publish: bool,
 }
 
 impl Default for Settings {
@@ -64,6 +68,7 @@ impl Default for Settings {
             max_turns_per_minute: 6,
             responders: vec!["local".to_owned()],
             persona: String::new(),
+            marketplace_auto_publish: false,
         }
     }
 }

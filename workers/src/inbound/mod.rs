@@ -36,7 +36,10 @@ pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), 
                     if let Some(callback) = &normalised.callback_query_id {
                         ctx.telegram.answer_callback(&channel, callback).await;
                     }
-                    record(&ctx, &channel, &normalised.message(channel_id)).await
+                    record(&ctx, &channel, &normalised.message(channel_id))
+                        .await
+                        .map(drop)
+                        .map_err(Into::into)
                 }
                 Ok(None) => Ok(()),
                 Err(err) => {
@@ -64,8 +67,13 @@ pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), 
                 external_id: &client_message_id,
                 body: &text,
                 attachments: serde_json::json!([]),
+                reply_token: None,
+                reply_due_at: None,
             };
-            record(&ctx, &channel, &message).await
+            record(&ctx, &channel, &message)
+                .await
+                .map(drop)
+                .map_err(Into::into)
         }
     }
 }
@@ -81,17 +89,26 @@ async fn load_channel(ctx: &Context, id: ChannelId) -> Result<Option<Channel>, B
         .filter(|channel| channel.enabled))
 }
 
-/// Records the message and schedules a turn. On a redelivered event the message exists already;
-/// the turn is scheduled again if it is still unanswered, since the first run may have died
-/// between the two steps.
-async fn record(
+/// Why a shopper's message could not be taken in; the job is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Database(#[from] otklik_db::DbError),
+    #[error("could not schedule the assistant: {0}")]
+    Queue(#[from] otklik_jobs::EnqueueError),
+}
+
+/// Records the message and schedules a turn; returns whether the message was new. On a
+/// redelivered event the message exists already; the turn is scheduled again if it is still
+/// unanswered, since the first run may have died between the two steps.
+pub(crate) async fn record(
     ctx: &Context,
     channel: &Channel,
     message: &NewInbound<'_>,
-) -> Result<(), BoxDynError> {
+) -> Result<bool, RecordError> {
     let scope = channel.scope();
     let recorded = {
-        let mut conn = ctx.db.get().await?;
+        let mut conn = ctx.db.get().await.map_err(otklik_db::DbError::from)?;
         conversations::record_inbound(&mut conn, scope, message).await?
     };
     if recorded.unanswered {
@@ -105,5 +122,5 @@ async fn record(
         );
         ctx.queues.push_turn(turn, because).await?;
     }
-    Ok(())
+    Ok(recorded.message_id.is_some())
 }

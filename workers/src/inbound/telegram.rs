@@ -30,6 +30,8 @@ impl Normalised {
             external_id: &self.external_id,
             body: &self.body,
             attachments: self.attachments.clone(),
+            reply_token: None,
+            reply_due_at: None,
         }
     }
 }

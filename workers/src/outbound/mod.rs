@@ -1,6 +1,7 @@
 //! The outbound pool: deliver one message under the channel's limits and record the outcome.
 
 pub mod limits;
+mod marketplace;
 pub mod telegram;
 mod webchat;
 
@@ -11,7 +12,7 @@ use apalis::prelude::{BoxDynError, Data};
 use otklik_db::TenantScope;
 use otklik_db::messages::{self, Claim, Delivery, Outcome};
 use otklik_jobs::Deliver;
-use otklik_schema::ChannelKind;
+use otklik_schema::{ChannelKind, MessageId};
 
 use crate::Context;
 use telegram::Sent;
@@ -77,6 +78,7 @@ pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynE
                 }
             }
         }
+        kind if kind.is_marketplace() => marketplace::send(&ctx, scope, &delivery).await,
         kind => {
             let reason = format!("sending to {kind} channels is not supported yet");
             finish(&ctx, scope, &delivery, Outcome::Failed { reason: &reason }).await
@@ -170,6 +172,37 @@ async fn send_telegram(
             .await
         }
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApproveError {
+    #[error(transparent)]
+    Database(#[from] otklik_db::DbError),
+    #[error("could not enqueue the delivery: {0}")]
+    Queue(#[from] otklik_jobs::EnqueueError),
+}
+
+/// An operator approves a draft, edited or as it is, and it goes out like any reply (the
+/// marketplace rules are checked on sending). Returns `false` when it was not a draft of the
+/// tenant, or was approved already.
+pub async fn approve_draft(
+    ctx: &Context,
+    scope: TenantScope,
+    message_id: MessageId,
+    edited: Option<&str>,
+) -> Result<bool, ApproveError> {
+    let approved = {
+        let mut conn = ctx.db.get().await.map_err(otklik_db::DbError::from)?;
+        messages::approve_draft(&mut conn, scope, message_id, edited).await?
+    };
+    if approved {
+        let job = Deliver {
+            tenant_id: scope.tenant_id(),
+            message_id,
+        };
+        ctx.queues.push_delivery(job).await?;
+    }
+    Ok(approved)
 }
 
 /// Puts the message back to `pending` and enqueues a copy of the job to run after `wait`.

@@ -1,7 +1,7 @@
 //! What operators run from the command line: a sync of one account, the scheduler, and
 //! connecting an account after checking its credentials.
 
-use otklik_db::{DbError, accounts, tenants};
+use otklik_db::{DbError, accounts, channels, tenants};
 use otklik_schema::{AccountId, Marketplace, SyncKind};
 
 use super::{Progress, ScheduleError, Summary, SyncError};
@@ -75,6 +75,7 @@ impl Context {
             .await?
             .ok_or_else(|| ConnectError::NoTenant(tenant.to_owned()))?;
         let account = accounts::create(&mut conn, scope, marketplace, name, credentials).await?;
+        channels::open_for_account(&mut conn, scope, account, marketplace).await?;
         Ok((report, Some(account)))
     }
 }

@@ -1,18 +1,26 @@
 //! The scheduler process: enqueues an incremental sync of every enabled account every 15
-//! minutes and a full one nightly at 03:00 Moscow time. Every replica enqueues; the job's
-//! idempotency key (account, kind, tick) lets only the first through, so running two
-//! schedulers for safety never syncs twice.
+//! minutes, a full one nightly at 03:00 Moscow time, and a poll of its marketplace shopper
+//! channels every minute. Every replica enqueues; the job's idempotency key (account, kind,
+//! tick) lets only the first through, so running two schedulers for safety never syncs twice.
 
 use std::str::FromStr;
 
 use apalis_cron::CronScheduler;
 use futures::StreamExt;
 use otklik_db::{DbError, DbPool, accounts};
-use otklik_jobs::{Queues, SyncAccount};
-use otklik_schema::SyncKind;
+use otklik_jobs::{PollInbox, Queues, SyncAccount};
+use otklik_schema::{AccountId, SyncKind, TenantId};
 
 const INCREMENTAL: &str = "0 */15 * * * *";
 const FULL: &str = "0 0 3 * * *";
+const INBOX: &str = "0 * * * * *";
+
+/// What a tick asks for.
+#[derive(Debug, Clone, Copy)]
+enum Due {
+    Sync(SyncKind),
+    Inbox,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
@@ -30,13 +38,21 @@ pub async fn schedule(
 ) -> Result<(), ScheduleError> {
     let incremental = CronScheduler::new(cron::Schedule::from_str(INCREMENTAL)?)
         .into_stream()
-        .map(|tick| tick.map(|t| (SyncKind::Incremental, t.get_timestamp())));
+        .map(|tick| tick.map(|t| (Due::Sync(SyncKind::Incremental), t.get_timestamp())));
     let full = CronScheduler::new(cron::Schedule::from_str(FULL)?)
         .with_timezone(chrono_tz::Europe::Moscow)
         .into_stream()
-        .map(|tick| tick.map(|t| (SyncKind::Full, t.get_timestamp())));
-    let mut ticks = futures::stream::select(incremental, full);
-    tracing::info!(incremental = INCREMENTAL, full = FULL, "scheduler started");
+        .map(|tick| tick.map(|t| (Due::Sync(SyncKind::Full), t.get_timestamp())));
+    let inbox = CronScheduler::new(cron::Schedule::from_str(INBOX)?)
+        .into_stream()
+        .map(|tick| tick.map(|t| (Due::Inbox, t.get_timestamp())));
+    let mut ticks = futures::stream::select(futures::stream::select(incremental, full), inbox);
+    tracing::info!(
+        incremental = INCREMENTAL,
+        full = FULL,
+        inbox = INBOX,
+        "scheduler started"
+    );
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let tick = tokio::select! {
@@ -44,9 +60,13 @@ pub async fn schedule(
             tick = ticks.next() => tick,
         };
         match tick {
-            Some(Ok((kind, at))) => {
-                if let Err(err) = enqueue(&db, &queues, kind, at).await {
-                    tracing::error!(error = %err, ?kind, "could not enqueue scheduled syncs");
+            Some(Ok((due, at))) => {
+                let enqueued = match due {
+                    Due::Sync(kind) => enqueue(&db, &queues, kind, at).await,
+                    Due::Inbox => enqueue_inbox_polls(&db, &queues, at).await,
+                };
+                if let Err(err) = enqueued {
+                    tracing::error!(error = %err, ?due, "could not enqueue scheduled jobs");
                 }
             }
             Some(Err(err)) => return Err(ScheduleError::Clock(err.to_string())),
@@ -71,17 +91,38 @@ pub async fn enqueue(
     kind: SyncKind,
     at: u64,
 ) -> Result<usize, EnqueueError> {
-    let mut conn = db.get().await.map_err(DbError::from)?;
-    let due = accounts::list_enabled(&mut conn).await?;
-    drop(conn);
-    for (tenant_id, account_id) in &due {
+    let due = enabled_accounts(db).await?;
+    for &(tenant_id, account_id) in &due {
         let job = SyncAccount {
-            tenant_id: *tenant_id,
-            account_id: *account_id,
+            tenant_id,
+            account_id,
             kind,
         };
         queues.push_sync(job, &at.to_string()).await?;
     }
     tracing::info!(?kind, accounts = due.len(), tick = at, "syncs enqueued");
     Ok(due.len())
+}
+
+/// Enqueues one poll of the shopper channels per enabled account for the tick at `at`.
+pub async fn enqueue_inbox_polls(
+    db: &DbPool,
+    queues: &Queues,
+    at: u64,
+) -> Result<usize, EnqueueError> {
+    let due = enabled_accounts(db).await?;
+    for &(tenant_id, account_id) in &due {
+        let job = PollInbox {
+            tenant_id,
+            account_id,
+        };
+        queues.push_inbox_poll(job, &at.to_string()).await?;
+    }
+    tracing::debug!(accounts = due.len(), tick = at, "inbox polls enqueued");
+    Ok(due.len())
+}
+
+async fn enabled_accounts(db: &DbPool) -> Result<Vec<(TenantId, AccountId)>, EnqueueError> {
+    let mut conn = db.get().await.map_err(DbError::from)?;
+    Ok(accounts::list_enabled(&mut conn).await?)
 }

@@ -1,6 +1,7 @@
 //! The Ozon Seller API sandbox: `Client-Id` + `Api-Key` auth, key roles, one 50 rps bucket
 //! per Client-Id, and gRPC-status (`rpcStatus`) error bodies everywhere.
 
+mod chats;
 mod postings;
 mod products;
 
@@ -20,7 +21,9 @@ use serde_json::{Value, json};
 
 use crate::faults::Faults;
 use crate::ratelimit::{Limiter, Quota, Verdict};
-use crate::seller::{Marketplace, SandboxOrder, SandboxProduct, Seller};
+use crate::seller::{
+    Marketplace, OzonBuyerMessage, SandboxChatMessage, SandboxOrder, SandboxProduct, Seller,
+};
 use crate::server::Running;
 use crate::traffic::Traffic;
 
@@ -33,6 +36,10 @@ pub const OZON_METHODS: &[&str] = &[
     "/v3/product/info/list",
     "/v4/product/info/stocks",
     "/v1/roles",
+    "/v3/chat/list",
+    "/v3/chat/history",
+    "/v1/chat/send/message",
+    "/v2/chat/read",
 ];
 
 /// A role of the API key, as `/v1/roles` reports it.
@@ -71,6 +78,12 @@ pub struct OzonOptions {
     pub roles: Vec<OzonRole>,
     /// `expires_at` of `/v1/roles`; `None`: 180 days after start.
     pub key_expires_at: Option<DateTime<Utc>>,
+    /// Serve the chats' 2025 enum spellings (`Buyer_Seller`, `Seller_Support`, `Opened`,
+    /// `Closed`, `user.type` `customer`), which clients must match case-insensitively.
+    pub legacy_chat_enums: bool,
+    /// The seller has Premium Plus / Pro: without it sending a chat message and marking a
+    /// chat read answer 403 `not available with existing subscription`.
+    pub premium: bool,
 }
 
 impl Default for OzonOptions {
@@ -81,6 +94,8 @@ impl Default for OzonOptions {
             legacy_shapes: false,
             roles: vec![OzonRole::admin()],
             key_expires_at: None,
+            legacy_chat_enums: false,
+            premium: true,
         }
     }
 }
@@ -122,6 +137,8 @@ fn family(path: &str) -> &'static str {
         "product"
     } else if path == "/v1/roles" {
         "roles"
+    } else if path.contains("/chat/") {
+        "chat"
     } else {
         "other"
     }
@@ -168,6 +185,10 @@ impl OzonSandbox {
             .route("/v3/product/info/list", post(products::info_list))
             .route("/v4/product/info/stocks", post(products::stocks))
             .route("/v1/roles", post(roles))
+            .route("/v3/chat/list", post(chats::list))
+            .route("/v3/chat/history", post(chats::history))
+            .route("/v1/chat/send/message", post(chats::send))
+            .route("/v2/chat/read", post(chats::read))
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(app.clone(), gate))
             .with_state(app.clone());
@@ -251,6 +272,25 @@ impl OzonSandbox {
         self.app
             .seller
             .set_status(Marketplace::Ozon, external_id, status, substatus)
+    }
+
+    /// A shopper writes in a chat now (unread until the seller reads or answers). `None` (or
+    /// an unknown id) opens a `BUYER_SELLER` chat; `posting_number` gives a new chat its
+    /// `context` (`order_number`, `sku`).
+    pub fn buyer_writes(
+        &self,
+        chat: Option<&str>,
+        posting_number: Option<&str>,
+        text: &str,
+    ) -> OzonBuyerMessage {
+        self.app
+            .seller
+            .ozon_buyer_writes(chat, posting_number, text)
+    }
+
+    /// Messages of a chat, oldest first (empty for an unknown chat).
+    pub fn chat_messages(&self, chat_id: &str) -> Vec<SandboxChatMessage> {
+        self.app.seller.chat_messages(Marketplace::Ozon, chat_id)
     }
 }
 

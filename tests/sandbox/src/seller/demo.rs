@@ -9,6 +9,7 @@ use super::SellerData;
 use super::catalog::{self, Fixed, OzonItem, WbCard};
 use super::lifecycle::{Life, OZON_FBS_DELIVERED, WB_FBS_SOLD};
 use super::orders::{Posting, WbOrder};
+use super::shoppers::{Author, demo_good_card};
 
 const DEMO_CUSTOMER: u32 = 12_345_678;
 
@@ -105,4 +106,38 @@ pub(super) fn add(data: &mut SellerData, now: DateTime<Utc>) {
             life,
         });
     }
+}
+
+/// Ids of the demo conversations, fixed so the demo script can name them.
+const DEMO_QUESTION_ID: &str = "nVbR5ZQBpuh01M170sz3";
+const DEMO_WB_CHAT_ID: &str = "1:0190f3a2-5c1d-7e4b-9a86-d2c4b7e1f305";
+const DEMO_OZON_CHAT_ID: &str = "5e767a03-b400-4a1b-a841-75319ca8a5c8";
+
+/// The demo inbox's marketplace conversations: a size question on the coat, a WB shopper
+/// asking where order 1456789013 is, an Ozon shopper asking about `12345678-0012-1`.
+pub(super) fn add_shoppers(data: &mut SellerData, now: DateTime<Utc>) {
+    data.add_question(
+        Some(DEMO_QUESTION_ID),
+        139_204_857,
+        "Здравствуйте! Подскажите, пожалуйста, подойдёт ли размер M при росте 170 см? \
+         Обычно ношу 44–46 размер, хочется, чтобы пуховик сел свободно.",
+        now - Duration::minutes(40),
+    );
+    let good = demo_good_card(data, 1_456_789_013);
+    data.wb_buyer_writes(
+        Some(DEMO_WB_CHAT_ID),
+        "Марина",
+        good,
+        "Здравствуйте! Подскажите, пожалуйста, где сейчас мой заказ 1456789013? \
+         Хотелось бы понять, когда его ждать.",
+        (now - Duration::minutes(25)).timestamp_millis(),
+    );
+    data.ozon_writes(
+        Some(DEMO_OZON_CHAT_ID),
+        Some("12345678-0012-1"),
+        Author::Buyer,
+        "Добрый день! Подскажите, пожалуйста, когда отправление 12345678-0012-1 приедет \
+         в пункт выдачи? Кеды нужны ребёнку к понедельнику.",
+        now - Duration::minutes(15),
+    );
 }

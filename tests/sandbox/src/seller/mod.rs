@@ -6,7 +6,9 @@ mod catalog;
 mod demo;
 mod lifecycle;
 mod orders;
+mod phrases;
 mod places;
+mod shoppers;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -22,6 +24,15 @@ pub(crate) use orders::{Posting, WbOrder, parse_posting_number};
 pub(crate) use places::{
     CITIES, OZON_DELIVERY_METHOD, OZON_FBO_WAREHOUSES, OZON_FBS_WAREHOUSE, OZON_FBS_WAREHOUSE_ID,
     PAYMENT_TYPES, SELLER_WAREHOUSES, WB_WAREHOUSES,
+};
+
+pub(crate) use phrases::SUPPLIER_NAME;
+pub(crate) use shoppers::{
+    Author, ChatFile, Feedback, GoodCard, HIDDEN, OzonChat, PUBLISHED, Question, Shoppers, WbEvent,
+    Write, editable,
+};
+pub use shoppers::{
+    BuyerMessage, OzonBuyerMessage, SandboxChatMessage, SandboxFeedback, SandboxQuestion,
 };
 
 use catalog::Ids;
@@ -131,6 +142,8 @@ pub(crate) struct SellerData {
     /// Ozon order numbers in use, as (customer, seq).
     ozon_numbers: HashSet<(u32, u32)>,
     counters: Counters,
+    /// Questions, reviews and buyer chats.
+    pub(crate) shoppers: Shoppers,
     rng: StdRng,
     demo: bool,
 }
@@ -175,6 +188,7 @@ impl SellerData {
                 posting_id: 1_000_000,
                 ozon_order_id: 30_000_000_000,
             },
+            shoppers: Shoppers::default(),
             rng,
             demo: false,
         };
@@ -182,6 +196,7 @@ impl SellerData {
         data.generate_wb(spec.orders, now, history);
         data.generate_ozon(spec.orders, now, history);
         data.index_sizes();
+        data.generate_shoppers(spec.orders, now, history);
         data
     }
 
@@ -404,17 +419,21 @@ impl Seller {
 
     /// Adds the fixed demo records (WB card `139204857` "PUH-01" with FBS orders
     /// `1456789012`..`1456789014`; Ozon SKU `51928374` "KED-22" with postings
-    /// `12345678-0012-1` and `12345678-0013-1`). Adding them twice has no effect.
+    /// `12345678-0012-1` and `12345678-0013-1`; an unanswered WB question on the coat, a WB
+    /// buyer chat about order `1456789013` and an Ozon buyer chat about `12345678-0012-1`).
+    /// Adding them twice has no effect.
     pub fn with_demo_records(self) -> Self {
         {
             let mut data = self.write();
             if !data.demo {
                 data.demo = true;
-                demo::add(&mut data, whole_seconds(Utc::now()));
+                let now = whole_seconds(Utc::now());
+                demo::add(&mut data, now);
                 data.wb_fbs.sort_by_key(|order| order.id);
                 data.ozon_fbs
                     .sort_by_key(|posting| (posting.in_process_at(), posting.id));
                 data.index_sizes();
+                demo::add_shoppers(&mut data, now);
             }
         }
         self
@@ -424,7 +443,7 @@ impl Seller {
         self.data.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, SellerData> {
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, SellerData> {
         self.data.write().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -577,6 +596,8 @@ mod tests {
         assert_eq!(a.orders(Marketplace::Wb), b.orders(Marketplace::Wb));
         assert_eq!(a.orders(Marketplace::Ozon), b.orders(Marketplace::Ozon));
         assert_eq!(a.products(Marketplace::Wb), b.products(Marketplace::Wb));
+        assert_eq!(a.questions(), b.questions());
+        assert_eq!(a.feedbacks(), b.feedbacks());
         let other = Seller::generate_at(SellerSpec { seed: 10, ..spec }, now);
         assert_ne!(a.products(Marketplace::Wb), other.products(Marketplace::Wb));
         // Ids do not depend on the generation time.
@@ -589,6 +610,45 @@ mod tests {
                 .collect()
         };
         assert_eq!(ids(&a), ids(&later));
+        let question_ids = |seller: &Seller| -> Vec<String> {
+            seller.questions().into_iter().map(|q| q.id).collect()
+        };
+        assert_eq!(question_ids(&a), question_ids(&later));
+    }
+
+    #[test]
+    fn shopper_channels_are_generated_consistently() {
+        let seller = Seller::generate(SellerSpec::default());
+        let questions = seller.questions();
+        let feedbacks = seller.feedbacks();
+        assert_eq!((questions.len(), feedbacks.len()), (80, 200));
+        assert!(questions.iter().any(|q| q.answer.is_none()));
+        assert!(
+            questions
+                .iter()
+                .all(|q| q.answer.is_some() == (q.state == "wbRu"))
+        );
+        assert!(feedbacks.iter().all(|f| (1..=5).contains(&f.valuation)));
+        let data = seller.read();
+        let shoppers = &data.shoppers;
+        let events = &shoppers.wb_events;
+        assert!(events.windows(2).all(|pair| pair[0].at_ms < pair[1].at_ms));
+        for chat in 0..shoppers.wb_chats.len() {
+            let mut chat_events = events.iter().filter(|event| event.chat == chat);
+            assert!(chat_events.next().is_some_and(|first| first.new_chat));
+            assert!(chat_events.all(|event| !event.new_chat));
+        }
+        let chats = &shoppers.ozon_chats;
+        assert_eq!(chats.iter().filter(|chat| chat.support).count(), 1);
+        let mut ids: Vec<(DateTime<Utc>, u64)> = chats
+            .iter()
+            .flat_map(|chat| chat.messages.iter().map(|m| (m.at, m.id)))
+            .collect();
+        ids.sort();
+        assert!(
+            ids.windows(2).all(|pair| pair[0].1 < pair[1].1),
+            "ids grow with time"
+        );
     }
 
     #[test]
@@ -693,5 +753,17 @@ mod tests {
             item.map(|p| (p.vendor_code, p.stock_total)),
             Some(("KED-22".to_owned(), 0))
         );
+        let question = seller
+            .questions()
+            .into_iter()
+            .find(|q| q.nm_id == 139_204_857 && q.answer.is_none());
+        assert!(question.is_some_and(|q| q.text.contains("170 см")));
+        let wb_chat =
+            seller.chat_messages(Marketplace::Wb, "1:0190f3a2-5c1d-7e4b-9a86-d2c4b7e1f305");
+        assert!(wb_chat.len() == 1 && wb_chat[0].text.contains("1456789013"));
+        let ozon_chat =
+            seller.chat_messages(Marketplace::Ozon, "5e767a03-b400-4a1b-a841-75319ca8a5c8");
+        assert!(ozon_chat.len() == 1 && ozon_chat[0].text.contains("12345678-0012-1"));
+        assert_eq!(ozon_chat[0].sender, "Customer");
     }
 }

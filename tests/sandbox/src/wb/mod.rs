@@ -1,8 +1,11 @@
-//! The Wildberries sandbox: one server for the content, marketplace and statistics families
-//! (a client maps every family host to its base URL), with WB's token auth, per-family
-//! token buckets and the three error-body shapes WB uses.
+//! The Wildberries sandbox: one server for the content, marketplace, statistics, feedbacks
+//! and buyer-chat families (a client maps every family host to its base URL), with WB's token
+//! auth, per-family token buckets and the error-body shapes WB uses.
 
+mod chat;
 mod content;
+mod feedbacks;
+mod multipart;
 mod orders;
 mod statistics;
 mod stocks;
@@ -14,9 +17,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,7 +29,10 @@ use serde_json::json;
 
 use crate::faults::Faults;
 use crate::ratelimit::{Limiter, Quota, Verdict};
-use crate::seller::{Marketplace, SandboxOrder, SandboxProduct, Seller};
+use crate::seller::{
+    BuyerMessage, Marketplace, SandboxChatMessage, SandboxFeedback, SandboxOrder, SandboxProduct,
+    SandboxQuestion, Seller,
+};
 use crate::server::Running;
 use crate::traffic::Traffic;
 
@@ -74,6 +80,10 @@ enum Family {
     Content,
     Marketplace,
     Statistics,
+    /// Questions and reviews (feedbacks-api): one bucket for the whole category.
+    Feedbacks,
+    /// Buyer chats (buyer-chat-api).
+    Chat,
     Common,
 }
 
@@ -85,6 +95,13 @@ impl Family {
             Self::Statistics
         } else if path.starts_with("/api/v3/") {
             Self::Marketplace
+        } else if path.starts_with("/api/v1/question")
+            || path.starts_with("/api/v1/feedback")
+            || path == "/api/v1/new-feedbacks-questions"
+        {
+            Self::Feedbacks
+        } else if path.starts_with("/api/v1/seller/") {
+            Self::Chat
         } else {
             Self::Common
         }
@@ -95,6 +112,8 @@ impl Family {
             Self::Content => "content",
             Self::Marketplace => "marketplace",
             Self::Statistics => "statistics",
+            Self::Feedbacks => "feedbacks",
+            Self::Chat => "chat",
             Self::Common => "common",
         }
     }
@@ -105,8 +124,16 @@ impl Family {
             Self::Content => Some(1),
             Self::Marketplace => Some(4),
             Self::Statistics => Some(5),
+            Self::Feedbacks => Some(7),
+            Self::Chat => Some(9),
             Self::Common => None,
         }
+    }
+
+    /// Whether the request changes something, which a read-only token may not do. Only the
+    /// shopper families have write methods here (the marketplace POSTs served are reads).
+    fn writes(self, method: &Method) -> bool {
+        matches!(self, Self::Feedbacks | Self::Chat) && method != Method::GET
     }
 
     /// Personal/Service limits of marketplaces.md §2.3.
@@ -120,6 +147,8 @@ impl Family {
             Self::Marketplace => Some(Quota::new(300, minute, 20, scale)),
             Self::Content => Some(Quota::new(100, minute, 5, scale)),
             Self::Statistics => Some(Quota::new(1, minute, 10, scale)),
+            Self::Feedbacks => Some(Quota::new(3, Duration::from_secs(1), 6, scale)),
+            Self::Chat => Some(Quota::new(10, Duration::from_secs(10), 10, scale)),
             Self::Common => None,
         }
     }
@@ -175,6 +204,35 @@ impl WbSandbox {
             .route("/api/v3/stocks/{warehouse_id}", post(stocks::stocks))
             .route("/api/v1/supplier/orders", get(statistics::orders))
             .route("/content/v2/get/cards/list", post(content::cards))
+            .route(
+                "/api/v1/new-feedbacks-questions",
+                get(feedbacks::anything_new),
+            )
+            .route(
+                "/api/v1/questions/count-unanswered",
+                get(feedbacks::questions_unanswered),
+            )
+            .route(
+                "/api/v1/questions",
+                get(feedbacks::questions).patch(feedbacks::patch_question),
+            )
+            .route("/api/v1/question", get(feedbacks::question))
+            .route(
+                "/api/v1/feedbacks/count-unanswered",
+                get(feedbacks::feedbacks_unanswered),
+            )
+            .route("/api/v1/feedbacks", get(feedbacks::feedbacks))
+            .route("/api/v1/feedback", get(feedbacks::feedback))
+            .route(
+                "/api/v1/feedbacks/answer",
+                post(feedbacks::answer_feedback).patch(feedbacks::edit_feedback_answer),
+            )
+            .route("/api/v1/seller/chats", get(chat::chats))
+            .route("/api/v1/seller/events", get(chat::events))
+            .route(
+                "/api/v1/seller/message",
+                post(chat::message).layer(DefaultBodyLimit::max(chat::MAX_BODY)),
+            )
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(app.clone(), gate))
             .with_state(app.clone());
@@ -268,11 +326,61 @@ impl WbSandbox {
             .seller
             .set_status(Marketplace::Wb, external_id, status, substatus)
     }
+
+    /// A shopper asks a question on card `nm_id` now; returns the new question's id.
+    pub fn ask_question(&self, nm_id: i64, text: &str) -> String {
+        self.app
+            .seller
+            .ask_question(u64::try_from(nm_id).unwrap_or(0), text)
+    }
+
+    /// A shopper leaves a review (`valuation` 1..5) on card `nm_id` now; returns its id.
+    pub fn leave_feedback(&self, nm_id: i64, text: &str, valuation: u8) -> String {
+        self.app
+            .seller
+            .leave_feedback(u64::try_from(nm_id).unwrap_or(0), text, valuation)
+    }
+
+    /// A shopper writes in a buyer chat now. `None` (or an id the sandbox does not know)
+    /// opens a new chat, whose first event has `isNewChat` and the `replySign`; `nm_id` puts
+    /// the card (and the shopper's latest order of it) in the chat's `goodCard`.
+    pub fn buyer_writes(
+        &self,
+        chat: Option<&str>,
+        client_name: &str,
+        nm_id: Option<i64>,
+        text: &str,
+    ) -> BuyerMessage {
+        let nm_id = nm_id.map(|nm_id| u64::try_from(nm_id).unwrap_or(0));
+        self.app
+            .seller
+            .wb_buyer_writes(chat, client_name, nm_id, text)
+    }
+
+    /// Every question, generated and asked.
+    pub fn questions(&self) -> Vec<SandboxQuestion> {
+        self.app.seller.questions()
+    }
+
+    /// Every review.
+    pub fn feedbacks(&self) -> Vec<SandboxFeedback> {
+        self.app.seller.feedbacks()
+    }
+
+    /// Messages of a buyer chat, oldest first (empty for an unknown chat).
+    pub fn chat_messages(&self, chat_id: &str) -> Vec<SandboxChatMessage> {
+        self.app.seller.chat_messages(Marketplace::Wb, chat_id)
+    }
 }
 
 impl WbApp {
     /// The caller's token, or the detail of WB's 401.
-    fn authorize(&self, headers: &HeaderMap, family: Family) -> Result<String, String> {
+    fn authorize(
+        &self,
+        headers: &HeaderMap,
+        family: Family,
+        writes: bool,
+    ) -> Result<String, String> {
         let Some(value) = headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
@@ -298,6 +406,11 @@ impl WbApp {
         {
             return Err("token scope not allowed for this API route".to_owned());
         }
+        if writes && claims.read_only {
+            return Err(
+                "token problem; token is read-only: write methods are not allowed".to_owned(),
+            );
+        }
         Ok(token.to_owned())
     }
 }
@@ -314,7 +427,8 @@ async fn gate(State(app): AppState, request: Request, next: Next) -> Response {
     if let Some(status) = app.faults.take_failure(&path) {
         return injected(status, quota);
     }
-    let token = match app.authorize(request.headers(), family) {
+    let writes = family.writes(request.method());
+    let token = match app.authorize(request.headers(), family, writes) {
         Ok(token) => token,
         Err(detail) => return problem(StatusCode::UNAUTHORIZED, &detail),
     };
@@ -358,7 +472,7 @@ fn problem(status: StatusCode, detail: &str) -> Response {
         "title": reason.to_lowercase(),
         "detail": detail,
         "code": format!("07e4668e-{:012x}-[UK-sandbox]", rand::random::<u64>() >> 16),
-        "requestId": format!("{:032x}", rand::random::<u128>()),
+        "requestId": request_id(),
         "origin": "s2s-api-auth-catalog",
         "status": status.as_u16(),
         "statusText": reason,
@@ -415,6 +529,11 @@ fn json_response<T: Serialize>(body: &T) -> Response {
         Ok(bytes) => ([(CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(error) => problem(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     }
+}
+
+/// A request id like WB's gateway puts in error bodies.
+fn request_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 /// Marketplace-API timestamps: UTC, whole seconds.

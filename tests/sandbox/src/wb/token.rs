@@ -18,7 +18,7 @@ pub const DEFAULT_CATEGORIES: &[u32] = &[1, 3, 4, 5, 7, 9, 11];
 /// `acc` of a Service token (a cloud service from WB's catalogue).
 pub const ACC_SERVICE: u8 = 4;
 
-fn uuid() -> String {
+pub(crate) fn uuid() -> String {
     let bits: u128 = rand::random();
     let hex = format!("{bits:032x}");
     format!(
@@ -73,6 +73,8 @@ pub fn wb_token(categories: &[u32], read_only: bool, acc: u8, exp: DateTime<Utc>
 pub(crate) struct Claims {
     pub(crate) scopes: u64,
     pub(crate) exp: i64,
+    /// Bit 30 of `s`: the token may only call read methods.
+    pub(crate) read_only: bool,
 }
 
 impl Claims {
@@ -80,6 +82,7 @@ impl Claims {
     pub(crate) const OPAQUE: Self = Self {
         scopes: u64::MAX,
         exp: i64::MAX,
+        read_only: false,
     };
 }
 
@@ -107,6 +110,7 @@ pub(crate) fn decode(token: &str) -> Result<Claims, String> {
     Ok(Claims {
         scopes: payload.s,
         exp: payload.exp,
+        read_only: payload.s & (1 << READ_ONLY_BIT) != 0,
     })
 }
 
@@ -125,6 +129,7 @@ mod tests {
         assert_eq!(claims.scopes, 0b1010_1011_1010);
         let read_only = decode(&wb_token(&[5], true, 1, exp))?;
         assert_eq!(read_only.scopes, (1 << 5) | (1 << 30));
+        assert!(read_only.read_only && !claims.read_only);
         assert!(decode("abc").is_err());
         assert!(decode("a.b.c").is_err());
         Ok(())

@@ -5,7 +5,7 @@ use otklik_db::messages::Line;
 use otklik_llm::ChatMessage;
 use otklik_schema::{Author, ChannelKind};
 
-use crate::assistant::guardrails::{self, mask_personal_data};
+use crate::assistant::guardrails::mask_personal_data;
 
 /// The instructions, kept apart from the facts so the guardrails can tell a quoted fact from a
 /// leaked instruction.
@@ -24,7 +24,7 @@ pub fn instructions(shop: &str, persona: &str, kind: ChannelKind) -> String {
          - Если спрашивают, человек ли ты, честно скажи, что ты ассистент магазина.\n\
          - Не больше одного эмодзи и только если покупатель сам их использует.\n"
     );
-    if guardrails::is_marketplace(kind) {
+    if kind.is_marketplace() {
         out.push_str(
             "- Это чат маркетплейса: никаких телефонов, ссылок, e-mail и приглашений в \
              мессенджеры, даже если покупатель просит.\n",

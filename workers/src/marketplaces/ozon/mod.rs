@@ -2,6 +2,7 @@
 //! 50 requests a second per seller shared by all the seller's integrations (`marketplaces.md`
 //! §7–8). We keep to 40 to leave the seller's other tools room.
 
+mod chats;
 mod postings;
 mod products;
 mod roles;
@@ -12,6 +13,7 @@ use reqwest::RequestBuilder;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use chats::{CHATS_PAGE, ChatEntry, ChatList, ChatMessage};
 pub use postings::{Posting, PostingProduct, PostingsPage, Window};
 pub use products::{ProductInfo, ProductListPage, StockItem, StocksPage};
 pub use roles::Roles;

@@ -1,8 +1,12 @@
 //! Wildberries seller API: one host per API family, a token in `Authorization`, limits per
 //! seller and family (`marketplaces.md` §2).
 
+mod chats;
 mod content;
+mod envelope;
+mod feedbacks;
 mod orders;
+mod questions;
 mod statistics;
 mod stocks;
 pub mod token;
@@ -12,8 +16,11 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
 
+pub use chats::{ChatEvent, EventsPage, SENDER_CLIENT};
 pub use content::{Card, CardSize, CardsCursor, CardsPage};
+pub use feedbacks::{Feedback, FeedbacksPage};
 pub use orders::{FbsOrder, FbsStatus, OrdersPage, STATUS_BATCH};
+pub use questions::{ProductDetails, Question, QuestionsPage};
 pub use statistics::{StatisticsOrder, WB_WAREHOUSE};
 pub use stocks::{STOCKS_BATCH, Stock, Warehouse};
 
@@ -27,6 +34,9 @@ pub enum Family {
     Content,
     Marketplace,
     Statistics,
+    /// Questions and feedbacks share one limit.
+    Feedbacks,
+    BuyerChat,
 }
 
 impl Family {
@@ -35,6 +45,8 @@ impl Family {
             Self::Content => "https://content-api.wildberries.ru",
             Self::Marketplace => "https://marketplace-api.wildberries.ru",
             Self::Statistics => "https://statistics-api.wildberries.ru",
+            Self::Feedbacks => "https://feedbacks-api.wildberries.ru",
+            Self::BuyerChat => "https://buyer-chat-api.wildberries.ru",
         }
     }
 
@@ -44,6 +56,8 @@ impl Family {
             Self::Content => Bucket::per(100, MINUTE, 5),
             Self::Marketplace => Bucket::per(300, MINUTE, 20),
             Self::Statistics => Bucket::per(1, MINUTE, 10),
+            Self::Feedbacks => Bucket::per(3, Duration::from_secs(1), 6),
+            Self::BuyerChat => Bucket::per(10, Duration::from_secs(10), 10),
         }
     }
 
@@ -52,6 +66,8 @@ impl Family {
             Self::Content => "content",
             Self::Marketplace => "marketplace",
             Self::Statistics => "statistics",
+            Self::Feedbacks => "feedbacks",
+            Self::BuyerChat => "chat",
         }
     }
 }
