@@ -62,8 +62,12 @@ pub async fn poll(ctx: &Context, job: PollInbox) -> Result<usize, PollError> {
     let mut recorded = 0;
     for channel in &channels {
         recorded += match (&client, channel.kind) {
-            (Client::Wb(wb), ChannelKind::WbQuestions) => wb::questions(ctx, wb, channel).await?,
-            (Client::Wb(wb), ChannelKind::WbFeedbacks) => wb::feedbacks(ctx, wb, channel).await?,
+            (Client::Wb(wb), ChannelKind::WbQuestions) => {
+                wb::public(ctx, wb, channel, wb::PublicList::Questions).await?
+            }
+            (Client::Wb(wb), ChannelKind::WbFeedbacks) => {
+                wb::public(ctx, wb, channel, wb::PublicList::Feedbacks).await?
+            }
             (Client::Wb(wb), ChannelKind::WbChat) => wb::chat(ctx, wb, &account, channel).await?,
             (Client::Ozon(ozon), ChannelKind::OzonChat) => ozon::chats(ctx, ozon, channel).await?,
             (_, kind) => {

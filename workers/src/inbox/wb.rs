@@ -1,6 +1,6 @@
 //! Polling WB: unanswered questions and reviews by page, buyer chats by their event stream.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use otklik_db::accounts::Account;
 use otklik_db::channels::Channel;
 use otklik_db::conversations::NewInbound;
@@ -10,7 +10,7 @@ use serde_json::json;
 use super::PollError;
 use crate::Context;
 use crate::inbound::record;
-use crate::marketplaces::wb::{ProductDetails, SENDER_CLIENT, WbClient};
+use crate::marketplaces::wb::{Feedback, ProductDetails, Question, SENDER_CLIENT, WbClient};
 
 const PAGE: u32 = 100;
 /// WB serves at most `take + skip` = 10 000 of a list.
@@ -32,84 +32,101 @@ fn product(details: &ProductDetails) -> serde_json::Value {
     }])
 }
 
-pub async fn questions(
-    ctx: &Context,
-    wb: &WbClient,
-    channel: &Channel,
-) -> Result<usize, PollError> {
-    let mut recorded = 0;
-    let mut skip = 0;
-    loop {
-        let page = wb.unanswered_questions(skip, PAGE).await?;
-        for question in &page.questions {
-            let customer = format!("question:{}", question.id);
-            let message = NewInbound {
-                channel_id: channel.id,
-                customer_external_id: &customer,
-                customer_name: "",
-                customer_username: None,
-                chat_id: &question.id,
-                external_id: &question.id,
-                body: &question.text,
-                attachments: product(&question.product_details),
-                reply_token: None,
-                reply_due_at: question.created_date.map(|at| at + ANSWER_WINDOW),
-            };
-            recorded += usize::from(record(ctx, channel, &message).await?);
+/// The two public lists: each question or review is its own conversation.
+#[derive(Debug, Clone, Copy)]
+pub enum PublicList {
+    Questions,
+    Feedbacks,
+}
+
+/// A question or review as the inbox records it.
+struct Post {
+    id: String,
+    /// `question:{id}` or `feedback:{id}`: no shopper identity comes with them.
+    customer: String,
+    author: String,
+    body: String,
+    attachments: serde_json::Value,
+    due: Option<DateTime<Utc>>,
+}
+
+impl Post {
+    fn question(question: &Question) -> Self {
+        Self {
+            id: question.id.clone(),
+            customer: format!("question:{}", question.id),
+            author: String::new(),
+            body: question.text.clone(),
+            attachments: product(&question.product_details),
+            due: question.created_date.map(|at| at + ANSWER_WINDOW),
         }
-        skip += PAGE;
-        if page.questions.len() < PAGE as usize || skip + PAGE > LIST_CAP {
-            return Ok(recorded);
+    }
+
+    fn feedback(feedback: &Feedback) -> Self {
+        let body = [
+            (None, feedback.text.as_str()),
+            (Some("Достоинства"), feedback.pros.as_str()),
+            (Some("Недостатки"), feedback.cons.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, text)| !text.trim().is_empty())
+        .map(|(label, text)| match label {
+            Some(label) => format!("{label}: {}", text.trim()),
+            None => text.trim().to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+        let mut attachments = product(&feedback.product_details);
+        if let (Some(stars), Some(list)) = (feedback.product_valuation, attachments.as_array_mut())
+        {
+            list.push(json!({ "kind": "rating", "stars": stars }));
+        }
+        Self {
+            id: feedback.id.clone(),
+            customer: format!("feedback:{}", feedback.id),
+            author: feedback.user_name.clone().unwrap_or_default(),
+            body,
+            attachments,
+            due: None,
         }
     }
 }
 
-pub async fn feedbacks(
+/// Records every unanswered question or review, page by page.
+pub async fn public(
     ctx: &Context,
     wb: &WbClient,
     channel: &Channel,
+    list: PublicList,
 ) -> Result<usize, PollError> {
     let mut recorded = 0;
     let mut skip = 0;
     loop {
-        let page = wb.unanswered_feedbacks(skip, PAGE).await?;
-        for feedback in &page.feedbacks {
-            let customer = format!("feedback:{}", feedback.id);
-            let body = [
-                (None, feedback.text.as_str()),
-                (Some("Достоинства"), feedback.pros.as_str()),
-                (Some("Недостатки"), feedback.cons.as_str()),
-            ]
-            .into_iter()
-            .filter(|(_, text)| !text.trim().is_empty())
-            .map(|(label, text)| match label {
-                Some(label) => format!("{label}: {}", text.trim()),
-                None => text.trim().to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-            let mut attachments = product(&feedback.product_details);
-            if let (Some(stars), Some(list)) =
-                (feedback.product_valuation, attachments.as_array_mut())
-            {
-                list.push(json!({ "kind": "rating", "stars": stars }));
-            }
+        let posts: Vec<Post> = match list {
+            PublicList::Questions => (wb.unanswered_questions(skip, PAGE).await?.questions.iter())
+                .map(Post::question)
+                .collect(),
+            PublicList::Feedbacks => (wb.unanswered_feedbacks(skip, PAGE).await?.feedbacks.iter())
+                .map(Post::feedback)
+                .collect(),
+        };
+        for post in &posts {
             let message = NewInbound {
                 channel_id: channel.id,
-                customer_external_id: &customer,
-                customer_name: feedback.user_name.as_deref().unwrap_or(""),
+                customer_external_id: &post.customer,
+                customer_name: &post.author,
                 customer_username: None,
-                chat_id: &feedback.id,
-                external_id: &feedback.id,
-                body: &body,
-                attachments,
+                chat_id: &post.id,
+                external_id: &post.id,
+                body: &post.body,
+                attachments: post.attachments.clone(),
                 reply_token: None,
-                reply_due_at: None,
+                reply_due_at: post.due,
             };
             recorded += usize::from(record(ctx, channel, &message).await?);
         }
         skip += PAGE;
-        if page.feedbacks.len() < PAGE as usize || skip + PAGE > LIST_CAP {
+        if posts.len() < PAGE as usize || skip + PAGE > LIST_CAP {
             return Ok(recorded);
         }
     }

@@ -11,7 +11,7 @@ use crate::marketplaces::error::MarketplaceError;
 use crate::marketplaces::wire::{id_string, opt_id_string};
 
 /// Chats the list pages through at once (Ozon's maximum since 2026).
-pub const CHATS_PAGE: u32 = 100;
+const CHATS_PAGE: u32 = 100;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChatList {

@@ -13,7 +13,6 @@ use reqwest::RequestBuilder;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-pub use chats::{CHATS_PAGE, ChatEntry, ChatList, ChatMessage};
 pub use postings::{Posting, PostingProduct, PostingsPage, Window};
 pub use products::{ProductInfo, ProductListPage, StockItem, StocksPage};
 pub use roles::Roles;

@@ -18,14 +18,7 @@ pub struct Envelope<T> {
 impl<T> Envelope<T> {
     /// The data, or the refusal the envelope reports.
     pub fn into_data(self, endpoint: &'static str) -> Result<T, MarketplaceError> {
-        if self.error {
-            return Err(MarketplaceError::Rejected {
-                endpoint,
-                status: 200,
-                message: self.error_text,
-            });
-        }
-        self.data.ok_or(MarketplaceError::Malformed {
+        self.check(endpoint)?.ok_or(MarketplaceError::Malformed {
             endpoint,
             detail: "`data` is missing".into(),
         })
@@ -33,6 +26,10 @@ impl<T> Envelope<T> {
 
     /// Success or the refusal, for writes whose `data` is null.
     pub fn into_result(self, endpoint: &'static str) -> Result<(), MarketplaceError> {
+        self.check(endpoint).map(drop)
+    }
+
+    fn check(self, endpoint: &'static str) -> Result<Option<T>, MarketplaceError> {
         if self.error {
             return Err(MarketplaceError::Rejected {
                 endpoint,
@@ -40,6 +37,6 @@ impl<T> Envelope<T> {
                 message: self.error_text,
             });
         }
-        Ok(())
+        Ok(self.data)
     }
 }

@@ -38,8 +38,6 @@ pub struct Feedback {
 #[serde(rename_all = "camelCase")]
 pub struct FeedbacksPage {
     #[serde(default)]
-    pub count_unanswered: i64,
-    #[serde(default)]
     pub feedbacks: Vec<Feedback>,
 }
 

@@ -16,11 +16,11 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
 
-pub use chats::{ChatEvent, EventsPage, SENDER_CLIENT};
+pub use chats::SENDER_CLIENT;
 pub use content::{Card, CardSize, CardsCursor, CardsPage};
-pub use feedbacks::{Feedback, FeedbacksPage};
+pub use feedbacks::Feedback;
 pub use orders::{FbsOrder, FbsStatus, OrdersPage, STATUS_BATCH};
-pub use questions::{ProductDetails, Question, QuestionsPage};
+pub use questions::{ProductDetails, Question};
 pub use statistics::{StatisticsOrder, WB_WAREHOUSE};
 pub use stocks::{STOCKS_BATCH, Stock, Warehouse};
 

@@ -50,8 +50,6 @@ pub struct AnswerText {
 #[serde(rename_all = "camelCase")]
 pub struct QuestionsPage {
     #[serde(default)]
-    pub count_unanswered: i64,
-    #[serde(default)]
     pub questions: Vec<Question>,
 }
 
