@@ -312,7 +312,7 @@ pub async fn update_stocks(
 }
 
 /// The batch without earlier copies of a key: one statement cannot update a row twice.
-fn last_per_key<T>(batch: &[T], key: impl Fn(&T) -> &str) -> Vec<&T> {
+pub(crate) fn last_per_key<T>(batch: &[T], key: impl Fn(&T) -> &str) -> Vec<&T> {
     let mut seen = std::collections::HashSet::with_capacity(batch.len());
     let mut kept: Vec<&T> = batch
         .iter()

@@ -9,6 +9,7 @@ pub mod knowledge;
 pub mod messages;
 mod migrate;
 mod pool;
+pub mod returns;
 mod scope;
 pub mod sync;
 pub mod tenants;

@@ -159,6 +159,7 @@ pub struct Page<'a> {
     pub statuses: &'a [crate::catalogue::SyncedStatus],
     pub products: &'a [crate::catalogue::SyncedProduct],
     pub stocks: &'a [crate::catalogue::SyncedStock],
+    pub returns: &'a [crate::returns::SyncedReturn],
     /// `(resource, cursor)`; `None` as the cursor clears it (the pass is complete).
     pub cursor: Option<(&'a str, Option<&'a serde_json::Value>)>,
 }
@@ -187,6 +188,7 @@ pub async fn store_page(
             catalogue::update_statuses(conn, scope, account, page.statuses, seen_at).await?;
         let products = catalogue::upsert_products(conn, scope, account, page.products).await?;
         let stocks = catalogue::update_stocks(conn, scope, account, page.stocks).await?;
+        let returns = crate::returns::upsert(conn, scope, account, page.returns).await?;
         match page.cursor {
             Some((resource, Some(cursor))) => {
                 set_cursor(conn, scope, account, resource, cursor).await?
@@ -196,7 +198,7 @@ pub async fn store_page(
         }
         let count = |n: i64| usize::try_from(n).unwrap_or(0);
         Ok(Stored {
-            rows: count(orders.rows) + count(statuses.rows) + products + stocks,
+            rows: count(orders.rows) + count(statuses.rows) + products + stocks + returns,
             transitions: count(orders.transitions) + count(statuses.transitions),
         })
     })

@@ -254,6 +254,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    returns (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        account_id -> Int8,
+        external_id -> Text,
+        order_ref -> Text,
+        article -> Nullable<Text>,
+        product_name -> Nullable<Text>,
+        status -> Text,
+        substatus -> Nullable<Text>,
+        status_text -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        amount_minor -> Nullable<Int8>,
+        currency -> Text,
+        details -> Jsonb,
+        opened_at -> Nullable<Timestamptz>,
+        changed_at -> Timestamptz,
+        synced_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(channels -> tenants (tenant_id));
 diesel::joinable!(customers -> channels (channel_id));
@@ -265,6 +287,7 @@ diesel::joinable!(knowledge_article_versions -> knowledge_articles (article_id))
 diesel::joinable!(products -> marketplace_accounts (account_id));
 diesel::joinable!(orders -> marketplace_accounts (account_id));
 diesel::joinable!(order_status_history -> orders (order_id));
+diesel::joinable!(returns -> marketplace_accounts (account_id));
 diesel::joinable!(sync_runs -> marketplace_accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -281,6 +304,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     orders,
     order_status_history,
+    returns,
     sync_runs,
     sync_cursors,
     usage_events,

@@ -9,6 +9,7 @@ mod ingress;
 mod knowledge_retrieval;
 mod llm;
 mod marketplace_inbox;
+mod marketplace_returns;
 mod marketplace_sync;
 mod model_replies;
 mod telegram;

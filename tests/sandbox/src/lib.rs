@@ -11,8 +11,8 @@ mod wb;
 pub use faults::{Faults, UNKNOWN_STATUS};
 pub use ozon::{OZON_METHODS, OzonOptions, OzonRole, OzonSandbox};
 pub use seller::{
-    BuyerMessage, Marketplace, OzonBuyerMessage, SandboxChatMessage, SandboxFeedback, SandboxOrder,
-    SandboxProduct, SandboxQuestion, Seller, SellerSpec,
+    BuyerMessage, Marketplace, OzonBuyerMessage, ReturnStage, SandboxChatMessage, SandboxFeedback,
+    SandboxOrder, SandboxProduct, SandboxQuestion, SandboxReturn, Seller, SellerSpec,
 };
 pub use traffic::Traffic;
 pub use wb::{ACC_SERVICE, DEFAULT_CATEGORIES, WbOptions, WbSandbox, wb_token};

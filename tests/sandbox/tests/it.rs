@@ -1731,3 +1731,131 @@ async fn ozon_legacy_chat_enums_premium_roles_and_limit() -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn wb_claims_page_open_and_decided_claims_of_two_weeks() -> Result<()> {
+    let wb = Wb::start(WbOptions::unlimited()).await?;
+    let order = wb
+        .sandbox
+        .orders()
+        .into_iter()
+        .find(|o| o.fulfilment == "fbs")
+        .context("an FBS order")?;
+    let opened = wb
+        .sandbox
+        .open_return(&order.external_id)
+        .context("claim opened")?;
+    let served = wb.sandbox.returns();
+    ensure!(served.len() >= 2, "claims served: {}", served.len());
+
+    let mut seen = Vec::new();
+    for archive in [false, true] {
+        let mut offset = 0;
+        loop {
+            let path = format!("/api/v1/claims?is_archive={archive}&limit=2&offset={offset}");
+            let (status, page) = body(wb.get(&path).await?).await?;
+            ensure!(status == StatusCode::OK, "{status}: {page}");
+            let claims = page["claims"].as_array().context("claims")?;
+            for claim in claims {
+                let decided = claim["status"].as_u64() != Some(0);
+                ensure!(decided == archive, "archive {archive} served {claim}");
+                seen.push(claim["id"].as_str().context("id")?.to_owned());
+            }
+            if claims.len() < 2 {
+                break;
+            }
+            offset += 2;
+        }
+    }
+    expect_unique(seen, served.iter().map(|r| r.external_id.clone()).collect())?;
+    let (_, open) = body(wb.get("/api/v1/claims?is_archive=false&limit=200").await?).await?;
+    let mine = open["claims"]
+        .as_array()
+        .and_then(|claims| claims.iter().find(|c| c["id"] == json!(opened)))
+        .context("the new claim is open")?;
+    ensure!(
+        mine["srid"].as_str().is_some_and(|s| s.len() == 32),
+        "{mine}"
+    );
+    ensure!(
+        mine["actions"].as_array().is_some_and(|a| !a.is_empty()),
+        "{mine}"
+    );
+
+    let (status, error) = body(wb.get("/api/v1/claims?limit=10").await?).await?;
+    ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+    ensure!(
+        error["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("is_archive")),
+        "{error}"
+    );
+    let (status, _) = body(wb.get("/api/v1/claims?is_archive=false&limit=201").await?).await?;
+    ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+    let no_returns = wb.token(&[1, 4, 5], false);
+    let response = wb
+        .http
+        .get(format!(
+            "{}/api/v1/claims?is_archive=false",
+            wb.sandbox.base_url()
+        ))
+        .header("Authorization", no_returns)
+        .send()
+        .await?;
+    ensure!(
+        response.status() == StatusCode::UNAUTHORIZED,
+        "{}",
+        response.status()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn ozon_returns_page_by_last_id_within_one_time_filter() -> Result<()> {
+    let ozon = Ozon::start(OzonOptions::unlimited()).await?;
+    let served = ozon.sandbox.returns();
+    ensure!(served.len() > 5, "returns served: {}", served.len());
+    let window = json!({"time_from": rfc3339(Utc::now() - chrono::Duration::days(365)), "time_to": rfc3339(Utc::now())});
+    let mut seen = Vec::new();
+    let mut last_id = json!(0);
+    loop {
+        let request = json!({"filter": {"visual_status_change_moment": window}, "limit": 3, "last_id": last_id});
+        let (status, page) = ozon.post("/v1/returns/list", &request).await?;
+        ensure!(status == StatusCode::OK, "{status}: {page}");
+        let returns = page["returns"].as_array().context("returns")?;
+        for item in returns {
+            ensure!(item["visual"]["status"]["sys_name"].is_string(), "{item}");
+            seen.push(item["id"].as_str().context("id as a string")?.to_owned());
+        }
+        if page["has_next"] != json!(true) {
+            break;
+        }
+        let last = seen.last().context("a page before has_next")?;
+        last_id = json!(last.parse::<i64>()?);
+    }
+    expect_unique(seen, served.iter().map(|r| r.external_id.clone()).collect())?;
+
+    let future = json!({"time_from": rfc3339(Utc::now() + chrono::Duration::days(1)), "time_to": rfc3339(Utc::now() + chrono::Duration::days(2))});
+    let (_, empty) = ozon
+        .post(
+            "/v1/returns/list",
+            &json!({"filter": {"visual_status_change_moment": future}, "limit": 500}),
+        )
+        .await?;
+    ensure!(
+        empty["returns"] == json!([]) && empty["has_next"] == json!(false),
+        "{empty}"
+    );
+    for bad in [
+        json!({"limit": 501}),
+        json!({"filter": {}}),
+        json!({"filter": {"visual_status_change_moment": window, "logistic_return_date": window}, "limit": 10}),
+    ] {
+        let (status, error) = ozon.post("/v1/returns/list", &bad).await?;
+        ensure!(
+            status == StatusCode::BAD_REQUEST && error["code"] == json!(3),
+            "{bad} → {status} {error}"
+        );
+    }
+    Ok(())
+}

@@ -552,6 +552,12 @@ impl Answering {
     /// The local responder's answer for an understood, routine intent.
     fn compose<'a>(&self, turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'a> {
         let state = &turn.state;
+        // A shopper asking about a return the marketplace already knows hears where it stands.
+        if matches!(intent, Intent::RefundStatus | Intent::ReturnRequest)
+            && let Some(reply) = local::return_status(state, facts)
+        {
+            return Composed::Draft(Box::new(turn), reply);
+        }
         let reply = match intent {
             Intent::Greeting => local::greeting(state),
             Intent::ThanksBye => local::thanks(state),

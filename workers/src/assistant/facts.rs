@@ -3,18 +3,22 @@
 
 use otklik_db::catalogue::{self, Order, Product};
 use otklik_db::knowledge::Hit;
+use otklik_db::returns::{self, Return};
 use otklik_db::{AsyncPgConnection, DbError, TenantScope};
 use otklik_nlu::Intent;
 use otklik_schema::Marketplace;
 
 use super::order_status::{self, Explained};
 use super::retrieval::Retrieval;
+use super::return_status;
 
 #[derive(Debug, Clone)]
 pub struct OrderFacts {
     pub order: Order,
     pub marketplace: Marketplace,
     pub explained: Explained,
+    /// The order's returns, newest change first.
+    pub returns: Vec<Return>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -96,11 +100,19 @@ impl Facts {
         match catalogue::find_order(conn, scope, id).await? {
             Some((order, marketplace)) => {
                 let explained = order_status::explain(&order, marketplace);
+                // Returns name a WB FBS order by its rid, which the order keeps in its details.
+                let rid = order.details.get("rid").and_then(serde_json::Value::as_str);
+                let names: Vec<&str> = [Some(order.external_id.as_str()), rid]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let returns = returns::for_order(conn, scope, &names).await?;
                 self.unknown_order = None;
                 self.order = Some(OrderFacts {
                     order,
                     marketplace,
                     explained,
+                    returns,
                 });
                 Ok(self.order.as_ref())
             }
@@ -175,7 +187,7 @@ impl Facts {
 
 impl OrderFacts {
     pub fn describe(&self) -> String {
-        format!(
+        let mut out = format!(
             "Заказ {} ({}): {}. Статус: {} {}. Детали: {}\n",
             self.order.external_id,
             order_status::marketplace_name(self.marketplace),
@@ -183,7 +195,16 @@ impl OrderFacts {
             self.order.status,
             self.order.substatus.as_deref().unwrap_or(""),
             self.order.details,
-        )
+        );
+        for found in &self.returns {
+            out.push_str(&format!(
+                "Возврат {}: {} Причина: {}\n",
+                found.external_id,
+                return_status::describe(found, self.marketplace, &self.order.external_id),
+                found.reason.as_deref().unwrap_or("не указана"),
+            ));
+        }
+        out
     }
 }
 

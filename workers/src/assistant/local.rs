@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::facts::{Facts, OrderFacts};
 use super::order_status::{Stage, marketplace_name};
+use super::return_status;
 use super::state::State;
 
 /// A reply, and the key of the wording used, so the next turn can pick another.
@@ -65,8 +66,24 @@ const MONTHS: [&str; 12] = [
 fn russian_date(value: &serde_json::Value) -> Option<String> {
     let text = value.as_str()?;
     let date = chrono::NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+    Some(day_month(date))
+}
+
+/// «14 ноября».
+pub fn day_month(date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
-    Some(format!("{} {}", date.day(), MONTHS[date.month0() as usize]))
+    format!("{} {}", date.day(), MONTHS[date.month0() as usize])
+}
+
+/// The latest return of the order the shopper named, when there is one.
+pub fn return_status(state: &State, facts: &Facts) -> Option<Reply> {
+    let found = facts.order.as_ref()?;
+    let latest = found.returns.first()?;
+    let (_, key) = pick(state, "return_status", &["a"]);
+    Some(Reply {
+        text: return_status::describe(latest, found.marketplace, &found.order.external_id),
+        key,
+    })
 }
 
 pub fn order_status(state: &State, found: &OrderFacts) -> Reply {

@@ -12,6 +12,7 @@ mod model_responder;
 mod operator_only;
 mod order_status;
 mod retrieval;
+mod return_status;
 mod settings;
 mod state;
 

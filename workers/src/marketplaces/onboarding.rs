@@ -92,12 +92,13 @@ pub fn check_wb(token: &str, now: DateTime<Utc>) -> Report {
 }
 
 /// The Ozon methods our syncs call.
-const OZON_NEEDS: [&str; 5] = [
+const OZON_NEEDS: [&str; 6] = [
     "/v4/posting/fbs/list",
     "/v3/posting/fbo/list",
     "/v3/product/list",
     "/v3/product/info/list",
     "/v4/product/info/stocks",
+    "/v1/returns/list",
 ];
 
 /// Checks an Ozon key by asking Ozon what it may do.

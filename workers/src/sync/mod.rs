@@ -7,6 +7,7 @@
 mod by_hand;
 mod ozon;
 mod pages;
+mod returns;
 mod schedule;
 mod wb;
 

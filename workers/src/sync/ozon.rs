@@ -1,6 +1,6 @@
 //! The Ozon recipe (`marketplaces.md` §10): FBS postings by status-change window, FBO
 //! postings by a sliding creation window (Ozon has no change filter for them), and the
-//! catalogue with stock. Passes run side by side; Ozon's limit is one per seller.
+//! catalogue with stock, and returns. Passes run side by side; Ozon's limit is one per seller.
 
 use std::collections::HashMap;
 
@@ -37,7 +37,8 @@ pub(super) async fn sync(
     tokio::try_join!(
         fbs(client, pages, kind),
         fbo(client, pages, kind),
-        products(client, pages, kind)
+        products(client, pages, kind),
+        super::returns::ozon(client, pages, kind)
     )?;
     if kind == SyncKind::Incremental {
         return Ok(None);

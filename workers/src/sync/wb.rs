@@ -1,6 +1,6 @@
-//! The Wildberries recipe (`marketplaces.md` §4). Three passes run side by side, each under
+//! The Wildberries recipe (`marketplaces.md` §4). Four passes run side by side, each under
 //! its own API family's limit: FBS orders with their statuses (marketplace API), FBW orders
-//! (statistics API), and cards with stock (content + marketplace APIs).
+//! (statistics API), cards with stock (content + marketplace APIs), and return claims.
 
 use std::collections::HashMap;
 
@@ -42,10 +42,11 @@ pub(super) async fn sync(
     pages: &Pages<'_>,
     kind: SyncKind,
 ) -> Result<Option<Value>, SyncError> {
-    let ((), fbw_read, ()) = tokio::try_join!(
+    let ((), fbw_read, (), ()) = tokio::try_join!(
         fbs_orders(client, pages, kind),
         fbw_orders(client, pages, kind),
         products(client, pages, kind),
+        super::returns::wb(client, pages),
     )?;
     if kind == SyncKind::Incremental {
         return Ok(None);
@@ -231,7 +232,7 @@ async fn fbs_orders(client: &WbClient, pages: &Pages<'_>, kind: SyncKind) -> Res
     Ok(())
 }
 
-fn moscow(naive: NaiveDateTime) -> DateTime<Utc> {
+pub(super) fn moscow(naive: NaiveDateTime) -> DateTime<Utc> {
     Moscow
         .from_local_datetime(&naive)
         .earliest()

@@ -4,6 +4,7 @@
 mod chats;
 mod postings;
 mod products;
+mod returns;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +23,8 @@ use serde_json::{Value, json};
 use crate::faults::Faults;
 use crate::ratelimit::{Limiter, Quota, Verdict};
 use crate::seller::{
-    Marketplace, OzonBuyerMessage, SandboxChatMessage, SandboxOrder, SandboxProduct, Seller,
+    Marketplace, OzonBuyerMessage, ReturnStage, SandboxChatMessage, SandboxOrder, SandboxProduct,
+    SandboxReturn, Seller,
 };
 use crate::server::Running;
 use crate::traffic::Traffic;
@@ -35,6 +37,7 @@ pub const OZON_METHODS: &[&str] = &[
     "/v3/product/list",
     "/v3/product/info/list",
     "/v4/product/info/stocks",
+    "/v1/returns/list",
     "/v1/roles",
     "/v3/chat/list",
     "/v3/chat/history",
@@ -135,6 +138,8 @@ fn family(path: &str) -> &'static str {
         "posting"
     } else if path.contains("/product/") {
         "product"
+    } else if path.contains("/returns/") {
+        "returns"
     } else if path == "/v1/roles" {
         "roles"
     } else if path.contains("/chat/") {
@@ -184,6 +189,7 @@ impl OzonSandbox {
             .route("/v3/product/list", post(products::list))
             .route("/v3/product/info/list", post(products::info_list))
             .route("/v4/product/info/stocks", post(products::stocks))
+            .route("/v1/returns/list", post(returns::list))
             .route("/v1/roles", post(roles))
             .route("/v3/chat/list", post(chats::list))
             .route("/v3/chat/history", post(chats::history))
@@ -291,6 +297,26 @@ impl OzonSandbox {
     /// Messages of a chat, oldest first (empty for an unknown chat).
     pub fn chat_messages(&self, chat_id: &str) -> Vec<SandboxChatMessage> {
         self.app.seller.chat_messages(Marketplace::Ozon, chat_id)
+    }
+
+    /// Every return.
+    pub fn returns(&self) -> Vec<SandboxReturn> {
+        self.app.seller.returns(Marketplace::Ozon)
+    }
+
+    /// A shopper returns the posting now; returns the return's id (`None` for an unknown
+    /// posting).
+    pub fn open_return(&self, posting_number: &str) -> Option<String> {
+        self.app
+            .seller
+            .open_return(Marketplace::Ozon, posting_number)
+    }
+
+    /// See [`Seller::decide_return`].
+    pub fn decide_return(&self, return_id: &str, stage: ReturnStage) -> bool {
+        self.app
+            .seller
+            .decide_return(Marketplace::Ozon, return_id, stage)
     }
 }
 

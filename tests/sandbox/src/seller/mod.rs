@@ -8,6 +8,7 @@ mod lifecycle;
 mod orders;
 mod phrases;
 mod places;
+mod returns;
 mod shoppers;
 
 use std::collections::{HashMap, HashSet};
@@ -27,6 +28,8 @@ pub(crate) use places::{
 };
 
 pub(crate) use phrases::SUPPLIER_NAME;
+pub use returns::ReturnStage;
+pub(crate) use returns::{REASONS, Return, WB_CLAIM_DAYS};
 pub(crate) use shoppers::{
     Author, ChatFile, Feedback, GoodCard, HIDDEN, OzonChat, PUBLISHED, Question, Shoppers, WbEvent,
     Write, editable,
@@ -100,6 +103,19 @@ pub struct SandboxOrder {
     pub changed_at: DateTime<Utc>,
 }
 
+/// A return as a client should have synced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxReturn {
+    /// WB claim UUID / Ozon return id.
+    pub external_id: String,
+    /// WB `srid` (an FBS order's `rid`) / Ozon posting number.
+    pub order_ref: String,
+    pub stage: ReturnStage,
+    pub reason: String,
+    pub opened_at: DateTime<Utc>,
+    pub changed_at: DateTime<Utc>,
+}
+
 /// A product as a client should have synced it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SandboxProduct {
@@ -144,6 +160,8 @@ pub(crate) struct SellerData {
     counters: Counters,
     /// Questions, reviews and buyer chats.
     pub(crate) shoppers: Shoppers,
+    /// WB claims and Ozon returns, in id order.
+    pub(crate) returns: Vec<Return>,
     rng: StdRng,
     demo: bool,
 }
@@ -189,6 +207,7 @@ impl SellerData {
                 ozon_order_id: 30_000_000_000,
             },
             shoppers: Shoppers::default(),
+            returns: Vec::new(),
             rng,
             demo: false,
         };
@@ -197,6 +216,7 @@ impl SellerData {
         data.generate_ozon(spec.orders, now, history);
         data.index_sizes();
         data.generate_shoppers(spec.orders, now, history);
+        data.generate_returns(now);
         data
     }
 
@@ -548,6 +568,44 @@ impl Seller {
                 )
                 .collect(),
         }
+    }
+
+    /// Opens a pending return now on an order (WB: FBS assembly-order id; Ozon: posting
+    /// number) for one of [`REASONS`]' reasons. Returns its id; `None` for an unknown order.
+    pub fn open_return(&self, market: Marketplace, order: &str) -> Option<String> {
+        let now = whole_seconds(Utc::now());
+        let mut data = self.write();
+        let reason = REASONS[data.returns.len() % REASONS.len()];
+        data.open_return(market, order, reason, now)
+    }
+
+    /// Moves a return to `stage` now; `false` for an unknown id.
+    pub fn decide_return(
+        &self,
+        market: Marketplace,
+        external_id: &str,
+        stage: ReturnStage,
+    ) -> bool {
+        let now = whole_seconds(Utc::now());
+        self.write().decide_return(market, external_id, stage, now)
+    }
+
+    /// Every return a marketplace lists now (WB: its claims window only).
+    pub fn returns(&self, market: Marketplace) -> Vec<SandboxReturn> {
+        let since = Utc::now() - Duration::days(WB_CLAIM_DAYS);
+        self.read()
+            .returns
+            .iter()
+            .filter(|r| r.market == market && (market == Marketplace::Ozon || r.opened_at >= since))
+            .map(|r| SandboxReturn {
+                external_id: r.external_id(),
+                order_ref: r.order_ref.clone(),
+                stage: r.stage,
+                reason: r.reason.to_owned(),
+                opened_at: r.opened_at,
+                changed_at: r.changed_at,
+            })
+            .collect()
     }
 
     /// Every product listed on a marketplace.

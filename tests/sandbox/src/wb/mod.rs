@@ -7,6 +7,7 @@ mod content;
 mod feedbacks;
 mod multipart;
 mod orders;
+mod returns;
 mod statistics;
 mod stocks;
 mod token;
@@ -30,8 +31,8 @@ use serde_json::json;
 use crate::faults::Faults;
 use crate::ratelimit::{Limiter, Quota, Verdict};
 use crate::seller::{
-    BuyerMessage, Marketplace, SandboxChatMessage, SandboxFeedback, SandboxOrder, SandboxProduct,
-    SandboxQuestion, Seller,
+    BuyerMessage, Marketplace, ReturnStage, SandboxChatMessage, SandboxFeedback, SandboxOrder,
+    SandboxProduct, SandboxQuestion, SandboxReturn, Seller,
 };
 use crate::server::Running;
 use crate::traffic::Traffic;
@@ -84,6 +85,8 @@ enum Family {
     Feedbacks,
     /// Buyer chats (buyer-chat-api).
     Chat,
+    /// Shoppers' return claims (returns-api).
+    Returns,
     Common,
 }
 
@@ -102,6 +105,8 @@ impl Family {
             Self::Feedbacks
         } else if path.starts_with("/api/v1/seller/") {
             Self::Chat
+        } else if path.starts_with("/api/v1/claim") {
+            Self::Returns
         } else {
             Self::Common
         }
@@ -114,6 +119,7 @@ impl Family {
             Self::Statistics => "statistics",
             Self::Feedbacks => "feedbacks",
             Self::Chat => "chat",
+            Self::Returns => "returns",
             Self::Common => "common",
         }
     }
@@ -126,6 +132,7 @@ impl Family {
             Self::Statistics => Some(5),
             Self::Feedbacks => Some(7),
             Self::Chat => Some(9),
+            Self::Returns => Some(11),
             Self::Common => None,
         }
     }
@@ -149,6 +156,7 @@ impl Family {
             Self::Statistics => Some(Quota::new(1, minute, 10, scale)),
             Self::Feedbacks => Some(Quota::new(3, Duration::from_secs(1), 6, scale)),
             Self::Chat => Some(Quota::new(10, Duration::from_secs(10), 10, scale)),
+            Self::Returns => Some(Quota::new(20, minute, 10, scale)),
             Self::Common => None,
         }
     }
@@ -227,6 +235,7 @@ impl WbSandbox {
                 "/api/v1/feedbacks/answer",
                 post(feedbacks::answer_feedback).patch(feedbacks::edit_feedback_answer),
             )
+            .route("/api/v1/claims", get(returns::claims))
             .route("/api/v1/seller/chats", get(chat::chats))
             .route("/api/v1/seller/events", get(chat::events))
             .route(
@@ -370,6 +379,24 @@ impl WbSandbox {
     /// Messages of a buyer chat, oldest first (empty for an unknown chat).
     pub fn chat_messages(&self, chat_id: &str) -> Vec<SandboxChatMessage> {
         self.app.seller.chat_messages(Marketplace::Wb, chat_id)
+    }
+
+    /// Claims in WB's 14-day window.
+    pub fn returns(&self) -> Vec<SandboxReturn> {
+        self.app.seller.returns(Marketplace::Wb)
+    }
+
+    /// A shopper files a claim now on the FBS order with this assembly-order id; returns
+    /// the claim's id (`None` for an unknown order).
+    pub fn open_return(&self, order_id: &str) -> Option<String> {
+        self.app.seller.open_return(Marketplace::Wb, order_id)
+    }
+
+    /// See [`Seller::decide_return`].
+    pub fn decide_return(&self, claim_id: &str, stage: ReturnStage) -> bool {
+        self.app
+            .seller
+            .decide_return(Marketplace::Wb, claim_id, stage)
     }
 }
 
@@ -542,7 +569,7 @@ fn utc(time: DateTime<Utc>) -> String {
 }
 
 /// Moscow time (UTC+3, no DST), which statistics and `/ping` use.
-const MOSCOW: FixedOffset = match FixedOffset::east_opt(3 * 3600) {
+pub(crate) const MOSCOW: FixedOffset = match FixedOffset::east_opt(3 * 3600) {
     Some(offset) => offset,
     None => panic!("UTC+3 is a valid offset"),
 };

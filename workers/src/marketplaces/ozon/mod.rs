@@ -5,6 +5,7 @@
 mod chats;
 mod postings;
 mod products;
+mod returns;
 mod roles;
 
 use std::time::Duration;
@@ -15,6 +16,7 @@ use serde::Deserialize;
 
 pub use postings::{Posting, PostingProduct, PostingsPage, Window};
 pub use products::{ProductInfo, ProductListPage, StockItem, StocksPage};
+pub use returns::{OzonReturn, RETURNS_PAGE, ReturnsPage};
 pub use roles::Roles;
 
 use super::limits::Bucket;

@@ -7,6 +7,7 @@ mod envelope;
 mod feedbacks;
 mod orders;
 mod questions;
+mod returns;
 mod statistics;
 mod stocks;
 pub mod token;
@@ -21,6 +22,7 @@ pub use content::{Card, CardSize, CardsCursor, CardsPage};
 pub use feedbacks::Feedback;
 pub use orders::{FbsOrder, FbsStatus, OrdersPage, STATUS_BATCH};
 pub use questions::{ProductDetails, Question};
+pub use returns::{CLAIMS_PAGE, Claim};
 pub use statistics::{StatisticsOrder, WB_WAREHOUSE};
 pub use stocks::{STOCKS_BATCH, Stock, Warehouse};
 
@@ -37,6 +39,8 @@ pub enum Family {
     /// Questions and feedbacks share one limit.
     Feedbacks,
     BuyerChat,
+    /// Shoppers' return claims.
+    Returns,
 }
 
 impl Family {
@@ -47,6 +51,7 @@ impl Family {
             Self::Statistics => "https://statistics-api.wildberries.ru",
             Self::Feedbacks => "https://feedbacks-api.wildberries.ru",
             Self::BuyerChat => "https://buyer-chat-api.wildberries.ru",
+            Self::Returns => "https://returns-api.wildberries.ru",
         }
     }
 
@@ -58,6 +63,7 @@ impl Family {
             Self::Statistics => Bucket::per(1, MINUTE, 10),
             Self::Feedbacks => Bucket::per(3, Duration::from_secs(1), 6),
             Self::BuyerChat => Bucket::per(10, Duration::from_secs(10), 10),
+            Self::Returns => Bucket::per(20, MINUTE, 10),
         }
     }
 
@@ -68,6 +74,7 @@ impl Family {
             Self::Statistics => "statistics",
             Self::Feedbacks => "feedbacks",
             Self::BuyerChat => "chat",
+            Self::Returns => "returns",
         }
     }
 }
