@@ -123,6 +123,23 @@ pub struct Config {
     pub sync_lease_secs: u64,
     #[serde(default = "defaults::sync_concurrency")]
     pub sync_concurrency: usize,
+    /// Plans and the trial, as data; without it, the defaults of `config/plans.toml` built in.
+    #[serde(default)]
+    pub billing_plans: Option<PathBuf>,
+    /// Days a tenant behind on payment keeps its assistant before it is suspended.
+    #[serde(default = "defaults::billing_grace_days")]
+    pub billing_grace_days: u32,
+    /// Billing is off (no provider calls, no limits beyond the trial's) until a key is set.
+    #[serde(default)]
+    pub stripe_secret_key: Option<SecretString>,
+    /// Webhook signing secrets, comma-separated (two while rotating).
+    #[serde(default)]
+    pub stripe_webhook_secrets: Option<SecretString>,
+    #[serde(default = "defaults::stripe_api_base")]
+    pub stripe_api_base: String,
+    /// The Billing Meter's event name AI replies are reported under.
+    #[serde(default = "defaults::stripe_meter_event")]
+    pub stripe_meter_event: String,
 }
 
 /// How processes write their logs.
@@ -227,6 +244,7 @@ impl Config {
             ("telegram_api_url", &self.telegram_api_url),
             ("yandexgpt_base_url", &self.yandexgpt_base_url),
             ("ozon_base_url", &self.ozon_base_url),
+            ("stripe_api_base", &self.stripe_api_base),
         ]
         .into_iter()
         .chain(
@@ -325,7 +343,8 @@ fn expectation(field: &str) -> &'static str {
         | "yandexgpt_base_url"
         | "embeddings_base_url"
         | "wb_base_url"
-        | "ozon_base_url" => "expected an http:// or https:// URL",
+        | "ozon_base_url"
+        | "stripe_api_base" => "expected an http:// or https:// URL",
         "openai_price" | "yandexgpt_price" | "embeddings_price" => {
             "expected `<prompt> <completion> <currency>` per million tokens, such as `0.15 0.60 USD`"
         }
@@ -459,6 +478,15 @@ mod defaults {
     }
     pub fn sync_concurrency() -> usize {
         4
+    }
+    pub fn billing_grace_days() -> u32 {
+        7
+    }
+    pub fn stripe_api_base() -> String {
+        "https://api.stripe.com/".into()
+    }
+    pub fn stripe_meter_event() -> String {
+        "otklik_ai_replies".into()
     }
 }
 

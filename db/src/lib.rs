@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
+pub mod billing;
 pub mod catalogue;
 pub mod channels;
 pub mod conversations;

@@ -68,3 +68,22 @@ pub struct PollInbox {
     pub tenant_id: TenantId,
     pub account_id: AccountId,
 }
+
+/// Billing work: an event the payment provider sent, or a scheduled billing run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BillingJob {
+    /// A verified webhook event, as the provider sent it (JSON text).
+    ProviderEvent { id: String, body: String },
+    /// Report usage, reconcile and apply lapses, once per `tick`.
+    Run { tick: String },
+}
+
+impl BillingJob {
+    pub fn idempotency_key(&self) -> String {
+        match self {
+            Self::ProviderEvent { id, .. } => format!("billing-event:{id}"),
+            Self::Run { tick } => format!("billing-run:{tick}"),
+        }
+    }
+}

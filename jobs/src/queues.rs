@@ -8,7 +8,7 @@ use apalis_core::task::task_id::TaskId;
 use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
 
-use crate::{ConversationTurn, Deliver, InboundEvent, PollInbox, SyncAccount};
+use crate::{BillingJob, ConversationTurn, Deliver, InboundEvent, PollInbox, SyncAccount};
 
 /// A group of queues that worker processes are started for (`workers run --pools ...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,11 +21,13 @@ pub enum Pool {
     Outbound,
     /// Marketplace account syncs.
     Sync,
+    /// Payment provider events and billing runs.
+    Billing,
 }
 
 /// A pool name that does not exist.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown pool `{0}`; expected inbound, ai, outbound or sync")]
+#[error("unknown pool `{0}`; expected inbound, ai, outbound, sync or billing")]
 pub struct UnknownPool(pub String);
 
 impl std::str::FromStr for Pool {
@@ -36,13 +38,20 @@ impl std::str::FromStr for Pool {
             "ai" => Ok(Self::Ai),
             "outbound" => Ok(Self::Outbound),
             "sync" => Ok(Self::Sync),
+            "billing" => Ok(Self::Billing),
             other => Err(UnknownPool(other.to_owned())),
         }
     }
 }
 
 impl Pool {
-    pub const ALL: [Self; 4] = [Self::Inbound, Self::Ai, Self::Outbound, Self::Sync];
+    pub const ALL: [Self; 5] = [
+        Self::Inbound,
+        Self::Ai,
+        Self::Outbound,
+        Self::Sync,
+        Self::Billing,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,6 +59,7 @@ impl Pool {
             Self::Ai => "ai",
             Self::Outbound => "outbound",
             Self::Sync => "sync",
+            Self::Billing => "billing",
         }
     }
 }
@@ -63,15 +73,18 @@ pub enum Queue {
     Syncs,
     /// Polls of marketplace shopper channels (questions, reviews, chats).
     Inbox,
+    /// Payment provider events and billing runs.
+    Billing,
 }
 
 impl Queue {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Inbound,
         Self::Turns,
         Self::Deliveries,
         Self::Syncs,
         Self::Inbox,
+        Self::Billing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +94,7 @@ impl Queue {
             Self::Deliveries => "deliveries",
             Self::Syncs => "syncs",
             Self::Inbox => "inbox",
+            Self::Billing => "billing",
         }
     }
 
@@ -95,6 +109,7 @@ impl Queue {
             Self::Turns => Pool::Ai,
             Self::Deliveries => Pool::Outbound,
             Self::Syncs | Self::Inbox => Pool::Sync,
+            Self::Billing => Pool::Billing,
         }
     }
 
@@ -103,7 +118,8 @@ impl Queue {
     /// give up earlier themselves where a retry cannot help.
     pub fn in_process_retries(self) -> usize {
         match self {
-            Self::Inbound | Self::Turns => 2,
+            // A provider event or a run waits on the provider; retrying soon may help.
+            Self::Inbound | Self::Turns | Self::Billing => 2,
             // A delivery decides its own retries (rate limits, retry_after); a blind in-process
             // retry would only skip those decisions. A sync retries its calls itself and a
             // failed one is simply the next scheduled one's to repeat.
@@ -115,7 +131,7 @@ impl Queue {
 
 /// A queue name that does not exist.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown queue `{0}`; expected inbound, turns, deliveries, syncs or inbox")]
+#[error("unknown queue `{0}`; expected inbound, turns, deliveries, syncs, inbox or billing")]
 pub struct UnknownQueue(pub String);
 
 impl std::str::FromStr for Queue {
@@ -127,6 +143,7 @@ impl std::str::FromStr for Queue {
             "deliveries" => Ok(Self::Deliveries),
             "syncs" => Ok(Self::Syncs),
             "inbox" => Ok(Self::Inbox),
+            "billing" => Ok(Self::Billing),
             other => Err(UnknownQueue(other.to_owned())),
         }
     }
@@ -176,6 +193,7 @@ pub struct Queues {
     pub deliveries: RedisStorage<Deliver>,
     pub syncs: RedisStorage<SyncAccount>,
     pub inbox: RedisStorage<PollInbox>,
+    pub billing: RedisStorage<BillingJob>,
 }
 
 /// Why a job could not be enqueued.
@@ -189,7 +207,8 @@ impl Queues {
             deliveries: RedisStorage::new(conn.clone())
                 .with_config(settings.config(Queue::Deliveries)),
             syncs: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Syncs)),
-            inbox: RedisStorage::new(conn).with_config(settings.config(Queue::Inbox)),
+            inbox: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Inbox)),
+            billing: RedisStorage::new(conn).with_config(settings.config(Queue::Billing)),
         }
     }
 
@@ -271,6 +290,14 @@ impl Queues {
         let key = format!("inbox:{}:{occasion}", job.account_id);
         let task = TaskBuilder::new(job).idempotency_key(key).build();
         self.inbox.clone().push_task(task).await
+    }
+
+    /// Enqueues billing work once per its own key (a provider event id, a run's tick): a
+    /// redelivered event or a second scheduler replica adds nothing.
+    pub async fn push_billing(&self, job: BillingJob) -> Result<(), EnqueueError> {
+        let key = job.idempotency_key();
+        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        self.billing.clone().push_task(task).await
     }
 }
 

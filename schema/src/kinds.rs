@@ -210,3 +210,17 @@ mod tests {
         assert_eq!(err.as_deref(), Some("unknown ChannelKind `fax`"));
     }
 }
+
+text_enum! {
+    /// Where a tenant stands with billing: what the assistant may do for it.
+    AccountState {
+        /// The free trial: AI replies up to the trial's cap.
+        Trialing = "trialing",
+        Active = "active",
+        /// A payment failed; the assistant keeps answering through the grace period.
+        PastDue = "past_due",
+        /// Unpaid past the grace period or cancelled: no AI replies, shopper messages still
+        /// arrive and nothing is deleted.
+        Suspended = "suspended",
+    }
+}

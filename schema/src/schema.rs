@@ -238,6 +238,7 @@ diesel::table! {
         idempotency_key -> Text,
         details -> Jsonb,
         occurred_at -> Timestamptz,
+        meter_report_id -> Nullable<Int8>,
     }
 }
 
@@ -276,6 +277,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    billing_accounts (tenant_id) {
+        tenant_id -> Int8,
+        plan_code -> Text,
+        state -> Text,
+        trial_ends_at -> Nullable<Timestamptz>,
+        reply_cap -> Nullable<Int8>,
+        provider_customer -> Nullable<Text>,
+        provider_subscription -> Nullable<Text>,
+        subscription_status -> Nullable<Text>,
+        period_start -> Timestamptz,
+        period_end -> Nullable<Timestamptz>,
+        past_due_since -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    billing_events (id) {
+        id -> Text,
+        tenant_id -> Nullable<Int8>,
+        kind -> Text,
+        payload -> Jsonb,
+        received_at -> Timestamptz,
+        applied_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    meter_reports (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        identifier -> Text,
+        quantity -> Int8,
+        first_usage -> Int8,
+        last_usage -> Int8,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    billing_runs (id) {
+        id -> Int8,
+        tick -> Text,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        reports -> Int4,
+        replies -> Int8,
+        details -> Jsonb,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(channels -> tenants (tenant_id));
 diesel::joinable!(customers -> channels (channel_id));
@@ -308,5 +365,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_runs,
     sync_cursors,
     usage_events,
+    billing_accounts,
+    billing_events,
+    meter_reports,
+    billing_runs,
     audit_log
 );

@@ -3,6 +3,8 @@
 mod support;
 
 mod assistant;
+mod billing;
+mod billing_provider;
 mod crash;
 mod database;
 mod ingress;

@@ -7,6 +7,7 @@ use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 
 use crate::assistant::{AnswerCache, Answering, ModelResponder, Providers, Retrieval};
+use crate::billing::{Billing, BillingSetupError};
 use crate::marketplaces::Marketplaces;
 use crate::outbound::limits::Limiter;
 use crate::outbound::telegram::TelegramClients;
@@ -23,6 +24,7 @@ pub struct Context {
     pub(crate) limiter: Limiter,
     pub(crate) answering: Answering,
     pub(crate) syncer: Syncer,
+    pub(crate) billing: Billing,
 }
 
 /// The workers could not start.
@@ -38,6 +40,8 @@ pub enum StartError {
     Http(#[from] reqwest::Error),
     #[error("could not set up the model providers: {0}")]
     Llm(#[from] otklik_llm::LlmError),
+    #[error(transparent)]
+    Billing(#[from] BillingSetupError),
 }
 
 impl Context {
@@ -63,6 +67,7 @@ impl Context {
             Duration::from_secs(config.sync_lease_secs),
         );
         Ok(Self {
+            billing: Billing::from_config(&config)?,
             queues: Queues::new(redis.clone(), &settings),
             syncer,
             telegram: TelegramClients::new(&config.telegram_api_url, config.send_timeout())?,

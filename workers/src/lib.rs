@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod assistant;
+pub mod billing;
 mod context;
 pub mod demo;
 mod inbound;

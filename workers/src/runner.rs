@@ -12,7 +12,7 @@ use apalis_core::error::WorkerError;
 use otklik_config::Config;
 use otklik_jobs::{Pool, Queue, RedisStorage};
 
-use crate::{Context, StartError, inbound, inbox, outbound, sync, turns};
+use crate::{Context, StartError, billing, inbound, inbox, outbound, sync, turns};
 
 /// A worker that keeps failing to reach Redis is restarted this many times, then the process
 /// exits non-zero so its supervisor restarts it.
@@ -98,6 +98,8 @@ pub async fn run(
                     inbox::handle
                 )
             }
+            // One at a time: runs and events touch the same accounts, and volumes are small.
+            Pool::Billing => register!(Queue::Billing, otklik_jobs::BillingJob, 1, billing::handle),
         }
     }
 

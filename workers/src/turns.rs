@@ -17,6 +17,7 @@ use otklik_schema::{Author, ChannelKind, ConversationMode, MessageId};
 
 use crate::Context;
 use crate::assistant::{self, TurnInput};
+use crate::billing;
 
 /// Longest a turn may hold its conversation; a crashed turn frees it after this.
 const LEASE: Duration = Duration::from_secs(60);
@@ -29,7 +30,7 @@ const HISTORY: i64 = 20;
 
 pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
-    let (conversation, tenant, messages, history, channel_kind) =
+    let (conversation, tenant, standing, messages, history, channel_kind) =
         {
             let mut conn = ctx.db.get().await?;
             let conversation =
@@ -44,12 +45,20 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
                     TurnLease::Missing => return Ok(()),
                 };
             let tenant = tenants::get(&mut conn, scope).await?;
+            let standing = billing::standing(&mut conn, &ctx.billing, scope).await?;
             let messages = conversations::unanswered(&mut conn, scope, conversation.id).await?;
             let history = conversations::recent(&mut conn, scope, conversation.id, HISTORY).await?;
             let channel_kind = channels::find(&mut conn, conversation.channel_id)
                 .await?
                 .map_or(ChannelKind::Webchat, |channel| channel.kind);
-            (conversation, tenant, messages, history, channel_kind)
+            (
+                conversation,
+                tenant,
+                standing,
+                messages,
+                history,
+                channel_kind,
+            )
         };
 
     let answered: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
@@ -64,7 +73,7 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
             messages: &messages,
             history: &history,
         };
-        match assistant::for_tenant(&tenant, &ctx.answering)
+        match assistant::for_tenant(&tenant, standing, &ctx.answering)
             .decide(&input)
             .await
         {

@@ -1,28 +1,40 @@
 //! Webhook receivers: verify, enqueue, acknowledge. Redis only; no SQL, no outbound HTTP.
 
+pub mod stripe;
 pub mod telegram;
 
 use std::time::Instant;
 
-use otklik_jobs::InboundEvent;
+use otklik_jobs::{BillingJob, InboundEvent};
 
 use crate::{ApiError, AppState};
 
 /// Enqueues an accepted event, or fails with 503 so the sender retries. Bounded by the enqueue
 /// timeout: a stalled Redis must not hold the sender's connection.
 pub(crate) async fn enqueue(state: &AppState, event: InboundEvent) -> Result<(), ApiError> {
+    bounded(state, state.queues().push_inbound(event)).await
+}
+
+/// Enqueues a verified payment provider event, like [`enqueue`].
+pub(crate) async fn enqueue_billing(state: &AppState, job: BillingJob) -> Result<(), ApiError> {
+    bounded(state, state.queues().push_billing(job)).await
+}
+
+async fn bounded(
+    state: &AppState,
+    push: impl Future<Output = Result<(), otklik_jobs::EnqueueError>>,
+) -> Result<(), ApiError> {
     let started = Instant::now();
-    let pushed =
-        tokio::time::timeout(state.enqueue_timeout(), state.queues().push_inbound(event)).await;
+    let pushed = tokio::time::timeout(state.enqueue_timeout(), push).await;
     state.metrics().observe_enqueue(started.elapsed());
     match pushed {
         Ok(Ok(())) => Ok(()),
         Ok(Err(err)) => {
-            tracing::warn!(error = %err, "could not enqueue an inbound event; answering 503");
+            tracing::warn!(error = %err, "could not enqueue an accepted event; answering 503");
             Err(ApiError::QueueUnavailable)
         }
         Err(_) => {
-            tracing::warn!("Redis did not accept an inbound event in time; answering 503");
+            tracing::warn!("Redis did not accept an accepted event in time; answering 503");
             Err(ApiError::QueueUnavailable)
         }
     }

@@ -22,10 +22,12 @@ use otklik_db::messages::Line;
 use otklik_db::tenants::Tenant;
 use otklik_schema::ChannelKind;
 
+use crate::billing::Standing;
+
 pub use answer_cache::AnswerCache;
 pub use answering::Answering;
 pub use model_responder::{ModelResponder, Providers};
-pub use operator_only::OperatorOnly;
+pub use operator_only::{OperatorOnly, Suspended};
 pub use retrieval::Retrieval;
 pub use settings::{Settings, WorkingHours};
 
@@ -72,11 +74,20 @@ pub trait Assistant: Send + Sync {
     ) -> BoxFuture<'a, Result<Decision, AssistantError>>;
 }
 
-/// The assistant for a tenant.
-pub fn for_tenant<'a>(tenant: &Tenant, answering: &'a Answering) -> &'a dyn Assistant {
-    if tenant.operator_only {
-        &OperatorOnly
-    } else {
-        answering
+/// The assistant for a tenant in its billing standing.
+pub fn for_tenant<'a>(
+    tenant: &Tenant,
+    standing: Standing,
+    answering: &'a Answering,
+) -> &'a dyn Assistant {
+    const CHOSEN: OperatorOnly = OperatorOnly::CHOSEN;
+    const TRIAL_CAP: OperatorOnly = OperatorOnly::TRIAL_CAP;
+    const REPLY_CAP: OperatorOnly = OperatorOnly::REPLY_CAP;
+    match standing {
+        Standing::Suspended => &Suspended,
+        Standing::OperatorOnly(reason) if reason == TRIAL_CAP.reason => &TRIAL_CAP,
+        Standing::OperatorOnly(_) => &REPLY_CAP,
+        Standing::Serve if tenant.operator_only => &CHOSEN,
+        Standing::Serve => answering,
     }
 }

@@ -1,6 +1,6 @@
 //! The scheduler process: enqueues an incremental sync of every enabled account every 15
 //! minutes, a full one nightly at 03:00 Moscow time, and a poll of its marketplace shopper
-//! channels every minute. Every replica enqueues; the job's idempotency key (account, kind,
+//! channels every minute, and the billing run hourly. Every replica enqueues; the job's idempotency key (account, kind,
 //! tick) lets only the first through, so running two schedulers for safety never syncs twice.
 
 use std::str::FromStr;
@@ -8,18 +8,20 @@ use std::str::FromStr;
 use apalis_cron::CronScheduler;
 use futures::StreamExt;
 use otklik_db::{DbError, DbPool, accounts};
-use otklik_jobs::{PollInbox, Queues, SyncAccount};
+use otklik_jobs::{BillingJob, PollInbox, Queues, SyncAccount};
 use otklik_schema::{AccountId, SyncKind, TenantId};
 
 const INCREMENTAL: &str = "0 */15 * * * *";
 const FULL: &str = "0 0 3 * * *";
 const INBOX: &str = "0 * * * * *";
+const BILLING: &str = "0 5 * * * *";
 
 /// What a tick asks for.
 #[derive(Debug, Clone, Copy)]
 enum Due {
     Sync(SyncKind),
     Inbox,
+    Billing,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,11 +48,18 @@ pub async fn schedule(
     let inbox = CronScheduler::new(cron::Schedule::from_str(INBOX)?)
         .into_stream()
         .map(|tick| tick.map(|t| (Due::Inbox, t.get_timestamp())));
-    let mut ticks = futures::stream::select(futures::stream::select(incremental, full), inbox);
+    let billing = CronScheduler::new(cron::Schedule::from_str(BILLING)?)
+        .into_stream()
+        .map(|tick| tick.map(|t| (Due::Billing, t.get_timestamp())));
+    let mut ticks = futures::stream::select(
+        futures::stream::select(incremental, full),
+        futures::stream::select(inbox, billing),
+    );
     tracing::info!(
         incremental = INCREMENTAL,
         full = FULL,
         inbox = INBOX,
+        billing = BILLING,
         "scheduler started"
     );
     let mut shutdown = std::pin::pin!(shutdown);
@@ -64,6 +73,7 @@ pub async fn schedule(
                 let enqueued = match due {
                     Due::Sync(kind) => enqueue(&db, &queues, kind, at).await,
                     Due::Inbox => enqueue_inbox_polls(&db, &queues, at).await,
+                    Due::Billing => enqueue_billing_run(&queues, at).await,
                 };
                 if let Err(err) = enqueued {
                     tracing::error!(error = %err, ?due, "could not enqueue scheduled jobs");
@@ -120,6 +130,17 @@ pub async fn enqueue_inbox_polls(
     }
     tracing::debug!(accounts = due.len(), tick = at, "inbox polls enqueued");
     Ok(due.len())
+}
+
+/// Enqueues the billing run of the hour of `at` (Unix seconds).
+pub async fn enqueue_billing_run(queues: &Queues, at: u64) -> Result<usize, EnqueueError> {
+    let when = i64::try_from(at)
+        .ok()
+        .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    let tick = crate::billing::schedule_tick(when);
+    queues.push_billing(BillingJob::Run { tick }).await?;
+    Ok(1)
 }
 
 async fn enabled_accounts(db: &DbPool) -> Result<Vec<(TenantId, AccountId)>, EnqueueError> {

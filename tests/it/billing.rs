@@ -1,0 +1,255 @@
+//! Billing end to end: the fake Stripe, signed webhooks through the ingress, the billing pool
+//! applying them, billing runs reporting AI replies as meter events, and the assistant obeying
+//! the tenant's standing. Real PostgreSQL and Redis.
+
+use std::time::Duration;
+
+use otklik_db::billing;
+use otklik_tests::stripe::{self, FakePrice, FakeStripe};
+use otklik_workers::Context;
+use serde_json::Value;
+
+use crate::assistant::{say, shop_with};
+use crate::support::{Options, TestApp};
+
+const METER: &str = "otklik_ai_replies";
+
+async fn billed_shop(grace_days: u32) -> (TestApp, FakeStripe, Context) {
+    let fake = FakeStripe::start().await.expect("fake Stripe");
+    let catalog = otklik_billing::Catalog::builtin().expect("built-in plans");
+    for plan in catalog.plans() {
+        let currency = plan.monthly_price.currency.as_str();
+        let flat = i64::try_from(plan.monthly_price.minor).expect("price fits");
+        fake.add_price(FakePrice::flat(&plan.stripe.flat, flat, currency));
+        fake.add_price(FakePrice::metered(&plan.stripe.metered, currency, METER));
+    }
+    let app = shop_with(Options {
+        env: vec![
+            ("OTKLIK_STRIPE_API_BASE", fake.url()),
+            ("OTKLIK_STRIPE_SECRET_KEY", stripe::SECRET_KEY.into()),
+            (
+                "OTKLIK_STRIPE_WEBHOOK_SECRETS",
+                format!("whsec_old_rotated,{}", stripe::WEBHOOK_SECRET),
+            ),
+            ("OTKLIK_BILLING_GRACE_DAYS", grace_days.to_string()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let ctx = Context::connect(app.config.clone())
+        .await
+        .expect("worker context");
+    (app, fake, ctx)
+}
+
+async fn deliver(app: &TestApp, body: &[u8], signature: &str) -> reqwest::StatusCode {
+    app.http
+        .post(format!("{}/hooks/stripe", app.base))
+        .header("Stripe-Signature", signature)
+        .header("Content-Type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("webhook")
+        .status()
+}
+
+async fn send_event(app: &TestApp, event: &Value) {
+    let (body, signature) = stripe::signed_delivery(event, stripe::WEBHOOK_SECRET);
+    assert_eq!(
+        deliver(app, &body, &signature).await,
+        reqwest::StatusCode::OK
+    );
+}
+
+async fn state(app: &TestApp) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        state: String,
+    }
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(format!(
+        "SELECT state FROM billing_accounts WHERE tenant_id = {}",
+        app.tenant.tenant_id()
+    ))
+    .get_result::<Row>(&mut app.db().await)
+    .await
+    .map(|row| row.state)
+    .unwrap_or_default()
+}
+
+async fn wait_for_state(app: &TestApp, expected: &str) {
+    let reached = app
+        .eventually(Duration::from_secs(15), expected.to_owned(), || state(app))
+        .await;
+    assert_eq!(reached, expected, "billing state");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
+    let (app, fake, ctx) = billed_shop(0).await;
+    let scope = app.tenant;
+
+    // The trial: the assistant answers, and the billing account opens on its own.
+    let reply = say(&app, 1, "Здравствуйте! Где мой заказ 1456789012?").await;
+    assert!(reply.starts_with("Заказ 1456789012"), "{reply}");
+    assert_eq!(state(&app).await, "trialing");
+
+    // The merchant subscribes through Stripe Checkout; the completed session converts the trial.
+    let link = otklik_workers::billing::merchant::checkout(
+        &ctx,
+        scope,
+        "business",
+        "upgrade-1",
+        "https://otklik.example/ok",
+        "https://otklik.example/no",
+    )
+    .await
+    .expect("checkout link");
+    assert!(link.url.starts_with("https://"), "{}", link.url);
+    let session = fake
+        .complete_checkout(&link.id)
+        .expect("checkout completes");
+    send_event(&app, &stripe::checkout_session_completed(&session)).await;
+    wait_for_state(&app, "active").await;
+    let subscription = session["subscription"]
+        .as_str()
+        .expect("subscription id")
+        .to_owned();
+    let customer = session["customer"]
+        .as_str()
+        .expect("customer id")
+        .to_owned();
+
+    // Replies become metered usage exactly once, however often a run repeats.
+    say(&app, 2, "А где заказ 1456789013?").await;
+    let first = otklik_workers::billing::run(&ctx, "t1")
+        .await
+        .expect("billing run");
+    assert!(first.ran && first.reports == 1, "{first:?}");
+    assert_eq!(first.replies, 2, "both AI replies are billed");
+    assert_eq!(fake.meter_total(&customer), 2);
+    let again = otklik_workers::billing::run(&ctx, "t1")
+        .await
+        .expect("same tick");
+    assert!(!again.ran, "a finished tick does not run twice");
+    let next = otklik_workers::billing::run(&ctx, "t2")
+        .await
+        .expect("next tick");
+    assert_eq!((next.ran, next.reports), (true, 0), "nothing new to report");
+    assert_eq!(fake.meter_total(&customer), 2);
+
+    // A failed payment: past due, then suspended once the grace period (0 days here) is over.
+    let failed = fake.create_invoice(&subscription, false).expect("invoice");
+    let failed_event = stripe::invoice_payment_failed(&failed);
+    send_event(&app, &failed_event).await;
+    wait_for_state(&app, "past_due").await;
+    otklik_workers::billing::run(&ctx, "t3").await.expect("run");
+    assert_eq!(state(&app).await, "suspended");
+
+    // Suspended: the shopper's message is kept and waits for people; the bot says nothing.
+    app.shopper_writes(3, 5001, 3, "Здравствуйте, есть кто?")
+        .await;
+    let handed = app
+        .eventually(Duration::from_secs(15), 1, || {
+            app.count("SELECT count(*) AS n FROM conversations WHERE handoff_reason = 'billing_suspended'")
+        })
+        .await;
+    assert_eq!(handed, 1, "the conversation waits for an operator");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM messages WHERE direction = 'inbound'")
+            .await,
+        3
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM messages WHERE direction = 'outbound'")
+            .await,
+        2
+    );
+
+    // Paid: active again. The old failure delivered again and late changes nothing, nor does
+    // the paid invoice's event delivered twice.
+    let paid = fake.create_invoice(&subscription, true).expect("invoice");
+    let paid_event = stripe::invoice_paid(&paid);
+    send_event(&app, &paid_event).await;
+    wait_for_state(&app, "active").await;
+    send_event(&app, &paid_event).await;
+    send_event(&app, &failed_event).await;
+    let late = stripe::invoice_payment_failed(&failed);
+    send_event(&app, &late).await;
+    let applied = app
+        .eventually(Duration::from_secs(15), 4, || {
+            app.count("SELECT count(*) AS n FROM billing_events WHERE applied_at IS NOT NULL")
+        })
+        .await;
+    assert_eq!(
+        applied, 4,
+        "checkout, failure, paid, late failure: each applied once"
+    );
+    assert_eq!(state(&app).await, "active");
+
+    let overview = otklik_workers::billing::merchant::overview(&ctx, scope)
+        .await
+        .expect("overview");
+    assert_eq!(
+        (overview.plan.as_str(), overview.included),
+        ("business", 5000)
+    );
+    let invoices = otklik_workers::billing::merchant::invoices(&ctx, scope)
+        .await
+        .expect("invoices");
+    assert_eq!(invoices.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_stale_webhooks_are_refused_and_change_nothing() {
+    let (app, fake, _ctx) = billed_shop(7).await;
+    let event = stripe::event(
+        "invoice.paid",
+        serde_json::json!({"id": "in_1", "object": "invoice"}),
+        None,
+    );
+    let body = event.to_string().into_bytes();
+    let now = chrono::Utc::now().timestamp();
+    let forged = stripe::sign_webhook(&body, "whsec_someone_else", now);
+    let stale = stripe::sign_webhook(&body, stripe::WEBHOOK_SECRET, now - 301);
+    for signature in [forged.as_str(), stale.as_str(), "t=1,v1=00", ""] {
+        assert_eq!(
+            deliver(&app, &body, signature).await,
+            reqwest::StatusCode::BAD_REQUEST,
+            "{signature}"
+        );
+    }
+    let unsigned = app
+        .http
+        .post(format!("{}/hooks/stripe", app.base))
+        .body(body.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(unsigned.status(), reqwest::StatusCode::BAD_REQUEST);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM billing_events").await,
+        0
+    );
+    assert!(fake.requests().is_empty(), "nothing was asked of Stripe");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_reply_cap_hands_the_shop_to_operators() {
+    let app = shop_with(Options::default()).await;
+    say(&app, 1, "Где мой заказ 1456789012?").await;
+    let mut conn = app.db().await;
+    billing::set_reply_cap(&mut conn, app.tenant, Some(1))
+        .await
+        .expect("cap");
+    let reply = say(&app, 2, "А заказ 1456789013?").await;
+    assert!(reply.contains("сотрудник"), "operators take over: {reply}");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM conversations WHERE handoff_reason = 'reply_cap'")
+            .await,
+        1
+    );
+}

@@ -1,0 +1,148 @@
+//! Applying the provider's webhook events. Events come late, twice and out of order, so an
+//! event only says which subscription to look at: its state is read back from the provider
+//! and stored as it is now. Applying an event again changes nothing.
+
+use otklik_billing::stripe::parse_event;
+use otklik_billing::{
+    BillingEvent, PaymentProvider, SubscriptionId, SubscriptionState, SubscriptionStatus,
+};
+use otklik_db::billing::{self, SubscriptionSnapshot};
+use otklik_db::{DbError, TenantScope};
+use otklik_schema::{AccountState, TenantId};
+
+use super::BillingError;
+use crate::Context;
+
+/// The standing a subscription status gives; `None` keeps the stored one (statuses that say
+/// nothing about payment, and ones Stripe may add).
+fn state_of(status: &SubscriptionStatus) -> Option<AccountState> {
+    match status {
+        SubscriptionStatus::Trialing => Some(AccountState::Trialing),
+        SubscriptionStatus::Active => Some(AccountState::Active),
+        SubscriptionStatus::PastDue | SubscriptionStatus::Incomplete => Some(AccountState::PastDue),
+        SubscriptionStatus::Unpaid
+        | SubscriptionStatus::Canceled
+        | SubscriptionStatus::IncompleteExpired => Some(AccountState::Suspended),
+        _ => None,
+    }
+}
+
+pub(super) async fn apply(ctx: &Context, id: &str, body: &str) -> Result<(), BillingError> {
+    let payload: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let kind = payload["type"].as_str().unwrap_or("unknown");
+    {
+        let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+        billing::record_event(&mut conn, id, kind, &payload).await?;
+        if billing::event_applied(&mut conn, id).await? {
+            tracing::debug!(event.id = id, "billing event already applied");
+            return Ok(());
+        }
+    }
+    let event = match parse_event(body.as_bytes(), &ctx.billing.catalog) {
+        Ok(event) => event.event,
+        Err(err) => {
+            tracing::warn!(event.id = id, error = %err, "a billing event could not be read; ignored");
+            return finish(ctx, id, None, "unreadable").await;
+        }
+    };
+    let (tenant, subscription) = match &event {
+        BillingEvent::InvoicePaid(invoice) | BillingEvent::InvoicePaymentFailed(invoice) => (
+            tenant_of(ctx, Some(invoice.customer.as_str()), None).await?,
+            invoice.subscription.clone(),
+        ),
+        BillingEvent::SubscriptionUpdated(state) | BillingEvent::SubscriptionDeleted(state) => (
+            tenant_of(ctx, Some(state.customer.as_str()), None).await?,
+            Some(state.id.clone()),
+        ),
+        BillingEvent::CheckoutCompleted(done) => {
+            let tenant = tenant_of(
+                ctx,
+                done.customer.as_ref().map(|c| c.as_str()),
+                done.tenant.map(|t| TenantId(t.0)),
+            )
+            .await?;
+            if let (Some(tenant), Some(customer)) = (tenant, &done.customer) {
+                let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+                billing::set_customer(&mut conn, TenantScope::trusted(tenant), customer.as_str())
+                    .await?;
+            }
+            (tenant, done.subscription.clone())
+        }
+        BillingEvent::Other(_) => return finish(ctx, id, None, "ignored").await,
+    };
+    let Some(tenant) = tenant else {
+        tracing::warn!(
+            event.id = id,
+            kind,
+            "a billing event names no tenant of ours; ignored"
+        );
+        return finish(ctx, id, None, "unknown_customer").await;
+    };
+    let Some(subscription) = subscription else {
+        return finish(ctx, id, Some(tenant), "no_subscription").await;
+    };
+    let outcome = refresh(ctx, tenant, &subscription).await?;
+    finish(ctx, id, Some(tenant), outcome).await
+}
+
+/// Reads the subscription back from the provider and stores its standing.
+pub(super) async fn refresh(
+    ctx: &Context,
+    tenant: TenantId,
+    subscription: &SubscriptionId,
+) -> Result<&'static str, BillingError> {
+    let Some(provider) = &ctx.billing.provider else {
+        return Ok("billing_off");
+    };
+    let current = provider.subscription(subscription).await?;
+    store(ctx, tenant, &current).await
+}
+
+async fn store(
+    ctx: &Context,
+    tenant: TenantId,
+    current: &SubscriptionState,
+) -> Result<&'static str, BillingError> {
+    let Some(state) = state_of(&current.status) else {
+        return Ok("status_kept");
+    };
+    let status = current.status.as_str();
+    let snapshot = SubscriptionSnapshot {
+        subscription: current.id.as_str(),
+        status,
+        state,
+        plan_code: current.plan.as_ref().map(|plan| plan.as_str()),
+        period_start: current.current_period_start,
+        period_end: current.current_period_end,
+    };
+    let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+    let stored =
+        billing::apply_subscription(&mut conn, TenantScope::trusted(tenant), &snapshot).await?;
+    tracing::info!(tenant.id = %tenant, state = %stored.state, status = %status, "billing standing updated");
+    Ok("applied")
+}
+
+async fn tenant_of(
+    ctx: &Context,
+    customer: Option<&str>,
+    named: Option<TenantId>,
+) -> Result<Option<TenantId>, BillingError> {
+    if let Some(customer) = customer {
+        let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+        if let Some(tenant) = billing::tenant_of_customer(&mut conn, customer).await? {
+            return Ok(Some(tenant));
+        }
+    }
+    Ok(named)
+}
+
+async fn finish(
+    ctx: &Context,
+    id: &str,
+    tenant: Option<TenantId>,
+    outcome: &str,
+) -> Result<(), BillingError> {
+    let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+    billing::mark_event_applied(&mut conn, id, tenant, outcome).await?;
+    Ok(())
+}

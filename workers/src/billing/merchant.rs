@@ -1,0 +1,137 @@
+//! What the merchant's billing page needs: where the tenant stands this period, its invoices,
+//! and hosted pages to subscribe or manage payment. The admin API serves these.
+
+use chrono::{DateTime, Utc};
+use otklik_billing::{
+    CheckoutRequest, CustomerId, HostedLink, InvoiceSummary, OperationId, PaymentProvider,
+    PlanCode, PortalRequest, TenantId as ProviderTenant, TenantRef,
+};
+use otklik_db::{DbError, TenantScope, billing, tenants};
+use otklik_schema::AccountState;
+
+use super::{BillingError, standing};
+use crate::Context;
+
+/// The tenant's plan and usage this period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    pub plan: String,
+    pub state: AccountState,
+    pub period_start: DateTime<Utc>,
+    pub period_end: Option<DateTime<Utc>>,
+    pub replies: i64,
+    /// Replies the period includes: the plan's, or the trial's cap.
+    pub included: u64,
+    pub reply_cap: Option<i64>,
+}
+
+pub async fn overview(ctx: &Context, scope: TenantScope) -> Result<Overview, BillingError> {
+    let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+    standing(&mut conn, &ctx.billing, scope).await?;
+    let account = billing::get(&mut conn, scope)
+        .await?
+        .ok_or(BillingError::Off)?;
+    let replies = billing::replies_since(&mut conn, scope, account.period_start).await?;
+    let included =
+        if account.state == AccountState::Trialing && account.provider_subscription.is_none() {
+            ctx.billing.catalog.trial().reply_cap
+        } else {
+            ctx.billing
+                .catalog
+                .plan(&account.plan_code)
+                .map_or(0, |plan| plan.included_replies)
+        };
+    Ok(Overview {
+        plan: account.plan_code,
+        state: account.state,
+        period_start: account.period_start,
+        period_end: account.period_end,
+        replies,
+        included,
+        reply_cap: account.reply_cap,
+    })
+}
+
+/// The provider's customer for the tenant, created and stored on first use.
+async fn customer(ctx: &Context, scope: TenantScope) -> Result<CustomerId, BillingError> {
+    let provider = provider(ctx)?;
+    let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+    standing(&mut conn, &ctx.billing, scope).await?;
+    if let Some(account) = billing::get(&mut conn, scope).await?
+        && let Some(customer) = account.provider_customer
+    {
+        return Ok(CustomerId(customer));
+    }
+    let tenant = tenants::get(&mut conn, scope).await?;
+    let customer = provider
+        .ensure_customer(&TenantRef {
+            id: ProviderTenant(scope.tenant_id().0),
+            name: tenant.name,
+            email: None,
+        })
+        .await?;
+    billing::set_customer(&mut conn, scope, customer.as_str()).await?;
+    Ok(customer)
+}
+
+fn provider(ctx: &Context) -> Result<&otklik_billing::StripeProvider, BillingError> {
+    ctx.billing.provider.as_ref().ok_or(BillingError::Off)
+}
+
+/// A hosted checkout for `plan`; `operation` names the merchant's click, so a retried request
+/// gets the same page.
+pub async fn checkout(
+    ctx: &Context,
+    scope: TenantScope,
+    plan: &str,
+    operation: &str,
+    success_url: &str,
+    cancel_url: &str,
+) -> Result<HostedLink, BillingError> {
+    let plan = PlanCode::parse(plan).map_err(|err| BillingError::Invalid(err.to_string()))?;
+    ctx.billing
+        .catalog
+        .plan(plan.as_str())
+        .map_err(|err| BillingError::Invalid(err.to_string()))?;
+    let customer = customer(ctx, scope).await?;
+    let request = CheckoutRequest {
+        tenant: ProviderTenant(scope.tenant_id().0),
+        customer,
+        plan,
+        trial_end: None,
+        success_url: success_url.to_owned(),
+        cancel_url: cancel_url.to_owned(),
+        operation: operation_id(operation)?,
+    };
+    Ok(provider(ctx)?.checkout_link(&request).await?)
+}
+
+/// The provider's portal, where the merchant changes card or cancels.
+pub async fn portal(
+    ctx: &Context,
+    scope: TenantScope,
+    operation: &str,
+    return_url: &str,
+) -> Result<HostedLink, BillingError> {
+    let customer = customer(ctx, scope).await?;
+    let request = PortalRequest {
+        tenant: ProviderTenant(scope.tenant_id().0),
+        customer,
+        return_url: return_url.to_owned(),
+        operation: operation_id(operation)?,
+    };
+    Ok(provider(ctx)?.portal_link(&request).await?)
+}
+
+pub async fn invoices(
+    ctx: &Context,
+    scope: TenantScope,
+) -> Result<Vec<InvoiceSummary>, BillingError> {
+    let customer = customer(ctx, scope).await?;
+    Ok(provider(ctx)?.list_invoices(&customer, 24).await?)
+}
+
+fn operation_id(operation: &str) -> Result<OperationId, BillingError> {
+    OperationId::parse(operation)
+        .map_err(|err| BillingError::Invalid(format!("operation id: {err}")))
+}
