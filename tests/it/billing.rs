@@ -189,6 +189,25 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
     );
     assert_eq!(state(&app).await, "active");
 
+    let unknown =
+        otklik_workers::billing::merchant::change_plan(&ctx, scope, "platinum", "op-1").await;
+    assert!(
+        matches!(
+            unknown,
+            Err(otklik_workers::billing::BillingError::Invalid(_))
+        ),
+        "{unknown:?}"
+    );
+    let moved = otklik_workers::billing::merchant::change_plan(&ctx, scope, "pro", "upgrade-2")
+        .await
+        .expect("plan change");
+    assert_eq!((moved.plan.as_str(), moved.included), ("pro", 12_000));
+    let moved_back =
+        otklik_workers::billing::merchant::change_plan(&ctx, scope, "business", "downgrade-3")
+            .await
+            .expect("plan change");
+    assert_eq!(moved_back.state, otklik_schema::AccountState::Active);
+
     let overview = otklik_workers::billing::merchant::overview(&ctx, scope)
         .await
         .expect("overview");

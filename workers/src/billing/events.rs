@@ -98,7 +98,7 @@ pub(super) async fn refresh(
     store(ctx, tenant, &current).await
 }
 
-async fn store(
+pub(super) async fn store(
     ctx: &Context,
     tenant: TenantId,
     current: &SubscriptionState,

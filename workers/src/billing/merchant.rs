@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use otklik_billing::{
     CheckoutRequest, CustomerId, HostedLink, InvoiceSummary, OperationId, PaymentProvider,
-    PlanCode, PortalRequest, TenantId as ProviderTenant, TenantRef,
+    PlanChange, PlanCode, PortalRequest, SubscriptionId, TenantId as ProviderTenant, TenantRef,
 };
 use otklik_db::{DbError, TenantScope, billing, tenants};
 use otklik_schema::AccountState;
@@ -88,11 +88,7 @@ pub async fn checkout(
     success_url: &str,
     cancel_url: &str,
 ) -> Result<HostedLink, BillingError> {
-    let plan = PlanCode::parse(plan).map_err(|err| BillingError::Invalid(err.to_string()))?;
-    ctx.billing
-        .catalog
-        .plan(plan.as_str())
-        .map_err(|err| BillingError::Invalid(err.to_string()))?;
+    let plan = known_plan(ctx, plan)?;
     let customer = customer(ctx, scope).await?;
     let request = CheckoutRequest {
         tenant: ProviderTenant(scope.tenant_id().0),
@@ -104,6 +100,46 @@ pub async fn checkout(
         operation: operation_id(operation)?,
     };
     Ok(provider(ctx)?.checkout_link(&request).await?)
+}
+
+/// Moves a subscribed tenant to `plan` from now on (the provider prorates); the new standing is
+/// stored at once, and the provider's event confirms it later.
+pub async fn change_plan(
+    ctx: &Context,
+    scope: TenantScope,
+    plan: &str,
+    operation: &str,
+) -> Result<Overview, BillingError> {
+    let plan = known_plan(ctx, plan)?;
+    let subscription = {
+        let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+        billing::get(&mut conn, scope)
+            .await?
+            .and_then(|account| account.provider_subscription)
+            .ok_or_else(|| {
+                BillingError::Invalid(
+                    "there is no subscription to change yet: subscribe first".into(),
+                )
+            })?
+    };
+    let change = PlanChange {
+        tenant: ProviderTenant(scope.tenant_id().0),
+        subscription: SubscriptionId(subscription),
+        plan,
+        operation: operation_id(operation)?,
+    };
+    let changed = provider(ctx)?.change_plan(&change).await?;
+    super::events::store(ctx, scope.tenant_id(), &changed).await?;
+    overview(ctx, scope).await
+}
+
+fn known_plan(ctx: &Context, plan: &str) -> Result<PlanCode, BillingError> {
+    let plan = PlanCode::parse(plan).map_err(|err| BillingError::Invalid(err.to_string()))?;
+    ctx.billing
+        .catalog
+        .plan(plan.as_str())
+        .map_err(|err| BillingError::Invalid(err.to_string()))?;
+    Ok(plan)
 }
 
 /// The provider's portal, where the merchant changes card or cancels.
