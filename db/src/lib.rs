@@ -12,8 +12,10 @@ mod migrate;
 mod pool;
 pub mod returns;
 mod scope;
+pub mod sessions;
 pub mod sync;
 pub mod tenants;
+pub mod users;
 
 pub use diesel_async::AsyncPgConnection;
 pub use error::DbError;

@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use otklik_schema::TenantId;
 use otklik_schema::schema::tenants;
+use otklik_schema::{TenantId, UserId};
 
 use crate::{DbError, TenantScope};
 
@@ -70,4 +70,45 @@ pub async fn set_operator_only(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Changes the tenant's settings and records who did it, in one transaction: `operator_only`
+/// when given, and `assistant` keys merged over the stored ones.
+pub async fn update_settings(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    actor: UserId,
+    operator_only: Option<bool>,
+    assistant: &serde_json::Value,
+) -> Result<Tenant, DbError> {
+    use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable};
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        diesel::sql_query(
+            "UPDATE tenants SET
+               operator_only = coalesce($2, operator_only),
+               settings = jsonb_set(settings, '{assistant}',
+                                    coalesce(settings->'assistant', '{}'::jsonb) || $3),
+               updated_at = now()
+             WHERE id = $1",
+        )
+        .bind::<BigInt, _>(scope.tenant_id())
+        .bind::<Nullable<Bool>, _>(operator_only)
+        .bind::<Jsonb, _>(assistant)
+        .execute(conn)
+        .await?;
+        diesel::sql_query(
+            "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, details)
+             VALUES ($1, $2, 'settings.update', 'tenant', $3)",
+        )
+        .bind::<BigInt, _>(scope.tenant_id())
+        .bind::<BigInt, _>(actor)
+        .bind::<Jsonb, _>(
+            serde_json::json!({"operator_only": operator_only, "assistant": assistant}),
+        )
+        .execute(conn)
+        .await?;
+        get(conn, scope).await
+    })
+    .await
 }

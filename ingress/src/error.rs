@@ -19,6 +19,39 @@ pub enum ApiError {
     QueueUnavailable,
     #[error("temporarily unable to read data; retry shortly")]
     DatabaseUnavailable(#[from] otklik_db::DbError),
+    /// No valid access token: missing, malformed, expired, or signed by someone else.
+    #[error("sign in first: {0}")]
+    Unauthenticated(&'static str),
+    #[error("wrong e-mail or password")]
+    InvalidCredentials,
+    #[error("too many attempts; try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
+    /// The request is well-formed JSON but some fields are not acceptable.
+    #[error("some fields are invalid")]
+    Validation(Vec<FieldError>),
+    /// Something of ours failed; the detail is logged, not returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// One field a request got wrong, and how.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
 }
 
 impl ApiError {
@@ -30,6 +63,12 @@ impl ApiError {
             Self::QueueUnavailable | Self::DatabaseUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -39,22 +78,39 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
             Self::QueueUnavailable | Self::DatabaseUnavailable(_) => "unavailable",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::Forbidden => "forbidden",
+            Self::Conflict(_) => "conflict",
+            Self::Validation(_) => "validation_failed",
+            Self::Internal(_) => "internal",
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::DatabaseUnavailable(err) = &self {
-            tracing::error!(error = %err, "database error while serving a request");
+        match &self {
+            Self::DatabaseUnavailable(err) => {
+                tracing::error!(error = %err, "database error while serving a request")
+            }
+            Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
+            _ => {}
         }
         let status = self.status();
-        let body = Json(json!({ "error": { "code": self.code(), "message": self.to_string() } }));
-        let mut response = (status, body).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        let mut error = json!({ "code": self.code(), "message": self.to_string() });
+        if let Self::Validation(fields) = &self {
+            error["fields"] = json!(fields);
+        }
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after } => Some(HeaderValue::from(*retry_after)),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(HeaderValue::from_static("5")),
+            _ => None,
+        };
+        if let Some(value) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod api;
 mod error;
 mod health;
 mod hooks;
@@ -15,7 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
-pub use error::ApiError;
+pub use error::{ApiError, FieldError};
 pub use state::{AppState, StartError};
 
 /// All routes of the ingress.
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes));
     Router::new()
         .merge(hooks)
+        .merge(api::router().layer(DefaultBodyLimit::max(state.config().max_body_bytes)))
         .route("/chat/{channel_id}", get(webchat::page))
         .route("/chat/{channel_id}/history", get(webchat::history))
         .route("/chat/{channel_id}/events", get(webchat::events))
@@ -51,11 +53,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let stopping = state.clone();
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Live event streams never end on their own; end them so the server can stop.
-            stopping.begin_shutdown();
-        })
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        // Live event streams never end on their own; end them so the server can stop.
+        stopping.begin_shutdown();
+    })
+    .await
 }

@@ -8,6 +8,7 @@ use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 use tokio::sync::watch;
 
+use crate::api::auth::{Auth, Signer, Throttle};
 use crate::metrics::Metrics;
 use crate::realtime::Hub;
 
@@ -23,6 +24,7 @@ struct Inner {
     secrets: WebhookSecrets,
     metrics: Metrics,
     hub: Hub,
+    auth: Auth,
     shutdown: watch::Sender<bool>,
 }
 
@@ -54,6 +56,10 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             queues: Queues::new(redis.clone(), &settings),
             secrets: WebhookSecrets::new(config.master_key.clone()),
+            auth: Auth {
+                signer: Signer::new(&config.master_key),
+                throttle: Throttle::started(),
+            },
             metrics: Metrics::default(),
             redis,
             db,
@@ -83,6 +89,9 @@ impl AppState {
     }
     pub(crate) fn hub(&self) -> &Hub {
         &self.0.hub
+    }
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.0.auth
     }
 
     /// A future that completes when the server starts shutting down.

@@ -24,6 +24,23 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         disabled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        failed_logins -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        last_login_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        user_id -> Int8,
+        token_hash -> Text,
+        family -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -350,6 +367,7 @@ diesel::joinable!(sync_runs -> marketplace_accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,
+    refresh_tokens,
     channels,
     customers,
     conversations,

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod admin_auth;
 mod assistant;
 mod billing;
 mod billing_provider;

@@ -1,0 +1,293 @@
+//! Signing up, in and out: `/api/v1/auth/*`. Access tokens live 15 minutes; refresh tokens 30
+//! days, rotate on every use, and a reused one signs the whole session out.
+
+mod password;
+mod principal;
+mod throttle;
+mod tokens;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{Extensions, StatusCode};
+use chrono::{Duration, Utc};
+use otklik_db::sessions::{self, NewRefresh, Use};
+use otklik_db::users::{self, NewMerchant, SignupError, User};
+use otklik_db::{DbError, TenantScope};
+use serde::{Deserialize, Serialize};
+
+pub use principal::Principal;
+pub use throttle::Throttle;
+pub use tokens::Signer;
+
+use super::body::JsonBody;
+use crate::error::FieldError;
+use crate::{ApiError, AppState};
+
+/// Failures in a row that lock an account, and for how long.
+const LOCK_AFTER: i32 = 5;
+const LOCK_FOR: Duration = Duration::minutes(15);
+const MIN_PASSWORD: usize = 10;
+
+/// What the auth endpoints share.
+#[derive(Clone)]
+pub struct Auth {
+    pub signer: Signer,
+    pub throttle: Throttle,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignUp {
+    shop_name: String,
+    /// The shop's address in Otklik: lower-case letters, digits and dashes.
+    slug: String,
+    email: String,
+    password: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    email: String,
+    password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    refresh_token: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Session {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    refresh_token: String,
+    user: UserView,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    id: i64,
+    tenant_id: i64,
+    email: String,
+    name: String,
+    role: otklik_schema::Role,
+}
+
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id.0,
+            tenant_id: user.tenant_id.0,
+            email: user.email.clone(),
+            name: user.display_name.clone(),
+            role: user.role,
+        }
+    }
+}
+
+/// The caller's address as the socket saw it (the ingress sits behind no proxy it trusts).
+fn client_address(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
+}
+
+fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !email.contains(char::is_whitespace)
+        && email.len() <= 254
+}
+
+fn check_sign_up(request: &SignUp) -> Result<(), ApiError> {
+    let mut fields = Vec::new();
+    let name_len = request.shop_name.trim().chars().count();
+    if !(1..=200).contains(&name_len) {
+        fields.push(FieldError::new("shop_name", "1 to 200 characters"));
+    }
+    let slug_ok = (2..=63).contains(&request.slug.len())
+        && request
+            .slug
+            .starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && request
+            .slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !slug_ok {
+        fields.push(FieldError::new(
+            "slug",
+            "2 to 63 lower-case latin letters, digits or dashes, starting with a letter or digit",
+        ));
+    }
+    if !valid_email(&request.email) {
+        fields.push(FieldError::new("email", "not an e-mail address"));
+    }
+    if request.password.chars().count() < MIN_PASSWORD {
+        fields.push(FieldError::new(
+            "password",
+            format!("at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(fields))
+    }
+}
+
+/// Issues a fresh access token and a refresh token in `family`.
+async fn open_session(state: &AppState, user: &User, family: &str) -> Result<Session, ApiError> {
+    let access = state
+        .auth()
+        .signer
+        .issue(user.id, user.tenant_id, user.role)
+        .map_err(ApiError::Internal)?;
+    let (refresh, hash) = tokens::new_refresh();
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    sessions::store(
+        &mut conn,
+        TenantScope::trusted(user.tenant_id),
+        &NewRefresh {
+            user: user.id,
+            token_hash: &hash,
+            family,
+            expires_at: Utc::now() + tokens::REFRESH_TTL,
+        },
+    )
+    .await?;
+    Ok(Session {
+        access_token: access,
+        token_type: "Bearer",
+        expires_in: tokens::ACCESS_TTL.num_seconds(),
+        refresh_token: refresh,
+        user: user.into(),
+    })
+}
+
+/// `POST /api/v1/auth/signup`: a new shop and its admin, signed in.
+pub async fn sign_up(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    JsonBody(request): JsonBody<SignUp>,
+) -> Result<(StatusCode, Json<Session>), ApiError> {
+    state
+        .auth()
+        .throttle
+        .check(client_address(&extensions), &request.email)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    check_sign_up(&request)?;
+    let hash = password::hash(request.password)
+        .await
+        .map_err(ApiError::Internal)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let user = users::sign_up(
+        &mut conn,
+        &NewMerchant {
+            shop_name: request.shop_name.trim(),
+            slug: &request.slug,
+            email: request.email.trim(),
+            display_name: request.name.trim(),
+            password_hash: &hash,
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        SignupError::EmailTaken => ApiError::Conflict("this e-mail is already registered".into()),
+        SignupError::SlugTaken => ApiError::Conflict("this shop address is taken".into()),
+        SignupError::Database(err) => err.into(),
+    })?;
+    drop(conn);
+    let session = open_session(&state, &user, &tokens::new_family()).await?;
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+/// `POST /api/v1/auth/login`.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    JsonBody(request): JsonBody<SignIn>,
+) -> Result<Json<Session>, ApiError> {
+    state
+        .auth()
+        .throttle
+        .check(client_address(&extensions), &request.email)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let Some(found) = users::credentials(&mut conn, request.email.trim()).await? else {
+        password::burn_time(request.password).await;
+        return Err(ApiError::InvalidCredentials);
+    };
+    let now = Utc::now();
+    if let Some(until) = found.locked_until.filter(|until| *until > now) {
+        let retry_after = u64::try_from((until - now).num_seconds())
+            .unwrap_or(1)
+            .max(1);
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
+    let matches = match (&found.password_hash, found.disabled_at) {
+        (Some(stored), None) => password::verify(request.password, stored.clone()).await,
+        _ => {
+            password::burn_time(request.password).await;
+            false
+        }
+    };
+    if !matches {
+        users::record_failure(&mut conn, found.user.id, LOCK_AFTER, now + LOCK_FOR).await?;
+        return Err(ApiError::InvalidCredentials);
+    }
+    users::record_success(&mut conn, found.user.id).await?;
+    drop(conn);
+    Ok(Json(
+        open_session(&state, &found.user, &tokens::new_family()).await?,
+    ))
+}
+
+/// `POST /api/v1/auth/refresh`: the refresh token's successor and a new access token.
+pub async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<RefreshRequest>,
+) -> Result<Json<Session>, ApiError> {
+    let hash = tokens::refresh_hash(&request.refresh_token);
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    match sessions::use_token(&mut conn, &hash).await? {
+        Use::Fresh {
+            tenant,
+            user,
+            family,
+        } => {
+            let user = users::active(&mut conn, TenantScope::trusted(tenant), user)
+                .await?
+                .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
+            drop(conn);
+            Ok(Json(open_session(&state, &user, &family).await?))
+        }
+        Use::Replayed => {
+            tracing::warn!("a used refresh token was presented again; its session is revoked");
+            Err(ApiError::Unauthenticated(
+                "the refresh token was already used; sign in again",
+            ))
+        }
+        Use::Invalid => Err(ApiError::Unauthenticated("the refresh token is not valid")),
+    }
+}
+
+/// `POST /api/v1/auth/logout`: ends the session the refresh token belongs to.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    _principal: Principal,
+    JsonBody(request): JsonBody<RefreshRequest>,
+) -> Result<StatusCode, ApiError> {
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    sessions::revoke(&mut conn, &tokens::refresh_hash(&request.refresh_token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,27 @@
+//! The merchant admin API under `/api/v1`: bearer-token authentication, one permission table,
+//! tenant scope from the signed token, and the error envelope every route shares.
+
+pub mod auth;
+mod body;
+mod me;
+pub mod page;
+pub mod permissions;
+mod settings;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/signup", post(auth::sign_up))
+        .route("/api/v1/auth/login", post(auth::sign_in))
+        .route("/api/v1/auth/refresh", post(auth::refresh))
+        .route("/api/v1/auth/logout", post(auth::sign_out))
+        .route("/api/v1/me", get(me::me))
+        .route(
+            "/api/v1/settings",
+            get(settings::show).patch(settings::update),
+        )
+}
