@@ -137,6 +137,12 @@ pub struct Config {
     pub stripe_webhook_secrets: Option<SecretString>,
     #[serde(default = "defaults::stripe_api_base")]
     pub stripe_api_base: String,
+    /// Where e-mail goes out (`smtp://user:pass@host:587` with STARTTLS, `smtps://…:465`, or
+    /// `smtp://host:port?tls=none` for a local relay); unset, no e-mail is sent.
+    #[serde(default)]
+    pub smtp_url: Option<SecretString>,
+    #[serde(default = "defaults::mail_from")]
+    pub mail_from: String,
     /// The Billing Meter's event name AI replies are reported under.
     #[serde(default = "defaults::stripe_meter_event")]
     pub stripe_meter_event: String,
@@ -481,6 +487,9 @@ mod defaults {
     }
     pub fn billing_grace_days() -> u32 {
         7
+    }
+    pub fn mail_from() -> String {
+        "Otklik <no-reply@otklik.local>".into()
     }
     pub fn stripe_api_base() -> String {
         "https://api.stripe.com/".into()

@@ -140,3 +140,49 @@ pub async fn list_by_kind(
         .load(conn)
         .await?)
 }
+
+/// Every channel of the tenant, oldest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+) -> Result<Vec<Channel>, DbError> {
+    Ok(channels::table
+        .filter(channels::tenant_id.eq(scope.tenant_id()))
+        .order(channels::id)
+        .select(Channel::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// The tenant's channel with this id.
+pub async fn get(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: ChannelId,
+) -> Result<Option<Channel>, DbError> {
+    Ok(channels::table
+        .filter(channels::tenant_id.eq(scope.tenant_id()))
+        .filter(channels::id.eq(id))
+        .select(Channel::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Turns a channel on or off: off, its webhooks are refused and nothing is sent through it.
+pub async fn set_enabled(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: ChannelId,
+    enabled: bool,
+) -> Result<bool, DbError> {
+    let changed = diesel::update(
+        channels::table
+            .filter(channels::tenant_id.eq(scope.tenant_id()))
+            .filter(channels::id.eq(id)),
+    )
+    .set(channels::enabled.eq(enabled))
+    .execute(conn)
+    .await?;
+    Ok(changed == 1)
+}

@@ -313,7 +313,9 @@ pub async fn finish_turn(
              WHERE tenant_id = $1 AND id = ANY($7) AND answered_at IS NULL),
          conversation AS (
              UPDATE conversations
-             SET mode = $8, turn_lease_until = NULL, last_message_at = now(),
+             -- People may have taken over while the turn ran: their choice stands.
+             SET mode = CASE WHEN mode = $15 THEN $8 ELSE mode END,
+                 turn_lease_until = NULL, last_message_at = now(),
                  assistant_state = coalesce($10, assistant_state),
                  handoff_reason = coalesce($11, handoff_reason),
                  handoff_summary = coalesce($12, handoff_summary),
@@ -345,6 +347,7 @@ pub async fn finish_turn(
     .bind::<Nullable<Text>, _>(result.handoff.map(|h| h.summary))
     .bind::<Jsonb, _>(&usage)
     .bind::<Bool, _>(result.draft)
+    .bind::<Text, _>(conversation.mode)
     .load::<Pending>(conn)
     .await?;
     Ok(pending.into_iter().map(|row| row.id).collect())

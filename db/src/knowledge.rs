@@ -89,7 +89,8 @@ pub async fn version(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result
     Ok(row.version)
 }
 
-/// Creates an article with its first version, approved or as a draft.
+/// Creates an article with its first version, approved or as a draft, for seeding; the admin
+/// API writes through [`crate::knowledge_admin`], which also records who did it.
 pub async fn create_article(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
@@ -104,7 +105,7 @@ pub async fn create_article(
             knowledge_articles::title.eq(title),
             knowledge_articles::category.eq(category),
             knowledge_articles::status.eq(if approved { "approved" } else { "draft" }),
-            knowledge_articles::current_version.eq(1),
+            knowledge_articles::current_version.eq(approved.then_some(1)),
         ))
         .returning(knowledge_articles::id)
         .get_result(conn)
@@ -114,6 +115,7 @@ pub async fn create_article(
             knowledge_article_versions::tenant_id.eq(scope.tenant_id()),
             knowledge_article_versions::article_id.eq(id),
             knowledge_article_versions::version.eq(1),
+            knowledge_article_versions::title.eq(title),
             knowledge_article_versions::body.eq(body),
             knowledge_article_versions::approved_at.eq(approved.then(chrono::Utc::now)),
         ))

@@ -166,3 +166,159 @@ pub async fn active(
         .await
         .optional()?)
 }
+
+/// A person as the admin's user list shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct Member {
+    #[diesel(embed)]
+    pub user: User,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// The tenant's people by id, after `after`, at most `limit`.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Member>, DbError> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(scope.tenant_id()))
+        .filter(users::id.gt(after.unwrap_or(0)))
+        .order(users::id)
+        .limit(limit)
+        .select(Member::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Changes someone's role or access; `None` when the tenant has no such user. Disabling ends
+/// their sessions.
+pub async fn update_member(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    actor: UserId,
+    user: UserId,
+    role: Option<Role>,
+    disabled: Option<bool>,
+) -> Result<Option<Member>, DbError> {
+    use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let changed = diesel::sql_query(
+            "UPDATE users SET
+               role = coalesce($3, role),
+               disabled_at = CASE WHEN $4 IS NULL THEN disabled_at
+                                  WHEN $4 THEN coalesce(disabled_at, now()) END
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind::<BigInt, _>(scope.tenant_id())
+        .bind::<BigInt, _>(user)
+        .bind::<Nullable<Text>, _>(role.map(Role::as_str))
+        .bind::<Nullable<Bool>, _>(disabled)
+        .execute(conn)
+        .await?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        if disabled == Some(true) {
+            diesel::sql_query(
+                "UPDATE refresh_tokens SET revoked_at = now()
+                  WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind::<BigInt, _>(scope.tenant_id())
+            .bind::<BigInt, _>(user)
+            .execute(conn)
+            .await?;
+        }
+        diesel::sql_query(
+            "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id, details)
+             VALUES ($1, $2, 'user.update', 'user', $3, jsonb_build_object('role', $4::text, 'disabled', $5::bool))",
+        )
+        .bind::<BigInt, _>(scope.tenant_id())
+        .bind::<BigInt, _>(actor)
+        .bind::<Text, _>(user.0.to_string())
+        .bind::<Nullable<Text>, _>(role.map(Role::as_str))
+        .bind::<Nullable<Bool>, _>(disabled)
+        .execute(conn)
+        .await?;
+        Ok(users::table
+            .filter(users::tenant_id.eq(scope.tenant_id()))
+            .filter(users::id.eq(user))
+            .select(Member::as_select())
+            .first(conn)
+            .await
+            .optional()?)
+    })
+    .await
+}
+
+/// Stores a reset token's hash for the user, valid until `expires_at`.
+pub async fn store_reset(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    user: UserId,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    use otklik_schema::schema::password_resets;
+    diesel::insert_into(password_resets::table)
+        .values((
+            password_resets::tenant_id.eq(scope.tenant_id()),
+            password_resets::user_id.eq(user),
+            password_resets::token_hash.eq(token_hash),
+            password_resets::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Uses a reset token once: sets the new password, clears the lockout and ends every session.
+/// `false` when the token is unknown, used or expired.
+pub async fn reset_password(
+    conn: &mut AsyncPgConnection,
+    token_hash: &str,
+    password_hash: &str,
+) -> Result<bool, DbError> {
+    use otklik_schema::schema::{password_resets, refresh_tokens};
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let owner: Option<(TenantId, UserId)> = diesel::update(
+            password_resets::table
+                .filter(password_resets::token_hash.eq(token_hash))
+                .filter(password_resets::used_at.is_null())
+                .filter(password_resets::expires_at.gt(diesel::dsl::now)),
+        )
+        .set(password_resets::used_at.eq(diesel::dsl::now))
+        .returning((password_resets::tenant_id, password_resets::user_id))
+        .get_result(conn)
+        .await
+        .optional()?;
+        let Some((tenant, user)) = owner else {
+            return Ok(false);
+        };
+        diesel::update(
+            users::table
+                .filter(users::tenant_id.eq(tenant))
+                .filter(users::id.eq(user)),
+        )
+        .set((
+            users::password_hash.eq(password_hash),
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+        diesel::update(
+            refresh_tokens::table
+                .filter(refresh_tokens::user_id.eq(user))
+                .filter(refresh_tokens::revoked_at.is_null()),
+        )
+        .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+        Ok(true)
+    })
+    .await
+}

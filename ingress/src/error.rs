@@ -33,6 +33,9 @@ pub enum ApiError {
     /// The request is well-formed JSON but some fields are not acceptable.
     #[error("some fields are invalid")]
     Validation(Vec<FieldError>),
+    /// A service we depend on (Telegram, the payment provider) failed.
+    #[error("{0}")]
+    Upstream(String),
     /// Something of ours failed; the detail is logged, not returned.
     #[error("internal error")]
     Internal(String),
@@ -68,6 +71,7 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +88,7 @@ impl ApiError {
             Self::Forbidden => "forbidden",
             Self::Conflict(_) => "conflict",
             Self::Validation(_) => "validation_failed",
+            Self::Upstream(_) => "upstream_failed",
             Self::Internal(_) => "internal",
         }
     }

@@ -8,6 +8,8 @@ use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 use tokio::sync::watch;
 
+use otklik_billing::accounts::{Billing, BillingSetupError};
+
 use crate::api::auth::{Auth, Signer, Throttle};
 use crate::metrics::Metrics;
 use crate::realtime::Hub;
@@ -25,6 +27,7 @@ struct Inner {
     metrics: Metrics,
     hub: Hub,
     auth: Auth,
+    billing: Billing,
     shutdown: watch::Sender<bool>,
 }
 
@@ -35,6 +38,8 @@ pub enum StartError {
     Redis(#[from] redis::RedisError),
     #[error(transparent)]
     Database(#[from] otklik_db::DbError),
+    #[error(transparent)]
+    Billing(#[from] BillingSetupError),
 }
 
 impl AppState {
@@ -56,6 +61,7 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             queues: Queues::new(redis.clone(), &settings),
             secrets: WebhookSecrets::new(config.master_key.clone()),
+            billing: Billing::from_config(&config)?,
             auth: Auth {
                 signer: Signer::new(&config.master_key),
                 throttle: Throttle::started(),
@@ -92,6 +98,9 @@ impl AppState {
     }
     pub(crate) fn auth(&self) -> &Auth {
         &self.0.auth
+    }
+    pub(crate) fn billing(&self) -> &Billing {
+        &self.0.billing
     }
 
     /// A future that completes when the server starts shutting down.

@@ -99,6 +99,7 @@ pub async fn replay(
         Queue::Syncs => again(&payload).into(&queues.syncs).await?,
         Queue::Inbox => again(&payload).into(&queues.inbox).await?,
         Queue::Billing => again(&payload).into(&queues.billing).await?,
+        Queue::Notifications => again(&payload).into(&queues.notifications).await?,
     }
     let _: () = redis::pipe()
         .srem(config.dead_jobs_set(), id)

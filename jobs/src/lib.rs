@@ -8,7 +8,9 @@ pub mod retention;
 mod secrets;
 pub mod topics;
 
-pub use payloads::{BillingJob, ConversationTurn, Deliver, InboundEvent, PollInbox, SyncAccount};
+pub use payloads::{
+    BillingJob, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox, SyncAccount,
+};
 pub use queues::{EnqueueError, Pool, Queue, QueueSettings, Queues, UnknownPool, UnknownQueue};
 pub use redis_conn::connect;
 pub use secrets::WebhookSecrets;

@@ -1,4 +1,4 @@
-use otklik_schema::{AccountId, ChannelId, ConversationId, MessageId, SyncKind, TenantId};
+use otklik_schema::{AccountId, ChannelId, ConversationId, MessageId, SyncKind, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Something a shopper did at a channel, as the ingress accepted it. Normalising it into
@@ -86,4 +86,16 @@ impl BillingJob {
             Self::Run { tick } => format!("billing-run:{tick}"),
         }
     }
+}
+
+/// Something to tell a merchant's person outside the dashboard (e-mail).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notify {
+    /// E-mail a single-use password reset link; the token is made by the sender, so it never
+    /// sits in Redis.
+    PasswordReset {
+        tenant_id: TenantId,
+        user_id: UserId,
+    },
 }

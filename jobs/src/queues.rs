@@ -8,7 +8,7 @@ use apalis_core::task::task_id::TaskId;
 use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
 
-use crate::{BillingJob, ConversationTurn, Deliver, InboundEvent, PollInbox, SyncAccount};
+use crate::{BillingJob, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox, SyncAccount};
 
 /// A group of queues that worker processes are started for (`workers run --pools ...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,11 +23,13 @@ pub enum Pool {
     Sync,
     /// Payment provider events and billing runs.
     Billing,
+    /// E-mails to merchants' people.
+    Notify,
 }
 
 /// A pool name that does not exist.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown pool `{0}`; expected inbound, ai, outbound, sync or billing")]
+#[error("unknown pool `{0}`; expected inbound, ai, outbound, sync, billing or notify")]
 pub struct UnknownPool(pub String);
 
 impl std::str::FromStr for Pool {
@@ -39,18 +41,20 @@ impl std::str::FromStr for Pool {
             "outbound" => Ok(Self::Outbound),
             "sync" => Ok(Self::Sync),
             "billing" => Ok(Self::Billing),
+            "notify" => Ok(Self::Notify),
             other => Err(UnknownPool(other.to_owned())),
         }
     }
 }
 
 impl Pool {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Inbound,
         Self::Ai,
         Self::Outbound,
         Self::Sync,
         Self::Billing,
+        Self::Notify,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +64,7 @@ impl Pool {
             Self::Outbound => "outbound",
             Self::Sync => "sync",
             Self::Billing => "billing",
+            Self::Notify => "notify",
         }
     }
 }
@@ -75,16 +80,19 @@ pub enum Queue {
     Inbox,
     /// Payment provider events and billing runs.
     Billing,
+    /// E-mails to merchants' people.
+    Notifications,
 }
 
 impl Queue {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Inbound,
         Self::Turns,
         Self::Deliveries,
         Self::Syncs,
         Self::Inbox,
         Self::Billing,
+        Self::Notifications,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +103,7 @@ impl Queue {
             Self::Syncs => "syncs",
             Self::Inbox => "inbox",
             Self::Billing => "billing",
+            Self::Notifications => "notifications",
         }
     }
 
@@ -110,6 +119,7 @@ impl Queue {
             Self::Deliveries => Pool::Outbound,
             Self::Syncs | Self::Inbox => Pool::Sync,
             Self::Billing => Pool::Billing,
+            Self::Notifications => Pool::Notify,
         }
     }
 
@@ -119,7 +129,7 @@ impl Queue {
     pub fn in_process_retries(self) -> usize {
         match self {
             // A provider event or a run waits on the provider; retrying soon may help.
-            Self::Inbound | Self::Turns | Self::Billing => 2,
+            Self::Inbound | Self::Turns | Self::Billing | Self::Notifications => 2,
             // A delivery decides its own retries (rate limits, retry_after); a blind in-process
             // retry would only skip those decisions. A sync retries its calls itself and a
             // failed one is simply the next scheduled one's to repeat.
@@ -131,7 +141,9 @@ impl Queue {
 
 /// A queue name that does not exist.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown queue `{0}`; expected inbound, turns, deliveries, syncs, inbox or billing")]
+#[error(
+    "unknown queue `{0}`; expected inbound, turns, deliveries, syncs, inbox, billing or notifications"
+)]
 pub struct UnknownQueue(pub String);
 
 impl std::str::FromStr for Queue {
@@ -144,6 +156,7 @@ impl std::str::FromStr for Queue {
             "syncs" => Ok(Self::Syncs),
             "inbox" => Ok(Self::Inbox),
             "billing" => Ok(Self::Billing),
+            "notifications" => Ok(Self::Notifications),
             other => Err(UnknownQueue(other.to_owned())),
         }
     }
@@ -194,6 +207,7 @@ pub struct Queues {
     pub syncs: RedisStorage<SyncAccount>,
     pub inbox: RedisStorage<PollInbox>,
     pub billing: RedisStorage<BillingJob>,
+    pub notifications: RedisStorage<Notify>,
 }
 
 /// Why a job could not be enqueued.
@@ -208,7 +222,9 @@ impl Queues {
                 .with_config(settings.config(Queue::Deliveries)),
             syncs: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Syncs)),
             inbox: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Inbox)),
-            billing: RedisStorage::new(conn).with_config(settings.config(Queue::Billing)),
+            billing: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Billing)),
+            notifications: RedisStorage::new(conn)
+                .with_config(settings.config(Queue::Notifications)),
         }
     }
 
@@ -298,6 +314,16 @@ impl Queues {
         let key = job.idempotency_key();
         let task = TaskBuilder::new(job).idempotency_key(key).build();
         self.billing.clone().push_task(task).await
+    }
+
+    /// Enqueues a notification once per `occasion` (a person asking twice in a minute gets one
+    /// e-mail).
+    pub async fn push_notify(&self, job: Notify, occasion: &str) -> Result<(), EnqueueError> {
+        let key = match job {
+            Notify::PasswordReset { user_id, .. } => format!("reset:{user_id}:{occasion}"),
+        };
+        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        self.notifications.clone().push_task(task).await
     }
 }
 

@@ -31,6 +31,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    invitations (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        email -> Text,
+        role -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<Int8>,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        user_id -> Int8,
+        token_hash -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -117,6 +144,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    conversation_notes (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        conversation_id -> Int8,
+        author_user_id -> Nullable<Int8>,
+        body -> Text,
+        idempotency_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     knowledge_articles (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -151,6 +190,7 @@ diesel::table! {
         author_user_id -> Nullable<Int8>,
         approved_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        title -> Text,
     }
 }
 
@@ -357,6 +397,7 @@ diesel::joinable!(conversations -> channels (channel_id));
 diesel::joinable!(conversations -> customers (customer_id));
 diesel::joinable!(conversations -> tenants (tenant_id));
 diesel::joinable!(messages -> conversations (conversation_id));
+diesel::joinable!(conversation_notes -> conversations (conversation_id));
 diesel::joinable!(knowledge_article_versions -> knowledge_articles (article_id));
 diesel::joinable!(products -> marketplace_accounts (account_id));
 diesel::joinable!(orders -> marketplace_accounts (account_id));
@@ -368,10 +409,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,
     refresh_tokens,
+    password_resets,
+    invitations,
     channels,
     customers,
     conversations,
     messages,
+    conversation_notes,
     knowledge_articles,
     knowledge_article_versions,
     knowledge_embeddings,

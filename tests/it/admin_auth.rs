@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Options, TestApp};
 
-async fn api() -> TestApp {
+pub(crate) async fn api() -> TestApp {
     TestApp::with(Options {
         workers: false,
         ..Options::default()
@@ -14,7 +14,7 @@ async fn api() -> TestApp {
     .await
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -34,20 +34,25 @@ async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn post(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn post(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
     call(app, reqwest::Method::POST, path, token, Some(body)).await
 }
 
-async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+pub(crate) async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, Value) {
     call(app, reqwest::Method::GET, path, token, None).await
 }
 
-fn shop(slug: &str, email: &str) -> Value {
+pub(crate) fn shop(slug: &str, email: &str) -> Value {
     json!({"shop_name": "Магазин «Север»", "slug": slug, "email": email,
            "password": "correct horse battery", "name": "Анна"})
 }
 
-fn token(session: &Value, kind: &str) -> String {
+pub(crate) fn token(session: &Value, kind: &str) -> String {
     session[kind].as_str().expect("token").to_owned()
 }
 
@@ -371,4 +376,97 @@ async fn settings_follow_roles_and_stay_in_their_tenant() {
         1,
         "nothing changed"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_by_an_emailed_single_use_link() {
+    let smtp = otklik_tests::smtp::FakeSmtp::start()
+        .await
+        .expect("fake SMTP");
+    let app = TestApp::with(Options {
+        env: vec![("OTKLIK_SMTP_URL", smtp.url())],
+        ..Options::default()
+    })
+    .await;
+    let (_, session) = post(
+        &app,
+        "/api/v1/auth/signup",
+        None,
+        shop("zabyl", "vera@zabyl.example"),
+    )
+    .await;
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/password-reset",
+        None,
+        json!({"email": "nobody@zabyl.example"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "unknown addresses get the same answer"
+    );
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/password-reset",
+        None,
+        json!({"email": "Vera@zabyl.example"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mail = smtp.wait_for(1, std::time::Duration::from_secs(15)).await;
+    assert_eq!(mail.len(), 1, "one e-mail, to the account's address only");
+    assert_eq!(mail[0].to, ["vera@zabyl.example"]);
+    let text = mail[0].text();
+    assert!(text.contains("Чтобы задать новый пароль"), "{text}");
+    let link = text
+        .split_whitespace()
+        .find(|word| word.contains("/app/#/reset/"))
+        .expect("a reset link");
+    let reset_token = link.rsplit('/').next().expect("token").to_owned();
+
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        json!({"token": reset_token, "password": "short"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let confirm = json!({"token": reset_token, "password": "a brand new password"});
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        confirm.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = post(&app, "/api/v1/auth/password-reset/confirm", None, confirm).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the link works once");
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": token(&session, "refresh_token")}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "old sessions ended");
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/login",
+        None,
+        json!({"email": "vera@zabyl.example", "password": "correct horse battery"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = post(
+        &app,
+        "/api/v1/auth/login",
+        None,
+        json!({"email": "vera@zabyl.example", "password": "a brand new password"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
 }

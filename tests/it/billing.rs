@@ -4,9 +4,11 @@
 
 use std::time::Duration;
 
+use otklik_billing::accounts::{Billing, merchant};
 use otklik_db::billing;
 use otklik_tests::stripe::{self, FakePrice, FakeStripe};
 use otklik_workers::Context;
+use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use crate::assistant::{say, shop_with};
@@ -14,7 +16,15 @@ use crate::support::{Options, TestApp};
 
 const METER: &str = "otklik_ai_replies";
 
-async fn billed_shop(grace_days: u32) -> (TestApp, FakeStripe, Context) {
+struct Billed {
+    app: TestApp,
+    fake: FakeStripe,
+    ctx: Context,
+    db: otklik_db::DbPool,
+    billing: Billing,
+}
+
+async fn billed_shop(grace_days: u32) -> Billed {
     let fake = FakeStripe::start().await.expect("fake Stripe");
     let catalog = otklik_billing::Catalog::builtin().expect("built-in plans");
     for plan in catalog.plans() {
@@ -39,7 +49,20 @@ async fn billed_shop(grace_days: u32) -> (TestApp, FakeStripe, Context) {
     let ctx = Context::connect(app.config.clone())
         .await
         .expect("worker context");
-    (app, fake, ctx)
+    let billing = Billing::from_config(&app.config).expect("billing setup");
+    let db = otklik_db::build_pool(
+        app.config.database_url.expose_secret(),
+        4,
+        Duration::from_secs(5),
+    )
+    .expect("pool");
+    Billed {
+        app,
+        fake,
+        ctx,
+        db,
+        billing,
+    }
 }
 
 async fn deliver(app: &TestApp, body: &[u8], signature: &str) -> reqwest::StatusCode {
@@ -88,7 +111,13 @@ async fn wait_for_state(app: &TestApp, expected: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
-    let (app, fake, ctx) = billed_shop(0).await;
+    let Billed {
+        app,
+        fake,
+        ctx,
+        db,
+        billing,
+    } = billed_shop(0).await;
     let scope = app.tenant;
 
     // The trial: the assistant answers, and the billing account opens on its own.
@@ -97,8 +126,9 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
     assert_eq!(state(&app).await, "trialing");
 
     // The merchant subscribes through Stripe Checkout; the completed session converts the trial.
-    let link = otklik_workers::billing::merchant::checkout(
-        &ctx,
+    let link = merchant::checkout(
+        &db,
+        &billing,
         scope,
         "business",
         "upgrade-1",
@@ -189,8 +219,7 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
     );
     assert_eq!(state(&app).await, "active");
 
-    let unknown =
-        otklik_workers::billing::merchant::change_plan(&ctx, scope, "platinum", "op-1").await;
+    let unknown = merchant::change_plan(&db, &billing, scope, "platinum", "op-1").await;
     assert!(
         matches!(
             unknown,
@@ -198,24 +227,23 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
         ),
         "{unknown:?}"
     );
-    let moved = otklik_workers::billing::merchant::change_plan(&ctx, scope, "pro", "upgrade-2")
+    let moved = merchant::change_plan(&db, &billing, scope, "pro", "upgrade-2")
         .await
         .expect("plan change");
     assert_eq!((moved.plan.as_str(), moved.included), ("pro", 12_000));
-    let moved_back =
-        otklik_workers::billing::merchant::change_plan(&ctx, scope, "business", "downgrade-3")
-            .await
-            .expect("plan change");
+    let moved_back = merchant::change_plan(&db, &billing, scope, "business", "downgrade-3")
+        .await
+        .expect("plan change");
     assert_eq!(moved_back.state, otklik_schema::AccountState::Active);
 
-    let overview = otklik_workers::billing::merchant::overview(&ctx, scope)
+    let overview = merchant::overview(&db, &billing, scope)
         .await
         .expect("overview");
     assert_eq!(
         (overview.plan.as_str(), overview.included),
         ("business", 5000)
     );
-    let invoices = otklik_workers::billing::merchant::invoices(&ctx, scope)
+    let invoices = merchant::invoices(&db, &billing, scope)
         .await
         .expect("invoices");
     assert_eq!(invoices.len(), 2);
@@ -223,7 +251,7 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_and_stale_webhooks_are_refused_and_change_nothing() {
-    let (app, fake, _ctx) = billed_shop(7).await;
+    let Billed { app, fake, .. } = billed_shop(7).await;
     let event = stripe::event(
         "invoice.paid",
         serde_json::json!({"id": "in_1", "object": "invoice"}),
@@ -271,4 +299,129 @@ async fn a_merchant_reply_cap_hands_the_shop_to_operators() {
             .await,
         1
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_merchant_billing_endpoints() {
+    use crate::admin_auth::{call, get, post, shop, token};
+    use reqwest::{Method, StatusCode};
+    let Billed { app, fake, .. } = billed_shop(7).await;
+    let (_, owner) = post(
+        &app,
+        "/api/v1/auth/signup",
+        None,
+        shop("platny", "owner@platny.example"),
+    )
+    .await;
+    let admin = token(&owner, "access_token");
+    let (status, overview) = get(&app, "/api/v1/billing", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{overview}");
+    assert_eq!(
+        (
+            overview["state"].as_str(),
+            overview["included_replies"].as_u64()
+        ),
+        (Some("trialing"), Some(300))
+    );
+
+    let request = serde_json::json!({"plan": "pro", "success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/no"});
+    let (status, link) = post(
+        &app,
+        "/api/v1/billing/checkout",
+        Some(&admin),
+        request.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    assert!(
+        link["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://")),
+        "{link}"
+    );
+    assert_eq!(fake.customers().len(), 1, "the customer was created once");
+    let session = fake
+        .complete_checkout(link["id"].as_str().expect("session id"))
+        .expect("paid");
+    send_event(&app, &stripe::checkout_session_completed(&session)).await;
+    let tenant_id = owner["user"]["tenant_id"].as_i64().expect("tenant");
+    let paying = format!(
+        "SELECT count(*) AS n FROM billing_accounts
+          WHERE tenant_id = {tenant_id} AND state = 'active' AND plan_code = 'pro'"
+    );
+    let active = app
+        .eventually(Duration::from_secs(15), 1, || app.count(&paying))
+        .await;
+    assert_eq!(
+        active, 1,
+        "the checkout made the shop a paying Pro customer"
+    );
+    let (_, overview) = get(&app, "/api/v1/billing", Some(&admin)).await;
+    assert_eq!(overview["included_replies"], 12_000);
+
+    let mut bad = request.clone();
+    bad["plan"] = serde_json::json!("platinum");
+    let (status, error) = post(&app, "/api/v1/billing/checkout", Some(&admin), bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let mut bad = request;
+    bad["success_url"] = serde_json::json!("javascript:alert(1)");
+    let (status, _) = post(&app, "/api/v1/billing/checkout", Some(&admin), bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (status, capped) = call(
+        &app,
+        Method::PUT,
+        "/api/v1/billing/reply-cap",
+        Some(&admin),
+        Some(serde_json::json!({"reply_cap": 100})),
+    )
+    .await;
+    assert_eq!(
+        (status, capped["reply_cap"].as_i64()),
+        (StatusCode::OK, Some(100))
+    );
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        "/api/v1/billing/reply-cap",
+        Some(&admin),
+        Some(serde_json::json!({"reply_cap": -1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, portal) = post(
+        &app,
+        "/api/v1/billing/portal",
+        Some(&admin),
+        serde_json::json!({"return_url": "https://shop.example/billing"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{portal}");
+    let (status, invoices) = get(&app, "/api/v1/billing/invoices", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{invoices}");
+
+    // Only admins see or change billing.
+    let mut conn = app.db().await;
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(format!(
+        "INSERT INTO users (tenant_id, email, role, password_hash)
+         SELECT tenant_id, 'op@platny.example', 'operator', password_hash FROM users WHERE tenant_id = {tenant_id}"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("operator");
+    let (_, operator) = post(
+        &app,
+        "/api/v1/auth/login",
+        None,
+        serde_json::json!({"email": "op@platny.example", "password": "correct horse battery"}),
+    )
+    .await;
+    let (status, _) = get(
+        &app,
+        "/api/v1/billing",
+        Some(&token(&operator, "access_token")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -3,6 +3,9 @@
 mod support;
 
 mod admin_auth;
+mod admin_conversations;
+mod admin_knowledge;
+mod admin_people;
 mod assistant;
 mod billing;
 mod billing_provider;

@@ -2,6 +2,7 @@
 
 pub mod openai;
 mod script;
+pub mod smtp;
 pub mod stripe;
 pub mod telegram;
 pub mod yandexgpt;

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
@@ -119,16 +119,46 @@ impl FakeTelegram {
     }
 }
 
+/// A request's parameters: the Bot API takes JSON, and multipart/form-data for methods that
+/// can upload files (teloxide sends `setWebhook` that way); text fields become strings.
+fn parameters(headers: &HeaderMap, body: &[u8]) -> Value {
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| value.starts_with("multipart/form-data"))
+        .and_then(|value| value.split("boundary=").nth(1))
+        .map(|boundary| boundary.trim_matches('"').to_owned());
+    let Some(boundary) = boundary else {
+        return serde_json::from_slice(body).unwrap_or(Value::Null);
+    };
+    let text = String::from_utf8_lossy(body);
+    let mut fields = serde_json::Map::new();
+    for part in text.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let name = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next());
+        if let Some(name) = name {
+            fields.insert(name.to_owned(), json!(value.trim_end_matches("\r\n")));
+        }
+    }
+    Value::Object(fields)
+}
+
 async fn call(
     State(inner): State<Arc<Inner>>,
     Path((bot, method)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let Some(token) = bot.strip_prefix("bot") else {
         return error(StatusCode::NOT_FOUND, "Not Found", None);
     };
     let method = method.to_lowercase();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let body = parameters(&headers, &body);
     let script = {
         let mut scripts = inner.scripts.lock().unwrap_or_else(PoisonError::into_inner);
         scripts.get_mut(&method).and_then(VecDeque::pop_front)
@@ -170,9 +200,20 @@ async fn call(
             }}))
             .into_response()
         }
-        "answercallbackquery" | "setwebhook" => {
+        "answercallbackquery" | "setwebhook" | "deletewebhook" => {
             Json(json!({ "ok": true, "result": true })).into_response()
         }
+        // Real tokens are `<bot id>:<secret>`; anything else is refused as Telegram does.
+        "getme" => match token.split_once(':') {
+            Some((id, _)) if id.parse::<u64>().is_ok() => Json(json!({ "ok": true, "result": {
+                "id": id.parse::<u64>().unwrap_or(1), "is_bot": true, "first_name": "Shop",
+                "username": format!("shop_{id}_bot"), "can_join_groups": true,
+                "can_read_all_group_messages": false, "supports_inline_queries": false,
+                "can_connect_to_business": false, "has_main_web_app": false,
+            }}))
+            .into_response(),
+            _ => error(StatusCode::UNAUTHORIZED, "Unauthorized", None),
+        },
         _ => error(StatusCode::NOT_FOUND, "Not Found: method not found", None),
     }
 }

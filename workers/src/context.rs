@@ -25,6 +25,8 @@ pub struct Context {
     pub(crate) answering: Answering,
     pub(crate) syncer: Syncer,
     pub(crate) billing: Billing,
+    /// `None` when `OTKLIK_SMTP_URL` is not set: e-mails are skipped with a warning.
+    pub(crate) mailer: Option<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>>,
 }
 
 /// The workers could not start.
@@ -42,6 +44,8 @@ pub enum StartError {
     Llm(#[from] otklik_llm::LlmError),
     #[error(transparent)]
     Billing(#[from] BillingSetupError),
+    #[error("invalid OTKLIK_SMTP_URL: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
 }
 
 impl Context {
@@ -68,6 +72,7 @@ impl Context {
         );
         Ok(Self {
             billing: Billing::from_config(&config)?,
+            mailer: crate::notify::mailer(&config)?,
             queues: Queues::new(redis.clone(), &settings),
             syncer,
             telegram: TelegramClients::new(&config.telegram_api_url, config.send_timeout())?,

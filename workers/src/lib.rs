@@ -7,6 +7,7 @@ pub mod demo;
 mod inbound;
 pub mod inbox;
 pub mod marketplaces;
+mod notify;
 mod outbound;
 mod runner;
 pub mod sync;

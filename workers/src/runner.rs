@@ -12,7 +12,7 @@ use apalis_core::error::WorkerError;
 use otklik_config::Config;
 use otklik_jobs::{Pool, Queue, RedisStorage};
 
-use crate::{Context, StartError, billing, inbound, inbox, outbound, sync, turns};
+use crate::{Context, StartError, billing, inbound, inbox, notify, outbound, sync, turns};
 
 /// A worker that keeps failing to reach Redis is restarted this many times, then the process
 /// exits non-zero so its supervisor restarts it.
@@ -100,6 +100,7 @@ pub async fn run(
             }
             // One at a time: runs and events touch the same accounts, and volumes are small.
             Pool::Billing => register!(Queue::Billing, otklik_jobs::BillingJob, 1, billing::handle),
+            Pool::Notify => register!(Queue::Notifications, otklik_jobs::Notify, 4, notify::handle),
         }
     }
 

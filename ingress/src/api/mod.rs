@@ -2,11 +2,16 @@
 //! tenant scope from the signed token, and the error envelope every route shares.
 
 pub mod auth;
+mod billing;
 mod body;
+mod channels;
+mod conversations;
+mod knowledge;
 mod me;
 pub mod page;
 pub mod permissions;
 mod settings;
+mod users;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -19,9 +24,19 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/login", post(auth::sign_in))
         .route("/api/v1/auth/refresh", post(auth::refresh))
         .route("/api/v1/auth/logout", post(auth::sign_out))
+        .route("/api/v1/auth/password-reset", post(auth::request_reset))
+        .route(
+            "/api/v1/auth/password-reset/confirm",
+            post(auth::confirm_reset),
+        )
         .route("/api/v1/me", get(me::me))
         .route(
             "/api/v1/settings",
             get(settings::show).patch(settings::update),
         )
+        .merge(users::routes())
+        .merge(channels::routes())
+        .merge(billing::routes())
+        .merge(conversations::routes())
+        .merge(knowledge::routes())
 }

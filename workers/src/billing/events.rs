@@ -3,29 +3,13 @@
 //! and stored as it is now. Applying an event again changes nothing.
 
 use otklik_billing::stripe::parse_event;
-use otklik_billing::{
-    BillingEvent, PaymentProvider, SubscriptionId, SubscriptionState, SubscriptionStatus,
-};
-use otklik_db::billing::{self, SubscriptionSnapshot};
+use otklik_billing::{BillingEvent, PaymentProvider, SubscriptionId};
+use otklik_db::billing;
 use otklik_db::{DbError, TenantScope};
-use otklik_schema::{AccountState, TenantId};
+use otklik_schema::TenantId;
 
 use super::BillingError;
 use crate::Context;
-
-/// The standing a subscription status gives; `None` keeps the stored one (statuses that say
-/// nothing about payment, and ones Stripe may add).
-fn state_of(status: &SubscriptionStatus) -> Option<AccountState> {
-    match status {
-        SubscriptionStatus::Trialing => Some(AccountState::Trialing),
-        SubscriptionStatus::Active => Some(AccountState::Active),
-        SubscriptionStatus::PastDue | SubscriptionStatus::Incomplete => Some(AccountState::PastDue),
-        SubscriptionStatus::Unpaid
-        | SubscriptionStatus::Canceled
-        | SubscriptionStatus::IncompleteExpired => Some(AccountState::Suspended),
-        _ => None,
-    }
-}
 
 pub(super) async fn apply(ctx: &Context, id: &str, body: &str) -> Result<(), BillingError> {
     let payload: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
@@ -95,31 +79,7 @@ pub(super) async fn refresh(
         return Ok("billing_off");
     };
     let current = provider.subscription(subscription).await?;
-    store(ctx, tenant, &current).await
-}
-
-pub(super) async fn store(
-    ctx: &Context,
-    tenant: TenantId,
-    current: &SubscriptionState,
-) -> Result<&'static str, BillingError> {
-    let Some(state) = state_of(&current.status) else {
-        return Ok("status_kept");
-    };
-    let status = current.status.as_str();
-    let snapshot = SubscriptionSnapshot {
-        subscription: current.id.as_str(),
-        status,
-        state,
-        plan_code: current.plan.as_ref().map(|plan| plan.as_str()),
-        period_start: current.current_period_start,
-        period_end: current.current_period_end,
-    };
-    let mut conn = ctx.db.get().await.map_err(DbError::from)?;
-    let stored =
-        billing::apply_subscription(&mut conn, TenantScope::trusted(tenant), &snapshot).await?;
-    tracing::info!(tenant.id = %tenant, state = %stored.state, status = %status, "billing standing updated");
-    Ok("applied")
+    otklik_billing::accounts::store(&ctx.db, tenant, &current).await
 }
 
 async fn tenant_of(

@@ -1,10 +1,10 @@
 //! Signing up, in and out: `/api/v1/auth/*`. Access tokens live 15 minutes; refresh tokens 30
 //! days, rotate on every use, and a reused one signs the whole session out.
 
-mod password;
+pub(super) mod password;
 mod principal;
 mod throttle;
-mod tokens;
+pub(super) mod tokens;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -93,13 +93,36 @@ impl From<&User> for UserView {
 }
 
 /// The caller's address as the socket saw it (the ingress sits behind no proxy it trusts).
-fn client_address(extensions: &Extensions) -> IpAddr {
+pub(super) fn client_address(extensions: &Extensions) -> IpAddr {
     extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
 }
 
-fn valid_email(email: &str) -> bool {
+/// Refuses an address or account that has tried too often in this process.
+pub(super) fn throttled(
+    state: &AppState,
+    extensions: &Extensions,
+    account: &str,
+) -> Result<(), ApiError> {
+    state
+        .auth()
+        .throttle
+        .check(client_address(extensions), account)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })
+}
+
+pub(super) fn check_password(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "password",
+            format!("at least {MIN_PASSWORD} characters"),
+        )]));
+    }
+    Ok(())
+}
+
+pub(super) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
@@ -146,7 +169,11 @@ fn check_sign_up(request: &SignUp) -> Result<(), ApiError> {
 }
 
 /// Issues a fresh access token and a refresh token in `family`.
-async fn open_session(state: &AppState, user: &User, family: &str) -> Result<Session, ApiError> {
+pub(super) async fn open_session(
+    state: &AppState,
+    user: &User,
+    family: &str,
+) -> Result<Session, ApiError> {
     let access = state
         .auth()
         .signer
@@ -180,11 +207,7 @@ pub async fn sign_up(
     extensions: Extensions,
     JsonBody(request): JsonBody<SignUp>,
 ) -> Result<(StatusCode, Json<Session>), ApiError> {
-    state
-        .auth()
-        .throttle
-        .check(client_address(&extensions), &request.email)
-        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    throttled(&state, &extensions, &request.email)?;
     check_sign_up(&request)?;
     let hash = password::hash(request.password)
         .await
@@ -217,11 +240,7 @@ pub async fn sign_in(
     extensions: Extensions,
     JsonBody(request): JsonBody<SignIn>,
 ) -> Result<Json<Session>, ApiError> {
-    state
-        .auth()
-        .throttle
-        .check(client_address(&extensions), &request.email)
-        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    throttled(&state, &extensions, &request.email)?;
     let mut conn = state.db().get().await.map_err(DbError::from)?;
     let Some(found) = users::credentials(&mut conn, request.email.trim()).await? else {
         password::burn_time(request.password).await;
@@ -290,4 +309,66 @@ pub async fn sign_out(
     let mut conn = state.db().get().await.map_err(DbError::from)?;
     sessions::revoke(&mut conn, &tokens::refresh_hash(&request.refresh_token)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    email: String,
+}
+
+/// `POST /api/v1/auth/password-reset`: e-mails a reset link when the address has an account.
+/// The answer is the same either way, so it tells no one which addresses exist.
+pub async fn request_reset(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    JsonBody(request): JsonBody<ResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    throttled(&state, &extensions, &request.email)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    if let Some(found) = users::credentials(&mut conn, request.email.trim()).await?
+        && found.disabled_at.is_none()
+    {
+        let job = otklik_jobs::Notify::PasswordReset {
+            tenant_id: found.user.tenant_id,
+            user_id: found.user.id,
+        };
+        let minute = Utc::now().timestamp() / 60;
+        state
+            .queues()
+            .push_notify(job, &minute.to_string())
+            .await
+            .map_err(|err| {
+                tracing::warn!(error = %err, "could not enqueue a password reset");
+                ApiError::QueueUnavailable
+            })?;
+    }
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirmation {
+    token: String,
+    password: String,
+}
+
+/// `POST /api/v1/auth/password-reset/confirm`: the e-mailed token sets a new password once;
+/// every session of the account ends.
+pub async fn confirm_reset(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    JsonBody(request): JsonBody<ResetConfirmation>,
+) -> Result<StatusCode, ApiError> {
+    throttled(&state, &extensions, &request.token)?;
+    check_password(&request.password)?;
+    let hash = password::hash(request.password)
+        .await
+        .map_err(ApiError::Internal)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    if users::reset_password(&mut conn, &tokens::refresh_hash(&request.token), &hash).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
 }

@@ -1,16 +1,15 @@
 //! What the merchant's billing page needs: where the tenant stands this period, its invoices,
 //! and hosted pages to subscribe or manage payment. The admin API serves these.
 
-use chrono::{DateTime, Utc};
-use otklik_billing::{
+use crate::{
     CheckoutRequest, CustomerId, HostedLink, InvoiceSummary, OperationId, PaymentProvider,
     PlanChange, PlanCode, PortalRequest, SubscriptionId, TenantId as ProviderTenant, TenantRef,
 };
-use otklik_db::{DbError, TenantScope, billing, tenants};
+use chrono::{DateTime, Utc};
+use otklik_db::{DbError, DbPool, TenantScope, billing as accounts, tenants};
 use otklik_schema::AccountState;
 
-use super::{BillingError, standing};
-use crate::Context;
+use super::{Billing, BillingError, standing};
 
 /// The tenant's plan and usage this period.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,18 +24,22 @@ pub struct Overview {
     pub reply_cap: Option<i64>,
 }
 
-pub async fn overview(ctx: &Context, scope: TenantScope) -> Result<Overview, BillingError> {
-    let mut conn = ctx.db.get().await.map_err(DbError::from)?;
-    standing(&mut conn, &ctx.billing, scope).await?;
-    let account = billing::get(&mut conn, scope)
+pub async fn overview(
+    db: &DbPool,
+    billing: &Billing,
+    scope: TenantScope,
+) -> Result<Overview, BillingError> {
+    let mut conn = db.get().await.map_err(DbError::from)?;
+    standing(&mut conn, billing, scope).await?;
+    let account = accounts::get(&mut conn, scope)
         .await?
         .ok_or(BillingError::Off)?;
-    let replies = billing::replies_since(&mut conn, scope, account.period_start).await?;
+    let replies = accounts::replies_since(&mut conn, scope, account.period_start).await?;
     let included =
         if account.state == AccountState::Trialing && account.provider_subscription.is_none() {
-            ctx.billing.catalog.trial().reply_cap
+            billing.catalog.trial().reply_cap
         } else {
-            ctx.billing
+            billing
                 .catalog
                 .plan(&account.plan_code)
                 .map_or(0, |plan| plan.included_replies)
@@ -53,11 +56,15 @@ pub async fn overview(ctx: &Context, scope: TenantScope) -> Result<Overview, Bil
 }
 
 /// The provider's customer for the tenant, created and stored on first use.
-async fn customer(ctx: &Context, scope: TenantScope) -> Result<CustomerId, BillingError> {
-    let provider = provider(ctx)?;
-    let mut conn = ctx.db.get().await.map_err(DbError::from)?;
-    standing(&mut conn, &ctx.billing, scope).await?;
-    if let Some(account) = billing::get(&mut conn, scope).await?
+async fn customer(
+    db: &DbPool,
+    billing: &Billing,
+    scope: TenantScope,
+) -> Result<CustomerId, BillingError> {
+    let provider = provider(billing)?;
+    let mut conn = db.get().await.map_err(DbError::from)?;
+    standing(&mut conn, billing, scope).await?;
+    if let Some(account) = accounts::get(&mut conn, scope).await?
         && let Some(customer) = account.provider_customer
     {
         return Ok(CustomerId(customer));
@@ -70,26 +77,27 @@ async fn customer(ctx: &Context, scope: TenantScope) -> Result<CustomerId, Billi
             email: None,
         })
         .await?;
-    billing::set_customer(&mut conn, scope, customer.as_str()).await?;
+    accounts::set_customer(&mut conn, scope, customer.as_str()).await?;
     Ok(customer)
 }
 
-fn provider(ctx: &Context) -> Result<&otklik_billing::StripeProvider, BillingError> {
-    ctx.billing.provider.as_ref().ok_or(BillingError::Off)
+fn provider(billing: &Billing) -> Result<&crate::StripeProvider, BillingError> {
+    billing.provider.as_ref().ok_or(BillingError::Off)
 }
 
 /// A hosted checkout for `plan`; `operation` names the merchant's click, so a retried request
 /// gets the same page.
 pub async fn checkout(
-    ctx: &Context,
+    db: &DbPool,
+    billing: &Billing,
     scope: TenantScope,
     plan: &str,
     operation: &str,
     success_url: &str,
     cancel_url: &str,
 ) -> Result<HostedLink, BillingError> {
-    let plan = known_plan(ctx, plan)?;
-    let customer = customer(ctx, scope).await?;
+    let plan = known_plan(billing, plan)?;
+    let customer = customer(db, billing, scope).await?;
     let request = CheckoutRequest {
         tenant: ProviderTenant(scope.tenant_id().0),
         customer,
@@ -99,21 +107,22 @@ pub async fn checkout(
         cancel_url: cancel_url.to_owned(),
         operation: operation_id(operation)?,
     };
-    Ok(provider(ctx)?.checkout_link(&request).await?)
+    Ok(provider(billing)?.checkout_link(&request).await?)
 }
 
 /// Moves a subscribed tenant to `plan` from now on (the provider prorates); the new standing is
 /// stored at once, and the provider's event confirms it later.
 pub async fn change_plan(
-    ctx: &Context,
+    db: &DbPool,
+    billing: &Billing,
     scope: TenantScope,
     plan: &str,
     operation: &str,
 ) -> Result<Overview, BillingError> {
-    let plan = known_plan(ctx, plan)?;
+    let plan = known_plan(billing, plan)?;
     let subscription = {
-        let mut conn = ctx.db.get().await.map_err(DbError::from)?;
-        billing::get(&mut conn, scope)
+        let mut conn = db.get().await.map_err(DbError::from)?;
+        accounts::get(&mut conn, scope)
             .await?
             .and_then(|account| account.provider_subscription)
             .ok_or_else(|| {
@@ -128,14 +137,14 @@ pub async fn change_plan(
         plan,
         operation: operation_id(operation)?,
     };
-    let changed = provider(ctx)?.change_plan(&change).await?;
-    super::events::store(ctx, scope.tenant_id(), &changed).await?;
-    overview(ctx, scope).await
+    let changed = provider(billing)?.change_plan(&change).await?;
+    super::store(db, scope.tenant_id(), &changed).await?;
+    overview(db, billing, scope).await
 }
 
-fn known_plan(ctx: &Context, plan: &str) -> Result<PlanCode, BillingError> {
+fn known_plan(billing: &Billing, plan: &str) -> Result<PlanCode, BillingError> {
     let plan = PlanCode::parse(plan).map_err(|err| BillingError::Invalid(err.to_string()))?;
-    ctx.billing
+    billing
         .catalog
         .plan(plan.as_str())
         .map_err(|err| BillingError::Invalid(err.to_string()))?;
@@ -144,27 +153,29 @@ fn known_plan(ctx: &Context, plan: &str) -> Result<PlanCode, BillingError> {
 
 /// The provider's portal, where the merchant changes card or cancels.
 pub async fn portal(
-    ctx: &Context,
+    db: &DbPool,
+    billing: &Billing,
     scope: TenantScope,
     operation: &str,
     return_url: &str,
 ) -> Result<HostedLink, BillingError> {
-    let customer = customer(ctx, scope).await?;
+    let customer = customer(db, billing, scope).await?;
     let request = PortalRequest {
         tenant: ProviderTenant(scope.tenant_id().0),
         customer,
         return_url: return_url.to_owned(),
         operation: operation_id(operation)?,
     };
-    Ok(provider(ctx)?.portal_link(&request).await?)
+    Ok(provider(billing)?.portal_link(&request).await?)
 }
 
 pub async fn invoices(
-    ctx: &Context,
+    db: &DbPool,
+    billing: &Billing,
     scope: TenantScope,
 ) -> Result<Vec<InvoiceSummary>, BillingError> {
-    let customer = customer(ctx, scope).await?;
-    Ok(provider(ctx)?.list_invoices(&customer, 24).await?)
+    let customer = customer(db, billing, scope).await?;
+    Ok(provider(billing)?.list_invoices(&customer, 24).await?)
 }
 
 fn operation_id(operation: &str) -> Result<OperationId, BillingError> {

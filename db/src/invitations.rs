@@ -1,0 +1,203 @@
+//! Invitations to join a shop: created by an admin, accepted once by the invited person.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use otklik_schema::schema::{invitations, users};
+use otklik_schema::{Role, TenantId, UserId};
+
+use crate::users::User;
+use crate::{DbError, TenantScope};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = invitations, check_for_backend(diesel::pg::Pg))]
+pub struct Invitation {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InviteError {
+    #[error("someone with this e-mail already has an account")]
+    AlreadyUser,
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for InviteError {
+    fn from(err: diesel::result::Error) -> Self {
+        Self::Database(err.into())
+    }
+}
+
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    invited_by: UserId,
+    email: &str,
+    role: Role,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<Invitation, InviteError> {
+    conn.transaction::<_, InviteError, _>(async |conn| {
+        let taken: i64 = users::table
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
+                    .bind::<diesel::sql_types::Text, _>(email)
+                    .sql(")"),
+            )
+            .count()
+            .get_result(conn)
+            .await?;
+        if taken > 0 {
+            return Err(InviteError::AlreadyUser);
+        }
+        let invitation = diesel::insert_into(invitations::table)
+            .values((
+                invitations::tenant_id.eq(scope.tenant_id()),
+                invitations::email.eq(email),
+                invitations::role.eq(role),
+                invitations::token_hash.eq(token_hash),
+                invitations::invited_by.eq(invited_by),
+                invitations::expires_at.eq(expires_at),
+            ))
+            .returning(Invitation::as_returning())
+            .get_result(conn)
+            .await?;
+        audit(conn, scope, invited_by, "invitation.create", invitation.id).await?;
+        Ok(invitation)
+    })
+    .await
+}
+
+async fn audit(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    actor: UserId,
+    action: &str,
+    invitation: i64,
+) -> Result<(), DbError> {
+    use diesel::sql_types::{BigInt, Text};
+    diesel::sql_query(
+        "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id)
+         VALUES ($1, $2, $3, 'invitation', $4)",
+    )
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<BigInt, _>(actor)
+    .bind::<Text, _>(action)
+    .bind::<Text, _>(invitation.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Invitations not yet accepted, revoked or expired, newest first.
+pub async fn pending(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+) -> Result<Vec<Invitation>, DbError> {
+    Ok(invitations::table
+        .filter(invitations::tenant_id.eq(scope.tenant_id()))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.gt(diesel::dsl::now))
+        .order(invitations::created_at.desc())
+        .select(Invitation::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Revokes a pending invitation of the tenant; `false` when there is none with this id.
+pub async fn revoke(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    actor: UserId,
+    id: i64,
+) -> Result<bool, DbError> {
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let changed = diesel::update(
+            invitations::table
+                .filter(invitations::tenant_id.eq(scope.tenant_id()))
+                .filter(invitations::id.eq(id))
+                .filter(invitations::accepted_at.is_null())
+                .filter(invitations::revoked_at.is_null()),
+        )
+        .set(invitations::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+        if changed == 1 {
+            audit(conn, scope, actor, "invitation.revoke", id).await?;
+        }
+        Ok(changed == 1)
+    })
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    #[error("the invitation is unknown, used, revoked or expired")]
+    Invalid,
+    #[error("someone with this e-mail already has an account")]
+    AlreadyUser,
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for AcceptError {
+    fn from(err: diesel::result::Error) -> Self {
+        Self::Database(err.into())
+    }
+}
+
+/// Uses the invitation once: the person joins its shop with its role.
+pub async fn accept(
+    conn: &mut AsyncPgConnection,
+    token_hash: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> Result<User, AcceptError> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    conn.transaction::<_, AcceptError, _>(async |conn| {
+        let found: Option<(i64, TenantId, String, Role)> = diesel::update(
+            invitations::table
+                .filter(invitations::token_hash.eq(token_hash))
+                .filter(invitations::accepted_at.is_null())
+                .filter(invitations::revoked_at.is_null())
+                .filter(invitations::expires_at.gt(diesel::dsl::now)),
+        )
+        .set(invitations::accepted_at.eq(diesel::dsl::now))
+        .returning((
+            invitations::id,
+            invitations::tenant_id,
+            invitations::email,
+            invitations::role,
+        ))
+        .get_result(conn)
+        .await
+        .optional()?;
+        let Some((_, tenant, email, role)) = found else {
+            return Err(AcceptError::Invalid);
+        };
+        diesel::insert_into(users::table)
+            .values((
+                users::tenant_id.eq(tenant),
+                users::email.eq(&email),
+                users::display_name.eq(display_name),
+                users::role.eq(role),
+                users::password_hash.eq(password_hash),
+            ))
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(|err| match err {
+                Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    AcceptError::AlreadyUser
+                }
+                other => DbError::from(other).into(),
+            })
+    })
+    .await
+}

@@ -1,0 +1,219 @@
+//! The merchant's billing page: `GET /api/v1/billing` (plan, standing, replies this period),
+//! invoices, Checkout and portal links, plan changes and the merchant's own reply cap. Admins
+//! only. Hosted links are created per request; an `Idempotency-Key` header makes a retried
+//! request get the same page.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post, put};
+use otklik_billing::accounts::{BillingError, merchant};
+use otklik_db::{DbError, billing as accounts};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::Principal;
+use super::body::JsonBody;
+use super::permissions::Permission;
+use crate::error::FieldError;
+use crate::{ApiError, AppState};
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/v1/billing", get(overview))
+        .route("/api/v1/billing/invoices", get(invoices))
+        .route("/api/v1/billing/checkout", post(checkout))
+        .route("/api/v1/billing/portal", post(portal))
+        .route("/api/v1/billing/plan", post(change_plan))
+        .route("/api/v1/billing/reply-cap", put(reply_cap))
+}
+
+impl From<BillingError> for ApiError {
+    fn from(err: BillingError) -> Self {
+        match err {
+            BillingError::Database(err) => err.into(),
+            BillingError::Invalid(message) => {
+                ApiError::Validation(vec![FieldError::new("plan", message)])
+            }
+            BillingError::Off => {
+                ApiError::Conflict("billing is not enabled on this installation".into())
+            }
+            BillingError::Provider(err) => {
+                ApiError::Upstream(format!("the payment provider failed: {err}"))
+            }
+        }
+    }
+}
+
+/// The client's key for this operation, or a fresh one: a retried click reuses the page.
+fn operation(headers: &HeaderMap) -> String {
+    headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .map(|key| {
+            key.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .take(64)
+                .collect::<String>()
+        })
+        .filter(|key| !key.is_empty())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+}
+
+fn overview_view(overview: &merchant::Overview) -> Value {
+    json!({
+        "plan": overview.plan, "state": overview.state,
+        "period_start": overview.period_start, "period_end": overview.period_end,
+        "replies": overview.replies, "included_replies": overview.included,
+        "reply_cap": overview.reply_cap,
+    })
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ManageBilling)?;
+    let overview = merchant::overview(state.db(), state.billing(), principal.tenant).await?;
+    Ok(Json(overview_view(&overview)))
+}
+
+async fn invoices(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ManageBilling)?;
+    let invoices = merchant::invoices(state.db(), state.billing(), principal.tenant).await?;
+    let items: Vec<Value> = invoices
+        .iter()
+        .map(|invoice| {
+            json!({
+                "id": invoice.id.as_str(), "number": invoice.number,
+                "status": invoice.status.as_ref().map(|s| format!("{s:?}").to_lowercase()),
+                "amount_due": invoice.amount_due.minor, "amount_paid": invoice.amount_paid.minor,
+                "currency": invoice.amount_due.currency.as_str(),
+                "period_start": invoice.period_start, "period_end": invoice.period_end,
+                "hosted_url": invoice.hosted_url, "pdf_url": invoice.pdf_url,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckoutRequest {
+    plan: String,
+    success_url: String,
+    cancel_url: String,
+}
+
+fn check_url(field: &'static str, url: &str) -> Result<(), ApiError> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(vec![FieldError::new(
+            field,
+            "an http(s) URL",
+        )]))
+    }
+}
+
+async fn checkout(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<CheckoutRequest>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ManageBilling)?;
+    check_url("success_url", &request.success_url)?;
+    check_url("cancel_url", &request.cancel_url)?;
+    let link = merchant::checkout(
+        state.db(),
+        state.billing(),
+        principal.tenant,
+        &request.plan,
+        &operation(&headers),
+        &request.success_url,
+        &request.cancel_url,
+    )
+    .await?;
+    Ok(Json(json!({ "id": link.id, "url": link.url })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortalRequest {
+    return_url: String,
+}
+
+async fn portal(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<PortalRequest>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ManageBilling)?;
+    check_url("return_url", &request.return_url)?;
+    let link = merchant::portal(
+        state.db(),
+        state.billing(),
+        principal.tenant,
+        &operation(&headers),
+        &request.return_url,
+    )
+    .await?;
+    Ok(Json(json!({ "id": link.id, "url": link.url })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanRequest {
+    plan: String,
+}
+
+async fn change_plan(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<PlanRequest>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ManageBilling)?;
+    let overview = merchant::change_plan(
+        state.db(),
+        state.billing(),
+        principal.tenant,
+        &request.plan,
+        &operation(&headers),
+    )
+    .await?;
+    Ok(Json(overview_view(&overview)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapRequest {
+    /// AI replies per period at most (overage included); `null` lifts the cap.
+    reply_cap: Option<i64>,
+}
+
+async fn reply_cap(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(request): JsonBody<CapRequest>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ManageBilling)?;
+    if request.reply_cap.is_some_and(|cap| cap < 0) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "reply_cap",
+            "zero or more, or null for no cap",
+        )]));
+    }
+    let overview = merchant::overview(state.db(), state.billing(), principal.tenant).await?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    accounts::set_reply_cap(&mut conn, principal.tenant, request.reply_cap).await?;
+    drop(conn);
+    let mut view = overview_view(&overview);
+    view["reply_cap"] = json!(request.reply_cap);
+    Ok(Json(view))
+}

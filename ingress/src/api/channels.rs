@@ -1,0 +1,249 @@
+//! Where shoppers reach the shop: `GET /api/v1/channels`, connecting a Telegram bot (the token
+//! is checked with Telegram and the webhook registered with a per-channel secret), a web chat,
+//! and switching a channel off. Credentials never leave the server.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use otklik_db::channels::{self, Channel};
+use otklik_db::{DbError, TenantScope};
+use otklik_schema::{ChannelId, ChannelKind, UserId};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use teloxide::payloads::SetWebhookSetters;
+use teloxide::prelude::Requester;
+use teloxide::types::AllowedUpdate;
+use teloxide::{ApiError as TelegramError, Bot, RequestError};
+
+use super::auth::Principal;
+use super::body::JsonBody;
+use super::permissions::Permission;
+use crate::error::FieldError;
+use crate::{ApiError, AppState};
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/v1/channels", get(list))
+        .route("/api/v1/channels/telegram", post(connect_telegram))
+        .route("/api/v1/channels/webchat", post(create_webchat))
+        .route("/api/v1/channels/{id}", delete(switch_off))
+}
+
+fn public_url(state: &AppState) -> &str {
+    state.config().public_url.trim_end_matches('/')
+}
+
+fn view(state: &AppState, channel: &Channel) -> Value {
+    let mut view = json!({
+        "id": channel.id.0, "kind": channel.kind, "name": channel.name, "enabled": channel.enabled,
+    });
+    match channel.kind {
+        ChannelKind::Telegram => {
+            view["bot_username"] = channel.credentials["bot_username"].clone();
+        }
+        ChannelKind::Webchat => {
+            view["chat_url"] = json!(format!("{}/chat/{}", public_url(state), channel.id.0));
+        }
+        _ => {}
+    }
+    view
+}
+
+async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ReadSettings)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let channels = channels::list(&mut conn, principal.tenant).await?;
+    let items: Vec<Value> = channels.iter().map(|c| view(&state, c)).collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+fn checked_name(name: &str) -> Result<&str, ApiError> {
+    let name = name.trim();
+    if (1..=100).contains(&name.chars().count()) {
+        Ok(name)
+    } else {
+        Err(ApiError::Validation(vec![FieldError::new(
+            "name",
+            "1 to 100 characters",
+        )]))
+    }
+}
+
+async fn audit(
+    state: &AppState,
+    scope: TenantScope,
+    actor: UserId,
+    action: &str,
+    channel: ChannelId,
+) -> Result<(), ApiError> {
+    use diesel::sql_types::{BigInt, Text};
+    use diesel_async::RunQueryDsl;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    diesel::sql_query(
+        "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id)
+         VALUES ($1, $2, $3, 'channel', $4)",
+    )
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<BigInt, _>(actor)
+    .bind::<Text, _>(action)
+    .bind::<Text, _>(channel.0.to_string())
+    .execute(&mut conn)
+    .await
+    .map_err(DbError::from)?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TelegramBot {
+    name: String,
+    bot_token: String,
+}
+
+fn bot(state: &AppState, token: &str) -> Result<Bot, ApiError> {
+    let api = reqwest::Url::parse(state.config().telegram_api_url.trim_end_matches('/'))
+        .map_err(|err| ApiError::Internal(format!("OTKLIK_TELEGRAM_API_URL: {err}")))?;
+    Ok(Bot::new(token).set_api_url(api))
+}
+
+/// Telegram's refusal as the merchant should read it.
+fn telegram_error(err: RequestError) -> ApiError {
+    match err {
+        RequestError::Api(TelegramError::InvalidToken) => {
+            ApiError::Validation(vec![FieldError::new(
+                "bot_token",
+                "Telegram does not accept this token: copy it again from @BotFather",
+            )])
+        }
+        other => ApiError::Upstream(format!("Telegram did not answer as expected: {other}")),
+    }
+}
+
+/// `POST /api/v1/channels/telegram`: checks the token with `getMe`, stores the channel, and
+/// points the bot's webhook at us with the channel's secret. If Telegram refuses the webhook,
+/// the channel is switched off again.
+async fn connect_telegram(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(request): JsonBody<TelegramBot>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require(Permission::ManageChannels)?;
+    let name = checked_name(&request.name)?;
+    let token = request.bot_token.trim();
+    let shaped = token
+        .split_once(':')
+        .is_some_and(|(id, secret)| id.parse::<u64>().is_ok() && secret.len() >= 20);
+    if !shaped {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "bot_token",
+            "a bot token looks like 123456789:AA… — copy it from @BotFather",
+        )]));
+    }
+    let bot = bot(&state, token)?;
+    let me = bot.get_me().await.map_err(telegram_error)?;
+    let credentials = json!({ "bot_token": token, "bot_username": me.username() });
+    let channel = {
+        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        channels::create(
+            &mut conn,
+            principal.tenant,
+            ChannelKind::Telegram,
+            name,
+            credentials,
+        )
+        .await?
+    };
+    let hook = format!("{}/hooks/telegram/{}", public_url(&state), channel.id.0);
+    let hook = reqwest::Url::parse(&hook)
+        .map_err(|err| ApiError::Internal(format!("OTKLIK_PUBLIC_URL: {err}")))?;
+    let registered = bot
+        .set_webhook(hook)
+        .secret_token(state.secrets().telegram(channel.id))
+        .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+        .await;
+    if let Err(err) = registered {
+        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        channels::set_enabled(&mut conn, principal.tenant, channel.id, false).await?;
+        return Err(telegram_error(err));
+    }
+    audit(
+        &state,
+        principal.tenant,
+        principal.user,
+        "channel.connect",
+        channel.id,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &channel))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Webchat {
+    name: String,
+}
+
+async fn create_webchat(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(request): JsonBody<Webchat>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require(Permission::ManageChannels)?;
+    let name = checked_name(&request.name)?;
+    let channel = {
+        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        channels::create(
+            &mut conn,
+            principal.tenant,
+            ChannelKind::Webchat,
+            name,
+            json!({}),
+        )
+        .await?
+    };
+    audit(
+        &state,
+        principal.tenant,
+        principal.user,
+        "channel.connect",
+        channel.id,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &channel))))
+}
+
+/// `DELETE /api/v1/channels/{id}`: switched off, not deleted — its conversations stay.
+async fn switch_off(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    principal.require(Permission::ManageChannels)?;
+    let id = ChannelId(id);
+    let channel = {
+        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        let channel = channels::get(&mut conn, principal.tenant, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        channels::set_enabled(&mut conn, principal.tenant, id, false).await?;
+        channel
+    };
+    if let Some(token) = channel.bot_token()
+        && let Err(err) = bot(&state, token)?.delete_webhook().await
+    {
+        tracing::warn!(channel.id = %id, error = %err, "the bot's webhook could not be removed");
+    }
+    audit(
+        &state,
+        principal.tenant,
+        principal.user,
+        "channel.disable",
+        id,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

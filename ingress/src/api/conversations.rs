@@ -1,0 +1,529 @@
+//! The operator inbox: `/api/v1/conversations`.
+//!
+//! | method | path | permission |
+//! |---|---|---|
+//! | GET | `/api/v1/conversations?view=&channel_id=&q=&limit=&cursor=` | read_conversations |
+//! | GET | `/api/v1/conversations/counters` | read_conversations |
+//! | GET | `/api/v1/conversations/{id}` | read_conversations |
+//! | GET | `/api/v1/conversations/{id}/messages?order=newest\|oldest&limit=&cursor=` | read_conversations |
+//! | POST | `/api/v1/conversations/{id}/take-over` | handle_conversations |
+//! | POST | `/api/v1/conversations/{id}/assign` `{"user_id"}` | handle_conversations |
+//! | POST | `/api/v1/conversations/{id}/reply` `{"text"}` | handle_conversations |
+//! | POST | `/api/v1/conversations/{id}/notes` `{"text"}` | handle_conversations |
+//! | POST | `/api/v1/conversations/{id}/close` | handle_conversations |
+//! | POST | `/api/v1/conversations/{id}/return-to-bot` | handle_conversations |
+//! | POST | `/api/v1/conversations/{id}/drafts/{message_id}/approve` `{"text"?}` | handle_conversations |
+//!
+//! The list runs by last activity, newest first; `view` is `waiting` (handed off, or a draft to
+//! approve), `mine`, `bot`, `closed` or `all` (the default). The timeline is newest first unless
+//! `order=oldest`, and holds messages with their delivery status, drafts and private notes.
+//!
+//! Every action is scoped to the caller's tenant (another tenant's id answers 404 and changes
+//! nothing), goes to the audit log, and is published on the tenant's operator topic so open
+//! dashboards update live:
+//! `{"type": "conversation", "action": "conversation.take_over", "conversation_id", "mode",
+//! "assignee_id", "by"}` or `{"type": "message", "action": "conversation.reply", "conversation_id",
+//! "message": {…}}`. Replies and notes honour `Idempotency-Key`: a retried POST with the same
+//! key records and sends once and answers 200 with `Idempotent-Replayed: true`; approving a
+//! draft again answers the same way. State changes are idempotent by nature: taking over what
+//! is already yours, or closing what is closed, answers 200 and records nothing.
+//!
+//! Operator events are best effort (the database is the truth); a reply whose delivery could
+//! not be enqueued answers 503 and is enqueued again when the POST is retried with its key.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use otklik_db::inbox::{
+    self, Counters, Entry, InboxError, ListFilter, Order, Posted, Summary, Transition, View,
+};
+use otklik_db::{DbError, TenantScope};
+use otklik_jobs::{Deliver, topics};
+use otklik_schema::{ChannelId, ConversationId, DeliveryStatus, MessageId, UserId};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::Principal;
+use super::body::JsonBody;
+use super::page::{Page, PageQuery};
+use super::permissions::Permission;
+use crate::error::FieldError;
+use crate::{ApiError, AppState};
+
+/// Telegram's limit for one message; the strictest of the channels people answer in.
+const MAX_REPLY_CHARS: usize = 4096;
+const MAX_NOTE_CHARS: usize = 10_000;
+const MAX_SEARCH_CHARS: usize = 200;
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+pub fn routes() -> Router<AppState> {
+    const ONE: &str = "/api/v1/conversations/{id}";
+    Router::new()
+        .route("/api/v1/conversations", get(list))
+        .route("/api/v1/conversations/counters", get(counters))
+        .route(ONE, get(show))
+        .route(&format!("{ONE}/messages"), get(timeline))
+        .route(&format!("{ONE}/take-over"), post(take_over))
+        .route(&format!("{ONE}/assign"), post(assign))
+        .route(&format!("{ONE}/reply"), post(reply))
+        .route(&format!("{ONE}/notes"), post(note))
+        .route(&format!("{ONE}/close"), post(close))
+        .route(&format!("{ONE}/return-to-bot"), post(return_to_bot))
+        .route(
+            &format!("{ONE}/drafts/{{message_id}}/approve"),
+            post(approve_draft),
+        )
+}
+
+impl From<InboxError> for ApiError {
+    fn from(err: InboxError) -> Self {
+        match err {
+            InboxError::ConversationNotFound | InboxError::MessageNotFound => Self::NotFound,
+            InboxError::Closed | InboxError::NotADraft => Self::Conflict(err.to_string()),
+            InboxError::KeyReused => {
+                Self::Validation(vec![FieldError::new("Idempotency-Key", err.to_string())])
+            }
+            InboxError::NoSuchUser | InboxError::ViewerCannotHandle => {
+                Self::Validation(vec![FieldError::new("user_id", err.to_string())])
+            }
+            InboxError::Database(err) => Self::DatabaseUnavailable(err),
+        }
+    }
+}
+
+/// An id that is not a number names no conversation (or message) at all.
+fn id_from<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(query)| query)
+        .map_err(|err| ApiError::BadRequest(err.body_text()))
+}
+
+fn summary_view(c: &Summary) -> Value {
+    json!({
+        "id": c.id,
+        "channel": {"id": c.channel_id, "kind": c.channel_kind, "name": c.channel_name},
+        "customer": {"id": c.customer_id, "name": c.customer_name, "username": c.customer_username},
+        "mode": c.mode,
+        "assignee_id": c.assignee_id,
+        "handoff": c.handoff_reason.as_ref().map(|reason| json!({
+            "reason": reason, "summary": c.handoff_summary, "at": c.handoff_at,
+        })),
+        "reply_due_at": c.reply_due_at,
+        "last_message": c.last_direction.map(|direction| json!({
+            "direction": direction,
+            "author": c.last_author,
+            "preview": c.last_preview,
+            "delivery_status": c.last_delivery_status,
+            "created_at": c.last_created_at,
+        })),
+        "last_message_at": c.last_message_at,
+        "awaiting_reply": c.awaiting_reply(),
+        "has_draft": c.has_draft,
+        "created_at": c.created_at,
+        "closed_at": c.closed_at,
+    })
+}
+
+fn entry_view(e: &Entry) -> Value {
+    json!({
+        "id": e.id,
+        "kind": if e.is_note { "note" } else { "message" },
+        "direction": e.direction,
+        "author": e.author,
+        "author_user_id": e.author_user_id,
+        "body": e.body,
+        "attachments": e.attachments,
+        "delivery_status": e.delivery_status,
+        "delivery_error": e.delivery_error,
+        "meta": e.meta,
+        "created_at": e.created_at,
+        "sent_at": e.sent_at,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default)]
+    view: View,
+    channel_id: Option<ChannelId>,
+    q: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    params: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Page<Value>>, ApiError> {
+    principal.require(Permission::ReadConversations)?;
+    let params = query(params)?;
+    let search = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if search.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "q",
+            format!("at most {MAX_SEARCH_CHARS} characters"),
+        )]));
+    }
+    let page = PageQuery {
+        limit: params.limit,
+        cursor: params.cursor,
+    };
+    let limit = page.limit()?;
+    let filter = ListFilter {
+        view: params.view,
+        viewer: principal.user,
+        channel: params.channel_id,
+        search,
+        after: page.after::<(chrono::DateTime<chrono::Utc>, ConversationId)>()?,
+        limit: limit + 1,
+    };
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let rows = inbox::list(&mut conn, principal.tenant, &filter).await?;
+    let page = Page::from_rows(rows, limit, |c| (c.last_message_at, c.id));
+    Ok(Json(Page {
+        items: page.items.iter().map(summary_view).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+pub async fn counters(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Counters>, ApiError> {
+    principal.require(Permission::ReadConversations)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    Ok(Json(
+        inbox::counters(&mut conn, principal.tenant, principal.user).await?,
+    ))
+}
+
+async fn summary(
+    state: &AppState,
+    tenant: TenantScope,
+    id: ConversationId,
+) -> Result<Value, ApiError> {
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    inbox::get(&mut conn, tenant, id)
+        .await?
+        .map(|c| summary_view(&c))
+        .ok_or(ApiError::NotFound)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ReadConversations)?;
+    Ok(Json(
+        summary(&state, principal.tenant, id_from(&id)?).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineQuery {
+    #[serde(default)]
+    order: Order,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn timeline(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    params: Result<Query<TimelineQuery>, QueryRejection>,
+) -> Result<Json<Page<Value>>, ApiError> {
+    principal.require(Permission::ReadConversations)?;
+    let id = id_from(&id)?;
+    let params = query(params)?;
+    let page = PageQuery {
+        limit: params.limit,
+        cursor: params.cursor,
+    };
+    let limit = page.limit()?;
+    let after = page.after::<MessageId>()?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let entries = inbox::timeline(
+        &mut conn,
+        principal.tenant,
+        id,
+        params.order,
+        after,
+        limit + 1,
+    )
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    let page = Page::from_rows(entries, limit, |e| e.id);
+    Ok(Json(Page {
+        items: page.items.iter().map(entry_view).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Tells the tenant's open dashboards what changed. Best effort: the inbox reads the same from
+/// the database, so a lost event only delays a screen.
+async fn publish(state: &AppState, tenant: TenantScope, event: Value) {
+    let topic = topics::operators(&state.config().redis_namespace, tenant.tenant_id());
+    let mut redis = state.redis();
+    let mut command = redis::cmd("PUBLISH");
+    command.arg(topic).arg(event.to_string());
+    let publish = command.query_async::<i64>(&mut redis);
+    match tokio::time::timeout(state.enqueue_timeout(), publish).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => tracing::warn!(tenant.id = %tenant.tenant_id(), error = %err,
+            "could not publish an operator event"),
+        Err(_) => tracing::warn!(tenant.id = %tenant.tenant_id(),
+            "Redis did not take an operator event in time"),
+    }
+}
+
+async fn change(
+    state: AppState,
+    principal: Principal,
+    id: &str,
+    transition: Transition,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::HandleConversations)?;
+    let id = id_from(id)?;
+    let changed = {
+        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        inbox::transition(&mut conn, principal.tenant, principal.user, id, transition).await?
+    };
+    let conversation = summary(&state, principal.tenant, id).await?;
+    if changed {
+        let event = json!({
+            "type": "conversation",
+            "action": transition.action(),
+            "conversation_id": id,
+            "mode": conversation["mode"],
+            "assignee_id": conversation["assignee_id"],
+            "by": principal.user,
+        });
+        publish(&state, principal.tenant, event).await;
+    }
+    Ok(Json(conversation))
+}
+
+/// The caller answers from now on; the assistant stays silent.
+pub async fn take_over(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    change(state, principal, &id, Transition::TakeOver).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    user_id: UserId,
+}
+
+/// Gives the conversation to an admin or operator of the same shop; people answer from now on.
+pub async fn assign(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AssignBody>,
+) -> Result<Json<Value>, ApiError> {
+    change(state, principal, &id, Transition::Assign(body.user_id)).await
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    change(state, principal, &id, Transition::Close).await
+}
+
+/// The assistant answers the shopper's next message, with a fresh memory.
+pub async fn return_to_bot(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    change(state, principal, &id, Transition::ReturnToBot).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextBody {
+    text: String,
+}
+
+/// The text trimmed, or a field error if it is empty or too long.
+fn text_field(field: &'static str, text: &str, max: usize) -> Result<String, ApiError> {
+    let text = text.trim();
+    let problem = if text.is_empty() {
+        Some("must not be empty".to_owned())
+    } else if text.chars().count() > max {
+        Some(format!("at most {max} characters"))
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => Err(ApiError::Validation(vec![FieldError::new(field, message)])),
+        None => Ok(text.to_owned()),
+    }
+}
+
+/// The request's `Idempotency-Key`, or a fresh one: without it a retried POST acts twice.
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(uuid::Uuid::new_v4().to_string());
+    };
+    value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|key| (1..=MAX_IDEMPOTENCY_KEY).contains(&key.len()))
+        .filter(|key| key.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
+            ))
+        })
+}
+
+/// Enqueues the delivery of a `pending` message, waiting no longer than for a webhook.
+async fn deliver(
+    state: &AppState,
+    tenant: TenantScope,
+    message: MessageId,
+) -> Result<(), ApiError> {
+    let job = Deliver {
+        tenant_id: tenant.tenant_id(),
+        message_id: message,
+    };
+    let pushed = tokio::time::timeout(state.enqueue_timeout(), state.queues().push_delivery(job));
+    match pushed.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => {
+            tracing::warn!(message.id = %message, error = %err,
+                "could not enqueue an operator's message; it is sent when the request is retried");
+            Err(ApiError::QueueUnavailable)
+        }
+        Err(_) => {
+            tracing::warn!(message.id = %message, "Redis did not take a delivery in time");
+            Err(ApiError::QueueUnavailable)
+        }
+    }
+}
+
+/// Answers with what was posted: 201 the first time, 200 and `Idempotent-Replayed` after. A
+/// `pending` message is (re-)enqueued either way: a first try may have failed to enqueue, and
+/// enqueueing a message twice sends it once.
+async fn posted(
+    state: &AppState,
+    principal: Principal,
+    id: ConversationId,
+    action: &str,
+    posted: Posted,
+) -> Result<Response, ApiError> {
+    let view = entry_view(&posted.entry);
+    if !posted.replayed {
+        let event = json!({
+            "type": "message", "action": action, "conversation_id": id, "message": view,
+        });
+        publish(state, principal.tenant, event).await;
+    }
+    if posted.entry.delivery_status == Some(DeliveryStatus::Pending) {
+        deliver(state, principal.tenant, posted.entry.id).await?;
+    }
+    Ok(if posted.replayed {
+        let replayed = [(REPLAYED, HeaderValue::from_static("true"))];
+        (StatusCode::OK, replayed, Json(view)).into_response()
+    } else {
+        (StatusCode::CREATED, Json(view)).into_response()
+    })
+}
+
+/// Sends the operator's text to the shopper. Takes the conversation over if people were not
+/// answering yet.
+pub async fn reply(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<TextBody>,
+) -> Result<Response, ApiError> {
+    principal.require(Permission::HandleConversations)?;
+    let id = id_from(&id)?;
+    let text = text_field("text", &body.text, MAX_REPLY_CHARS)?;
+    let key = idempotency_key(&headers)?;
+    let result = {
+        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        inbox::reply(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
+    };
+    posted(&state, principal, id, "conversation.reply", result).await
+}
+
+/// A private note for colleagues; never sent to the shopper.
+pub async fn note(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<TextBody>,
+) -> Result<Response, ApiError> {
+    principal.require(Permission::HandleConversations)?;
+    let id = id_from(&id)?;
+    let text = text_field("text", &body.text, MAX_NOTE_CHARS)?;
+    let key = idempotency_key(&headers)?;
+    let result = {
+        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        inbox::note(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
+    };
+    posted(&state, principal, id, "conversation.note", result).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    /// The operator's edit; the assistant's text as it is when absent.
+    text: Option<String>,
+}
+
+/// Publishes the assistant's draft (a marketplace answer held for approval), edited or as is.
+pub async fn approve_draft(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, message)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ApproveBody>,
+) -> Result<Response, ApiError> {
+    principal.require(Permission::HandleConversations)?;
+    let id = id_from(&id)?;
+    let message = id_from(&message)?;
+    let edited = body
+        .text
+        .map(|text| text_field("text", &text, MAX_REPLY_CHARS))
+        .transpose()?;
+    let result = {
+        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        inbox::approve_draft(
+            &mut conn,
+            principal.tenant,
+            principal.user,
+            id,
+            message,
+            edited.as_deref(),
+        )
+        .await?
+    };
+    posted(&state, principal, id, "conversation.approve_draft", result).await
+}

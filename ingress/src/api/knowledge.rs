@@ -1,0 +1,544 @@
+//! The knowledge base under `/api/v1/knowledge`: articles with versions and approval,
+//! categories and tags, search, usage counts, and import from CSV or Markdown. Everyone
+//! signed in reads (operators answer from it); admins write. Edits are drafts until a version
+//! is approved, because the assistant quotes approved text to shoppers word for word.
+
+mod import;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use otklik_db::DbError;
+use otklik_db::knowledge_admin::{self, Article, Detail, Draft, Filter, Revision, Status, Version};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::Principal;
+use super::body::JsonBody;
+use super::page::{Page, PageQuery};
+use super::permissions::Permission;
+use crate::error::FieldError;
+use crate::{ApiError, AppState};
+
+const MAX_TITLE: usize = 200;
+const MAX_BODY: usize = 20_000;
+const MAX_CATEGORY: usize = 100;
+const MAX_TAGS: usize = 20;
+const MAX_TAG: usize = 50;
+const MAX_QUERY: usize = 200;
+/// Articles one import may create; the body size limit allows many more short ones.
+const MAX_IMPORT: usize = 1000;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/v1/knowledge/articles", get(list).post(create))
+        .route(
+            "/api/v1/knowledge/articles/{id}",
+            get(show).patch(revise).delete(archive),
+        )
+        .route(
+            "/api/v1/knowledge/articles/{id}/versions/{version}",
+            get(show_version),
+        )
+        .route(
+            "/api/v1/knowledge/articles/{id}/versions/{version}/approve",
+            post(approve),
+        )
+        .route("/api/v1/knowledge/import", post(import))
+}
+
+/// axum's own rejections are plain text; the API answers in its envelope.
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(value)| value)
+        .map_err(|err| ApiError::BadRequest(err.body_text()))
+}
+
+fn path<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
+    path.map(|Path(value)| value)
+        .map_err(|err| ApiError::BadRequest(err.body_text()))
+}
+
+fn article_view(article: &Article) -> Value {
+    json!({
+        "id": article.id,
+        "title": article.title,
+        "category": article.category,
+        "tags": article.tags,
+        "status": article.status,
+        "live_version": article.live_version,
+        "latest_version": article.latest_version,
+        "draft_version": article.draft_version,
+        "usage_count": article.usage_count,
+        "created_at": article.created_at,
+        "updated_at": article.updated_at,
+    })
+}
+
+fn version_view(version: &Version) -> Value {
+    json!({
+        "version": version.version,
+        "title": version.title,
+        "status": version.status,
+        "body": version.body,
+        "author_user_id": version.author_user_id,
+        "approved_at": version.approved_at,
+        "created_at": version.created_at,
+    })
+}
+
+fn detail_view(detail: &Detail) -> Value {
+    let mut view = article_view(&detail.article);
+    view["versions"] = detail.versions.iter().map(version_view).collect();
+    view
+}
+
+/// List filters; every one optional.
+#[derive(Debug, Deserialize)]
+struct ListFilter {
+    status: Option<Status>,
+    category: Option<String>,
+    tag: Option<String>,
+    q: Option<String>,
+}
+
+/// `GET /api/v1/knowledge/articles`: newest first, cursor-paginated.
+async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    page: Result<Query<PageQuery>, QueryRejection>,
+    filter: Result<Query<ListFilter>, QueryRejection>,
+) -> Result<Json<Page<Value>>, ApiError> {
+    principal.require(Permission::ReadKnowledge)?;
+    let page = query(page)?;
+    let filter = query(filter)?;
+    let limit = page.limit()?;
+    let after: Option<i64> = page.after()?;
+    let text = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if text.is_some_and(|q| q.chars().count() > MAX_QUERY) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "q",
+            format!("at most {MAX_QUERY} characters"),
+        )]));
+    }
+    let tag = filter.tag.as_deref().map(|tag| tag.trim().to_lowercase());
+    let filter = Filter {
+        status: filter.status,
+        category: filter.category.as_deref().map(str::trim),
+        tag: tag.as_deref(),
+        text,
+    };
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let rows =
+        knowledge_admin::list(&mut conn, principal.tenant, &filter, after, limit + 1).await?;
+    let page = Page::from_rows(rows, limit, |article| article.id);
+    Ok(Json(Page {
+        items: page.items.iter().map(article_view).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// A new article as sent; everything is checked by [`checked`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewArticle {
+    title: String,
+    body: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+/// An edit; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArticlePatch {
+    title: Option<String>,
+    body: Option<String>,
+    category: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+/// Trimmed, normalised values of the fields given, or what is wrong with them.
+fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let title = patch.title.map(|title| title.trim().to_owned());
+    if let Some(title) = &title {
+        let chars = title.chars().count();
+        if !(1..=MAX_TITLE).contains(&chars) {
+            errors.push(FieldError::new(
+                "title",
+                format!("1 to {MAX_TITLE} characters"),
+            ));
+        } else if title.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                "title",
+                "one line without control characters",
+            ));
+        }
+    }
+    let body = patch.body.map(|body| body.trim().to_owned());
+    if body
+        .as_ref()
+        .is_some_and(|body| !(1..=MAX_BODY).contains(&body.chars().count()))
+    {
+        errors.push(FieldError::new(
+            "body",
+            format!("1 to {MAX_BODY} characters"),
+        ));
+    }
+    let category = patch.category.map(|category| category.trim().to_owned());
+    if category.as_ref().is_some_and(|category| {
+        category.chars().count() > MAX_CATEGORY || category.chars().any(char::is_control)
+    }) {
+        errors.push(FieldError::new(
+            "category",
+            format!("at most {MAX_CATEGORY} characters on one line"),
+        ));
+    }
+    let tags = patch.tags.map(|tags| {
+        let mut unique: Vec<String> = Vec::new();
+        for tag in tags {
+            let tag = tag.trim().to_lowercase();
+            if !unique.contains(&tag) {
+                unique.push(tag);
+            }
+        }
+        unique
+    });
+    if let Some(tags) = &tags {
+        let bad_tag = |tag: &String| {
+            !(1..=MAX_TAG).contains(&tag.chars().count())
+                || tag.chars().any(|c| c.is_control() || c == ',' || c == ';')
+        };
+        if tags.len() > MAX_TAGS {
+            errors.push(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
+        } else if tags.iter().any(bad_tag) {
+            errors.push(FieldError::new(
+                "tags",
+                format!("each tag 1 to {MAX_TAG} characters, without commas or semicolons"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(ArticlePatch {
+            title,
+            body,
+            category,
+            tags,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// A checked new article as the database takes it.
+fn draft(article: &ArticlePatch) -> Draft<'_> {
+    Draft {
+        title: article.title.as_deref().unwrap_or_default(),
+        body: article.body.as_deref().unwrap_or_default(),
+        category: article.category.as_deref().unwrap_or_default(),
+        tags: article.tags.as_deref().unwrap_or_default(),
+    }
+}
+
+fn as_patch(article: NewArticle) -> ArticlePatch {
+    ArticlePatch {
+        title: Some(article.title),
+        body: Some(article.body),
+        category: Some(article.category),
+        tags: Some(article.tags),
+    }
+}
+
+/// `POST /api/v1/knowledge/articles`: a draft, version 1.
+async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(article): JsonBody<NewArticle>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require(Permission::EditKnowledge)?;
+    let article = checked(as_patch(article)).map_err(ApiError::Validation)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let detail = knowledge_admin::create(
+        &mut conn,
+        principal.tenant,
+        principal.user,
+        &draft(&article),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(detail_view(&detail))))
+}
+
+/// `GET /api/v1/knowledge/articles/{id}`: the article and its versions, with the text of the
+/// live and the newest one.
+async fn show(
+    State(state): State<AppState>,
+    principal: Principal,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ReadKnowledge)?;
+    let id = path(id)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let detail = knowledge_admin::detail(&mut conn, principal.tenant, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(detail_view(&detail)))
+}
+
+/// `GET /api/v1/knowledge/articles/{id}/versions/{version}`: any version with its text.
+async fn show_version(
+    State(state): State<AppState>,
+    principal: Principal,
+    ids: Result<Path<(i64, i32)>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::ReadKnowledge)?;
+    let (id, version) = path(ids)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let version = knowledge_admin::version(&mut conn, principal.tenant, id, version)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(version_view(&version)))
+}
+
+/// `PATCH /api/v1/knowledge/articles/{id}`: a new title or body is a new draft version;
+/// the live one keeps answering until that draft is approved.
+async fn revise(
+    State(state): State<AppState>,
+    principal: Principal,
+    id: Result<Path<i64>, PathRejection>,
+    JsonBody(patch): JsonBody<ArticlePatch>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::EditKnowledge)?;
+    let id = path(id)?;
+    if patch.title.is_none()
+        && patch.body.is_none()
+        && patch.category.is_none()
+        && patch.tags.is_none()
+    {
+        return Err(ApiError::BadRequest(
+            "send at least one of title, body, category, tags".into(),
+        ));
+    }
+    let patch = checked(patch).map_err(ApiError::Validation)?;
+    let revision = Revision {
+        title: patch.title.as_deref(),
+        body: patch.body.as_deref(),
+        category: patch.category.as_deref(),
+        tags: patch.tags.as_deref(),
+    };
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let detail =
+        knowledge_admin::revise(&mut conn, principal.tenant, principal.user, id, &revision)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+    Ok(Json(detail_view(&detail)))
+}
+
+/// `POST /api/v1/knowledge/articles/{id}/versions/{version}/approve`: the version goes live.
+async fn approve(
+    State(state): State<AppState>,
+    principal: Principal,
+    ids: Result<Path<(i64, i32)>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::EditKnowledge)?;
+    let (id, version) = path(ids)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let detail = knowledge_admin::approve(&mut conn, principal.tenant, principal.user, id, version)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(detail_view(&detail)))
+}
+
+/// `DELETE /api/v1/knowledge/articles/{id}`: archives; the assistant stops quoting it at once.
+async fn archive(
+    State(state): State<AppState>,
+    principal: Principal,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Permission::EditKnowledge)?;
+    let id = path(id)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let detail = knowledge_admin::archive(&mut conn, principal.tenant, principal.user, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(detail_view(&detail)))
+}
+
+/// The import formats, named by the body's media type.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Csv,
+    Markdown,
+}
+
+fn format(headers: &HeaderMap) -> Result<Format, ApiError> {
+    let wrong = || {
+        ApiError::BadRequest(
+            "send CSV with Content-Type: text/csv or Markdown with Content-Type: text/markdown"
+                .into(),
+        )
+    };
+    let value = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(wrong)?
+        .to_ascii_lowercase();
+    let mut parts = value.split(';').map(str::trim);
+    let format = match parts.next() {
+        Some("text/csv" | "application/csv") => Format::Csv,
+        Some("text/markdown" | "text/x-markdown") => Format::Markdown,
+        _ => return Err(wrong()),
+    };
+    let other_charset = parts
+        .filter_map(|part| part.strip_prefix("charset="))
+        .any(|charset| !matches!(charset.trim_matches('"'), "utf-8" | "utf8"));
+    if other_charset {
+        return Err(ApiError::BadRequest(
+            "only UTF-8 text is accepted; save the file as UTF-8".into(),
+        ));
+    }
+    Ok(format)
+}
+
+/// `POST /api/v1/knowledge/import`: a CSV (`title,body,category,tags`) or Markdown (`# Title`
+/// sections) body becomes draft articles. Good entries are created together and bad ones
+/// reported by row, so a seller fixes only those; when none is good, nothing is created and
+/// the answer is a 422 naming each mistake.
+async fn import(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require(Permission::EditKnowledge)?;
+    let format = format(&headers)?;
+    let body = body.map_err(|err| {
+        ApiError::BadRequest(format!("the body could not be read: {}", err.body_text()))
+    })?;
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        ApiError::BadRequest("the body is not UTF-8 text; save the file as UTF-8".into())
+    })?;
+    let (entries, mut errors) = match format {
+        Format::Csv => import::csv(text).map_err(|err| ApiError::BadRequest(err.to_string()))?,
+        Format::Markdown => import::markdown(text),
+    };
+    if entries.len() > MAX_IMPORT {
+        return Err(ApiError::BadRequest(format!(
+            "at most {MAX_IMPORT} articles per import; split the file"
+        )));
+    }
+    let mut good = Vec::new();
+    for entry in entries {
+        let fields = ArticlePatch {
+            title: Some(entry.title),
+            body: Some(entry.body),
+            category: Some(entry.category),
+            tags: Some(entry.tags),
+        };
+        match checked(fields) {
+            Ok(article) => good.push((entry.row, article)),
+            Err(fields) => errors.extend(fields.into_iter().map(|field| import::RowError {
+                row: entry.row,
+                field: field.field,
+                message: field.message,
+            })),
+        }
+    }
+    errors.sort_by_key(|error| error.row);
+    if good.is_empty() {
+        let mut fields: Vec<FieldError> = errors
+            .iter()
+            .map(|error| {
+                FieldError::new(error.field, format!("row {}: {}", error.row, error.message))
+            })
+            .collect();
+        if fields.is_empty() {
+            fields.push(FieldError::new("body", "the file holds no articles"));
+        }
+        return Err(ApiError::Validation(fields));
+    }
+    let drafts: Vec<Draft<'_>> = good.iter().map(|(_, article)| draft(article)).collect();
+    let format_name = match format {
+        Format::Csv => "csv",
+        Format::Markdown => "markdown",
+    };
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let ids = knowledge_admin::import(
+        &mut conn,
+        principal.tenant,
+        principal.user,
+        format_name,
+        &drafts,
+    )
+    .await?;
+    let created: Vec<Value> = good
+        .iter()
+        .zip(ids)
+        .map(|((row, article), id)| json!({"row": row, "id": id, "title": article.title}))
+        .collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"created": created, "errors": errors})),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(patch: ArticlePatch) -> Vec<&'static str> {
+        checked(patch)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|error| error.field)
+            .collect()
+    }
+
+    #[test]
+    fn articles_are_trimmed_and_tags_normalised() {
+        let article = checked(ArticlePatch {
+            title: Some("  Возврат  ".into()),
+            tags: Some(vec![" Сроки".into(), "сроки".into(), "Возврат".into()]),
+            ..ArticlePatch::default()
+        })
+        .expect("valid");
+        assert_eq!(article.title.as_deref(), Some("Возврат"));
+        assert_eq!(article.tags, Some(vec!["сроки".into(), "возврат".into()]));
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        assert_eq!(
+            fields(ArticlePatch {
+                title: Some("  ".into()),
+                body: Some("x".repeat(MAX_BODY + 1)),
+                category: Some("a\nb".into()),
+                tags: Some(vec!["a,b".into()]),
+            }),
+            ["title", "body", "category", "tags"]
+        );
+        assert_eq!(
+            fields(ArticlePatch {
+                title: Some("я".repeat(MAX_TITLE)),
+                body: Some("текст".into()),
+                ..ArticlePatch::default()
+            }),
+            Vec::<&str>::new(),
+            "limits count characters, not bytes"
+        );
+        assert_eq!(
+            fields(ArticlePatch {
+                tags: Some((0..=MAX_TAGS).map(|n| n.to_string()).collect()),
+                ..ArticlePatch::default()
+            }),
+            ["tags"]
+        );
+    }
+}
