@@ -322,3 +322,26 @@ pub async fn reset_password(
     })
     .await
 }
+
+/// Adds an admin with this e-mail to the tenant unless the address is taken: for seeding.
+pub async fn ensure_admin(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> Result<(), DbError> {
+    use diesel::sql_types::{BigInt, Text};
+    diesel::sql_query(
+        "INSERT INTO users (tenant_id, email, display_name, role, password_hash)
+         VALUES ($1, $2, $3, 'admin', $4)
+         ON CONFLICT ((lower(email))) DO NOTHING",
+    )
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Text, _>(email)
+    .bind::<Text, _>(display_name)
+    .bind::<Text, _>(password_hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

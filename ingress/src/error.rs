@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -42,7 +41,7 @@ pub enum ApiError {
 }
 
 /// One field a request got wrong, and how.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: &'static str,
     pub message: String,
@@ -55,6 +54,27 @@ impl FieldError {
             message: message.into(),
         }
     }
+}
+
+// A type rather than ad-hoc JSON, so the OpenAPI document describes exactly what is sent.
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+struct ErrorBody {
+    /// Stable and machine-readable: `bad_request`, `unauthenticated`, `invalid_credentials`,
+    /// `forbidden`, `not_found`, `conflict`, `validation_failed`, `too_many_requests`,
+    /// `upstream_failed`, `unavailable`, `internal`, `unauthorized`.
+    code: &'static str,
+    /// For people; may change.
+    message: String,
+    /// Only with `validation_failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    fields: Option<Vec<FieldError>>,
 }
 
 impl ApiError {
@@ -104,11 +124,17 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let status = self.status();
-        let mut error = json!({ "code": self.code(), "message": self.to_string() });
-        if let Self::Validation(fields) = &self {
-            error["fields"] = json!(fields);
-        }
-        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        let envelope = ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code(),
+                message: self.to_string(),
+                fields: match &self {
+                    Self::Validation(fields) => Some(fields.clone()),
+                    _ => None,
+                },
+            },
+        };
+        let mut response = (status, Json(envelope)).into_response();
         let retry_after = match &self {
             Self::TooManyRequests { retry_after } => Some(HeaderValue::from(*retry_after)),
             _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(HeaderValue::from_static("5")),

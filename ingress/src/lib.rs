@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod api;
+mod dashboard;
 mod error;
 mod health;
 mod hooks;
@@ -35,6 +36,11 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/{channel_id}", get(webchat::page))
         .route("/chat/{channel_id}/history", get(webchat::history))
         .route("/chat/{channel_id}/events", get(webchat::events))
+        .route("/app", get(dashboard::redirect))
+        .route("/app/", get(dashboard::index))
+        .route("/app/app.js", get(dashboard::script))
+        .route("/app/app.css", get(dashboard::style))
+        .route("/ws", get(dashboard::live::socket))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

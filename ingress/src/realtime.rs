@@ -15,9 +15,11 @@ use tokio::sync::{broadcast, watch};
 /// the history).
 const TOPIC_BUFFER: usize = 64;
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Hub {
     topics: Arc<Mutex<HashMap<String, broadcast::Sender<String>>>>,
+    /// Whether the Redis subscription is live, for readers that must not miss what follows.
+    subscribed: watch::Receiver<bool>,
 }
 
 impl Hub {
@@ -27,12 +29,17 @@ impl Hub {
         pattern: String,
         mut stopped: watch::Receiver<bool>,
     ) -> Self {
-        let hub = Self::default();
+        let (live, subscribed) = watch::channel(false);
+        let hub = Self {
+            topics: Arc::default(),
+            subscribed,
+        };
         let listener = hub.clone();
         tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    result = listener.listen(&client, &pattern) => {
+                    result = listener.listen(&client, &pattern, &live) => {
+                        let _ = live.send(false);
                         if let Err(err) = result {
                             tracing::warn!(error = %err, "live events: Redis subscription lost; reconnecting");
                         }
@@ -45,9 +52,15 @@ impl Hub {
         hub
     }
 
-    async fn listen(&self, client: &redis::Client, pattern: &str) -> redis::RedisResult<()> {
+    async fn listen(
+        &self,
+        client: &redis::Client,
+        pattern: &str,
+        live: &watch::Sender<bool>,
+    ) -> redis::RedisResult<()> {
         let mut pubsub = client.get_async_pubsub().await?;
         pubsub.psubscribe(pattern).await?;
+        let _ = live.send(true);
         let mut messages = pubsub.on_message();
         while let Some(message) = messages.next().await {
             if let Ok(payload) = message.get_payload::<String>() {
@@ -65,6 +78,15 @@ impl Hub {
             // Every listener has gone.
             topics.remove(topic);
         }
+    }
+
+    /// Waits up to `wait` for the Redis subscription to be live.
+    pub async fn subscribed(&self, wait: Duration) -> bool {
+        let mut subscribed = self.subscribed.clone();
+        matches!(
+            tokio::time::timeout(wait, subscribed.wait_for(|live| *live)).await,
+            Ok(Ok(_))
+        )
     }
 
     pub fn subscribe(&self, topic: String) -> broadcast::Receiver<String> {

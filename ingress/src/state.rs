@@ -26,6 +26,8 @@ struct Inner {
     secrets: WebhookSecrets,
     metrics: Metrics,
     hub: Hub,
+    /// Operators' live events (handoffs, replies, drafts) for the dashboard's sockets.
+    operators: Hub,
     auth: Auth,
     billing: Billing,
     shutdown: watch::Sender<bool>,
@@ -56,6 +58,11 @@ impl AppState {
         let hub = Hub::start(
             redis::Client::open(config.redis_url.expose_secret())?,
             otklik_jobs::topics::webchat_pattern(&config.redis_namespace),
+            stopped.clone(),
+        );
+        let operators = Hub::start(
+            redis::Client::open(config.redis_url.expose_secret())?,
+            otklik_jobs::topics::operators_pattern(&config.redis_namespace),
             stopped,
         );
         Ok(Self(Arc::new(Inner {
@@ -70,6 +77,7 @@ impl AppState {
             redis,
             db,
             hub,
+            operators,
             shutdown,
             config,
         })))
@@ -95,6 +103,9 @@ impl AppState {
     }
     pub(crate) fn hub(&self) -> &Hub {
         &self.0.hub
+    }
+    pub(crate) fn operators(&self) -> &Hub {
+        &self.0.operators
     }
     pub(crate) fn auth(&self) -> &Auth {
         &self.0.auth

@@ -16,3 +16,8 @@ pub fn webchat_pattern(namespace: &str) -> String {
 pub fn operators(namespace: &str, tenant: otklik_schema::TenantId) -> String {
     format!("{namespace}:operators:{tenant}")
 }
+
+/// The pattern that matches every tenant's operator topic of a deployment.
+pub fn operators_pattern(namespace: &str) -> String {
+    format!("{namespace}:operators:*")
+}

@@ -470,3 +470,26 @@ async fn a_forgotten_password_is_reset_by_an_emailed_single_use_link() {
     .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shop_has_an_admin_who_can_sign_in() {
+    let app = api().await;
+    let mut conn = app.db().await;
+    otklik_workers::demo::seed(&mut conn, None)
+        .await
+        .expect("seed");
+    otklik_workers::demo::seed(&mut conn, None)
+        .await
+        .expect("seeding twice is harmless");
+    let (email, password) = otklik_workers::demo::DEMO_ADMIN;
+    let (status, session) = post(
+        &app,
+        "/api/v1/auth/login",
+        None,
+        json!({"email": email, "password": password}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let (_, me) = get(&app, "/api/v1/me", Some(&token(&session, "access_token"))).await;
+    assert_eq!(me["tenant"]["slug"], "demo");
+}

@@ -5,6 +5,8 @@ mod support;
 mod admin_auth;
 mod admin_conversations;
 mod admin_knowledge;
+mod admin_live;
+mod admin_openapi;
 mod admin_people;
 mod assistant;
 mod billing;

@@ -6,12 +6,18 @@
 
 use chrono::{Duration, Utc};
 use otklik_db::catalogue::{self, SyncedOrder, SyncedProduct};
-use otklik_db::{AsyncPgConnection, DbError, TenantScope, accounts, channels, knowledge, tenants};
+use otklik_db::{
+    AsyncPgConnection, DbError, TenantScope, accounts, channels, knowledge, tenants, users,
+};
 use otklik_schema::{AccountId, ChannelId, ChannelKind, Marketplace};
 use serde::Deserialize;
 use serde_json::json;
 
 pub const DEMO_SLUG: &str = "demo";
+/// The demo shop's admin, for the dashboard: a demo login, not a secret.
+pub const DEMO_ADMIN: (&str, &str) = ("demo@otklik.local", "otklik-demo-2026");
+/// argon2id of the demo password (m=19456, t=2, p=1), so seeding needs no hashing code.
+const DEMO_ADMIN_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$0BtAVfJkGNRbZMAWceOnTA$D43fknoIqkBtvDmddjyq5PfZDuNxQvN+MuWiHWqPf5Q";
 
 /// The line the sandbox binary prints: where its marketplaces are and the demo seller's keys.
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +55,14 @@ pub async fn seed(
         None => tenants::create(conn, "Демо-магазин", DEMO_SLUG).await?,
     };
     tenants::set_operator_only(conn, scope, false).await?;
+    users::ensure_admin(
+        conn,
+        scope,
+        DEMO_ADMIN.0,
+        "Демо-администратор",
+        DEMO_ADMIN_HASH,
+    )
+    .await?;
     let accounts = fill_shop(conn, scope, sandbox).await?;
     let existing = channels::list_by_kind(conn, scope, ChannelKind::Webchat).await?;
     let channel = match existing.first() {

@@ -69,6 +69,15 @@ fn overview_view(overview: &merchant::Overview) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/billing", tag = "billing",
+    summary = "Plan, standing and replies this period",
+    description = "Role: admin (manage_billing).", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap}`", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
+        (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
+    ))]
 async fn overview(
     State(state): State<AppState>,
     principal: Principal,
@@ -78,6 +87,15 @@ async fn overview(
     Ok(Json(overview_view(&overview)))
 }
 
+#[utoipa::path(get, path = "/api/v1/billing/invoices", tag = "billing",
+    summary = "Invoices", description = "Role: admin (manage_billing).", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{items: [{id, number, status, amount_due, amount_paid, currency, \
+            period_start, period_end, hosted_url, pdf_url}]}`; amounts in minor units", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
+        (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
+    ))]
 async fn invoices(
     State(state): State<AppState>,
     principal: Principal,
@@ -100,7 +118,7 @@ async fn invoices(
     Ok(Json(json!({ "items": items })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CheckoutRequest {
     plan: String,
@@ -119,6 +137,19 @@ fn check_url(field: &'static str, url: &str) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/billing/checkout", tag = "billing",
+    summary = "A Checkout link to subscribe to a plan",
+    description = "Role: admin (manage_billing).", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key gets the same page")),
+    request_body = CheckoutRequest,
+    responses(
+        (status = 200, description = "`{id, url}`: the hosted page to send the merchant to", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "An unknown plan or a URL that is not http(s)", body = crate::error::ErrorEnvelope),
+        (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
+    ))]
 async fn checkout(
     State(state): State<AppState>,
     principal: Principal,
@@ -141,12 +172,24 @@ async fn checkout(
     Ok(Json(json!({ "id": link.id, "url": link.url })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PortalRequest {
     return_url: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/billing/portal", tag = "billing",
+    summary = "A billing portal link", description = "Role: admin (manage_billing).", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key gets the same page")),
+    request_body = PortalRequest,
+    responses(
+        (status = 200, description = "`{id, url}`: the hosted page to send the merchant to", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "A URL that is not http(s)", body = crate::error::ErrorEnvelope),
+        (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
+    ))]
 async fn portal(
     State(state): State<AppState>,
     principal: Principal,
@@ -166,12 +209,24 @@ async fn portal(
     Ok(Json(json!({ "id": link.id, "url": link.url })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PlanRequest {
     plan: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/billing/plan", tag = "billing",
+    summary = "Change the plan", description = "Role: admin (manage_billing).", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key gets the same page")),
+    request_body = PlanRequest,
+    responses(
+        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap}`", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "An unknown plan, or no subscription to change", body = crate::error::ErrorEnvelope),
+        (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
+    ))]
 async fn change_plan(
     State(state): State<AppState>,
     principal: Principal,
@@ -190,13 +245,25 @@ async fn change_plan(
     Ok(Json(overview_view(&overview)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CapRequest {
     /// AI replies per period at most (overage included); `null` lifts the cap.
     reply_cap: Option<i64>,
 }
 
+#[utoipa::path(put, path = "/api/v1/billing/reply-cap", tag = "billing",
+    summary = "The merchant's own cap on AI replies per period",
+    description = "Role: admin (manage_billing).", security(("bearer" = [])),
+    request_body = CapRequest,
+    responses(
+        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap}`", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "A negative cap", body = crate::error::ErrorEnvelope),
+        (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
+    ))]
 async fn reply_cap(
     State(state): State<AppState>,
     principal: Principal,

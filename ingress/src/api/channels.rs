@@ -50,6 +50,12 @@ fn view(state: &AppState, channel: &Channel) -> Value {
     view
 }
 
+#[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
+    summary = "The shop's channels", description = "Role: any (read_settings).", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled}`, with `bot_username` for Telegram and `chat_url` for a web chat", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -97,10 +103,12 @@ async fn audit(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TelegramBot {
+    /// 1 to 100 characters.
     name: String,
+    /// From @BotFather; checked with Telegram, never answered back.
     bot_token: String,
 }
 
@@ -123,6 +131,18 @@ fn telegram_error(err: RequestError) -> ApiError {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/channels/telegram", tag = "channels",
+    summary = "Connect a Telegram bot",
+    description = "Role: admin (manage_channels). The token is checked with `getMe` and the \
+        webhook registered with the channel's own secret.", security(("bearer" = [])),
+    request_body = TelegramBot,
+    responses(
+        (status = 201, description = "`{id, kind, name, enabled}`, with `bot_username` for Telegram and `chat_url` for a web chat", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "A bad name, or a token Telegram does not accept", body = crate::error::ErrorEnvelope),
+        (status = 502, description = "Telegram did not answer as expected", body = crate::error::ErrorEnvelope),
+    ))]
 /// `POST /api/v1/channels/telegram`: checks the token with `getMe`, stores the channel, and
 /// points the bot's webhook at us with the channel's secret. If Telegram refuses the webhook,
 /// the channel is switched off again.
@@ -181,12 +201,22 @@ async fn connect_telegram(
     Ok((StatusCode::CREATED, Json(view(&state, &channel))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Webchat {
+    /// 1 to 100 characters.
     name: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/channels/webchat", tag = "channels",
+    summary = "Create a web chat", description = "Role: admin (manage_channels).", security(("bearer" = [])),
+    request_body = Webchat,
+    responses(
+        (status = 201, description = "`{id, kind, name, enabled}`, with `bot_username` for Telegram and `chat_url` for a web chat", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
+    ))]
 async fn create_webchat(
     State(state): State<AppState>,
     principal: Principal,
@@ -217,6 +247,15 @@ async fn create_webchat(
 }
 
 /// `DELETE /api/v1/channels/{id}`: switched off, not deleted — its conversations stay.
+#[utoipa::path(delete, path = "/api/v1/channels/{id}", tag = "channels",
+    summary = "Switch a channel off (its conversations stay)",
+    description = "Role: admin (manage_channels).", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The channel's id")),
+    responses(
+        (status = 204, description = "Switched off"),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such channel in this shop", body = crate::error::ErrorEnvelope),
+    ))]
 async fn switch_off(
     State(state): State<AppState>,
     principal: Principal,

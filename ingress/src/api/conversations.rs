@@ -150,17 +150,33 @@ fn entry_view(e: &Entry) -> Value {
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// `waiting`, `mine`, `bot`, `closed` or `all` (the default).
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     view: View,
+    #[param(value_type = Option<i64>)]
     channel_id: Option<ChannelId>,
+    /// Full-text search, at most 200 characters.
     q: Option<String>,
+    /// Rows per page, 1 to 100; 50 when absent.
     limit: Option<i64>,
+    /// The previous page's `next_cursor`.
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations",
+    summary = "The inbox, by last activity, newest first", description = "Role: any (read_conversations).", security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Items are conversations: A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Page<Value>),
+        (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "The search text is too long", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -197,6 +213,12 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(get, path = "/api/v1/conversations/counters", tag = "conversations",
+    summary = "How many conversations each view holds", description = "Role: any (read_conversations).", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{waiting, mine, bot, closed}`", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn counters(
     State(state): State<AppState>,
     principal: Principal,
@@ -220,6 +242,14 @@ async fn summary(
         .ok_or(ApiError::NotFound)
 }
 
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
+    summary = "One conversation", description = "Role: any (read_conversations).", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The conversation's id")),
+    responses(
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn show(
     State(state): State<AppState>,
     principal: Principal,
@@ -231,15 +261,29 @@ pub async fn show(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineQuery {
+    /// `newest` (the default) or `oldest` first.
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     order: Order,
+    /// Rows per page, 1 to 100; 50 when absent.
     limit: Option<i64>,
+    /// The previous page's `next_cursor`.
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
+    summary = "Messages, drafts and private notes", description = "Role: any (read_conversations).", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The conversation's id"), TimelineQuery),
+    responses(
+        (status = 200, description = "Items are `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Page<Value>),
+        (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn timeline(
     State(state): State<AppState>,
     principal: Principal,
@@ -318,6 +362,15 @@ async fn change(
 }
 
 /// The caller answers from now on; the assistant stays silent.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/take-over", tag = "conversations",
+    summary = "Take over: the caller answers, the assistant stays silent", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The conversation's id")),
+    responses(
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn take_over(
     State(state): State<AppState>,
     principal: Principal,
@@ -326,13 +379,27 @@ pub async fn take_over(
     change(state, principal, &id, Transition::TakeOver).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
+    #[schema(value_type = i64)]
     user_id: UserId,
 }
 
 /// Gives the conversation to an admin or operator of the same shop; people answer from now on.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/assign", tag = "conversations",
+    summary = "Give the conversation to an admin or operator of the shop",
+    description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The conversation's id")),
+    request_body = AssignBody,
+    responses(
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "No such admin or operator in this shop", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn assign(
     State(state): State<AppState>,
     principal: Principal,
@@ -342,6 +409,15 @@ pub async fn assign(
     change(state, principal, &id, Transition::Assign(body.user_id)).await
 }
 
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/close", tag = "conversations",
+    summary = "Close the conversation", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The conversation's id")),
+    responses(
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn close(
     State(state): State<AppState>,
     principal: Principal,
@@ -351,6 +427,15 @@ pub async fn close(
 }
 
 /// The assistant answers the shopper's next message, with a fresh memory.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/return-to-bot", tag = "conversations",
+    summary = "Return the conversation to the assistant", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The conversation's id")),
+    responses(
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn return_to_bot(
     State(state): State<AppState>,
     principal: Principal,
@@ -359,7 +444,7 @@ pub async fn return_to_bot(
     change(state, principal, &id, Transition::ReturnToBot).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextBody {
     text: String,
@@ -455,6 +540,19 @@ async fn posted(
 
 /// Sends the operator's text to the shopper. Takes the conversation over if people were not
 /// answering yet.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/reply", tag = "conversations",
+    summary = "Send the operator's text to the shopper (takes over if needed)", description = "Role: admin or operator (handle_conversations). Honours `Idempotency-Key`.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
+    request_body = TextBody,
+    responses(
+        (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
+        (status = 200, description = "A replay of the same key (`Idempotent-Replayed: true`)", body = Object),
+        (status = 400, description = "Malformed JSON, unknown fields or a bad `Idempotency-Key`", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Empty or too long text, or a key reused for another request", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn reply(
     State(state): State<AppState>,
     principal: Principal,
@@ -474,6 +572,19 @@ pub async fn reply(
 }
 
 /// A private note for colleagues; never sent to the shopper.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/notes", tag = "conversations",
+    summary = "A private note for colleagues, never sent to the shopper", description = "Role: admin or operator (handle_conversations). Honours `Idempotency-Key`.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
+    request_body = TextBody,
+    responses(
+        (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
+        (status = 200, description = "A replay of the same key (`Idempotent-Replayed: true`)", body = Object),
+        (status = 400, description = "Malformed JSON, unknown fields or a bad `Idempotency-Key`", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Empty or too long text, or a key reused for another request", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn note(
     State(state): State<AppState>,
     principal: Principal,
@@ -492,7 +603,7 @@ pub async fn note(
     posted(&state, principal, id, "conversation.note", result).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     /// The operator's edit; the assistant's text as it is when absent.
@@ -500,6 +611,19 @@ pub struct ApproveBody {
 }
 
 /// Publishes the assistant's draft (a marketplace answer held for approval), edited or as is.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/drafts/{message_id}/approve", tag = "conversations",
+    summary = "Publish the assistant's draft, edited or as is", description = "Role: admin or operator (handle_conversations). Approving again answers 200 with `Idempotent-Replayed: true`.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The conversation's id"), ("message_id" = i64, Path, description = "The draft message's id")),
+    request_body = ApproveBody,
+    responses(
+        (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
+        (status = 200, description = "Already approved (`Idempotent-Replayed: true`)", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such conversation or draft in this shop", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The conversation is closed, or the message is not a draft", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Empty or too long text", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn approve_draft(
     State(state): State<AppState>,
     principal: Principal,

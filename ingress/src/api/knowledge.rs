@@ -98,15 +98,28 @@ fn detail_view(detail: &Detail) -> Value {
 }
 
 /// List filters; every one optional.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListFilter {
+    /// `draft`, `approved` or `archived`.
+    #[param(value_type = Option<String>)]
     status: Option<Status>,
     category: Option<String>,
     tag: Option<String>,
+    /// Full-text search, at most 200 characters.
     q: Option<String>,
 }
 
 /// `GET /api/v1/knowledge/articles`: newest first, cursor-paginated.
+#[utoipa::path(get, path = "/api/v1/knowledge/articles", tag = "knowledge",
+    summary = "Articles, newest first", description = "Role: any (read_knowledge).", security(("bearer" = [])),
+    params(PageQuery, ListFilter),
+    responses(
+        (status = 200, description = "Items are articles without versions", body = Page<Value>),
+        (status = 400, description = "A bad filter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "The search text is too long", body = crate::error::ErrorEnvelope),
+    ))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -143,7 +156,8 @@ async fn list(
 }
 
 /// A new article as sent; everything is checked by [`checked`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(description = "A new article; it starts as a draft.")]
 #[serde(deny_unknown_fields)]
 struct NewArticle {
     title: String,
@@ -155,7 +169,7 @@ struct NewArticle {
 }
 
 /// An edit; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ArticlePatch {
     title: Option<String>,
@@ -257,6 +271,16 @@ fn as_patch(article: NewArticle) -> ArticlePatch {
 }
 
 /// `POST /api/v1/knowledge/articles`: a draft, version 1.
+#[utoipa::path(post, path = "/api/v1/knowledge/articles", tag = "knowledge",
+    summary = "A new article: a draft, version 1",
+    description = "Role: admin (edit_knowledge).", security(("bearer" = [])),
+    request_body = NewArticle,
+    responses(
+        (status = 201, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
+    ))]
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -277,6 +301,15 @@ async fn create(
 
 /// `GET /api/v1/knowledge/articles/{id}`: the article and its versions, with the text of the
 /// live and the newest one.
+#[utoipa::path(get, path = "/api/v1/knowledge/articles/{id}", tag = "knowledge",
+    summary = "An article and its versions", description = "Role: any (read_knowledge).", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The article's id")),
+    responses(
+        (status = 200, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 400, description = "The id is not a number", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
+    ))]
 async fn show(
     State(state): State<AppState>,
     principal: Principal,
@@ -292,6 +325,15 @@ async fn show(
 }
 
 /// `GET /api/v1/knowledge/articles/{id}/versions/{version}`: any version with its text.
+#[utoipa::path(get, path = "/api/v1/knowledge/articles/{id}/versions/{version}", tag = "knowledge",
+    summary = "One version with its text", description = "Role: any (read_knowledge).", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The article's id"), ("version" = i32, Path, description = "The version number")),
+    responses(
+        (status = 200, description = "`{version, title, status, body, author_user_id, approved_at, created_at}`", body = Object),
+        (status = 400, description = "The id or version is not a number", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
+    ))]
 async fn show_version(
     State(state): State<AppState>,
     principal: Principal,
@@ -308,6 +350,19 @@ async fn show_version(
 
 /// `PATCH /api/v1/knowledge/articles/{id}`: a new title or body is a new draft version;
 /// the live one keeps answering until that draft is approved.
+#[utoipa::path(patch, path = "/api/v1/knowledge/articles/{id}", tag = "knowledge",
+    summary = "Edit an article: a new title or body is a new draft version",
+    description = "Role: admin (edit_knowledge). The live version keeps answering until the draft \
+        is approved.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The article's id")),
+    request_body = ArticlePatch,
+    responses(
+        (status = 200, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
+    ))]
 async fn revise(
     State(state): State<AppState>,
     principal: Principal,
@@ -341,6 +396,16 @@ async fn revise(
 }
 
 /// `POST /api/v1/knowledge/articles/{id}/versions/{version}/approve`: the version goes live.
+#[utoipa::path(post, path = "/api/v1/knowledge/articles/{id}/versions/{version}/approve", tag = "knowledge",
+    summary = "Make a version live (an older one rolls back)",
+    description = "Role: admin (edit_knowledge).", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The article's id"), ("version" = i32, Path, description = "The version number")),
+    responses(
+        (status = 200, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 400, description = "The id or version is not a number", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
+    ))]
 async fn approve(
     State(state): State<AppState>,
     principal: Principal,
@@ -356,6 +421,16 @@ async fn approve(
 }
 
 /// `DELETE /api/v1/knowledge/articles/{id}`: archives; the assistant stops quoting it at once.
+#[utoipa::path(delete, path = "/api/v1/knowledge/articles/{id}", tag = "knowledge",
+    summary = "Archive an article; the assistant stops quoting it",
+    description = "Role: admin (edit_knowledge).", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The article's id")),
+    responses(
+        (status = 200, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 400, description = "The id is not a number", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
+    ))]
 async fn archive(
     State(state): State<AppState>,
     principal: Principal,
@@ -410,6 +485,17 @@ fn format(headers: &HeaderMap) -> Result<Format, ApiError> {
 /// sections) body becomes draft articles. Good entries are created together and bad ones
 /// reported by row, so a seller fixes only those; when none is good, nothing is created and
 /// the answer is a 422 naming each mistake.
+#[utoipa::path(post, path = "/api/v1/knowledge/import", tag = "knowledge",
+    summary = "Import draft articles from CSV or Markdown",
+    description = "Role: admin (edit_knowledge). CSV columns `title,body,category,tags` (`,` or \
+        `;`); Markdown `# Title` sections. UTF-8, at most 1000 articles.", security(("bearer" = [])),
+    request_body(content(("text/csv"), ("text/markdown"))),
+    responses(
+        (status = 201, description = "`{created: [{row, id, title}], errors: [{row, field, message}]}`", body = Object),
+        (status = 400, description = "Another content type, not UTF-8, unreadable CSV or too many articles", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "No good article; each mistake named by row", body = crate::error::ErrorEnvelope),
+    ))]
 async fn import(
     State(state): State<AppState>,
     principal: Principal,

@@ -9,6 +9,12 @@ use super::auth::Principal;
 use super::permissions::granted;
 use crate::{ApiError, AppState};
 
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    summary = "Who is signed in, in which shop, and what they may do",
+    description = "Role: signed in. `permissions` lists what the role allows, for showing or \
+        hiding controls.", security(("bearer" = [])),
+    responses((status = 200, description = "`{user: {id, email, name, role}, tenant: {id, name, slug}, \
+        permissions: [string]}`", body = Object)))]
 pub async fn me(
     State(state): State<AppState>,
     principal: Principal,

@@ -8,6 +8,7 @@ mod channels;
 mod conversations;
 mod knowledge;
 mod me;
+mod openapi;
 pub mod page;
 pub mod permissions;
 mod settings;
@@ -20,6 +21,8 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/docs", get(openapi::page))
         .route("/api/v1/auth/signup", post(auth::sign_up))
         .route("/api/v1/auth/login", post(auth::sign_in))
         .route("/api/v1/auth/refresh", post(auth::refresh))

@@ -16,17 +16,21 @@ use crate::{ApiError, AppState};
 const RESPONDERS: [&str; 3] = ["local", "openai", "yandexgpt"];
 const MAX_PERSONA: usize = 2000;
 
-#[derive(Debug, Deserialize)]
+/// Only the fields sent change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     operator_only: Option<bool>,
     marketplace_auto_publish: Option<bool>,
+    /// At most 2000 characters.
     persona: Option<String>,
+    /// A non-empty list of `local`, `openai`, `yandexgpt`, in the order to try.
     responders: Option<Vec<String>>,
     working_hours: Option<Hours>,
 }
 
-#[derive(Debug, Deserialize, serde::Serialize)]
+/// Hours of the day, `from` < `to` ≤ 24.
+#[derive(Debug, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Hours {
     from: u32,
@@ -43,6 +47,13 @@ fn view(tenant: &tenants::Tenant) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
+    summary = "The shop's assistant settings", description = "Role: any (read_settings).", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{name, slug, timezone, operator_only, assistant: {persona?, \
+            responders?, working_hours?, marketplace_auto_publish?}}`", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn show(
     State(state): State<AppState>,
     principal: Principal,
@@ -92,6 +103,16 @@ fn assistant_patch(patch: SettingsPatch) -> Result<(Option<bool>, Value), ApiErr
     }
 }
 
+#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings",
+    summary = "Change the assistant settings",
+    description = "Role: admin (edit_settings). Audit-logged.", security(("bearer" = [])),
+    request_body = SettingsPatch,
+    responses(
+        (status = 200, description = "The settings after the change, as `GET` answers them", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn update(
     State(state): State<AppState>,
     principal: Principal,

@@ -39,6 +39,15 @@ fn member_view(member: &users::Member) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    summary = "The shop's people", description = "Role: admin (manage_users).", security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Items are `{id, email, name, role, disabled, last_login_at}`",
+            body = Page<Value>),
+        (status = 400, description = "A bad `limit` or `cursor`", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -56,13 +65,28 @@ async fn list(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MemberPatch {
+    /// `admin`, `operator` or `viewer`.
+    #[schema(value_type = Option<String>)]
     role: Option<Role>,
+    /// Disabling ends the person's sessions.
     disabled: Option<bool>,
 }
 
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users",
+    summary = "Change someone's role or access",
+    description = "Role: admin (manage_users). Not your own account.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The user's id")),
+    request_body = MemberPatch,
+    responses(
+        (status = 200, description = "`{id, email, name, role, disabled, last_login_at}`", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such user in this shop", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Your own account", body = crate::error::ErrorEnvelope),
+    ))]
 async fn update(
     State(state): State<AppState>,
     principal: Principal,
@@ -90,10 +114,12 @@ async fn update(
     Ok(Json(member_view(&member)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewInvitation {
     email: String,
+    /// `admin`, `operator` or `viewer`.
+    #[schema(value_type = String)]
     role: Role,
 }
 
@@ -105,6 +131,18 @@ fn invitation_view(invitation: &invitations::Invitation) -> Value {
 }
 
 /// Answers the token once, with the link to hand over: e-mail delivery is not built yet.
+#[utoipa::path(post, path = "/api/v1/invitations", tag = "users",
+    summary = "Invite someone by e-mail and role",
+    description = "Role: admin (manage_users). The token is answered once, with `accept_url`.", security(("bearer" = [])),
+    request_body = NewInvitation,
+    responses(
+        (status = 201, description = "`{id, email, role, expires_at, created_at, token, accept_url}`",
+            body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Someone with this e-mail already has an account", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Not an e-mail address", body = crate::error::ErrorEnvelope),
+    ))]
 async fn invite(
     State(state): State<AppState>,
     principal: Principal,
@@ -145,6 +183,12 @@ async fn invite(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+#[utoipa::path(get, path = "/api/v1/invitations", tag = "users",
+    summary = "Invitations not yet accepted", description = "Role: admin (manage_users).", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{items: [{id, email, role, expires_at, created_at}]}`", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
 async fn pending(
     State(state): State<AppState>,
     principal: Principal,
@@ -157,6 +201,14 @@ async fn pending(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/invitations/{id}", tag = "users",
+    summary = "Revoke an invitation", description = "Role: admin (manage_users).", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The invitation's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such pending invitation in this shop", body = crate::error::ErrorEnvelope),
+    ))]
 async fn revoke(
     State(state): State<AppState>,
     principal: Principal,
@@ -171,7 +223,7 @@ async fn revoke(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Acceptance {
     token: String,
@@ -181,6 +233,18 @@ struct Acceptance {
 }
 
 /// `POST /api/v1/invitations/accept`: joins the shop and signs in.
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "users",
+    summary = "Accept an invitation: set a password, join, sign in",
+    description = "Role: anyone holding an invitation token.",
+    request_body = Acceptance,
+    responses(
+        (status = 201, description = "Joined and signed in", body = Session),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "The token is unknown, used, revoked or expired", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Someone with this e-mail already has an account", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "The password is too short", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many attempts; see `Retry-After`", body = crate::error::ErrorEnvelope),
+    ))]
 async fn accept(
     State(state): State<AppState>,
     extensions: Extensions,

@@ -37,7 +37,7 @@ pub struct Auth {
     pub throttle: Throttle,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
     shop_name: String,
@@ -49,34 +49,39 @@ pub struct SignUp {
     name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     email: String,
     password: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A signed-in session: a short-lived access token and the refresh token that renews it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Session {
     access_token: String,
+    /// Always `Bearer`.
     token_type: &'static str,
+    /// Seconds the access token stays valid.
     expires_in: i64,
     refresh_token: String,
     user: UserView,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     id: i64,
     tenant_id: i64,
     email: String,
     name: String,
+    /// `admin`, `operator` or `viewer`.
+    #[schema(value_type = String, example = "admin")]
     role: otklik_schema::Role,
 }
 
@@ -202,6 +207,16 @@ pub(super) async fn open_session(
 }
 
 /// `POST /api/v1/auth/signup`: a new shop and its admin, signed in.
+#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth",
+    summary = "Sign up: a new shop and its admin, signed in", description = "Role: anyone.",
+    request_body = SignUp,
+    responses(
+        (status = 201, description = "The shop exists and its admin is signed in", body = Session),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The e-mail or the shop address is taken", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many attempts; see `Retry-After`", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn sign_up(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -235,6 +250,17 @@ pub async fn sign_up(
 }
 
 /// `POST /api/v1/auth/login`.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    summary = "Sign in with e-mail and password",
+    description = "Role: anyone. Throttled per address and account; five failures in a row lock \
+        the account for 15 minutes.",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in", body = Session),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 401, description = "Wrong e-mail or password", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many attempts or a locked account; see `Retry-After`", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn sign_in(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -272,6 +298,16 @@ pub async fn sign_in(
 }
 
 /// `POST /api/v1/auth/refresh`: the refresh token's successor and a new access token.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
+    summary = "Trade a refresh token for a new session",
+    description = "Role: anyone holding a refresh token. The token rotates; presenting a used one \
+        again ends its whole session.",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new access token and the refresh token's successor", body = Session),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 401, description = "The refresh token is not valid, or was already used", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn refresh(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<RefreshRequest>,
@@ -301,6 +337,13 @@ pub async fn refresh(
 }
 
 /// `POST /api/v1/auth/logout`: ends the session the refresh token belongs to.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    summary = "End the session the refresh token belongs to", description = "Role: signed in.",
+    request_body = RefreshRequest, security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn sign_out(
     State(state): State<AppState>,
     _principal: Principal,
@@ -311,13 +354,22 @@ pub async fn sign_out(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     email: String,
 }
 
 /// `POST /api/v1/auth/password-reset`: e-mails a reset link when the address has an account.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth",
+    summary = "E-mail a password reset link",
+    description = "Role: anyone. Answers 202 whether or not the address has an account.",
+    request_body = ResetRequest,
+    responses(
+        (status = 202, description = "A link is e-mailed if the address has an account"),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many attempts; see `Retry-After`", body = crate::error::ErrorEnvelope),
+    ))]
 /// The answer is the same either way, so it tells no one which addresses exist.
 pub async fn request_reset(
     State(state): State<AppState>,
@@ -346,7 +398,7 @@ pub async fn request_reset(
     Ok(StatusCode::ACCEPTED)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirmation {
     token: String,
@@ -355,6 +407,17 @@ pub struct ResetConfirmation {
 
 /// `POST /api/v1/auth/password-reset/confirm`: the e-mailed token sets a new password once;
 /// every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth",
+    summary = "Set a new password with the e-mailed token",
+    description = "Role: anyone holding a reset token. Works once; every session of the account ends.",
+    request_body = ResetConfirmation,
+    responses(
+        (status = 204, description = "The password is set"),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "The token is unknown, used or expired", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "The password is too short", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many attempts; see `Retry-After`", body = crate::error::ErrorEnvelope),
+    ))]
 pub async fn confirm_reset(
     State(state): State<AppState>,
     extensions: Extensions,

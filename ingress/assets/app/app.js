@@ -1,0 +1,476 @@
+// Отклик operator dashboard: plain JS, no build step, no requests beyond this origin.
+// Talks to /api/v1 with a bearer token (refreshed on 401) and hears live events on /ws.
+// Every text from the server goes in through textContent, never as HTML.
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const API = "/api/v1";
+  const STORE = "otklik-dashboard";
+  const VIEWS = ["waiting", "mine", "bot", "closed"];
+  const MODES = { bot: "Бот", waiting_operator: "Ждёт оператора", operator: "У оператора", closed: "Закрыт" };
+  const CHANNELS = { telegram: "Telegram", webchat: "Веб-чат", wb_questions: "Вопросы WB",
+    wb_feedbacks: "Отзывы WB", wb_chat: "Чат WB", ozon_chat: "Чат Ozon" };
+  const AUTHORS = { shopper: "Покупатель", bot: "Ассистент", operator: "Оператор", system: "Система" };
+  const TICKS = {
+    pending: ["…", "Ожидает отправки"], sending: ["✓", "Отправляется"], sent: ["✓✓", "Отправлено"],
+    failed: ["!", "Не удалось отправить"], undeliverable: ["!", "Не доставить: покупатель недоступен"],
+  };
+
+  // crypto.randomUUID exists only on secure origins; keys just need to be unique.
+  const randomKey = () => crypto.randomUUID ? crypto.randomUUID()
+    : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+  const state = {
+    session: null, me: null, view: "waiting", query: "", cursor: null,
+    conversations: new Map(), current: null, timeline: new Map(), composer: "reply",
+    socket: null, retry: 0, refreshing: null, reloadTimer: null,
+  };
+
+  // ---------- session & API ----------
+  function saveSession(session) {
+    state.session = session;
+    if (session) localStorage.setItem(STORE, JSON.stringify({ refresh_token: session.refresh_token }));
+    else localStorage.removeItem(STORE);
+  }
+
+  async function refresh() {
+    // One refresh at a time: refresh tokens rotate, a second use would revoke the family.
+    if (!state.refreshing) {
+      state.refreshing = (async () => {
+        const stored = state.session?.refresh_token ?? JSON.parse(localStorage.getItem(STORE) || "{}").refresh_token;
+        if (!stored) return false;
+        const res = await fetch(API + "/auth/refresh", {
+          method: "POST", headers: { "content-type": "application/json" },
+          body: JSON.stringify({ refresh_token: stored }),
+        }).catch(() => null);
+        if (!res || !res.ok) return false;
+        saveSession(await res.json());
+        return true;
+      })().finally(() => { state.refreshing = null; });
+    }
+    return state.refreshing;
+  }
+
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+
+  async function api(method, path, body, retried) {
+    const headers = { authorization: "Bearer " + (state.session?.access_token ?? "") };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (method === "POST" && body !== undefined) headers["idempotency-key"] = randomKey();
+    const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.status === 401 && !retried) {
+      if (await refresh()) return api(method, path, body, true);
+      signOut();
+      throw new ApiError(401, "Сессия истекла, войдите снова");
+    }
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!res.ok) {
+      const error = data?.error;
+      const fields = (error?.fields || []).map((f) => f.message).join("; ");
+      throw new ApiError(res.status, fields || error?.message || "Ошибка " + res.status);
+    }
+    return data;
+  }
+
+  function toast(message) {
+    const el = $("toast");
+    el.textContent = message;
+    el.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { el.hidden = true; }, 4000);
+  }
+
+  function can(permission) { return (state.me?.permissions || []).includes(permission); }
+
+  // ---------- formatting ----------
+  const timeFmt = new Intl.DateTimeFormat("ru-RU", { hour: "2-digit", minute: "2-digit" });
+  const dateFmt = new Intl.DateTimeFormat("ru-RU", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  function when(iso) {
+    if (!iso) return "—";
+    const d = new Date(iso);
+    return d.toDateString() === new Date().toDateString() ? timeFmt.format(d) : dateFmt.format(d);
+  }
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+  function customerName(c) {
+    return c.customer?.name || (c.customer?.username ? "@" + c.customer.username : "Покупатель #" + c.customer?.id);
+  }
+
+  // ---------- login ----------
+  function showLogin() {
+    $("shell").hidden = true;
+    $("login").hidden = false;
+    $("login-email").focus();
+  }
+
+  $("login-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    $("login-error").textContent = "";
+    const email = $("login-email").value.trim(), password = $("login-password").value;
+    if (!email || !password) { $("login-error").textContent = "Введите почту и пароль"; return; }
+    const res = await fetch(API + "/auth/login", {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password }),
+    }).catch(() => null);
+    if (!res) { $("login-error").textContent = "Нет связи с сервером"; return; }
+    const data = await res.json().catch(() => null);
+    if (!res.ok) {
+      $("login-error").textContent = res.status === 429 ? "Слишком много попыток, подождите"
+        : res.status === 401 ? "Неверная почта или пароль" : data?.error?.message || "Не удалось войти";
+      return;
+    }
+    $("login-password").value = "";
+    saveSession(data);
+    start();
+  });
+
+  function signOut() {
+    const token = state.session?.refresh_token;
+    if (token) {
+      fetch(API + "/auth/logout", { method: "POST", headers: { "content-type": "application/json",
+        authorization: "Bearer " + state.session.access_token }, body: JSON.stringify({ refresh_token: token }) }).catch(() => {});
+    }
+    saveSession(null);
+    state.me = null;
+    if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
+    showLogin();
+  }
+  $("logout").addEventListener("click", signOut);
+
+  // ---------- theme ----------
+  function applyTheme(theme) {
+    if (theme) document.documentElement.dataset.theme = theme;
+    else delete document.documentElement.dataset.theme;
+  }
+  applyTheme(localStorage.getItem(STORE + "-theme"));
+  $("theme").addEventListener("click", () => {
+    const dark = document.documentElement.dataset.theme
+      ? document.documentElement.dataset.theme === "dark"
+      : matchMedia("(prefers-color-scheme: dark)").matches;
+    const next = dark ? "light" : "dark";
+    localStorage.setItem(STORE + "-theme", next);
+    applyTheme(next);
+  });
+
+  // ---------- conversation list ----------
+  async function loadCounters() {
+    const counters = await api("GET", "/conversations/counters");
+    for (const view of VIEWS) {
+      const node = document.querySelector(`[data-counter="${view}"]`);
+      if (node) node.textContent = String(counters[view] ?? 0);
+    }
+  }
+
+  async function loadList(more) {
+    const params = new URLSearchParams({ view: state.view });
+    if (state.query) params.set("q", state.query);
+    if (more && state.cursor) params.set("cursor", state.cursor);
+    const page = await api("GET", "/conversations?" + params);
+    if (!more) state.conversations.clear();
+    for (const c of page.items) state.conversations.set(c.id, c);
+    state.cursor = page.next_cursor;
+    renderList();
+  }
+
+  function renderList() {
+    const list = $("conversations");
+    list.replaceChildren();
+    if (state.conversations.size === 0) list.append(el("li", "empty-list", "Здесь пока пусто"));
+    for (const c of state.conversations.values()) {
+      const li = el("li");
+      const button = el("button", "conv");
+      button.type = "button";
+      button.dataset.id = c.id;
+      if (c.id === state.current?.id) button.setAttribute("aria-current", "true");
+      button.append(el("span", "name", customerName(c)), el("span", "time", when(c.last_message_at)));
+      const last = c.last_message;
+      const prefix = last?.direction === "outbound" ? (last.author === "bot" ? "Бот: " : "Оператор: ") : "";
+      button.append(el("span", "preview", last ? prefix + (last.preview || "") : ""));
+      if (c.has_draft) button.append(el("span", "flag", "Черновик ждёт одобрения"));
+      else if (c.mode === "waiting_operator") button.append(el("span", "flag", "Ждёт оператора"));
+      button.addEventListener("click", () => openConversation(c.id));
+      li.append(button);
+      list.append(li);
+    }
+    $("more").hidden = !state.cursor;
+  }
+
+  function selectView(view) {
+    state.view = view;
+    state.cursor = null;
+    for (const tab of document.querySelectorAll(".tabs [data-view]")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.view === view));
+    }
+    loadList(false).catch((e) => toast(e.message));
+  }
+  for (const tab of document.querySelectorAll(".tabs [data-view]")) {
+    tab.addEventListener("click", () => selectView(tab.dataset.view));
+  }
+  $("more").addEventListener("click", () => loadList(true).catch((e) => toast(e.message)));
+  let searchTimer = null;
+  $("search").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => { state.query = $("search").value.trim(); selectView(state.view); }, 250);
+  });
+
+  // ---------- chat ----------
+  async function openConversation(id) {
+    const [conversation, page] = await Promise.all([
+      api("GET", `/conversations/${id}`),
+      api("GET", `/conversations/${id}/messages?order=oldest&limit=100`),
+    ]).catch((e) => { toast(e.message); return [null, null]; });
+    if (!conversation) return;
+    state.current = conversation;
+    state.timeline = new Map(page.items.map((m) => [m.id, m]));
+    location.hash = "#c" + id;
+    renderChat();
+    renderList();
+  }
+
+  function tick(m) {
+    const t = TICKS[m.delivery_status];
+    if (!t || m.direction !== "outbound") return null;
+    const span = el("span", "tick " + m.delivery_status, t[0]);
+    span.title = t[1] + (m.delivery_error ? ": " + m.delivery_error : "");
+    span.setAttribute("aria-label", span.title);
+    return span;
+  }
+
+  function renderEntry(m) {
+    const li = el("li");
+    li.dataset.id = m.id;
+    if (m.kind === "note") {
+      li.className = "msg note";
+      li.append(el("div", "who", "Заметка · видна только сотрудникам"), el("div", "body", m.body));
+    } else if (m.delivery_status === "draft") {
+      li.className = "msg draft";
+      li.append(el("div", "who", "Черновик ассистента — проверьте и отправьте"));
+      const text = el("textarea");
+      text.value = m.body || "";
+      text.rows = 4;
+      text.setAttribute("aria-label", "Текст черновика");
+      const approve = el("button", "primary", "Одобрить и отправить");
+      approve.type = "button";
+      approve.disabled = !can("handle_conversations");
+      approve.addEventListener("click", async () => {
+        approve.disabled = true;
+        try {
+          const edited = text.value.trim();
+          const sent = await api("POST", `/conversations/${state.current.id}/drafts/${m.id}/approve`,
+            edited && edited !== m.body ? { text: edited } : {});
+          state.timeline.set(sent.id, sent);
+          renderTimeline();
+        } catch (e) { toast(e.message); approve.disabled = false; }
+      });
+      text.addEventListener("keydown", (e) => { if (e.key === "Enter" && e.ctrlKey) { e.preventDefault(); approve.click(); } });
+      li.append(text, approve);
+    } else {
+      li.className = "msg " + (m.direction === "inbound" ? "inbound" : "outbound");
+      li.append(el("div", "who", AUTHORS[m.author] || ""), el("div", "body", m.body || (m.attachments?.length ? "[вложение]" : "")));
+    }
+    const meta = el("div", "meta");
+    meta.append(el("time", "", when(m.created_at)));
+    const t = tick(m);
+    if (t) meta.append(t);
+    li.append(meta);
+    return li;
+  }
+
+  function renderTimeline() {
+    const list = $("timeline");
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const entries = [...state.timeline.values()].sort((a, b) => a.id - b.id);
+    list.replaceChildren(...entries.map(renderEntry));
+    if (atBottom || list.dataset.conversation !== String(state.current.id)) list.scrollTop = list.scrollHeight;
+    list.dataset.conversation = String(state.current.id);
+  }
+
+  function renderChat() {
+    const c = state.current;
+    $("chat-empty").hidden = !!c;
+    $("chat-view").hidden = !c;
+    $("side-body").hidden = !c;
+    if (!c) return;
+    $("chat-title").textContent = customerName(c);
+    $("chat-mode").textContent = MODES[c.mode] || c.mode;
+    const handle = can("handle_conversations");
+    const mine = c.mode === "operator" && c.assignee_id === state.me?.user.id;
+    $("take-over").hidden = !handle || mine || c.mode === "closed";
+    $("return-to-bot").hidden = !handle || c.mode === "bot" || c.mode === "closed";
+    $("close").hidden = !handle || c.mode === "closed";
+    $("reply-form").hidden = !handle;
+    $("side-customer").textContent = c.customer?.name || "—";
+    $("side-username").textContent = c.customer?.username ? "@" + c.customer.username : "—";
+    $("side-channel").textContent = (c.channel?.name || "") + " · " + (CHANNELS[c.channel?.kind] || c.channel?.kind || "");
+    $("side-mode").textContent = MODES[c.mode] || c.mode;
+    $("side-created").textContent = when(c.created_at);
+    $("side-due").textContent = when(c.reply_due_at);
+    $("side-handoff").hidden = !c.handoff;
+    $("side-reason").textContent = c.handoff?.reason || "";
+    $("side-summary").textContent = c.handoff?.summary || "";
+    renderTimeline();
+  }
+
+  async function act(action) {
+    if (!state.current) return;
+    try {
+      state.current = await api("POST", `/conversations/${state.current.id}/${action}`);
+      renderChat();
+      scheduleReload();
+      if (action === "take-over") $("reply-text").focus();
+    } catch (e) { toast(e.message); }
+  }
+  $("take-over").addEventListener("click", () => act("take-over"));
+  $("return-to-bot").addEventListener("click", () => act("return-to-bot"));
+  $("close").addEventListener("click", () => act("close"));
+
+  function setComposer(mode) {
+    state.composer = mode;
+    $("mode-reply").setAttribute("aria-selected", String(mode === "reply"));
+    $("mode-note").setAttribute("aria-selected", String(mode === "note"));
+    $("reply-form").classList.toggle("note", mode === "note");
+    $("reply-text").setAttribute("aria-label", mode === "note" ? "Заметка для коллег" : "Ответ покупателю");
+    $("reply-text").placeholder = mode === "note"
+      ? "Заметка видна только сотрудникам… (Ctrl+Enter — сохранить)"
+      : "Ответ покупателю… (Ctrl+Enter — отправить)";
+    $("send").textContent = mode === "note" ? "Сохранить заметку" : "Отправить";
+  }
+  $("mode-reply").addEventListener("click", () => setComposer("reply"));
+  $("mode-note").addEventListener("click", () => setComposer("note"));
+
+  $("reply-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = $("reply-text").value.trim();
+    if (!text || !state.current) return;
+    $("send").disabled = true;
+    $("reply-error").textContent = "";
+    try {
+      const path = state.composer === "note" ? "notes" : "reply";
+      const entry = await api("POST", `/conversations/${state.current.id}/${path}`, { text });
+      state.timeline.set(entry.id, entry);
+      $("reply-text").value = "";
+      renderTimeline();
+      if (path === "reply") {
+        state.current = await api("GET", `/conversations/${state.current.id}`);
+        renderChat();
+      }
+    } catch (err) { $("reply-error").textContent = err.message; } finally {
+      $("send").disabled = false;
+      $("reply-text").focus();
+    }
+  });
+  $("reply-text").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $("reply-form").requestSubmit(); }
+  });
+
+  // ---------- live updates ----------
+  function scheduleReload() {
+    // Bursts of events (a reply, its delivery, a handoff) make one reload.
+    clearTimeout(state.reloadTimer);
+    state.reloadTimer = setTimeout(() => {
+      loadCounters().catch(() => {});
+      loadList(false).catch(() => {});
+    }, 150);
+  }
+
+  async function onEvent(event) {
+    if (event.type === "ready") { setLive(true); scheduleReload(); return; }
+    if (event.type === "lagged") { scheduleReload(); if (state.current) openConversation(state.current.id); return; }
+    scheduleReload();
+    const id = event.conversation_id;
+    if (!state.current || id !== state.current.id) return;
+    if (event.type === "message" && event.message) {
+      state.timeline.set(event.message.id, event.message);
+      renderTimeline();
+    } else {
+      // A state change or a new shopper message: read the conversation again.
+      const [conversation, page] = await Promise.all([
+        api("GET", `/conversations/${id}`),
+        api("GET", `/conversations/${id}/messages?order=oldest&limit=100`),
+      ]).catch(() => [null, null]);
+      if (!conversation || state.current?.id !== id) return;
+      state.current = conversation;
+      for (const m of page.items) state.timeline.set(m.id, m);
+      renderChat();
+    }
+  }
+
+  function setLive(on) {
+    $("live").textContent = on ? "в сети" : "не в сети";
+    $("live").className = "live " + (on ? "on" : "off");
+  }
+
+  function connect() {
+    if (!state.session) return;
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
+    const socket = new WebSocket(url);
+    state.socket = socket;
+    socket.onopen = () => socket.send(JSON.stringify({ token: state.session.access_token }));
+    socket.onmessage = (e) => {
+      state.retry = 0;
+      let event;
+      try { event = JSON.parse(e.data); } catch (_) { return; }
+      onEvent(event).catch(() => {});
+    };
+    socket.onclose = async (e) => {
+      setLive(false);
+      if (state.socket !== socket || !state.session) return;
+      if (e.code === 4401 && !(await refresh())) { signOut(); return; }
+      state.retry = Math.min(state.retry + 1, 5);
+      setTimeout(connect, e.code === 4401 ? 0 : 500 * 2 ** state.retry);
+    };
+  }
+
+  // Not every change is published (a shopper's message to a conversation already with an
+  // operator, delivery status); read the open conversation again now and then.
+  setInterval(() => {
+    if (state.current && state.session && document.visibilityState === "visible") {
+      onEvent({ type: "poll", conversation_id: state.current.id }).catch(() => {});
+    }
+  }, 5000);
+
+  // ---------- keyboard ----------
+  document.addEventListener("keydown", (e) => {
+    if ($("shell").hidden) return;
+    const typing = ["INPUT", "TEXTAREA"].includes(document.activeElement?.tagName);
+    if (e.key === "/" && !typing) { e.preventDefault(); $("search").focus(); }
+    if (e.altKey && ["1", "2", "3", "4"].includes(e.key)) { e.preventDefault(); selectView(VIEWS[Number(e.key) - 1]); }
+    if (e.key === "Escape" && typing) document.activeElement.blur();
+    if (!typing && (e.key === "j" || e.key === "k")) {
+      const ids = [...state.conversations.keys()];
+      const at = ids.indexOf(state.current?.id);
+      const next = ids[Math.max(0, Math.min(ids.length - 1, at + (e.key === "j" ? 1 : -1)))];
+      if (next !== undefined) openConversation(next);
+    }
+  });
+
+  // ---------- start ----------
+  async function start() {
+    try {
+      state.me = await api("GET", "/me");
+    } catch (_) { showLogin(); return; }
+    $("login").hidden = true;
+    $("shell").hidden = false;
+    $("user-name").textContent = state.me.user.name || state.me.user.email;
+    $("tenant-name").textContent = state.me.tenant.name;
+    selectView(state.view);
+    loadCounters().catch((e) => toast(e.message));
+    setComposer("reply");
+    connect();
+    const match = /^#c(\d+)$/.exec(location.hash);
+    if (match) openConversation(Number(match[1]));
+    else $("chat-empty").hidden = false;
+  }
+
+  (async () => {
+    if (await refresh()) start();
+    else showLogin();
+  })();
+})();

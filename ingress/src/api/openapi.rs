@@ -1,0 +1,181 @@
+//! The admin API described for people and tools: `GET /api/openapi.json` is an OpenAPI 3.1
+//! document generated from the handlers' annotations (so it cannot drift from the routes), and
+//! `GET /api/docs` a page that renders it with nothing fetched from outside.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use super::{auth, billing, channels, conversations, knowledge, me, settings, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Otklik admin API",
+        license(name = "Proprietary"),
+        description = "The merchant admin API. Send `Authorization: Bearer <access_token>` from \
+            `/api/v1/auth/login`; each operation's description names the role it needs. Errors \
+            share one envelope; lists take `limit` (1–100) and `cursor` and answer \
+            `{items, next_cursor}`."
+    ),
+    modifiers(&Shared),
+    tags(
+        (name = "auth", description = "Sign-up, sessions, password reset, the signed-in user"),
+        (name = "settings", description = "The shop's assistant settings"),
+        (name = "users", description = "People and invitations"),
+        (name = "channels", description = "Telegram bots and web chats"),
+        (name = "knowledge", description = "Articles with versions and approval"),
+        (name = "conversations", description = "The operator inbox"),
+        (name = "billing", description = "Plan, invoices and payment links"),
+    ),
+    paths(
+        auth::sign_up,
+        auth::sign_in,
+        auth::refresh,
+        auth::sign_out,
+        auth::request_reset,
+        auth::confirm_reset,
+        me::me,
+        settings::show,
+        settings::update,
+        users::list,
+        users::update,
+        users::pending,
+        users::invite,
+        users::revoke,
+        users::accept,
+        channels::list,
+        channels::connect_telegram,
+        channels::create_webchat,
+        channels::switch_off,
+        knowledge::list,
+        knowledge::create,
+        knowledge::show,
+        knowledge::revise,
+        knowledge::archive,
+        knowledge::show_version,
+        knowledge::approve,
+        knowledge::import,
+        conversations::list,
+        conversations::counters,
+        conversations::show,
+        conversations::timeline,
+        conversations::take_over,
+        conversations::assign,
+        conversations::reply,
+        conversations::note,
+        conversations::close,
+        conversations::return_to_bot,
+        conversations::approve_draft,
+        billing::overview,
+        billing::invoices,
+        billing::checkout,
+        billing::portal,
+        billing::change_plan,
+        billing::reply_cap,
+    )
+)]
+struct AdminApi;
+
+/// What every operation shares, added once instead of on each handler: the bearer scheme, a
+/// 401 wherever a token is needed, a 503 everywhere (every handler reads the database), and an
+/// operation id prefixed with the tag, since handlers in different modules share names.
+struct Shared;
+
+impl Modify for Shared {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if let (Some(id), Some(tag)) = (&operation.operation_id, &operation.tags)
+                    && let Some(tag) = tag.first()
+                {
+                    operation.operation_id = Some(format!("{tag}_{id}"));
+                }
+                let responses = &mut operation.responses.responses;
+                if operation.security.is_some() {
+                    responses.entry("401".into()).or_insert_with(|| {
+                        error("No valid access token (missing, expired or forged)").into()
+                    });
+                }
+                responses
+                    .entry("503".into())
+                    .or_insert_with(|| error("Temporarily unavailable; retry shortly").into());
+            }
+        }
+    }
+}
+
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(AdminApi::openapi);
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(&DOCUMENT)
+}
+
+const STYLE: &str = include_str!("docs/docs.css");
+const SCRIPT: &str = include_str!("docs/docs.js");
+
+/// The page and its CSP, built once: the inline style and script are allowed by their hashes,
+/// so nothing else can run or load, and the only request the page makes is for the document.
+static PAGE: LazyLock<(String, HeaderValue)> = LazyLock::new(|| {
+    let hash = |text: &str| STANDARD.encode(Sha256::digest(text.as_bytes()));
+    let page = include_str!("docs/docs.html")
+        .replace("/*STYLE*/", STYLE)
+        .replace("/*SCRIPT*/", SCRIPT);
+    let policy = format!(
+        "default-src 'none'; connect-src 'self'; img-src 'self'; style-src 'sha256-{}'; \
+         script-src 'sha256-{}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        hash(STYLE),
+        hash(SCRIPT)
+    );
+    let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(
+        "default-src 'none'; connect-src 'self'",
+    ));
+    (page, policy)
+});
+
+/// `GET /api/docs`.
+pub async fn page() -> Response {
+    let (page, policy) = &*PAGE;
+    let mut response = Html(page.as_str()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, policy.clone());
+    response
+}

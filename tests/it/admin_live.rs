@@ -1,0 +1,157 @@
+//! `GET /ws`, the dashboard's live socket: an operator hears its own shop's events and never
+//! another shop's, whether the token comes in the query or as the first message; a bad or
+//! missing token is refused with close code 4401.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use otklik_schema::TenantId;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::support::{TestApp, redis_url};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A new shop signs up; its admin's access token and tenant.
+async fn shop(app: &TestApp, slug: &str) -> (String, TenantId) {
+    let response = app
+        .http
+        .post(format!("{}/api/v1/auth/signup", app.base))
+        .json(
+            &json!({"shop_name": format!("Магазин {slug}"), "slug": slug,
+            "email": format!("boss@{slug}.example"), "password": "correct horse battery"}),
+        )
+        .send()
+        .await
+        .expect("sign up");
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let session: Value = response.json().await.expect("session");
+    (
+        session["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned(),
+        TenantId(session["user"]["tenant_id"].as_i64().expect("tenant id")),
+    )
+}
+
+fn ws_url(app: &TestApp, query: &str) -> String {
+    format!("{}/ws{query}", app.base.replacen("http://", "ws://", 1))
+}
+
+async fn next_text(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(wait, socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => {
+                return Some(serde_json::from_str(text.as_str()).expect("JSON event"));
+            }
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+            _ => return None,
+        }
+    }
+}
+
+/// The close code the server ends the socket with.
+async fn close_code(socket: &mut Socket) -> Option<CloseCode> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(15), socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| f.code),
+            Ok(Some(Ok(_))) => {}
+            _ => return None,
+        }
+    }
+}
+
+async fn publish(app: &TestApp, tenant: TenantId, event: &Value) {
+    let topic = otklik_jobs::topics::operators(&app.config.redis_namespace, tenant);
+    let client = redis::Client::open(redis_url()).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let _: i64 = redis::cmd("PUBLISH")
+        .arg(topic)
+        .arg(event.to_string())
+        .query_async(&mut conn)
+        .await
+        .expect("publish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_hear_their_own_shop_only() {
+    let app = TestApp::start().await;
+    let (token, tenant) = shop(&app, "svoy").await;
+    let (_, other) = shop(&app, "chuzhoy").await;
+
+    // The token as the first message, as the dashboard sends it.
+    let (mut socket, _) = tokio_tungstenite::connect_async(ws_url(&app, ""))
+        .await
+        .expect("connect");
+    socket
+        .send(Message::text(json!({"token": token}).to_string()))
+        .await
+        .expect("send the token");
+    let ready = next_text(&mut socket, Duration::from_secs(10)).await;
+    assert_eq!(ready, Some(json!({"type": "ready"})));
+    // And in the query.
+    let (mut second, _) =
+        tokio_tungstenite::connect_async(ws_url(&app, &format!("?token={token}")))
+            .await
+            .expect("connect");
+    let ready = next_text(&mut second, Duration::from_secs(10)).await;
+    assert_eq!(ready, Some(json!({"type": "ready"})));
+
+    publish(
+        &app,
+        other,
+        &json!({"action": "handoff", "conversation_id": 1}),
+    )
+    .await;
+    publish(
+        &app,
+        tenant,
+        &json!({"action": "handoff", "conversation_id": 2}),
+    )
+    .await;
+    for socket in [&mut socket, &mut second] {
+        let event = next_text(socket, Duration::from_secs(10)).await;
+        // Redis keeps order per connection: had the other shop's event come through, it
+        // would be first.
+        assert_eq!(
+            event,
+            Some(json!({"action": "handoff", "conversation_id": 2}))
+        );
+        assert_eq!(next_text(socket, Duration::from_millis(300)).await, None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_tokens_are_refused_with_4401() {
+    let app = TestApp::start().await;
+    let (token, _) = shop(&app, "svoy").await;
+    let forged = format!("{}x", token);
+
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(ws_url(&app, &format!("?token={forged}")))
+            .await
+            .expect("connect");
+    assert_eq!(close_code(&mut socket).await, Some(CloseCode::from(4401)));
+
+    let (mut socket, _) = tokio_tungstenite::connect_async(ws_url(&app, ""))
+        .await
+        .expect("connect");
+    socket.send(Message::text("not json")).await.expect("send");
+    assert_eq!(close_code(&mut socket).await, Some(CloseCode::from(4401)));
+
+    // Not a WebSocket at all: a plain 400, not a hang.
+    let response = app
+        .http
+        .get(format!("{}/ws", app.base))
+        .send()
+        .await
+        .expect("plain GET");
+    assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST);
+}
