@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
+pub mod api_keys;
 pub mod billing;
 pub mod catalogue;
 pub mod channels;
 pub mod conversations;
+pub mod customers_admin;
 mod error;
 pub mod inbox;
 pub mod invitations;
@@ -13,6 +15,7 @@ pub mod knowledge_admin;
 pub mod messages;
 mod migrate;
 mod pool;
+pub mod quick_replies;
 pub mod returns;
 mod scope;
 pub mod sessions;

@@ -31,6 +31,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        name -> Text,
+        role -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -390,6 +405,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    quick_replies (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        title -> Text,
+        text -> Text,
+        shortcut -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(channels -> tenants (tenant_id));
 diesel::joinable!(customers -> channels (channel_id));
@@ -411,6 +439,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     password_resets,
     invitations,
+    quick_replies,
     channels,
     customers,
     conversations,

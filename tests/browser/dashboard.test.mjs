@@ -1,6 +1,7 @@
 // The operator dashboard (/app) in a real browser: an admin signs in, a shopper asks for a
 // person in the web chat, the conversation shows up live under «Ждут», the admin takes it over
-// and replies, the shopper's page shows the reply, and the conversation goes back to the bot.
+// and replies, then sends a quick reply picked with `/`, the shopper's page shows the replies,
+// and the conversation goes back to the bot.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -15,6 +16,16 @@ test("an operator takes over a handed-off web chat and answers it live", async (
   assert.ok(chatUrl && email && password, "tests/browser/run sets the chat URL and the admin");
   mkdirSync(artifacts, { recursive: true });
   const origin = new URL(chatUrl).origin;
+  // A quick reply of the shop, added through the API before the dashboard loads them.
+  const quickText = "Доставка занимает от 2 до 5 дней — статус виден в приложении маркетплейса.";
+  const login = await fetch(`${origin}/api/v1/auth/login`, { method: "POST",
+    headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  assert.equal(login.status, 200);
+  const { access_token: token } = await login.json();
+  const created = await fetch(`${origin}/api/v1/quick-replies`, { method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ title: "Сроки доставки", text: quickText, shortcut: "dostavka" }) });
+  assert.equal(created.status, 201);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -77,6 +88,15 @@ test("an operator takes over a handed-off web chat and answers it live", async (
     await dashboard.emulateMedia({ colorScheme: "dark" });
     await dashboard.screenshot({ path: `${artifacts}dashboard-chat-dark.png` });
     await dashboard.emulateMedia({ colorScheme: "light" });
+
+    // A quick reply: `/` and the shortcut's start filter the picker; the pick fills the box.
+    const box = dashboard.getByRole("textbox", { name: "Ответ покупателю" });
+    await box.fill("/dost");
+    await dashboard.getByRole("option", { name: /Сроки доставки/ }).click();
+    assert.equal(await box.inputValue(), quickText);
+    await dashboard.keyboard.press("Control+Enter");
+    await dashboard.locator("#timeline .msg.outbound", { hasText: quickText }).waitFor({ timeout: 10000 });
+    await shopper.locator(".msg.reply", { hasText: quickText }).waitFor({ timeout: 20000 });
 
     await dashboard.getByRole("button", { name: "Вернуть боту" }).click();
     await dashboard.locator("#chat-mode", { hasText: "Бот" }).waitFor({ timeout: 10000 });

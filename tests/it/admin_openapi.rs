@@ -37,6 +37,12 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/v1/billing/portal", true),
     ("POST", "/api/v1/billing/plan", true),
     ("PUT", "/api/v1/billing/reply-cap", true),
+    ("GET", "/api/v1/api-keys", true),
+    ("POST", "/api/v1/api-keys", true),
+    ("DELETE", "/api/v1/api-keys/{id}", true),
+    ("GET", "/api/v1/audit-log", true),
+    ("GET", "/api/v1/dead-letters", true),
+    ("POST", "/api/v1/dead-letters/{queue}/{id}/replay", true),
     ("GET", "/api/v1/knowledge/articles", true),
     ("POST", "/api/v1/knowledge/articles", true),
     ("GET", "/api/v1/knowledge/articles/{id}", true),
@@ -68,6 +74,12 @@ const ROUTES: &[(&str, &str, bool)] = &[
         "/api/v1/conversations/{id}/drafts/{message_id}/approve",
         true,
     ),
+    ("GET", "/api/v1/customers", true),
+    ("GET", "/api/v1/customers/{id}", true),
+    ("GET", "/api/v1/quick-replies", true),
+    ("POST", "/api/v1/quick-replies", true),
+    ("PATCH", "/api/v1/quick-replies/{id}", true),
+    ("DELETE", "/api/v1/quick-replies/{id}", true),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];

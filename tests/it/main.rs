@@ -4,6 +4,9 @@ mod support;
 
 mod admin_auth;
 mod admin_conversations;
+mod admin_customers;
+mod admin_isolation;
+mod admin_keys;
 mod admin_knowledge;
 mod admin_live;
 mod admin_openapi;

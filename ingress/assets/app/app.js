@@ -24,7 +24,19 @@
     session: null, me: null, view: "waiting", query: "", cursor: null,
     conversations: new Map(), current: null, timeline: new Map(), composer: "reply",
     socket: null, retry: 0, refreshing: null, reloadTimer: null,
+    quick: [], quickShown: [], quickAt: 0,
   };
+  const ORDER_STATUSES = {
+    new: "Новый", confirm: "На сборке", complete: "В доставке", cancel: "Отменён",
+    waiting: "Ожидает", sorted: "Отсортирован", sold: "Получен", canceled: "Отменён",
+    canceled_by_client: "Отменён покупателем", declined_by_client: "Отказ покупателя",
+    defect: "Брак", ready_for_pickup: "Ждёт в пункте выдачи", postponed_delivery: "Доставка отложена",
+    awaiting_registration: "Оформляется", awaiting_packaging: "Ожидает сборки",
+    awaiting_deliver: "Ожидает отгрузки", delivering: "Доставляется", driver_pickup: "У водителя",
+    delivered: "Доставлен", cancelled: "Отменён", arbitration: "Арбитраж",
+    posting_on_way_to_pickup_point: "Едет в пункт выдачи",
+  };
+  const RETURN_STATUSES = { pending: "На рассмотрении", approved: "Одобрен", rejected: "Отклонён" };
 
   // ---------- session & API ----------
   function saveSession(session) {
@@ -232,6 +244,59 @@
     location.hash = "#c" + id;
     renderChat();
     renderList();
+    loadCustomer(conversation);
+  }
+
+  // ---------- customer panel ----------
+  function money(minor, currency) {
+    if (minor === null || minor === undefined) return "";
+    try {
+      return new Intl.NumberFormat("ru-RU", { style: "currency", currency: currency || "RUB" }).format(minor / 100);
+    } catch (_) { return String(minor / 100) + " " + (currency || ""); }
+  }
+
+  function renderCustomer(customer) {
+    const orders = customer?.orders || [];
+    const products = customer?.products || [];
+    const list = $("side-orders");
+    list.replaceChildren();
+    for (const o of orders) {
+      const li = el("li", "order");
+      li.dataset.number = o.number;
+      const head = el("div", "order-head");
+      head.append(el("strong", "", "№ " + o.number),
+        el("span", "muted", o.marketplace === "wb" ? "WB" : o.marketplace === "ozon" ? "Ozon" : o.marketplace),
+        el("span", "status", ORDER_STATUSES[o.substatus] || ORDER_STATUSES[o.status] || o.substatus || o.status));
+      li.append(head);
+      const items = el("ul", "items");
+      for (const item of o.items || []) {
+        const name = item.title || (item.article ? "Артикул " + item.article : "Товар");
+        items.append(el("li", "", name + (item.quantity > 1 ? " × " + item.quantity : "")));
+      }
+      if (items.childElementCount) li.append(items);
+      const details = [money(o.total_minor, o.currency), o.pickup_point, o.storage_until ? "хранится до " + o.storage_until : "",
+        o.delivery_date ? "доставка " + o.delivery_date : ""].filter(Boolean).join(" · ");
+      if (details) li.append(el("div", "muted", details));
+      for (const r of o.returns || []) {
+        const text = "Возврат: " + (r.status_text || RETURN_STATUSES[r.status] || r.status)
+          + (r.product_name ? " — " + r.product_name : "") + (r.reason ? " (" + r.reason + ")" : "");
+        li.append(el("div", "return", text));
+      }
+      list.append(li);
+    }
+    $("side-orders-block").hidden = orders.length === 0;
+    const productList = $("side-products");
+    productList.replaceChildren(...products.map((p) => el("li", "",
+      (p.title || "Товар") + " · арт. " + p.article + (p.stock === 0 ? " · нет в наличии" : ""))));
+    $("side-products-block").hidden = products.length === 0;
+  }
+
+  async function loadCustomer(conversation) {
+    renderCustomer(null);
+    const id = conversation?.customer?.id;
+    if (!id) return;
+    const customer = await api("GET", `/customers/${id}`).catch(() => null);
+    if (customer && state.current?.customer?.id === id) renderCustomer(customer);
   }
 
   function tick(m) {
@@ -339,7 +404,7 @@
     $("reply-text").setAttribute("aria-label", mode === "note" ? "Заметка для коллег" : "Ответ покупателю");
     $("reply-text").placeholder = mode === "note"
       ? "Заметка видна только сотрудникам… (Ctrl+Enter — сохранить)"
-      : "Ответ покупателю… (Ctrl+Enter — отправить)";
+      : "Ответ покупателю… (/ — быстрые ответы, Ctrl+Enter — отправить)";
     $("send").textContent = mode === "note" ? "Сохранить заметку" : "Отправить";
   }
   $("mode-reply").addEventListener("click", () => setComposer("reply"));
@@ -367,7 +432,98 @@
     }
   });
   $("reply-text").addEventListener("keydown", (e) => {
+    if (!$("quick-list").hidden && state.quickShown.length) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        const n = state.quickShown.length;
+        state.quickAt = (state.quickAt + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+        renderQuick();
+        return;
+      }
+      if (e.key === "Enter" && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+        e.preventDefault();
+        insertQuick(state.quickShown[state.quickAt]);
+        return;
+      }
+    }
+    if (e.key === "Escape" && !$("quick-list").hidden) { e.stopPropagation(); closeQuick(); return; }
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $("reply-form").requestSubmit(); }
+  });
+
+  // ---------- quick replies ----------
+  async function loadQuick() {
+    const page = await api("GET", "/quick-replies?limit=100");
+    state.quick = page.items;
+  }
+
+  // `/` at the start of the reply filters by shortcut or title; the button shows them all.
+  function slashQuery() {
+    const match = /^\/(\S*)$/.exec($("reply-text").value);
+    return match ? match[1].toLowerCase() : null;
+  }
+
+  function openQuick(query) {
+    const q = (query || "").toLowerCase();
+    state.quickShown = state.quick.filter((r) => !q || (r.shortcut || "").startsWith(q)
+      || r.title.toLowerCase().includes(q));
+    state.quickAt = 0;
+    $("quick-list").hidden = false;
+    $("quick-toggle").setAttribute("aria-expanded", "true");
+    renderQuick();
+  }
+
+  function closeQuick() {
+    $("quick-list").hidden = true;
+    $("quick-toggle").setAttribute("aria-expanded", "false");
+    state.quickShown = [];
+  }
+
+  function renderQuick() {
+    const list = $("quick-list");
+    list.replaceChildren();
+    if (state.quickShown.length === 0) {
+      list.append(el("li", "muted", state.quick.length ? "Ничего не найдено" : "Быстрых ответов пока нет"));
+      return;
+    }
+    state.quickShown.forEach((r, i) => {
+      const li = el("li");
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", String(i === state.quickAt));
+      const button = el("button", "", r.title);
+      button.type = "button";
+      button.tabIndex = -1;
+      if (r.shortcut) button.append(el("span", "shortcut", "/" + r.shortcut));
+      button.append(el("span", "quick-text", r.text));
+      button.addEventListener("mousedown", (e) => e.preventDefault());
+      button.addEventListener("click", () => insertQuick(r));
+      li.append(button);
+      list.append(li);
+    });
+  }
+
+  function insertQuick(reply) {
+    const box = $("reply-text");
+    if (slashQuery() !== null) {
+      box.value = reply.text;
+    } else {
+      const start = box.selectionStart ?? box.value.length, end = box.selectionEnd ?? start;
+      box.value = box.value.slice(0, start) + reply.text + box.value.slice(end);
+      box.selectionStart = box.selectionEnd = start + reply.text.length;
+    }
+    closeQuick();
+    box.focus();
+  }
+
+  $("reply-text").addEventListener("input", () => {
+    const query = slashQuery();
+    if (query !== null && state.quick.length) openQuick(query);
+    else if (!$("quick-list").hidden) closeQuick();
+  });
+  $("quick-toggle").addEventListener("click", async () => {
+    if (!$("quick-list").hidden) { closeQuick(); return; }
+    await loadQuick().catch((e) => toast(e.message));
+    openQuick("");
+    $("reply-text").focus();
   });
 
   // ---------- live updates ----------
@@ -463,6 +619,7 @@
     selectView(state.view);
     loadCounters().catch((e) => toast(e.message));
     setComposer("reply");
+    loadQuick().catch(() => {});
     connect();
     const match = /^#c(\d+)$/.exec(location.hash);
     if (match) openConversation(Number(match[1]));

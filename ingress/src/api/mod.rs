@@ -1,16 +1,19 @@
 //! The merchant admin API under `/api/v1`: bearer-token authentication, one permission table,
 //! tenant scope from the signed token, and the error envelope every route shares.
 
+mod admin;
 pub mod auth;
 mod billing;
 mod body;
 mod channels;
 mod conversations;
+mod customers;
 mod knowledge;
 mod me;
 mod openapi;
 pub mod page;
 pub mod permissions;
+mod quick_replies;
 mod settings;
 mod users;
 
@@ -38,8 +41,11 @@ pub fn router() -> Router<AppState> {
             get(settings::show).patch(settings::update),
         )
         .merge(users::routes())
+        .merge(admin::routes())
         .merge(channels::routes())
         .merge(billing::routes())
         .merge(conversations::routes())
+        .merge(customers::routes())
+        .merge(quick_replies::routes())
         .merge(knowledge::routes())
 }

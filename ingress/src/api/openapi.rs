@@ -14,7 +14,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, billing, channels, conversations, knowledge, me, settings, users};
+use super::{
+    admin, auth, billing, channels, conversations, customers, knowledge, me, quick_replies,
+    settings, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,7 +37,12 @@ use super::{auth, billing, channels, conversations, knowledge, me, settings, use
         (name = "channels", description = "Telegram bots and web chats"),
         (name = "knowledge", description = "Articles with versions and approval"),
         (name = "conversations", description = "The operator inbox"),
+        (name = "customers", description = "Shoppers with their orders, returns and products"),
+        (name = "quick-replies", description = "Ready-made answers for the reply box"),
         (name = "billing", description = "Plan, invoices and payment links"),
+        (name = "api-keys", description = "API keys for the shop's servers"),
+        (name = "audit", description = "The audit log of admin actions"),
+        (name = "dead-letters", description = "Jobs that failed for good, and their replay"),
     ),
     paths(
         auth::sign_up,
@@ -75,12 +83,24 @@ use super::{auth, billing, channels, conversations, knowledge, me, settings, use
         conversations::close,
         conversations::return_to_bot,
         conversations::approve_draft,
+        customers::list,
+        customers::show,
+        quick_replies::list,
+        quick_replies::create,
+        quick_replies::update,
+        quick_replies::remove,
         billing::overview,
         billing::invoices,
         billing::checkout,
         billing::portal,
         billing::change_plan,
         billing::reply_cap,
+        admin::create_key,
+        admin::list_keys,
+        admin::revoke_key,
+        admin::audit_log,
+        admin::dead_letters,
+        admin::replay,
     )
 )]
 struct AdminApi;

@@ -19,10 +19,15 @@ pub enum Permission {
     ManageUsers,
     ManageChannels,
     ManageBilling,
+    /// Make, list and revoke API keys.
+    ManageApiKeys,
+    ReadAuditLog,
+    /// List and replay dead-lettered jobs.
+    ManageJobs,
 }
 
 impl Permission {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 12] = [
         Self::ReadConversations,
         Self::HandleConversations,
         Self::ReadKnowledge,
@@ -32,6 +37,9 @@ impl Permission {
         Self::ManageUsers,
         Self::ManageChannels,
         Self::ManageBilling,
+        Self::ManageApiKeys,
+        Self::ReadAuditLog,
+        Self::ManageJobs,
     ];
 }
 

@@ -1,13 +1,18 @@
 //! Who is calling: the bearer access token, checked, as an extractor. Every admin endpoint
 //! takes a [`Principal`], so none can forget authentication, and its tenant scope comes from
-//! the signed token, never from the request.
+//! the signed token, never from the request. A server may send an API key (`ok_live_…`) instead,
+//! as the bearer token or in `X-Api-Key`: it acts with the key's role in the key's tenant, on
+//! behalf of the admin who made it.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use otklik_db::TenantScope;
+use chrono::{TimeDelta, Utc};
+use otklik_db::{DbError, TenantScope, api_keys};
 use otklik_schema::{Role, UserId};
 
+use super::tokens;
+use crate::api::admin::KEY_PREFIX;
 use crate::api::permissions::{Permission, allows};
 use crate::{ApiError, AppState};
 
@@ -32,6 +37,9 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(key) = api_key(parts)? {
+            return from_api_key(key, state).await;
+        }
         let header = parts
             .headers
             .get(AUTHORIZATION)
@@ -61,4 +69,46 @@ impl FromRequestParts<AppState> for Principal {
             role: claims.role,
         })
     }
+}
+
+/// The API key the request carries, if any: `X-Api-Key`, or a bearer token that looks like one.
+fn api_key(parts: &Parts) -> Result<Option<String>, ApiError> {
+    if let Some(value) = parts.headers.get("x-api-key") {
+        let key = value
+            .to_str()
+            .map_err(|_| ApiError::Unauthenticated("malformed X-Api-Key header"))?;
+        return Ok(Some(key.trim().to_owned()));
+    }
+    Ok(parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| token.starts_with(KEY_PREFIX))
+        .map(str::to_owned))
+}
+
+async fn from_api_key(key: String, state: &AppState) -> Result<Principal, ApiError> {
+    const UNKNOWN: &str = "the API key is not valid or was revoked";
+    if !key.starts_with(KEY_PREFIX) {
+        return Err(ApiError::Unauthenticated(UNKNOWN));
+    }
+    let hash = tokens::refresh_hash(&key);
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let holder = api_keys::holder(&mut conn, &hash)
+        .await?
+        .ok_or(ApiError::Unauthenticated(UNKNOWN))?;
+    let stale = holder
+        .last_used_at
+        .is_none_or(|used| Utc::now() - used > TimeDelta::minutes(1));
+    if stale {
+        api_keys::touch(&mut conn, holder.id).await?;
+    }
+    Ok(Principal {
+        user: holder.created_by,
+        // Found by the secret's hash: the key is ours, and so is its tenant.
+        tenant: TenantScope::trusted(holder.tenant_id),
+        role: holder.role,
+    })
 }

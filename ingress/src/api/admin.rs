@@ -1,0 +1,363 @@
+//! The shop's own machinery, for admins: API keys for its servers (`/api/v1/api-keys`), the
+//! audit log of admin actions (`/api/v1/audit-log`), and its dead-lettered jobs
+//! (`/api/v1/dead-letters`, list and replay).
+
+use std::collections::HashSet;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use otklik_db::{DbError, TenantScope, api_keys, channels};
+use otklik_jobs::dead_letters::{self, DeadLetter, DeadLetterError};
+use otklik_jobs::{Queue, QueueSettings};
+use otklik_schema::Role;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::{Principal, tokens};
+use super::body::JsonBody;
+use super::page::{Page, PageQuery};
+use super::permissions::Permission;
+use crate::error::FieldError;
+use crate::{ApiError, AppState};
+
+/// What every API key starts with, so a leaked one is easy to recognise.
+pub const KEY_PREFIX: &str = "ok_live_";
+/// How much of a key stays visible in listings, after [`KEY_PREFIX`].
+const VISIBLE: usize = 6;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/v1/api-keys", get(list_keys).post(create_key))
+        .route("/api/v1/api-keys/{id}", delete(revoke_key))
+        .route("/api/v1/audit-log", get(audit_log))
+        .route("/api/v1/dead-letters", get(dead_letters))
+        .route("/api/v1/dead-letters/{queue}/{id}/replay", post(replay))
+}
+
+/// A new key's secret and the SHA-256 it is stored as.
+pub fn new_key() -> (String, String) {
+    let secret = format!(
+        "{KEY_PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    );
+    let hash = tokens::refresh_hash(&secret);
+    (secret, hash)
+}
+
+fn key_view(key: &api_keys::ApiKey) -> Value {
+    json!({
+        "id": key.id, "name": key.name, "role": key.role, "prefix": key.prefix,
+        "created_by": key.created_by.0, "created_at": key.created_at,
+        "last_used_at": key.last_used_at, "revoked_at": key.revoked_at,
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewKey {
+    /// What the key is for, 1 to 100 characters.
+    name: String,
+    /// `admin`, `operator` or `viewer`: what the key may do.
+    #[schema(value_type = String)]
+    role: Role,
+}
+
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys",
+    summary = "Make an API key for a server",
+    description = "Role: admin (manage_api_keys). The key (`ok_live_…`) is answered once, as \
+        `key`; send it as `Authorization: Bearer <key>` or `X-Api-Key: <key>`. It acts with its \
+        role in this shop, on behalf of the admin who made it.",
+    security(("bearer" = [])),
+    request_body = NewKey,
+    responses(
+        (status = 201, description = "`{id, name, role, prefix, created_by, created_at, last_used_at, revoked_at, key}`",
+            body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "An empty or too long name", body = crate::error::ErrorEnvelope),
+    ))]
+async fn create_key(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(request): JsonBody<NewKey>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require(Permission::ManageApiKeys)?;
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "name",
+            "give the key a name of 1 to 100 characters",
+        )]));
+    }
+    let (secret, hash) = new_key();
+    let prefix = &secret[..KEY_PREFIX.len() + VISIBLE];
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let key = api_keys::create(
+        &mut conn,
+        principal.tenant,
+        principal.user,
+        name,
+        request.role,
+        prefix,
+        &hash,
+    )
+    .await?;
+    let mut body = key_view(&key);
+    body["key"] = json!(secret);
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys",
+    summary = "The shop's API keys", description = "Role: admin (manage_api_keys). Never the secret.",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Items are `{id, name, role, prefix, created_by, created_at, last_used_at, revoked_at}`, newest first",
+            body = Page<Value>),
+        (status = 400, description = "A bad `limit` or `cursor`", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
+async fn list_keys(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<Value>>, ApiError> {
+    principal.require(Permission::ManageApiKeys)?;
+    let limit = page.limit()?;
+    let after: Option<i64> = page.after()?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let rows = api_keys::list(&mut conn, principal.tenant, after, limit + 1).await?;
+    let page = Page::from_rows(rows, limit, |key| key.id);
+    Ok(Json(Page {
+        items: page.items.iter().map(key_view).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys",
+    summary = "Revoke an API key", description = "Role: admin (manage_api_keys). It stops working at once.",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The key's id")),
+    responses(
+        (status = 204, description = "Revoked (or already was)"),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such key in this shop", body = crate::error::ErrorEnvelope),
+    ))]
+async fn revoke_key(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    principal.require(Permission::ManageApiKeys)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    if api_keys::revoke(&mut conn, principal.tenant, principal.user, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AuditQuery {
+    /// Only this action, e.g. `settings.update` or `api_key.create`.
+    action: Option<String>,
+    /// Rows per page, 1 to 100; 50 when absent.
+    limit: Option<i64>,
+    /// The previous page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit-log", tag = "audit",
+    summary = "The audit log of admin actions",
+    description = "Role: admin (read_audit_log). Newest first.", security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Items are `{id, actor_user_id, action, target_type, target_id, details, created_at}`",
+            body = Page<Value>),
+        (status = 400, description = "A bad `limit` or `cursor`", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
+async fn audit_log(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Page<Value>>, ApiError> {
+    principal.require(Permission::ReadAuditLog)?;
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let limit = page.limit()?;
+    let after: Option<i64> = page.after()?;
+    let action = query
+        .action
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let rows = api_keys::audit_log(&mut conn, principal.tenant, action, after, limit + 1).await?;
+    let page = Page::from_rows(rows, limit, |entry| entry.id);
+    Ok(Json(Page {
+        items: page
+            .items
+            .iter()
+            .map(|entry| {
+                json!({
+                    "id": entry.id, "actor_user_id": entry.actor_user_id, "action": entry.action,
+                    "target_type": entry.target_type, "target_id": entry.target_id,
+                    "details": entry.details, "created_at": entry.created_at,
+                })
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+fn dead_letter_error(err: DeadLetterError) -> ApiError {
+    match err {
+        DeadLetterError::NotFound(_) => ApiError::NotFound,
+        DeadLetterError::Payload { .. } => ApiError::Validation(vec![FieldError::new(
+            "id",
+            "the job's payload no longer decodes; it cannot be replayed",
+        )]),
+        DeadLetterError::Redis(err) => ApiError::Internal(format!("redis: {err}")),
+        DeadLetterError::Enqueue(_) => ApiError::QueueUnavailable,
+    }
+}
+
+/// Whether a dead letter's payload is this tenant's: it names the tenant, or (inbound events)
+/// one of the tenant's channels. Payloads naming neither (billing) belong to no tenant.
+fn belongs(letter: &DeadLetter, tenant: TenantScope, channels: &HashSet<i64>) -> bool {
+    let Some(payload) = letter
+        .payload
+        .as_deref()
+        .and_then(|payload| serde_json::from_str::<Value>(payload).ok())
+    else {
+        return false;
+    };
+    if let Some(tenant_id) = payload.get("tenant_id").and_then(Value::as_i64) {
+        return tenant_id == tenant.tenant_id().0;
+    }
+    payload
+        .get("channel_id")
+        .and_then(Value::as_i64)
+        .is_some_and(|channel| channels.contains(&channel))
+}
+
+fn letter_view(queue: Queue, letter: &DeadLetter) -> Value {
+    json!({
+        "queue": queue.as_str(), "id": letter.id, "status": letter.status, "error": letter.error,
+        "died_at": letter.died_at,
+        "payload": letter.payload.as_deref().and_then(|p| serde_json::from_str::<Value>(p).ok()),
+    })
+}
+
+/// The tenant's dead letters in every queue, newest first.
+async fn tenant_letters(
+    state: &AppState,
+    tenant: TenantScope,
+) -> Result<Vec<(Queue, DeadLetter)>, ApiError> {
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let channels: HashSet<i64> = channels::list(&mut conn, tenant)
+        .await?
+        .into_iter()
+        .map(|channel| channel.id.0)
+        .collect();
+    drop(conn);
+    let settings = QueueSettings::from_config(state.config());
+    let redis = state.redis();
+    let mut letters = Vec::new();
+    for queue in Queue::ALL {
+        for letter in dead_letters::list(&redis, &settings, queue)
+            .await
+            .map_err(dead_letter_error)?
+        {
+            if belongs(&letter, tenant, &channels) {
+                letters.push((queue, letter));
+            }
+        }
+    }
+    letters.sort_by_key(|(_, letter)| std::cmp::Reverse(letter.died_at));
+    Ok(letters)
+}
+
+#[utoipa::path(get, path = "/api/v1/dead-letters", tag = "dead-letters",
+    summary = "The shop's dead-lettered jobs",
+    description = "Role: admin (manage_jobs). Jobs that failed for good and name this shop (or, \
+        for inbound events, one of its channels), newest first, all at once (`next_cursor` is \
+        always `null`).",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Items are `{queue, id, status, error, died_at, payload}`",
+            body = Page<Value>),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
+async fn dead_letters(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Page<Value>>, ApiError> {
+    principal.require(Permission::ManageJobs)?;
+    let letters = tenant_letters(&state, principal.tenant).await?;
+    Ok(Json(Page {
+        items: letters
+            .iter()
+            .map(|(queue, letter)| letter_view(*queue, letter))
+            .collect(),
+        next_cursor: None,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/dead-letters/{queue}/{id}/replay", tag = "dead-letters",
+    summary = "Replay a dead-lettered job",
+    description = "Role: admin (manage_jobs). Enqueues the payload again as a new job and removes \
+        the dead letter (audit-logged).",
+    security(("bearer" = [])),
+    params(
+        ("queue" = String, Path, description = "`inbound`, `turns`, `deliveries`, `syncs`, `inbox` or `notifications`"),
+        ("id" = String, Path, description = "The job's id"),
+    ),
+    responses(
+        (status = 202, description = "`{queue, id, replayed: true}`", body = Object),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such dead letter of this shop", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "The payload no longer decodes", body = crate::error::ErrorEnvelope),
+    ))]
+async fn replay(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((queue, id)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    principal.require(Permission::ManageJobs)?;
+    let queue: Queue = queue.parse().map_err(|_| ApiError::NotFound)?;
+    let ours = tenant_letters(&state, principal.tenant)
+        .await?
+        .into_iter()
+        .any(|(q, letter)| q == queue && letter.id == id);
+    if !ours {
+        return Err(ApiError::NotFound);
+    }
+    let settings = QueueSettings::from_config(state.config());
+    dead_letters::replay(&state.redis(), &settings, queue, &id)
+        .await
+        .map_err(dead_letter_error)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    api_keys::record(
+        &mut conn,
+        principal.tenant,
+        principal.user,
+        "dead_letter.replay",
+        "job",
+        &format!("{}/{id}", queue.as_str()),
+        json!({"queue": queue.as_str()}),
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"queue": queue.as_str(), "id": id, "replayed": true})),
+    ))
+}

@@ -1,0 +1,228 @@
+//! Quick replies: `/api/v1/quick-replies`, the shop's ready-made answers for the reply box.
+//!
+//! | method | path | permission |
+//! |---|---|---|
+//! | GET | `/api/v1/quick-replies?limit=&cursor=` | read_conversations |
+//! | POST | `/api/v1/quick-replies` `{"title", "text", "shortcut"?}` | handle_conversations |
+//! | PATCH | `/api/v1/quick-replies/{id}` `{"title"?, "text"?, "shortcut"?}` | handle_conversations |
+//! | DELETE | `/api/v1/quick-replies/{id}` | handle_conversations |
+//!
+//! Operators manage them as well as admins; viewers read them. A title is 1–100 characters, a
+//! text 1–4096 (Telegram's limit for one message), a shortcut 1–32 of `a-z 0-9 _ -`, unique in
+//! the shop (`null` in a PATCH clears it). Every change is in the audit log; another tenant's
+//! id answers 404.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use otklik_db::DbError;
+use otklik_db::quick_replies::{self, Fields, QuickReply, QuickReplyError};
+use serde::{Deserialize, Deserializer};
+
+use super::auth::Principal;
+use super::body::JsonBody;
+use super::page::{Page, PageQuery};
+use super::permissions::Permission;
+use crate::error::FieldError;
+use crate::{ApiError, AppState};
+
+const MAX_TITLE_CHARS: usize = 100;
+const MAX_TEXT_CHARS: usize = 4096;
+const MAX_SHORTCUT_CHARS: usize = 32;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/quick-replies", get(list).post(create))
+        .route("/api/v1/quick-replies/{id}", patch(update).delete(remove))
+}
+
+impl From<QuickReplyError> for ApiError {
+    fn from(err: QuickReplyError) -> Self {
+        match err {
+            QuickReplyError::NotFound => Self::NotFound,
+            QuickReplyError::ShortcutTaken => {
+                Self::Validation(vec![FieldError::new("shortcut", err.to_string())])
+            }
+            QuickReplyError::Database(err) => Self::DatabaseUnavailable(err),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/quick-replies", tag = "quick-replies",
+    summary = "The shop's quick replies, oldest first", description = "Role: any (read_conversations).", security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Items are quick replies: `{id, title, text, shortcut, created_by, created_at, updated_at}`", body = Page<serde_json::Value>),
+        (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    params: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<Page<QuickReply>>, ApiError> {
+    principal.require(Permission::ReadConversations)?;
+    let Query(page) = params.map_err(|err| ApiError::BadRequest(err.body_text()))?;
+    let limit = page.limit()?;
+    let after = page.after::<i64>()?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let rows = quick_replies::list(&mut conn, principal.tenant, after, limit + 1).await?;
+    Ok(Json(Page::from_rows(rows, limit, |r| r.id)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuickReply {
+    /// 1 to 100 characters.
+    title: String,
+    /// 1 to 4096 characters.
+    text: String,
+    /// 1 to 32 of `a-z 0-9 _ -`, unique in the shop.
+    shortcut: Option<String>,
+}
+
+/// Only the fields sent change; `"shortcut": null` clears the shortcut.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuickReplyPatch {
+    title: Option<String>,
+    text: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    shortcut: Option<Option<String>>,
+}
+
+/// A field that is present, `null` or not.
+fn present<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(de).map(Some)
+}
+
+fn text_field(fields: &mut Vec<FieldError>, field: &'static str, text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        fields.push(FieldError::new(field, "must not be empty"));
+    } else if text.chars().count() > max {
+        fields.push(FieldError::new(field, format!("at most {max} characters")));
+    }
+    text.to_owned()
+}
+
+/// The shortcut trimmed of a leading `/`, lower-cased; `None` when blank.
+fn shortcut_field(fields: &mut Vec<FieldError>, shortcut: &str) -> Option<String> {
+    let shortcut = shortcut.trim().trim_start_matches('/').to_lowercase();
+    if shortcut.is_empty() {
+        return None;
+    }
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-';
+    if shortcut.len() > MAX_SHORTCUT_CHARS || !shortcut.chars().all(allowed) {
+        fields.push(FieldError::new(
+            "shortcut",
+            format!("1 to {MAX_SHORTCUT_CHARS} of a-z, 0-9, _ and -"),
+        ));
+    }
+    Some(shortcut)
+}
+
+fn id_from(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+#[utoipa::path(post, path = "/api/v1/quick-replies", tag = "quick-replies",
+    summary = "Add a quick reply", description = "Role: admin or operator (handle_conversations). Audit-logged.", security(("bearer" = [])),
+    request_body = NewQuickReply,
+    responses(
+        (status = 201, description = "The quick reply: `{id, title, text, shortcut, created_by, created_at, updated_at}`", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid, or the shortcut is taken", body = crate::error::ErrorEnvelope),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(body): JsonBody<NewQuickReply>,
+) -> Result<(StatusCode, Json<QuickReply>), ApiError> {
+    principal.require(Permission::HandleConversations)?;
+    let mut fields = Vec::new();
+    let title = text_field(&mut fields, "title", &body.title, MAX_TITLE_CHARS);
+    let text = text_field(&mut fields, "text", &body.text, MAX_TEXT_CHARS);
+    let shortcut = body
+        .shortcut
+        .as_deref()
+        .and_then(|s| shortcut_field(&mut fields, s));
+    if !fields.is_empty() {
+        return Err(ApiError::Validation(fields));
+    }
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let reply = quick_replies::create(
+        &mut conn,
+        principal.tenant,
+        principal.user,
+        &title,
+        &text,
+        shortcut.as_deref(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(reply)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/quick-replies/{id}", tag = "quick-replies",
+    summary = "Change a quick reply", description = "Role: admin or operator (handle_conversations). Audit-logged.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The quick reply's id")),
+    request_body = QuickReplyPatch,
+    responses(
+        (status = 200, description = "The quick reply: `{id, title, text, shortcut, created_by, created_at, updated_at}`", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such quick reply in this shop", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid, or the shortcut is taken", body = crate::error::ErrorEnvelope),
+    ))]
+pub async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<QuickReplyPatch>,
+) -> Result<Json<QuickReply>, ApiError> {
+    principal.require(Permission::HandleConversations)?;
+    let id = id_from(&id)?;
+    let mut fields = Vec::new();
+    let patch = Fields {
+        title: body
+            .title
+            .map(|t| text_field(&mut fields, "title", &t, MAX_TITLE_CHARS)),
+        text: body
+            .text
+            .map(|t| text_field(&mut fields, "text", &t, MAX_TEXT_CHARS)),
+        shortcut: body
+            .shortcut
+            .map(|s| s.and_then(|s| shortcut_field(&mut fields, &s))),
+    };
+    if !fields.is_empty() {
+        return Err(ApiError::Validation(fields));
+    }
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    Ok(Json(
+        quick_replies::update(&mut conn, principal.tenant, principal.user, id, patch).await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/quick-replies/{id}", tag = "quick-replies",
+    summary = "Delete a quick reply", description = "Role: admin or operator (handle_conversations). Audit-logged.", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The quick reply's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such quick reply in this shop", body = crate::error::ErrorEnvelope),
+    ))]
+pub async fn remove(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    principal.require(Permission::HandleConversations)?;
+    let id = id_from(&id)?;
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    quick_replies::delete(&mut conn, principal.tenant, principal.user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
