@@ -196,6 +196,18 @@ impl InvoiceStatus {
             other => Self::Other(other.to_owned()),
         }
     }
+
+    /// The provider's own spelling, unknown ones as received.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::Open => "open",
+            Self::Paid => "paid",
+            Self::Uncollectible => "uncollectible",
+            Self::Void => "void",
+            Self::Other(other) => other,
+        }
+    }
 }
 
 /// An invoice as the merchant's billing page lists it.

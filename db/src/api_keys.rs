@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::api_keys;
 use otklik_schema::{Role, TenantId, UserId};
@@ -87,18 +87,16 @@ async fn audit(
     key: i64,
     details: serde_json::Value,
 ) -> Result<(), DbError> {
-    diesel::sql_query(
-        "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id, details)
-         VALUES ($1, $2, $3, 'api_key', $4, $5)",
+    Ok(crate::audit::record(
+        conn,
+        scope,
+        actor,
+        action,
+        "api_key",
+        Some(&key.to_string()),
+        details,
     )
-    .bind::<BigInt, _>(scope.tenant_id())
-    .bind::<BigInt, _>(actor)
-    .bind::<Text, _>(action)
-    .bind::<Text, _>(key.to_string())
-    .bind::<Jsonb, _>(details)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await?)
 }
 
 /// The tenant's keys, revoked ones too, newest first, after the key `after` if given.
@@ -191,76 +189,6 @@ pub async fn touch(conn: &mut AsyncPgConnection, id: i64) -> Result<(), DbError>
           WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
     )
     .bind::<BigInt, _>(id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// One row of a shop's audit log.
-#[derive(Debug, Clone, PartialEq, QueryableByName)]
-pub struct AuditEntry {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub actor_user_id: Option<i64>,
-    #[diesel(sql_type = Text)]
-    pub action: String,
-    #[diesel(sql_type = Text)]
-    pub target_type: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub target_id: Option<String>,
-    #[diesel(sql_type = Jsonb)]
-    pub details: serde_json::Value,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: DateTime<Utc>,
-}
-
-/// The tenant's audit log, newest first, after the entry `after` if given, only `action` if
-/// given.
-pub async fn audit_log(
-    conn: &mut AsyncPgConnection,
-    scope: TenantScope,
-    action: Option<&str>,
-    after: Option<i64>,
-    limit: i64,
-) -> Result<Vec<AuditEntry>, DbError> {
-    Ok(diesel::sql_query(
-        "SELECT id, actor_user_id, action, target_type, target_id, details, created_at
-           FROM audit_log
-          WHERE tenant_id = $1
-            AND ($2::text IS NULL OR action = $2)
-            AND ($3::bigint IS NULL OR id < $3)
-          ORDER BY id DESC
-          LIMIT $4",
-    )
-    .bind::<BigInt, _>(scope.tenant_id())
-    .bind::<Nullable<Text>, _>(action)
-    .bind::<Nullable<BigInt>, _>(after)
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await?)
-}
-
-/// Records an admin action that has no table of its own (a replayed job, say).
-pub async fn record(
-    conn: &mut AsyncPgConnection,
-    scope: TenantScope,
-    actor: UserId,
-    action: &str,
-    target_type: &str,
-    target_id: &str,
-    details: serde_json::Value,
-) -> Result<(), DbError> {
-    diesel::sql_query(
-        "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id, details)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind::<BigInt, _>(scope.tenant_id())
-    .bind::<BigInt, _>(actor)
-    .bind::<Text, _>(action)
-    .bind::<Text, _>(target_type)
-    .bind::<Text, _>(target_id)
-    .bind::<Jsonb, _>(details)
     .execute(conn)
     .await?;
     Ok(())

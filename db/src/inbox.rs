@@ -432,18 +432,16 @@ async fn audit(
     id: ConversationId,
     details: Value,
 ) -> Result<(), DbError> {
-    diesel::sql_query(
-        "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id, details)
-         VALUES ($1, $2, $3, 'conversation', $4, $5)",
+    Ok(crate::audit::record(
+        conn,
+        scope,
+        actor,
+        action,
+        "conversation",
+        Some(&id.to_string()),
+        details,
     )
-    .bind::<BigInt, _>(scope.tenant_id())
-    .bind::<BigInt, _>(actor)
-    .bind::<Text, _>(action)
-    .bind::<Text, _>(id.to_string())
-    .bind::<Jsonb, _>(details)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await?)
 }
 
 /// Who answers a conversation from now on.

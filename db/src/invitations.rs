@@ -80,18 +80,17 @@ async fn audit(
     action: &str,
     invitation: i64,
 ) -> Result<(), DbError> {
-    use diesel::sql_types::{BigInt, Text};
-    diesel::sql_query(
-        "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id)
-         VALUES ($1, $2, $3, 'invitation', $4)",
+    let id = invitation.to_string();
+    Ok(crate::audit::record(
+        conn,
+        scope,
+        actor,
+        action,
+        "invitation",
+        Some(&id),
+        serde_json::json!({}),
     )
-    .bind::<BigInt, _>(scope.tenant_id())
-    .bind::<BigInt, _>(actor)
-    .bind::<Text, _>(action)
-    .bind::<Text, _>(invitation.to_string())
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await?)
 }
 
 /// Invitations not yet accepted, revoked or expired, newest first.

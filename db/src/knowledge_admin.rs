@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::deserialize::{FromSql, FromSqlRow};
 use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::UserId;
 use otklik_schema::schema::{knowledge_article_versions, knowledge_articles};
@@ -567,18 +567,17 @@ async fn audit(
     article: Option<i64>,
     details: Value,
 ) -> Result<(), DbError> {
-    diesel::sql_query(
-        "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id, details)
-         VALUES ($1, $2, $3, 'knowledge_article', $4, $5)",
+    let article = article.map(|id| id.to_string());
+    Ok(crate::audit::record(
+        conn,
+        scope,
+        actor,
+        action,
+        "knowledge_article",
+        article.as_deref(),
+        details,
     )
-    .bind::<BigInt, _>(scope.tenant_id())
-    .bind::<BigInt, _>(actor)
-    .bind::<Text, _>(action)
-    .bind::<Nullable<Text>, _>(article.map(|id| id.to_string()))
-    .bind::<Jsonb, _>(details)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await?)
 }
 
 /// A row this transaction just wrote is there to read.

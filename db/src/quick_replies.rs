@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::result::{DatabaseErrorKind, Error};
-use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::UserId;
 use serde::Serialize;
@@ -88,18 +88,16 @@ async fn audit(
     id: i64,
     details: Value,
 ) -> Result<(), Error> {
-    diesel::sql_query(
-        "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id, details)
-         VALUES ($1, $2, $3, 'quick_reply', $4, $5)",
+    crate::audit::record(
+        conn,
+        scope,
+        actor,
+        action,
+        "quick_reply",
+        Some(&id.to_string()),
+        details,
     )
-    .bind::<BigInt, _>(scope.tenant_id())
-    .bind::<BigInt, _>(actor)
-    .bind::<Text, _>(action)
-    .bind::<Text, _>(id.to_string())
-    .bind::<Jsonb, _>(details)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 pub async fn create(

@@ -97,16 +97,16 @@ pub async fn update_settings(
         .bind::<Jsonb, _>(assistant)
         .execute(conn)
         .await?;
-        diesel::sql_query(
-            "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, details)
-             VALUES ($1, $2, 'settings.update', 'tenant', $3)",
+        let details = serde_json::json!({"operator_only": operator_only, "assistant": assistant});
+        crate::audit::record(
+            conn,
+            scope,
+            actor,
+            "settings.update",
+            "tenant",
+            None,
+            details,
         )
-        .bind::<BigInt, _>(scope.tenant_id())
-        .bind::<BigInt, _>(actor)
-        .bind::<Jsonb, _>(
-            serde_json::json!({"operator_only": operator_only, "assistant": assistant}),
-        )
-        .execute(conn)
         .await?;
         get(conn, scope).await
     })

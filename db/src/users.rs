@@ -232,16 +232,16 @@ pub async fn update_member(
             .execute(conn)
             .await?;
         }
-        diesel::sql_query(
-            "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id, details)
-             VALUES ($1, $2, 'user.update', 'user', $3, jsonb_build_object('role', $4::text, 'disabled', $5::bool))",
+        let details = serde_json::json!({"role": role.map(Role::as_str), "disabled": disabled});
+        crate::audit::record(
+            conn,
+            scope,
+            actor,
+            "user.update",
+            "user",
+            Some(&user.0.to_string()),
+            details,
         )
-        .bind::<BigInt, _>(scope.tenant_id())
-        .bind::<BigInt, _>(actor)
-        .bind::<Text, _>(user.0.to_string())
-        .bind::<Nullable<Text>, _>(role.map(Role::as_str))
-        .bind::<Nullable<Bool>, _>(disabled)
-        .execute(conn)
         .await?;
         Ok(users::table
             .filter(users::tenant_id.eq(scope.tenant_id()))

@@ -13,6 +13,6 @@ pub use payloads::{
 };
 pub use queues::{EnqueueError, Pool, Queue, QueueSettings, Queues, UnknownPool, UnknownQueue};
 pub use redis_conn::connect;
-pub use secrets::WebhookSecrets;
+pub use secrets::{WebhookSecrets, new_token, token_hash};
 
 pub use apalis_redis::RedisStorage;

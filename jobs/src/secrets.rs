@@ -5,7 +5,7 @@
 use hmac::{Hmac, Mac};
 use otklik_schema::ChannelId;
 use secrecy::{ExposeSecret, SecretString};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// Derives and checks webhook secrets.
@@ -36,6 +36,20 @@ impl WebhookSecrets {
         let expected = self.telegram(channel);
         given.is_some_and(|given| given.ct_eq(expected.as_bytes()).into())
     }
+}
+
+/// A new single-use secret (a refresh token, an invitation, a reset link, an API key's body) and
+/// the hash to store: 256 random bits, URL-safe. Every such secret is stored only as this hash.
+pub fn new_token() -> (String, String) {
+    use base64::Engine;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// SHA-256 of a secret, hex: how secrets are stored and looked up.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -55,6 +55,23 @@ pub async fn overview(
     })
 }
 
+/// Sets the merchant's own ceiling on AI replies per period (`None` lifts it) and answers the
+/// overview with it.
+pub async fn set_reply_cap(
+    db: &DbPool,
+    billing: &Billing,
+    scope: TenantScope,
+    cap: Option<i64>,
+) -> Result<Overview, BillingError> {
+    {
+        let mut conn = db.get().await.map_err(DbError::from)?;
+        // The account opens on first use; the cap must land on it.
+        standing(&mut conn, billing, scope).await?;
+        accounts::set_reply_cap(&mut conn, scope, cap).await?;
+    }
+    overview(db, billing, scope).await
+}
+
 /// The provider's customer for the tenant, created and stored on first use.
 async fn customer(
     db: &DbPool,

@@ -10,14 +10,14 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use otklik_db::{DbError, TenantScope, api_keys, channels};
+use otklik_db::{DbError, TenantScope, api_keys, audit, channels};
 use otklik_jobs::dead_letters::{self, DeadLetter, DeadLetterError};
 use otklik_jobs::{Queue, QueueSettings};
 use otklik_schema::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{Principal, tokens};
+use super::auth::Principal;
 use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::permissions::Permission;
@@ -44,7 +44,7 @@ pub fn new_key() -> (String, String) {
         "{KEY_PREFIX}{}",
         URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
     );
-    let hash = tokens::refresh_hash(&secret);
+    let hash = otklik_jobs::token_hash(&secret);
     (secret, hash)
 }
 
@@ -200,7 +200,7 @@ async fn audit_log(
         .map(str::trim)
         .filter(|a| !a.is_empty());
     let mut conn = state.db().get().await.map_err(DbError::from)?;
-    let rows = api_keys::audit_log(&mut conn, principal.tenant, action, after, limit + 1).await?;
+    let rows = audit::list(&mut conn, principal.tenant, action, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |entry| entry.id);
     Ok(Json(Page {
         items: page
@@ -346,16 +346,17 @@ async fn replay(
         .await
         .map_err(dead_letter_error)?;
     let mut conn = state.db().get().await.map_err(DbError::from)?;
-    api_keys::record(
+    audit::record(
         &mut conn,
         principal.tenant,
         principal.user,
         "dead_letter.replay",
         "job",
-        &format!("{}/{id}", queue.as_str()),
+        Some(&format!("{}/{id}", queue.as_str())),
         json!({"queue": queue.as_str()}),
     )
-    .await?;
+    .await
+    .map_err(DbError::from)?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"queue": queue.as_str(), "id": id, "replayed": true})),

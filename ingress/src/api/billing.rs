@@ -7,8 +7,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post, put};
+use otklik_billing::InvoiceStatus;
 use otklik_billing::accounts::{BillingError, merchant};
-use otklik_db::{DbError, billing as accounts};
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -107,7 +108,7 @@ async fn invoices(
         .map(|invoice| {
             json!({
                 "id": invoice.id.as_str(), "number": invoice.number,
-                "status": invoice.status.as_ref().map(|s| format!("{s:?}").to_lowercase()),
+                "status": invoice.status.as_ref().map(InvoiceStatus::as_str),
                 "amount_due": invoice.amount_due.minor, "amount_paid": invoice.amount_paid.minor,
                 "currency": invoice.amount_due.currency.as_str(),
                 "period_start": invoice.period_start, "period_end": invoice.period_end,
@@ -276,11 +277,12 @@ async fn reply_cap(
             "zero or more, or null for no cap",
         )]));
     }
-    let overview = merchant::overview(state.db(), state.billing(), principal.tenant).await?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
-    accounts::set_reply_cap(&mut conn, principal.tenant, request.reply_cap).await?;
-    drop(conn);
-    let mut view = overview_view(&overview);
-    view["reply_cap"] = json!(request.reply_cap);
-    Ok(Json(view))
+    let overview = merchant::set_reply_cap(
+        state.db(),
+        state.billing(),
+        principal.tenant,
+        request.reply_cap,
+    )
+    .await?;
+    Ok(Json(overview_view(&overview)))
 }

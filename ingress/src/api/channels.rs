@@ -86,18 +86,17 @@ async fn audit(
     action: &str,
     channel: ChannelId,
 ) -> Result<(), ApiError> {
-    use diesel::sql_types::{BigInt, Text};
-    use diesel_async::RunQueryDsl;
     let mut conn = state.db().get().await.map_err(DbError::from)?;
-    diesel::sql_query(
-        "INSERT INTO audit_log (tenant_id, actor_user_id, action, target_type, target_id)
-         VALUES ($1, $2, $3, 'channel', $4)",
+    let channel = channel.0.to_string();
+    otklik_db::audit::record(
+        &mut conn,
+        scope,
+        actor,
+        action,
+        "channel",
+        Some(&channel),
+        json!({}),
     )
-    .bind::<BigInt, _>(scope.tenant_id())
-    .bind::<BigInt, _>(actor)
-    .bind::<Text, _>(action)
-    .bind::<Text, _>(channel.0.to_string())
-    .execute(&mut conn)
     .await
     .map_err(DbError::from)?;
     Ok(())

@@ -156,7 +156,7 @@ async fn invite(
             "not an e-mail address",
         )]));
     }
-    let (token, hash) = tokens::new_refresh();
+    let (token, hash) = otklik_jobs::new_token();
     let mut conn = state.db().get().await.map_err(DbError::from)?;
     let invitation = invitations::create(
         &mut conn,
@@ -258,7 +258,7 @@ async fn accept(
     let mut conn = state.db().get().await.map_err(DbError::from)?;
     let user = invitations::accept(
         &mut conn,
-        &tokens::refresh_hash(&request.token),
+        &otklik_jobs::token_hash(&request.token),
         request.name.trim(),
         &hash,
     )

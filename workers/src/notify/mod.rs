@@ -5,15 +5,12 @@
 use std::sync::Arc;
 
 use apalis::prelude::{BoxDynError, Data};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use otklik_db::{DbError, TenantScope, users};
 use otklik_jobs::Notify;
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
 
 use crate::Context;
 
@@ -65,8 +62,7 @@ async fn password_reset(
     let Some(person) = users::active(&mut conn, scope, user).await? else {
         return Ok(());
     };
-    let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    let hash = hex::encode(Sha256::digest(token.as_bytes()));
+    let (token, hash) = otklik_jobs::new_token();
     users::store_reset(&mut conn, scope, user, &hash, Utc::now() + RESET_TTL).await?;
     drop(conn);
     let link = format!(

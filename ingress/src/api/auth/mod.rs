@@ -184,7 +184,7 @@ pub(super) async fn open_session(
         .signer
         .issue(user.id, user.tenant_id, user.role)
         .map_err(ApiError::Internal)?;
-    let (refresh, hash) = tokens::new_refresh();
+    let (refresh, hash) = otklik_jobs::new_token();
     let mut conn = state.db().get().await.map_err(DbError::from)?;
     sessions::store(
         &mut conn,
@@ -312,7 +312,7 @@ pub async fn refresh(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<RefreshRequest>,
 ) -> Result<Json<Session>, ApiError> {
-    let hash = tokens::refresh_hash(&request.refresh_token);
+    let hash = otklik_jobs::token_hash(&request.refresh_token);
     let mut conn = state.db().get().await.map_err(DbError::from)?;
     match sessions::use_token(&mut conn, &hash).await? {
         Use::Fresh {
@@ -350,7 +350,7 @@ pub async fn sign_out(
     JsonBody(request): JsonBody<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {
     let mut conn = state.db().get().await.map_err(DbError::from)?;
-    sessions::revoke(&mut conn, &tokens::refresh_hash(&request.refresh_token)).await?;
+    sessions::revoke(&mut conn, &otklik_jobs::token_hash(&request.refresh_token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -429,7 +429,7 @@ pub async fn confirm_reset(
         .await
         .map_err(ApiError::Internal)?;
     let mut conn = state.db().get().await.map_err(DbError::from)?;
-    if users::reset_password(&mut conn, &tokens::refresh_hash(&request.token), &hash).await? {
+    if users::reset_password(&mut conn, &otklik_jobs::token_hash(&request.token), &hash).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

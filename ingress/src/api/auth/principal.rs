@@ -11,7 +11,6 @@ use chrono::{TimeDelta, Utc};
 use otklik_db::{DbError, TenantScope, api_keys};
 use otklik_schema::{Role, UserId};
 
-use super::tokens;
 use crate::api::admin::KEY_PREFIX;
 use crate::api::permissions::{Permission, allows};
 use crate::{ApiError, AppState};
@@ -94,7 +93,7 @@ async fn from_api_key(key: String, state: &AppState) -> Result<Principal, ApiErr
     if !key.starts_with(KEY_PREFIX) {
         return Err(ApiError::Unauthenticated(UNKNOWN));
     }
-    let hash = tokens::refresh_hash(&key);
+    let hash = otklik_jobs::token_hash(&key);
     let mut conn = state.db().get().await.map_err(DbError::from)?;
     let holder = api_keys::holder(&mut conn, &hash)
         .await?

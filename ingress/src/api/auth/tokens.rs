@@ -1,9 +1,8 @@
 //! Access tokens: short-lived HS256 JWTs signed with a key derived from the master key, checked
 //! strictly (HS256 only — `alg: none` and every other algorithm are refused —, `exp` and `nbf`
-//! required). Refresh tokens: 256 random bits, handed out once and stored as a SHA-256.
+//! required). Refresh tokens are `otklik_jobs::new_token` secrets, handed out once and stored
+//! hashed.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use otklik_schema::{Role, TenantId, UserId};
@@ -81,23 +80,15 @@ impl Signer {
     }
 }
 
-/// A new refresh token and the hash to store.
-pub fn new_refresh() -> (String, String) {
-    let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    let hash = refresh_hash(&token);
-    (token, hash)
-}
-
-pub fn refresh_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 pub fn new_family() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
 
     fn signer() -> Signer {
