@@ -76,6 +76,16 @@ async fn ensure_for_account(
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
+    // A channel closed with its disconnected account opens again with it.
+    diesel::update(
+        channels::table
+            .filter(channels::tenant_id.eq(scope.tenant_id()))
+            .filter(channels::account_id.eq(account_id))
+            .filter(channels::kind.eq(kind)),
+    )
+    .set(channels::enabled.eq(true))
+    .execute(conn)
+    .await?;
     Ok(channels::table
         .filter(channels::tenant_id.eq(scope.tenant_id()))
         .filter(channels::account_id.eq(account_id))
@@ -97,6 +107,23 @@ pub async fn open_for_account(
         opened.push(ensure_for_account(conn, scope, account_id, *kind, name).await?);
     }
     Ok(opened)
+}
+
+/// Closes the shopper channels reading through an account (it was disconnected).
+pub async fn close_for_account(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    account_id: AccountId,
+) -> Result<(), DbError> {
+    diesel::update(
+        channels::table
+            .filter(channels::tenant_id.eq(scope.tenant_id()))
+            .filter(channels::account_id.eq(account_id)),
+    )
+    .set(channels::enabled.eq(false))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The enabled shopper channels reading through an account.

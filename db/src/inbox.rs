@@ -194,14 +194,64 @@ pub async fn list(
     scope: TenantScope,
     filter: &ListFilter<'_>,
 ) -> Result<Vec<Summary>, DbError> {
+    let Some(words) = filter.search else {
+        return summaries(conn, scope, filter, Search::None).await;
+    };
+    // Rare words (names, order numbers) are found whole by the index at once.
+    let rare = from_index(conn, scope, words).await?;
+    if rare.examined < RARE_MATCHES {
+        return summaries(conn, scope, filter, Search::Ids(&rare.hits)).await;
+    }
+    // Common ones fill a page from the newest conversations.
+    let walk = walk_newest(conn, scope, filter, words).await?;
+    if walk.examined < SEARCH_WINDOW || walk.hits.len() as i64 >= filter.limit {
+        return summaries(conn, scope, filter, Search::Ids(&walk.hits)).await;
+    }
+    summaries(conn, scope, filter, Search::Index(words)).await
+}
+
+/// Up to this many matching messages, the index's answer is taken whole.
+const RARE_MATCHES: i64 = 2000;
+/// How many of the view's newest conversations a search reads message by message before it
+/// takes every match from the index instead.
+const SEARCH_WINDOW: i64 = 300;
+
+/// Which conversations a search keeps.
+enum Search<'a> {
+    None,
+    /// Already found; the view, channel and cursor still apply.
+    Ids(&'a [i64]),
+    /// Every match, through `conversations_matching`, which reads the index as the table's
+    /// owner: row-level security would otherwise keep PostgreSQL from using it (`@@` is not
+    /// leakproof), while the function itself only reads the current tenant's messages.
+    Index(&'a str),
+}
+
+async fn summaries(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    filter: &ListFilter<'_>,
+    search: Search<'_>,
+) -> Result<Vec<Summary>, DbError> {
+    let (condition, argument) = match search {
+        Search::None => ("$4::text IS NULL", None),
+        Search::Ids(ids) => (
+            "c.id = ANY($4::bigint[])",
+            Some(format!(
+                "{{{}}}",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            )),
+        ),
+        Search::Index(words) => (
+            "c.id IN (SELECT conversation_id FROM conversations_matching($1, $4, NULL))",
+            Some(words.to_owned()),
+        ),
+    };
     let sql = format!(
         "{DRAFTED} {SUMMARY}
           WHERE c.tenant_id = $1 AND {view}
             AND ($3::bigint IS NULL OR c.channel_id = $3)
-            AND ($4::text IS NULL OR c.id IN (
-                 SELECT conversation_id FROM messages
-                  WHERE tenant_id = $1
-                    AND to_tsvector('russian', body) @@ websearch_to_tsquery('russian', $4)))
+            AND {condition}
             AND ($5::timestamptz IS NULL OR (c.last_message_at, c.id) < ($5, $6))
           ORDER BY c.last_message_at DESC, c.id DESC
           LIMIT $7",
@@ -211,11 +261,79 @@ pub async fn list(
         .bind::<BigInt, _>(scope.tenant_id())
         .bind::<BigInt, _>(filter.viewer)
         .bind::<Nullable<BigInt>, _>(filter.channel)
-        .bind::<Nullable<Text>, _>(filter.search)
+        .bind::<Nullable<Text>, _>(argument)
         .bind::<Nullable<Timestamptz>, _>(filter.after.map(|(at, _)| at))
         .bind::<Nullable<BigInt>, _>(filter.after.map(|(_, id)| id))
         .bind::<BigInt, _>(filter.limit)
         .load(conn)
+        .await?)
+}
+
+/// How many rows a search step read, and the conversations it found.
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = BigInt)]
+    examined: i64,
+    #[diesel(sql_type = diesel::sql_types::Array<BigInt>)]
+    hits: Vec<i64>,
+}
+
+/// The conversations of up to [`RARE_MATCHES`] matching messages, from the index.
+async fn from_index(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    words: &str,
+) -> Result<Found, DbError> {
+    Ok(diesel::sql_query(format!(
+        "WITH found AS (SELECT conversation_id FROM conversations_matching($1, $2, {RARE_MATCHES}))
+         SELECT (SELECT count(*) FROM found) AS examined,
+                COALESCE((SELECT array_agg(DISTINCT conversation_id) FROM found), '{{}}') AS hits"
+    ))
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Text, _>(words)
+    .get_result(conn)
+    .await?)
+}
+
+/// The view's newest [`SEARCH_WINDOW`] conversations after the cursor, and those of them whose
+/// messages match, newest first.
+async fn walk_newest(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    filter: &ListFilter<'_>,
+    words: &str,
+) -> Result<Found, DbError> {
+    let sql = format!(
+        "{DRAFTED},
+         newest AS (
+            SELECT c.id, c.last_message_at FROM conversations c
+              LEFT JOIN drafted d ON d.conversation_id = c.id
+             WHERE c.tenant_id = $1 AND {view}
+               AND ($3::bigint IS NULL OR c.channel_id = $3)
+               AND ($5::timestamptz IS NULL OR (c.last_message_at, c.id) < ($5, $6))
+             ORDER BY c.last_message_at DESC, c.id DESC
+             LIMIT {SEARCH_WINDOW}),
+         hits AS (
+            SELECT n.id FROM newest n
+             WHERE EXISTS (
+                   SELECT 1 FROM messages m
+                    WHERE m.conversation_id = n.id AND m.tenant_id = $1
+                      AND to_tsvector('russian', m.body) @@ websearch_to_tsquery('russian', $4))
+             ORDER BY n.last_message_at DESC, n.id DESC
+             LIMIT $7)
+         SELECT (SELECT count(*) FROM newest) AS examined,
+                COALESCE((SELECT array_agg(id) FROM hits), '{{}}') AS hits",
+        view = filter.view.condition(),
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<BigInt, _>(scope.tenant_id())
+        .bind::<BigInt, _>(filter.viewer)
+        .bind::<Nullable<BigInt>, _>(filter.channel)
+        .bind::<Text, _>(words)
+        .bind::<Nullable<Timestamptz>, _>(filter.after.map(|(at, _)| at))
+        .bind::<Nullable<BigInt>, _>(filter.after.map(|(_, id)| id))
+        .bind::<BigInt, _>(filter.limit)
+        .get_result(conn)
         .await?)
 }
 
@@ -248,23 +366,30 @@ pub struct Counters {
     pub closed: i64,
 }
 
+/// Each view's count from the index on `(tenant_id, mode, …)` rather than from every row:
+/// drafts are few, and move bot conversations to «waiting».
 pub async fn counters(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     viewer: UserId,
 ) -> Result<Counters, DbError> {
     let sql = format!(
-        "{DRAFTED}
-         SELECT count(*) FILTER (WHERE {waiting}) AS waiting,
-                count(*) FILTER (WHERE {mine}) AS mine,
-                count(*) FILTER (WHERE {bot}) AS bot,
-                count(*) FILTER (WHERE {closed}) AS closed
-           FROM conversations c LEFT JOIN drafted d ON d.conversation_id = c.id
-          WHERE c.tenant_id = $1",
-        waiting = View::Waiting.condition(),
+        "{DRAFTED},
+         modes AS (
+            SELECT count(*) FILTER (WHERE mode = 'waiting_operator') AS waiting,
+                   count(*) FILTER (WHERE mode = 'bot') AS bot,
+                   count(*) FILTER (WHERE mode = 'closed') AS closed
+              FROM conversations WHERE tenant_id = $1),
+         drafted_bot AS (
+            SELECT count(*) AS n FROM conversations c JOIN drafted d ON d.conversation_id = c.id
+             WHERE c.tenant_id = $1 AND c.mode = 'bot')
+         SELECT m.waiting + b.n AS waiting,
+                (SELECT count(*) FROM conversations c
+                  WHERE c.tenant_id = $1 AND {mine}) AS mine,
+                m.bot - b.n AS bot,
+                m.closed AS closed
+           FROM modes m, drafted_bot b",
         mine = View::Mine.condition(),
-        bot = View::Bot.condition(),
-        closed = View::Closed.condition(),
     );
     Ok(diesel::sql_query(sql)
         .bind::<BigInt, _>(scope.tenant_id())

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{invitations, users};
 use otklik_schema::{Role, TenantId, UserId};
@@ -46,7 +47,7 @@ pub async fn create(
         let taken: i64 = users::table
             .filter(
                 diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
-                    .bind::<diesel::sql_types::Text, _>(email)
+                    .bind::<Text, _>(email)
                     .sql(")"),
             )
             .count()
@@ -160,9 +161,15 @@ pub async fn accept(
 ) -> Result<User, AcceptError> {
     use diesel::result::{DatabaseErrorKind, Error};
     conn.transaction::<_, AcceptError, _>(async |conn| {
+        // Either token works: the one answered to the admin, or the one in the e-mail.
+        let either_token = diesel::dsl::sql::<diesel::sql_types::Bool>("(token_hash = ")
+            .bind::<Text, _>(token_hash)
+            .sql(" OR mail_token_hash = ")
+            .bind::<Text, _>(token_hash)
+            .sql(")");
         let found: Option<(i64, TenantId, String, Role)> = diesel::update(
             invitations::table
-                .filter(invitations::token_hash.eq(token_hash))
+                .filter(either_token)
                 .filter(invitations::accepted_at.is_null())
                 .filter(invitations::revoked_at.is_null())
                 .filter(invitations::expires_at.gt(diesel::dsl::now)),
@@ -199,4 +206,65 @@ pub async fn accept(
             })
     })
     .await
+}
+
+/// What the invitation e-mail says: who invited whom to which shop, with which role, until when.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct InvitationMail {
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    #[diesel(sql_type = Text)]
+    pub role: Role,
+    #[diesel(sql_type = Timestamptz)]
+    pub expires_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub shop: String,
+    /// The inviter's name, or their e-mail when they gave no name; empty if they left.
+    #[diesel(sql_type = Text)]
+    pub invited_by: String,
+}
+
+/// Claims the e-mail of a pending invitation for sending, with the hash of the token the mail
+/// carries: `None` when it was claimed before (a retried job sends nothing), or the invitation
+/// is no longer pending. If sending then fails, [`release_mail`] lets a retry claim it again.
+pub async fn claim_mail(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: i64,
+    mail_token_hash: &str,
+) -> Result<Option<InvitationMail>, DbError> {
+    Ok(diesel::sql_query(
+        "UPDATE invitations i SET mailed_at = now(), mail_token_hash = $3
+           FROM tenants t
+          WHERE t.id = i.tenant_id AND i.tenant_id = $1 AND i.id = $2
+            AND i.mailed_at IS NULL AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+            AND i.expires_at > now()
+         RETURNING i.email, i.role, i.expires_at, t.name AS shop,
+                   COALESCE((SELECT COALESCE(NULLIF(u.display_name, ''), u.email) FROM users u
+                              WHERE u.tenant_id = i.tenant_id AND u.id = i.invited_by), '')
+                       AS invited_by",
+    )
+    .bind::<BigInt, _>(scope.tenant_id().0)
+    .bind::<BigInt, _>(id)
+    .bind::<Text, _>(mail_token_hash)
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// Undoes [`claim_mail`] after the e-mail could not be sent; its token stops working.
+pub async fn release_mail(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: i64,
+) -> Result<(), DbError> {
+    diesel::sql_query(
+        "UPDATE invitations SET mailed_at = NULL, mail_token_hash = NULL
+          WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL",
+    )
+    .bind::<BigInt, _>(scope.tenant_id().0)
+    .bind::<BigInt, _>(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -9,6 +9,9 @@ use axum::response::{IntoResponse, Response};
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// The body is over the configured limit (`OTKLIK_MAX_BODY_BYTES`).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the webhook secret is missing or wrong")]
     Unauthorized,
     #[error("not found")]
@@ -65,7 +68,7 @@ pub struct ErrorEnvelope {
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 struct ErrorBody {
-    /// Stable and machine-readable: `bad_request`, `unauthenticated`, `invalid_credentials`,
+    /// Stable and machine-readable: `bad_request`, `too_large`, `unauthenticated`, `invalid_credentials`,
     /// `forbidden`, `not_found`, `conflict`, `validation_failed`, `too_many_requests`,
     /// `upstream_failed`, `unavailable`, `internal`, `unauthorized`.
     code: &'static str,
@@ -81,6 +84,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::QueueUnavailable | Self::DatabaseUnavailable(_) => {
@@ -99,6 +103,7 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
+            Self::TooLarge(_) => "too_large",
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
             Self::QueueUnavailable | Self::DatabaseUnavailable(_) => "unavailable",

@@ -32,7 +32,9 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes));
     Router::new()
         .merge(hooks)
-        .merge(api::router().layer(DefaultBodyLimit::max(state.config().max_body_bytes)))
+        .merge(
+            api::router(state.clone()).layer(DefaultBodyLimit::max(state.config().max_body_bytes)),
+        )
         .route("/chat/{channel_id}", get(webchat::page))
         .route("/chat/{channel_id}/history", get(webchat::history))
         .route("/chat/{channel_id}/events", get(webchat::events))

@@ -40,6 +40,7 @@ impl Hub {
                 tokio::select! {
                     result = listener.listen(&client, &pattern, &live) => {
                         let _ = live.send(false);
+                        listener.close_all();
                         if let Err(err) = result {
                             tracing::warn!(error = %err, "live events: Redis subscription lost; reconnecting");
                         }
@@ -78,6 +79,15 @@ impl Hub {
             // Every listener has gone.
             topics.remove(topic);
         }
+    }
+
+    /// Ends every open stream: what was published while the subscription was down is lost, so
+    /// pages must reconnect and read their history again rather than wait for it.
+    fn close_all(&self) {
+        self.topics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// Waits up to `wait` for the Redis subscription to be live.

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use otklik_config::Config;
-use otklik_db::DbPool;
+use otklik_db::{DbError, DbPool, TenantConn, TenantPool, TenantScope};
 use otklik_jobs::{QueueSettings, Queues, WebhookSecrets};
 use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
@@ -23,6 +23,8 @@ struct Inner {
     queues: Queues,
     redis: ConnectionManager,
     db: DbPool,
+    /// The admin API's connections, under row-level security for one tenant at a time.
+    tenant_db: TenantPool,
     secrets: WebhookSecrets,
     metrics: Metrics,
     hub: Hub,
@@ -39,7 +41,7 @@ pub enum StartError {
     #[error("could not connect to Redis at REDIS_URL: {0}")]
     Redis(#[from] redis::RedisError),
     #[error(transparent)]
-    Database(#[from] otklik_db::DbError),
+    Database(#[from] DbError),
     #[error(transparent)]
     Billing(#[from] BillingSetupError),
 }
@@ -49,6 +51,11 @@ impl AppState {
     pub async fn connect(config: Config) -> Result<Self, StartError> {
         let redis = otklik_jobs::connect(config.redis_url.expose_secret()).await?;
         let db = otklik_db::build_pool(
+            config.database_url.expose_secret(),
+            config.db_pool_size,
+            Duration::from_millis(config.db_wait_timeout_ms),
+        )?;
+        let tenant_db = TenantPool::build(
             config.database_url.expose_secret(),
             config.db_pool_size,
             Duration::from_millis(config.db_wait_timeout_ms),
@@ -76,6 +83,7 @@ impl AppState {
             metrics: Metrics::default(),
             redis,
             db,
+            tenant_db,
             hub,
             operators,
             shutdown,
@@ -94,6 +102,11 @@ impl AppState {
     }
     pub(crate) fn db(&self) -> &DbPool {
         &self.0.db
+    }
+    /// A connection that sees only `scope`'s rows: what every handler acting for a signed-in
+    /// tenant uses.
+    pub(crate) async fn tenant_db(&self, scope: TenantScope) -> Result<TenantConn, DbError> {
+        self.0.tenant_db.get(scope).await
     }
     pub(crate) fn secrets(&self) -> &WebhookSecrets {
         &self.0.secrets

@@ -122,8 +122,11 @@ pub async fn events(
     let channel_id = channel(&channel_id)?;
     let visitor = visitor(query)?;
     let topic = otklik_jobs::topics::webchat(&state.config().redis_namespace, channel_id, &visitor);
+    // A page that fell behind is cut off: it reconnects and reads its history, rather than
+    // silently missing a reply.
     let stream = BroadcastStream::new(state.hub().subscribe(topic))
-        .filter_map(|item| async move { item.ok() })
+        .take_while(|item| std::future::ready(item.is_ok()))
+        .filter_map(|item| std::future::ready(item.ok()))
         .map(|line| Ok(Event::default().event("message").data(line)))
         .take_until(state.stopping());
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

@@ -98,6 +98,7 @@ pub async fn replay(
         Queue::Deliveries => again(&payload).into(&queues.deliveries).await?,
         Queue::Syncs => again(&payload).into(&queues.syncs).await?,
         Queue::Inbox => again(&payload).into(&queues.inbox).await?,
+        Queue::Checks => again(&payload).into(&queues.checks).await?,
         Queue::Billing => again(&payload).into(&queues.billing).await?,
         Queue::Notifications => again(&payload).into(&queues.notifications).await?,
     }

@@ -9,7 +9,8 @@ mod secrets;
 pub mod topics;
 
 pub use payloads::{
-    BillingJob, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox, SyncAccount,
+    BillingJob, CheckAccount, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox,
+    SyncAccount,
 };
 pub use queues::{EnqueueError, Pool, Queue, QueueSettings, Queues, UnknownPool, UnknownQueue};
 pub use redis_conn::connect;

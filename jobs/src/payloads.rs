@@ -69,6 +69,16 @@ pub struct PollInbox {
     pub account_id: AccountId,
 }
 
+/// Check a newly connected account's credentials (or its replaced ones) and connect or reject
+/// it. `generation` is the account's check generation when the check was asked for: a job for an
+/// older one changes nothing.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct CheckAccount {
+    pub tenant_id: TenantId,
+    pub account_id: AccountId,
+    pub generation: i32,
+}
+
 /// Billing work: an event the payment provider sent, or a scheduled billing run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -97,5 +107,11 @@ pub enum Notify {
     PasswordReset {
         tenant_id: TenantId,
         user_id: UserId,
+    },
+    /// E-mail an invitation to the invited person. The sender makes the mail's own token, so
+    /// none sits in Redis, and claims the invitation's e-mail first, so a retried job sends once.
+    Invitation {
+        tenant_id: TenantId,
+        invitation_id: i64,
     },
 }

@@ -8,7 +8,10 @@ use apalis_core::task::task_id::TaskId;
 use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
 
-use crate::{BillingJob, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox, SyncAccount};
+use crate::{
+    BillingJob, CheckAccount, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox,
+    SyncAccount,
+};
 
 /// A group of queues that worker processes are started for (`workers run --pools ...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,6 +81,8 @@ pub enum Queue {
     Syncs,
     /// Polls of marketplace shopper channels (questions, reviews, chats).
     Inbox,
+    /// Credentials checks of marketplace accounts connected from the admin API.
+    Checks,
     /// Payment provider events and billing runs.
     Billing,
     /// E-mails to merchants' people.
@@ -85,12 +90,13 @@ pub enum Queue {
 }
 
 impl Queue {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Inbound,
         Self::Turns,
         Self::Deliveries,
         Self::Syncs,
         Self::Inbox,
+        Self::Checks,
         Self::Billing,
         Self::Notifications,
     ];
@@ -102,6 +108,7 @@ impl Queue {
             Self::Deliveries => "deliveries",
             Self::Syncs => "syncs",
             Self::Inbox => "inbox",
+            Self::Checks => "checks",
             Self::Billing => "billing",
             Self::Notifications => "notifications",
         }
@@ -117,7 +124,7 @@ impl Queue {
             Self::Inbound => Pool::Inbound,
             Self::Turns => Pool::Ai,
             Self::Deliveries => Pool::Outbound,
-            Self::Syncs | Self::Inbox => Pool::Sync,
+            Self::Syncs | Self::Inbox | Self::Checks => Pool::Sync,
             Self::Billing => Pool::Billing,
             Self::Notifications => Pool::Notify,
         }
@@ -135,6 +142,9 @@ impl Queue {
             // failed one is simply the next scheduled one's to repeat.
             // A missed poll is the next tick's to repeat.
             Self::Deliveries | Self::Syncs | Self::Inbox => 0,
+            // A check's calls retry themselves and a marketplace that still fails rejects it
+            // with a reason; only our own database is worth one more try.
+            Self::Checks => 1,
         }
     }
 }
@@ -142,7 +152,7 @@ impl Queue {
 /// A queue name that does not exist.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown queue `{0}`; expected inbound, turns, deliveries, syncs, inbox, billing or notifications"
+    "unknown queue `{0}`; expected inbound, turns, deliveries, syncs, inbox, checks, billing or notifications"
 )]
 pub struct UnknownQueue(pub String);
 
@@ -155,6 +165,7 @@ impl std::str::FromStr for Queue {
             "deliveries" => Ok(Self::Deliveries),
             "syncs" => Ok(Self::Syncs),
             "inbox" => Ok(Self::Inbox),
+            "checks" => Ok(Self::Checks),
             "billing" => Ok(Self::Billing),
             "notifications" => Ok(Self::Notifications),
             other => Err(UnknownQueue(other.to_owned())),
@@ -206,6 +217,7 @@ pub struct Queues {
     pub deliveries: RedisStorage<Deliver>,
     pub syncs: RedisStorage<SyncAccount>,
     pub inbox: RedisStorage<PollInbox>,
+    pub checks: RedisStorage<CheckAccount>,
     pub billing: RedisStorage<BillingJob>,
     pub notifications: RedisStorage<Notify>,
 }
@@ -222,6 +234,7 @@ impl Queues {
                 .with_config(settings.config(Queue::Deliveries)),
             syncs: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Syncs)),
             inbox: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Inbox)),
+            checks: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Checks)),
             billing: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Billing)),
             notifications: RedisStorage::new(conn)
                 .with_config(settings.config(Queue::Notifications)),
@@ -308,6 +321,14 @@ impl Queues {
         self.inbox.clone().push_task(task).await
     }
 
+    /// Enqueues a credentials check once per account and generation: asking again for the same
+    /// credentials adds nothing.
+    pub async fn push_check(&self, job: CheckAccount) -> Result<(), EnqueueError> {
+        let key = format!("check:{}:{}", job.account_id, job.generation);
+        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        self.checks.clone().push_task(task).await
+    }
+
     /// Enqueues billing work once per its own key (a provider event id, a run's tick): a
     /// redelivered event or a second scheduler replica adds nothing.
     pub async fn push_billing(&self, job: BillingJob) -> Result<(), EnqueueError> {
@@ -321,6 +342,9 @@ impl Queues {
     pub async fn push_notify(&self, job: Notify, occasion: &str) -> Result<(), EnqueueError> {
         let key = match job {
             Notify::PasswordReset { user_id, .. } => format!("reset:{user_id}:{occasion}"),
+            Notify::Invitation { invitation_id, .. } => {
+                format!("invitation:{invitation_id}:{occasion}")
+            }
         };
         let task = TaskBuilder::new(job).idempotency_key(key).build();
         self.notifications.clone().push_task(task).await

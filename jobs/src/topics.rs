@@ -21,3 +21,19 @@ pub fn operators(namespace: &str, tenant: otklik_schema::TenantId) -> String {
 pub fn operators_pattern(namespace: &str) -> String {
     format!("{namespace}:operators:*")
 }
+
+/// Publishes one JSON event on a tenant's operator topic. Screens read the same state from the
+/// database, so callers treat a failure as a delayed screen: they log it and carry on.
+pub async fn tell_operators(
+    redis: &mut redis::aio::ConnectionManager,
+    namespace: &str,
+    tenant: otklik_schema::TenantId,
+    event: &serde_json::Value,
+) -> redis::RedisResult<()> {
+    redis::cmd("PUBLISH")
+        .arg(operators(namespace, tenant))
+        .arg(event.to_string())
+        .query_async::<i64>(redis)
+        .await
+        .map(drop)
+}

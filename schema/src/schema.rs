@@ -223,6 +223,12 @@ diesel::table! {
         sync_lease_until -> Nullable<Timestamptz>,
         last_synced_at -> Nullable<Timestamptz>,
         failures -> Int4,
+        status -> Text,
+        problems -> Array<Text>,
+        notes -> Array<Text>,
+        checked_at -> Nullable<Timestamptz>,
+        credentials_expire_at -> Nullable<Timestamptz>,
+        check_generation -> Int4,
     }
 }
 

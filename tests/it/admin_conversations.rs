@@ -2,17 +2,16 @@
 //! answered once however often the POST is retried, noted privately, given back to the
 //! assistant and closed, with live events; lists page, search and stay in their tenant.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use diesel_async::RunQueryDsl;
-use futures::StreamExt;
 use otklik_db::conversations::{self, NewInbound};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::assistant::{shop_with, text};
-use crate::support::{Options, TestApp, redis_url};
+use crate::support::{Options, TestApp};
 
 /// One request to the admin API: the status and the JSON body (`null` when there is none).
 async fn call(
@@ -115,27 +114,6 @@ async fn staff(app: &TestApp) -> Staff {
     }
 }
 
-/// Collects the tenant's operator events as the dashboard would receive them.
-async fn listen(app: &TestApp) -> Arc<Mutex<Vec<Value>>> {
-    let topic = otklik_jobs::topics::operators(&app.config.redis_namespace, app.tenant.tenant_id());
-    let client = redis::Client::open(redis_url()).expect("redis url");
-    let mut pubsub = client.get_async_pubsub().await.expect("pubsub");
-    pubsub.subscribe(topic).await.expect("subscribe");
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let sink = events.clone();
-    tokio::spawn(async move {
-        let mut messages = pubsub.into_on_message();
-        while let Some(message) = messages.next().await {
-            if let Ok(event) = serde_json::from_slice::<Value>(message.get_payload_bytes()) {
-                sink.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(event);
-            }
-        }
-    });
-    events
-}
-
 fn actions(events: &Mutex<Vec<Value>>) -> Vec<String> {
     events
         .lock()
@@ -169,7 +147,7 @@ async fn answered(app: &TestApp, expected: i64) {
 async fn an_operator_takes_over_replies_once_and_gives_the_conversation_back() {
     let app = shop_with(Options::default()).await;
     let staff = staff(&app).await;
-    let events = listen(&app).await;
+    let events = app.operator_events().await;
 
     app.shopper_writes(1, 5001, 1, "Позовите оператора, пожалуйста")
         .await;
@@ -814,4 +792,80 @@ async fn the_inbox_pages_searches_refuses_bad_input_and_stays_in_its_tenant() {
         json!({"waiting": 0, "mine": 1, "bot": 6, "closed": 0})
     );
     assert_eq!(audited(&app, "conversation.assign").await, 1);
+}
+
+/// A search reads the newest conversations first and asks the full-text index when they do not
+/// fill a page: a word only the oldest of 130 conversations has is found, and a common word's
+/// pages come newest first without gaps, whichever way they were found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_finds_rare_and_common_words_among_many_conversations() {
+    let app = TestApp::with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let staff = staff(&app).await;
+    let mut ids = Vec::new();
+    for n in 1..=130 {
+        let body = match n {
+            1 => "Хочу вернуть гироскутер, он не включается".to_owned(),
+            n if n % 3 == 0 => format!("Где мой заказ {n}?"),
+            n => format!("Вопрос номер {n}"),
+        };
+        ids.push(shopper(&app, n, &body).await);
+    }
+    let found = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|c| c["id"].as_i64())
+            .collect()
+    };
+
+    let (status, rare) = get(&app, "/api/v1/conversations?q=гироскутер", &staff.viewer).await;
+    assert_eq!(status, StatusCode::OK, "{rare}");
+    assert_eq!(found(&rare), [ids[0]]);
+
+    let mut common: Vec<i64> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (i + 1) % 3 == 0)
+        .map(|(_, id)| *id)
+        .collect();
+    common.reverse();
+    let (_, first) = get(&app, "/api/v1/conversations?q=заказ&limit=5", &staff.viewer).await;
+    assert_eq!(found(&first), common[..5]);
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let (_, second) = get(
+        &app,
+        &format!("/api/v1/conversations?q=заказ&limit=5&cursor={cursor}"),
+        &staff.viewer,
+    )
+    .await;
+    assert_eq!(found(&second), common[5..10]);
+    let (_, all) = get(&app, "/api/v1/conversations?q=заказ", &staff.viewer).await;
+    assert_eq!(found(&all), common);
+
+    // A word too common to take from the index whole: the newest conversations are read.
+    let oldest = ids[0];
+    diesel::sql_query(format!(
+        "INSERT INTO messages (tenant_id, conversation_id, channel_id, direction, author, body)
+         SELECT tenant_id, id, channel_id, 'inbound', 'shopper', 'Ещё раз про заказ ' || n
+           FROM conversations, generate_series(1, 2100) AS n WHERE id = {oldest}"
+    ))
+    .execute(&mut app.db().await)
+    .await
+    .expect("many messages");
+    let (_, common_word) = get(&app, "/api/v1/conversations?q=заказ", &staff.viewer).await;
+    common.push(oldest);
+    assert_eq!(found(&common_word), common);
+
+    let (_, closed) = get(
+        &app,
+        "/api/v1/conversations?q=гироскутер&view=closed",
+        &staff.viewer,
+    )
+    .await;
+    assert_eq!(closed["items"], json!([]));
 }

@@ -25,6 +25,9 @@ fn id_for(path: &str, param: &str, ids: &Value) -> Option<String> {
         ("id", p) if p.starts_with("/api/v1/customers/") => ids["customer"].clone(),
         ("id", p) if p.starts_with("/api/v1/quick-replies/") => ids["quick_reply"].clone(),
         ("id", p) if p.starts_with("/api/v1/api-keys/") => ids["api_key"].clone(),
+        ("id", p) if p.starts_with("/api/v1/marketplace-accounts/") => {
+            ids["marketplace_account"].clone()
+        }
         _ => return None,
     };
     match value {
@@ -73,6 +76,9 @@ async fn footprint(app: &crate::support::TestApp, tenant: i64) -> Vec<i64> {
             "SELECT count(*) AS n FROM conversations WHERE tenant_id = {tenant} AND mode = 'bot' AND closed_at IS NULL"
         ),
         format!("SELECT count(*) AS n FROM audit_log WHERE tenant_id = {tenant}"),
+        format!(
+            "SELECT count(*) AS n FROM marketplace_accounts WHERE tenant_id = {tenant} AND status = 'checking' AND name = 'WB' AND check_generation = 1"
+        ),
     ] {
         counts.push(app.count(&sql).await);
     }
@@ -173,6 +179,16 @@ async fn another_shop_cannot_reach_any_object_through_any_endpoint() {
         )
         .await;
         ids["api_key"] = key["id"].clone();
+    }
+    if paths.contains_key("/api/v1/marketplace-accounts") {
+        let (_, account) = post(
+            &app,
+            "/api/v1/marketplace-accounts",
+            Some(&owner),
+            json!({"marketplace": "wb", "name": "WB", "credentials": {"token": "not-checked-here"}}),
+        )
+        .await;
+        ids["marketplace_account"] = account["id"].clone();
     }
     let before = footprint(&app, tenant).await;
 

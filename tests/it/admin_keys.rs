@@ -303,7 +303,7 @@ async fn the_audit_log_is_the_shops_own_and_pages() {
 }
 
 /// Writes a dead letter the way apalis-redis keeps one, as `otklik_jobs::dead_letters` reads it.
-async fn bury(app: &TestApp, queue: Queue, id: &str, payload: &Value, died_at: i64) {
+pub(crate) async fn bury(app: &TestApp, queue: Queue, id: &str, payload: &Value, died_at: i64) {
     let config = app.queue_settings().config(queue);
     let mut redis = otklik_jobs::connect(&crate::support::redis_url())
         .await

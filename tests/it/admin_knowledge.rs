@@ -676,13 +676,14 @@ async fn bad_input_is_refused_with_clear_messages() {
         "an unchanged text adds no version"
     );
 
+    // An id that cannot be one names no article, as everywhere in the API.
     for path in [
         format!("{ARTICLES}/abc"),
         format!("{ARTICLES}/{article}/versions/x"),
     ] {
         let (status, error) = get(&app, &path, &admin).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
-        assert_eq!(error["error"]["code"], "bad_request", "{path}: {error}");
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(error["error"]["code"], "not_found", "{path}: {error}");
     }
     assert_eq!(
         approve(&app, article, 99, &admin).await.0,

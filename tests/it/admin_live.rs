@@ -1,9 +1,13 @@
 //! `GET /ws`, the dashboard's live socket: an operator hears its own shop's events and never
 //! another shop's, whether the token comes in the query or as the first message; a bad or
-//! missing token is refused with close code 4401.
+//! missing token is refused with close code 4401. The workers tell the same topic when an
+//! operator's reply is delivered and when a shopper writes to a conversation an operator holds,
+//! so an open chat needs no polling.
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use diesel_async::RunQueryDsl;
 use futures::{SinkExt, StreamExt};
 use otklik_schema::TenantId;
 use serde_json::{Value, json};
@@ -16,7 +20,7 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A new shop signs up; its admin's access token and tenant.
-async fn shop(app: &TestApp, slug: &str) -> (String, TenantId) {
+pub(crate) async fn shop(app: &TestApp, slug: &str) -> (String, TenantId) {
     let response = app
         .http
         .post(format!("{}/api/v1/auth/signup", app.base))
@@ -154,4 +158,129 @@ async fn bad_tokens_are_refused_with_4401() {
         .await
         .expect("plain GET");
     assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST);
+}
+
+/// Waits for the first event `wanted` accepts.
+async fn heard(events: &Mutex<Vec<Value>>, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|event| wanted(event))
+            .cloned();
+        if found.is_some() || tokio::time::Instant::now() >= deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// An admin of the test shop (created without people), signed in; the password hash comes
+/// from a shop that signed up through the API.
+async fn test_shop_admin(app: &TestApp) -> String {
+    shop(app, "pomoshnik").await;
+    diesel::sql_query(format!(
+        "INSERT INTO users (tenant_id, email, role, display_name, password_hash)
+         SELECT {}, 'admin@test-shop.example', 'admin', 'Анна', password_hash FROM users
+          WHERE email = 'boss@pomoshnik.example'",
+        app.tenant.tenant_id()
+    ))
+    .execute(&mut app.db().await)
+    .await
+    .expect("add the admin");
+    let response = app
+        .http
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": "admin@test-shop.example", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let session: Value = response.json().await.expect("session");
+    session["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
+async fn newest_inbound(app: &TestApp) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT id FROM messages WHERE direction = 'inbound' ORDER BY id DESC LIMIT 1",
+    )
+    .load(&mut app.db().await)
+    .await
+    .expect("newest inbound message");
+    rows.into_iter()
+        .next()
+        .map(|row| row.id)
+        .expect("an inbound message")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_ticks_and_shopper_messages_reach_the_open_chat() {
+    let app = TestApp::start().await;
+    let admin = test_shop_admin(&app).await;
+    let events = app.operator_events().await;
+
+    app.shopper_writes(1, 7001, 1, "Здравствуйте, где мой заказ?")
+        .await;
+    let first = heard(&events, |e| {
+        e["type"] == "message" && e["message_id"].is_i64()
+    })
+    .await;
+    let first = first.expect("the first shopper message is announced");
+    let conversation = first["conversation_id"].as_i64().expect("conversation id");
+    assert_eq!(first["message_id"], json!(newest_inbound(&app).await));
+
+    let response = app
+        .http
+        .post(format!(
+            "{}/api/v1/conversations/{conversation}/reply",
+            app.base
+        ))
+        .bearer_auth(&admin)
+        .header("idempotency-key", "live-reply-1")
+        .json(&json!({"text": "Добрый день! Сейчас посмотрю."}))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let reply: Value = response.json().await.expect("the reply");
+    let reply_id = reply["id"].as_i64().expect("reply id");
+
+    // The tick turns to «sent» only once the fake Telegram has accepted the message.
+    let delivered = heard(&events, |e| {
+        e["type"] == "delivery" && e["message_id"] == json!(reply_id)
+    })
+    .await;
+    assert_eq!(
+        delivered,
+        Some(json!({"type": "delivery", "conversation_id": conversation,
+            "message_id": reply_id, "status": "sent"}))
+    );
+    assert!(
+        app.telegram
+            .sent()
+            .iter()
+            .any(|call| call.body["text"] == "Добрый день! Сейчас посмотрю."),
+        "Telegram has the reply"
+    );
+
+    // The operator holds the conversation now: no turn runs, yet the screen hears the message.
+    app.shopper_writes(2, 7001, 2, "Спасибо, жду").await;
+    // (The ingress announces the operator's own reply as a `message` with the message inside.)
+    let second = heard(&events, |e| {
+        e["type"] == "message" && e["message_id"].is_i64() && e["message_id"] != first["message_id"]
+    })
+    .await
+    .expect("the shopper's message to the operator is announced");
+    assert_eq!(second["conversation_id"], json!(conversation));
+    assert_eq!(second["message_id"], json!(newest_inbound(&app).await));
 }

@@ -80,6 +80,11 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/v1/quick-replies", true),
     ("PATCH", "/api/v1/quick-replies/{id}", true),
     ("DELETE", "/api/v1/quick-replies/{id}", true),
+    ("GET", "/api/v1/marketplace-accounts", true),
+    ("POST", "/api/v1/marketplace-accounts", true),
+    ("GET", "/api/v1/marketplace-accounts/{id}", true),
+    ("PATCH", "/api/v1/marketplace-accounts/{id}", true),
+    ("DELETE", "/api/v1/marketplace-accounts/{id}", true),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];

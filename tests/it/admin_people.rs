@@ -285,3 +285,108 @@ async fn a_telegram_bot_and_a_web_chat_are_connected() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_is_emailed_once_with_a_link_that_joins() {
+    let smtp = otklik_tests::smtp::FakeSmtp::start()
+        .await
+        .expect("fake SMTP");
+    let app = crate::support::TestApp::with(crate::support::Options {
+        env: vec![("OTKLIK_SMTP_URL", smtp.url())],
+        ..crate::support::Options::default()
+    })
+    .await;
+    let (_, owner) = post(
+        &app,
+        "/api/v1/auth/signup",
+        None,
+        shop("pismo", "anna@pismo.example"),
+    )
+    .await;
+    let admin = token(&owner, "access_token");
+    let (status, invited) = post(
+        &app,
+        "/api/v1/invitations",
+        Some(&admin),
+        json!({"email": "igor@pismo.example", "role": "operator"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{invited}");
+    assert_eq!(invited["email_queued"], true, "{invited}");
+    assert!(
+        invited["accept_url"]
+            .as_str()
+            .is_some_and(|url| url.contains("/app/#/invitation/")),
+        "the admin still gets the link: {invited}"
+    );
+
+    let mail = smtp.wait_for(1, std::time::Duration::from_secs(15)).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert_eq!(mail[0].to, ["igor@pismo.example"]);
+    let text = mail[0].text();
+    for expected in [
+        "Анна (администратор) приглашает вас",
+        "«Магазин «Север»»",
+        "с ролью «оператор»",
+        "Ссылка действует до",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let link = text
+        .split_whitespace()
+        .find(|word| word.contains("/app/#/invitation/"))
+        .expect("an invitation link");
+    let mailed_token = link.rsplit('/').next().expect("token").to_owned();
+
+    // A retried job finds the e-mail already sent and sends nothing.
+    let settings = app.queue_settings();
+    let redis = otklik_jobs::connect(&crate::support::redis_url())
+        .await
+        .expect("redis");
+    let queues = otklik_jobs::Queues::new(redis, &settings);
+    let job = otklik_jobs::Notify::Invitation {
+        tenant_id: otklik_schema::TenantId(owner["user"]["tenant_id"].as_i64().expect("tenant id")),
+        invitation_id: invited["id"].as_i64().expect("invitation id"),
+    };
+    queues.push_notify(job, "retry").await.expect("enqueue");
+    let done_set = settings
+        .config(otklik_jobs::Queue::Notifications)
+        .done_jobs_set();
+    let done = app
+        .eventually(std::time::Duration::from_secs(15), 2, || async {
+            let mut redis = otklik_jobs::connect(&crate::support::redis_url())
+                .await
+                .expect("redis");
+            redis::cmd("SCARD")
+                .arg(&done_set)
+                .query_async::<i64>(&mut redis)
+                .await
+                .expect("SCARD")
+        })
+        .await;
+    assert_eq!(done, 2, "both jobs ran");
+    assert_eq!(smtp.mail().len(), 1, "one e-mail per invitation");
+
+    let (status, joined) = post(
+        &app,
+        "/api/v1/invitations/accept",
+        None,
+        json!({"token": mailed_token, "password": "operator password", "name": "Игорь"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    assert_eq!(joined["user"]["email"], "igor@pismo.example");
+    assert_eq!(joined["user"]["role"], "operator");
+    let (status, _) = post(
+        &app,
+        "/api/v1/invitations/accept",
+        None,
+        json!({"token": token(&invited, "token"), "password": "another password"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "either link joins once, not twice"
+    );
+}

@@ -209,3 +209,86 @@ async fn a_defect_is_handed_off_with_a_summary_and_returned_to_the_bot_later() {
         text(&replies[1])
     );
 }
+
+/// What the conversation of a chat was handed off with: `{mode, reason, summary}`.
+async fn handoff_of(app: &TestApp, chat: i64) -> Value {
+    json_of(
+        app,
+        &format!(
+            "SELECT jsonb_build_object('mode', c.mode, 'reason', c.handoff_reason, 'summary', c.handoff_summary) AS value
+               FROM conversations c JOIN customers s ON s.id = c.customer_id
+              WHERE s.external_id = '{chat}'"
+        ),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shops_own_returns_policy_is_quoted_in_its_tone() {
+    let app = shop().await;
+    let admin = crate::admin_settings::admin_of_test_shop(&app).await;
+    let policy = "Вернуть товар можно в течение 30 дней с момента получения: оформите возврат в разделе «Покупки» и отнесите товар в пункт выдачи.";
+    let (status, body) = crate::admin_settings::patch(
+        &app,
+        &admin,
+        serde_json::json!({"tone": "concise", "policies": {"returns": policy}}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let reply = say(&app, 1, "Как вернуть пуховик? Не подошёл по размеру").await;
+    assert_eq!(
+        reply, policy,
+        "the shop's policy comes before the knowledge base's 21 days, without pleasantries"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shops_handoff_rules_send_keywords_intents_and_long_chats_to_people() {
+    let app = shop().await;
+    let admin = crate::admin_settings::admin_of_test_shop(&app).await;
+    let (status, body) = crate::admin_settings::patch(
+        &app,
+        &admin,
+        serde_json::json!({"handoff": {"intents": ["order_cancel"], "keywords": ["юрист"], "after_bot_replies": 1}}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+
+    // An order question the assistant answers, had it not named the shop's word.
+    app.shopper_writes(1, 6001, 1, "Где мой заказ 1456789012? Спрашивает мой Юрист")
+        .await;
+    let replies = app.expect_replies(1).await;
+    assert!(
+        text(&replies[0]).starts_with("Передаю ваш вопрос сотруднику магазина"),
+        "{}",
+        text(&replies[0])
+    );
+    let keyword = handoff_of(&app, 6001).await;
+    assert_eq!(keyword["mode"], "waiting_operator");
+    assert_eq!(keyword["reason"], "tenant_keyword");
+    let summary = keyword["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("«юрист»"), "{summary}");
+
+    // Cancelling is a question the shop keeps for people.
+    app.shopper_writes(2, 6002, 2, "Хочу отменить заказ 1456789014")
+        .await;
+    app.expect_replies(2).await;
+    let intent = handoff_of(&app, 6002).await;
+    assert_eq!(intent["reason"], "tenant_intent");
+    assert!(
+        intent["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("по правилам магазина"),
+        "{intent}"
+    );
+
+    // One bot reply is all this shop allows in a row.
+    app.shopper_writes(3, 6003, 3, "Здравствуйте!").await;
+    app.expect_replies(3).await;
+    assert_eq!(handoff_of(&app, 6003).await["mode"], "bot");
+    app.shopper_writes(4, 6003, 4, "Где мой заказ 1456789012?")
+        .await;
+    app.expect_replies(4).await;
+    assert_eq!(handoff_of(&app, 6003).await["reason"], "bot_reply_limit");
+}

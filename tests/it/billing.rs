@@ -119,6 +119,7 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
         billing,
     } = billed_shop(0).await;
     let scope = app.tenant;
+    let mut conn = db.get().await.expect("a connection");
 
     // The trial: the assistant answers, and the billing account opens on its own.
     let reply = say(&app, 1, "Здравствуйте! Где мой заказ 1456789012?").await;
@@ -127,7 +128,7 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
 
     // The merchant subscribes through Stripe Checkout; the completed session converts the trial.
     let link = merchant::checkout(
-        &db,
+        &mut conn,
         &billing,
         scope,
         "business",
@@ -219,7 +220,7 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
     );
     assert_eq!(state(&app).await, "active");
 
-    let unknown = merchant::change_plan(&db, &billing, scope, "platinum", "op-1").await;
+    let unknown = merchant::change_plan(&mut conn, &billing, scope, "platinum", "op-1").await;
     assert!(
         matches!(
             unknown,
@@ -227,23 +228,23 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
         ),
         "{unknown:?}"
     );
-    let moved = merchant::change_plan(&db, &billing, scope, "pro", "upgrade-2")
+    let moved = merchant::change_plan(&mut conn, &billing, scope, "pro", "upgrade-2")
         .await
         .expect("plan change");
     assert_eq!((moved.plan.as_str(), moved.included), ("pro", 12_000));
-    let moved_back = merchant::change_plan(&db, &billing, scope, "business", "downgrade-3")
+    let moved_back = merchant::change_plan(&mut conn, &billing, scope, "business", "downgrade-3")
         .await
         .expect("plan change");
     assert_eq!(moved_back.state, otklik_schema::AccountState::Active);
 
-    let overview = merchant::overview(&db, &billing, scope)
+    let overview = merchant::overview(&mut conn, &billing, scope)
         .await
         .expect("overview");
     assert_eq!(
         (overview.plan.as_str(), overview.included),
         ("business", 5000)
     );
-    let invoices = merchant::invoices(&db, &billing, scope)
+    let invoices = merchant::invoices(&mut conn, &billing, scope)
         .await
         .expect("invoices");
     assert_eq!(invoices.len(), 2);

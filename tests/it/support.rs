@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, OnceCell, oneshot};
 
 pub const BOT_TOKEN: &str = "123456:TEST-token";
-const TEMPLATE: &str = "otklik_test_template";
+/// Each test process migrates its own template, so runs on one machine do not drop each other's.
+static TEMPLATE: LazyLock<String> =
+    LazyLock::new(|| format!("otklik_test_template_{}", std::process::id()));
 pub const MASTER_KEY: &str = "test-master-key-0123456789abcdef-0123456789";
 
 pub fn admin_url() -> String {
@@ -37,20 +39,46 @@ async fn admin() -> AsyncPgConnection {
         .expect("connect as the test admin")
 }
 
+/// Drops the templates of test processes that have ended (and the old shared one).
+async fn drop_stale_templates(conn: &mut AsyncPgConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Database {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let templates = diesel::sql_query(
+        "SELECT datname::TEXT AS datname FROM pg_database WHERE datname LIKE 'otklik\\_test\\_template%'",
+    )
+    .load::<Database>(conn)
+    .await
+    .expect("list templates");
+    for Database { datname } in templates {
+        let alive = datname
+            .rsplit('_')
+            .next()
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+                .execute(conn)
+                .await
+                .expect("drop a stale template");
+        }
+    }
+}
+
 /// A new database with every migration applied.
 pub async fn fresh_database() -> String {
     TEMPLATE_READY
         .get_or_init(|| async {
             let mut conn = admin().await;
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await
-                .expect("drop template");
-            diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+            drop_stale_templates(&mut conn).await;
+            let template = &*TEMPLATE;
+            diesel::sql_query(format!("CREATE DATABASE {template}"))
                 .execute(&mut conn)
                 .await
                 .expect("create template");
-            otklik_db::run_migrations(&format!("{}/{TEMPLATE}", admin_url()))
+            otklik_db::run_migrations(&format!("{}/{template}", admin_url()))
                 .await
                 .expect("migrate template");
         })
@@ -58,7 +86,7 @@ pub async fn fresh_database() -> String {
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let _guard = CLONING.lock().await;
     let mut conn = admin().await;
-    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", *TEMPLATE))
         .execute(&mut conn)
         .await
         .expect("clone template");
@@ -202,6 +230,30 @@ impl TestApp {
             .expect("connect")
     }
 
+    /// Every event published on the test shop's operator topic from now on, as the dashboard's
+    /// socket would hear it.
+    pub async fn operator_events(&self) -> std::sync::Arc<std::sync::Mutex<Vec<Value>>> {
+        use futures::StreamExt;
+        let topic =
+            otklik_jobs::topics::operators(&self.config.redis_namespace, self.tenant.tenant_id());
+        let client = redis::Client::open(redis_url()).expect("redis url");
+        let mut pubsub = client.get_async_pubsub().await.expect("pubsub");
+        pubsub.subscribe(topic).await.expect("subscribe");
+        let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = events.clone();
+        tokio::spawn(async move {
+            let mut messages = pubsub.into_on_message();
+            while let Some(message) = messages.next().await {
+                if let Ok(event) = serde_json::from_slice::<Value>(message.get_payload_bytes()) {
+                    sink.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(event);
+                }
+            }
+        });
+        events
+    }
+
     /// Runs a `SELECT count(*) AS n ...` on the test database.
     pub async fn count(&self, sql: &str) -> i64 {
         count(&mut self.db().await, sql).await
@@ -324,7 +376,7 @@ pub async fn outbound_statuses(conn: &mut AsyncPgConnection) -> Vec<(String, Opt
     .collect()
 }
 
-async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+pub async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::BigInt)]

@@ -64,13 +64,10 @@ async fn web_chat_round_trip_with_live_reply() {
         let response = app.http.get(&history_url).send().await.expect("history");
         response.json::<Vec<Value>>().await.expect("json")
     };
-    let settled = app
-        .eventually(Duration::from_secs(5), 2, || async {
-            lines_now().await.len()
-        })
-        .await;
-    assert_eq!(settled, 2);
+    // The reply is in the history by the time it is pushed: a page that subscribed too late
+    // for the push finds it when it reads the history next.
     let lines = lines_now().await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(lines[0]["body"], "Есть размер M?");
     assert_eq!(lines[1]["direction"], "outbound");
 

@@ -49,6 +49,23 @@ pub enum StartError {
 }
 
 impl Context {
+    /// Tells the tenant's open dashboards what changed. Best effort: screens read the same from
+    /// the database, so a lost event only delays one; the failure is logged with `what`.
+    pub(crate) async fn tell_operators(
+        &self,
+        scope: otklik_db::TenantScope,
+        event: &serde_json::Value,
+        what: &str,
+    ) {
+        let mut redis = self.redis.clone();
+        let namespace = &self.config.redis_namespace;
+        let told =
+            otklik_jobs::topics::tell_operators(&mut redis, namespace, scope.tenant_id(), event);
+        if let Err(err) = told.await {
+            tracing::warn!(tenant.id = %scope.tenant_id(), error = %err, "could not tell operators about {what}");
+        }
+    }
+
     pub async fn connect(config: Config) -> Result<Self, StartError> {
         let redis = otklik_jobs::connect(config.redis_url.expose_secret()).await?;
         let db = otklik_db::build_pool(

@@ -96,6 +96,12 @@ pub async fn run(
                     otklik_jobs::PollInbox,
                     ctx.config.sync_concurrency,
                     inbox::handle
+                );
+                register!(
+                    Queue::Checks,
+                    otklik_jobs::CheckAccount,
+                    ctx.config.sync_concurrency,
+                    sync::connection::handle
                 )
             }
             // One at a time: runs and events touch the same accounts, and volumes are small.

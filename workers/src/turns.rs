@@ -12,7 +12,7 @@ use std::time::Duration;
 use apalis::prelude::{BoxDynError, Data};
 use otklik_db::conversations::{self, Conversation, HandoffNote, TurnLease, TurnResult};
 use otklik_db::{TenantScope, channels, tenants};
-use otklik_jobs::{ConversationTurn, Deliver, topics};
+use otklik_jobs::{ConversationTurn, Deliver};
 use otklik_schema::{Author, ChannelKind, ConversationMode, MessageId};
 
 use crate::Context;
@@ -123,14 +123,14 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
             "summary": handoff.summary,
             "reply_due_at": conversation.reply_due_at,
         });
-        notify_operators(&ctx, scope, &conversation, event).await;
+        ctx.tell_operators(scope, &event, "a handoff").await;
     } else if draft {
         let event = serde_json::json!({
             "type": "draft",
             "conversation_id": conversation.id,
             "reply_due_at": conversation.reply_due_at,
         });
-        notify_operators(&ctx, scope, &conversation, event).await;
+        ctx.tell_operators(scope, &event, "a draft").await;
     }
     for message_id in pending {
         ctx.queues
@@ -141,27 +141,6 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
             .await?;
     }
     Ok(())
-}
-
-/// Tells live operator screens that a conversation waits for them (a handoff, or a draft to
-/// approve, with the marketplace's deadline). Best effort: the inbox reads the same from the
-/// database, so a lost event only delays the screen.
-async fn notify_operators(
-    ctx: &Context,
-    scope: TenantScope,
-    conversation: &Conversation,
-    event: serde_json::Value,
-) {
-    let topic = topics::operators(&ctx.config.redis_namespace, scope.tenant_id());
-    let mut redis = ctx.redis.clone();
-    let published: Result<i64, _> = redis::cmd("PUBLISH")
-        .arg(topic)
-        .arg(event.to_string())
-        .query_async(&mut redis)
-        .await;
-    if let Err(err) = published {
-        tracing::warn!(conversation.id = %conversation.id, error = %err, "could not notify operators");
-    }
 }
 
 async fn release(ctx: &Context, scope: TenantScope, conversation: &Conversation) {

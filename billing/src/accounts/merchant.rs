@@ -6,7 +6,7 @@ use crate::{
     PlanChange, PlanCode, PortalRequest, SubscriptionId, TenantId as ProviderTenant, TenantRef,
 };
 use chrono::{DateTime, Utc};
-use otklik_db::{DbError, DbPool, TenantScope, billing as accounts, tenants};
+use otklik_db::{AsyncPgConnection, TenantScope, billing as accounts, tenants};
 use otklik_schema::AccountState;
 
 use super::{Billing, BillingError, standing};
@@ -25,16 +25,13 @@ pub struct Overview {
 }
 
 pub async fn overview(
-    db: &DbPool,
+    conn: &mut AsyncPgConnection,
     billing: &Billing,
     scope: TenantScope,
 ) -> Result<Overview, BillingError> {
-    let mut conn = db.get().await.map_err(DbError::from)?;
-    standing(&mut conn, billing, scope).await?;
-    let account = accounts::get(&mut conn, scope)
-        .await?
-        .ok_or(BillingError::Off)?;
-    let replies = accounts::replies_since(&mut conn, scope, account.period_start).await?;
+    standing(conn, billing, scope).await?;
+    let account = accounts::get(conn, scope).await?.ok_or(BillingError::Off)?;
+    let replies = accounts::replies_since(conn, scope, account.period_start).await?;
     let included =
         if account.state == AccountState::Trialing && account.provider_subscription.is_none() {
             billing.catalog.trial().reply_cap
@@ -58,35 +55,31 @@ pub async fn overview(
 /// Sets the merchant's own ceiling on AI replies per period (`None` lifts it) and answers the
 /// overview with it.
 pub async fn set_reply_cap(
-    db: &DbPool,
+    conn: &mut AsyncPgConnection,
     billing: &Billing,
     scope: TenantScope,
     cap: Option<i64>,
 ) -> Result<Overview, BillingError> {
-    {
-        let mut conn = db.get().await.map_err(DbError::from)?;
-        // The account opens on first use; the cap must land on it.
-        standing(&mut conn, billing, scope).await?;
-        accounts::set_reply_cap(&mut conn, scope, cap).await?;
-    }
-    overview(db, billing, scope).await
+    // The account opens on first use; the cap must land on it.
+    standing(conn, billing, scope).await?;
+    accounts::set_reply_cap(conn, scope, cap).await?;
+    overview(conn, billing, scope).await
 }
 
 /// The provider's customer for the tenant, created and stored on first use.
 async fn customer(
-    db: &DbPool,
+    conn: &mut AsyncPgConnection,
     billing: &Billing,
     scope: TenantScope,
 ) -> Result<CustomerId, BillingError> {
     let provider = provider(billing)?;
-    let mut conn = db.get().await.map_err(DbError::from)?;
-    standing(&mut conn, billing, scope).await?;
-    if let Some(account) = accounts::get(&mut conn, scope).await?
+    standing(conn, billing, scope).await?;
+    if let Some(account) = accounts::get(conn, scope).await?
         && let Some(customer) = account.provider_customer
     {
         return Ok(CustomerId(customer));
     }
-    let tenant = tenants::get(&mut conn, scope).await?;
+    let tenant = tenants::get(conn, scope).await?;
     let customer = provider
         .ensure_customer(&TenantRef {
             id: ProviderTenant(scope.tenant_id().0),
@@ -94,7 +87,7 @@ async fn customer(
             email: None,
         })
         .await?;
-    accounts::set_customer(&mut conn, scope, customer.as_str()).await?;
+    accounts::set_customer(conn, scope, customer.as_str()).await?;
     Ok(customer)
 }
 
@@ -105,7 +98,7 @@ fn provider(billing: &Billing) -> Result<&crate::StripeProvider, BillingError> {
 /// A hosted checkout for `plan`; `operation` names the merchant's click, so a retried request
 /// gets the same page.
 pub async fn checkout(
-    db: &DbPool,
+    conn: &mut AsyncPgConnection,
     billing: &Billing,
     scope: TenantScope,
     plan: &str,
@@ -114,7 +107,7 @@ pub async fn checkout(
     cancel_url: &str,
 ) -> Result<HostedLink, BillingError> {
     let plan = known_plan(billing, plan)?;
-    let customer = customer(db, billing, scope).await?;
+    let customer = customer(conn, billing, scope).await?;
     let request = CheckoutRequest {
         tenant: ProviderTenant(scope.tenant_id().0),
         customer,
@@ -130,24 +123,19 @@ pub async fn checkout(
 /// Moves a subscribed tenant to `plan` from now on (the provider prorates); the new standing is
 /// stored at once, and the provider's event confirms it later.
 pub async fn change_plan(
-    db: &DbPool,
+    conn: &mut AsyncPgConnection,
     billing: &Billing,
     scope: TenantScope,
     plan: &str,
     operation: &str,
 ) -> Result<Overview, BillingError> {
     let plan = known_plan(billing, plan)?;
-    let subscription = {
-        let mut conn = db.get().await.map_err(DbError::from)?;
-        accounts::get(&mut conn, scope)
-            .await?
-            .and_then(|account| account.provider_subscription)
-            .ok_or_else(|| {
-                BillingError::Invalid(
-                    "there is no subscription to change yet: subscribe first".into(),
-                )
-            })?
-    };
+    let subscription = accounts::get(conn, scope)
+        .await?
+        .and_then(|account| account.provider_subscription)
+        .ok_or_else(|| {
+            BillingError::Invalid("there is no subscription to change yet: subscribe first".into())
+        })?;
     let change = PlanChange {
         tenant: ProviderTenant(scope.tenant_id().0),
         subscription: SubscriptionId(subscription),
@@ -155,8 +143,8 @@ pub async fn change_plan(
         operation: operation_id(operation)?,
     };
     let changed = provider(billing)?.change_plan(&change).await?;
-    super::store(db, scope.tenant_id(), &changed).await?;
-    overview(db, billing, scope).await
+    super::store_on(conn, scope.tenant_id(), &changed).await?;
+    overview(conn, billing, scope).await
 }
 
 fn known_plan(billing: &Billing, plan: &str) -> Result<PlanCode, BillingError> {
@@ -170,13 +158,13 @@ fn known_plan(billing: &Billing, plan: &str) -> Result<PlanCode, BillingError> {
 
 /// The provider's portal, where the merchant changes card or cancels.
 pub async fn portal(
-    db: &DbPool,
+    conn: &mut AsyncPgConnection,
     billing: &Billing,
     scope: TenantScope,
     operation: &str,
     return_url: &str,
 ) -> Result<HostedLink, BillingError> {
-    let customer = customer(db, billing, scope).await?;
+    let customer = customer(conn, billing, scope).await?;
     let request = PortalRequest {
         tenant: ProviderTenant(scope.tenant_id().0),
         customer,
@@ -187,11 +175,11 @@ pub async fn portal(
 }
 
 pub async fn invoices(
-    db: &DbPool,
+    conn: &mut AsyncPgConnection,
     billing: &Billing,
     scope: TenantScope,
 ) -> Result<Vec<InvoiceSummary>, BillingError> {
-    let customer = customer(db, billing, scope).await?;
+    let customer = customer(conn, billing, scope).await?;
     Ok(provider(billing)?.list_invoices(&customer, 24).await?)
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use otklik_config::Config;
 
 pub use standing::{Standing, standing};
-pub use subscription::store;
+pub use subscription::{store, store_on};
 
 use crate::{Catalog, CatalogError, ProviderError, StripeProvider, StripeSettings};
 

@@ -1,7 +1,7 @@
 //! Storing a subscription as the provider has it now, as the tenant's standing.
 
 use otklik_db::billing::{self, SubscriptionSnapshot};
-use otklik_db::{DbError, DbPool, TenantScope};
+use otklik_db::{AsyncPgConnection, DbError, DbPool, TenantScope};
 use otklik_schema::{AccountState, TenantId};
 
 use super::BillingError;
@@ -28,6 +28,16 @@ pub async fn store(
     tenant: TenantId,
     current: &SubscriptionState,
 ) -> Result<&'static str, BillingError> {
+    let mut conn = db.get().await.map_err(DbError::from)?;
+    store_on(&mut conn, tenant, current).await
+}
+
+/// [`store`] on a connection the caller holds.
+pub async fn store_on(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    current: &SubscriptionState,
+) -> Result<&'static str, BillingError> {
     let Some(state) = state_of(&current.status) else {
         return Ok("status_kept");
     };
@@ -40,9 +50,7 @@ pub async fn store(
         period_start: current.current_period_start,
         period_end: current.current_period_end,
     };
-    let mut conn = db.get().await.map_err(DbError::from)?;
-    let stored =
-        billing::apply_subscription(&mut conn, TenantScope::trusted(tenant), &snapshot).await?;
+    let stored = billing::apply_subscription(conn, TenantScope::trusted(tenant), &snapshot).await?;
     tracing::info!(tenant.id = %tenant, state = %stored.state, status = %status, "billing standing updated");
     Ok("applied")
 }

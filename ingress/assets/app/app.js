@@ -36,6 +36,22 @@
     delivered: "Доставлен", cancelled: "Отменён", arbitration: "Арбитраж",
     posting_on_way_to_pickup_point: "Едет в пункт выдачи",
   };
+  // The codes the assistant hands off with (workers/src/assistant/handoff_note.rs, intents.md).
+  const REASONS = {
+    human_request: "Покупатель просит сотрудника", complaint: "Жалоба", payment_issue: "Проблема с оплатой",
+    defect_or_wrong_item: "Брак, повреждение или не тот товар", refund_status: "Вопрос о возврате денег",
+    not_understood: "Ассистент дважды не понял вопрос", negative_sentiment: "Покупатель раздражён",
+    refund_overdue: "Деньги за возврат задерживаются", no_knowledge: "В базе знаний нет ответа",
+    flood: "Слишком много сообщений подряд", model_transfer: "Ассистент решил, что нужен сотрудник",
+    operator_only: "Включён режим «только операторы»", trial_reply_cap: "Закончились ответы пробного периода",
+    reply_cap: "Достигнут лимит ответов ассистента", billing_suspended: "Подписка приостановлена",
+    order_status: "Вопрос о статусе заказа", order_cancel: "Отмена заказа", return_request: "Возврат товара",
+    exchange_request: "Обмен товара", product_question: "Вопрос о товаре", product_availability: "Наличие товара",
+    size_advice: "Подбор размера", discount_promo: "Скидки и промокоды", other: "Вопрос для сотрудника",
+    tenant_intent: "Тема, которую магазин передаёт сотрудникам", tenant_keyword: "Слово из правил передачи",
+    bot_reply_limit: "Ассистент ответил максимум раз подряд",
+  };
+  const reasonText = (code) => (code ? REASONS[code] || "Вопрос для сотрудника" : "");
   const RETURN_STATUSES = { pending: "На рассмотрении", approved: "Одобрен", rejected: "Отклонён" };
 
   // ---------- session & API ----------
@@ -64,14 +80,17 @@
   }
 
   class ApiError extends Error {
-    constructor(status, message) { super(message); this.status = status; }
+    constructor(status, message, fields) { super(message); this.status = status; this.fields = fields || []; }
   }
 
   async function api(method, path, body, retried) {
     const headers = { authorization: "Bearer " + (state.session?.access_token ?? "") };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (method === "POST" && body !== undefined) headers["idempotency-key"] = randomKey();
-    const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // A raw upload (a file to import) goes as it is, with its own content type.
+    const raw = body instanceof RawBody;
+    if (body !== undefined) headers["content-type"] = raw ? body.type : "application/json";
+    if (method === "POST") headers["idempotency-key"] = randomKey();
+    const payload = body === undefined ? undefined : raw ? body.text : JSON.stringify(body);
+    const res = await fetch(API + path, { method, headers, body: payload });
     if (res.status === 401 && !retried) {
       if (await refresh()) return api(method, path, body, true);
       signOut();
@@ -81,10 +100,16 @@
     const data = text ? JSON.parse(text) : null;
     if (!res.ok) {
       const error = data?.error;
-      const fields = (error?.fields || []).map((f) => f.message).join("; ");
-      throw new ApiError(res.status, fields || error?.message || "Ошибка " + res.status);
+      const fields = error?.fields || [];
+      const message = fields.map((f) => f.message).join("; ") || error?.message || "Ошибка " + res.status;
+      throw new ApiError(res.status, message, fields);
     }
     return data;
+  }
+
+  /** A request body sent as it is, e.g. a CSV file to import. */
+  class RawBody {
+    constructor(text, type) { this.text = text; this.type = type; }
   }
 
   function toast(message) {
@@ -116,9 +141,12 @@
   }
 
   // ---------- login ----------
-  function showLogin() {
+  /** Shows the sign-in form; `notice` says why the user is here, e.g. after a password change. */
+  function showLogin(notice) {
     $("shell").hidden = true;
     $("login").hidden = false;
+    $("login-notice").textContent = notice || "";
+    $("login-notice").hidden = !notice;
     $("login-email").focus();
   }
 
@@ -371,14 +399,21 @@
     $("return-to-bot").hidden = !handle || c.mode === "bot" || c.mode === "closed";
     $("close").hidden = !handle || c.mode === "closed";
     $("reply-form").hidden = !handle;
-    $("side-customer").textContent = c.customer?.name || "—";
+    // The name leads to the customer's page: their orders and other conversations.
+    if (c.customer?.id && can("read_conversations")) {
+      const page = el("a", "", c.customer.name || "Покупатель #" + c.customer.id);
+      page.href = `#/customers/${c.customer.id}`;
+      $("side-customer").replaceChildren(page);
+    } else {
+      $("side-customer").textContent = c.customer?.name || "—";
+    }
     $("side-username").textContent = c.customer?.username ? "@" + c.customer.username : "—";
     $("side-channel").textContent = (c.channel?.name || "") + " · " + (CHANNELS[c.channel?.kind] || c.channel?.kind || "");
     $("side-mode").textContent = MODES[c.mode] || c.mode;
     $("side-created").textContent = when(c.created_at);
     $("side-due").textContent = when(c.reply_due_at);
     $("side-handoff").hidden = !c.handoff;
-    $("side-reason").textContent = c.handoff?.reason || "";
+    $("side-reason").textContent = reasonText(c.handoff?.reason);
     $("side-summary").textContent = c.handoff?.summary || "";
     renderTimeline();
   }
@@ -539,23 +574,38 @@
   async function onEvent(event) {
     if (event.type === "ready") { setLive(true); scheduleReload(); return; }
     if (event.type === "lagged") { scheduleReload(); if (state.current) openConversation(state.current.id); return; }
-    scheduleReload();
     const id = event.conversation_id;
+    if (event.type === "delivery") {
+      // Only a tick changes: update it in place, the list stays as it is.
+      const m = state.current?.id === id ? state.timeline.get(event.message_id) : null;
+      if (m) {
+        m.delivery_status = event.status;
+        renderTimeline();
+      } else if (state.current?.id === id) {
+        await rereadOpen(id);
+      }
+      return;
+    }
+    scheduleReload();
     if (!state.current || id !== state.current.id) return;
     if (event.type === "message" && event.message) {
       state.timeline.set(event.message.id, event.message);
       renderTimeline();
     } else {
-      // A state change or a new shopper message: read the conversation again.
-      const [conversation, page] = await Promise.all([
-        api("GET", `/conversations/${id}`),
-        api("GET", `/conversations/${id}/messages?order=oldest&limit=100`),
-      ]).catch(() => [null, null]);
-      if (!conversation || state.current?.id !== id) return;
-      state.current = conversation;
-      for (const m of page.items) state.timeline.set(m.id, m);
-      renderChat();
+      await rereadOpen(id);
     }
+  }
+
+  /** A state change or a new shopper message: read the open conversation again. */
+  async function rereadOpen(id) {
+    const [conversation, page] = await Promise.all([
+      api("GET", `/conversations/${id}`),
+      api("GET", `/conversations/${id}/messages?order=oldest&limit=100`),
+    ]).catch(() => [null, null]);
+    if (!conversation || state.current?.id !== id) return;
+    state.current = conversation;
+    for (const m of page.items) state.timeline.set(m.id, m);
+    renderChat();
   }
 
   function setLive(on) {
@@ -584,17 +634,16 @@
     };
   }
 
-  // Not every change is published (a shopper's message to a conversation already with an
-  // operator, delivery status); read the open conversation again now and then.
+  // Every change is pushed; this slow re-read only covers events lost while the socket was down.
   setInterval(() => {
-    if (state.current && state.session && document.visibilityState === "visible") {
-      onEvent({ type: "poll", conversation_id: state.current.id }).catch(() => {});
+    if (state.current && state.session && document.visibilityState === "visible" && !$("chat").hidden) {
+      rereadOpen(state.current.id).catch(() => {});
     }
-  }, 5000);
+  }, 30000);
 
   // ---------- keyboard ----------
   document.addEventListener("keydown", (e) => {
-    if ($("shell").hidden) return;
+    if ($("shell").hidden || $("shell").classList.contains("paged")) return;
     const typing = ["INPUT", "TEXTAREA"].includes(document.activeElement?.tagName);
     if (e.key === "/" && !typing) { e.preventDefault(); $("search").focus(); }
     if (e.altKey && ["1", "2", "3", "4"].includes(e.key)) { e.preventDefault(); selectView(VIEWS[Number(e.key) - 1]); }
@@ -616,18 +665,36 @@
     $("shell").hidden = false;
     $("user-name").textContent = state.me.user.name || state.me.user.email;
     $("tenant-name").textContent = state.me.tenant.name;
+    for (const link of document.querySelectorAll("#pages-nav [data-can]")) link.hidden = !can(link.dataset.can);
     selectView(state.view);
     loadCounters().catch((e) => toast(e.message));
     setComposer("reply");
     loadQuick().catch(() => {});
     connect();
-    const match = /^#c(\d+)$/.exec(location.hash);
-    if (match) openConversation(Number(match[1]));
-    else $("chat-empty").hidden = false;
+    // The address picks the page, or the conversation (#c<id>) to open.
+    if (!/^#c\d+$/.test(location.hash)) $("chat-empty").hidden = false;
+    Otklik.route();
   }
 
-  (async () => {
+  /** Shows the conversation screens, or hides them for another page of the navigation. */
+  function showConversations(on) {
+    $("shell").classList.toggle("paged", !on);
+    $("page").hidden = on;
+  }
+
+  // What the other pages (pages.js) use.
+  const Otklik = window.Otklik = {
+    $, api, RawBody, ApiError, el, toast, can, when, money, state, CHANNELS, MODES, ORDER_STATUSES,
+    RETURN_STATUSES, reasonText, customerName, openConversation, showConversations, saveSession, start,
+    showLogin,
+    route: () => showConversations(true),
+    entryLink: () => false,
+  };
+
+  // After pages.js has registered its pages (deferred scripts run before this event).
+  document.addEventListener("DOMContentLoaded", async () => {
+    if (Otklik.entryLink()) return;
     if (await refresh()) start();
     else showLogin();
-  })();
+  });
 })();

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use base64::Engine;
@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use super::auth::Principal;
 use super::body::JsonBody;
 use super::page::{Page, PageQuery};
+use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
@@ -95,7 +96,7 @@ async fn create_key(
     }
     let (secret, hash) = new_key();
     let prefix = &secret[..KEY_PREFIX.len() + VISIBLE];
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let key = api_keys::create(
         &mut conn,
         principal.tenant,
@@ -124,12 +125,12 @@ async fn create_key(
 async fn list_keys(
     State(state): State<AppState>,
     principal: Principal,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     principal.require(Permission::ManageApiKeys)?;
     let limit = page.limit()?;
     let after: Option<i64> = page.after()?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let rows = api_keys::list(&mut conn, principal.tenant, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |key| key.id);
     Ok(Json(Page {
@@ -150,10 +151,10 @@ async fn list_keys(
 async fn revoke_key(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Permission::ManageApiKeys)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     if api_keys::revoke(&mut conn, principal.tenant, principal.user, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -185,7 +186,7 @@ struct AuditQuery {
 async fn audit_log(
     State(state): State<AppState>,
     principal: Principal,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     principal.require(Permission::ReadAuditLog)?;
     let page = PageQuery {
@@ -199,7 +200,7 @@ async fn audit_log(
         .as_deref()
         .map(str::trim)
         .filter(|a| !a.is_empty());
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let rows = audit::list(&mut conn, principal.tenant, action, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |entry| entry.id);
     Ok(Json(Page {
@@ -257,12 +258,12 @@ fn letter_view(queue: Queue, letter: &DeadLetter) -> Value {
     })
 }
 
-/// The tenant's dead letters in every queue, newest first.
+/// The tenant's dead letters in every queue, in no particular order.
 async fn tenant_letters(
     state: &AppState,
     tenant: TenantScope,
 ) -> Result<Vec<(Queue, DeadLetter)>, ApiError> {
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(tenant).await?;
     let channels: HashSet<i64> = channels::list(&mut conn, tenant)
         .await?
         .into_iter()
@@ -282,33 +283,61 @@ async fn tenant_letters(
             }
         }
     }
-    letters.sort_by_key(|(_, letter)| std::cmp::Reverse(letter.died_at));
     Ok(letters)
+}
+
+/// Where a dead letter sorts in the list: newest first (letters with no time last), then by
+/// queue and id, so letters that died in the same second keep one order across pages.
+type LetterKey = (std::cmp::Reverse<Option<i64>>, String, String);
+
+fn letter_key(queue: Queue, letter: &DeadLetter) -> LetterKey {
+    (
+        std::cmp::Reverse(letter.died_at),
+        queue.as_str().to_owned(),
+        letter.id.clone(),
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/dead-letters", tag = "dead-letters",
     summary = "The shop's dead-lettered jobs",
     description = "Role: admin (manage_jobs). Jobs that failed for good and name this shop (or, \
-        for inbound events, one of its channels), newest first, all at once (`next_cursor` is \
-        always `null`).",
+        for inbound events, one of its channels), newest first, a page at a time.",
     security(("bearer" = [])),
+    params(PageQuery),
     responses(
         (status = 200, description = "Items are `{queue, id, status, error, died_at, payload}`",
             body = Page<Value>),
+        (status = 400, description = "A bad `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 async fn dead_letters(
     State(state): State<AppState>,
     principal: Principal,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     principal.require(Permission::ManageJobs)?;
-    let letters = tenant_letters(&state, principal.tenant).await?;
+    let limit = page.limit()?;
+    let after: Option<LetterKey> = page.after()?;
+    // Redis keeps dead letters in an unordered set, so a page is cut from the sorted whole.
+    let mut letters = tenant_letters(&state, principal.tenant).await?;
+    letters.sort_by_cached_key(|(queue, letter)| letter_key(*queue, letter));
+    let rows: Vec<(Queue, DeadLetter)> = letters
+        .into_iter()
+        .filter(|(queue, letter)| {
+            after
+                .as_ref()
+                .is_none_or(|after| letter_key(*queue, letter) > *after)
+        })
+        .take(usize::try_from(limit).unwrap_or(0) + 1)
+        .collect();
+    let page = Page::from_rows(rows, limit, |(queue, letter)| letter_key(*queue, letter));
     Ok(Json(Page {
-        items: letters
+        items: page
+            .items
             .iter()
             .map(|(queue, letter)| letter_view(*queue, letter))
             .collect(),
-        next_cursor: None,
+        next_cursor: page.next_cursor,
     }))
 }
 
@@ -345,7 +374,7 @@ async fn replay(
     dead_letters::replay(&state.redis(), &settings, queue, &id)
         .await
         .map_err(dead_letter_error)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     audit::record(
         &mut conn,
         principal.tenant,

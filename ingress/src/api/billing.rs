@@ -84,7 +84,8 @@ async fn overview(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
-    let overview = merchant::overview(state.db(), state.billing(), principal.tenant).await?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
+    let overview = merchant::overview(&mut conn, state.billing(), principal.tenant).await?;
     Ok(Json(overview_view(&overview)))
 }
 
@@ -102,7 +103,8 @@ async fn invoices(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
-    let invoices = merchant::invoices(state.db(), state.billing(), principal.tenant).await?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
+    let invoices = merchant::invoices(&mut conn, state.billing(), principal.tenant).await?;
     let items: Vec<Value> = invoices
         .iter()
         .map(|invoice| {
@@ -160,8 +162,9 @@ async fn checkout(
     principal.require(Permission::ManageBilling)?;
     check_url("success_url", &request.success_url)?;
     check_url("cancel_url", &request.cancel_url)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let link = merchant::checkout(
-        state.db(),
+        &mut conn,
         state.billing(),
         principal.tenant,
         &request.plan,
@@ -199,8 +202,9 @@ async fn portal(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
     check_url("return_url", &request.return_url)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let link = merchant::portal(
-        state.db(),
+        &mut conn,
         state.billing(),
         principal.tenant,
         &operation(&headers),
@@ -235,8 +239,9 @@ async fn change_plan(
     JsonBody(request): JsonBody<PlanRequest>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let overview = merchant::change_plan(
-        state.db(),
+        &mut conn,
         state.billing(),
         principal.tenant,
         &request.plan,
@@ -277,8 +282,9 @@ async fn reply_cap(
             "zero or more, or null for no cap",
         )]));
     }
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let overview = merchant::set_reply_cap(
-        state.db(),
+        &mut conn,
         state.billing(),
         principal.tenant,
         request.reply_cap,

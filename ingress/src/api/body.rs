@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 
@@ -25,10 +26,34 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             ));
         }
         let bytes = Bytes::from_request(request, state).await.map_err(|err| {
-            ApiError::BadRequest(format!("the body could not be read: {}", err.body_text()))
+            if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large(state)
+            } else {
+                ApiError::BadRequest(format!("the body could not be read: {}", err.body_text()))
+            }
         })?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|err| ApiError::BadRequest(format!("invalid JSON body: {err}")))
     }
+}
+
+/// A body that could not be read whole: over the limit (413), or cut off by the client (400).
+pub(crate) fn unreadable(err: axum::Error, state: &AppState) -> ApiError {
+    let over_limit = err
+        .into_inner()
+        .downcast_ref::<http_body_util::LengthLimitError>()
+        .is_some();
+    if over_limit {
+        too_large(state)
+    } else {
+        ApiError::BadRequest("the body could not be read whole".into())
+    }
+}
+
+fn too_large(state: &AppState) -> ApiError {
+    ApiError::TooLarge(format!(
+        "the body is over the limit of {} bytes",
+        state.config().max_body_bytes
+    ))
 }

@@ -3,7 +3,7 @@
 //! and switching a channel off. Credentials never leave the server.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use otklik_db::channels::{self, Channel};
@@ -18,6 +18,7 @@ use teloxide::{ApiError as TelegramError, Bot, RequestError};
 
 use super::auth::Principal;
 use super::body::JsonBody;
+use super::params::ApiPath;
 use super::permissions::Permission;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
@@ -61,7 +62,7 @@ async fn list(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadSettings)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let channels = channels::list(&mut conn, principal.tenant).await?;
     let items: Vec<Value> = channels.iter().map(|c| view(&state, c)).collect();
     Ok(Json(json!({ "items": items })))
@@ -86,7 +87,7 @@ async fn audit(
     action: &str,
     channel: ChannelId,
 ) -> Result<(), ApiError> {
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(scope).await?;
     let channel = channel.0.to_string();
     otklik_db::audit::record(
         &mut conn,
@@ -166,7 +167,7 @@ async fn connect_telegram(
     let me = bot.get_me().await.map_err(telegram_error)?;
     let credentials = json!({ "bot_token": token, "bot_username": me.username() });
     let channel = {
-        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        let mut conn = state.tenant_db(principal.tenant).await?;
         channels::create(
             &mut conn,
             principal.tenant,
@@ -185,7 +186,7 @@ async fn connect_telegram(
         .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
         .await;
     if let Err(err) = registered {
-        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        let mut conn = state.tenant_db(principal.tenant).await?;
         channels::set_enabled(&mut conn, principal.tenant, channel.id, false).await?;
         return Err(telegram_error(err));
     }
@@ -224,7 +225,7 @@ async fn create_webchat(
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
     let channel = {
-        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        let mut conn = state.tenant_db(principal.tenant).await?;
         channels::create(
             &mut conn,
             principal.tenant,
@@ -258,12 +259,12 @@ async fn create_webchat(
 async fn switch_off(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Permission::ManageChannels)?;
     let id = ChannelId(id);
     let channel = {
-        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        let mut conn = state.tenant_db(principal.tenant).await?;
         let channel = channels::get(&mut conn, principal.tenant, id)
             .await?
             .ok_or(ApiError::NotFound)?;

@@ -31,16 +31,15 @@
 //! Operator events are best effort (the database is the truth); a reply whose delivery could
 //! not be enqueued answers 503 and is enqueued again when the POST is retried with its key.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use otklik_db::TenantScope;
 use otklik_db::inbox::{
     self, Counters, Entry, InboxError, ListFilter, Order, Posted, Summary, Transition, View,
 };
-use otklik_db::{DbError, TenantScope};
 use otklik_jobs::{Deliver, topics};
 use otklik_schema::{ChannelId, ConversationId, DeliveryStatus, MessageId, UserId};
 use serde::Deserialize;
@@ -49,6 +48,7 @@ use serde_json::{Value, json};
 use super::auth::Principal;
 use super::body::JsonBody;
 use super::page::{Page, PageQuery};
+use super::params::{ApiPath, ApiQuery, search_text};
 use super::permissions::Permission;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
@@ -56,9 +56,7 @@ use crate::{ApiError, AppState};
 /// Telegram's limit for one message; the strictest of the channels people answer in.
 const MAX_REPLY_CHARS: usize = 4096;
 const MAX_NOTE_CHARS: usize = 10_000;
-const MAX_SEARCH_CHARS: usize = 200;
 const MAX_IDEMPOTENCY_KEY: usize = 200;
-const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 pub fn routes() -> Router<AppState> {
@@ -97,16 +95,6 @@ impl From<InboxError> for ApiError {
 }
 
 /// An id that is not a number names no conversation (or message) at all.
-fn id_from<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    query
-        .map(|Query(query)| query)
-        .map_err(|err| ApiError::BadRequest(err.body_text()))
-}
-
 fn summary_view(c: &Summary) -> Value {
     json!({
         "id": c.id,
@@ -180,17 +168,10 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    params: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(params): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     principal.require(Permission::ReadConversations)?;
-    let params = query(params)?;
-    let search = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if search.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "q",
-            format!("at most {MAX_SEARCH_CHARS} characters"),
-        )]));
-    }
+    let search = search_text(params.q.as_deref())?;
     let page = PageQuery {
         limit: params.limit,
         cursor: params.cursor,
@@ -204,7 +185,7 @@ pub async fn list(
         after: page.after::<(chrono::DateTime<chrono::Utc>, ConversationId)>()?,
         limit: limit + 1,
     };
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let rows = inbox::list(&mut conn, principal.tenant, &filter).await?;
     let page = Page::from_rows(rows, limit, |c| (c.last_message_at, c.id));
     Ok(Json(Page {
@@ -224,7 +205,7 @@ pub async fn counters(
     principal: Principal,
 ) -> Result<Json<Counters>, ApiError> {
     principal.require(Permission::ReadConversations)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     Ok(Json(
         inbox::counters(&mut conn, principal.tenant, principal.user).await?,
     ))
@@ -235,7 +216,7 @@ async fn summary(
     tenant: TenantScope,
     id: ConversationId,
 ) -> Result<Value, ApiError> {
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(tenant).await?;
     inbox::get(&mut conn, tenant, id)
         .await?
         .map(|c| summary_view(&c))
@@ -253,12 +234,10 @@ async fn summary(
 pub async fn show(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<ConversationId>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadConversations)?;
-    Ok(Json(
-        summary(&state, principal.tenant, id_from(&id)?).await?,
-    ))
+    Ok(Json(summary(&state, principal.tenant, id).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -287,19 +266,17 @@ pub struct TimelineQuery {
 pub async fn timeline(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
-    params: Result<Query<TimelineQuery>, QueryRejection>,
+    ApiPath(id): ApiPath<ConversationId>,
+    ApiQuery(params): ApiQuery<TimelineQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     principal.require(Permission::ReadConversations)?;
-    let id = id_from(&id)?;
-    let params = query(params)?;
     let page = PageQuery {
         limit: params.limit,
         cursor: params.cursor,
     };
     let limit = page.limit()?;
     let after = page.after::<MessageId>()?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let entries = inbox::timeline(
         &mut conn,
         principal.tenant,
@@ -320,11 +297,9 @@ pub async fn timeline(
 /// Tells the tenant's open dashboards what changed. Best effort: the inbox reads the same from
 /// the database, so a lost event only delays a screen.
 async fn publish(state: &AppState, tenant: TenantScope, event: Value) {
-    let topic = topics::operators(&state.config().redis_namespace, tenant.tenant_id());
     let mut redis = state.redis();
-    let mut command = redis::cmd("PUBLISH");
-    command.arg(topic).arg(event.to_string());
-    let publish = command.query_async::<i64>(&mut redis);
+    let namespace = &state.config().redis_namespace;
+    let publish = topics::tell_operators(&mut redis, namespace, tenant.tenant_id(), &event);
     match tokio::time::timeout(state.enqueue_timeout(), publish).await {
         Ok(Ok(_)) => {}
         Ok(Err(err)) => tracing::warn!(tenant.id = %tenant.tenant_id(), error = %err,
@@ -337,13 +312,12 @@ async fn publish(state: &AppState, tenant: TenantScope, event: Value) {
 async fn change(
     state: AppState,
     principal: Principal,
-    id: &str,
+    id: ConversationId,
     transition: Transition,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::HandleConversations)?;
-    let id = id_from(id)?;
     let changed = {
-        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        let mut conn = state.tenant_db(principal.tenant).await?;
         inbox::transition(&mut conn, principal.tenant, principal.user, id, transition).await?
     };
     let conversation = summary(&state, principal.tenant, id).await?;
@@ -374,9 +348,9 @@ async fn change(
 pub async fn take_over(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<ConversationId>,
 ) -> Result<Json<Value>, ApiError> {
-    change(state, principal, &id, Transition::TakeOver).await
+    change(state, principal, id, Transition::TakeOver).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -403,10 +377,10 @@ pub struct AssignBody {
 pub async fn assign(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<ConversationId>,
     JsonBody(body): JsonBody<AssignBody>,
 ) -> Result<Json<Value>, ApiError> {
-    change(state, principal, &id, Transition::Assign(body.user_id)).await
+    change(state, principal, id, Transition::Assign(body.user_id)).await
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/close", tag = "conversations",
@@ -421,9 +395,9 @@ pub async fn assign(
 pub async fn close(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<ConversationId>,
 ) -> Result<Json<Value>, ApiError> {
-    change(state, principal, &id, Transition::Close).await
+    change(state, principal, id, Transition::Close).await
 }
 
 /// The assistant answers the shopper's next message, with a fresh memory.
@@ -439,9 +413,9 @@ pub async fn close(
 pub async fn return_to_bot(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<ConversationId>,
 ) -> Result<Json<Value>, ApiError> {
-    change(state, principal, &id, Transition::ReturnToBot).await
+    change(state, principal, id, Transition::ReturnToBot).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -468,21 +442,10 @@ fn text_field(field: &'static str, text: &str, max: usize) -> Result<String, Api
 
 /// The request's `Idempotency-Key`, or a fresh one: without it a retried POST acts twice.
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
-        return Ok(uuid::Uuid::new_v4().to_string());
-    };
-    value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|key| (1..=MAX_IDEMPOTENCY_KEY).contains(&key.len()))
-        .filter(|key| key.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
-            ))
-        })
+    Ok(
+        super::idempotency::header_key(headers, MAX_IDEMPOTENCY_KEY)?
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+    )
 }
 
 /// Enqueues the delivery of a `pending` message, waiting no longer than for a webhook.
@@ -556,16 +519,15 @@ async fn posted(
 pub async fn reply(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<ConversationId>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<TextBody>,
 ) -> Result<Response, ApiError> {
     principal.require(Permission::HandleConversations)?;
-    let id = id_from(&id)?;
     let text = text_field("text", &body.text, MAX_REPLY_CHARS)?;
     let key = idempotency_key(&headers)?;
     let result = {
-        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        let mut conn = state.tenant_db(principal.tenant).await?;
         inbox::reply(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
     };
     posted(&state, principal, id, "conversation.reply", result).await
@@ -588,16 +550,15 @@ pub async fn reply(
 pub async fn note(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<ConversationId>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<TextBody>,
 ) -> Result<Response, ApiError> {
     principal.require(Permission::HandleConversations)?;
-    let id = id_from(&id)?;
     let text = text_field("text", &body.text, MAX_NOTE_CHARS)?;
     let key = idempotency_key(&headers)?;
     let result = {
-        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        let mut conn = state.tenant_db(principal.tenant).await?;
         inbox::note(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
     };
     posted(&state, principal, id, "conversation.note", result).await
@@ -627,18 +588,16 @@ pub struct ApproveBody {
 pub async fn approve_draft(
     State(state): State<AppState>,
     principal: Principal,
-    Path((id, message)): Path<(String, String)>,
+    ApiPath((id, message)): ApiPath<(ConversationId, MessageId)>,
     JsonBody(body): JsonBody<ApproveBody>,
 ) -> Result<Response, ApiError> {
     principal.require(Permission::HandleConversations)?;
-    let id = id_from(&id)?;
-    let message = id_from(&message)?;
     let edited = body
         .text
         .map(|text| text_field("text", &text, MAX_REPLY_CHARS))
         .transpose()?;
     let result = {
-        let mut conn = state.db().get().await.map_err(DbError::from)?;
+        let mut conn = state.tenant_db(principal.tenant).await?;
         inbox::approve_draft(
             &mut conn,
             principal.tenant,

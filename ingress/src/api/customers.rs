@@ -13,12 +13,10 @@
 
 use std::collections::HashMap;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use otklik_db::DbError;
 use otklik_db::customers_admin::{self, CustomerRow, OrderRow, ProductRow};
 use otklik_db::returns::Return;
 use serde::Deserialize;
@@ -26,11 +24,9 @@ use serde_json::{Value, json};
 
 use super::auth::Principal;
 use super::page::{Page, PageQuery};
+use super::params::{ApiPath, ApiQuery, search_text};
 use super::permissions::Permission;
-use crate::error::FieldError;
 use crate::{ApiError, AppState};
-
-const MAX_SEARCH_CHARS: usize = 200;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -151,24 +147,17 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    params: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(params): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     principal.require(Permission::ReadConversations)?;
-    let Query(params) = params.map_err(|err| ApiError::BadRequest(err.body_text()))?;
-    let search = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if search.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "q",
-            format!("at most {MAX_SEARCH_CHARS} characters"),
-        )]));
-    }
+    let search = search_text(params.q.as_deref())?;
     let page = PageQuery {
         limit: params.limit,
         cursor: params.cursor,
     };
     let limit = page.limit()?;
     let after = page.after::<(DateTime<Utc>, i64)>()?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let rows = customers_admin::list(&mut conn, principal.tenant, search, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |c| (c.last_seen_at, c.id));
     Ok(Json(Page {
@@ -188,12 +177,11 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadConversations)?;
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let scope = principal.tenant;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let customer = customers_admin::get(&mut conn, scope, id)
         .await?
         .ok_or(ApiError::NotFound)?;

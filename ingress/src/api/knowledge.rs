@@ -7,12 +7,11 @@ mod import;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use otklik_db::DbError;
 use otklik_db::knowledge_admin::{self, Article, Detail, Draft, Filter, Revision, Status, Version};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -20,6 +19,7 @@ use serde_json::{Value, json};
 use super::auth::Principal;
 use super::body::JsonBody;
 use super::page::{Page, PageQuery};
+use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
@@ -49,18 +49,6 @@ pub fn routes() -> axum::Router<AppState> {
             post(approve),
         )
         .route("/api/v1/knowledge/import", post(import))
-}
-
-/// axum's own rejections are plain text; the API answers in its envelope.
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    query
-        .map(|Query(value)| value)
-        .map_err(|err| ApiError::BadRequest(err.body_text()))
-}
-
-fn path<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
-    path.map(|Path(value)| value)
-        .map_err(|err| ApiError::BadRequest(err.body_text()))
 }
 
 fn article_view(article: &Article) -> Value {
@@ -123,12 +111,10 @@ struct ListFilter {
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    page: Result<Query<PageQuery>, QueryRejection>,
-    filter: Result<Query<ListFilter>, QueryRejection>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(filter): ApiQuery<ListFilter>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     principal.require(Permission::ReadKnowledge)?;
-    let page = query(page)?;
-    let filter = query(filter)?;
     let limit = page.limit()?;
     let after: Option<i64> = page.after()?;
     let text = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
@@ -145,7 +131,7 @@ async fn list(
         tag: tag.as_deref(),
         text,
     };
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let rows =
         knowledge_admin::list(&mut conn, principal.tenant, &filter, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |article| article.id);
@@ -288,7 +274,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(Permission::EditKnowledge)?;
     let article = checked(as_patch(article)).map_err(ApiError::Validation)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let detail = knowledge_admin::create(
         &mut conn,
         principal.tenant,
@@ -313,11 +299,10 @@ async fn create(
 async fn show(
     State(state): State<AppState>,
     principal: Principal,
-    id: Result<Path<i64>, PathRejection>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadKnowledge)?;
-    let id = path(id)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let detail = knowledge_admin::detail(&mut conn, principal.tenant, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -337,11 +322,10 @@ async fn show(
 async fn show_version(
     State(state): State<AppState>,
     principal: Principal,
-    ids: Result<Path<(i64, i32)>, PathRejection>,
+    ApiPath((id, version)): ApiPath<(i64, i32)>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadKnowledge)?;
-    let (id, version) = path(ids)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let version = knowledge_admin::version(&mut conn, principal.tenant, id, version)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -366,11 +350,10 @@ async fn show_version(
 async fn revise(
     State(state): State<AppState>,
     principal: Principal,
-    id: Result<Path<i64>, PathRejection>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(patch): JsonBody<ArticlePatch>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::EditKnowledge)?;
-    let id = path(id)?;
     if patch.title.is_none()
         && patch.body.is_none()
         && patch.category.is_none()
@@ -387,7 +370,7 @@ async fn revise(
         category: patch.category.as_deref(),
         tags: patch.tags.as_deref(),
     };
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let detail =
         knowledge_admin::revise(&mut conn, principal.tenant, principal.user, id, &revision)
             .await?
@@ -409,11 +392,10 @@ async fn revise(
 async fn approve(
     State(state): State<AppState>,
     principal: Principal,
-    ids: Result<Path<(i64, i32)>, PathRejection>,
+    ApiPath((id, version)): ApiPath<(i64, i32)>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::EditKnowledge)?;
-    let (id, version) = path(ids)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let detail = knowledge_admin::approve(&mut conn, principal.tenant, principal.user, id, version)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -434,11 +416,10 @@ async fn approve(
 async fn archive(
     State(state): State<AppState>,
     principal: Principal,
-    id: Result<Path<i64>, PathRejection>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::EditKnowledge)?;
-    let id = path(id)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let detail = knowledge_admin::archive(&mut conn, principal.tenant, principal.user, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -554,7 +535,7 @@ async fn import(
         Format::Csv => "csv",
         Format::Markdown => "markdown",
     };
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let ids = knowledge_admin::import(
         &mut conn,
         principal.tenant,

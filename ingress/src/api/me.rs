@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use otklik_db::{DbError, tenants, users};
+use otklik_db::{tenants, users};
 use serde_json::{Value, json};
 
 use super::auth::Principal;
@@ -19,7 +19,7 @@ pub async fn me(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let user = users::active(&mut conn, principal.tenant, principal.user)
         .await?
         .ok_or(ApiError::Unauthenticated("the account is disabled"))?;

@@ -1,5 +1,6 @@
 //! The merchant admin API under `/api/v1`: bearer-token authentication, one permission table,
-//! tenant scope from the signed token, and the error envelope every route shares.
+//! tenant scope from the signed token, the error envelope every route shares, and
+//! `Idempotency-Key` on every POST (see [`idempotency`]).
 
 mod admin;
 pub mod auth;
@@ -8,10 +9,13 @@ mod body;
 mod channels;
 mod conversations;
 mod customers;
+mod idempotency;
 mod knowledge;
+mod marketplace_accounts;
 mod me;
 mod openapi;
 pub mod page;
+mod params;
 pub mod permissions;
 mod quick_replies;
 mod settings;
@@ -22,7 +26,14 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
+    routes().route_layer(axum::middleware::from_fn_with_state(
+        state,
+        idempotency::honour,
+    ))
+}
+
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/docs", get(openapi::page))
@@ -48,4 +59,5 @@ pub fn router() -> Router<AppState> {
         .merge(customers::routes())
         .merge(quick_replies::routes())
         .merge(knowledge::routes())
+        .merge(marketplace_accounts::routes())
 }

@@ -15,8 +15,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, auth, billing, channels, conversations, customers, knowledge, me, quick_replies,
-    settings, users,
+    admin, auth, billing, channels, conversations, customers, knowledge, marketplace_accounts, me,
+    quick_replies, settings, users,
 };
 
 #[derive(OpenApi)]
@@ -27,7 +27,12 @@ use super::{
         description = "The merchant admin API. Send `Authorization: Bearer <access_token>` from \
             `/api/v1/auth/login`; each operation's description names the role it needs. Errors \
             share one envelope; lists take `limit` (1–100) and `cursor` and answer \
-            `{items, next_cursor}`."
+            `{items, next_cursor}`. Every POST except `/api/v1/auth/*` and \
+            `/api/v1/invitations/accept` honours `Idempotency-Key` (1–255 visible ASCII \
+            characters, kept 24 hours per caller): a retry of the same request answers what the \
+            first did, with `Idempotent-Replayed: true`; the key with a different request is \
+            refused with 422, and a retry while the first still runs with 409. Server errors \
+            (5xx) are not kept, so they may be retried with the same key."
     ),
     modifiers(&Shared),
     tags(
@@ -35,6 +40,7 @@ use super::{
         (name = "settings", description = "The shop's assistant settings"),
         (name = "users", description = "People and invitations"),
         (name = "channels", description = "Telegram bots and web chats"),
+        (name = "marketplace-accounts", description = "Wildberries and Ozon seller accounts"),
         (name = "knowledge", description = "Articles with versions and approval"),
         (name = "conversations", description = "The operator inbox"),
         (name = "customers", description = "Shoppers with their orders, returns and products"),
@@ -64,6 +70,11 @@ use super::{
         channels::connect_telegram,
         channels::create_webchat,
         channels::switch_off,
+        marketplace_accounts::list,
+        marketplace_accounts::show,
+        marketplace_accounts::connect,
+        marketplace_accounts::update,
+        marketplace_accounts::disconnect,
         knowledge::list,
         knowledge::create,
         knowledge::show,

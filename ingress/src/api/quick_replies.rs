@@ -12,18 +12,17 @@
 //! the shop (`null` in a PATCH clears it). Every change is in the audit log; another tenant's
 //! id answers 404.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
-use otklik_db::DbError;
 use otklik_db::quick_replies::{self, Fields, QuickReply, QuickReplyError};
 use serde::{Deserialize, Deserializer};
 
 use super::auth::Principal;
 use super::body::JsonBody;
 use super::page::{Page, PageQuery};
+use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
@@ -61,13 +60,12 @@ impl From<QuickReplyError> for ApiError {
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    params: Result<Query<PageQuery>, QueryRejection>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<QuickReply>>, ApiError> {
     principal.require(Permission::ReadConversations)?;
-    let Query(page) = params.map_err(|err| ApiError::BadRequest(err.body_text()))?;
     let limit = page.limit()?;
     let after = page.after::<i64>()?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let rows = quick_replies::list(&mut conn, principal.tenant, after, limit + 1).await?;
     Ok(Json(Page::from_rows(rows, limit, |r| r.id)))
 }
@@ -125,10 +123,6 @@ fn shortcut_field(fields: &mut Vec<FieldError>, shortcut: &str) -> Option<String
     Some(shortcut)
 }
 
-fn id_from(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
 #[utoipa::path(post, path = "/api/v1/quick-replies", tag = "quick-replies",
     summary = "Add a quick reply", description = "Role: admin or operator (handle_conversations). Audit-logged.", security(("bearer" = [])),
     request_body = NewQuickReply,
@@ -154,7 +148,7 @@ pub async fn create(
     if !fields.is_empty() {
         return Err(ApiError::Validation(fields));
     }
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let reply = quick_replies::create(
         &mut conn,
         principal.tenant,
@@ -181,11 +175,10 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody<QuickReplyPatch>,
 ) -> Result<Json<QuickReply>, ApiError> {
     principal.require(Permission::HandleConversations)?;
-    let id = id_from(&id)?;
     let mut fields = Vec::new();
     let patch = Fields {
         title: body
@@ -201,7 +194,7 @@ pub async fn update(
     if !fields.is_empty() {
         return Err(ApiError::Validation(fields));
     }
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     Ok(Json(
         quick_replies::update(&mut conn, principal.tenant, principal.user, id, patch).await?,
     ))
@@ -218,11 +211,10 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Permission::HandleConversations)?;
-    let id = id_from(&id)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     quick_replies::delete(&mut conn, principal.tenant, principal.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

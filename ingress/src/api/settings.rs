@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use otklik_db::{DbError, tenants};
+use otklik_db::tenants;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -15,6 +15,38 @@ use crate::{ApiError, AppState};
 
 const RESPONDERS: [&str; 3] = ["local", "openai", "yandexgpt"];
 const MAX_PERSONA: usize = 2000;
+const TONES: [&str; 3] = ["neutral", "warm", "concise"];
+/// Each policy's key and the field its errors name.
+const POLICIES: [(&str, &str); 4] = [
+    ("returns", "policies.returns"),
+    ("delivery", "policies.delivery"),
+    ("payment", "policies.payment"),
+    ("warranty", "policies.warranty"),
+];
+const MAX_POLICY: usize = 2000;
+/// The intent labels of ../shared/spec/intents.md, the same the workers' NLU answers with.
+const INTENTS: [&str; 16] = [
+    "greeting",
+    "thanks_bye",
+    "order_status",
+    "order_cancel",
+    "return_request",
+    "exchange_request",
+    "refund_status",
+    "defect_or_wrong_item",
+    "product_question",
+    "product_availability",
+    "size_advice",
+    "payment_issue",
+    "discount_promo",
+    "human_request",
+    "complaint",
+    "other",
+];
+const MAX_KEYWORDS: usize = 50;
+const MAX_KEYWORD: usize = 64;
+/// The assistant sees the conversation's last 20 lines, so it can count up to 10 of its replies.
+const MAX_BOT_REPLIES: u32 = 10;
 
 /// Only the fields sent change.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -27,6 +59,43 @@ pub struct SettingsPatch {
     /// A non-empty list of `local`, `openai`, `yandexgpt`, in the order to try.
     responders: Option<Vec<String>>,
     working_hours: Option<Hours>,
+    /// `neutral` (default), `warm` (a friendly closing line) or `concise` (no pleasantries).
+    /// The assistant says «вы» in every tone.
+    #[schema(value_type = Option<String>, example = "warm")]
+    tone: Option<String>,
+    /// The shop's own policy texts the assistant quotes ahead of the knowledge base. Keys:
+    /// `returns`, `delivery`, `payment`, `warranty`; each text at most 2000 characters, trimmed;
+    /// an empty text removes it. Keys not sent keep their text.
+    #[schema(value_type = Option<Object>, example = json!({"returns": "Вернуть товар можно в течение 30 дней."}))]
+    policies: Option<Map<String, Value>>,
+    handoff: Option<HandoffPatch>,
+}
+
+/// When people take over whatever the assistant could answer. Fields not sent keep their value.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct HandoffPatch {
+    /// Intent labels (see intents.md) that always go to people.
+    #[schema(example = json!(["order_cancel", "exchange_request"]))]
+    intents: Option<Vec<String>>,
+    /// Words that hand the conversation over when a shopper's message contains them, in any
+    /// case: at most 50, each 1 to 64 characters.
+    #[schema(example = json!(["юрист", "суд"]))]
+    keywords: Option<Vec<String>>,
+    /// Bot replies in a row (no operator between) after which people take over, 1 to 10;
+    /// `null` removes the cap.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 10)]
+    after_bot_replies: Option<Option<u32>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Hours of the day, `from` < `to` ≤ 24.
@@ -37,13 +106,38 @@ struct Hours {
     to: u32,
 }
 
+fn stored(tenant: &tenants::Tenant) -> Map<String, Value> {
+    tenant
+        .settings
+        .get("assistant")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The settings as stored, with the tone, policies and handoff rules filled in with their
+/// defaults so a form can show every field.
 fn view(tenant: &tenants::Tenant) -> Value {
+    let mut assistant = stored(tenant);
+    assistant.entry("tone").or_insert_with(|| json!(TONES[0]));
+    let policies = assistant.entry("policies").or_insert_with(|| json!({}));
+    if let Some(policies) = policies.as_object_mut() {
+        for (key, _) in POLICIES {
+            policies.entry(key).or_insert_with(|| json!(""));
+        }
+    }
+    let handoff = assistant.entry("handoff").or_insert_with(|| json!({}));
+    if let Some(handoff) = handoff.as_object_mut() {
+        handoff.entry("intents").or_insert_with(|| json!([]));
+        handoff.entry("keywords").or_insert_with(|| json!([]));
+        handoff.entry("after_bot_replies").or_insert(Value::Null);
+    }
     json!({
         "name": tenant.name,
         "slug": tenant.slug,
         "timezone": tenant.timezone,
         "operator_only": tenant.operator_only,
-        "assistant": tenant.settings.get("assistant").cloned().unwrap_or_else(|| json!({})),
+        "assistant": assistant,
     })
 }
 
@@ -51,7 +145,9 @@ fn view(tenant: &tenants::Tenant) -> Value {
     summary = "The shop's assistant settings", description = "Role: any (read_settings).", security(("bearer" = [])),
     responses(
         (status = 200, description = "`{name, slug, timezone, operator_only, assistant: {persona?, \
-            responders?, working_hours?, marketplace_auto_publish?}}`", body = Object),
+            responders?, working_hours?, marketplace_auto_publish?, tone, policies: {returns, delivery, \
+            payment, warranty}, handoff: {intents, keywords, after_bot_replies}}}`; tone, policies and \
+            handoff are filled with their defaults (`neutral`, empty texts, no rules)", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn show(
@@ -59,14 +155,107 @@ pub async fn show(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadSettings)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     Ok(Json(view(
         &tenants::get(&mut conn, principal.tenant).await?,
     )))
 }
 
-/// Checks every field and builds the `assistant` keys to merge.
-fn assistant_patch(patch: SettingsPatch) -> Result<(Option<bool>, Value), ApiError> {
+/// The stored object a patch merges over; nothing stored yet is an empty one.
+fn stored_object(current: Option<&Value>) -> Map<String, Value> {
+    current
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Checks the policies sent and merges them over the stored ones.
+fn policies_patch(
+    sent: Map<String, Value>,
+    current: Option<&Value>,
+    fields: &mut Vec<FieldError>,
+) -> Value {
+    let mut merged = stored_object(current);
+    for (key, text) in sent {
+        let Some(&(key, field)) = POLICIES.iter().find(|(name, _)| *name == key) else {
+            fields.push(FieldError::new(
+                "policies",
+                format!("unknown policy {key}: use returns, delivery, payment or warranty"),
+            ));
+            continue;
+        };
+        match text.as_str().map(str::trim) {
+            Some(text) if text.chars().count() > MAX_POLICY => {
+                fields.push(FieldError::new(
+                    field,
+                    format!("at most {MAX_POLICY} characters"),
+                ));
+            }
+            Some(text) => {
+                merged.insert(key.into(), json!(text));
+            }
+            None => fields.push(FieldError::new(field, "must be text")),
+        }
+    }
+    Value::Object(merged)
+}
+
+/// Checks the handoff rules sent and merges them over the stored ones.
+fn handoff_patch(
+    sent: HandoffPatch,
+    current: Option<&Value>,
+    fields: &mut Vec<FieldError>,
+) -> Value {
+    let mut merged = stored_object(current);
+    if let Some(mut intents) = sent.intents {
+        let unknown: Vec<&str> = intents
+            .iter()
+            .map(String::as_str)
+            .filter(|i| !INTENTS.contains(i))
+            .collect();
+        if !unknown.is_empty() {
+            fields.push(FieldError::new(
+                "handoff.intents",
+                format!("unknown intents: {}", unknown.join(", ")),
+            ));
+        }
+        intents.sort_by_key(|i| INTENTS.iter().position(|known| known == i));
+        intents.dedup();
+        merged.insert("intents".into(), json!(intents));
+    }
+    if let Some(keywords) = sent.keywords {
+        let mut kept: Vec<String> = Vec::new();
+        for word in keywords.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+            if !kept.iter().any(|k| k.to_lowercase() == word.to_lowercase()) {
+                kept.push(word.to_owned());
+            }
+        }
+        if kept.len() > MAX_KEYWORDS || kept.iter().any(|k| k.chars().count() > MAX_KEYWORD) {
+            fields.push(FieldError::new(
+                "handoff.keywords",
+                format!("at most {MAX_KEYWORDS} keywords of 1 to {MAX_KEYWORD} characters"),
+            ));
+        }
+        merged.insert("keywords".into(), json!(kept));
+    }
+    if let Some(limit) = sent.after_bot_replies {
+        if limit.is_some_and(|n| !(1..=MAX_BOT_REPLIES).contains(&n)) {
+            fields.push(FieldError::new(
+                "handoff.after_bot_replies",
+                format!("1 to {MAX_BOT_REPLIES}, or null for no limit"),
+            ));
+        }
+        merged.insert("after_bot_replies".into(), json!(limit));
+    }
+    Value::Object(merged)
+}
+
+/// Checks every field and builds the `assistant` keys to merge; `current` is the stored
+/// document, over which policies and handoff rules merge key by key.
+fn assistant_patch(
+    patch: SettingsPatch,
+    current: &Map<String, Value>,
+) -> Result<(Option<bool>, Value), ApiError> {
     let mut fields = Vec::new();
     let mut assistant = Map::new();
     if let Some(publish) = patch.marketplace_auto_publish {
@@ -96,6 +285,20 @@ fn assistant_patch(patch: SettingsPatch) -> Result<(Option<bool>, Value), ApiErr
         }
         assistant.insert("working_hours".into(), json!(hours));
     }
+    if let Some(tone) = patch.tone {
+        if !TONES.contains(&tone.as_str()) {
+            fields.push(FieldError::new("tone", "one of neutral, warm, concise"));
+        }
+        assistant.insert("tone".into(), json!(tone));
+    }
+    if let Some(policies) = patch.policies {
+        let merged = policies_patch(policies, current.get("policies"), &mut fields);
+        assistant.insert("policies".into(), merged);
+    }
+    if let Some(handoff) = patch.handoff {
+        let merged = handoff_patch(handoff, current.get("handoff"), &mut fields);
+        assistant.insert("handoff".into(), merged);
+    }
     if fields.is_empty() {
         Ok((patch.operator_only, Value::Object(assistant)))
     } else {
@@ -119,8 +322,9 @@ pub async fn update(
     JsonBody(patch): JsonBody<SettingsPatch>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::EditSettings)?;
-    let (operator_only, assistant) = assistant_patch(patch)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
+    let current = stored(&tenants::get(&mut conn, principal.tenant).await?);
+    let (operator_only, assistant) = assistant_patch(patch, &current)?;
     let tenant = tenants::update_settings(
         &mut conn,
         principal.tenant,

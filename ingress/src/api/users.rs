@@ -3,12 +3,13 @@
 //! accepts with the single-use token and sets a password.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{Extensions, StatusCode};
 use axum::routing::{delete, get, patch, post};
 use chrono::{Duration, Utc};
 use otklik_db::invitations::{self, AcceptError, InviteError};
 use otklik_db::{DbError, users};
+use otklik_jobs::Notify;
 use otklik_schema::{Role, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 use super::auth::{self, Principal, Session, password, tokens};
 use super::body::JsonBody;
 use super::page::{Page, PageQuery};
+use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
@@ -51,12 +53,12 @@ fn member_view(member: &users::Member) -> Value {
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     principal.require(Permission::ManageUsers)?;
     let limit = page.limit()?;
     let after: Option<i64> = page.after()?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let rows = users::list(&mut conn, principal.tenant, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |member| member.user.id.0);
     Ok(Json(Page {
@@ -90,7 +92,7 @@ struct MemberPatch {
 async fn update(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(patch): JsonBody<MemberPatch>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageUsers)?;
@@ -100,7 +102,7 @@ async fn update(
             "you cannot change your own role or access; ask another admin",
         )]));
     }
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let member = users::update_member(
         &mut conn,
         principal.tenant,
@@ -130,13 +132,16 @@ fn invitation_view(invitation: &invitations::Invitation) -> Value {
     })
 }
 
-/// Answers the token once, with the link to hand over: e-mail delivery is not built yet.
+/// E-mails the invitation (with a link of its own) and answers the token once, with the link,
+/// so the admin can also hand it over another way.
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "users",
     summary = "Invite someone by e-mail and role",
-    description = "Role: admin (manage_users). The token is answered once, with `accept_url`.", security(("bearer" = [])),
+    description = "Role: admin (manage_users). The invited person gets an e-mail with a link to \
+        accept; the token is also answered once, with `accept_url`. `email_queued` is `false` \
+        when the e-mail could not be queued: hand the link over yourself.", security(("bearer" = [])),
     request_body = NewInvitation,
     responses(
-        (status = 201, description = "`{id, email, role, expires_at, created_at, token, accept_url}`",
+        (status = 201, description = "`{id, email, role, expires_at, created_at, token, accept_url, email_queued}`",
             body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
@@ -157,7 +162,7 @@ async fn invite(
         )]));
     }
     let (token, hash) = otklik_jobs::new_token();
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let invitation = invitations::create(
         &mut conn,
         principal.tenant,
@@ -174,13 +179,42 @@ async fn invite(
         }
         InviteError::Database(err) => err.into(),
     })?;
+    drop(conn);
     let mut body = invitation_view(&invitation);
+    body["email_queued"] = json!(queue_mail(&state, principal, invitation.id).await);
     body["token"] = json!(token);
     body["accept_url"] = json!(format!(
         "{}/app/#/invitation/{token}",
         state.config().public_url.trim_end_matches('/')
     ));
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Queues the invitation's e-mail; `false` when Redis did not take it in time. The invitation
+/// stands either way: the admin has the link.
+async fn queue_mail(state: &AppState, principal: Principal, invitation: i64) -> bool {
+    let job = Notify::Invitation {
+        tenant_id: principal.tenant.tenant_id(),
+        invitation_id: invitation,
+    };
+    let pushed = tokio::time::timeout(
+        state.enqueue_timeout(),
+        state.queues().push_notify(job, "created"),
+    );
+    match pushed.await {
+        Ok(Ok(())) => true,
+        Ok(Err(err)) => {
+            tracing::warn!(invitation.id = invitation, error = %err, "could not queue an invitation e-mail");
+            false
+        }
+        Err(_) => {
+            tracing::warn!(
+                invitation.id = invitation,
+                "Redis did not take an invitation e-mail in time"
+            );
+            false
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/invitations", tag = "users",
@@ -194,7 +228,7 @@ async fn pending(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageUsers)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     let pending = invitations::pending(&mut conn, principal.tenant).await?;
     Ok(Json(
         json!({ "items": pending.iter().map(invitation_view).collect::<Vec<_>>() }),
@@ -212,10 +246,10 @@ async fn pending(
 async fn revoke(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Permission::ManageUsers)?;
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     if invitations::revoke(&mut conn, principal.tenant, principal.user, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -7,7 +7,12 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 const INDEX: &str = include_str!("../../assets/app/index.html");
-const SCRIPT: &str = include_str!("../../assets/app/app.js");
+/// The shell with the conversations (app.js), then the other pages (pages.js) that use its
+/// helpers: one request, and no route to add for a second file.
+const SCRIPT: &str = concat!(
+    include_str!("../../assets/app/app.js"),
+    include_str!("../../assets/app/pages.js")
+);
 const STYLE: &str = include_str!("../../assets/app/app.css");
 
 /// Only our own files and our own API/WebSocket: no inline script, nothing from elsewhere.
@@ -31,7 +36,7 @@ fn file(content_type: &'static str, body: &'static str) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    // A new binary brings new files; revalidating is cheap for three small files.
+    // A new binary brings new files; revalidating is cheap for a few small files.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }

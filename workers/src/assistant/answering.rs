@@ -7,6 +7,7 @@ use otklik_config::Cost;
 use otklik_db::conversations::Usage;
 use otklik_db::{DbPool, TenantScope, knowledge};
 use otklik_nlu::{Analysis, CONFIDENT, Intent};
+use otklik_schema::Author;
 use serde_json::json;
 
 use super::answer_cache::{AnswerCache, Cached, Question};
@@ -137,6 +138,16 @@ impl<'a> Turn<'a> {
         self.handoff_noting(reason, None, Vec::new())
     }
 
+    /// Hands off with a detail for the operator's summary, such as the word that matched.
+    fn handoff_detailing(self, reason: Reason, detail: &str) -> Decision {
+        let mut decision = self.handoff(reason);
+        if let Some(handoff) = &mut decision.handoff {
+            handoff.summary.push(' ');
+            handoff.summary.push_str(detail);
+        }
+        decision
+    }
+
     /// Hands off with the model's own words for operators and the usage spent getting there.
     fn handoff_noting(
         mut self,
@@ -206,8 +217,21 @@ impl<'a> Turn<'a> {
         )
     }
 
-    /// Checks a reply and records it; a reply the guardrails refuse goes to people.
-    fn answer(self, intent: Intent, answer: Answer<'_>) -> Decision {
+    /// Checks a reply and records it; a reply the guardrails refuse goes to people. A local
+    /// reply is first fitted to the shop's tone.
+    fn answer(mut self, intent: Intent, mut answer: Answer<'_>) -> Decision {
+        if answer.responder == "local"
+            && let Some(key) = answer.said.take()
+        {
+            let text = std::mem::take(&mut answer.text);
+            let (reply, closing) =
+                local::toned(Reply { text, key }, self.settings.tone, intent, &self.state);
+            answer.text = reply.text;
+            answer.said = Some(reply.key);
+            if let Some(closing) = closing {
+                self.state.remember_said(closing);
+            }
+        }
         match self.check(&answer) {
             Ok(text) => self.record(intent, answer, text),
             Err(violation) => {
@@ -218,9 +242,14 @@ impl<'a> Turn<'a> {
     }
 
     fn check(&self, answer: &Answer<'_>) -> Result<String, Violation> {
+        let grounding = format!(
+            "{}{}",
+            self.settings.policies.grounding(),
+            answer.facts.grounding()
+        );
         let sources = Sources {
             system_prompt: answer.instructions,
-            grounding: &answer.facts.grounding(),
+            grounding: &grounding,
         };
         guardrails::check(&answer.text, self.input.channel_kind, &sources)
     }
@@ -366,6 +395,20 @@ impl Answering {
         if sounds_furious(&text) {
             return Ok(turn.handoff(Reason::NegativeSentiment));
         }
+        let rules = &turn.settings.handoff;
+        if let Some(word) = rules.keyword_in(&text) {
+            let detail = format!("Сработало слово из правил передачи: «{word}».");
+            return Ok(turn.handoff_detailing(Reason::TenantKeyword, &detail));
+        }
+        let understood = turn.analysis.confidence >= CONFIDENT || intent != turn.analysis.intent;
+        if understood && rules.covers(intent) {
+            return Ok(turn.handoff(Reason::TenantIntent(intent)));
+        }
+        if let Some(limit) = rules.after_bot_replies
+            && bot_replies_in_a_row(input.history) >= limit as usize
+        {
+            return Ok(turn.handoff(Reason::BotReplyLimit));
+        }
         if intent == Intent::RefundStatus
             && (turn.state.refund_asks >= 1 || sounds_overdue(&canonical))
         {
@@ -438,19 +481,23 @@ impl Answering {
             scope: TenantScope::trusted(input.tenant.id),
             shop: &input.tenant.name,
             persona: &turn.settings.persona,
+            tone: turn.settings.tone,
+            policies: &turn.settings.policies,
             channel_kind: input.channel_kind,
             providers,
             history: input.history,
             retrieval: &self.retrieval,
         };
         let instructions = model.instructions(&brief);
+        // The same question has another answer once the shop rewrites a policy.
+        let keyed = format!("{instructions}\n{}", brief.policies.grounding());
         let question = if cacheable(intent, &facts) {
             self.knowledge_version(brief.scope)
                 .await
                 .map(|version| Question {
                     tenant: input.tenant.id,
                     knowledge_version: version,
-                    instructions: &instructions,
+                    instructions: &keyed,
                     intent,
                     text: &turn.text,
                 })
@@ -558,6 +605,12 @@ impl Answering {
         {
             return Composed::Draft(Box::new(turn), reply);
         }
+        if answers_from_policy(intent, facts)
+            && let Some(policy) = turn.settings.policies.covering(intent, &turn.text)
+        {
+            let reply = local::from_policy(state, intent, policy, &turn.text);
+            return Composed::Draft(Box::new(turn), reply);
+        }
         let reply = match intent {
             Intent::Greeting => local::greeting(state),
             Intent::ThanksBye => local::thanks(state),
@@ -638,6 +691,26 @@ impl Answering {
         };
         Composed::Draft(Box::new(turn), reply)
     }
+}
+
+/// Questions a shop's policy text may answer: returns and exchanges, and general questions
+/// about payment, delivery or warranty that name no product or order of their own.
+fn answers_from_policy(intent: Intent, facts: &Facts) -> bool {
+    match intent {
+        Intent::ReturnRequest | Intent::ExchangeRequest | Intent::RefundStatus => true,
+        Intent::ProductQuestion | Intent::Other => facts.product.is_none(),
+        _ => false,
+    }
+}
+
+/// Bot replies since an operator last wrote, among the lines the turn can see.
+fn bot_replies_in_a_row(history: &[otklik_db::messages::Line]) -> usize {
+    history
+        .iter()
+        .rev()
+        .take_while(|line| line.author != Author::Operator)
+        .filter(|line| line.author == Author::Bot)
+        .count()
 }
 
 /// The local draft, sent because the model's reply could not be.

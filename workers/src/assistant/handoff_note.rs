@@ -20,6 +20,12 @@ pub enum Reason {
     Flood,
     /// The model responder decided people should answer.
     ModelTransfer,
+    /// The shop's settings send this intent to people.
+    TenantIntent(Intent),
+    /// The message contains a word the shop's settings hand off on («юрист», «суд»).
+    TenantKeyword,
+    /// The assistant replied as many times in a row as the shop allows.
+    BotReplyLimit,
 }
 
 impl Reason {
@@ -32,6 +38,9 @@ impl Reason {
             Reason::NoKnowledge => "no_knowledge",
             Reason::Flood => "flood",
             Reason::ModelTransfer => "model_transfer",
+            Reason::TenantIntent(_) => "tenant_intent",
+            Reason::TenantKeyword => "tenant_keyword",
+            Reason::BotReplyLimit => "bot_reply_limit",
         }
     }
 
@@ -48,6 +57,11 @@ impl Reason {
             Reason::NoKnowledge => "в базе знаний нет ответа",
             Reason::Flood => "слишком много сообщений подряд",
             Reason::ModelTransfer => "ассистент решил, что нужен сотрудник",
+            Reason::TenantIntent(_) => "по правилам магазина такие вопросы решает сотрудник",
+            Reason::TenantKeyword => "в сообщении слово из правил передачи магазина",
+            Reason::BotReplyLimit => {
+                "ассистент ответил столько раз подряд, сколько разрешил магазин"
+            }
         }
     }
 }
@@ -83,7 +97,13 @@ pub fn message(reason: Reason, hours: &WorkingHours, now: DateTime<Utc>) -> Stri
         Reason::NoKnowledge => {
             "Чтобы не ошибиться с ответом, передаю ваш вопрос сотруднику магазина."
         }
-        Reason::NotUnderstood | Reason::Flood | Reason::ModelTransfer | Reason::Intent(_) => {
+        Reason::NotUnderstood
+        | Reason::Flood
+        | Reason::ModelTransfer
+        | Reason::Intent(_)
+        | Reason::TenantIntent(_)
+        | Reason::TenantKeyword
+        | Reason::BotReplyLimit => {
             "Передаю ваш вопрос сотруднику магазина, чтобы вам ответили точно."
         }
     };

@@ -10,6 +10,7 @@ use regex::Regex;
 use super::facts::{Facts, OrderFacts};
 use super::order_status::{Stage, marketplace_name};
 use super::return_status;
+use super::settings::Tone;
 use super::state::State;
 
 /// A reply, and the key of the wording used, so the next turn can pick another.
@@ -224,6 +225,17 @@ pub fn excerpt(body: &str, question: &str) -> String {
         .join("\n")
 }
 
+/// The offer of help after a return or exchange answer: a pleasantry the concise tone drops.
+const HELP_CLOSING: &str = "Если что-то не получится, напишите — помогу.";
+
+/// The shop's own policy text for the question, quoted as the answer.
+pub fn from_policy(state: &State, intent: Intent, policy: &str, question: &str) -> Reply {
+    Reply {
+        text: with_closing(state, intent, excerpt(policy, question)),
+        key: format!("closing:{}:policy", intent.as_str()),
+    }
+}
+
 /// A policy answer quoted from the best knowledge article.
 pub fn from_knowledge(
     state: &State,
@@ -232,26 +244,27 @@ pub fn from_knowledge(
     question: &str,
 ) -> Result<Reply, Gap> {
     let hit = facts.knowledge.first().ok_or(Gap::NoKnowledge)?;
-    let body = excerpt(&hit.body, question);
+    Ok(Reply {
+        text: with_closing(state, intent, excerpt(&hit.body, question)),
+        key: format!("closing:{}:{}", intent.as_str(), hit.article_id),
+    })
+}
+
+/// A policy quote and what to do if it does not work out, said once a conversation.
+fn with_closing(state: &State, intent: Intent, mut text: String) -> String {
     let closing = match intent {
         Intent::RefundStatus => Some(
             "Если этот срок уже прошёл, напишите — передам вопрос сотруднику, он проверит платёж.",
         ),
-        Intent::ReturnRequest | Intent::ExchangeRequest => {
-            Some("Если что-то не получится, напишите — помогу.")
-        }
+        Intent::ReturnRequest | Intent::ExchangeRequest => Some(HELP_CLOSING),
         _ => None,
     };
-    let mut text = body;
     if let Some(closing) = closing.filter(|_| !state.said.iter().any(|k| k.starts_with("closing:")))
     {
         text.push_str("\n\n");
         text.push_str(closing);
     }
-    Ok(Reply {
-        text,
-        key: format!("closing:{}:{}", intent.as_str(), hit.article_id),
-    })
+    text
 }
 
 fn characteristics(product: &Product) -> Vec<(String, String)> {
@@ -582,4 +595,164 @@ pub fn attachment_only(state: &State) -> Reply {
             "Спасибо, файл получен. Напишите, пожалуйста, ваш вопрос текстом — так я смогу помочь быстрее.",
         ],
     )
+}
+
+/// Fits a local reply to the shop's tone. Neutral leaves it; concise drops pleasantries but
+/// keeps a greeting; warm adds a friendly closing after a real answer, each wording at most
+/// once a conversation so it never reads as a template. Returns the closing's key to remember.
+pub fn toned(reply: Reply, tone: Tone, intent: Intent, state: &State) -> (Reply, Option<String>) {
+    match (tone, intent) {
+        (Tone::Neutral, _) => (reply, None),
+        (Tone::Concise, Intent::ThanksBye) => (
+            say(state, "thanks_concise", &["Пожалуйста.", "Всего доброго."]),
+            None,
+        ),
+        (Tone::Concise, _) => {
+            let text = match reply.text.strip_suffix(HELP_CLOSING) {
+                Some(rest) => rest.trim_end().to_owned(),
+                None => reply.text,
+            };
+            (Reply { text, ..reply }, None)
+        }
+        (Tone::Warm, Intent::Greeting) => (
+            say(
+                state,
+                "greeting_warm",
+                &[
+                    "Здравствуйте! Спасибо, что написали. Чем могу помочь?",
+                    "Добрый день! С радостью помогу — напишите, пожалуйста, ваш вопрос.",
+                ],
+            ),
+            None,
+        ),
+        (Tone::Warm, Intent::ThanksBye) => (
+            say(
+                state,
+                "thanks_warm",
+                &[
+                    "Пожалуйста, были рады помочь! Если появятся вопросы — пишите в любое время.",
+                    "Спасибо и вам! Хорошего дня.",
+                ],
+            ),
+            None,
+        ),
+        (Tone::Warm, Intent::Other) => (reply, None),
+        (Tone::Warm, _) => {
+            // Only after an answer: not while asking for a detail or after a misunderstanding.
+            let answered = state.awaiting.is_none() && state.failed_turns == 0;
+            let closings = [
+                "Хорошего вам дня!",
+                "Будем рады помочь, если появятся ещё вопросы.",
+            ];
+            let fresh = (0..closings.len()).find(|i| !state.said.contains(&format!("warm:{i}")));
+            match fresh.filter(|_| answered && !reply.text.ends_with(HELP_CLOSING)) {
+                Some(i) => {
+                    let text = format!("{}\n\n{}", reply.text, closings[i]);
+                    (Reply { text, ..reply }, Some(format!("warm:{i}")))
+                }
+                None => (reply, None),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use otklik_schema::ChannelKind;
+
+    use super::*;
+    use crate::assistant::guardrails::{self, Sources};
+
+    const POLICY: &str = "Вернуть товар можно в течение 30 дней: оформите возврат в разделе «Покупки» и отнесите товар в пункт выдачи.";
+
+    fn passes(text: &str, grounding: &str) -> String {
+        let sources = Sources {
+            system_prompt: "",
+            grounding,
+        };
+        guardrails::check(text, ChannelKind::WbChat, &sources)
+            .unwrap_or_else(|v| panic!("{text:?} failed the guardrails: {v}"))
+    }
+
+    fn in_tone(
+        tone: Tone,
+        intent: Intent,
+        reply: Reply,
+        state: &State,
+    ) -> (String, Option<String>) {
+        let (reply, closing) = toned(reply, tone, intent, state);
+        (passes(&reply.text, POLICY), closing)
+    }
+
+    #[test]
+    fn the_same_answer_differs_by_tone_and_passes_the_guardrails() {
+        let state = State::default();
+        let answer = from_policy(&state, Intent::ReturnRequest, POLICY, "как вернуть?");
+        let (neutral, _) = in_tone(Tone::Neutral, Intent::ReturnRequest, answer.clone(), &state);
+        let (warm, _) = in_tone(Tone::Warm, Intent::ReturnRequest, answer.clone(), &state);
+        let (concise, _) = in_tone(Tone::Concise, Intent::ReturnRequest, answer, &state);
+        for text in [&neutral, &warm, &concise] {
+            assert!(text.starts_with(POLICY), "the answer comes first: {text}");
+        }
+        assert!(neutral.ends_with(HELP_CLOSING), "{neutral}");
+        assert_eq!(concise, POLICY, "concise drops the offer of help");
+        assert_eq!(warm, neutral, "the offer of help is warm enough on its own");
+
+        let status = Reply {
+            text: "Заказ 1456789012 уже ждёт вас в пункте выдачи.".into(),
+            key: "order_status:0".into(),
+        };
+        let (plain, _) = in_tone(Tone::Neutral, Intent::OrderStatus, status.clone(), &state);
+        let (warm, closing) = in_tone(Tone::Warm, Intent::OrderStatus, status.clone(), &state);
+        assert!(
+            warm.starts_with(&plain) && warm.len() > plain.len(),
+            "{warm}"
+        );
+        let Some(closing) = closing else {
+            panic!("a warm closing is remembered");
+        };
+        let mut later = State::default();
+        later.remember_said(closing);
+        let (again, _) = in_tone(Tone::Warm, Intent::OrderStatus, status.clone(), &later);
+        assert_ne!(again, warm, "the warm line is not repeated word for word");
+
+        let asking = State {
+            awaiting: Some(crate::assistant::state::Slot::OrderId),
+            ..State::default()
+        };
+        let ask = ask_order_id(&asking);
+        let (asked, closing) = in_tone(Tone::Warm, Intent::OrderStatus, ask.clone(), &asking);
+        assert_eq!(asked, ask.text, "no closing while asking for a detail");
+        assert!(closing.is_none());
+    }
+
+    #[test]
+    fn greetings_and_thanks_follow_the_tone_and_keep_vy() {
+        let state = State::default();
+        let greet = |tone| in_tone(tone, Intent::Greeting, greeting(&state), &state).0;
+        let thank = |tone| in_tone(tone, Intent::ThanksBye, thanks(&state), &state).0;
+        assert_eq!(
+            greet(Tone::Concise),
+            greet(Tone::Neutral),
+            "a greeting stays"
+        );
+        assert!(greet(Tone::Warm).contains("Спасибо, что написали"));
+        assert_eq!(thank(Tone::Concise), "Пожалуйста.");
+        assert!(thank(Tone::Warm).chars().count() > thank(Tone::Neutral).chars().count());
+        for tone in [Tone::Neutral, Tone::Warm, Tone::Concise] {
+            for text in [greet(tone), thank(tone)] {
+                let words: Vec<String> = text
+                    .to_lowercase()
+                    .split(|c: char| !c.is_alphabetic())
+                    .map(str::to_owned)
+                    .collect();
+                assert!(
+                    !words
+                        .iter()
+                        .any(|w| ["ты", "тебе", "тебя", "твой"].contains(&w.as_str())),
+                    "{text}"
+                );
+            }
+        }
+    }
 }

@@ -26,6 +26,7 @@ use crate::billing::Standing;
 
 pub use answer_cache::AnswerCache;
 pub use answering::Answering;
+pub(crate) use local::day_month;
 pub use model_responder::{ModelResponder, Providers};
 pub use operator_only::{OperatorOnly, Suspended};
 pub use retrieval::Retrieval;

@@ -4,6 +4,7 @@
 use chrono_tz::Tz;
 use otklik_db::tenants::Tenant;
 use otklik_llm::ProviderKind;
+use otklik_nlu::Intent;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -59,6 +60,113 @@ pub struct Settings {
     /// Off by default: they are public and count toward the seller's rating, so a person approves
     /// the assistant's drafts until the merchant trusts it.
     pub marketplace_auto_publish: bool,
+    pub tone: Tone,
+    pub policies: Policies,
+    pub handoff: HandoffRules,
+}
+
+/// How many words the assistant spends around the answer. Every tone says «вы» and stays
+/// polite; only the warmth changes (voice.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tone {
+    #[default]
+    Neutral,
+    /// A friendly closing line after an answer.
+    Warm,
+    /// The answer and a greeting, no pleasantries.
+    Concise,
+}
+
+/// The shop's own policy texts. When one covers the question it is quoted ahead of the
+/// knowledge base: the merchant wrote it for exactly this.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Policies {
+    pub returns: String,
+    pub delivery: String,
+    pub payment: String,
+    pub warranty: String,
+}
+
+impl Policies {
+    /// The policies as data a reply may quote, for the guardrails and the model.
+    pub fn grounding(&self) -> String {
+        self.topics()
+            .filter(|(_, text)| !text.trim().is_empty())
+            .map(|(title, text)| format!("Правила магазина, {title}: {}\n", text.trim()))
+            .collect()
+    }
+
+    fn topics(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("возврат и обмен", self.returns.as_str()),
+            ("доставка", self.delivery.as_str()),
+            ("оплата", self.payment.as_str()),
+            ("гарантия", self.warranty.as_str()),
+        ]
+        .into_iter()
+    }
+
+    /// The policy that answers a question, if the shop wrote one: by intent for returns, and
+    /// by the words of the question for the rest («гарантия», «оплата», «доставка»).
+    pub fn covering(&self, intent: Intent, question: &str) -> Option<&str> {
+        let asked = question.to_lowercase().replace('ё', "е");
+        let mentions = |stems: &[&str]| stems.iter().any(|s| asked.contains(s));
+        let text = if matches!(
+            intent,
+            Intent::ReturnRequest | Intent::ExchangeRequest | Intent::RefundStatus
+        ) {
+            &self.returns
+        } else if mentions(&["гарант"]) {
+            &self.warranty
+        } else if mentions(&["оплат", "оплач", "рассрочк", "наличны"]) {
+            &self.payment
+        } else if mentions(&["доставк", "доставля", "привез", "курьер"])
+        {
+            &self.delivery
+        } else if mentions(&["возврат", "вернуть"]) {
+            &self.returns
+        } else {
+            return None;
+        };
+        Some(text.trim()).filter(|t| !t.is_empty())
+    }
+}
+
+/// When people take over whatever the assistant could say.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct HandoffRules {
+    /// Intent labels (intents.md) that always go to people.
+    pub intents: Vec<String>,
+    /// Words that hand the conversation over when a shopper message contains one.
+    pub keywords: Vec<String>,
+    /// Bot replies in a row, with no operator between, after which people take over.
+    pub after_bot_replies: Option<u32>,
+}
+
+impl HandoffRules {
+    pub fn covers(&self, intent: Intent) -> bool {
+        self.intents.iter().any(|label| label == intent.as_str())
+    }
+
+    /// The first keyword that starts a word of the text, without regard to case or «ё»:
+    /// «суд» finds «в суде» but not «посуда».
+    pub fn keyword_in(&self, text: &str) -> Option<&str> {
+        let fold = |s: &str| s.to_lowercase().replace('ё', "е");
+        let text = fold(text);
+        self.keywords.iter().map(|k| k.trim()).find(|k| {
+            let k = fold(k);
+            !k.is_empty()
+                && text.match_indices(&k).any(|(at, _)| {
+                    !text[..at]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_alphanumeric)
+                })
+        })
+    }
 }
 
 impl Default for Settings {
@@ -69,6 +177,9 @@ impl Default for Settings {
             responders: vec!["local".to_owned()],
             persona: String::new(),
             marketplace_auto_publish: false,
+            tone: Tone::default(),
+            policies: Policies::default(),
+            handoff: HandoffRules::default(),
         }
     }
 }
@@ -145,6 +256,58 @@ mod tests {
         assert!(
             hours("Mars/Olympus").contains(winter),
             "an unknown zone is Moscow time"
+        );
+    }
+
+    #[test]
+    fn tone_policies_and_handoff_rules_are_read_with_defaults() {
+        let plain = Settings::of(&tenant("Europe/Moscow", json!({})));
+        assert_eq!(plain.tone, Tone::Neutral);
+        assert!(
+            plain
+                .policies
+                .covering(Intent::ReturnRequest, "как вернуть?")
+                .is_none()
+        );
+        assert!(plain.handoff.keyword_in("подам в суд").is_none());
+
+        let settings = Settings::of(&tenant(
+            "Europe/Moscow",
+            json!({"assistant": {
+                "tone": "warm",
+                "policies": {"returns": "  Возврат в течение 30 дней.  ", "warranty": "Гарантия год."},
+                "handoff": {"intents": ["order_cancel"], "keywords": ["Юрист", "суд"]}
+            }}),
+        ));
+        assert_eq!(settings.tone, Tone::Warm);
+        assert_eq!(
+            settings
+                .policies
+                .covering(Intent::ExchangeRequest, "поменять размер"),
+            Some("Возврат в течение 30 дней.")
+        );
+        assert_eq!(
+            settings
+                .policies
+                .covering(Intent::Other, "Какая ГАРАНТИЯ на чайник?"),
+            Some("Гарантия год.")
+        );
+        assert_eq!(
+            settings.policies.covering(Intent::Other, "когда доставка?"),
+            None,
+            "no delivery policy written"
+        );
+        assert!(settings.handoff.covers(Intent::OrderCancel));
+        assert!(!settings.handoff.covers(Intent::OrderStatus));
+        assert_eq!(
+            settings.handoff.keyword_in("Мне нужен ЮРИСТ"),
+            Some("Юрист")
+        );
+        assert_eq!(settings.handoff.keyword_in("пойду в суд"), Some("суд"));
+        assert_eq!(
+            settings.handoff.keyword_in("где моя посуда?"),
+            None,
+            "a keyword inside another word is not it"
         );
     }
 

@@ -122,5 +122,13 @@ pub(crate) async fn record(
         );
         ctx.queues.push_turn(turn, because).await?;
     }
+    if let Some(message_id) = recorded.message_id {
+        let event = serde_json::json!({
+            "type": "message",
+            "conversation_id": recorded.conversation_id,
+            "message_id": message_id,
+        });
+        ctx.tell_operators(scope, &event, "a shopper message").await;
+    }
     Ok(recorded.message_id.is_some())
 }

@@ -12,6 +12,8 @@ use super::wb::token::{Category, Kind, WbToken};
 pub struct Report {
     pub problems: Vec<String>,
     pub notes: Vec<String>,
+    /// When the token or key stops working, if the marketplace says.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl Report {
@@ -139,6 +141,7 @@ fn expiry(report: &mut Report, expires_at: Option<DateTime<Utc>>, now: DateTime<
     let Some(expires_at) = expires_at else {
         return;
     };
+    report.expires_at = Some(expires_at);
     let date = expires_at.format("%d.%m.%Y");
     if expires_at <= now {
         report
@@ -166,7 +169,12 @@ mod tests {
         let token = encode_for_tests(&serde_json::json!({
             "acc": 4, "s": bits(&[1, 4, 5, 7, 9, 11]), "exp": (now + chrono::Duration::days(100)).timestamp()
         }));
-        assert_eq!(check_wb(&token, now), Report::default());
+        let report = check_wb(&token, now);
+        assert!(
+            report.problems.is_empty() && report.notes.is_empty(),
+            "{report:?}"
+        );
+        assert!(report.expires_at.is_some());
     }
 
     #[test]

@@ -1,18 +1,23 @@
 //! The notify pool: e-mails to merchants' people. A password reset makes its single-use token
 //! here, stores its hash, and mails the link; a job run twice mails two working links, never
-//! none.
+//! none. An invitation mail likewise carries a token made here (the invitation's second one,
+//! besides the link answered to the admin), but claims the invitation's e-mail before sending,
+//! so a retried job sends once; a failed send gives the claim back for the retry.
 
 use std::sync::Arc;
 
 use apalis::prelude::{BoxDynError, Data};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono_tz::Europe::Moscow;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use otklik_db::{DbError, TenantScope, users};
+use otklik_db::{DbError, TenantScope, invitations, users};
 use otklik_jobs::Notify;
+use otklik_schema::Role;
 use secrecy::ExposeSecret;
 
 use crate::Context;
+use crate::assistant::day_month;
 
 const RESET_TTL: Duration = Duration::hours(1);
 
@@ -45,6 +50,10 @@ pub async fn handle(job: Notify, ctx: Data<Arc<Context>>) -> Result<(), BoxDynEr
         Notify::PasswordReset { tenant_id, user_id } => {
             password_reset(&ctx, TenantScope::trusted(tenant_id), user_id).await?
         }
+        Notify::Invitation {
+            tenant_id,
+            invitation_id,
+        } => invitation(&ctx, TenantScope::trusted(tenant_id), invitation_id).await?,
     }
     Ok(())
 }
@@ -75,6 +84,87 @@ async fn password_reset(
          Если вы не просили сменить пароль, просто не отвечайте на это письмо — пароль останется прежним.\n",
         email = person.email,
     );
+    send(ctx, mailer, &person.email, "Смена пароля в Otklik", body).await?;
+    tracing::info!(user.id = %user, "password reset e-mail sent");
+    Ok(())
+}
+
+async fn invitation(ctx: &Context, scope: TenantScope, id: i64) -> Result<(), NotifyError> {
+    let Some(mailer) = &ctx.mailer else {
+        tracing::warn!(
+            invitation.id = id,
+            "an invitation was made, but OTKLIK_SMTP_URL is not set"
+        );
+        return Ok(());
+    };
+    let (token, hash) = otklik_jobs::new_token();
+    let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+    let Some(mail) = invitations::claim_mail(&mut conn, scope, id, &hash).await? else {
+        tracing::info!(
+            invitation.id = id,
+            "the invitation was already e-mailed, or is no longer pending"
+        );
+        return Ok(());
+    };
+    drop(conn);
+    let link = format!(
+        "{}/app/#/invitation/{token}",
+        ctx.config.public_url.trim_end_matches('/')
+    );
+    let inviter = if mail.invited_by.is_empty() {
+        "Администратор магазина".to_owned()
+    } else {
+        format!("{} (администратор)", mail.invited_by)
+    };
+    let body = format!(
+        "Здравствуйте!\n\n{inviter} приглашает вас в команду магазина «{shop}» в Otklik \
+         с ролью «{role}».\n\n\
+         Чтобы принять приглашение, откройте ссылку, придумайте пароль — и можно начинать:\n\n\
+         {link}\n\n\
+         Ссылка действует до {until} (по московскому времени) и сработает один раз.\n\n\
+         Если вы не ждали этого письма, просто не обращайте на него внимания.\n",
+        shop = mail.shop,
+        role = role_name(mail.role),
+        until = moscow_date(mail.expires_at),
+    );
+    let subject = format!("Приглашение в команду магазина «{}» в Otklik", mail.shop);
+    if let Err(err) = send(ctx, mailer, &mail.email, &subject, body).await {
+        // Give the claim back so the retry sends; this mail's token never went out.
+        let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+        invitations::release_mail(&mut conn, scope, id).await?;
+        return Err(err);
+    }
+    tracing::info!(invitation.id = id, "invitation e-mail sent");
+    Ok(())
+}
+
+/// The role as the invited person reads it.
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "администратор",
+        Role::Operator => "оператор",
+        Role::Viewer => "наблюдатель",
+    }
+}
+
+/// `1 декабря 2026 г., 14:05` in Moscow time, how people in Russia read a date.
+fn moscow_date(at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&Moscow);
+    format!(
+        "{} {} г., {}",
+        day_month(local.date_naive()),
+        local.year(),
+        local.format("%H:%M")
+    )
+}
+
+async fn send(
+    ctx: &Context,
+    mailer: &AsyncSmtpTransport<Tokio1Executor>,
+    to: &str,
+    subject: &str,
+    body: String,
+) -> Result<(), NotifyError> {
     let message = Message::builder()
         .from(
             ctx.config
@@ -82,15 +172,28 @@ async fn password_reset(
                 .parse()
                 .map_err(|err| NotifyError::Message(format!("OTKLIK_MAIL_FROM: {err}")))?,
         )
-        .to(person
-            .email
+        .to(to
             .parse()
-            .map_err(|err| NotifyError::Message(format!("the user's e-mail: {err}")))?)
-        .subject("Смена пароля в Otklik")
+            .map_err(|err| NotifyError::Message(format!("the recipient's e-mail: {err}")))?)
+        .subject(subject)
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|err| NotifyError::Message(err.to_string()))?;
     mailer.send(message).await?;
-    tracing::info!(user.id = %user, "password reset e-mail sent");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn dates_are_written_in_moscow_time_in_russian() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 31, 21, 30, 0).single();
+        assert_eq!(
+            at.map(moscow_date).as_deref(),
+            Some("1 января 2027 г., 00:30")
+        );
+    }
 }

@@ -53,30 +53,24 @@ pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynE
     match delivery.channel_kind {
         ChannelKind::Telegram => send_telegram(&ctx, scope, &delivery).await,
         ChannelKind::Webchat => {
-            match webchat::publish(&ctx.redis, &ctx.config.redis_namespace, &delivery).await {
-                Ok(()) => {
-                    finish(
-                        &ctx,
-                        scope,
-                        &delivery,
-                        Outcome::Sent {
-                            external_id: &delivery.id.to_string(),
-                        },
-                    )
-                    .await
-                }
-                Err(err) => {
-                    tracing::warn!(message.id = %delivery.id, error = %err, "could not publish a web-chat reply");
-                    reschedule(
-                        &ctx,
-                        scope,
-                        &delivery,
-                        backoff(delivery.attempts),
-                        "Redis unavailable",
-                    )
-                    .await
-                }
+            // Recorded before it is pushed: a page that subscribes after the push reads its
+            // history next, and must find the reply there.
+            finish(
+                &ctx,
+                scope,
+                &delivery,
+                Outcome::Sent {
+                    external_id: &delivery.id.to_string(),
+                },
+            )
+            .await?;
+            if let Err(err) =
+                webchat::publish(&ctx.redis, &ctx.config.redis_namespace, &delivery).await
+            {
+                tracing::warn!(message.id = %delivery.id, error = %err,
+                    "could not push a web-chat reply; the page reads it from the history when it reconnects");
             }
+            Ok(())
         }
         kind if kind.is_marketplace() => marketplace::send(&ctx, scope, &delivery).await,
         kind => {
@@ -233,8 +227,26 @@ async fn finish(
     delivery: &Delivery,
     outcome: Outcome<'_>,
 ) -> Result<(), BoxDynError> {
-    let mut conn = ctx.db.get().await?;
-    if !messages::finish(&mut conn, scope, delivery.id, outcome).await? {
+    let status = match outcome {
+        Outcome::Sent { .. } => "sent",
+        Outcome::Retry { .. } => "pending",
+        Outcome::Failed { .. } => "failed",
+        Outcome::Undeliverable { .. } => "undeliverable",
+    };
+    let recorded = {
+        let mut conn = ctx.db.get().await?;
+        messages::finish(&mut conn, scope, delivery.id, outcome).await?
+    };
+    if recorded {
+        let event = serde_json::json!({
+            "type": "delivery",
+            "conversation_id": delivery.conversation_id,
+            "message_id": delivery.id,
+            "status": status,
+        });
+        // A lost event only delays the tick until the next read.
+        ctx.tell_operators(scope, &event, "a delivery").await;
+    } else {
         tracing::warn!(message.id = %delivery.id, "delivery outcome not recorded: the message was no longer sending");
     }
     Ok(())

@@ -45,17 +45,15 @@ impl Context {
         super::schedule(self.db.clone(), self.queues.clone(), shutdown).await
     }
 
-    /// Checks the credentials and, when they will do, connects the account. Returns the check's
-    /// report and the new account, if any.
-    pub async fn connect_account(
+    /// The onboarding checks of an account's credentials, as `workers connect` and the admin
+    /// API's connections (through the sync pool) both run them.
+    pub async fn check_credentials(
         &self,
-        tenant: &str,
         marketplace: Marketplace,
-        name: &str,
         credentials: &serde_json::Value,
-    ) -> Result<(Report, Option<AccountId>), ConnectError> {
+    ) -> Result<Report, ConnectError> {
         let now = chrono::Utc::now();
-        let report = match marketplace {
+        Ok(match marketplace {
             Marketplace::Wb => {
                 let parsed: WbCredentials = serde_json::from_value(credentials.clone())
                     .map_err(|_| ConnectError::Shape("{\"token\"}"))?;
@@ -66,7 +64,19 @@ impl Context {
                     .map_err(|_| ConnectError::Shape("{\"client_id\", \"api_key\"}"))?;
                 onboarding::check_ozon(&self.syncer.marketplaces.ozon(parsed), now).await?
             }
-        };
+        })
+    }
+
+    /// Checks the credentials and, when they will do, connects the account. Returns the check's
+    /// report and the new account, if any.
+    pub async fn connect_account(
+        &self,
+        tenant: &str,
+        marketplace: Marketplace,
+        name: &str,
+        credentials: &serde_json::Value,
+    ) -> Result<(Report, Option<AccountId>), ConnectError> {
+        let report = self.check_credentials(marketplace, credentials).await?;
         if !report.ok() {
             return Ok((report, None));
         }

@@ -5,6 +5,7 @@
 //! failing with the reason while keeping everything already stored.
 
 mod by_hand;
+pub mod connection;
 mod ozon;
 mod pages;
 mod returns;

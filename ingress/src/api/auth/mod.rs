@@ -346,10 +346,10 @@ pub async fn refresh(
     ))]
 pub async fn sign_out(
     State(state): State<AppState>,
-    _principal: Principal,
+    principal: Principal,
     JsonBody(request): JsonBody<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    let mut conn = state.tenant_db(principal.tenant).await?;
     sessions::revoke(&mut conn, &otklik_jobs::token_hash(&request.refresh_token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,6 +20,8 @@ pub struct Principal {
     pub user: UserId,
     pub tenant: TenantScope,
     pub role: Role,
+    /// The API key the request came with (its row id); `None` for a person's access token.
+    pub api_key: Option<i64>,
 }
 
 impl Principal {
@@ -36,6 +38,18 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Checked once per request: a middleware that needed it first left it here.
+        if let Some(principal) = parts.extensions.get::<Self>() {
+            return Ok(*principal);
+        }
+        let principal = Self::authenticate(parts, state).await?;
+        parts.extensions.insert(principal);
+        Ok(principal)
+    }
+}
+
+impl Principal {
+    async fn authenticate(parts: &Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(key) = api_key(parts)? {
             return from_api_key(key, state).await;
         }
@@ -66,6 +80,7 @@ impl FromRequestParts<AppState> for Principal {
             // The token is ours: we signed this tenant into it.
             tenant: TenantScope::trusted(claims.tenant()),
             role: claims.role,
+            api_key: None,
         })
     }
 }
@@ -109,5 +124,6 @@ async fn from_api_key(key: String, state: &AppState) -> Result<Principal, ApiErr
         // Found by the secret's hash: the key is ours, and so is its tenant.
         tenant: TenantScope::trusted(holder.tenant_id),
         role: holder.role,
+        api_key: Some(holder.id),
     })
 }

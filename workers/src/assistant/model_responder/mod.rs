@@ -16,6 +16,7 @@ pub use providers::Providers;
 
 use super::facts::Facts;
 use super::retrieval::Retrieval;
+use super::settings::{Policies, Tone};
 
 /// Model calls one turn may make: each tool round is a call, and the last one must answer.
 const MAX_CALLS: usize = 4;
@@ -34,6 +35,9 @@ pub struct Brief<'a> {
     pub scope: TenantScope,
     pub shop: &'a str,
     pub persona: &'a str,
+    pub tone: Tone,
+    /// The shop's own policy texts, given to the model as data beside the facts.
+    pub policies: &'a Policies,
     pub channel_kind: ChannelKind,
     /// The tenant's providers, in its order.
     pub providers: &'a [ProviderKind],
@@ -97,7 +101,7 @@ impl ModelResponder {
     /// The shop's instructions for a channel: part of the answer cache's key, since the same
     /// question gets a different answer under other instructions.
     pub fn instructions(&self, brief: &Brief<'_>) -> String {
-        prompt::instructions(brief.shop, brief.persona, brief.channel_kind)
+        prompt::instructions(brief.shop, brief.persona, brief.tone, brief.channel_kind)
     }
 
     /// Has the model write the reply under `instructions` (from [`Self::instructions`]).
@@ -141,7 +145,8 @@ impl Run {
         for call in 1..=MAX_CALLS {
             // Facts found by tools join the system message, so a provider that takes over
             // mid-turn sees them too.
-            request.system = prompt::system(instructions, &self.facts.grounding());
+            let grounding = format!("{}{}", brief.policies.grounding(), self.facts.grounding());
+            request.system = prompt::system(instructions, &grounding);
             if call == MAX_CALLS {
                 request.tools.clear();
             }

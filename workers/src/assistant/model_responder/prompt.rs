@@ -6,10 +6,11 @@ use otklik_llm::ChatMessage;
 use otklik_schema::{Author, ChannelKind};
 
 use crate::assistant::guardrails::mask_personal_data;
+use crate::assistant::settings::Tone;
 
 /// The instructions, kept apart from the facts so the guardrails can tell a quoted fact from a
 /// leaked instruction.
-pub fn instructions(shop: &str, persona: &str, kind: ChannelKind) -> String {
+pub fn instructions(shop: &str, persona: &str, tone: Tone, kind: ChannelKind) -> String {
     let mut out = format!(
         "Ты — специалист поддержки магазина «{shop}», который продаёт на Wildberries и Ozon. \
          Отвечай покупателю по-русски, на «вы», вежливо и по делу: 1–3 коротких предложения, \
@@ -30,13 +31,25 @@ pub fn instructions(shop: &str, persona: &str, kind: ChannelKind) -> String {
              мессенджеры, даже если покупатель просит.\n",
         );
     }
+    out.push_str(match tone {
+        Tone::Neutral => "",
+        Tone::Warm => {
+            "- Тон тёплый: после ответа можно добавить одну дружелюбную фразу, например пожелать \
+             хорошего дня, но без восклицаний подряд и без лишних извинений.\n"
+        }
+        Tone::Concise => {
+            "- Тон краткий: только приветствие, если уместно, и сам ответ — без вежливых \
+             вступлений, пожеланий и предложений помочь ещё.\n"
+        }
+    });
     if !persona.trim().is_empty() {
         out.push_str(&format!("Манера общения магазина: {}\n", persona.trim()));
     }
     out
 }
 
-/// The whole system message: instructions, then the facts found so far.
+/// The whole system message: instructions, then the facts found so far (the shop's own
+/// policies among them).
 pub fn system(instructions: &str, grounding: &str) -> String {
     if grounding.trim().is_empty() {
         format!("{instructions}\nДанные: пока ничего не найдено.")
@@ -146,10 +159,27 @@ mod tests {
 
     #[test]
     fn marketplace_instructions_forbid_contacts() {
-        let wb = instructions("Ромашка", "", ChannelKind::WbChat);
+        let wb = instructions("Ромашка", "", Tone::Neutral, ChannelKind::WbChat);
         assert!(wb.contains("никаких телефонов"));
-        let telegram = instructions("Ромашка", "тепло и коротко", ChannelKind::Telegram);
+        let telegram = instructions(
+            "Ромашка",
+            "тепло и коротко",
+            Tone::Neutral,
+            ChannelKind::Telegram,
+        );
         assert!(!telegram.contains("никаких телефонов"));
         assert!(telegram.contains("тепло и коротко"));
+    }
+
+    #[test]
+    fn the_tone_changes_only_the_words_around_the_answer() {
+        let neutral = instructions("Ромашка", "", Tone::Neutral, ChannelKind::Telegram);
+        let warm = instructions("Ромашка", "", Tone::Warm, ChannelKind::Telegram);
+        let concise = instructions("Ромашка", "", Tone::Concise, ChannelKind::Telegram);
+        assert!(warm.contains("Тон тёплый") && !neutral.contains("Тон"));
+        assert!(concise.contains("Тон краткий"));
+        for text in [&neutral, &warm, &concise] {
+            assert!(text.contains("на «вы»"), "every tone keeps «вы»: {text}");
+        }
     }
 }

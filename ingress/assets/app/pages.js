@@ -1,0 +1,1061 @@
+// Отклик dashboard pages beside the conversations: customers, knowledge base, quick replies,
+// channels, people and settings. Served after app.js in the same file; uses its helpers.
+"use strict";
+(() => {
+  const O = window.Otklik;
+  const { $, api, el, toast, can, when } = O;
+
+  const ROLES = { admin: "Администратор", operator: "Оператор", viewer: "Наблюдатель" };
+  const ARTICLE_STATUSES = { draft: "Черновик", approved: "Опубликована", archived: "В архиве" };
+  const VERSION_STATUSES = { draft: "Черновик", live: "Действующая" };
+  const RESPONDERS = { local: "Встроенная модель", openai: "OpenAI", yandexgpt: "YandexGPT" };
+  const MARKETPLACES = { wb: "Wildberries", ozon: "Ozon" };
+
+  // The API explains refusals in English; operators read them in Russian.
+  const MESSAGES = [
+    [/^must not be empty$/, () => "Заполните это поле"],
+    [/^at most (\d+) characters$/, (n) => `Не больше ${n} знаков`],
+    [/^1 to (\d+) characters$/, (n) => `От 1 до ${n} знаков`],
+    [/^1 to (\d+) of a-z, 0-9, _ and -$/, (n) => `От 1 до ${n} знаков: строчные латинские буквы, цифры, _ и -`],
+    [/^another quick reply already uses this shortcut$/, () => "Это сокращение уже занято другим быстрым ответом"],
+    [/^from < to, hours 0 to 24$/, () => "Укажите часы от 0 до 24; начало должно быть раньше конца"],
+    [/^a non-empty list of/, () => "Выберите хотя бы один вариант"],
+    [/^Telegram does not accept this token/, () => "Telegram не принял этот токен — скопируйте его заново у @BotFather"],
+    [/^a bot token looks like/, () => "Токен выглядит так: 123456789:AA… — скопируйте его у @BotFather"],
+    [/^at most (\d+) characters on one line$/, (n) => `Одна строка, не больше ${n} знаков`],
+    [/^each tag 1 to (\d+) characters/, (n) => `Каждый тег — от 1 до ${n} знаков, без запятых и точек с запятой`],
+    [/^at most (\d+) tags$/, (n) => `Не больше ${n} тегов`],
+    [/^not an e-mail address$/, () => "Это не похоже на адрес эл. почты"],
+    [/^at least (\d+) characters$/, (n) => `Не короче ${n} знаков`],
+    [/^one line without control characters$/, () => "Одна строка без служебных символов"],
+    [/^you cannot change your own role/, () => "Свою роль и доступ изменить нельзя — попросите другого администратора"],
+    [/^the file holds no articles$/, () => "В файле не нашлось ни одной статьи"],
+    [/^row (\d+): (.*)$/, (n, rest) => `строка ${n}: ${ru(rest)}`],
+    [/^one of neutral, warm, concise$/, () => "Выберите тон из списка"],
+    [/^unknown policy (.*): use/, (key) => `Неизвестный раздел правил «${key}»`],
+    [/^must be text$/, () => "Здесь нужен текст"],
+    [/^unknown intents: (.*)$/, (list) => `Неизвестные темы: ${list}`],
+    [/^at most (\d+) keywords of 1 to (\d+) characters$/, (n, m) => `Не больше ${n} слов, каждое — до ${m} знаков`],
+    [/^1 to (\d+), or null for no limit$/, (n) => `Укажите число от 1 до ${n} или оставьте поле пустым`],
+  ];
+  function ru(message) {
+    for (const [pattern, text] of MESSAGES) {
+      const match = pattern.exec(message || "");
+      if (match) return text(...match.slice(1));
+    }
+    return message;
+  }
+  /** What went wrong, in Russian where we know the server's words. */
+  function problem(error) {
+    if (error.fields?.length) return error.fields.map((f) => ru(f.message)).join("; ");
+    if (error.status === 409) return "Такая запись уже есть";
+    if (error.status === 403) return "Вашей роли это недоступно";
+    if (error.status === 404) return "Не найдено — возможно, запись уже удалили";
+    return ru(error.message);
+  }
+
+  // ---------- small building blocks ----------
+  function button(text, className, onClick) {
+    const node = el("button", className, text);
+    node.type = "button";
+    if (onClick) node.addEventListener("click", onClick);
+    return node;
+  }
+
+  /** A labelled control with a place for the server's message about it. */
+  let fieldIds = 0;
+  function field(label, control, name, hint) {
+    const wrap = el("div", "field");
+    const caption = el("label", "field-label", label);
+    fieldIds += 1;
+    const target = control.matches("input, textarea, select") ? control : control.querySelector("input, textarea, select");
+    if (target) {
+      target.id ||= "f" + fieldIds;
+      caption.htmlFor = target.id;
+    }
+    wrap.append(caption, control);
+    if (hint) wrap.append(el("span", "muted field-hint", hint));
+    const error = el("span", "error field-error");
+    error.dataset.field = name;
+    error.setAttribute("aria-live", "polite");
+    wrap.append(error);
+    if (name && control.matches("input, textarea, select")) control.name = name;
+    return wrap;
+  }
+
+  function input(type, value, attrs) {
+    const node = el(type === "textarea" ? "textarea" : "input");
+    if (type !== "textarea") node.type = type;
+    if (value !== undefined && value !== null) node.value = value;
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    return node;
+  }
+
+  function select(options, value) {
+    const node = el("select");
+    for (const [key, label] of Object.entries(options)) {
+      const option = el("option", "", label);
+      option.value = key;
+      node.append(option);
+    }
+    if (value !== undefined) node.value = value;
+    return node;
+  }
+
+  /** One checkbox per option into `container`, ticked where `chosen` has its key. */
+  function checkboxes(container, options, chosen) {
+    for (const [key, label] of Object.entries(options)) {
+      const box = input("checkbox");
+      box.value = key;
+      box.checked = chosen.includes(key);
+      const wrap = el("label", "check");
+      wrap.append(box, el("span", "", label));
+      container.append(wrap);
+    }
+  }
+
+  /** Puts each of the server's field messages next to its field; the rest goes to `general`. */
+  function showErrors(form, error, general) {
+    for (const node of form.querySelectorAll(".field-error")) node.textContent = "";
+    if (general) general.textContent = "";
+    if (!error) return;
+    const rest = [];
+    for (const f of error.fields || []) {
+      const full = String(f.field || "");
+      const name = full.split(/[.[]/)[0];
+      const target = form.querySelector(`.field-error[data-field="${CSS.escape(full)}"]`)
+        || form.querySelector(`.field-error[data-field="${CSS.escape(name)}"]`);
+      if (target) target.textContent = ru(f.message);
+      else rest.push(ru(f.message));
+    }
+    if (!(error.fields || []).length) rest.push(problem(error));
+    if (general) general.textContent = rest.join("; ");
+    else if (rest.length) toast(rest.join("; "));
+  }
+
+  /** Asks before something that cannot be taken back; resolves to the answer. */
+  function confirmAction(message, okText) {
+    return new Promise((resolve) => {
+      const dialog = el("dialog", "confirm");
+      dialog.setAttribute("aria-label", "Подтверждение");
+      const ok = button(okText, "danger", () => dialog.close("ok"));
+      const cancel = button("Отмена", "", () => dialog.close("cancel"));
+      const actions = el("div", "actions");
+      actions.append(cancel, ok);
+      dialog.append(el("p", "", message), actions);
+      dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "ok"); });
+      document.body.append(dialog);
+      dialog.showModal();
+      cancel.focus();
+    });
+  }
+
+  function heading(title, ...actions) {
+    const head = el("header", "page-head");
+    head.append(el("h2", "", title), el("span", "grow"), ...actions);
+    return head;
+  }
+
+  function table(columns, rows, label) {
+    const node = el("table", "grid");
+    if (label) node.setAttribute("aria-label", label);
+    const head = el("tr");
+    for (const c of columns) head.append(el("th", "", c));
+    const thead = el("thead");
+    thead.append(head);
+    const body = el("tbody");
+    for (const cells of rows) {
+      const tr = el("tr");
+      for (const cell of cells) {
+        const td = el("td");
+        if (cell instanceof Node) td.append(cell);
+        else td.textContent = cell ?? "";
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+    if (!rows.length) {
+      const tr = el("tr");
+      const td = el("td", "muted", "Здесь пока пусто");
+      td.colSpan = columns.length;
+      tr.append(td);
+      body.append(tr);
+    }
+    node.append(thead, body);
+    return node;
+  }
+
+  function link(text, hash) {
+    const a = el("a", "", text);
+    a.href = hash;
+    return a;
+  }
+
+  function section(title, ...children) {
+    const node = el("section", "panel");
+    if (title) node.append(el("h3", "", title));
+    node.append(...children);
+    return node;
+  }
+
+  /** Replaces the page's content, unless the user has gone elsewhere meanwhile. */
+  function render(token, ...children) {
+    if (token !== routeToken) return;
+    $("page").replaceChildren(...children);
+  }
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  }
+
+  // ---------- routing ----------
+  let routeToken = 0;
+
+  function markNav(name) {
+    for (const a of document.querySelectorAll("#pages-nav a")) {
+      if (a.dataset.page === name) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+  }
+
+  function route() {
+    routeToken += 1;
+    const match = /^#\/([a-z-]+)(?:\/(.+))?$/.exec(location.hash);
+    const page = match && PAGES[match[1]];
+    if (!page) {
+      markNav("conversations");
+      O.showConversations(true);
+      const open = /^#c(\d+)$/.exec(location.hash);
+      if (open && O.state.current?.id !== Number(open[1])) O.openConversation(Number(open[1]));
+      return;
+    }
+    markNav(match[1]);
+    O.showConversations(false);
+    const token = routeToken;
+    $("page").replaceChildren(el("p", "muted loading", "Загружаем…"));
+    page(token, match[2]).catch((e) => render(token, el("p", "error", problem(e))));
+  }
+  O.route = route;
+  window.addEventListener("hashchange", () => { if (O.state.me && !$("shell").hidden) route(); });
+
+  // ---------- customers ----------
+  async function customersPage(token, id) {
+    if (id) return customerPage(token, Number(id));
+    const search = input("search", "", { placeholder: "Имя или логин", "aria-label": "Поиск покупателей" });
+    const holder = el("div");
+    const more = button("Показать ещё", "ghost");
+    let cursor = null;
+    let rows = [];
+    const load = async (append) => {
+      const params = new URLSearchParams({ limit: "50" });
+      if (search.value.trim()) params.set("q", search.value.trim());
+      if (append && cursor) params.set("cursor", cursor);
+      const page = await api("GET", "/customers?" + params);
+      rows = append ? rows.concat(page.items) : page.items;
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      holder.replaceChildren(table(["Покупатель", "Логин", "Канал", "Диалогов", "Последний раз"],
+        rows.map((c) => [link(c.name || (c.username ? "@" + c.username : "Покупатель #" + c.id), `#/customers/${c.id}`),
+          c.username ? "@" + c.username : "—", channelLabel(c.channel), String(c.conversation_count ?? 0),
+          when(c.last_seen_at)]), "Покупатели"));
+    };
+    search.addEventListener("input", debounce(() => load(false).catch((e) => toast(problem(e))), 250));
+    more.addEventListener("click", () => load(true).catch((e) => toast(problem(e))));
+    await load(false);
+    const bar = el("div", "toolbar");
+    bar.append(search);
+    render(token, heading("Покупатели"), bar, holder, more);
+  }
+
+  function channelLabel(channel) {
+    if (!channel) return "—";
+    const kind = O.CHANNELS[channel.kind] || channel.kind;
+    return channel.name ? `${channel.name} · ${kind}` : kind;
+  }
+
+  async function customerPage(token, id) {
+    const c = await api("GET", `/customers/${id}`);
+    const info = el("dl", "facts");
+    const fact = (term, value) => info.append(el("dt", "", term), el("dd", "", value || "—"));
+    fact("Логин", c.username ? "@" + c.username : "");
+    fact("Канал", channelLabel(c.channel));
+    fact("Впервые", when(c.created_at));
+    fact("Последний раз", when(c.last_seen_at));
+
+    const conversations = el("ul", "rows");
+    for (const conv of c.conversations || []) {
+      const li = el("li");
+      const open = button(`Диалог №${conv.id}`, "link", () => { location.hash = "#c" + conv.id; });
+      li.append(open, el("span", "badge", O.MODES[conv.mode] || conv.mode),
+        el("span", "muted", "последнее сообщение " + when(conv.last_message_at)));
+      conversations.append(li);
+    }
+    if (!conversations.childElementCount) conversations.append(el("li", "muted", "Диалогов нет"));
+
+    const orders = el("ul", "rows");
+    for (const o of c.orders || []) {
+      const li = el("li", "order");
+      const head = el("div", "order-head");
+      head.append(el("strong", "", "Заказ " + (o.number || o.id)),
+        el("span", "badge", O.ORDER_STATUSES[o.status] || o.status || "—"),
+        el("span", "muted", (MARKETPLACES[o.marketplace] || o.marketplace || "") + " · " + when(o.placed_at)));
+      li.append(head);
+      const items = el("ul", "items");
+      for (const item of o.items || []) {
+        const name = item.title || item.name || (item.article ? "арт. " + item.article : "Товар");
+        items.append(el("li", "", name + (item.quantity > 1 ? " × " + item.quantity : "")));
+      }
+      if (items.childElementCount) li.append(items);
+      const money = O.money(o.total_minor, o.currency);
+      if (money) li.append(el("div", "muted", "Сумма: " + money));
+      for (const r of o.returns || []) {
+        li.append(el("div", "return", "Возврат: " + (r.status_text || O.RETURN_STATUSES[r.status] || r.status)
+          + (r.product_name ? " — " + r.product_name : "") + (r.reason ? " (" + r.reason + ")" : "")));
+      }
+      orders.append(li);
+    }
+    if (!orders.childElementCount) orders.append(el("li", "muted", "Заказов с маркетплейсов нет"));
+
+    const products = el("ul", "rows");
+    for (const p of c.products || []) {
+      products.append(el("li", "", (p.title || "Товар") + " · арт. " + p.article
+        + (p.price_minor ? " · " + O.money(p.price_minor, p.currency) : "")
+        + (p.stock === 0 ? " · нет в наличии" : "")));
+    }
+    if (!products.childElementCount) products.append(el("li", "muted", "О товарах не спрашивал"));
+
+    const name = c.name || (c.username ? "@" + c.username : "Покупатель #" + c.id);
+    const columns = el("div", "columns");
+    columns.append(section("Диалоги", conversations), section("Заказы", orders), section("Спрашивал о товарах", products));
+    render(token, link("← Все покупатели", "#/customers"), heading(name), section("", info), columns);
+  }
+
+  // ---------- knowledge base ----------
+  async function knowledgePage(token, id) {
+    if (id) return articlePage(token, id === "new" ? null : Number(id));
+    const edit = can("edit_knowledge");
+    const q = input("search", "", { placeholder: "Поиск по статьям", "aria-label": "Поиск по статьям" });
+    const status = select({ "": "Все статусы", ...ARTICLE_STATUSES }, "");
+    status.setAttribute("aria-label", "Статус");
+    const category = input("text", "", { placeholder: "Категория", "aria-label": "Категория" });
+    const tag = input("text", "", { placeholder: "Тег", "aria-label": "Тег" });
+    const holder = el("div");
+    const more = button("Показать ещё", "ghost");
+    let cursor = null;
+    let rows = [];
+    const load = async (append) => {
+      const params = new URLSearchParams({ limit: "50" });
+      for (const [key, control] of [["q", q], ["status", status], ["category", category], ["tag", tag]]) {
+        if (control.value.trim()) params.set(key, control.value.trim());
+      }
+      if (append && cursor) params.set("cursor", cursor);
+      const page = await api("GET", "/knowledge/articles?" + params);
+      rows = append ? rows.concat(page.items) : page.items;
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      holder.replaceChildren(table(["Статья", "Категория", "Теги", "Статус", "Версия", "Использована", "Изменена"],
+        rows.map((a) => [link(a.title, `#/knowledge/${a.id}`), a.category || "—", (a.tags || []).join(", ") || "—",
+          articleStatus(a), a.live_version ? `${a.live_version} из ${a.latest_version}` : `— из ${a.latest_version}`,
+          timesText(a.usage_count), when(a.updated_at)]), "Статьи базы знаний"));
+    };
+    const reload = debounce(() => load(false).catch((e) => toast(problem(e))), 250);
+    for (const control of [q, category, tag]) control.addEventListener("input", reload);
+    status.addEventListener("change", reload);
+    more.addEventListener("click", () => load(true).catch((e) => toast(problem(e))));
+    await load(false);
+
+    const actions = [];
+    if (edit) {
+      actions.push(button("Новая статья", "primary", () => { location.hash = "#/knowledge/new"; }));
+      const file = input("file", undefined, { accept: ".csv,.md,.markdown,text/csv,text/markdown", "aria-label": "Файл для импорта" });
+      file.hidden = true;
+      file.addEventListener("change", async () => {
+        const chosen = file.files[0];
+        file.value = "";
+        if (chosen) await importFile(chosen, () => load(false));
+      });
+      actions.push(file, button("Импорт CSV или Markdown", "", () => file.click()));
+    }
+    const bar = el("div", "toolbar");
+    bar.append(q, status, category, tag);
+    render(token, heading("База знаний", ...actions), bar, holder, more);
+  }
+
+  function articleStatus(a) {
+    const text = ARTICLE_STATUSES[a.status] || a.status;
+    return a.status === "approved" && a.draft_version ? text + ", есть черновик" : text;
+  }
+
+  function timesText(n) {
+    n = Number(n || 0);
+    const mod10 = n % 10, mod100 = n % 100;
+    const word = mod10 === 1 && mod100 !== 11 ? "раз" : mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14) ? "раза" : "раз";
+    return `${n} ${word}`;
+  }
+
+  async function importFile(file, after) {
+    const markdown = /\.(md|markdown)$/i.test(file.name) || file.type === "text/markdown";
+    try {
+      const result = await api("POST", "/knowledge/import", new O.RawBody(await file.text(), markdown ? "text/markdown" : "text/csv"));
+      const created = result.created?.length || 0;
+      const problems = (result.errors || []).map((e) => `строка ${e.row}: ${ru(e.message)}`);
+      toast(`Импортировано статей: ${created}` + (problems.length ? `. Не удалось: ${problems.join("; ")}` : ""));
+      await after();
+    } catch (e) { toast("Импорт не удался: " + problem(e)); }
+  }
+
+  async function articlePage(token, id) {
+    const article = id ? await api("GET", `/knowledge/articles/${id}`) : null;
+    const edit = can("edit_knowledge") && article?.status !== "archived";
+    const latest = article?.versions?.find((v) => v.version === article.latest_version) || article?.versions?.[0];
+    const form = el("form", "form");
+    form.noValidate = true;
+    const title = input("text", latest?.title ?? "", { maxlength: "200", required: "" });
+    const category = input("text", article?.category ?? "", { list: "" });
+    const tags = input("text", (article?.tags || []).join(", "));
+    const body = input("textarea", latest?.body ?? "", { rows: "9", required: "" });
+    for (const control of [title, category, tags, body]) control.disabled = !edit && !!article || !can("edit_knowledge");
+    const general = el("p", "error");
+    general.setAttribute("role", "alert");
+    form.append(field("Заголовок", title, "title"), field("Категория", category, "category"),
+      field("Теги", tags, "tags", "Через запятую"), field("Текст", body, "body"), general);
+    if (can("edit_knowledge") && article?.status !== "archived") {
+      const save = el("button", "primary", article ? "Сохранить новую версию" : "Создать статью");
+      save.type = "submit";
+      const foot = el("div", "form-foot");
+      foot.append(save);
+      form.append(foot);
+    }
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const payload = {
+        title: title.value.trim(), body: body.value, category: category.value.trim(),
+        tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean),
+      };
+      try {
+        const saved = article ? await api("PATCH", `/knowledge/articles/${article.id}`, payload)
+          : await api("POST", "/knowledge/articles", payload);
+        toast(article ? "Сохранено как новая версия — одобрите её, чтобы ассистент начал ею пользоваться" : "Статья создана как черновик");
+        if (article) route();
+        else location.hash = `#/knowledge/${saved.id}`;
+      } catch (err) { showErrors(form, err, general); }
+    });
+
+    const actions = [];
+    if (article && can("edit_knowledge") && article.status !== "archived") {
+      actions.push(button("В архив", "danger", async () => {
+        if (!(await confirmAction(`Убрать статью «${article.title}» в архив? Ассистент перестанет на неё опираться.`, "В архив"))) return;
+        try { await api("DELETE", `/knowledge/articles/${article.id}`); toast("Статья в архиве"); route(); } catch (e) { toast(problem(e)); }
+      }));
+    }
+    const parts = [link("← Все статьи", "#/knowledge"),
+      heading(article ? article.title : "Новая статья", ...actions)];
+    if (article) {
+      const facts = el("p", "muted");
+      facts.textContent = `${articleStatus(article)} · действующая версия: ${article.live_version ?? "нет"} · `
+        + `ассистент использовал статью ${timesText(article.usage_count)}`;
+      parts.push(facts);
+    }
+    const columns = el("div", "columns wide-left");
+    columns.append(section(article ? "Редактирование" : "", form));
+    if (article) columns.append(section("Версии", versionsList(article)));
+    parts.push(columns);
+    render(token, ...parts);
+  }
+
+  function versionsList(article) {
+    const list = el("ul", "rows versions");
+    for (const v of article.versions || []) {
+      const li = el("li");
+      const head = el("div", "order-head");
+      head.append(el("strong", "", `Версия ${v.version}`),
+        el("span", "badge " + (v.status === "live" ? "ok" : ""), VERSION_STATUSES[v.status] || "Прежняя"),
+        el("span", "muted", when(v.created_at)));
+      li.append(head);
+      const text = el("details");
+      text.append(el("summary", "", v.title), el("div", "version-body", v.body));
+      li.append(text);
+      if (can("edit_knowledge") && article.status !== "archived" && v.status !== "live") {
+        const newer = v.version > (article.live_version ?? 0);
+        const label = newer ? "Одобрить" : "Вернуть эту версию";
+        li.append(button(label, newer ? "primary" : "", async () => {
+          try {
+            await api("POST", `/knowledge/articles/${article.id}/versions/${v.version}/approve`);
+            toast(newer ? `Версия ${v.version} одобрена — ассистент отвечает по ней` : `Статья возвращена к версии ${v.version}`);
+            route();
+          } catch (e) { toast(problem(e)); }
+        }));
+      }
+      list.append(li);
+    }
+    return list;
+  }
+
+  // ---------- quick replies ----------
+  async function quickRepliesPage(token) {
+    const page = await api("GET", "/quick-replies?limit=100");
+    const editable = can("handle_conversations");
+    const form = el("form", "form inline-form");
+    form.noValidate = true;
+    const title = input("text", "", { maxlength: "100" });
+    const shortcut = input("text", "", { maxlength: "32", placeholder: "например, dostavka" });
+    const text = input("textarea", "", { rows: "3", maxlength: "4096" });
+    const general = el("p", "error");
+    let editing = null;
+    const save = el("button", "primary", "Добавить");
+    save.type = "submit";
+    const cancel = button("Отмена", "", () => reset());
+    cancel.hidden = true;
+    const foot = el("div", "form-foot");
+    foot.append(general, el("span", "grow"), cancel, save);
+    form.append(field("Название", title, "title"), field("Сокращение", shortcut, "shortcut", "Вызывается через / в ответе"),
+      field("Текст ответа", text, "text"), foot);
+    const reset = () => {
+      editing = null;
+      title.value = shortcut.value = text.value = "";
+      save.textContent = "Добавить";
+      cancel.hidden = true;
+      showErrors(form, null, general);
+    };
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const payload = { title: title.value.trim(), text: text.value.trim(), shortcut: shortcut.value.trim() || null };
+      try {
+        if (editing) await api("PATCH", `/quick-replies/${editing.id}`, payload);
+        else await api("POST", "/quick-replies", payload);
+        toast(editing ? "Быстрый ответ изменён" : "Быстрый ответ добавлен");
+        route();
+      } catch (err) { showErrors(form, err, general); }
+    });
+    const rows = page.items.map((r) => {
+      const actions = el("div", "row-actions");
+      if (editable) {
+        actions.append(button("Изменить", "", () => {
+          editing = r;
+          title.value = r.title;
+          shortcut.value = r.shortcut || "";
+          text.value = r.text;
+          save.textContent = "Сохранить";
+          cancel.hidden = false;
+          title.focus();
+        }), button("Удалить", "danger", async () => {
+          if (!(await confirmAction(`Удалить быстрый ответ «${r.title}»?`, "Удалить"))) return;
+          try { await api("DELETE", `/quick-replies/${r.id}`); toast("Быстрый ответ удалён"); route(); } catch (e) { toast(problem(e)); }
+        }));
+      }
+      return [r.title, r.shortcut ? "/" + r.shortcut : "—", el("span", "clip", r.text), actions];
+    });
+    const parts = [heading("Быстрые ответы")];
+    if (editable) parts.push(section("Новый или изменённый ответ", form));
+    parts.push(table(["Название", "Сокращение", "Текст", ""], rows, "Быстрые ответы"));
+    render(token, ...parts);
+  }
+
+  // ---------- channels ----------
+  async function channelsPage(token) {
+    const [channels, accounts] = await Promise.all([
+      api("GET", "/channels"),
+      marketplaceAccounts(),
+    ]);
+    const parts = [heading("Каналы"), channelTable(channels.items)];
+    if (can("manage_channels")) {
+      const forms = el("div", "columns");
+      forms.append(telegramForm(), webchatForm());
+      parts.push(forms);
+    }
+    parts.push(marketplaceSection(accounts));
+    render(token, ...parts);
+  }
+
+  /** The marketplace accounts; a failure leaves the rest of the page usable. */
+  function marketplaceAccounts() {
+    return api("GET", "/marketplace-accounts?limit=100").catch(() => null);
+  }
+
+  function channelTable(items) {
+    const rows = items.map((c) => {
+      const actions = el("div", "row-actions");
+      if (can("manage_channels") && c.enabled) {
+        actions.append(button("Отключить", "danger", async () => {
+          if (!(await confirmAction(`Отключить канал «${c.name}»? Новые сообщения из него перестанут приходить, диалоги останутся.`, "Отключить"))) return;
+          try { await api("DELETE", `/channels/${c.id}`); toast("Канал отключён"); route(); } catch (e) { toast(problem(e)); }
+        }));
+      }
+      let address = c.bot_username ? "@" + c.bot_username : "—";
+      if (c.chat_url) {
+        address = link(c.chat_url, c.chat_url);
+        address.target = "_blank";
+        address.rel = "noopener";
+      }
+      return [c.name, O.CHANNELS[c.kind] || c.kind,
+        el("span", "badge " + (c.enabled ? "ok" : "off"), c.enabled ? "Работает" : "Отключён"), address, actions];
+    });
+    return table(["Название", "Тип", "Состояние", "Адрес", ""], rows, "Каналы");
+  }
+
+  /** Reloads the channel table only, keeping a just-shown web-chat link on screen. */
+  async function refreshChannelTable() {
+    const token = routeToken;
+    const channels = await api("GET", "/channels").catch(() => null);
+    const old = $("page").querySelector("table.grid");
+    if (channels && old && token === routeToken) old.replaceWith(channelTable(channels.items));
+  }
+
+  function telegramForm() {
+    const form = el("form", "form");
+    form.noValidate = true;
+    const name = input("text", "", { maxlength: "100", placeholder: "Бот магазина" });
+    const token = input("password", "", { autocomplete: "off", placeholder: "123456789:AA…" });
+    const general = el("p", "error");
+    const save = el("button", "primary", "Подключить бота");
+    save.type = "submit";
+    form.append(field("Название", name, "name"), field("Токен бота", token, "bot_token", "Выдаёт @BotFather в Telegram"), general, save);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      save.disabled = true;
+      try {
+        await api("POST", "/channels/telegram", { name: name.value.trim(), bot_token: token.value.trim() });
+        toast("Telegram-бот подключён");
+        route();
+      } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
+    });
+    return section("Подключить Telegram-бота", form);
+  }
+
+  function webchatForm() {
+    const form = el("form", "form");
+    form.noValidate = true;
+    const name = input("text", "", { maxlength: "100", placeholder: "Чат на сайте" });
+    const general = el("p", "error");
+    const result = el("div", "result");
+    result.hidden = true;
+    const save = el("button", "primary", "Создать веб-чат");
+    save.type = "submit";
+    form.append(field("Название", name, "name"), general, save, result);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const channel = await api("POST", "/channels/webchat", { name: name.value.trim() });
+        showErrors(form, null, general);
+        const snippet = `<a href="${channel.chat_url}" target="_blank" rel="noopener">Написать нам</a>`;
+        const url = input("text", channel.chat_url, { readonly: "", "aria-label": "Ссылка на веб-чат" });
+        const code = input("textarea", snippet, { readonly: "", rows: "2", "aria-label": "Код для сайта" });
+        result.replaceChildren(el("p", "", "Веб-чат создан. Ссылка на страницу чата:"), url,
+          el("p", "", "Код кнопки для вашего сайта:"), code);
+        result.hidden = false;
+        name.value = "";
+        refreshChannelTable();
+      } catch (err) { showErrors(form, err, general); }
+    });
+    return section("Создать веб-чат", form);
+  }
+
+  const ACCOUNT_STATUSES = { checking: "Проверяется", connected: "Подключён", rejected: "Данные не подошли", disconnected: "Отключён" };
+  const SYNC_STATUSES = { idle: "", running: "синхронизируется", failing: "синхронизация не удаётся" };
+
+  /** The accounts with their check results; admins connect, re-check and disconnect here. */
+  function marketplaceSection(accounts) {
+    if (!accounts) {
+      return section("Кабинеты Wildberries и Ozon",
+        el("p", "error", "Не удалось загрузить кабинеты маркетплейсов. Обновите страницу."));
+    }
+    const rows = (accounts.items || []).map((a) => {
+      const state = el("div");
+      state.append(el("span", "badge " + (a.status === "connected" ? "ok" : "off"), ACCOUNT_STATUSES[a.status] || a.status));
+      const sync = SYNC_STATUSES[a.sync_status];
+      if (sync) state.append(el("div", "muted", sync));
+      for (const text of a.problems || []) state.append(el("div", "error", text));
+      for (const text of a.notes || []) state.append(el("div", "muted", text));
+      const actions = el("div", "row-actions");
+      if (can("manage_channels") && a.status !== "disconnected") {
+        actions.append(button("Отключить", "danger", async () => {
+          if (!(await confirmAction(`Отключить кабинет «${a.name}»? Синхронизация и ответы в нём остановятся, загруженные заказы останутся.`, "Отключить"))) return;
+          try { await api("DELETE", `/marketplace-accounts/${a.id}`); toast("Кабинет отключён"); route(); } catch (e) { toast(problem(e)); }
+        }));
+      }
+      return [a.name || "—", MARKETPLACES[a.marketplace] || a.marketplace || "—", state, when(a.last_synced_at), actions];
+    });
+    const parts = [table(["Название", "Маркетплейс", "Состояние", "Синхронизирован", ""], rows, "Кабинеты маркетплейсов")];
+    if (can("manage_channels")) parts.push(marketplaceForm());
+    return section("Кабинеты Wildberries и Ozon", ...parts);
+  }
+
+  /** Connects a WB or Ozon account: the server checks the credentials in the background, so the
+   * page waits for the check's result for a while and then shows it. */
+  function marketplaceForm() {
+    const form = el("form", "form");
+    form.noValidate = true;
+    const market = select(MARKETPLACES, "wb");
+    const name = input("text", "", { maxlength: "100", placeholder: "Кабинет WB" });
+    const wbToken = input("password", "", { autocomplete: "off", placeholder: "eyJhbGciOi…" });
+    const clientId = input("text", "", { autocomplete: "off", inputmode: "numeric", placeholder: "123456" });
+    const apiKey = input("password", "", { autocomplete: "off", placeholder: "xxxxxxxx-xxxx-…" });
+    const wbFields = field("Токен API", wbToken, "credentials.token", "Кабинет продавца WB → Настройки → Доступ к API");
+    const ozonFields = el("div");
+    ozonFields.append(field("Client ID", clientId, "credentials.client_id"),
+      field("API-ключ", apiKey, "credentials.api_key", "Кабинет продавца Ozon → Настройки → Seller API"));
+    const general = el("p", "error");
+    const save = el("button", "primary", "Подключить кабинет");
+    save.type = "submit";
+    const choose = () => {
+      wbFields.hidden = market.value !== "wb";
+      ozonFields.hidden = market.value !== "ozon";
+    };
+    market.addEventListener("change", choose);
+    choose();
+    form.append(el("h3", "", "Подключить кабинет"), field("Маркетплейс", market, "marketplace"),
+      field("Название", name, "name"), wbFields, ozonFields, general, save);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      save.disabled = true;
+      const credentials = market.value === "wb"
+        ? { token: wbToken.value.trim() }
+        : { client_id: clientId.value.trim(), api_key: apiKey.value.trim() };
+      try {
+        const account = await api("POST", "/marketplace-accounts", { marketplace: market.value, name: name.value.trim(), credentials });
+        toast("Проверяем доступ к кабинету…");
+        const token = routeToken;
+        for (let i = 0; i < 30 && token === routeToken; i++) {
+          const now = await api("GET", `/marketplace-accounts/${account.id}`).catch(() => null);
+          if (now && now.status !== "checking") break;
+          await new Promise((done) => setTimeout(done, 1000));
+        }
+        if (token === routeToken) route();
+      } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
+    });
+    return form;
+  }
+
+  // ---------- people ----------
+  /** The invitation just made: its link is shown once, since the server answers it only then. */
+  let invited = null;
+  async function usersPage(token) {
+    const [users, invitations] = await Promise.all([api("GET", "/users?limit=100"), api("GET", "/invitations")]);
+    const me = O.state.me.user.id;
+    const rows = users.items.map((u) => {
+      const role = select(ROLES, u.role);
+      role.setAttribute("aria-label", "Роль: " + (u.name || u.email));
+      role.disabled = u.id === me;
+      role.addEventListener("change", async () => {
+        try { await api("PATCH", `/users/${u.id}`, { role: role.value }); toast("Роль изменена"); } catch (e) { toast(problem(e)); role.value = u.role; }
+      });
+      const actions = el("div", "row-actions");
+      if (u.id !== me) {
+        actions.append(button(u.disabled ? "Вернуть доступ" : "Отключить", u.disabled ? "" : "danger", async () => {
+          if (!u.disabled && !(await confirmAction(`Отключить ${u.name || u.email}? Сотрудник сразу выйдет из системы.`, "Отключить"))) return;
+          try { await api("PATCH", `/users/${u.id}`, { disabled: !u.disabled }); route(); } catch (e) { toast(problem(e)); }
+        }));
+      }
+      return [u.name || "—", u.email, role, u.disabled ? "Отключён" : "Активен", when(u.last_login_at), actions];
+    });
+
+    const form = el("form", "form inline-form");
+    form.noValidate = true;
+    const email = input("email", "", { autocomplete: "off", placeholder: "name@example.ru" });
+    const role = select(ROLES, "operator");
+    const general = el("p", "error");
+    const invite = el("button", "primary", "Пригласить");
+    invite.type = "submit";
+    const result = el("div", "result");
+    result.hidden = true;
+    const foot = el("div", "form-foot");
+    foot.append(general, el("span", "grow"), invite);
+    form.append(field("Эл. почта", email, "email"), field("Роль", role, "role"), foot, result);
+    if (invited) {
+      const url = input("text", invited.accept_url, { readonly: "", "aria-label": "Ссылка-приглашение" });
+      result.replaceChildren(el("p", "", `Ссылка-приглашение для ${invited.email}. Если письмо не придёт, отправьте её сотруднику сами:`), url);
+      result.hidden = false;
+      invited = null;
+    }
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const sent = await api("POST", "/invitations", { email: email.value.trim(), role: role.value });
+        toast(sent.email_queued ? `Приглашение отправлено на ${sent.email}` : "Приглашение создано — передайте ссылку сотруднику");
+        invited = sent;
+        route();
+      } catch (err) { showErrors(form, err, general); }
+    });
+
+    const pending = (invitations.items || []).map((i) => {
+      const actions = el("div", "row-actions");
+      actions.append(button("Отозвать", "danger", async () => {
+        if (!(await confirmAction(`Отозвать приглашение для ${i.email}?`, "Отозвать"))) return;
+        try { await api("DELETE", `/invitations/${i.id}`); toast("Приглашение отозвано"); route(); } catch (e) { toast(problem(e)); }
+      }));
+      return [i.email, ROLES[i.role] || i.role, when(i.expires_at), actions];
+    });
+    render(token, heading("Сотрудники"),
+      table(["Имя", "Эл. почта", "Роль", "Доступ", "Последний вход", ""], rows, "Сотрудники"),
+      section("Пригласить сотрудника", form),
+      section("Ждут ответа", table(["Эл. почта", "Роль", "Действует до", ""], pending, "Приглашения")));
+  }
+
+  // ---------- settings ----------
+  const TONES = {
+    neutral: "Нейтральный — вежливо и по делу",
+    warm: "Тёплый — с дружелюбной фразой после ответа",
+    concise: "Краткий — только приветствие и ответ",
+  };
+  const POLICIES = {
+    returns: ["Возврат и обмен", "Например: вернуть товар можно в течение 30 дней, если сохранены бирки и упаковка."],
+    delivery: ["Доставка", "Например: отправляем заказы в течение 1–2 дней, доставка занимает 2–5 дней."],
+    payment: ["Оплата", "Например: оплата картой или при получении, рассрочка через маркетплейс."],
+    warranty: ["Гарантия", "Например: гарантия на технику — 12 месяцев с даты получения."],
+  };
+  // The intent labels of intents.md a shop may keep for people; the rest people get anyway.
+  const HANDOFF_INTENTS = {
+    order_status: "Статус заказа", order_cancel: "Отмена заказа", return_request: "Возврат товара",
+    exchange_request: "Обмен товара", refund_status: "Возврат денег", product_question: "Вопросы о товаре",
+    product_availability: "Наличие товара", size_advice: "Подбор размера", discount_promo: "Скидки и промокоды",
+  };
+
+  async function settingsPage(token) {
+    const settings = await api("GET", "/settings");
+    const assistant = settings.assistant || {};
+    const editable = can("edit_settings");
+    const form = el("form", "form settings");
+    form.noValidate = true;
+    const persona = input("textarea", assistant.persona || "", { rows: "5", maxlength: "2000",
+      placeholder: "Например: вы — Анна, консультант магазина. Общаетесь дружелюбно, на «вы», коротко и по делу." });
+    const hours = assistant.working_hours;
+    const from = input("number", hours?.from ?? "", { min: "0", max: "23", "aria-label": "С (час)" });
+    const to = input("number", hours?.to ?? "", { min: "1", max: "24", "aria-label": "До (час)" });
+    const hoursRow = el("div", "hours");
+    hoursRow.append(el("span", "", "с"), from, el("span", "", "до"), to, el("span", "muted", `часов (${settings.timezone})`));
+    const responders = el("fieldset", "checks");
+    responders.append(el("legend", "", "Кто отвечает покупателям"));
+    const chosen = assistant.responders || ["local"];
+    checkboxes(responders, RESPONDERS, chosen);
+    responders.append(el("span", "muted field-hint", "Если первый не ответил, пробуется следующий: в порядке слева направо."));
+    const responderErrors = el("span", "error field-error");
+    responderErrors.dataset.field = "responders";
+    responders.append(responderErrors);
+    const tone = select(TONES, assistant.tone || "neutral");
+    const policies = el("div", "policies");
+    const policyBoxes = {};
+    for (const [key, [label, placeholder]] of Object.entries(POLICIES)) {
+      policyBoxes[key] = input("textarea", assistant.policies?.[key] || "", { rows: "3", maxlength: "2000", placeholder });
+      policies.append(field(label, policyBoxes[key], "policies." + key));
+    }
+    const policyErrors = el("span", "error field-error");
+    policyErrors.dataset.field = "policies";
+    const rules = assistant.handoff || {};
+    const intents = el("fieldset", "checks");
+    intents.append(el("legend", "", "Всегда передавать сотруднику вопросы на темы"));
+    checkboxes(intents, HANDOFF_INTENTS, rules.intents || []);
+    intents.append(el("span", "muted field-hint", "Брак, проблемы с оплатой, жалобы и просьбы позвать сотрудника передаются всегда."));
+    const intentErrors = el("span", "error field-error");
+    intentErrors.dataset.field = "handoff.intents";
+    intents.append(intentErrors);
+    const keywords = input("text", (rules.keywords || []).join(", "), { placeholder: "юрист, суд, Роспотребнадзор" });
+    const botReplies = input("number", rules.after_bot_replies ?? "", { min: "1", max: "10" });
+    const capRow = el("div", "hours");
+    capRow.append(botReplies, el("span", "muted", "ответов подряд"));
+    const autoPublish = checkbox("Публиковать ответы на маркетплейсах без проверки",
+      !!assistant.marketplace_auto_publish, "marketplace_auto_publish",
+      "Если выключено, ответы на вопросы и отзывы WB и Ozon ждут одобрения оператора.");
+    const operatorOnly = checkbox("Только операторы", !!settings.operator_only, "operator_only",
+      "Ассистент не отвечает сам: каждое сообщение сразу передаётся сотрудникам.");
+    const general = el("p", "error");
+    general.setAttribute("role", "alert");
+    form.append(
+      field("Персона ассистента", persona, "persona", "Как ассистент представляется и в какой манере пишет; до 2000 знаков."),
+      field("Тон ответов", tone, "tone", "К покупателю ассистент всегда обращается на «вы»; тон меняет только количество любезностей."),
+      field("Рабочие часы операторов", hoursRow, "working_hours", "Вне этих часов ассистент предупреждает, что сотрудник ответит позже. Оставьте пустым, если операторы на связи всегда."),
+      responders, autoPublish.node, operatorOnly.node,
+      el("h3", "", "Правила магазина"),
+      el("span", "muted field-hint", "Ассистент цитирует эти тексты раньше статей базы знаний. Пустое поле — ассистент отвечает по базе знаний."),
+      policies, policyErrors,
+      el("h3", "", "Когда передавать разговор сотруднику"),
+      intents,
+      field("Слова, после которых разговор передаётся сотруднику", keywords, "handoff.keywords",
+        "Через запятую, до 50 слов. Регистр не важен: «суд» сработает и на «в суде», но не на «посуда»."),
+      field("Ответов ассистента подряд, после которых подключается сотрудник", capRow, "handoff.after_bot_replies",
+        "От 1 до 10. Оставьте пустым, чтобы не ограничивать."),
+      general);
+    if (editable) {
+      const save = el("button", "primary", "Сохранить");
+      save.type = "submit";
+      const foot = el("div", "form-foot");
+      foot.append(save);
+      form.append(foot);
+    } else {
+      for (const control of form.querySelectorAll("input, textarea, select")) control.disabled = true;
+      form.prepend(el("p", "muted", "Менять настройки могут только администраторы."));
+    }
+    // Only what was changed is sent, so untouched settings keep following the defaults.
+    const policyValues = () => Object.fromEntries(Object.entries(policyBoxes).map(([key, box]) => [key, box.value.trim()]));
+    const handoffValue = () => ({
+      intents: [...intents.querySelectorAll("input:checked")].map((b) => b.value),
+      keywords: keywords.value.split(",").map((k) => k.trim()).filter(Boolean),
+      after_bot_replies: botReplies.value === "" ? null : Number(botReplies.value),
+    });
+    const saved = {
+      persona: assistant.persona || "", responders: chosen, marketplace_auto_publish: !!assistant.marketplace_auto_publish,
+      operator_only: !!settings.operator_only, working_hours: hours ?? null,
+      tone: assistant.tone || "neutral", policies: policyValues(), handoff: handoffValue(),
+    };
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const wanted = {
+        persona: persona.value.trim(),
+        responders: [...responders.querySelectorAll("input:checked")].map((b) => b.value),
+        marketplace_auto_publish: autoPublish.box.checked,
+        operator_only: operatorOnly.box.checked,
+        working_hours: from.value === "" && to.value === "" ? null : { from: Number(from.value), to: Number(to.value) },
+        tone: tone.value, policies: policyValues(), handoff: handoffValue(),
+      };
+      const patch = Object.fromEntries(Object.entries(wanted)
+        .filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(saved[key])));
+      if (!Object.keys(patch).length) { toast("Изменений нет"); return; }
+      try {
+        await api("PATCH", "/settings", patch);
+        Object.assign(saved, patch);
+        showErrors(form, null, general);
+        toast("Настройки сохранены");
+      } catch (err) { showErrors(form, err, general); }
+    });
+    render(token, heading("Настройки ассистента"), section("", form));
+  }
+
+  function checkbox(label, checked, name, hint) {
+    const box = input("checkbox");
+    box.checked = checked;
+    box.name = name;
+    const node = el("label", "check");
+    const text = el("span");
+    text.append(el("span", "", label), el("span", "muted field-hint", hint));
+    const error = el("span", "error field-error");
+    error.dataset.field = name;
+    text.append(error);
+    node.append(box, text);
+    return { node, box };
+  }
+
+  const PAGES = {
+    customers: customersPage, knowledge: knowledgePage, "quick-replies": quickRepliesPage,
+    channels: channelsPage, users: usersPage, settings: settingsPage,
+  };
+
+  // ---------- screens before sign-in: an invitation, a forgotten password ----------
+  /** Leaves a screen before sign-in for the sign-in form, with `notice` above it. */
+  function backToLogin(screen, notice) {
+    screen.remove();
+    history.replaceState(null, "", location.pathname);
+    O.showLogin(notice);
+  }
+
+  /**
+   * A card in place of the sign-in form, for people who cannot sign in yet. `send` gets the
+   * card's pieces and may throw; `refusals` words the statuses that mean more than a field error.
+   */
+  function entryScreen({ intro, controls, submitText, refusals, send }) {
+    const form = el("form", "card");
+    form.noValidate = true;
+    const general = el("p", "error");
+    general.setAttribute("role", "alert");
+    const submit = el("button", "primary", submitText);
+    submit.type = "submit";
+    const screen = el("div", "login");
+    const back = button("Вернуться ко входу", "link", () => backToLogin(screen));
+    form.append(el("h1", "", "Отклик"), el("p", "muted", intro), ...controls, general, submit, back);
+    screen.append(form);
+    $("login").hidden = true;
+    document.body.prepend(screen);
+    form.querySelector("input")?.focus();
+    const words = { 429: "Слишком много попыток — подождите минуту", ...refusals };
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      showErrors(form, null, general);
+      submit.disabled = true;
+      try {
+        await send({ form, screen, general });
+      } catch (err) {
+        if (words[err.status]) general.textContent = words[err.status];
+        else showErrors(form, err, general);
+      } finally { submit.disabled = false; }
+    });
+    return { form, screen };
+  }
+
+  function newPasswordField(password) {
+    return field("Пароль", password, "password", "Не короче 10 знаков");
+  }
+
+  // Built only when the invitation link is opened, so the sign-in form stays the one password field.
+  function acceptScreen(token) {
+    const name = input("text", "", { autocomplete: "name" });
+    const password = input("password", "", { autocomplete: "new-password", required: "" });
+    entryScreen({
+      intro: "Вас пригласили в команду магазина. Придумайте пароль, чтобы войти.",
+      controls: [field("Ваше имя", name, "name"), newPasswordField(password)],
+      submitText: "Присоединиться",
+      refusals: {
+        404: "Приглашение не найдено или уже недействительно",
+        409: "Это приглашение уже принято — войдите со своим паролем",
+      },
+      send: async ({ screen }) => {
+        const session = await api("POST", "/invitations/accept",
+          { token, name: name.value.trim(), password: password.value });
+        O.saveSession(session);
+        screen.remove();
+        history.replaceState(null, "", location.pathname);
+        O.start();
+      },
+    });
+  }
+
+  /** The e-mailed link sets a new password; every session ends, so the user signs in again. */
+  function resetScreen(token) {
+    const password = input("password", "", { autocomplete: "new-password", required: "" });
+    const again = input("password", "", { autocomplete: "new-password", required: "" });
+    entryScreen({
+      intro: "Придумайте новый пароль для входа.",
+      controls: [newPasswordField(password), field("Пароль ещё раз", again, "again")],
+      submitText: "Сменить пароль",
+      refusals: { 404: "Ссылка устарела или уже использована — запросите новую" },
+      send: async ({ form, screen }) => {
+        if (password.value !== again.value) {
+          form.querySelector('.field-error[data-field="again"]').textContent = "Пароли не совпадают";
+          again.focus();
+          return;
+        }
+        await api("POST", "/auth/password-reset/confirm", { token, password: password.value });
+        O.saveSession(null);
+        backToLogin(screen, "Пароль изменён. Войдите с новым паролем.");
+      },
+    });
+  }
+
+  /** Asks for the address; the answer is the same whether or not it has an account. */
+  function forgotScreen() {
+    const email = input("email", $("login-email").value.trim(), { autocomplete: "username", required: "" });
+    entryScreen({
+      intro: "Укажите почту, с которой вы входите, — мы пришлём ссылку для смены пароля.",
+      controls: [field("Эл. почта", email, "email")],
+      submitText: "Прислать ссылку",
+      send: async ({ form }) => {
+        if (!email.value.trim()) {
+          form.querySelector('.field-error[data-field="email"]').textContent = "Введите почту";
+          return;
+        }
+        await api("POST", "/auth/password-reset", { email: email.value.trim() });
+        const sent = el("p", "notice", "Если такой адрес зарегистрирован, мы отправили на него ссылку для смены пароля.");
+        sent.setAttribute("role", "status");
+        form.replaceChildren(el("h1", "", "Отклик"), sent, form.querySelector("button.link"));
+      },
+    });
+  }
+  $("forgot").addEventListener("click", forgotScreen);
+
+  /** Opens the screen an e-mailed link points to; false when the address is no such link. */
+  O.entryLink = () => {
+    const invitation = /^#\/invitation\/([A-Za-z0-9_-]+)$/.exec(location.hash);
+    if (invitation) { acceptScreen(invitation[1]); return true; }
+    const reset = /^#\/reset\/([A-Za-z0-9_-]+)$/.exec(location.hash);
+    if (reset) { resetScreen(reset[1]); return true; }
+    return false;
+  };
+})();

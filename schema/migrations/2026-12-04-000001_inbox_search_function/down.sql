@@ -1,0 +1,1 @@
+DROP FUNCTION conversations_matching(BIGINT, TEXT, INTEGER);

@@ -1,0 +1,191 @@
+//! The assistant's tone, the shop's policies and its handoff rules over `/api/v1/settings`:
+//! defaults, validation field by field, merging, and the audit log.
+
+use diesel_async::RunQueryDsl;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::admin_auth::{api, call, get, post, shop, token};
+use crate::support::TestApp;
+
+/// An admin of the test shop (created without users), signed in: the password hash comes from
+/// another shop signed up through the API.
+pub(crate) async fn admin_of_test_shop(app: &TestApp) -> String {
+    let (status, _) = post(
+        app,
+        "/api/v1/auth/signup",
+        None,
+        shop("other-shop", "boss@other.example"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let tenant = app.tenant.tenant_id();
+    diesel::sql_query(format!(
+        "INSERT INTO users (tenant_id, email, role, password_hash)
+         SELECT {tenant}, 'admin@test-shop.example', 'admin', password_hash FROM users
+          WHERE email = 'boss@other.example'"
+    ))
+    .execute(&mut app.db().await)
+    .await
+    .expect("add an admin");
+    let (status, session) = post(
+        app,
+        "/api/v1/auth/login",
+        None,
+        json!({"email": "admin@test-shop.example", "password": "correct horse battery"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    token(&session, "access_token")
+}
+
+pub(crate) async fn patch(app: &TestApp, admin: &str, body: Value) -> (StatusCode, Value) {
+    call(
+        app,
+        Method::PATCH,
+        "/api/v1/settings",
+        Some(admin),
+        Some(body),
+    )
+    .await
+}
+
+/// The fields a 422 names.
+fn fields(error: &Value) -> Vec<String> {
+    let mut named: Vec<String> = error["error"]["fields"]
+        .as_array()
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(|f| f["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    named.sort();
+    named
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tone_policies_and_handoff_rules_are_validated_merged_and_audited() {
+    let app = api().await;
+    let (_, session) = post(
+        &app,
+        "/api/v1/auth/signup",
+        None,
+        shop("north", "a@north.example"),
+    )
+    .await;
+    let admin = token(&session, "access_token");
+    let audits = || async {
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'settings.update'")
+            .await
+    };
+
+    let (status, settings) = get(&app, "/api/v1/settings", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        settings["assistant"],
+        json!({
+            "tone": "neutral",
+            "policies": {"returns": "", "delivery": "", "payment": "", "warranty": ""},
+            "handoff": {"intents": [], "keywords": [], "after_bot_replies": null},
+        }),
+        "the new fields are answered with their defaults"
+    );
+
+    let (status, settings) = patch(
+        &app,
+        &admin,
+        json!({
+            "tone": "warm",
+            "policies": {"returns": "  Вернуть можно в течение 30 дней.  ", "warranty": "Гарантия — год."},
+            "handoff": {"intents": ["complaint", "order_cancel", "order_cancel"],
+                        "keywords": [" Юрист ", "суд", "юрист", ""], "after_bot_replies": 5},
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    let assistant = &settings["assistant"];
+    assert_eq!(assistant["tone"], "warm");
+    assert_eq!(
+        assistant["policies"]["returns"], "Вернуть можно в течение 30 дней.",
+        "trimmed"
+    );
+    assert_eq!(assistant["policies"]["delivery"], "");
+    assert_eq!(
+        assistant["handoff"],
+        json!({"intents": ["order_cancel", "complaint"], "keywords": ["Юрист", "суд"], "after_bot_replies": 5}),
+        "intents in taxonomy order without repeats; keywords trimmed, blanks and repeats dropped"
+    );
+    assert_eq!(audits().await, 1);
+
+    // Sending one policy or one rule keeps the others.
+    let (status, settings) = patch(
+        &app,
+        &admin,
+        json!({"policies": {"delivery": "Доставка 2–5 дней.", "warranty": ""},
+               "handoff": {"after_bot_replies": null}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    let assistant = &settings["assistant"];
+    assert_eq!(
+        assistant["policies"],
+        json!({"returns": "Вернуть можно в течение 30 дней.", "delivery": "Доставка 2–5 дней.",
+               "payment": "", "warranty": ""})
+    );
+    assert_eq!(assistant["handoff"]["keywords"], json!(["Юрист", "суд"]));
+    assert_eq!(assistant["handoff"]["after_bot_replies"], Value::Null);
+    let (_, again) = get(&app, "/api/v1/settings", Some(&admin)).await;
+    assert_eq!(
+        again["assistant"], settings["assistant"],
+        "stored as answered"
+    );
+    assert_eq!(audits().await, 2);
+
+    // Each invalid field is named; nothing of a refused patch is stored.
+    let long = "а".repeat(2001);
+    let many: Vec<String> = (0..51).map(|i| format!("слово{i}")).collect();
+    let refusals = [
+        (json!({"tone": "friendly"}), vec!["tone"]),
+        (json!({"policies": {"refunds": "…"}}), vec!["policies"]),
+        (
+            json!({"policies": {"returns": long, "payment": 5}}),
+            vec!["policies.payment", "policies.returns"],
+        ),
+        (
+            json!({"handoff": {"intents": ["delivery_problem"]}}),
+            vec!["handoff.intents"],
+        ),
+        (
+            json!({"handoff": {"keywords": many}}),
+            vec!["handoff.keywords"],
+        ),
+        (
+            json!({"handoff": {"keywords": ["ю".repeat(65)]}}),
+            vec!["handoff.keywords"],
+        ),
+        (
+            json!({"handoff": {"after_bot_replies": 0}}),
+            vec!["handoff.after_bot_replies"],
+        ),
+        (
+            json!({"tone": "concise", "handoff": {"after_bot_replies": 11}}),
+            vec!["handoff.after_bot_replies"],
+        ),
+    ];
+    for (body, expected) in refusals {
+        let (status, error) = patch(&app, &admin, body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
+        assert_eq!(fields(&error), expected, "{body}: {error}");
+    }
+    let (status, error) = patch(&app, &admin, json!({"handoff": {"after": 3}})).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "unknown handoff fields are malformed: {error}"
+    );
+    let (_, after) = get(&app, "/api/v1/settings", Some(&admin)).await;
+    assert_eq!(after["assistant"], settings["assistant"], "nothing changed");
+    assert_eq!(audits().await, 2);
+}
