@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::marketplace_accounts;
-use otklik_schema::{AccountId, Marketplace, TenantId};
+use otklik_schema::{AccountId, Connection, Marketplace, SyncHealth, TenantId};
 
 use crate::{DbError, TenantScope};
 
@@ -24,25 +24,12 @@ pub struct Account {
     pub name: String,
     pub credentials: serde_json::Value,
     pub enabled: bool,
-    pub sync_status: String,
+    pub sync_status: SyncHealth,
     pub last_error: Option<String>,
     pub last_synced_at: Option<DateTime<Utc>>,
     pub failures: i32,
-    /// One of [`status`].
-    pub status: String,
+    pub status: Connection,
     pub check_generation: i32,
-}
-
-/// Where an account stands with its connection.
-pub mod status {
-    /// Stored; a worker is checking its credentials.
-    pub const CHECKING: &str = "checking";
-    /// Checked and syncing.
-    pub const CONNECTED: &str = "connected";
-    /// The check found problems the seller must fix; nothing syncs.
-    pub const REJECTED: &str = "rejected";
-    /// Switched off by the seller; synced data stays.
-    pub const DISCONNECTED: &str = "disconnected";
 }
 
 /// An account as the admin API shows it: everything but the credentials, which are not even read.
@@ -52,14 +39,14 @@ pub struct Overview {
     pub id: AccountId,
     pub marketplace: Marketplace,
     pub name: String,
-    pub status: String,
+    pub status: Connection,
     /// The last check's report: what the seller must fix, and should know (Russian).
     pub problems: Vec<String>,
     pub notes: Vec<String>,
     pub checked_at: Option<DateTime<Utc>>,
     pub credentials_expire_at: Option<DateTime<Utc>>,
-    /// Sync health: `idle`, `running` or `failing`, with the last failure's reason.
-    pub sync_status: String,
+    /// Sync health, with the last failure's reason.
+    pub sync_status: SyncHealth,
     pub last_error: Option<String>,
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Failed syncs in a row.
@@ -192,7 +179,7 @@ pub async fn claim(
     )
     .set((
         marketplace_accounts::sync_lease_until.eq(until),
-        marketplace_accounts::sync_status.eq("running"),
+        marketplace_accounts::sync_status.eq(SyncHealth::Running),
     ))
     .execute(conn)
     .await?;
@@ -234,7 +221,7 @@ pub async fn release(
             diesel::update(target)
                 .set((
                     lease,
-                    marketplace_accounts::sync_status.eq("idle"),
+                    marketplace_accounts::sync_status.eq(SyncHealth::Idle),
                     marketplace_accounts::last_error.eq(None::<String>),
                     marketplace_accounts::last_synced_at.eq(diesel::dsl::now),
                     marketplace_accounts::failures.eq(0),
@@ -246,7 +233,7 @@ pub async fn release(
             diesel::update(target)
                 .set((
                     lease,
-                    marketplace_accounts::sync_status.eq("failing"),
+                    marketplace_accounts::sync_status.eq(SyncHealth::Failing),
                     marketplace_accounts::last_error.eq(reason),
                     marketplace_accounts::failures.eq(marketplace_accounts::failures + 1),
                 ))
@@ -306,7 +293,7 @@ pub async fn create_for_check(
             marketplace_accounts::name.eq(name),
             marketplace_accounts::credentials.eq(credentials),
             marketplace_accounts::enabled.eq(false),
-            marketplace_accounts::status.eq(status::CHECKING),
+            marketplace_accounts::status.eq(Connection::Checking),
             marketplace_accounts::check_generation.eq(1),
         ))
         .returning(Overview::as_returning())
@@ -348,7 +335,7 @@ pub async fn replace_for_check(
     .set((
         marketplace_accounts::credentials.eq(credentials),
         marketplace_accounts::enabled.eq(false),
-        marketplace_accounts::status.eq(status::CHECKING),
+        marketplace_accounts::status.eq(Connection::Checking),
         marketplace_accounts::problems.eq(Vec::<String>::new()),
         marketplace_accounts::notes.eq(Vec::<String>::new()),
         marketplace_accounts::credentials_expire_at.eq(None::<DateTime<Utc>>),
@@ -374,7 +361,7 @@ pub async fn disconnect(
     )
     .set((
         marketplace_accounts::enabled.eq(false),
-        marketplace_accounts::status.eq(status::DISCONNECTED),
+        marketplace_accounts::status.eq(Connection::Disconnected),
         marketplace_accounts::check_generation.eq(marketplace_accounts::check_generation + 1),
     ))
     .execute(conn)
@@ -399,15 +386,15 @@ pub async fn record_check(
         marketplace_accounts::table
             .filter(marketplace_accounts::tenant_id.eq(scope.tenant_id()))
             .filter(marketplace_accounts::id.eq(id))
-            .filter(marketplace_accounts::status.eq(status::CHECKING))
+            .filter(marketplace_accounts::status.eq(Connection::Checking))
             .filter(marketplace_accounts::check_generation.eq(generation)),
     )
     .set((
         marketplace_accounts::enabled.eq(connected),
         marketplace_accounts::status.eq(if connected {
-            status::CONNECTED
+            Connection::Connected
         } else {
-            status::REJECTED
+            Connection::Rejected
         }),
         marketplace_accounts::problems.eq(&result.problems),
         marketplace_accounts::notes.eq(&result.notes),
@@ -430,7 +417,7 @@ pub async fn discard(
         marketplace_accounts::table
             .filter(marketplace_accounts::tenant_id.eq(scope.tenant_id()))
             .filter(marketplace_accounts::id.eq(id))
-            .filter(marketplace_accounts::status.eq(status::CHECKING))
+            .filter(marketplace_accounts::status.eq(Connection::Checking))
             .filter(marketplace_accounts::last_synced_at.is_null()),
     )
     .execute(conn)

@@ -212,6 +212,31 @@ mod tests {
 }
 
 text_enum! {
+    /// Where a marketplace account stands with its connection.
+    Connection {
+        /// Stored; a worker is checking its credentials.
+        Checking = "checking",
+        /// Checked and syncing.
+        Connected = "connected",
+        /// The check found problems the seller must fix; nothing syncs.
+        Rejected = "rejected",
+        /// Switched off by the seller; synced data stays.
+        Disconnected = "disconnected",
+    }
+}
+
+text_enum! {
+    /// How a marketplace account's syncs are going.
+    SyncHealth {
+        Idle = "idle",
+        /// A worker holds the account's sync lease.
+        Running = "running",
+        /// The last run failed; `last_error` says why.
+        Failing = "failing",
+    }
+}
+
+text_enum! {
     /// Where a tenant stands with billing: what the assistant may do for it.
     AccountState {
         /// The free trial: AI replies up to the trial's cap.

@@ -8,8 +8,8 @@ pub use ids::{
     AccountId, ChannelId, ConversationId, CustomerId, MessageId, SyncRunId, TenantId, UserId,
 };
 pub use kinds::{
-    AccountState, Author, ChannelKind, ConversationMode, DeliveryStatus, Direction, Marketplace,
-    Role, SyncKind, UnknownVariant,
+    AccountState, Author, ChannelKind, Connection, ConversationMode, DeliveryStatus, Direction,
+    Marketplace, Role, SyncHealth, SyncKind, UnknownVariant,
 };
 
 /// The SQL migrations, compiled into every binary that can migrate.

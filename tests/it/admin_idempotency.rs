@@ -1,9 +1,11 @@
 //! `Idempotency-Key` on the admin API's POSTs: a retry acts once and answers what the first
 //! request did; a key reused for another request, a key still in use, or a malformed key is
-//! refused; keys of different shops and callers never meet.
+//! refused; a request that failed on our side is not kept, so its retry acts; keys of different
+//! shops and callers never meet.
 
 use std::time::Duration;
 
+use diesel_async::RunQueryDsl;
 use otklik_db::TenantScope;
 use otklik_db::idempotency::{self, Claim, Fingerprint, KeyOwner};
 use otklik_schema::TenantId;
@@ -247,4 +249,42 @@ async fn keys_belong_to_one_shop_and_one_caller() {
     let done = send(&app, &north_admin, REPLIES, Some("busy"), running).await;
     assert_eq!(done.status, StatusCode::CREATED, "{}", done.body);
     assert_eq!(quick_replies(&app, &north_admin).await.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_post_is_not_kept_and_its_retry_acts() {
+    let app = api().await;
+    let (_, owner) = post(
+        &app,
+        "/api/v1/auth/signup",
+        None,
+        shop("sboi", "anna@sboi.example"),
+    )
+    .await;
+    let admin = token(&owner, "access_token");
+    let delivery = r#"{"title": "Доставка", "text": "Доставка занимает 2–3 дня."}"#;
+
+    // The database refuses the insert: the API answers 500, and the key stays free.
+    let mut db = app.db().await;
+    diesel::sql_query("REVOKE INSERT ON quick_replies FROM otklik_tenant")
+        .execute(&mut db)
+        .await
+        .expect("revoke");
+    let failed = send(&app, &admin, REPLIES, Some("qr-sboi"), delivery).await;
+    assert!(failed.status.is_server_error(), "{}", failed.status);
+    diesel::sql_query("GRANT INSERT ON quick_replies TO otklik_tenant")
+        .execute(&mut db)
+        .await
+        .expect("grant");
+
+    let retried = send(&app, &admin, REPLIES, Some("qr-sboi"), delivery).await;
+    assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.body);
+    assert!(
+        !retried.replayed,
+        "a failure is not replayed: the retry acts"
+    );
+    let again = send(&app, &admin, REPLIES, Some("qr-sboi"), delivery).await;
+    assert!(again.replayed);
+    assert_eq!(again.body, retried.body);
+    assert_eq!(quick_replies(&app, &admin).await.len(), 1);
 }

@@ -419,6 +419,33 @@ async fn a_revoked_token_fails_its_account_only_and_keeps_its_data() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_queued_before_a_disconnect_fetches_nothing() {
+    let shop = shop(
+        Seller::generate(spec(50)),
+        WbOptions::default(),
+        OzonOptions::default(),
+        false,
+    )
+    .await;
+    let wb = shop.connect(Marketplace::Wb).await;
+    let disconnected =
+        otklik_db::accounts::disconnect(&mut shop.app.db().await, shop.app.tenant, wb)
+            .await
+            .expect("disconnect");
+    assert!(disconnected);
+
+    let refused = shop.sync(wb, SyncKind::Full).await;
+    assert!(
+        matches!(refused, Err(SyncError::NotConnected(account)) if account == wb),
+        "{refused:?}"
+    );
+    let runs = format!("SELECT count(*) AS n FROM sync_runs WHERE account_id = {wb}");
+    assert_eq!(shop.app.count(&runs).await, 0, "no run was started");
+    let orders = format!("SELECT count(*) AS n FROM orders WHERE account_id = {wb}");
+    assert_eq!(shop.app.count(&orders).await, 0, "nothing was fetched");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connecting_checks_the_credentials_and_says_what_is_missing() {
     let shop = shop(
         Seller::generate(spec(50)),

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use otklik_db::tenants;
+use otklik_nlu::Intent;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -24,25 +25,6 @@ const POLICIES: [(&str, &str); 4] = [
     ("warranty", "policies.warranty"),
 ];
 const MAX_POLICY: usize = 2000;
-/// The intent labels of ../shared/spec/intents.md, the same the workers' NLU answers with.
-const INTENTS: [&str; 16] = [
-    "greeting",
-    "thanks_bye",
-    "order_status",
-    "order_cancel",
-    "return_request",
-    "exchange_request",
-    "refund_status",
-    "defect_or_wrong_item",
-    "product_question",
-    "product_availability",
-    "size_advice",
-    "payment_issue",
-    "discount_promo",
-    "human_request",
-    "complaint",
-    "other",
-];
 const MAX_KEYWORDS: usize = 50;
 const MAX_KEYWORD: usize = 64;
 /// The assistant sees the conversation's last 20 lines, so it can count up to 10 of its replies.
@@ -211,7 +193,7 @@ fn handoff_patch(
         let unknown: Vec<&str> = intents
             .iter()
             .map(String::as_str)
-            .filter(|i| !INTENTS.contains(i))
+            .filter(|i| Intent::parse(i).is_none())
             .collect();
         if !unknown.is_empty() {
             fields.push(FieldError::new(
@@ -219,7 +201,7 @@ fn handoff_patch(
                 format!("unknown intents: {}", unknown.join(", ")),
             ));
         }
-        intents.sort_by_key(|i| INTENTS.iter().position(|known| known == i));
+        intents.sort_by_key(|i| Intent::parse(i).map(Intent::index));
         intents.dedup();
         merged.insert("intents".into(), json!(intents));
     }

@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use apalis::prelude::{BoxDynError, Data};
-use otklik_db::accounts::{self, CheckResult, status};
+use otklik_db::accounts::{self, CheckResult};
 use otklik_db::{DbError, TenantScope, channels};
 use otklik_jobs::{CheckAccount, SyncAccount};
-use otklik_schema::{Marketplace, SyncKind};
+use otklik_schema::{Connection, Marketplace, SyncKind};
 
 use super::ConnectError;
 use crate::Context;
@@ -24,7 +24,7 @@ pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), Bo
     let account = accounts::get(&mut conn, scope, job.account_id).await?;
     drop(conn);
     let Some(account) = account.filter(|account| {
-        account.status == status::CHECKING && account.check_generation == job.generation
+        account.status == Connection::Checking && account.check_generation == job.generation
     }) else {
         tracing::info!(account.id = %job.account_id, generation = job.generation,
             "credentials check skipped: the account no longer waits for it");
@@ -83,9 +83,9 @@ pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), Bo
         }
     }
     let state = if connected {
-        status::CONNECTED
+        Connection::Connected
     } else {
-        status::REJECTED
+        Connection::Rejected
     };
     let event = serde_json::json!({
         "type": "marketplace_account", "action": "checked",

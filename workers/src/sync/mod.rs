@@ -35,6 +35,9 @@ pub enum SyncError {
     NoAccount(AccountId),
     #[error("account {0} is being synced by another worker")]
     Busy(AccountId),
+    /// Disconnected, rejected or still being checked: a sync queued before that waits for none.
+    #[error("account {0} is not connected; connect it before syncing")]
+    NotConnected(AccountId),
     #[error(transparent)]
     Marketplace(#[from] MarketplaceError),
     #[error(transparent)]
@@ -79,6 +82,9 @@ impl Syncer {
         let account = accounts::get(&mut conn, scope, account_id)
             .await?
             .ok_or(SyncError::NoAccount(account_id))?;
+        if !account.enabled {
+            return Err(SyncError::NotConnected(account_id));
+        }
         if !accounts::claim(&mut conn, scope, account_id, pages::lease_end(self.lease)).await? {
             return Err(SyncError::Busy(account_id));
         }
@@ -137,6 +143,10 @@ pub async fn handle(job: SyncAccount, ctx: Data<Arc<Context>>) -> Result<(), Box
         .await
     {
         Ok(_) | Err(SyncError::Marketplace(_)) | Err(SyncError::NoAccount(_)) => Ok(()),
+        Err(SyncError::NotConnected(account)) => {
+            tracing::info!(account.id = %account, "sync dropped: the account is no longer connected");
+            Ok(())
+        }
         Err(SyncError::Busy(account)) if job.kind == SyncKind::Full => {
             // The nightly full sync must not be lost to an incremental one still running.
             tracing::info!(account.id = %account, "full sync postponed: another run holds the account");
