@@ -318,7 +318,7 @@ async fn walk_newest(
              WHERE EXISTS (
                    SELECT 1 FROM messages m
                     WHERE m.conversation_id = n.id AND m.tenant_id = $1
-                      AND to_tsvector('russian', m.body) @@ websearch_to_tsquery('russian', $4))
+                      AND m.body_search @@ websearch_to_tsquery('russian', $4))
              ORDER BY n.last_message_at DESC, n.id DESC
              LIMIT $7)
          SELECT (SELECT count(*) FROM newest) AS examined,
