@@ -5,6 +5,8 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::api::problems::Problem;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -43,18 +45,39 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// One field a request got wrong, and how.
+/// One field a request got wrong, and how: `{"field", "code", "message"}` and the problem's
+/// parameters, such as `"max": 200` with `too_long`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {
+    /// The field as sent, dotted when nested (`handoff.intents`), or the header's name.
     pub field: &'static str,
-    pub message: String,
+    /// The row of an imported file the problem is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub row: Option<usize>,
+    #[serde(flatten)]
+    pub problem: Problem,
+    /// The problem in English, for people; may change, so clients translate by `code`.
+    message: String,
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: &'static str, problem: Problem) -> Self {
         Self {
             field,
-            message: message.into(),
+            row: None,
+            message: problem.to_string(),
+            problem,
+        }
+    }
+
+    /// The problem as found in `row` of an imported file.
+    pub fn in_row(field: &'static str, row: usize, problem: Problem) -> Self {
+        Self {
+            field,
+            row: Some(row),
+            message: format!("row {row}: {problem}"),
+            problem,
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::admin_auth::{api, get, post, shop, token};
 use crate::support::TestApp;
@@ -264,4 +264,93 @@ async fn every_operation_refuses_bad_input_with_a_4xx_and_changes_nothing() {
         before,
         "the shop is unchanged"
     );
+}
+
+/// A 422 names each field's problem with a code the OpenAPI document lists, the parameters to
+/// word it with, and an English message, so clients translate by code rather than by text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn field_errors_carry_documented_codes_and_their_parameters() {
+    let app = api().await;
+    let (_, session) = post(
+        &app,
+        "/api/v1/auth/signup",
+        None,
+        shop("kody", "a@kody.example"),
+    )
+    .await;
+    let admin = token(&session, "access_token");
+    let (_, document) = get(&app, "/api/openapi.json", None).await;
+    let documented: Vec<&str> = document["components"]["schemas"]["Problem"]["oneOf"]
+        .as_array()
+        .expect("the problems are documented")
+        .iter()
+        .filter_map(|problem| problem["properties"]["code"]["enum"][0].as_str())
+        .collect();
+    let bad_signup =
+        json!({"shop_name": "", "slug": "Не так", "email": "nope", "password": "short"});
+    let cases = [
+        (
+            "/api/v1/auth/signup",
+            None,
+            bad_signup,
+            json!([
+                {"field": "shop_name", "code": "length_out_of_range", "min": 1, "max": 200},
+                {"field": "slug", "code": "invalid_slug", "min": 2, "max": 63},
+                {"field": "email", "code": "invalid_email"},
+                {"field": "password", "code": "too_short", "min": 10},
+            ]),
+        ),
+        (
+            "/api/v1/quick-replies",
+            Some(admin.as_str()),
+            json!({"title": " ", "text": "т".repeat(4097), "shortcut": "Не так"}),
+            json!([
+                {"field": "title", "code": "required"},
+                {"field": "text", "code": "too_long", "max": 4096},
+                {"field": "shortcut", "code": "invalid_shortcut", "max": 32},
+            ]),
+        ),
+        (
+            "/api/v1/marketplace-accounts",
+            Some(admin.as_str()),
+            json!({"marketplace": "ozon", "name": "Ozon", "credentials": {"token": "x"}}),
+            json!([
+                {"field": "credentials", "code": "unexpected_keys",
+                 "expected": ["client_id", "api_key"]},
+                {"field": "credentials.client_id", "code": "length_out_of_range", "min": 1,
+                 "max": 4096},
+                {"field": "credentials.api_key", "code": "length_out_of_range", "min": 1,
+                 "max": 4096},
+            ]),
+        ),
+        (
+            "/api/v1/channels/telegram",
+            Some(admin.as_str()),
+            json!({"name": "Бот", "bot_token": "not a token"}),
+            json!([{"field": "bot_token", "code": "bot_token_malformed"}]),
+        ),
+    ];
+    for (path, bearer, body, expected) in cases {
+        let (status, error) = post(&app, path, bearer, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {error}");
+        let mut fields = error["error"]["fields"].as_array().expect("fields").clone();
+        for field in &mut fields {
+            let code = field["code"].as_str().unwrap_or_default();
+            assert!(
+                documented.contains(&code),
+                "{path}: {code} is not documented"
+            );
+            let message = field
+                .as_object_mut()
+                .and_then(|field| field.remove("message"));
+            assert!(
+                message
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| !m.is_empty()),
+                "{path}: {error}"
+            );
+        }
+        assert_eq!(Value::Array(fields), expected, "{path}");
+    }
 }

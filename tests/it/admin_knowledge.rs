@@ -539,8 +539,10 @@ async fn imports_create_drafts_and_report_the_bad_rows() {
     assert_eq!(
         report["errors"],
         json!([
-            {"row": 3, "field": "title", "message": "1 to 200 characters"},
-            {"row": 5, "field": "row", "message": "expected 4 fields as in the header, found 5"},
+            {"row": 3, "field": "title", "code": "length_out_of_range", "min": 1, "max": 200,
+             "message": "1 to 200 characters"},
+            {"row": 5, "field": "row", "code": "wrong_field_count", "expected": 4, "found": 5,
+             "message": "expected 4 fields as in the header, found 5"},
         ])
     );
 
@@ -560,7 +562,8 @@ async fn imports_create_drafts_and_report_the_bad_rows() {
     assert_eq!(report["created"][0]["row"], 1);
     assert_eq!(
         report["errors"],
-        json!([{"row": 7, "field": "body", "message": "1 to 20000 characters"}])
+        json!([{"row": 7, "field": "body", "code": "length_out_of_range", "min": 1,
+                "max": 20000, "message": "1 to 20000 characters"}])
     );
     let payment = id(&report["created"][0]);
     let (_, article) = get(&app, &format!("{ARTICLES}/{payment}"), &admin).await;
@@ -584,6 +587,12 @@ async fn imports_create_drafts_and_report_the_bad_rows() {
     assert_eq!(
         error["error"]["fields"][0]["message"],
         "row 2: 1 to 200 characters"
+    );
+    let first = &error["error"]["fields"][0];
+    assert_eq!(
+        (&first["row"], &first["code"], &first["max"]),
+        (&json!(2), &json!("length_out_of_range"), &json!(200)),
+        "{error}"
     );
     for (content_type, body, says) in [
         ("application/json", "[]".as_bytes().to_vec(), "text/csv"),
@@ -653,6 +662,21 @@ async fn bad_input_is_refused_with_clear_messages() {
     let (status, error) = post(&app, ARTICLES, &admin, long).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert_eq!(field_names(&error), ["title", "body", "tags"]);
+    let problems: Vec<(&Value, &Value)> = error["error"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| (&f["code"], &f["max"]))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (&json!("length_out_of_range"), &json!(200)),
+            (&json!("length_out_of_range"), &json!(20_000)),
+            (&json!("invalid_tag"), &json!(50)),
+        ],
+        "{error}"
+    );
     let raw = app
         .http
         .post(format!("{}{ARTICLES}", app.base))

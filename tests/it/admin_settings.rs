@@ -65,6 +65,21 @@ fn fields(error: &Value) -> Vec<String> {
     named
 }
 
+/// The problem codes of a 422, in the order of [`fields`].
+fn codes(error: &Value) -> Vec<String> {
+    let mut named: Vec<(String, String)> = error["error"]["fields"]
+        .as_array()
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(|f| Some((f["field"].as_str()?.into(), f["code"].as_str()?.into())))
+                .collect()
+        })
+        .unwrap_or_default();
+    named.sort();
+    named.into_iter().map(|(_, code)| code).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tone_policies_and_handoff_rules_are_validated_merged_and_audited() {
     let app = api().await;
@@ -147,38 +162,72 @@ async fn tone_policies_and_handoff_rules_are_validated_merged_and_audited() {
     let long = "а".repeat(2001);
     let many: Vec<String> = (0..51).map(|i| format!("слово{i}")).collect();
     let refusals = [
-        (json!({"tone": "friendly"}), vec!["tone"]),
-        (json!({"policies": {"refunds": "…"}}), vec!["policies"]),
+        (
+            json!({"tone": "friendly"}),
+            vec!["tone"],
+            vec!["not_one_of"],
+        ),
+        (
+            json!({"policies": {"refunds": "…"}}),
+            vec!["policies"],
+            vec!["unknown_values"],
+        ),
         (
             json!({"policies": {"returns": long, "payment": 5}}),
             vec!["policies.payment", "policies.returns"],
+            vec!["not_text", "too_long"],
         ),
         (
             json!({"handoff": {"intents": ["delivery_problem"]}}),
             vec!["handoff.intents"],
+            vec!["unknown_values"],
         ),
         (
             json!({"handoff": {"keywords": many}}),
             vec!["handoff.keywords"],
+            vec!["too_many"],
         ),
         (
             json!({"handoff": {"keywords": ["ю".repeat(65)]}}),
             vec!["handoff.keywords"],
+            vec!["item_too_long"],
         ),
         (
             json!({"handoff": {"after_bot_replies": 0}}),
             vec!["handoff.after_bot_replies"],
+            vec!["out_of_range"],
         ),
         (
             json!({"tone": "concise", "handoff": {"after_bot_replies": 11}}),
             vec!["handoff.after_bot_replies"],
+            vec!["out_of_range"],
         ),
     ];
-    for (body, expected) in refusals {
+    for (body, expected, expected_codes) in refusals {
         let (status, error) = patch(&app, &admin, body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
         assert_eq!(fields(&error), expected, "{body}: {error}");
+        assert_eq!(codes(&error), expected_codes, "{body}: {error}");
     }
+    // The parameters a client words the problem with come along with its code.
+    let (_, error) = patch(&app, &admin, json!({"handoff": {"after_bot_replies": 11}})).await;
+    let cap = &error["error"]["fields"][0];
+    assert_eq!(
+        (&cap["min"], &cap["max"]),
+        (&json!(1), &json!(10)),
+        "{error}"
+    );
+    assert_eq!(cap["message"], "1 to 10, or null for no limit");
+    let (_, error) = patch(&app, &admin, json!({"policies": {"refunds": "…"}})).await;
+    let unknown = &error["error"]["fields"][0];
+    assert_eq!(unknown["values"], json!(["refunds"]), "{error}");
+    assert_eq!(
+        unknown["allowed"],
+        json!(["returns", "delivery", "payment", "warranty"]),
+        "{error}"
+    );
+    let (_, error) = patch(&app, &admin, json!({"handoff": {"keywords": many}})).await;
+    assert_eq!(error["error"]["fields"][0]["max"], 50, "{error}");
     let (status, error) = patch(&app, &admin, json!({"handoff": {"after": 3}})).await;
     assert_eq!(
         status,

@@ -16,6 +16,15 @@
     failed: ["!", "Не удалось отправить"], undeliverable: ["!", "Не доставить: покупатель недоступен"],
   };
 
+  // Our own requests' answers and pushed messages can arrive after the delivery event that
+  // settled the same message: they must not take its tick back to "waiting".
+  const SETTLED = new Set(["sent", "failed", "undeliverable"]);
+  function remember(m) {
+    const known = state.timeline.get(m.id);
+    if (known && SETTLED.has(known.delivery_status) && !SETTLED.has(m.delivery_status)) return;
+    state.timeline.set(m.id, m);
+  }
+
   // crypto.randomUUID exists only on secure origins; keys just need to be unique.
   const randomKey = () => crypto.randomUUID ? crypto.randomUUID()
     : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -101,7 +110,7 @@
     if (!res.ok) {
       const error = data?.error;
       const fields = error?.fields || [];
-      const message = fields.map((f) => f.message).join("; ") || error?.message || "Ошибка " + res.status;
+      const message = fields.map((f) => Otklik.describeField(f)).join("; ") || error?.message || "Ошибка " + res.status;
       throw new ApiError(res.status, message, fields);
     }
     return data;
@@ -358,7 +367,7 @@
           const edited = text.value.trim();
           const sent = await api("POST", `/conversations/${state.current.id}/drafts/${m.id}/approve`,
             edited && edited !== m.body ? { text: edited } : {});
-          state.timeline.set(sent.id, sent);
+          remember(sent);
           renderTimeline();
         } catch (e) { toast(e.message); approve.disabled = false; }
       });
@@ -454,7 +463,7 @@
     try {
       const path = state.composer === "note" ? "notes" : "reply";
       const entry = await api("POST", `/conversations/${state.current.id}/${path}`, { text });
-      state.timeline.set(entry.id, entry);
+      remember(entry);
       $("reply-text").value = "";
       renderTimeline();
       if (path === "reply") {
@@ -589,7 +598,7 @@
     scheduleReload();
     if (!state.current || id !== state.current.id) return;
     if (event.type === "message" && event.message) {
-      state.timeline.set(event.message.id, event.message);
+      remember(event.message);
       renderTimeline();
     } else {
       await rereadOpen(id);
@@ -689,6 +698,8 @@
     showLogin,
     route: () => showConversations(true),
     entryLink: () => false,
+    // pages.js says it in Russian by the problem's code.
+    describeField: (f) => f.message,
   };
 
   // After pages.js has registered its pages (deferred scripts run before this event).

@@ -11,47 +11,70 @@
   const RESPONDERS = { local: "Встроенная модель", openai: "OpenAI", yandexgpt: "YandexGPT" };
   const MARKETPLACES = { wb: "Wildberries", ozon: "Ozon" };
 
-  // The API explains refusals in English; operators read them in Russian.
-  const MESSAGES = [
-    [/^must not be empty$/, () => "Заполните это поле"],
-    [/^at most (\d+) characters$/, (n) => `Не больше ${n} знаков`],
-    [/^1 to (\d+) characters$/, (n) => `От 1 до ${n} знаков`],
-    [/^1 to (\d+) of a-z, 0-9, _ and -$/, (n) => `От 1 до ${n} знаков: строчные латинские буквы, цифры, _ и -`],
-    [/^another quick reply already uses this shortcut$/, () => "Это сокращение уже занято другим быстрым ответом"],
-    [/^from < to, hours 0 to 24$/, () => "Укажите часы от 0 до 24; начало должно быть раньше конца"],
-    [/^a non-empty list of/, () => "Выберите хотя бы один вариант"],
-    [/^Telegram does not accept this token/, () => "Telegram не принял этот токен — скопируйте его заново у @BotFather"],
-    [/^a bot token looks like/, () => "Токен выглядит так: 123456789:AA… — скопируйте его у @BotFather"],
-    [/^at most (\d+) characters on one line$/, (n) => `Одна строка, не больше ${n} знаков`],
-    [/^each tag 1 to (\d+) characters/, (n) => `Каждый тег — от 1 до ${n} знаков, без запятых и точек с запятой`],
-    [/^at most (\d+) tags$/, (n) => `Не больше ${n} тегов`],
-    [/^not an e-mail address$/, () => "Это не похоже на адрес эл. почты"],
-    [/^at least (\d+) characters$/, (n) => `Не короче ${n} знаков`],
-    [/^one line without control characters$/, () => "Одна строка без служебных символов"],
-    [/^you cannot change your own role/, () => "Свою роль и доступ изменить нельзя — попросите другого администратора"],
-    [/^the file holds no articles$/, () => "В файле не нашлось ни одной статьи"],
-    [/^row (\d+): (.*)$/, (n, rest) => `строка ${n}: ${ru(rest)}`],
-    [/^one of neutral, warm, concise$/, () => "Выберите тон из списка"],
-    [/^unknown policy (.*): use/, (key) => `Неизвестный раздел правил «${key}»`],
-    [/^must be text$/, () => "Здесь нужен текст"],
-    [/^unknown intents: (.*)$/, (list) => `Неизвестные темы: ${list}`],
-    [/^at most (\d+) keywords of 1 to (\d+) characters$/, (n, m) => `Не больше ${n} слов, каждое — до ${m} знаков`],
-    [/^1 to (\d+), or null for no limit$/, (n) => `Укажите число от 1 до ${n} или оставьте поле пустым`],
-  ];
-  function ru(message) {
-    for (const [pattern, text] of MESSAGES) {
-      const match = pattern.exec(message || "");
-      if (match) return text(...match.slice(1));
-    }
-    return message;
+  /** «N знаков» after «до», «не больше», «не короче»: one form for 1, 21, 31…, another for the rest. */
+  function chars(n) {
+    return `${n} ${n % 10 === 1 && n % 100 !== 11 ? "знака" : "знаков"}`;
   }
+  function items(n) {
+    return `${n} ${n % 10 === 1 && n % 100 !== 11 ? "значения" : "значений"}`;
+  }
+
+  // The API names each field's problem with a stable code and its parameters; operators read it
+  // in Russian. The ingress's tests check that every code it sends has a line here.
+  const PROBLEMS = {
+    required: () => "Заполните это поле",
+    too_short: ({ min }) => `Не короче ${chars(min)}`,
+    too_long: ({ max }) => `Не больше ${chars(max)}`,
+    length_out_of_range: ({ min, max }) => `От ${min} до ${chars(max)}`,
+    not_one_line: () => "Одна строка без служебных символов",
+    invalid_email: () => "Это не похоже на адрес эл. почты",
+    invalid_slug: ({ min, max }) => `От ${min} до ${chars(max)}: строчные латинские буквы, цифры и дефис; первый знак — буква или цифра`,
+    invalid_shortcut: ({ max }) => `От 1 до ${chars(max)}: строчные латинские буквы, цифры, _ и -`,
+    not_http_url: () => "Укажите адрес, который начинается с http:// или https://",
+    not_text: () => "Здесь нужен текст",
+    not_object: () => "Здесь нужен набор полей, а не одно значение",
+    unexpected_keys: ({ expected }) => `Укажите только эти поля: ${expected.join(", ")}`,
+    not_one_of: () => "Выберите значение из списка",
+    unknown_values: ({ values }) => `Неизвестные значения: ${values.join(", ")}`,
+    none_chosen: () => "Выберите хотя бы один вариант",
+    too_many: ({ max }) => `Не больше ${items(max)}`,
+    item_too_long: ({ max }) => `Каждое значение — не больше ${chars(max)}`,
+    invalid_tag: ({ max }) => `Каждый тег — от 1 до ${chars(max)}, без запятых и точек с запятой`,
+    out_of_range: ({ min, max }) => max === undefined
+      ? `Укажите число не меньше ${min} или оставьте поле пустым`
+      : `Укажите число от ${min} до ${max} или оставьте поле пустым`,
+    invalid_hours: () => "Укажите часы от 0 до 24; начало должно быть раньше конца",
+    nothing_to_change: () => "Измените хотя бы одно поле",
+    key_reused: () => "Запрос с этим ключом уже отправлялся с другими данными",
+    no_such_user: () => "Такого сотрудника в магазине нет или его доступ отключён",
+    viewer_cannot_handle: () => "Наблюдатель не может вести разговоры — выберите администратора или оператора",
+    own_account: () => "Свою роль и доступ изменить нельзя — попросите другого администратора",
+    shortcut_taken: () => "Это сокращение уже занято другим быстрым ответом",
+    bot_token_malformed: () => "Токен выглядит так: 123456789:AA… — скопируйте его у @BotFather",
+    bot_token_rejected: () => "Telegram не принял этот токен — скопируйте его заново у @BotFather",
+    payload_undecodable: () => "Данные этого задания больше не читаются, повторить его нельзя",
+    plan_unavailable: () => "Этот тариф сейчас выбрать нельзя",
+    wrong_field_count: ({ expected, found }) => `Полей в строке: ${found}, а в заголовке: ${expected}`,
+    before_first_heading: () => "Текст до первого заголовка «# Название» не относится ни к одной статье",
+    no_articles: () => "В файле не нашлось ни одной статьи",
+  };
+  /** A field's problem in Russian, by its code; a code we do not know keeps the server's words. */
+  function ru(f) {
+    const text = PROBLEMS[f.code];
+    return text ? text(f) : f.message;
+  }
+  /** A field error as shown: an imported file's row first (the server's own message names it). */
+  function fieldText(f) {
+    return f.row && PROBLEMS[f.code] ? `строка ${f.row}: ${ru(f)}` : ru(f);
+  }
+  O.describeField = fieldText;
   /** What went wrong, in Russian where we know the server's words. */
   function problem(error) {
-    if (error.fields?.length) return error.fields.map((f) => ru(f.message)).join("; ");
+    if (error.fields?.length) return error.fields.map(fieldText).join("; ");
     if (error.status === 409) return "Такая запись уже есть";
     if (error.status === 403) return "Вашей роли это недоступно";
     if (error.status === 404) return "Не найдено — возможно, запись уже удалили";
-    return ru(error.message);
+    return error.message;
   }
 
   // ---------- small building blocks ----------
@@ -125,8 +148,8 @@
       const name = full.split(/[.[]/)[0];
       const target = form.querySelector(`.field-error[data-field="${CSS.escape(full)}"]`)
         || form.querySelector(`.field-error[data-field="${CSS.escape(name)}"]`);
-      if (target) target.textContent = ru(f.message);
-      else rest.push(ru(f.message));
+      if (target) target.textContent = fieldText(f);
+      else rest.push(fieldText(f));
     }
     if (!(error.fields || []).length) rest.push(problem(error));
     if (general) general.textContent = rest.join("; ");
@@ -399,7 +422,7 @@
     try {
       const result = await api("POST", "/knowledge/import", new O.RawBody(await file.text(), markdown ? "text/markdown" : "text/csv"));
       const created = result.created?.length || 0;
-      const problems = (result.errors || []).map((e) => `строка ${e.row}: ${ru(e.message)}`);
+      const problems = (result.errors || []).map((e) => `строка ${e.row}: ${ru(e)}`);
       toast(`Импортировано статей: ${created}` + (problems.length ? `. Не удалось: ${problems.join("; ")}` : ""));
       await after();
     } catch (e) { toast("Импорт не удался: " + problem(e)); }

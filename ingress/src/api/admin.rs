@@ -22,6 +22,7 @@ use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -29,6 +30,7 @@ use crate::{ApiError, AppState};
 pub const KEY_PREFIX: &str = "ok_live_";
 /// How much of a key stays visible in listings, after [`KEY_PREFIX`].
 const VISIBLE: usize = 6;
+const MAX_KEY_NAME: usize = 100;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -88,10 +90,13 @@ async fn create_key(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(Permission::ManageApiKeys)?;
     let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || name.chars().count() > MAX_KEY_NAME {
         return Err(ApiError::Validation(vec![FieldError::new(
             "name",
-            "give the key a name of 1 to 100 characters",
+            Problem::LengthOutOfRange {
+                min: 1,
+                max: MAX_KEY_NAME,
+            },
         )]));
     }
     let (secret, hash) = new_key();
@@ -222,10 +227,9 @@ async fn audit_log(
 fn dead_letter_error(err: DeadLetterError) -> ApiError {
     match err {
         DeadLetterError::NotFound(_) => ApiError::NotFound,
-        DeadLetterError::Payload { .. } => ApiError::Validation(vec![FieldError::new(
-            "id",
-            "the job's payload no longer decodes; it cannot be replayed",
-        )]),
+        DeadLetterError::Payload { .. } => {
+            ApiError::Validation(vec![FieldError::new("id", Problem::PayloadUndecodable)])
+        }
         DeadLetterError::Redis(err) => ApiError::Internal(format!("redis: {err}")),
         DeadLetterError::Enqueue(_) => ApiError::QueueUnavailable,
     }

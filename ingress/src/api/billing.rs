@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use super::auth::Principal;
 use super::body::JsonBody;
 use super::permissions::Permission;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -33,9 +34,10 @@ impl From<BillingError> for ApiError {
     fn from(err: BillingError) -> Self {
         match err {
             BillingError::Database(err) => err.into(),
-            BillingError::Invalid(message) => {
-                ApiError::Validation(vec![FieldError::new("plan", message)])
-            }
+            BillingError::Invalid(reason) => ApiError::Validation(vec![FieldError::new(
+                "plan",
+                Problem::PlanUnavailable { reason },
+            )]),
             BillingError::Off => {
                 ApiError::Conflict("billing is not enabled on this installation".into())
             }
@@ -135,7 +137,7 @@ fn check_url(field: &'static str, url: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::Validation(vec![FieldError::new(
             field,
-            "an http(s) URL",
+            Problem::NotHttpUrl,
         )]))
     }
 }
@@ -279,7 +281,7 @@ async fn reply_cap(
     if request.reply_cap.is_some_and(|cap| cap < 0) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "reply_cap",
-            "zero or more, or null for no cap",
+            Problem::OutOfRange { min: 0, max: None },
         )]));
     }
     let mut conn = state.tenant_db(principal.tenant).await?;

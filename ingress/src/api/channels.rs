@@ -20,8 +20,11 @@ use super::auth::Principal;
 use super::body::JsonBody;
 use super::params::ApiPath;
 use super::permissions::Permission;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
+
+const MAX_NAME: usize = 100;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -70,12 +73,15 @@ async fn list(
 
 fn checked_name(name: &str) -> Result<&str, ApiError> {
     let name = name.trim();
-    if (1..=100).contains(&name.chars().count()) {
+    if (1..=MAX_NAME).contains(&name.chars().count()) {
         Ok(name)
     } else {
         Err(ApiError::Validation(vec![FieldError::new(
             "name",
-            "1 to 100 characters",
+            Problem::LengthOutOfRange {
+                min: 1,
+                max: MAX_NAME,
+            },
         )]))
     }
 }
@@ -124,7 +130,7 @@ fn telegram_error(err: RequestError) -> ApiError {
         RequestError::Api(TelegramError::InvalidToken) => {
             ApiError::Validation(vec![FieldError::new(
                 "bot_token",
-                "Telegram does not accept this token: copy it again from @BotFather",
+                Problem::BotTokenRejected,
             )])
         }
         other => ApiError::Upstream(format!("Telegram did not answer as expected: {other}")),
@@ -160,7 +166,7 @@ async fn connect_telegram(
     if !shaped {
         return Err(ApiError::Validation(vec![FieldError::new(
             "bot_token",
-            "a bot token looks like 123456789:AA… — copy it from @BotFather",
+            Problem::BotTokenMalformed,
         )]));
     }
     let bot = bot(&state, token)?;

@@ -50,6 +50,7 @@ use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery, search_text};
 use super::permissions::Permission;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -84,11 +85,15 @@ impl From<InboxError> for ApiError {
             InboxError::ConversationNotFound | InboxError::MessageNotFound => Self::NotFound,
             InboxError::Closed | InboxError::NotADraft => Self::Conflict(err.to_string()),
             InboxError::KeyReused => {
-                Self::Validation(vec![FieldError::new("Idempotency-Key", err.to_string())])
+                Self::Validation(vec![FieldError::new("Idempotency-Key", Problem::KeyReused)])
             }
-            InboxError::NoSuchUser | InboxError::ViewerCannotHandle => {
-                Self::Validation(vec![FieldError::new("user_id", err.to_string())])
+            InboxError::NoSuchUser => {
+                Self::Validation(vec![FieldError::new("user_id", Problem::NoSuchUser)])
             }
+            InboxError::ViewerCannotHandle => Self::Validation(vec![FieldError::new(
+                "user_id",
+                Problem::ViewerCannotHandle,
+            )]),
             InboxError::Database(err) => Self::DatabaseUnavailable(err),
         }
     }
@@ -428,14 +433,14 @@ pub struct TextBody {
 fn text_field(field: &'static str, text: &str, max: usize) -> Result<String, ApiError> {
     let text = text.trim();
     let problem = if text.is_empty() {
-        Some("must not be empty".to_owned())
+        Some(Problem::Required)
     } else if text.chars().count() > max {
-        Some(format!("at most {max} characters"))
+        Some(Problem::TooLong { max })
     } else {
         None
     };
     match problem {
-        Some(message) => Err(ApiError::Validation(vec![FieldError::new(field, message)])),
+        Some(problem) => Err(ApiError::Validation(vec![FieldError::new(field, problem)])),
         None => Ok(text.to_owned()),
     }
 }

@@ -26,6 +26,7 @@ use otklik_db::idempotency::{self, Claim, Fingerprint, KeyOwner, StoredResponse}
 use sha2::{Digest, Sha256};
 
 use super::auth::Principal;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -108,7 +109,7 @@ async fn guarded(state: AppState, request: Request, next: Next) -> Result<Respon
         Claim::Mismatch => {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "Idempotency-Key",
-                "this key was already used for a different request",
+                Problem::KeyReused,
             )]));
         }
     }

@@ -21,6 +21,7 @@ use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -121,7 +122,7 @@ async fn list(
     if text.is_some_and(|q| q.chars().count() > MAX_QUERY) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "q",
-            format!("at most {MAX_QUERY} characters"),
+            Problem::TooLong { max: MAX_QUERY },
         )]));
     }
     let tag = filter.tag.as_deref().map(|tag| tag.trim().to_lowercase());
@@ -173,13 +174,13 @@ fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
         if !(1..=MAX_TITLE).contains(&chars) {
             errors.push(FieldError::new(
                 "title",
-                format!("1 to {MAX_TITLE} characters"),
+                Problem::LengthOutOfRange {
+                    min: 1,
+                    max: MAX_TITLE,
+                },
             ));
         } else if title.chars().any(char::is_control) {
-            errors.push(FieldError::new(
-                "title",
-                "one line without control characters",
-            ));
+            errors.push(FieldError::new("title", Problem::NotOneLine));
         }
     }
     let body = patch.body.map(|body| body.trim().to_owned());
@@ -189,17 +190,22 @@ fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
     {
         errors.push(FieldError::new(
             "body",
-            format!("1 to {MAX_BODY} characters"),
+            Problem::LengthOutOfRange {
+                min: 1,
+                max: MAX_BODY,
+            },
         ));
     }
     let category = patch.category.map(|category| category.trim().to_owned());
-    if category.as_ref().is_some_and(|category| {
-        category.chars().count() > MAX_CATEGORY || category.chars().any(char::is_control)
-    }) {
-        errors.push(FieldError::new(
-            "category",
-            format!("at most {MAX_CATEGORY} characters on one line"),
-        ));
+    if let Some(category) = &category {
+        if category.chars().count() > MAX_CATEGORY {
+            errors.push(FieldError::new(
+                "category",
+                Problem::TooLong { max: MAX_CATEGORY },
+            ));
+        } else if category.chars().any(char::is_control) {
+            errors.push(FieldError::new("category", Problem::NotOneLine));
+        }
     }
     let tags = patch.tags.map(|tags| {
         let mut unique: Vec<String> = Vec::new();
@@ -217,11 +223,11 @@ fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
                 || tag.chars().any(|c| c.is_control() || c == ',' || c == ';')
         };
         if tags.len() > MAX_TAGS {
-            errors.push(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
+            errors.push(FieldError::new("tags", Problem::TooMany { max: MAX_TAGS }));
         } else if tags.iter().any(bad_tag) {
             errors.push(FieldError::new(
                 "tags",
-                format!("each tag 1 to {MAX_TAG} characters, without commas or semicolons"),
+                Problem::InvalidTag { max: MAX_TAG },
             ));
         }
     }
@@ -472,7 +478,7 @@ fn format(headers: &HeaderMap) -> Result<Format, ApiError> {
         `;`); Markdown `# Title` sections. UTF-8, at most 1000 articles.", security(("bearer" = [])),
     request_body(content(("text/csv"), ("text/markdown"))),
     responses(
-        (status = 201, description = "`{created: [{row, id, title}], errors: [{row, field, message}]}`", body = Object),
+        (status = 201, description = "`{created: [{row, id, title}], errors: [{row, field, code, message, …}]}`; each error is a field error with its row", body = Object),
         (status = 400, description = "Another content type, not UTF-8, unreadable CSV or too many articles", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "No good article; each mistake named by row", body = crate::error::ErrorEnvelope),
@@ -510,23 +516,21 @@ async fn import(
         };
         match checked(fields) {
             Ok(article) => good.push((entry.row, article)),
-            Err(fields) => errors.extend(fields.into_iter().map(|field| import::RowError {
-                row: entry.row,
-                field: field.field,
-                message: field.message,
-            })),
+            Err(fields) => errors.extend(
+                fields
+                    .into_iter()
+                    .map(|field| import::RowError::new(entry.row, field.field, field.problem)),
+            ),
         }
     }
     errors.sort_by_key(|error| error.row);
     if good.is_empty() {
         let mut fields: Vec<FieldError> = errors
-            .iter()
-            .map(|error| {
-                FieldError::new(error.field, format!("row {}: {}", error.row, error.message))
-            })
+            .into_iter()
+            .map(|error| FieldError::in_row(error.field, error.row, error.problem))
             .collect();
         if fields.is_empty() {
-            fields.push(FieldError::new("body", "the file holds no articles"));
+            fields.push(FieldError::new("body", Problem::NoArticles));
         }
         return Err(ApiError::Validation(fields));
     }

@@ -31,6 +31,7 @@ use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -126,7 +127,12 @@ pub async fn connect(
         "wb" => Some(Marketplace::Wb),
         "ozon" => Some(Marketplace::Ozon),
         _ => {
-            fields.push(FieldError::new("marketplace", "wb or ozon"));
+            fields.push(FieldError::new(
+                "marketplace",
+                Problem::NotOneOf {
+                    allowed: vec!["wb", "ozon"],
+                },
+            ));
             None
         }
     };
@@ -208,7 +214,9 @@ pub async fn update(
     if name.is_none() && credentials.is_none() {
         fields.push(FieldError::new(
             "name",
-            "send a name or credentials to change",
+            Problem::NothingToChange {
+                fields: vec!["name", "credentials"],
+            },
         ));
     }
     if !fields.is_empty() {
@@ -297,7 +305,10 @@ fn name_field(fields: &mut Vec<FieldError>, name: &str) -> String {
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         fields.push(FieldError::new(
             "name",
-            format!("1 to {MAX_NAME_CHARS} characters"),
+            Problem::LengthOutOfRange {
+                min: 1,
+                max: MAX_NAME_CHARS,
+            },
         ));
     }
     name.to_owned()
@@ -311,24 +322,26 @@ fn credentials_field(
     credentials: &Value,
 ) -> Value {
     let Some(given) = credentials.as_object() else {
-        fields.push(FieldError::new("credentials", "must be an object"));
+        fields.push(FieldError::new("credentials", Problem::NotObject));
         return Value::Null;
     };
-    let (expected, shape): (&[(&'static str, &str)], &str) = match marketplace {
-        Marketplace::Wb => (&[("credentials.token", "token")], "{\"token\"} for wb"),
-        Marketplace::Ozon => (
-            &[
-                ("credentials.client_id", "client_id"),
-                ("credentials.api_key", "api_key"),
-            ],
-            "{\"client_id\", \"api_key\"} for ozon",
-        ),
+    let expected: &[(&'static str, &'static str)] = match marketplace {
+        Marketplace::Wb => &[("credentials.token", "token")],
+        Marketplace::Ozon => &[
+            ("credentials.client_id", "client_id"),
+            ("credentials.api_key", "api_key"),
+        ],
     };
     if given
         .keys()
         .any(|key| !expected.iter().any(|(_, name)| name == key))
     {
-        fields.push(FieldError::new("credentials", format!("expected {shape}")));
+        fields.push(FieldError::new(
+            "credentials",
+            Problem::UnexpectedKeys {
+                expected: expected.iter().map(|(_, name)| *name).collect(),
+            },
+        ));
     }
     let mut stored = Map::new();
     for (field, name) in expected {
@@ -341,7 +354,10 @@ fn credentials_field(
         if value.is_empty() || value.chars().count() > MAX_SECRET_CHARS {
             fields.push(FieldError::new(
                 field,
-                format!("a string of 1 to {MAX_SECRET_CHARS} characters"),
+                Problem::LengthOutOfRange {
+                    min: 1,
+                    max: MAX_SECRET_CHARS,
+                },
             ));
         }
         stored.insert((*name).to_owned(), Value::String(value));

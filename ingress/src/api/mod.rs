@@ -17,6 +17,7 @@ mod openapi;
 pub mod page;
 mod params;
 pub mod permissions;
+pub mod problems;
 mod quick_replies;
 mod settings;
 mod users;

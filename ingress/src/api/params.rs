@@ -7,6 +7,7 @@ use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use super::problems::Problem;
 use crate::ApiError;
 use crate::error::FieldError;
 
@@ -54,7 +55,9 @@ pub fn search_text(q: Option<&str>) -> Result<Option<&str>, ApiError> {
     if search.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "q",
-            format!("at most {MAX_SEARCH_CHARS} characters"),
+            Problem::TooLong {
+                max: MAX_SEARCH_CHARS,
+            },
         )]));
     }
     Ok(search)

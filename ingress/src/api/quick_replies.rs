@@ -24,6 +24,7 @@ use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -42,7 +43,7 @@ impl From<QuickReplyError> for ApiError {
         match err {
             QuickReplyError::NotFound => Self::NotFound,
             QuickReplyError::ShortcutTaken => {
-                Self::Validation(vec![FieldError::new("shortcut", err.to_string())])
+                Self::Validation(vec![FieldError::new("shortcut", Problem::ShortcutTaken)])
             }
             QuickReplyError::Database(err) => Self::DatabaseUnavailable(err),
         }
@@ -100,9 +101,9 @@ fn present<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Option<String>>, D
 fn text_field(fields: &mut Vec<FieldError>, field: &'static str, text: &str, max: usize) -> String {
     let text = text.trim();
     if text.is_empty() {
-        fields.push(FieldError::new(field, "must not be empty"));
+        fields.push(FieldError::new(field, Problem::Required));
     } else if text.chars().count() > max {
-        fields.push(FieldError::new(field, format!("at most {max} characters")));
+        fields.push(FieldError::new(field, Problem::TooLong { max }));
     }
     text.to_owned()
 }
@@ -117,7 +118,9 @@ fn shortcut_field(fields: &mut Vec<FieldError>, shortcut: &str) -> Option<String
     if shortcut.len() > MAX_SHORTCUT_CHARS || !shortcut.chars().all(allowed) {
         fields.push(FieldError::new(
             "shortcut",
-            format!("1 to {MAX_SHORTCUT_CHARS} of a-z, 0-9, _ and -"),
+            Problem::InvalidShortcut {
+                max: MAX_SHORTCUT_CHARS,
+            },
         ));
     }
     Some(shortcut)

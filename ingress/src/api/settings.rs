@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::auth::Principal;
 use super::body::JsonBody;
 use super::permissions::Permission;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -162,21 +163,21 @@ fn policies_patch(
         let Some(&(key, field)) = POLICIES.iter().find(|(name, _)| *name == key) else {
             fields.push(FieldError::new(
                 "policies",
-                format!("unknown policy {key}: use returns, delivery, payment or warranty"),
+                Problem::UnknownValues {
+                    values: vec![key],
+                    allowed: POLICIES.iter().map(|(name, _)| *name).collect(),
+                },
             ));
             continue;
         };
         match text.as_str().map(str::trim) {
             Some(text) if text.chars().count() > MAX_POLICY => {
-                fields.push(FieldError::new(
-                    field,
-                    format!("at most {MAX_POLICY} characters"),
-                ));
+                fields.push(FieldError::new(field, Problem::TooLong { max: MAX_POLICY }));
             }
             Some(text) => {
                 merged.insert(key.into(), json!(text));
             }
-            None => fields.push(FieldError::new(field, "must be text")),
+            None => fields.push(FieldError::new(field, Problem::NotText)),
         }
     }
     Value::Object(merged)
@@ -198,7 +199,10 @@ fn handoff_patch(
         if !unknown.is_empty() {
             fields.push(FieldError::new(
                 "handoff.intents",
-                format!("unknown intents: {}", unknown.join(", ")),
+                Problem::UnknownValues {
+                    values: unknown.into_iter().map(str::to_owned).collect(),
+                    allowed: Intent::ALL.into_iter().map(Intent::as_str).collect(),
+                },
             ));
         }
         intents.sort_by_key(|i| Intent::parse(i).map(Intent::index));
@@ -212,10 +216,15 @@ fn handoff_patch(
                 kept.push(word.to_owned());
             }
         }
-        if kept.len() > MAX_KEYWORDS || kept.iter().any(|k| k.chars().count() > MAX_KEYWORD) {
+        if kept.len() > MAX_KEYWORDS {
             fields.push(FieldError::new(
                 "handoff.keywords",
-                format!("at most {MAX_KEYWORDS} keywords of 1 to {MAX_KEYWORD} characters"),
+                Problem::TooMany { max: MAX_KEYWORDS },
+            ));
+        } else if kept.iter().any(|k| k.chars().count() > MAX_KEYWORD) {
+            fields.push(FieldError::new(
+                "handoff.keywords",
+                Problem::ItemTooLong { max: MAX_KEYWORD },
             ));
         }
         merged.insert("keywords".into(), json!(kept));
@@ -224,7 +233,10 @@ fn handoff_patch(
         if limit.is_some_and(|n| !(1..=MAX_BOT_REPLIES).contains(&n)) {
             fields.push(FieldError::new(
                 "handoff.after_bot_replies",
-                format!("1 to {MAX_BOT_REPLIES}, or null for no limit"),
+                Problem::OutOfRange {
+                    min: 1,
+                    max: Some(MAX_BOT_REPLIES.into()),
+                },
             ));
         }
         merged.insert("after_bot_replies".into(), json!(limit));
@@ -247,29 +259,49 @@ fn assistant_patch(
         if persona.chars().count() > MAX_PERSONA {
             fields.push(FieldError::new(
                 "persona",
-                format!("at most {MAX_PERSONA} characters"),
+                Problem::TooLong { max: MAX_PERSONA },
             ));
         }
         assistant.insert("persona".into(), json!(persona.trim()));
     }
     if let Some(responders) = patch.responders {
-        if responders.is_empty() || responders.iter().any(|r| !RESPONDERS.contains(&r.as_str())) {
+        let unknown: Vec<String> = responders
+            .iter()
+            .filter(|r| !RESPONDERS.contains(&r.as_str()))
+            .cloned()
+            .collect();
+        if responders.is_empty() {
             fields.push(FieldError::new(
                 "responders",
-                "a non-empty list of local, openai, yandexgpt",
+                Problem::NoneChosen {
+                    allowed: RESPONDERS.to_vec(),
+                },
+            ));
+        } else if !unknown.is_empty() {
+            fields.push(FieldError::new(
+                "responders",
+                Problem::UnknownValues {
+                    values: unknown,
+                    allowed: RESPONDERS.to_vec(),
+                },
             ));
         }
         assistant.insert("responders".into(), json!(responders));
     }
     if let Some(hours) = patch.working_hours {
         if !(hours.from < hours.to && hours.to <= 24) {
-            fields.push(FieldError::new("working_hours", "from < to, hours 0 to 24"));
+            fields.push(FieldError::new("working_hours", Problem::InvalidHours));
         }
         assistant.insert("working_hours".into(), json!(hours));
     }
     if let Some(tone) = patch.tone {
         if !TONES.contains(&tone.as_str()) {
-            fields.push(FieldError::new("tone", "one of neutral, warm, concise"));
+            fields.push(FieldError::new(
+                "tone",
+                Problem::NotOneOf {
+                    allowed: TONES.to_vec(),
+                },
+            ));
         }
         assistant.insert("tone".into(), json!(tone));
     }

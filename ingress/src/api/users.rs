@@ -19,6 +19,7 @@ use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -99,7 +100,7 @@ async fn update(
     if UserId(id) == principal.user {
         return Err(ApiError::Validation(vec![FieldError::new(
             "id",
-            "you cannot change your own role or access; ask another admin",
+            Problem::OwnAccount,
         )]));
     }
     let mut conn = state.tenant_db(principal.tenant).await?;
@@ -158,7 +159,7 @@ async fn invite(
     if !auth::valid_email(email) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "email",
-            "not an e-mail address",
+            Problem::InvalidEmail,
         )]));
     }
     let (token, hash) = otklik_jobs::new_token();

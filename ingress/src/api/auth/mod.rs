@@ -7,6 +7,7 @@ mod throttle;
 pub(super) mod tokens;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::ops::RangeInclusive;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
@@ -22,6 +23,7 @@ pub use throttle::Throttle;
 pub use tokens::Signer;
 
 use super::body::JsonBody;
+use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
@@ -29,6 +31,8 @@ use crate::{ApiError, AppState};
 const LOCK_AFTER: i32 = 5;
 const LOCK_FOR: Duration = Duration::minutes(15);
 const MIN_PASSWORD: usize = 10;
+const MAX_SHOP_NAME: usize = 200;
+const SLUG_LENGTH: RangeInclusive<usize> = 2..=63;
 
 /// What the auth endpoints share.
 #[derive(Clone)]
@@ -121,7 +125,7 @@ pub(super) fn check_password(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD {
         return Err(ApiError::Validation(vec![FieldError::new(
             "password",
-            format!("at least {MIN_PASSWORD} characters"),
+            Problem::TooShort { min: MIN_PASSWORD },
         )]));
     }
     Ok(())
@@ -140,10 +144,16 @@ pub(super) fn valid_email(email: &str) -> bool {
 fn check_sign_up(request: &SignUp) -> Result<(), ApiError> {
     let mut fields = Vec::new();
     let name_len = request.shop_name.trim().chars().count();
-    if !(1..=200).contains(&name_len) {
-        fields.push(FieldError::new("shop_name", "1 to 200 characters"));
+    if !(1..=MAX_SHOP_NAME).contains(&name_len) {
+        fields.push(FieldError::new(
+            "shop_name",
+            Problem::LengthOutOfRange {
+                min: 1,
+                max: MAX_SHOP_NAME,
+            },
+        ));
     }
-    let slug_ok = (2..=63).contains(&request.slug.len())
+    let slug_ok = SLUG_LENGTH.contains(&request.slug.len())
         && request
             .slug
             .starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -154,16 +164,19 @@ fn check_sign_up(request: &SignUp) -> Result<(), ApiError> {
     if !slug_ok {
         fields.push(FieldError::new(
             "slug",
-            "2 to 63 lower-case latin letters, digits or dashes, starting with a letter or digit",
+            Problem::InvalidSlug {
+                min: *SLUG_LENGTH.start(),
+                max: *SLUG_LENGTH.end(),
+            },
         ));
     }
     if !valid_email(&request.email) {
-        fields.push(FieldError::new("email", "not an e-mail address"));
+        fields.push(FieldError::new("email", Problem::InvalidEmail));
     }
     if request.password.chars().count() < MIN_PASSWORD {
         fields.push(FieldError::new(
             "password",
-            format!("at least {MIN_PASSWORD} characters"),
+            Problem::TooShort { min: MIN_PASSWORD },
         ));
     }
     if fields.is_empty() {

@@ -3,6 +3,8 @@
 //! Markdown document of `# Title` sections. Parsing only splits the file into entries; each
 //! entry is checked like an article sent as JSON, so a bad row is reported and the rest go in.
 
+use crate::api::problems::Problem;
+
 /// One article found in a file, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -15,12 +17,26 @@ pub struct Entry {
     pub tags: Vec<String>,
 }
 
-/// A part of the file that is no article, and why.
+/// A part of the file that is no article, and why: `{row, field, code, message}` and the
+/// problem's parameters, as a field error without the row in its message.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RowError {
     pub row: usize,
     pub field: &'static str,
-    pub message: String,
+    #[serde(flatten)]
+    pub problem: Problem,
+    message: String,
+}
+
+impl RowError {
+    pub fn new(row: usize, field: &'static str, problem: Problem) -> Self {
+        Self {
+            row,
+            field,
+            message: problem.to_string(),
+            problem,
+        }
+    }
 }
 
 /// The file as a whole cannot be read.
@@ -69,15 +85,14 @@ pub fn csv(text: &str) -> Result<(Vec<Entry>, Vec<RowError>), FormatError> {
     let mut errors = Vec::new();
     for (row, fields) in records {
         if fields.len() != header.len() {
-            errors.push(RowError {
+            errors.push(RowError::new(
                 row,
-                field: "row",
-                message: format!(
-                    "expected {} fields as in the header, found {}",
-                    header.len(),
-                    fields.len()
-                ),
-            });
+                "row",
+                Problem::WrongFieldCount {
+                    expected: header.len(),
+                    found: fields.len(),
+                },
+            ));
             continue;
         }
         let column = |index: Option<usize>| index.map_or("", |index| fields[index].as_str());
@@ -196,11 +211,11 @@ pub fn markdown(text: &str) -> (Vec<Entry>, Vec<RowError>) {
         }
         let Some(entry) = entries.last_mut() else {
             if !line.trim().is_empty() && errors.is_empty() {
-                errors.push(RowError {
-                    row: index + 1,
-                    field: "body",
-                    message: "text before the first `# Title` heading belongs to no article".into(),
-                });
+                errors.push(RowError::new(
+                    index + 1,
+                    "body",
+                    Problem::BeforeFirstHeading,
+                ));
             }
             continue;
         };
