@@ -11,6 +11,9 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio::sync::{broadcast, watch};
 
+/// How long a new listener waits for the Redis subscription before listening anyway; it is then
+/// cut off when the subscription starts, and its page reconnects.
+const LIVE_WAIT: Duration = Duration::from_secs(5);
 /// Buffered events per topic for a slow reader before it starts missing some (it can reload
 /// the history).
 const TOPIC_BUFFER: usize = 64;
@@ -40,7 +43,6 @@ impl Hub {
                 tokio::select! {
                     result = listener.listen(&client, &pattern, &live) => {
                         let _ = live.send(false);
-                        listener.close_all();
                         if let Err(err) = result {
                             tracing::warn!(error = %err, "live events: Redis subscription lost; reconnecting");
                         }
@@ -61,6 +63,9 @@ impl Hub {
     ) -> redis::RedisResult<()> {
         let mut pubsub = client.get_async_pubsub().await?;
         pubsub.psubscribe(pattern).await?;
+        // Streams opened while there was no subscription may have missed events; a stream
+        // opened from here on has not.
+        self.close_all();
         let _ = live.send(true);
         let mut messages = pubsub.on_message();
         while let Some(message) = messages.next().await {
@@ -81,8 +86,8 @@ impl Hub {
         }
     }
 
-    /// Ends every open stream: what was published while the subscription was down is lost, so
-    /// pages must reconnect and read their history again rather than wait for it.
+    /// Ends every open stream when the subscription (re)starts: what was published before it is
+    /// lost, so pages must reconnect and read their history again rather than wait for it.
     fn close_all(&self) {
         self.topics
             .lock()
@@ -90,16 +95,11 @@ impl Hub {
             .clear();
     }
 
-    /// Waits up to `wait` for the Redis subscription to be live.
-    pub async fn subscribed(&self, wait: Duration) -> bool {
+    /// The events of `topic` from now on. Waits (up to [`LIVE_WAIT`]) for Redis to deliver to
+    /// this process first, so nothing published after this returns is missed.
+    pub async fn subscribe(&self, topic: String) -> broadcast::Receiver<String> {
         let mut subscribed = self.subscribed.clone();
-        matches!(
-            tokio::time::timeout(wait, subscribed.wait_for(|live| *live)).await,
-            Ok(Ok(_))
-        )
-    }
-
-    pub fn subscribe(&self, topic: String) -> broadcast::Receiver<String> {
+        let _ = tokio::time::timeout(LIVE_WAIT, subscribed.wait_for(|live| *live)).await;
         let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
         topics
             .entry(topic)

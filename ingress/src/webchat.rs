@@ -124,7 +124,7 @@ pub async fn events(
     let topic = otklik_jobs::topics::webchat(&state.config().redis_namespace, channel_id, &visitor);
     // A page that fell behind is cut off: it reconnects and reads its history, rather than
     // silently missing a reply.
-    let stream = BroadcastStream::new(state.hub().subscribe(topic))
+    let stream = BroadcastStream::new(state.hub().subscribe(topic).await)
         .take_while(|item| std::future::ready(item.is_ok()))
         .filter_map(|item| std::future::ready(item.ok()))
         .map(|line| Ok(Event::default().event("message").data(line)))

@@ -1,9 +1,8 @@
-use std::process::Stdio;
 use std::time::Duration;
 
 use otklik_jobs::Queue;
 
-use crate::support::{Options, TestApp, text_update};
+use crate::support::{Options, PrivateRedis, TestApp, text_update};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_webhooks_get_4xx_and_change_nothing() {
@@ -141,63 +140,13 @@ async fn health_readiness_and_metrics() {
     );
 }
 
-/// A Redis of our own, so the test can stop it.
-struct PrivateRedis {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl PrivateRedis {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH");
-        Self { child, port }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_down_means_503_so_telegram_retries() {
-    let mut redis = PrivateRedis::start();
-    let url = format!("redis://127.0.0.1:{}", redis.port);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", redis.port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let app = TestApp::with(Options {
-        workers: false,
-        redis_url: url,
-        ..Options::default()
-    })
-    .await;
+    let mut redis = PrivateRedis::start().await;
+    let app = TestApp::ingress_only(redis.url()).await;
     assert_eq!(app.post_update(&text_update(1, 10, 1, "before")).await, 200);
 
-    redis.child.kill().expect("stop redis");
-    redis.child.wait().expect("reap redis");
+    redis.stop();
     let started = std::time::Instant::now();
     let response = app
         .http

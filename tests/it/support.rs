@@ -1,6 +1,7 @@
 //! `TestApp`: a fresh database, a Redis namespace, a fake Telegram, the ingress and (usually)
 //! the workers, all in this process.
 
+use std::process::{Child, Command, Stdio};
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -93,6 +94,71 @@ pub async fn fresh_database() -> String {
     format!("{}/{name}", admin_url())
 }
 
+/// A Redis server of the test's own, so the test can stop and restart it.
+pub struct PrivateRedis {
+    child: Child,
+    port: u16,
+}
+
+impl PrivateRedis {
+    /// Starts one on a free port and waits until it accepts connections.
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let redis = Self {
+            child: Self::spawn(port),
+            port,
+        };
+        redis.wait_ready().await;
+        redis
+    }
+
+    fn spawn(port: u16) -> Child {
+        Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server on PATH")
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..250 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("redis-server on port {} did not start", self.port);
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server: every connection to it breaks, and what it held is gone.
+    pub fn stop(&mut self) {
+        self.child.kill().expect("stop redis");
+        self.child.wait().expect("reap redis");
+    }
+
+    /// Kills the server and starts a new, empty one on the same port.
+    pub async fn restart(&mut self) {
+        self.stop();
+        self.child = Self::spawn(self.port);
+        self.wait_ready().await;
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub struct Options {
     pub workers: bool,
     pub redis_url: String,
@@ -128,6 +194,16 @@ pub struct TestApp {
 impl TestApp {
     pub async fn start() -> Self {
         Self::with(Options::default()).await
+    }
+
+    /// The ingress alone on `redis_url` (a [`PrivateRedis`] the test stops), with no workers.
+    pub async fn ingress_only(redis_url: String) -> Self {
+        Self::with(Options {
+            workers: false,
+            redis_url,
+            ..Options::default()
+        })
+        .await
     }
 
     pub async fn with(options: Options) -> Self {

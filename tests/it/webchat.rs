@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{PrivateRedis, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_chat_round_trip_with_live_reply() {
@@ -18,15 +18,7 @@ async fn web_chat_round_trip_with_live_reply() {
     );
 
     let visitor = "visitor-0123456789abcdef";
-    let mut events = app
-        .http
-        .get(format!("{chat}/events?visitor={visitor}"))
-        .send()
-        .await
-        .expect("events");
-    assert_eq!(events.status(), 200);
-    // Let the subscription settle before the reply is published.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut events = open_events(&app, visitor).await;
 
     let posted = app
         .http
@@ -37,20 +29,12 @@ async fn web_chat_round_trip_with_live_reply() {
         .expect("post");
     assert_eq!(posted.status(), 202);
 
-    let reply = tokio::time::timeout(Duration::from_secs(20), async {
-        let mut buffer = String::new();
-        while let Ok(Some(chunk)) = events.chunk().await {
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            if let Some(line) = buffer.lines().find(|line| line.starts_with("data:")) {
-                return serde_json::from_str::<Value>(line.trim_start_matches("data:").trim()).ok();
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten()
-    .expect("a live reply");
+    let reply = tokio::time::timeout(Duration::from_secs(20), next_data(&mut events))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|data| serde_json::from_str::<Value>(&data).ok())
+        .expect("a live reply");
     assert_eq!(reply["direction"], "outbound");
     assert!(
         reply["body"]
@@ -125,4 +109,85 @@ async fn web_chat_rejects_bad_input() {
         .expect("get");
     assert_eq!(history.status(), 400, "history needs the visitor");
     assert_eq!(app.jobs_in(otklik_jobs::Queue::Inbound).await, 0);
+}
+
+/// Pushes `line` to the visitor's topic until some ingress hears it (its subscription may not be
+/// live yet), and returns how many times it took.
+async fn push(redis: &redis::Client, topic: &str, line: &str) -> usize {
+    let mut conn = redis
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    for attempt in 1..=100 {
+        let heard: i64 = redis::cmd("PUBLISH")
+            .arg(topic)
+            .arg(line)
+            .query_async(&mut conn)
+            .await
+            .expect("publish");
+        if heard > 0 {
+            return attempt;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no ingress subscribed to {topic}");
+}
+
+/// The visitor's live stream, as their page opens it.
+async fn open_events(app: &TestApp, visitor: &str) -> reqwest::Response {
+    let events = app
+        .http
+        .get(format!(
+            "{}/chat/{}/events?visitor={visitor}",
+            app.base, app.webchat_channel
+        ))
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(events.status(), 200);
+    events
+}
+
+/// The next `data:` line of a server-sent event stream, or `None` once the stream ends.
+async fn next_data(events: &mut reqwest::Response) -> Option<String> {
+    let mut buffer = String::new();
+    while let Ok(Some(chunk)) = events.chunk().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        if let Some(line) = buffer.lines().find(|line| line.starts_with("data:")) {
+            return Some(line.trim_start_matches("data:").trim().to_owned());
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_is_cut_off_when_live_events_were_interrupted() {
+    let mut redis = PrivateRedis::start().await;
+    let app = TestApp::ingress_only(redis.url()).await;
+    let visitor = "visitor-interrupted-0123456789";
+    let topic =
+        otklik_jobs::topics::webchat(&app.config.redis_namespace, app.webchat_channel, visitor);
+
+    // A live stream hears what is pushed.
+    let mut events = open_events(&app, visitor).await;
+    let client = redis::Client::open(redis.url()).expect("client");
+    push(&client, &topic, "before").await;
+    let heard = tokio::time::timeout(Duration::from_secs(5), next_data(&mut events)).await;
+    assert_eq!(heard.ok().flatten().as_deref(), Some("before"));
+
+    // Redis goes away and comes back empty: whatever was pushed meanwhile is lost, so once the
+    // ingress listens again the stream ends, and the page reconnects and reads its history.
+    redis.restart().await;
+    let ended = tokio::time::timeout(Duration::from_secs(15), next_data(&mut events)).await;
+    assert_eq!(
+        ended.ok(),
+        Some(None),
+        "the stream ended instead of waiting in silence"
+    );
+
+    let mut reopened = open_events(&app, visitor).await;
+    let client = redis::Client::open(redis.url()).expect("client");
+    push(&client, &topic, "after").await;
+    let heard = tokio::time::timeout(Duration::from_secs(5), next_data(&mut reopened)).await;
+    assert_eq!(heard.ok().flatten().as_deref(), Some("after"));
 }

@@ -25,8 +25,6 @@ use crate::{ApiError, AppState};
 pub const UNAUTHORIZED: u16 = 4401;
 /// How long a socket may stay silent before sending its token.
 const TOKEN_WAIT: Duration = Duration::from_secs(10);
-/// How long a new socket waits for this process's Redis subscription before saying `ready`.
-const HUB_WAIT: Duration = Duration::from_secs(5);
 /// Keeps idle proxies from closing a quiet socket.
 const PING_EVERY: Duration = Duration::from_secs(30);
 
@@ -101,9 +99,7 @@ async fn serve(state: AppState, mut socket: WebSocket, token: Option<String>) {
         return close(socket, UNAUTHORIZED, "sign in again").await;
     };
     let topic = otklik_jobs::topics::operators(&state.config().redis_namespace, operator.tenant);
-    let mut events = state.operators().subscribe(topic);
-    // Say `ready` only once Redis delivers to this process, so nothing published after it is lost.
-    state.operators().subscribed(HUB_WAIT).await;
+    let mut events = state.operators().subscribe(topic).await;
     if socket
         .send(Message::Text(r#"{"type":"ready"}"#.into()))
         .await
