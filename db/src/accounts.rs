@@ -354,21 +354,25 @@ pub async fn disconnect(
     scope: TenantScope,
     id: AccountId,
 ) -> Result<bool, DbError> {
-    let updated = diesel::update(
-        marketplace_accounts::table
-            .filter(marketplace_accounts::tenant_id.eq(scope.tenant_id()))
-            .filter(marketplace_accounts::id.eq(id)),
-    )
-    .set((
-        marketplace_accounts::enabled.eq(false),
-        marketplace_accounts::status.eq(Connection::Disconnected),
-        marketplace_accounts::check_generation.eq(marketplace_accounts::check_generation + 1),
-    ))
-    .execute(conn)
-    .await?;
-    // Its shopper channels go quiet with it; connecting it again opens them.
-    crate::channels::close_for_account(conn, scope, id).await?;
-    Ok(updated == 1)
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let updated = diesel::update(
+            marketplace_accounts::table
+                .filter(marketplace_accounts::tenant_id.eq(scope.tenant_id()))
+                .filter(marketplace_accounts::id.eq(id)),
+        )
+        .set((
+            marketplace_accounts::enabled.eq(false),
+            marketplace_accounts::status.eq(Connection::Disconnected),
+            marketplace_accounts::check_generation.eq(marketplace_accounts::check_generation + 1),
+        ))
+        .execute(conn)
+        .await?;
+        // Its shopper channels go quiet with it; connecting it again opens them.
+        crate::channels::close_for_account(conn, scope, id).await?;
+        Ok(updated == 1)
+    })
+    .await
 }
 
 /// Records a check of generation `generation`: connected when it found no problems, rejected

@@ -77,22 +77,16 @@ async fn ensure_for_account(
         .execute(conn)
         .await?;
     // A channel closed with its disconnected account opens again with it.
-    diesel::update(
+    Ok(diesel::update(
         channels::table
             .filter(channels::tenant_id.eq(scope.tenant_id()))
             .filter(channels::account_id.eq(account_id))
             .filter(channels::kind.eq(kind)),
     )
     .set(channels::enabled.eq(true))
-    .execute(conn)
-    .await?;
-    Ok(channels::table
-        .filter(channels::tenant_id.eq(scope.tenant_id()))
-        .filter(channels::account_id.eq(account_id))
-        .filter(channels::kind.eq(kind))
-        .select(Channel::as_select())
-        .first(conn)
-        .await?)
+    .returning(Channel::as_returning())
+    .get_result(conn)
+    .await?)
 }
 
 /// Opens the account's shopper channels (idempotent).

@@ -144,6 +144,18 @@ pub enum Outcome<'a> {
     Undeliverable { reason: &'a str },
 }
 
+impl Outcome<'_> {
+    /// The message's delivery status after this outcome.
+    pub fn status(&self) -> DeliveryStatus {
+        match self {
+            Outcome::Sent { .. } => DeliveryStatus::Sent,
+            Outcome::Retry { .. } => DeliveryStatus::Pending,
+            Outcome::Failed { .. } => DeliveryStatus::Failed,
+            Outcome::Undeliverable { .. } => DeliveryStatus::Undeliverable,
+        }
+    }
+}
+
 /// Records how a claimed send ended. Returns `false` when the message was no longer `sending`
 /// (another worker already finished it).
 pub async fn finish(
@@ -152,18 +164,12 @@ pub async fn finish(
     id: MessageId,
     outcome: Outcome<'_>,
 ) -> Result<bool, DbError> {
-    let (status, reason, external_id, sent_at) = match outcome {
-        Outcome::Sent { external_id } => (
-            DeliveryStatus::Sent,
-            None,
-            Some(external_id),
-            Some(Utc::now()),
-        ),
-        Outcome::Retry { reason } => (DeliveryStatus::Pending, Some(reason), None, None),
-        Outcome::Failed { reason } => (DeliveryStatus::Failed, Some(reason), None, None),
-        Outcome::Undeliverable { reason } => {
-            (DeliveryStatus::Undeliverable, Some(reason), None, None)
-        }
+    let status = outcome.status();
+    let (reason, external_id, sent_at) = match outcome {
+        Outcome::Sent { external_id } => (None, Some(external_id), Some(Utc::now())),
+        Outcome::Retry { reason }
+        | Outcome::Failed { reason }
+        | Outcome::Undeliverable { reason } => (Some(reason), None, None),
     };
     let updated = diesel::update(messages::table)
         .filter(messages::id.eq(id))

@@ -56,6 +56,17 @@ pub async fn get(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<Ten
         .await?)
 }
 
+/// The tenant, locked until the caller's transaction ends: for changes computed from what is
+/// stored.
+pub async fn lock(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<Tenant, DbError> {
+    Ok(tenants::table
+        .find(scope.tenant_id())
+        .select(Tenant::as_select())
+        .for_update()
+        .first(conn)
+        .await?)
+}
+
 /// Keeps every conversation with people (or lets the assistant answer again).
 pub async fn set_operator_only(
     conn: &mut AsyncPgConnection,

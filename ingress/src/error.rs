@@ -45,6 +45,13 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// For handlers that run a transaction of their own.
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        Self::DatabaseUnavailable(err.into())
+    }
+}
+
 /// One field a request got wrong, and how: `{"field", "code", "message"}` and the problem's
 /// parameters, such as `"max": 200` with `too_long`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -177,34 +177,6 @@ async fn heard(events: &Mutex<Vec<Value>>, wanted: impl Fn(&Value) -> bool) -> O
     }
 }
 
-/// An admin of the test shop (created without people), signed in; the password hash comes
-/// from a shop that signed up through the API.
-async fn test_shop_admin(app: &TestApp) -> String {
-    shop(app, "pomoshnik").await;
-    diesel::sql_query(format!(
-        "INSERT INTO users (tenant_id, email, role, display_name, password_hash)
-         SELECT {}, 'admin@test-shop.example', 'admin', 'Анна', password_hash FROM users
-          WHERE email = 'boss@pomoshnik.example'",
-        app.tenant.tenant_id()
-    ))
-    .execute(&mut app.db().await)
-    .await
-    .expect("add the admin");
-    let response = app
-        .http
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"email": "admin@test-shop.example", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), reqwest::StatusCode::OK);
-    let session: Value = response.json().await.expect("session");
-    session["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
-}
-
 async fn newest_inbound(app: &TestApp) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Row {
@@ -226,7 +198,7 @@ async fn newest_inbound(app: &TestApp) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_ticks_and_shopper_messages_reach_the_open_chat() {
     let app = TestApp::start().await;
-    let admin = test_shop_admin(&app).await;
+    let admin = crate::admin_settings::admin_of_test_shop(&app).await;
     let events = app.operator_events().await;
 
     app.shopper_writes(1, 7001, 1, "Здравствуйте, где мой заказ?")

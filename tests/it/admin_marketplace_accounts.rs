@@ -5,12 +5,11 @@
 use std::sync::PoisonError;
 use std::time::Duration;
 
-use otklik_sandbox::{OzonOptions, Seller, WbOptions};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::admin_auth::call;
-use crate::marketplace_sync::{Shop, shop, spec};
+use crate::marketplace_sync::{Shop, default_shop};
 
 const PATH: &str = "/api/v1/marketplace-accounts";
 
@@ -85,15 +84,18 @@ async fn settled(shop: &Shop, token: &str, id: i64) -> Value {
     }
 }
 
+/// Sends an account to connect: the 202 answer, and the account once its check is over.
+async fn connect(shop: &Shop, token: &str, body: Value) -> (Value, Value) {
+    let (status, created) = call(&shop.app, Method::POST, PATH, Some(token), Some(body)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    let account = settled(shop, token, id).await;
+    (created, account)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_connect_accounts_that_the_workers_check() {
-    let shop = shop(
-        Seller::generate(spec(30)),
-        WbOptions::default(),
-        OzonOptions::default(),
-        true,
-    )
-    .await;
+    let shop = default_shop(30, true).await;
     let [admin, operator, stranger] = staff(&shop).await;
     let events = shop.app.operator_events().await;
     let wb_token = shop.wb.token().to_owned();
@@ -111,22 +113,16 @@ async fn admins_connect_accounts_that_the_workers_check() {
     let leaks = |text: &str| secrets.iter().any(|secret| text.contains(secret));
 
     // A good WB token: 202 `checking`, then connected by the sync pool, channels opened.
-    let (status, created) = call(
-        &shop.app,
-        Method::POST,
-        PATH,
-        Some(&admin),
-        Some(
-            json!({"marketplace": "wb", "name": "WB · Север", "credentials": {"token": wb_token}}),
-        ),
+    let (created, account) = connect(
+        &shop,
+        &admin,
+        json!({"marketplace": "wb", "name": "WB · Север", "credentials": {"token": wb_token}}),
     )
     .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
     assert_eq!(created["status"], "checking");
     assert_eq!(created["marketplace"], "wb");
     assert!(!leaks(&created.to_string()), "{created}");
     let wb = created["id"].as_i64().expect("id");
-    let account = settled(&shop, &admin, wb).await;
     assert_eq!(account["status"], "connected", "{account}");
     assert_eq!(account["problems"], json!([]));
     assert!(account["credentials_expire_at"].is_string(), "{account}");
@@ -141,19 +137,13 @@ async fn admins_connect_accounts_that_the_workers_check() {
     );
 
     // A token without a category we need: rejected, with the seller's own words.
-    let (status, created) = call(
-        &shop.app,
-        Method::POST,
-        PATH,
-        Some(&admin),
-        Some(
-            json!({"marketplace": "wb", "name": "WB · Юг", "credentials": {"token": short_token}}),
-        ),
+    let (created, account) = connect(
+        &shop,
+        &admin,
+        json!({"marketplace": "wb", "name": "WB · Юг", "credentials": {"token": short_token}}),
     )
     .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
     let rejected = created["id"].as_i64().expect("id");
-    let account = settled(&shop, &admin, rejected).await;
     assert_eq!(account["status"], "rejected", "{account}");
     assert!(
         account["problems"]
@@ -168,18 +158,14 @@ async fn admins_connect_accounts_that_the_workers_check() {
 
     // An Ozon key (its Client-Id as Ozon shows it, a number): connected, with the chat note.
     let client_number: i64 = ozon_client.parse().expect("numeric Client-Id");
-    let (status, created) = call(
-        &shop.app,
-        Method::POST,
-        PATH,
-        Some(&admin),
-        Some(json!({"marketplace": "ozon", "name": "Ozon",
-            "credentials": {"client_id": client_number, "api_key": ozon_key}})),
+    let (created, account) = connect(
+        &shop,
+        &admin,
+        json!({"marketplace": "ozon", "name": "Ozon",
+            "credentials": {"client_id": client_number, "api_key": ozon_key}}),
     )
     .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
     let ozon = created["id"].as_i64().expect("id");
-    let account = settled(&shop, &admin, ozon).await;
     assert_eq!(account["status"], "connected", "{account}");
     assert!(
         account["notes"][0]
@@ -423,13 +409,7 @@ async fn admins_connect_accounts_that_the_workers_check() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_are_refused_and_store_nothing() {
-    let shop = shop(
-        Seller::generate(spec(5)),
-        WbOptions::default(),
-        OzonOptions::default(),
-        false,
-    )
-    .await;
+    let shop = default_shop(5, false).await;
     let [admin, ..] = staff(&shop).await;
     let response = shop
         .app

@@ -10,7 +10,7 @@ use otklik_sandbox::{OzonOptions, Seller, WbOptions};
 use otklik_schema::{AccountId, Marketplace, MessageId, SyncKind};
 use otklik_workers::inbox;
 
-use crate::marketplace_sync::{Shop, shop, spec};
+use crate::marketplace_sync::{Shop, default_shop, shop, spec};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -76,13 +76,7 @@ impl Shop {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wb_question_is_drafted_then_published_and_a_contact_in_the_draft_is_blocked() {
-    let shop = shop(
-        Seller::generate(spec(200)),
-        WbOptions::default(),
-        OzonOptions::default(),
-        true,
-    )
-    .await;
+    let shop = default_shop(200, true).await;
     let wb = shop.connect(Marketplace::Wb).await;
     shop.sync(wb, SyncKind::Full).await.expect("catalogue");
     let product = shop.wb.products()[0].external_id.clone();

@@ -57,6 +57,18 @@ pub(crate) async fn shop(seller: Seller, wb: WbOptions, ozon: OzonOptions, worke
     Shop { app, ctx, wb, ozon }
 }
 
+/// A shop whose sandboxes serve a generated seller with `orders` orders and answer as WB and
+/// Ozon do by default.
+pub(crate) async fn default_shop(orders: usize, workers: bool) -> Shop {
+    shop(
+        Seller::generate(spec(orders)),
+        WbOptions::default(),
+        OzonOptions::default(),
+        workers,
+    )
+    .await
+}
+
 impl Shop {
     pub(crate) async fn connect(&self, marketplace: Marketplace) -> AccountId {
         let credentials = match marketplace {
@@ -233,13 +245,7 @@ async fn wb_full_then_incremental_sync_store_what_wb_serves() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ozon_full_then_incremental_sync_store_what_ozon_serves() {
-    let shop = shop(
-        Seller::generate(spec(1500)),
-        WbOptions::default(),
-        OzonOptions::default(),
-        false,
-    )
-    .await;
+    let shop = default_shop(1500, false).await;
     let account = shop.connect(Marketplace::Ozon).await;
 
     let full = shop.sync(account, SyncKind::Full).await.expect("full sync");
@@ -283,13 +289,7 @@ impl Progress for OutageAfter<'_> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_full_sync_resumes_after_its_last_stored_page_and_429s_are_waited_out() {
-    let shop = shop(
-        Seller::generate(spec(1500)),
-        WbOptions::default(),
-        OzonOptions::default(),
-        false,
-    )
-    .await;
+    let shop = default_shop(1500, false).await;
     let account = shop.connect(Marketplace::Ozon).await;
     let outage = OutageAfter {
         sandbox: &shop.ozon,
@@ -420,13 +420,7 @@ async fn a_revoked_token_fails_its_account_only_and_keeps_its_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_queued_before_a_disconnect_fetches_nothing() {
-    let shop = shop(
-        Seller::generate(spec(50)),
-        WbOptions::default(),
-        OzonOptions::default(),
-        false,
-    )
-    .await;
+    let shop = default_shop(50, false).await;
     let wb = shop.connect(Marketplace::Wb).await;
     let disconnected =
         otklik_db::accounts::disconnect(&mut shop.app.db().await, shop.app.tenant, wb)
@@ -447,13 +441,7 @@ async fn a_sync_queued_before_a_disconnect_fetches_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connecting_checks_the_credentials_and_says_what_is_missing() {
-    let shop = shop(
-        Seller::generate(spec(50)),
-        WbOptions::default(),
-        OzonOptions::default(),
-        false,
-    )
-    .await;
+    let shop = default_shop(50, false).await;
     let read_only = otklik_sandbox::wb_token(
         &[1, 4, 5, 7, 11],
         true,
@@ -542,13 +530,7 @@ async fn postings_in_retired_shapes_are_read_the_same() {
 async fn scheduler_replicas_enqueue_each_sync_once() {
     use secrecy::ExposeSecret;
 
-    let shop = shop(
-        Seller::generate(spec(10)),
-        WbOptions::default(),
-        OzonOptions::default(),
-        false,
-    )
-    .await;
+    let shop = default_shop(10, false).await;
     shop.connect(Marketplace::Wb).await;
     shop.connect(Marketplace::Ozon).await;
     let config = &shop.app.config;

@@ -58,7 +58,10 @@ async fn drop_stale_templates(conn: &mut AsyncPgConnection) {
             .rsplit('_')
             .next()
             .and_then(|pid| pid.parse::<u32>().ok())
-            .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+            // This process's own name may be left by an earlier process with the same id.
+            .is_some_and(|pid| {
+                pid != std::process::id() && std::path::Path::new(&format!("/proc/{pid}")).exists()
+            });
         if !alive {
             diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
                 .execute(conn)

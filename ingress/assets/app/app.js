@@ -270,11 +270,17 @@
   });
 
   // ---------- chat ----------
-  async function openConversation(id) {
-    const [conversation, page] = await Promise.all([
+  /** A conversation and its first 100 messages, oldest first. */
+  function readConversation(id) {
+    return Promise.all([
       api("GET", `/conversations/${id}`),
       api("GET", `/conversations/${id}/messages?order=oldest&limit=100`),
-    ]).catch((e) => { toast(e.message); return [null, null]; });
+    ]);
+  }
+
+  async function openConversation(id) {
+    const [conversation, page] = await readConversation(id)
+      .catch((e) => { toast(e.message); return [null, null]; });
     if (!conversation) return;
     state.current = conversation;
     state.timeline = new Map(page.items.map((m) => [m.id, m]));
@@ -607,10 +613,7 @@
 
   /** A state change or a new shopper message: read the open conversation again. */
   async function rereadOpen(id) {
-    const [conversation, page] = await Promise.all([
-      api("GET", `/conversations/${id}`),
-      api("GET", `/conversations/${id}/messages?order=oldest&limit=100`),
-    ]).catch(() => [null, null]);
+    const [conversation, page] = await readConversation(id).catch(() => [null, null]);
     if (!conversation || state.current?.id !== id) return;
     state.current = conversation;
     for (const m of page.items) state.timeline.set(m.id, m);
@@ -693,8 +696,8 @@
 
   // What the other pages (pages.js) use.
   const Otklik = window.Otklik = {
-    $, api, RawBody, ApiError, el, toast, can, when, money, state, CHANNELS, MODES, ORDER_STATUSES,
-    RETURN_STATUSES, reasonText, customerName, openConversation, showConversations, saveSession, start,
+    $, api, RawBody, el, toast, can, when, money, state, CHANNELS, MODES, ORDER_STATUSES,
+    RETURN_STATUSES, customerName, openConversation, showConversations, saveSession, start,
     showLogin,
     route: () => showConversations(true),
     entryLink: () => false,

@@ -70,7 +70,8 @@
   O.describeField = fieldText;
   /** What went wrong, in Russian where we know the server's words. */
   function problem(error) {
-    if (error.fields?.length) return error.fields.map(fieldText).join("; ");
+    // api() has already said the fields in Russian (describeField).
+    if (error.fields?.length) return error.message;
     if (error.status === 409) return "Такая запись уже есть";
     if (error.status === 403) return "Вашей роли это недоступно";
     if (error.status === 404) return "Не найдено — возможно, запись уже удалили";
@@ -279,7 +280,7 @@
       cursor = page.next_cursor;
       more.hidden = !cursor;
       holder.replaceChildren(table(["Покупатель", "Логин", "Канал", "Диалогов", "Последний раз"],
-        rows.map((c) => [link(c.name || (c.username ? "@" + c.username : "Покупатель #" + c.id), `#/customers/${c.id}`),
+        rows.map((c) => [link(O.customerName({ customer: c }), `#/customers/${c.id}`),
           c.username ? "@" + c.username : "—", channelLabel(c.channel), String(c.conversation_count ?? 0),
           when(c.last_seen_at)]), "Покупатели"));
     };
@@ -348,7 +349,7 @@
     }
     if (!products.childElementCount) products.append(el("li", "muted", "О товарах не спрашивал"));
 
-    const name = c.name || (c.username ? "@" + c.username : "Покупатель #" + c.id);
+    const name = O.customerName({ customer: c });
     const columns = el("div", "columns");
     columns.append(section("Диалоги", conversations), section("Заказы", orders), section("Спрашивал о товарах", products));
     render(token, link("← Все покупатели", "#/customers"), heading(name), section("", info), columns);
@@ -422,7 +423,7 @@
     try {
       const result = await api("POST", "/knowledge/import", new O.RawBody(await file.text(), markdown ? "text/markdown" : "text/csv"));
       const created = result.created?.length || 0;
-      const problems = (result.errors || []).map((e) => `строка ${e.row}: ${ru(e)}`);
+      const problems = (result.errors || []).map(fieldText);
       toast(`Импортировано статей: ${created}` + (problems.length ? `. Не удалось: ${problems.join("; ")}` : ""));
       await after();
     } catch (e) { toast("Импорт не удался: " + problem(e)); }
@@ -438,12 +439,12 @@
     const category = input("text", article?.category ?? "", { list: "" });
     const tags = input("text", (article?.tags || []).join(", "));
     const body = input("textarea", latest?.body ?? "", { rows: "9", required: "" });
-    for (const control of [title, category, tags, body]) control.disabled = !edit && !!article || !can("edit_knowledge");
+    for (const control of [title, category, tags, body]) control.disabled = !edit;
     const general = el("p", "error");
     general.setAttribute("role", "alert");
     form.append(field("Заголовок", title, "title"), field("Категория", category, "category"),
       field("Теги", tags, "tags", "Через запятую"), field("Текст", body, "body"), general);
-    if (can("edit_knowledge") && article?.status !== "archived") {
+    if (edit) {
       const save = el("button", "primary", article ? "Сохранить новую версию" : "Создать статью");
       save.type = "submit";
       const foot = el("div", "form-foot");

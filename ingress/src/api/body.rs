@@ -2,6 +2,7 @@
 //! that says where it is.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -25,16 +26,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 "send the body as JSON with Content-Type: application/json".into(),
             ));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|err| {
-            if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large(state)
-            } else {
-                ApiError::BadRequest(format!("the body could not be read: {}", err.body_text()))
-            }
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|err| rejected(err, state))?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|err| ApiError::BadRequest(format!("invalid JSON body: {err}")))
+    }
+}
+
+/// A body axum would not hand over: over the limit (413), or unreadable (400).
+pub(crate) fn rejected(err: BytesRejection, state: &AppState) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large(state)
+    } else {
+        ApiError::BadRequest(format!("the body could not be read: {}", err.body_text()))
     }
 }
 

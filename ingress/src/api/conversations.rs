@@ -32,7 +32,7 @@
 //! not be enqueued answers 503 and is enqueued again when the POST is retried with its key.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -58,7 +58,6 @@ use crate::{ApiError, AppState};
 const MAX_REPLY_CHARS: usize = 4096;
 const MAX_NOTE_CHARS: usize = 10_000;
 const MAX_IDEMPOTENCY_KEY: usize = 200;
-const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 pub fn routes() -> Router<AppState> {
     const ONE: &str = "/api/v1/conversations/{id}";
@@ -99,7 +98,6 @@ impl From<InboxError> for ApiError {
     }
 }
 
-/// An id that is not a number names no conversation (or message) at all.
 fn summary_view(c: &Summary) -> Value {
     json!({
         "id": c.id,
@@ -463,19 +461,9 @@ async fn deliver(
         tenant_id: tenant.tenant_id(),
         message_id: message,
     };
-    let pushed = tokio::time::timeout(state.enqueue_timeout(), state.queues().push_delivery(job));
-    match pushed.await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(err)) => {
-            tracing::warn!(message.id = %message, error = %err,
-                "could not enqueue an operator's message; it is sent when the request is retried");
-            Err(ApiError::QueueUnavailable)
-        }
-        Err(_) => {
-            tracing::warn!(message.id = %message, "Redis did not take a delivery in time");
-            Err(ApiError::QueueUnavailable)
-        }
-    }
+    // Not taken: it is sent when the request is retried.
+    let what = format!("the delivery of message {message}");
+    crate::hooks::enqueue_in_time(state, &what, state.queues().push_delivery(job)).await
 }
 
 /// Answers with what was posted: 201 the first time, 200 and `Idempotent-Replayed` after. A
@@ -499,7 +487,10 @@ async fn posted(
         deliver(state, principal.tenant, posted.entry.id).await?;
     }
     Ok(if posted.replayed {
-        let replayed = [(REPLAYED, HeaderValue::from_static("true"))];
+        let replayed = [(
+            super::idempotency::REPLAYED,
+            HeaderValue::from_static("true"),
+        )];
         (StatusCode::OK, replayed, Json(view)).into_response()
     } else {
         (StatusCode::CREATED, Json(view)).into_response()

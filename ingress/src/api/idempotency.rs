@@ -31,7 +31,8 @@ use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// Marks an answer given again for a retried request.
+pub(super) const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 const MAX_KEY: usize = 255;
 /// How long an answer is kept for retries.
 const TTL: Duration = Duration::from_secs(24 * 60 * 60);

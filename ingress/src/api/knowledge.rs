@@ -30,7 +30,6 @@ const MAX_BODY: usize = 20_000;
 const MAX_CATEGORY: usize = 100;
 const MAX_TAGS: usize = 20;
 const MAX_TAG: usize = 50;
-const MAX_QUERY: usize = 200;
 /// Articles one import may create; the body size limit allows many more short ones.
 const MAX_IMPORT: usize = 1000;
 
@@ -118,13 +117,7 @@ async fn list(
     principal.require(Permission::ReadKnowledge)?;
     let limit = page.limit()?;
     let after: Option<i64> = page.after()?;
-    let text = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if text.is_some_and(|q| q.chars().count() > MAX_QUERY) {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "q",
-            Problem::TooLong { max: MAX_QUERY },
-        )]));
-    }
+    let text = super::params::search_text(filter.q.as_deref())?;
     let tag = filter.tag.as_deref().map(|tag| tag.trim().to_lowercase());
     let filter = Filter {
         status: filter.status,
@@ -481,6 +474,7 @@ fn format(headers: &HeaderMap) -> Result<Format, ApiError> {
         (status = 201, description = "`{created: [{row, id, title}], errors: [{row, field, code, message, …}]}`; each error is a field error with its row", body = Object),
         (status = 400, description = "Another content type, not UTF-8, unreadable CSV or too many articles", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 413, description = "The file is over the body limit", body = crate::error::ErrorEnvelope),
         (status = 422, description = "No good article; each mistake named by row", body = crate::error::ErrorEnvelope),
     ))]
 async fn import(
@@ -491,9 +485,7 @@ async fn import(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(Permission::EditKnowledge)?;
     let format = format(&headers)?;
-    let body = body.map_err(|err| {
-        ApiError::BadRequest(format!("the body could not be read: {}", err.body_text()))
-    })?;
+    let body = body.map_err(|err| super::body::rejected(err, &state))?;
     let text = std::str::from_utf8(&body).map_err(|_| {
         ApiError::BadRequest("the body is not UTF-8 text; save the file as UTF-8".into())
     })?;

@@ -154,13 +154,14 @@ pub async fn connect(
         )
         .await?
     };
-    if let Err(err) = check(&state, principal.tenant, account.id, 1).await {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+    let checked = check(&state, principal.tenant, account.id, 1).await;
+    let mut conn = state.tenant_db(principal.tenant).await?;
+    if let Err(err) = checked {
         accounts::discard(&mut conn, principal.tenant, account.id).await?;
         return Err(err);
     }
     audit(
-        &state,
+        &mut conn,
         &principal,
         "marketplace_account.connect",
         account.id,
@@ -237,15 +238,15 @@ pub async fn update(
         check(&state, principal.tenant, id, generation).await?;
     }
     let changed = json!({ "name": name, "credentials_replaced": generation.is_some() });
+    let mut conn = state.tenant_db(principal.tenant).await?;
     audit(
-        &state,
+        &mut conn,
         &principal,
         "marketplace_account.update",
         id,
         changed,
     )
     .await?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
     let account = found(&mut conn, principal.tenant, id).await?;
     let status = if generation.is_some() {
         StatusCode::ACCEPTED
@@ -272,15 +273,12 @@ pub async fn disconnect(
     ApiPath(id): ApiPath<AccountId>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Permission::ManageChannels)?;
-    let disconnected = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
-        accounts::disconnect(&mut conn, principal.tenant, id).await?
-    };
-    if !disconnected {
+    let mut conn = state.tenant_db(principal.tenant).await?;
+    if !accounts::disconnect(&mut conn, principal.tenant, id).await? {
         return Err(ApiError::NotFound);
     }
     audit(
-        &state,
+        &mut conn,
         &principal,
         "marketplace_account.disconnect",
         id,
@@ -378,31 +376,20 @@ async fn check(
         account_id: account,
         generation,
     };
-    let pushed = tokio::time::timeout(state.enqueue_timeout(), state.queues().push_check(job));
-    match pushed.await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(err)) => {
-            tracing::warn!(account.id = %account, error = %err, "could not enqueue a credentials check");
-            Err(ApiError::QueueUnavailable)
-        }
-        Err(_) => {
-            tracing::warn!(account.id = %account, "Redis did not take a credentials check in time");
-            Err(ApiError::QueueUnavailable)
-        }
-    }
+    let what = format!("the credentials check of account {account}");
+    crate::hooks::enqueue_in_time(state, &what, state.queues().push_check(job)).await
 }
 
 async fn audit(
-    state: &AppState,
+    conn: &mut otklik_db::AsyncPgConnection,
     principal: &Principal,
     action: &str,
     account: AccountId,
     details: Value,
 ) -> Result<(), ApiError> {
-    let mut conn = state.tenant_db(principal.tenant).await?;
     let target = account.to_string();
     otklik_db::audit::record(
-        &mut conn,
+        conn,
         principal.tenant,
         principal.user,
         action,

@@ -62,3 +62,12 @@ pub fn search_text(q: Option<&str>) -> Result<Option<&str>, ApiError> {
     }
     Ok(search)
 }
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`), for PATCH bodies.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
 use otklik_db::quick_replies::{self, Fields, QuickReply, QuickReplyError};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use super::auth::Principal;
 use super::body::JsonBody;
@@ -88,14 +88,9 @@ pub struct NewQuickReply {
 pub struct QuickReplyPatch {
     title: Option<String>,
     text: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::params::present")]
     #[schema(value_type = Option<String>)]
     shortcut: Option<Option<String>>,
-}
-
-/// A field that is present, `null` or not.
-fn present<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(de).map(Some)
 }
 
 fn text_field(fields: &mut Vec<FieldError>, field: &'static str, text: &str, max: usize) -> String {

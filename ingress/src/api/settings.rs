@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use diesel_async::AsyncConnection;
 use otklik_db::tenants;
 use otklik_nlu::Intent;
 use serde::Deserialize;
@@ -67,18 +68,9 @@ struct HandoffPatch {
     keywords: Option<Vec<String>>,
     /// Bot replies in a row (no operator between) after which people take over, 1 to 10;
     /// `null` removes the cap.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::params::present")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 10)]
     after_bot_replies: Option<Option<u32>>,
-}
-
-/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Hours of the day, `from` < `to` ≤ 24.
@@ -90,12 +82,7 @@ struct Hours {
 }
 
 fn stored(tenant: &tenants::Tenant) -> Map<String, Value> {
-    tenant
-        .settings
-        .get("assistant")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default()
+    stored_object(tenant.settings.get("assistant"))
 }
 
 /// The settings as stored, with the tone, policies and handoff rules filled in with their
@@ -210,12 +197,14 @@ fn handoff_patch(
         merged.insert("intents".into(), json!(intents));
     }
     if let Some(keywords) = sent.keywords {
-        let mut kept: Vec<String> = Vec::new();
-        for word in keywords.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
-            if !kept.iter().any(|k| k.to_lowercase() == word.to_lowercase()) {
-                kept.push(word.to_owned());
-            }
-        }
+        // Case-insensitive: the first spelling of each word is kept.
+        let mut seen = std::collections::HashSet::new();
+        let kept: Vec<String> = keywords
+            .iter()
+            .map(|k| k.trim())
+            .filter(|k| !k.is_empty() && seen.insert(k.to_lowercase()))
+            .map(str::to_owned)
+            .collect();
         if kept.len() > MAX_KEYWORDS {
             fields.push(FieldError::new(
                 "handoff.keywords",
@@ -337,15 +326,21 @@ pub async fn update(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::EditSettings)?;
     let mut conn = state.tenant_db(principal.tenant).await?;
-    let current = stored(&tenants::get(&mut conn, principal.tenant).await?);
-    let (operator_only, assistant) = assistant_patch(patch, &current)?;
-    let tenant = tenants::update_settings(
-        &mut conn,
-        principal.tenant,
-        principal.user,
-        operator_only,
-        &assistant,
-    )
-    .await?;
+    let tenant = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            // Policies and handoff rules are merged over the stored ones here: the row stays
+            // locked until the change commits, so two saves of different keys both stay.
+            let current = stored(&tenants::lock(conn, principal.tenant).await?);
+            let (operator_only, assistant) = assistant_patch(patch, &current)?;
+            Ok(tenants::update_settings(
+                conn,
+                principal.tenant,
+                principal.user,
+                operator_only,
+                &assistant,
+            )
+            .await?)
+        })
+        .await?;
     Ok(Json(view(&tenant)))
 }

@@ -198,24 +198,10 @@ async fn queue_mail(state: &AppState, principal: Principal, invitation: i64) -> 
         tenant_id: principal.tenant.tenant_id(),
         invitation_id: invitation,
     };
-    let pushed = tokio::time::timeout(
-        state.enqueue_timeout(),
-        state.queues().push_notify(job, "created"),
-    );
-    match pushed.await {
-        Ok(Ok(())) => true,
-        Ok(Err(err)) => {
-            tracing::warn!(invitation.id = invitation, error = %err, "could not queue an invitation e-mail");
-            false
-        }
-        Err(_) => {
-            tracing::warn!(
-                invitation.id = invitation,
-                "Redis did not take an invitation e-mail in time"
-            );
-            false
-        }
-    }
+    let what = format!("the e-mail of invitation {invitation}");
+    crate::hooks::enqueue_in_time(state, &what, state.queues().push_notify(job, "created"))
+        .await
+        .is_ok()
 }
 
 #[utoipa::path(get, path = "/api/v1/invitations", tag = "users",

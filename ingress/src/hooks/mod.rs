@@ -25,16 +25,26 @@ async fn bounded(
     push: impl Future<Output = Result<(), otklik_jobs::EnqueueError>>,
 ) -> Result<(), ApiError> {
     let started = Instant::now();
-    let pushed = tokio::time::timeout(state.enqueue_timeout(), push).await;
+    let pushed = enqueue_in_time(state, "an accepted event", push).await;
     state.metrics().observe_enqueue(started.elapsed());
-    match pushed {
+    pushed
+}
+
+/// Waits for Redis to take `what` no longer than a webhook would; 503 when it does not, so the
+/// caller retries.
+pub(crate) async fn enqueue_in_time(
+    state: &AppState,
+    what: &str,
+    push: impl Future<Output = Result<(), otklik_jobs::EnqueueError>>,
+) -> Result<(), ApiError> {
+    match tokio::time::timeout(state.enqueue_timeout(), push).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(err)) => {
-            tracing::warn!(error = %err, "could not enqueue an accepted event; answering 503");
+            tracing::warn!(error = %err, "could not enqueue {what}");
             Err(ApiError::QueueUnavailable)
         }
         Err(_) => {
-            tracing::warn!("Redis did not accept an accepted event in time; answering 503");
+            tracing::warn!("Redis did not take {what} in time");
             Err(ApiError::QueueUnavailable)
         }
     }

@@ -465,13 +465,19 @@ struct Received {
     lagged: usize,
 }
 
-/// Opens the sockets over `addrs` in turn, waits for every `ready`, publishes the events and
-/// collects what each socket received.
+/// The shop whose operators the events are for, and the Redis the workers publish them to.
+struct Publisher {
+    redis: redis::aio::ConnectionManager,
+    namespace: String,
+    tenant: TenantId,
+}
+
+/// Opens the sockets over `addrs` in turn, waits for every `ready`, publishes the events as the
+/// workers do and collects what each socket received.
 async fn fan_out(
     addrs: &[SocketAddr],
     token: &str,
-    redis: &mut redis::aio::MultiplexedConnection,
-    topic: &str,
+    publisher: &mut Publisher,
     args: &Args,
 ) -> anyhow::Result<Value> {
     let clock = Instant::now();
@@ -555,11 +561,13 @@ async fn fan_out(
         pace.tick().await;
         let event = json!({"type": "conversation", "action": "bench.ping", "conversation_id": 0,
                            "seq": seq, "sent_us": micros()});
-        let _: i64 = redis::cmd("PUBLISH")
-            .arg(topic)
-            .arg(event.to_string())
-            .query_async(redis)
-            .await?;
+        otklik_jobs::topics::tell_operators(
+            &mut publisher.redis,
+            &publisher.namespace,
+            publisher.tenant,
+            &event,
+        )
+        .await?;
     }
     // Whatever has not arrived a few seconds after the last publish counts as lost.
     let collect = tokio::spawn(futures::future::join_all(readers));
@@ -637,10 +645,13 @@ async fn main() -> anyhow::Result<()> {
 
     let second = start_ingress(config.clone(), stopped).await?;
     let redis_client = redis::Client::open(config.redis_url.expose_secret())?;
-    let mut redis = redis_client.get_multiplexed_async_connection().await?;
-    let topic = otklik_jobs::topics::operators(&config.redis_namespace, TenantId(admin.tenant));
-    let one = fan_out(&[first], &token, &mut redis, &topic, &args).await?;
-    let two = fan_out(&[first, second], &token, &mut redis, &topic, &args).await?;
+    let mut publisher = Publisher {
+        redis: redis_client.get_connection_manager().await?,
+        namespace: config.redis_namespace.clone(),
+        tenant: TenantId(admin.tenant),
+    };
+    let one = fan_out(&[first], &token, &mut publisher, &args).await?;
+    let two = fan_out(&[first, second], &token, &mut publisher, &args).await?;
     let _ = stop.send(true);
 
     let mut sizes = BTreeMap::new();

@@ -10,7 +10,7 @@ mod handoff_note;
 mod local;
 mod model_responder;
 mod operator_only;
-mod order_status;
+pub(crate) mod order_status;
 mod retrieval;
 mod return_status;
 mod settings;

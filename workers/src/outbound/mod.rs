@@ -227,12 +227,7 @@ async fn finish(
     delivery: &Delivery,
     outcome: Outcome<'_>,
 ) -> Result<(), BoxDynError> {
-    let status = match outcome {
-        Outcome::Sent { .. } => "sent",
-        Outcome::Retry { .. } => "pending",
-        Outcome::Failed { .. } => "failed",
-        Outcome::Undeliverable { .. } => "undeliverable",
-    };
+    let status = outcome.status();
     let recorded = {
         let mut conn = ctx.db.get().await?;
         messages::finish(&mut conn, scope, delivery.id, outcome).await?

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use apalis::prelude::{BoxDynError, Data};
+use diesel_async::AsyncConnection;
 use otklik_db::accounts::{self, CheckResult};
 use otklik_db::{DbError, TenantScope, channels};
 use otklik_jobs::{CheckAccount, SyncAccount};
@@ -58,15 +59,23 @@ pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), Bo
     let connected = result.problems.is_empty();
 
     let mut conn = ctx.db.get().await.map_err(DbError::from)?;
-    if connected {
-        // Idempotent, and before the status: a retry after a crash here still opens them.
-        channels::open_for_account(&mut conn, scope, account.id, account.marketplace).await?;
-    }
-    if !accounts::record_check(&mut conn, scope, account.id, job.generation, &result).await? {
+    // The status and the channels change together, and only while the account still waits for
+    // this check: a disconnect or new credentials meanwhile keep its channels as they left them.
+    let recorded = conn
+        .transaction::<_, DbError, _>(async |conn| {
+            let recorded =
+                accounts::record_check(conn, scope, account.id, job.generation, &result).await?;
+            if recorded && connected {
+                channels::open_for_account(conn, scope, account.id, account.marketplace).await?;
+            }
+            Ok(recorded)
+        })
+        .await?;
+    drop(conn);
+    if !recorded {
         tracing::info!(account.id = %account.id, "credentials check overtaken by a newer change");
         return Ok(());
     }
-    drop(conn);
     tracing::info!(account.id = %account.id, connected, "credentials checked");
 
     if connected {
@@ -97,10 +106,7 @@ pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), Bo
 
 /// The report when the marketplace could not be asked at all.
 fn unreachable_result(marketplace: Marketplace) -> CheckResult {
-    let name = match marketplace {
-        Marketplace::Wb => "Wildberries",
-        Marketplace::Ozon => "Ozon",
-    };
+    let name = crate::assistant::order_status::marketplace_name(marketplace);
     CheckResult {
         problems: vec![format!(
             "Не удалось проверить данные доступа: {name} сейчас не отвечает. Пожалуйста, отправьте их ещё раз чуть позже."
