@@ -108,6 +108,11 @@ impl AppState {
     pub(crate) async fn tenant_db(&self, scope: TenantScope) -> Result<TenantConn, DbError> {
         self.0.tenant_db.get(scope).await
     }
+    /// The same pool, for work that must not hold one connection throughout (calls to the
+    /// payment provider between reads and writes).
+    pub(crate) fn tenant_pool(&self) -> &TenantPool {
+        &self.0.tenant_db
+    }
     pub(crate) fn secrets(&self) -> &WebhookSecrets {
         &self.0.secrets
     }

@@ -21,6 +21,8 @@ struct Billed {
     fake: FakeStripe,
     ctx: Context,
     db: otklik_db::DbPool,
+    /// The merchant's side, as the admin API reaches the database.
+    shop_db: otklik_db::TenantPool,
     billing: Billing,
 }
 
@@ -56,11 +58,18 @@ async fn billed_shop(grace_days: u32) -> Billed {
         Duration::from_secs(5),
     )
     .expect("pool");
+    let shop_db = otklik_db::TenantPool::build(
+        app.config.database_url.expose_secret(),
+        2,
+        Duration::from_secs(5),
+    )
+    .expect("tenant pool");
     Billed {
         app,
         fake,
         ctx,
         db,
+        shop_db,
         billing,
     }
 }
@@ -116,6 +125,7 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
         fake,
         ctx,
         db,
+        shop_db,
         billing,
     } = billed_shop(0).await;
     let scope = app.tenant;
@@ -128,7 +138,7 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
 
     // The merchant subscribes through Stripe Checkout; the completed session converts the trial.
     let link = merchant::checkout(
-        &mut conn,
+        &shop_db,
         &billing,
         scope,
         "business",
@@ -220,7 +230,7 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
     );
     assert_eq!(state(&app).await, "active");
 
-    let unknown = merchant::change_plan(&mut conn, &billing, scope, "platinum", "op-1").await;
+    let unknown = merchant::change_plan(&shop_db, &billing, scope, "platinum", "op-1").await;
     assert!(
         matches!(
             unknown,
@@ -228,11 +238,11 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
         ),
         "{unknown:?}"
     );
-    let moved = merchant::change_plan(&mut conn, &billing, scope, "pro", "upgrade-2")
+    let moved = merchant::change_plan(&shop_db, &billing, scope, "pro", "upgrade-2")
         .await
         .expect("plan change");
     assert_eq!((moved.plan.as_str(), moved.included), ("pro", 12_000));
-    let moved_back = merchant::change_plan(&mut conn, &billing, scope, "business", "downgrade-3")
+    let moved_back = merchant::change_plan(&shop_db, &billing, scope, "business", "downgrade-3")
         .await
         .expect("plan change");
     assert_eq!(moved_back.state, otklik_schema::AccountState::Active);
@@ -244,7 +254,7 @@ async fn a_tenant_subscribes_pays_falls_behind_and_is_restored() {
         (overview.plan.as_str(), overview.included),
         ("business", 5000)
     );
-    let invoices = merchant::invoices(&mut conn, &billing, scope)
+    let invoices = merchant::invoices(&shop_db, &billing, scope)
         .await
         .expect("invoices");
     assert_eq!(invoices.len(), 2);

@@ -6,7 +6,7 @@ use crate::{
     PlanChange, PlanCode, PortalRequest, SubscriptionId, TenantId as ProviderTenant, TenantRef,
 };
 use chrono::{DateTime, Utc};
-use otklik_db::{AsyncPgConnection, TenantScope, billing as accounts, tenants};
+use otklik_db::{AsyncPgConnection, TenantPool, TenantScope, billing as accounts, tenants};
 use otklik_schema::AccountState;
 
 use super::{Billing, BillingError, standing};
@@ -66,20 +66,24 @@ pub async fn set_reply_cap(
     overview(conn, billing, scope).await
 }
 
-/// The provider's customer for the tenant, created and stored on first use.
+/// The provider's customer for the tenant, created and stored on first use. No connection is
+/// held while the provider answers.
 async fn customer(
-    conn: &mut AsyncPgConnection,
+    db: &TenantPool,
     billing: &Billing,
     scope: TenantScope,
 ) -> Result<CustomerId, BillingError> {
     let provider = provider(billing)?;
-    standing(conn, billing, scope).await?;
-    if let Some(account) = accounts::get(conn, scope).await?
-        && let Some(customer) = account.provider_customer
-    {
-        return Ok(CustomerId(customer));
-    }
-    let tenant = tenants::get(conn, scope).await?;
+    let tenant = {
+        let mut conn = db.get(scope).await?;
+        standing(&mut conn, billing, scope).await?;
+        if let Some(account) = accounts::get(&mut conn, scope).await?
+            && let Some(customer) = account.provider_customer
+        {
+            return Ok(CustomerId(customer));
+        }
+        tenants::get(&mut conn, scope).await?
+    };
     let customer = provider
         .ensure_customer(&TenantRef {
             id: ProviderTenant(scope.tenant_id().0),
@@ -87,7 +91,8 @@ async fn customer(
             email: None,
         })
         .await?;
-    accounts::set_customer(conn, scope, customer.as_str()).await?;
+    let mut conn = db.get(scope).await?;
+    accounts::set_customer(&mut conn, scope, customer.as_str()).await?;
     Ok(customer)
 }
 
@@ -98,7 +103,7 @@ fn provider(billing: &Billing) -> Result<&crate::StripeProvider, BillingError> {
 /// A hosted checkout for `plan`; `operation` names the merchant's click, so a retried request
 /// gets the same page.
 pub async fn checkout(
-    conn: &mut AsyncPgConnection,
+    db: &TenantPool,
     billing: &Billing,
     scope: TenantScope,
     plan: &str,
@@ -107,7 +112,7 @@ pub async fn checkout(
     cancel_url: &str,
 ) -> Result<HostedLink, BillingError> {
     let plan = known_plan(billing, plan)?;
-    let customer = customer(conn, billing, scope).await?;
+    let customer = customer(db, billing, scope).await?;
     let request = CheckoutRequest {
         tenant: ProviderTenant(scope.tenant_id().0),
         customer,
@@ -123,14 +128,15 @@ pub async fn checkout(
 /// Moves a subscribed tenant to `plan` from now on (the provider prorates); the new standing is
 /// stored at once, and the provider's event confirms it later.
 pub async fn change_plan(
-    conn: &mut AsyncPgConnection,
+    db: &TenantPool,
     billing: &Billing,
     scope: TenantScope,
     plan: &str,
     operation: &str,
 ) -> Result<Overview, BillingError> {
     let plan = known_plan(billing, plan)?;
-    let subscription = accounts::get(conn, scope)
+    let mut conn = db.get(scope).await?;
+    let subscription = accounts::get(&mut conn, scope)
         .await?
         .and_then(|account| account.provider_subscription)
         .ok_or_else(|| {
@@ -142,9 +148,11 @@ pub async fn change_plan(
         plan,
         operation: operation_id(operation)?,
     };
+    drop(conn);
     let changed = provider(billing)?.change_plan(&change).await?;
-    super::store_on(conn, scope.tenant_id(), &changed).await?;
-    overview(conn, billing, scope).await
+    let mut conn = db.get(scope).await?;
+    super::store_on(&mut conn, scope.tenant_id(), &changed).await?;
+    overview(&mut conn, billing, scope).await
 }
 
 fn known_plan(billing: &Billing, plan: &str) -> Result<PlanCode, BillingError> {
@@ -158,13 +166,13 @@ fn known_plan(billing: &Billing, plan: &str) -> Result<PlanCode, BillingError> {
 
 /// The provider's portal, where the merchant changes card or cancels.
 pub async fn portal(
-    conn: &mut AsyncPgConnection,
+    db: &TenantPool,
     billing: &Billing,
     scope: TenantScope,
     operation: &str,
     return_url: &str,
 ) -> Result<HostedLink, BillingError> {
-    let customer = customer(conn, billing, scope).await?;
+    let customer = customer(db, billing, scope).await?;
     let request = PortalRequest {
         tenant: ProviderTenant(scope.tenant_id().0),
         customer,
@@ -175,11 +183,11 @@ pub async fn portal(
 }
 
 pub async fn invoices(
-    conn: &mut AsyncPgConnection,
+    db: &TenantPool,
     billing: &Billing,
     scope: TenantScope,
 ) -> Result<Vec<InvoiceSummary>, BillingError> {
-    let customer = customer(conn, billing, scope).await?;
+    let customer = customer(db, billing, scope).await?;
     Ok(provider(billing)?.list_invoices(&customer, 24).await?)
 }
 

@@ -105,8 +105,8 @@ async fn invoices(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
-    let invoices = merchant::invoices(&mut conn, state.billing(), principal.tenant).await?;
+    let invoices =
+        merchant::invoices(state.tenant_pool(), state.billing(), principal.tenant).await?;
     let items: Vec<Value> = invoices
         .iter()
         .map(|invoice| {
@@ -164,9 +164,8 @@ async fn checkout(
     principal.require(Permission::ManageBilling)?;
     check_url("success_url", &request.success_url)?;
     check_url("cancel_url", &request.cancel_url)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
     let link = merchant::checkout(
-        &mut conn,
+        state.tenant_pool(),
         state.billing(),
         principal.tenant,
         &request.plan,
@@ -204,9 +203,8 @@ async fn portal(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
     check_url("return_url", &request.return_url)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
     let link = merchant::portal(
-        &mut conn,
+        state.tenant_pool(),
         state.billing(),
         principal.tenant,
         &operation(&headers),
@@ -241,9 +239,8 @@ async fn change_plan(
     JsonBody(request): JsonBody<PlanRequest>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
     let overview = merchant::change_plan(
-        &mut conn,
+        state.tenant_pool(),
         state.billing(),
         principal.tenant,
         &request.plan,
