@@ -87,7 +87,8 @@ pub async fn fresh_database() -> String {
                 .expect("migrate template");
         })
         .await;
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    // Named for this process, so `scripts/test` drops only databases of runs that have ended.
+    let name = format!("t_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let _guard = CLONING.lock().await;
     let mut conn = admin().await;
     diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", *TEMPLATE))
