@@ -82,6 +82,28 @@ pub async fn find_order(
         .optional()?)
 }
 
+/// The WB order whose `rid` (kept in its details) a buyer chat names.
+pub async fn find_order_by_rid(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    rid: &str,
+) -> Result<Option<(Order, Marketplace)>, DbError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    Ok(orders::table
+        .inner_join(
+            marketplace_accounts::table.on(marketplace_accounts::id
+                .eq(orders::account_id)
+                .and(marketplace_accounts::tenant_id.eq(orders::tenant_id))),
+        )
+        .filter(orders::tenant_id.eq(scope.tenant_id()))
+        .filter(sql::<Bool>("orders.details->>'rid' = ").bind::<Text, _>(rid))
+        .select((Order::as_select(), marketplace_accounts::marketplace))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// An order as a sync read it, ready to be stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncedOrder {

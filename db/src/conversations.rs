@@ -8,7 +8,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use otklik_schema::schema::{conversations, messages};
+use otklik_schema::schema::{conversations, customers, messages};
 use otklik_schema::{
     Author, ChannelId, ConversationId, ConversationMode, CustomerId, Direction, MessageId,
 };
@@ -200,6 +200,22 @@ pub struct Unanswered {
     pub body: String,
     pub attachments: serde_json::Value,
     pub created_at: DateTime<Utc>,
+}
+
+/// The name the channel gave the conversation's shopper (a review's author), or empty.
+pub async fn customer_name(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    customer: CustomerId,
+) -> Result<String, DbError> {
+    Ok(customers::table
+        .filter(customers::id.eq(customer))
+        .filter(customers::tenant_id.eq(scope.tenant_id()))
+        .select(customers::display_name)
+        .first(conn)
+        .await
+        .optional()?
+        .unwrap_or_default())
 }
 
 /// The shopper's messages since the last turn, oldest first.

@@ -28,5 +28,7 @@ pub mod users;
 pub use diesel_async::AsyncPgConnection;
 pub use error::DbError;
 pub use migrate::run_migrations;
-pub use pool::{DbPool, TENANT_ROLE, TenantConn, TenantPool, build_pool, connect, ping};
+pub use pool::{
+    DbPool, PooledConnection, TENANT_ROLE, TenantConn, TenantPool, build_pool, connect, ping,
+};
 pub use scope::TenantScope;

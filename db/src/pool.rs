@@ -14,6 +14,9 @@ use crate::{DbError, TenantScope};
 /// The PostgreSQL pool every process shares between its tasks.
 pub type DbPool = Pool<AsyncPgConnection>;
 
+/// A connection checked out of a [`DbPool`]; it goes back when dropped.
+pub type PooledConnection = Object<AsyncPgConnection>;
+
 /// The role row-level security restricts (migration `row_level_security`).
 pub const TENANT_ROLE: &str = "otklik_tenant";
 

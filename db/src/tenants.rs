@@ -83,6 +83,24 @@ pub async fn set_operator_only(
     Ok(())
 }
 
+/// Sets the assistant's settings of a tenant being seeded (the demo, an evaluation's shop):
+/// no person acts, so nothing is audited.
+pub async fn seed_assistant_settings(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    assistant: &serde_json::Value,
+) -> Result<(), DbError> {
+    use diesel::sql_types::{BigInt, Jsonb};
+    diesel::sql_query(
+        "UPDATE tenants SET settings = jsonb_set(settings, '{assistant}', $2) WHERE id = $1",
+    )
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Jsonb, _>(assistant)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Changes the tenant's settings and records who did it, in one transaction: `operator_only`
 /// when given, and `assistant` keys merged over the stored ones.
 pub async fn update_settings(

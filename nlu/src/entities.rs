@@ -24,6 +24,10 @@ pub struct Entities {
     pub phone: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub email: Vec<String>,
+    /// Numbers placed in `order_id` or `article` by their length alone, no word deciding: the
+    /// shop's own data may say which they are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unplaced: Vec<String>,
 }
 
 fn regex(pattern: &str) -> Regex {
@@ -200,7 +204,10 @@ pub fn extract(text: &str) -> Entities {
         let value = m.as_str().to_owned();
         let is_article = match nearest_mark(&snapshot, m.start()) {
             Some(article) => article,
-            None => value.len() < 10,
+            None => {
+                push_unique(&mut entities.unplaced, value.clone());
+                value.len() < 10
+            }
         };
         if is_article {
             push_unique(&mut entities.article, value);

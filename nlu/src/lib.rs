@@ -3,12 +3,16 @@
 mod entities;
 mod features;
 mod intent;
+mod language;
+mod measurements;
 mod model;
 pub mod report;
 mod text;
 
 pub use entities::Entities;
 pub use intent::Intent;
+pub use language::{Language, detect};
+pub use measurements::{Measurement, MeasurementKind, measurements};
 pub use model::TRAINING_SUMMARY;
 pub use text::canonical;
 
@@ -39,6 +43,9 @@ pub struct Analysis {
     pub entities: Entities,
     /// A person should answer this.
     pub handoff: bool,
+    /// The language the message is written in; `None` when it carries no signal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
 }
 
 impl Serialize for Intent {
@@ -131,5 +138,6 @@ pub fn analyse(text: &str) -> Analysis {
         secondary: secondary.into_iter().map(|(i, _)| i).collect(),
         entities: entities::extract(text),
         handoff,
+        language: detect(text),
     }
 }

@@ -102,6 +102,25 @@ impl ChannelKind {
     pub fn is_public(self) -> bool {
         matches!(self, Self::WbQuestions | Self::WbFeedbacks)
     }
+
+    /// The marketplace whose account reads this channel, for its own channels.
+    pub fn marketplace(self) -> Option<Marketplace> {
+        match self {
+            Self::WbChat | Self::WbQuestions | Self::WbFeedbacks => Some(Marketplace::Wb),
+            Self::OzonChat => Some(Marketplace::Ozon),
+            Self::Telegram | Self::Whatsapp | Self::Vk | Self::Webchat => None,
+        }
+    }
+
+    /// Each message is a product review, answered under it.
+    pub fn is_review(self) -> bool {
+        matches!(self, Self::WbFeedbacks)
+    }
+
+    /// Each message is a question on a product page, answered under it.
+    pub fn is_product_question(self) -> bool {
+        matches!(self, Self::WbQuestions)
+    }
 }
 
 text_enum! {
@@ -113,6 +132,14 @@ text_enum! {
 }
 
 impl Marketplace {
+    /// The marketplace's name as shoppers say it, in every language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Wb => "Wildberries",
+            Self::Ozon => "Ozon",
+        }
+    }
+
     /// The shopper channels an account of this marketplace reads, with their names for people.
     pub fn shopper_channels(self) -> &'static [(ChannelKind, &'static str)] {
         match self {

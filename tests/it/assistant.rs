@@ -56,13 +56,28 @@ pub(crate) async fn json_of(app: &TestApp, sql: &str) -> Value {
 async fn order_status_with_the_number_comes_from_synced_orders() {
     let app = shop().await;
     let reply = say(&app, 1, "Здравствуйте! Где мой заказ 1456789012?").await;
+    // A number alone proves nothing: the status, not the pickup point's address.
     assert!(
-        reply.starts_with("Заказ 1456789012 уже ждёт вас в пункте выдачи — можно забирать. Пункт выдачи: Москва, ул. Профсоюзная, 12. Он будет храниться там до "),
+        reply.starts_with("Заказ 1456789012 уже ждёт вас в пункте выдачи — можно забирать. Он будет храниться там до "),
         "{reply}"
+    );
+    assert!(!reply.contains("Профсоюзная"), "{reply}");
+    assert!(reply.contains("назовёте товар из этого заказа"), "{reply}");
+    let wrong = say(&app, 2, "кеды детские").await;
+    assert!(
+        !wrong.contains("Профсоюзная"),
+        "another product proves nothing: {wrong}"
+    );
+    let reply = say(&app, 3, "где мой заказ 1456789012").await;
+    assert!(!reply.contains("Профсоюзная"), "{reply}");
+    let proven = say(&app, 4, "там пуховик").await;
+    assert!(
+        proven.contains("Пункт выдачи: Москва, ул. Профсоюзная, 12."),
+        "a product from the order proves it: {proven}"
     );
     let meta = json_of(
         &app,
-        "SELECT meta AS value FROM messages WHERE direction = 'outbound'",
+        "SELECT meta AS value FROM messages WHERE direction = 'outbound' ORDER BY id DESC LIMIT 1",
     )
     .await;
     assert_eq!(meta["intent"], "order_status");
@@ -70,7 +85,7 @@ async fn order_status_with_the_number_comes_from_synced_orders() {
     assert_eq!(
         app.count("SELECT count(*) AS n FROM usage_events WHERE kind = 'ai_reply'")
             .await,
-        1
+        4
     );
 }
 
@@ -134,7 +149,7 @@ async fn an_injection_attempt_is_politely_refused() {
     .await;
     assert!(
         reply
-            == "С этим помочь не смогу, но с радостью отвечу на вопросы о заказах, товарах, возврате и обмене в нашем магазине."
+            == "С этим помочь не смогу, но с радостью отвечу на вопросы о заказах, товарах, доставке, возврате и обмене в нашем магазине."
             || reply.starts_with("Уточните, пожалуйста"),
         "{reply}"
     );

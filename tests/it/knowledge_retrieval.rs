@@ -39,13 +39,13 @@ async fn approved_articles_are_embedded_once_and_drafts_never() {
     assert_eq!(calls[0].body["model"], "embed-test");
     assert_eq!(
         inputs(&calls[0]),
-        6,
-        "the question and the five approved articles"
+        9,
+        "the question and the eight approved articles"
     );
     assert_eq!(
         app.count("SELECT count(*) AS n FROM knowledge_embeddings WHERE model = 'embed-test'")
             .await,
-        5
+        8
     );
     assert_eq!(
         app.count(

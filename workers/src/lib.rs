@@ -4,6 +4,7 @@ pub mod assistant;
 pub mod billing;
 mod context;
 pub mod demo;
+pub mod eval;
 mod inbound;
 pub mod inbox;
 pub mod marketplaces;

@@ -77,6 +77,29 @@ enum Command {
         #[command(subcommand)]
         action: NluAction,
     },
+    /// Measure the assistant on scripted conversations (see docs/eval.md).
+    Eval {
+        #[command(subcommand)]
+        action: EvalAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalAction {
+    /// Run scripted multi-turn conversations against a seeded shop through the real turn
+    /// pipeline, in a scratch database and Redis namespace; print each verdict and the totals
+    /// `conversations= resolved= asked= handed_off= missed= wrong= wrong_language=`.
+    Conversations {
+        /// JSON lines, one conversation each.
+        file: std::path::PathBuf,
+        /// The shop to seed (products, orders, returns, articles, settings); the demo shop when
+        /// omitted.
+        #[arg(long)]
+        shop: Option<std::path::PathBuf>,
+        /// Print every conversation, not only those that went wrong.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -294,6 +317,30 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Nlu { .. } => unreachable!("handled before configuration is loaded"),
+        Command::Eval {
+            action:
+                EvalAction::Conversations {
+                    file,
+                    shop,
+                    verbose,
+                },
+        } => {
+            let scripts = otklik_workers::eval::read_scripts(&file)?;
+            let shop = match shop {
+                Some(path) => otklik_workers::demo::Shop::from_file(&path)?,
+                None => otklik_workers::demo::Shop::demo(),
+            };
+            let totals = otklik_workers::eval::run(&config, &scripts, &shop, |report| {
+                if verbose || !report.verdict.correct() {
+                    print_report(report, verbose);
+                }
+            })
+            .await?;
+            #[expect(clippy::print_stdout, reason = "the totals are the command's output")]
+            {
+                println!("{}", totals.line());
+            }
+        }
         Command::Schedule => {
             let ctx = otklik_workers::Context::connect(config).await?;
             ctx.schedule(otklik_config::shutdown_signal()).await?;
@@ -359,4 +406,23 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// One conversation's verdict and what went wrong in it; every turn when `all`.
+fn print_report(report: &otklik_workers::eval::Report, all: bool) {
+    #[expect(clippy::print_stdout, reason = "the verdicts are the command's output")]
+    {
+        println!("{} {}", report.verdict.as_str(), report.id);
+        for (number, turn) in report.turns.iter().enumerate() {
+            if !all && turn.misses.is_empty() {
+                continue;
+            }
+            println!("  turn {}: «{}»", number + 1, turn.shopper);
+            let reply = turn.reply.as_deref().unwrap_or("").replace('\n', " / ");
+            println!("    {}: «{reply}»", turn.outcome.describe());
+            for miss in &turn.misses {
+                println!("    {}", miss.describe());
+            }
+        }
+    }
 }

@@ -13,7 +13,7 @@ use apalis::prelude::{BoxDynError, Data};
 use otklik_db::conversations::{self, Conversation, HandoffNote, TurnLease, TurnResult};
 use otklik_db::{TenantScope, channels, tenants};
 use otklik_jobs::{ConversationTurn, Deliver};
-use otklik_schema::{Author, ChannelKind, ConversationMode, MessageId};
+use otklik_schema::{Author, ChannelKind, ConversationId, ConversationMode, MessageId};
 
 use crate::Context;
 use crate::assistant::{self, TurnInput};
@@ -28,38 +28,90 @@ const BUSY_RETRY: Duration = Duration::from_secs(2);
 /// Messages of context the assistant reads; it trims them further to its own budget.
 const HISTORY: i64 = 20;
 
+/// What one turn did.
+#[derive(Debug)]
+pub enum Taken {
+    /// Another turn holds the conversation: try again shortly.
+    Busy,
+    /// The conversation is gone.
+    Missing,
+    Done(Turned),
+}
+
+/// A finished turn: what was decided and what is left to deliver.
+#[derive(Debug, Default)]
+pub struct Turned {
+    pub reply: Option<String>,
+    /// The reply is held for an operator's approval.
+    pub draft: bool,
+    /// Why people took over, when they did.
+    pub handoff: Option<String>,
+    /// The assistant's memory after the turn.
+    pub state: Option<serde_json::Value>,
+    /// Deliveries of the conversation still to enqueue.
+    pub pending: Vec<MessageId>,
+}
+
 pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
-    let (conversation, tenant, standing, messages, history, channel_kind) =
-        {
-            let mut conn = ctx.db.get().await?;
-            let conversation =
-                match conversations::acquire_turn(&mut conn, scope, job.conversation_id, LEASE)
-                    .await?
-                {
-                    TurnLease::Acquired(conversation) => conversation,
-                    TurnLease::Busy => {
-                        ctx.queues.push_turn_later(job, BUSY_RETRY).await?;
-                        return Ok(());
-                    }
-                    TurnLease::Missing => return Ok(()),
-                };
-            let tenant = tenants::get(&mut conn, scope).await?;
-            let standing = billing::standing(&mut conn, &ctx.billing, scope).await?;
-            let messages = conversations::unanswered(&mut conn, scope, conversation.id).await?;
-            let history = conversations::recent(&mut conn, scope, conversation.id, HISTORY).await?;
-            let channel_kind = channels::find(&mut conn, conversation.channel_id)
-                .await?
-                .map_or(ChannelKind::Webchat, |channel| channel.kind);
-            (
-                conversation,
-                tenant,
-                standing,
-                messages,
-                history,
-                channel_kind,
-            )
+    let turned = match take(&ctx, scope, job.conversation_id).await? {
+        Taken::Done(turned) => turned,
+        Taken::Missing => return Ok(()),
+        Taken::Busy => {
+            ctx.queues.push_turn_later(job, BUSY_RETRY).await?;
+            return Ok(());
+        }
+    };
+    for message_id in turned.pending {
+        ctx.queues
+            .push_delivery(Deliver {
+                tenant_id: scope.tenant_id(),
+                message_id,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Takes one turn of the conversation: reads what the shopper wrote, lets the tenant's
+/// assistant decide, records the decision, and tells operators. Enqueueing the deliveries is
+/// the caller's.
+pub async fn take(
+    ctx: &Context,
+    scope: TenantScope,
+    conversation_id: ConversationId,
+) -> Result<Taken, BoxDynError> {
+    let (conversation, tenant, standing, messages, history, channel_kind, customer_name) = {
+        let mut conn = ctx.db.get().await?;
+        let conversation =
+            match conversations::acquire_turn(&mut conn, scope, conversation_id, LEASE).await? {
+                TurnLease::Acquired(conversation) => conversation,
+                TurnLease::Busy => return Ok(Taken::Busy),
+                TurnLease::Missing => return Ok(Taken::Missing),
+            };
+        let tenant = tenants::get(&mut conn, scope).await?;
+        let standing = billing::standing(&mut conn, &ctx.billing, scope).await?;
+        let messages = conversations::unanswered(&mut conn, scope, conversation.id).await?;
+        let history = conversations::recent(&mut conn, scope, conversation.id, HISTORY).await?;
+        let channel_kind = channels::find(&mut conn, conversation.channel_id)
+            .await?
+            .map_or(ChannelKind::Webchat, |channel| channel.kind);
+        // Only a review is answered by its author's name.
+        let customer_name = if channel_kind.is_review() {
+            conversations::customer_name(&mut conn, scope, conversation.customer_id).await?
+        } else {
+            String::new()
         };
+        (
+            conversation,
+            tenant,
+            standing,
+            messages,
+            history,
+            channel_kind,
+            customer_name,
+        )
+    };
 
     let answered: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
     let decision = if messages.is_empty() || conversation.mode != ConversationMode::Bot {
@@ -72,6 +124,7 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
             channel_kind,
             messages: &messages,
             history: &history,
+            customer_name: &customer_name,
         };
         match assistant::for_tenant(&tenant, standing, &ctx.answering)
             .decide(&input)
@@ -79,7 +132,7 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
         {
             Ok(decision) => Some(decision),
             Err(err) => {
-                release(&ctx, scope, &conversation).await;
+                release(ctx, scope, &conversation).await;
                 return Err(err.into());
             }
         }
@@ -132,15 +185,13 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
         });
         ctx.tell_operators(scope, &event, "a draft").await;
     }
-    for message_id in pending {
-        ctx.queues
-            .push_delivery(Deliver {
-                tenant_id: scope.tenant_id(),
-                message_id,
-            })
-            .await?;
-    }
-    Ok(())
+    Ok(Taken::Done(Turned {
+        reply: reply.map(str::to_owned),
+        draft,
+        handoff: handoff.map(|h| h.reason.clone()),
+        state: decision.as_ref().and_then(|d| d.state.clone()),
+        pending,
+    }))
 }
 
 async fn release(ctx: &Context, scope: TenantScope, conversation: &Conversation) {

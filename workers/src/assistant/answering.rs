@@ -5,20 +5,27 @@ use chrono::Utc;
 use futures::future::BoxFuture;
 use otklik_config::Cost;
 use otklik_db::conversations::Usage;
-use otklik_db::{DbPool, TenantScope, knowledge};
-use otklik_nlu::{Analysis, CONFIDENT, Intent};
+use otklik_db::{AsyncPgConnection, DbPool, TenantScope, knowledge};
+use otklik_nlu::{Analysis, CONFIDENT, Intent, Language};
 use otklik_schema::Author;
 use serde_json::json;
 
 use super::answer_cache::{AnswerCache, Cached, Question};
-use super::facts::{self, Facts};
+use super::card;
+use super::catalogue::Speech;
+use super::facts::{Facts, Search};
+use super::given::Given;
 use super::guardrails::{self, Sources, Violation};
 use super::handoff_note::{self, Reason};
 use super::local::{self, Gap, Reply};
 use super::model_responder::{Brief, ModelResponder, Outcome, Written};
+use super::ownership;
+use super::quotes;
 use super::retrieval::Retrieval;
+use super::reviews::{self, Remedies};
 use super::settings::Settings;
 use super::state::{Slot, State};
+use super::topics::{self, Topic};
 use super::{Assistant, AssistantError, Decision, Handoff, TurnInput};
 
 pub struct Answering {
@@ -51,13 +58,20 @@ enum Composed<'a> {
     Done(Decision),
 }
 
-/// Policy questions whose answer depends on the knowledge base only, not on whose order it is.
-fn cacheable(intent: Intent, facts: &Facts) -> bool {
+/// Policy questions whose answer depends on the knowledge base only, not on whose order it is
+/// nor on anything an earlier shopper message said: a cached answer is shared by every shopper
+/// asking the same, so one conversation's words must not shape it.
+fn cacheable(intent: Intent, facts: &Facts, history: &[otklik_db::messages::Line]) -> bool {
+    let shopper_lines = history
+        .iter()
+        .filter(|line| line.author == Author::Shopper)
+        .count();
     matches!(
         intent,
         Intent::ReturnRequest | Intent::ExchangeRequest | Intent::DiscountPromo
     ) && facts.order.is_none()
         && facts.product.is_none()
+        && shopper_lines <= 1
 }
 
 /// A reply ready for the guardrails, from whichever responder wrote it.
@@ -109,7 +123,7 @@ fn resolve_intent(analysis: &Analysis, state: &State) -> Intent {
     let filled = match state.awaiting {
         Some(Slot::OrderId) => !analysis.entities.order_id.is_empty(),
         Some(Slot::Article) => !analysis.entities.article.is_empty(),
-        None => false,
+        Some(Slot::OrderOwnership) | None => false,
     };
     let pending = state.pending_intent.as_deref().and_then(Intent::parse);
     match pending {
@@ -124,6 +138,37 @@ fn resolve_intent(analysis: &Analysis, state: &State) -> Intent {
     }
 }
 
+/// Intents about the shopper's own order: only these may reuse an order named earlier.
+fn about_an_order(intent: Intent) -> bool {
+    matches!(
+        intent,
+        Intent::OrderStatus
+            | Intent::OrderCancel
+            | Intent::RefundStatus
+            | Intent::ReturnRequest
+            | Intent::ExchangeRequest
+    )
+}
+
+/// Intents about a product: only these may reuse a product named earlier.
+fn about_a_product(intent: Intent) -> bool {
+    matches!(
+        intent,
+        Intent::ProductQuestion | Intent::ProductAvailability | Intent::SizeAdvice
+    )
+}
+
+/// A line in the shopper's own language for those the local responder cannot write in: the
+/// answer follows in Russian.
+fn russian_only_note(language: Language) -> Option<&'static str> {
+    match language {
+        Language::Ky => Some("Кечиресиз, азырынча орус тилинде гана жооп бере алам."),
+        Language::Hy => Some("Ներողություն, առայժմ կարող եմ պատասխանել միայն ռուսերեն։"),
+        Language::Be => Some("Прабачце, пакуль я магу адказваць толькі па-руску."),
+        _ => None,
+    }
+}
+
 struct Turn<'a> {
     input: &'a TurnInput<'a>,
     retrieval: &'a Retrieval,
@@ -131,6 +176,10 @@ struct Turn<'a> {
     state: State,
     text: String,
     analysis: Analysis,
+    speech: Speech,
+    /// The shopper's language when the catalogues do not speak it.
+    unspoken: Option<Language>,
+    given: Given,
 }
 
 impl<'a> Turn<'a> {
@@ -167,7 +216,12 @@ impl<'a> Turn<'a> {
         if let Some(note) = note {
             summary.push_str(&format!(" Ассистент: «{note}»."));
         }
-        let reply = handoff_note::message(reason, &self.settings.working_hours, now);
+        let reply = self.with_note(handoff_note::message(
+            self.speech,
+            reason,
+            self.settings.working_hours.as_ref(),
+            now,
+        ));
         self.state.awaiting = None;
         self.state.pending_intent = None;
         self.state.failed_turns = 0;
@@ -183,6 +237,7 @@ impl<'a> Turn<'a> {
                 "confidence": self.analysis.confidence,
                 "responder": "handoff",
                 "handoff_reason": reason.as_str(),
+                "language": self.speech.language(),
             }),
             state: Some(self.state.to_json()),
             usage: {
@@ -194,6 +249,15 @@ impl<'a> Turn<'a> {
                 });
                 usage
             },
+        }
+    }
+
+    /// A reply for a shopper whose language the catalogues do not speak starts with a line in
+    /// it saying the answer is in Russian.
+    fn with_note(&self, text: String) -> String {
+        match self.unspoken.and_then(russian_only_note) {
+            Some(note) => format!("{note}\n{text}"),
+            None => text,
         }
     }
 
@@ -224,9 +288,14 @@ impl<'a> Turn<'a> {
             && let Some(key) = answer.said.take()
         {
             let text = std::mem::take(&mut answer.text);
-            let (reply, closing) =
-                local::toned(Reply { text, key }, self.settings.tone, intent, &self.state);
-            answer.text = reply.text;
+            let (reply, closing) = local::toned(
+                self.speech,
+                Reply { text, key },
+                self.settings.tone,
+                intent,
+                &self.state,
+            );
+            answer.text = self.with_note(reply.text);
             answer.said = Some(reply.key);
             if let Some(closing) = closing {
                 self.state.remember_said(closing);
@@ -270,6 +339,7 @@ impl<'a> Turn<'a> {
             "entities": self.analysis.entities,
             "responder": answer.responder,
             "articles": answer.facts.article_ids(),
+            "language": self.speech.language(),
         });
         if let (Some(meta), Some(extra)) = (meta.as_object_mut(), answer.meta.as_object()) {
             meta.extend(extra.clone());
@@ -334,6 +404,13 @@ impl<'a> Turn<'a> {
 }
 
 impl Answering {
+    async fn connection(&self) -> Result<otklik_db::PooledConnection, AssistantError> {
+        self.db
+            .get()
+            .await
+            .map_err(|e| AssistantError::new("no database connection", e))
+    }
+
     async fn decide_turn(&self, input: &TurnInput<'_>) -> Result<Decision, AssistantError> {
         let settings = Settings::of(input.tenant);
         let mut state = State::of(&input.conversation.assistant_state);
@@ -345,23 +422,27 @@ impl Answering {
             .collect::<Vec<_>>()
             .join("\n");
         let analysis = otklik_nlu::analyse(&text);
+        if let Some(language) = analysis.language {
+            state.language = Some(language);
+        }
+        let language = state.language.unwrap_or(Language::Ru);
+        let (speech, unspoken) = match Speech::of(language) {
+            Some(speech) => (speech, None),
+            None => (Speech::RUSSIAN, Some(language)),
+        };
+        let given = Given::of(input.messages);
         let flooding = state.count_turn(Utc::now().timestamp(), settings.max_turns_per_minute);
         let canonical = otklik_nlu::canonical(&text);
 
         if let Some(order) = analysis.entities.order_id.first() {
             state.order_id = Some(order.clone());
+            state.awaiting = state.awaiting.filter(|slot| *slot != Slot::OrderOwnership);
         }
         if let Some(article) = analysis.entities.article.first() {
             state.article = Some(article.clone());
         }
-        // A marketplace question or chat names its product and order beside the text.
-        for message in input.messages {
-            if state.article.is_none() {
-                state.article = attached(&message.attachments, "product", "article");
-            }
-            if state.order_id.is_none() {
-                state.order_id = attached(&message.attachments, "order", "number");
-            }
+        if let Some(article) = &given.article {
+            state.article = Some(article.clone());
         }
         let intent = resolve_intent(&analysis, &state);
         let turn = Turn {
@@ -371,14 +452,35 @@ impl Answering {
             state,
             text: text.clone(),
             analysis,
+            speech,
+            unspoken,
+            given,
         };
 
+        if input.channel_kind.is_review() {
+            return self.review(turn).await;
+        }
         if flooding {
             return Ok(turn.handoff(Reason::Flood));
         }
         if text.is_empty() {
-            let reply = local::attachment_only(&turn.state);
+            let reply = local::attachment_only(turn.speech, &turn.state);
             return Ok(turn.reply(reply, Intent::Other, &Facts::default()));
+        }
+        let turn = if turn.state.awaiting == Some(Slot::OrderOwnership) {
+            match self.ownership_answer(turn).await? {
+                Ok(decision) => return Ok(decision),
+                Err(turn) => turn,
+            }
+        } else {
+            turn
+        };
+        let topic = topics::general(&text, intent, &turn.analysis.entities);
+        // «Можно оплатить частями?» reads like a payment problem to the classifier; it is a
+        // question the shop's rules answer.
+        if topic == Some(Topic::Payment) && intent == Intent::PaymentIssue && !sounds_furious(&text)
+        {
+            return self.general(turn, intent, Topic::Payment).await;
         }
         if intent.needs_person() {
             return Ok(turn.handoff(Reason::Intent(intent)));
@@ -414,54 +516,355 @@ impl Answering {
         {
             return Ok(turn.handoff(Reason::RefundOverdue));
         }
-        if turn.analysis.confidence < CONFIDENT && intent == turn.analysis.intent {
+
+        // A general question about how the shop works is answered from its own texts, whoever
+        // asks and whatever was discussed before.
+        if let Some(topic) = topic {
+            return self.general(turn, intent, topic).await;
+        }
+        // A question about a product the marketplace or the shopper named, asking a property
+        // its card may hold, is a product question whatever the classifier guessed.
+        let intent = if turn.state.article.is_some()
+            && !about_an_order(intent)
+            && !matches!(intent, Intent::Greeting | Intent::ThanksBye)
+            && !card::asked(&text).is_empty()
+            && intent != Intent::SizeAdvice
+        {
+            Intent::ProductQuestion
+        } else {
+            intent
+        };
+        let guessed = turn.analysis.confidence < CONFIDENT
+            && intent == turn.analysis.intent
+            && !(input.channel_kind.is_product_question() && turn.state.article.is_some());
+        if guessed {
             let mut turn = turn;
             turn.state.failed_turns += 1;
             if turn.state.failed_turns >= 2 {
                 return Ok(turn.handoff(Reason::NotUnderstood));
             }
-            let reply = local::not_understood(&turn.state);
+            let reply = local::not_understood(turn.speech, &turn.state);
             return Ok(turn.reply(reply, intent, &Facts::default()));
         }
 
         let facts = {
-            let mut conn = self
-                .db
-                .get()
-                .await
-                .map_err(|e| AssistantError(e.to_string()))?;
-            facts::gather(
-                &mut conn,
-                &self.retrieval,
-                TenantScope::trusted(input.tenant.id),
-                intent,
-                &text,
-                turn.state.order_id.as_deref(),
-                turn.state.article.as_deref(),
-            )
-            .await
-            .map_err(|e| AssistantError(e.to_string()))?
+            let mut conn = self.connection().await?;
+            self.gather(&mut conn, &turn, intent).await?
         };
         let mut turn = turn;
         turn.state.failed_turns = 0;
         turn.state.awaiting = None;
         turn.state.pending_intent = None;
+        if let Some(order) = &facts.order {
+            turn.state.order_id = Some(order.order.external_id.clone());
+            if order.verified {
+                turn.state.verify(&order.order.external_id);
+            }
+        }
+        if let Some(product) = &facts.product {
+            turn.state.article = Some(product.external_id.clone());
+        }
         match self.compose(turn, intent, &facts) {
             Composed::Done(decision) => Ok(decision),
-            Composed::Draft(turn, draft) => {
-                let providers = turn.settings.model_providers();
-                match &self.model {
-                    Some(model)
-                        if !providers.is_empty()
-                            && !matches!(intent, Intent::Greeting | Intent::ThanksBye) =>
-                    {
-                        Ok(self
-                            .write_with_model(model, &providers, *turn, intent, facts, draft)
-                            .await)
-                    }
-                    _ => Ok(turn.reply(draft, intent, &facts)),
-                }
+            Composed::Draft(turn, draft) => self.write(*turn, intent, facts, draft).await,
+        }
+    }
+
+    /// Looks up what the intent needs: the order a marketplace chat names or the shopper gave
+    /// (an order named earlier only for a question about an order), the product, and the
+    /// knowledge that speaks to the question. A number the shopper gave is tried as the other
+    /// kind when the shop has no such order or product.
+    async fn gather(
+        &self,
+        conn: &mut AsyncPgConnection,
+        turn: &Turn<'_>,
+        intent: Intent,
+    ) -> Result<Facts, AssistantError> {
+        let scope = TenantScope::trusted(turn.input.tenant.id);
+        let db = |e| AssistantError::new("could not read the shop's data", e);
+        let mut facts = Facts::verified(&turn.state.verified_orders);
+        let entities = &turn.analysis.entities;
+        if let Some(given) = &turn.given.order {
+            facts
+                .look_up_given_order(conn, scope, given)
+                .await
+                .map_err(db)?;
+        }
+        let named_now = entities.order_id.first();
+        let remembered = turn
+            .state
+            .order_id
+            .as_ref()
+            .filter(|_| about_an_order(intent));
+        if facts.order.is_none()
+            && let Some(id) = named_now.or(remembered)
+        {
+            facts.look_up_order(conn, scope, id).await.map_err(db)?;
+        }
+        let article = entities
+            .article
+            .first()
+            .or(turn.given.article.as_ref())
+            .or(turn
+                .state
+                .article
+                .as_ref()
+                .filter(|_| about_a_product(intent)));
+        if let Some(article) = article {
+            facts
+                .look_up_product(conn, scope, article)
+                .await
+                .map_err(db)?;
+        }
+        // An unmarked number: the shop's own data decides whether it is an order or a product.
+        if let Some(number) = facts.unknown_order.clone()
+            && facts.product.is_none()
+            && entities.unplaced.contains(&number)
+            && facts
+                .look_up_product(conn, scope, &number)
+                .await
+                .map_err(db)?
+                .is_some()
+        {
+            facts.unknown_order = None;
+        }
+        if let Some(number) = facts.unknown_article.clone()
+            && facts.order.is_none()
+            && entities.unplaced.contains(&number)
+            && facts
+                .look_up_order(conn, scope, &number)
+                .await
+                .map_err(db)?
+                .is_some()
+        {
+            facts.unknown_article = None;
+        }
+        if needs_knowledge(intent) {
+            let search = Search {
+                question: &turn.text,
+                steer: steer(intent),
+                topic: &[],
+            };
+            facts
+                .search_knowledge(conn, &self.retrieval, scope, &search)
+                .await
+                .map_err(db)?;
+        }
+        Ok(facts)
+    }
+
+    /// The shopper was asked for a product from their order: it proves the order theirs, and
+    /// its status with the details follows. The turn comes back when the shopper moved on.
+    async fn ownership_answer<'a>(
+        &self,
+        mut turn: Turn<'a>,
+    ) -> Result<Result<Decision, Turn<'a>>, AssistantError> {
+        let Some(order_id) = turn.state.order_id.clone() else {
+            return Ok(Err(turn));
+        };
+        let scope = TenantScope::trusted(turn.input.tenant.id);
+        let db = |e| AssistantError::new("could not read the shop's data", e);
+        let mut facts = Facts::verified(&turn.state.verified_orders);
+        let proven = {
+            let mut conn = self.connection().await?;
+            let Some(found) = facts
+                .look_up_order(&mut conn, scope, &order_id)
+                .await
+                .map_err(db)?
+            else {
+                return Ok(Err(turn));
+            };
+            ownership::proves(&mut conn, scope, &found.order, &turn.text)
+                .await
+                .map_err(db)?
+        };
+        let moved_on = !proven
+            && turn.analysis.confidence >= CONFIDENT
+            && !matches!(
+                turn.analysis.intent,
+                Intent::Other | Intent::ProductQuestion
+            );
+        if moved_on {
+            turn.state.awaiting = None;
+            return Ok(Err(turn));
+        }
+        turn.state.awaiting = None;
+        turn.state.pending_intent = None;
+        if !proven {
+            let reply = local::ownership_not_confirmed(turn.speech, &turn.state);
+            return Ok(Ok(turn.reply(
+                reply,
+                Intent::OrderStatus,
+                &Facts::default(),
+            )));
+        }
+        turn.state.verify(&order_id);
+        facts.verified_orders.push(order_id);
+        let Some(found) = facts.order.as_mut() else {
+            return Ok(Err(turn));
+        };
+        found.verified = true;
+        let reply = local::order_status(turn.speech, &turn.state, found, true);
+        Ok(Ok(turn.reply(reply, Intent::OrderStatus, &facts)))
+    }
+
+    /// A general question: the shop's settings policy, else an approved article that speaks to
+    /// it, else people — never a guess, never an order number asked for.
+    async fn general(
+        &self,
+        turn: Turn<'_>,
+        intent: Intent,
+        topic: Topic,
+    ) -> Result<Decision, AssistantError> {
+        if topic == Topic::Hours {
+            let reply = local::hours(
+                turn.speech,
+                &turn.state,
+                turn.settings.working_hours.as_ref(),
+            );
+            return Ok(turn.reply(reply, intent, &Facts::default()));
+        }
+        let mut facts = Facts::verified(&turn.state.verified_orders);
+        if let Some(policy) = turn.settings.policies.for_topic(topic) {
+            let reply = local::from_policy(turn.speech, &turn.state, intent, policy, &turn.text);
+            return self.write(turn, intent, facts, reply).await;
+        }
+        {
+            let scope = TenantScope::trusted(turn.input.tenant.id);
+            let mut conn = self.connection().await?;
+            let search = Search {
+                question: &turn.text,
+                steer: topic.search_words(),
+                topic: topic.stems(),
+            };
+            facts
+                .search_knowledge(&mut conn, &self.retrieval, scope, &search)
+                .await
+                .map_err(|e| AssistantError::new("could not search the knowledge base", e))?;
+        }
+        match local::from_knowledge(turn.speech, &turn.state, intent, &facts, &turn.text) {
+            Ok(reply) => self.write(turn, intent, facts, reply).await,
+            Err(_) => Ok(turn.handoff(Reason::NoKnowledge)),
+        }
+    }
+
+    /// A review: thanked or apologised for by its stars and words, drafted like every
+    /// marketplace answer; people take it only when the shop's rules say so.
+    async fn review(&self, turn: Turn<'_>) -> Result<Decision, AssistantError> {
+        let reading = reviews::read(&turn.text, turn.given.stars);
+        let rules = &turn.settings.handoff;
+        if let Some(word) = rules.keyword_in(&turn.text) {
+            let detail = format!("Сработало слово из правил передачи: «{word}».");
+            return Ok(turn.handoff_detailing(Reason::TenantKeyword, &detail));
+        }
+        let intent = turn.analysis.intent;
+        if reading.mood == reviews::Mood::Disappointed && rules.covers(intent) {
+            return Ok(turn.handoff(Reason::TenantIntent(intent)));
+        }
+        let scope = TenantScope::trusted(turn.input.tenant.id);
+        let mut facts = Facts::default();
+        let wants_returns = reading.mood == reviews::Mood::Disappointed;
+        {
+            let mut conn = self.connection().await?;
+            let db = |e| AssistantError::new("could not read the shop's data", e);
+            if let Some(article) = &turn.given.article {
+                facts
+                    .look_up_product(&mut conn, scope, article)
+                    .await
+                    .map_err(db)?;
             }
+            if wants_returns && turn.settings.policies.returns.trim().is_empty() {
+                let search = Search {
+                    question: "как вернуть товар возврат",
+                    steer: "",
+                    topic: &["возвр", "верну"],
+                };
+                facts
+                    .search_knowledge(&mut conn, &self.retrieval, scope, &search)
+                    .await
+                    .map_err(db)?;
+            }
+        }
+        let returns_text = match turn.settings.policies.returns.trim() {
+            "" => facts.relevant_knowledge().map(|hit| hit.body.clone()),
+            policy => Some(policy.to_owned()),
+        };
+        let defect = reading.problems.first().is_some_and(|p| {
+            matches!(
+                p,
+                reviews::Problem::Defect
+                    | reviews::Problem::WrongItem
+                    | reviews::Problem::DeliveryDamage
+            )
+        });
+        // The sentences on the problem at hand: a defect's rules, or the general ones.
+        let remedy = returns_text.as_deref().and_then(|text| {
+            let wanted: &[&str] = if defect {
+                &["брак", "дефект", "поврежд"]
+            } else {
+                &["надлежащ", "не подош", "размер"]
+            };
+            quotes::sentences_about(text, wanted)
+        });
+        let size_chart = facts
+            .product
+            .as_ref()
+            .is_some_and(|p| p.attributes.get("size_chart").is_some());
+        let author = turn.input.customer_name;
+        let (text, said) = reviews::reply(
+            turn.speech,
+            &turn.state,
+            &reading,
+            author,
+            Remedies {
+                returns: remedy.as_deref(),
+                size_chart,
+            },
+        );
+        let mut turn = turn;
+        for key in said {
+            turn.state.remember_said(key);
+        }
+        let meta = json!({
+            "review": {
+                "stars": reading.stars,
+                "mood": format!("{:?}", reading.mood).to_lowercase(),
+                "problems": reading.problems.iter().map(|p| p.key()).collect::<Vec<_>>(),
+            }
+        });
+        Ok(turn.answer(
+            intent,
+            Answer {
+                text,
+                said: None,
+                responder: "local",
+                facts: &facts,
+                instructions: "",
+                meta,
+                usage: Vec::new(),
+            },
+        ))
+    }
+
+    /// The reply written: by the tenant's model when it has one, else the local draft.
+    async fn write(
+        &self,
+        turn: Turn<'_>,
+        intent: Intent,
+        facts: Facts,
+        draft: Reply,
+    ) -> Result<Decision, AssistantError> {
+        let providers = turn.settings.model_providers();
+        match &self.model {
+            Some(model)
+                if !providers.is_empty()
+                    && !matches!(intent, Intent::Greeting | Intent::ThanksBye) =>
+            {
+                Ok(self
+                    .write_with_model(model, &providers, turn, intent, facts, draft)
+                    .await)
+            }
+            _ => Ok(turn.reply(draft, intent, &facts)),
         }
     }
 
@@ -487,11 +890,12 @@ impl Answering {
             providers,
             history: input.history,
             retrieval: &self.retrieval,
+            language: turn.state.language.unwrap_or(Language::Ru),
         };
         let instructions = model.instructions(&brief);
         // The same question has another answer once the shop rewrites a policy.
         let keyed = format!("{instructions}\n{}", brief.policies.grounding());
-        let question = if cacheable(intent, &facts) {
+        let question = if cacheable(intent, &facts, input.history) {
             self.knowledge_version(brief.scope)
                 .await
                 .map(|version| Question {
@@ -563,10 +967,11 @@ impl Answering {
                     }
                 };
                 if let Some(question) = &question
-                    && cacheable(intent, &found)
+                    && cacheable(intent, &found, input.history)
                 {
+                    let grounding = format!("{}{}", brief.policies.grounding(), found.grounding());
                     let cached = Cached {
-                        text: answer.text.clone(),
+                        text: guardrails::without_foreign_links(&answer.text, &grounding),
                         articles: found.article_ids(),
                         provider: provider.unwrap_or_default().to_owned(),
                     };
@@ -598,90 +1003,126 @@ impl Answering {
 
     /// The local responder's answer for an understood, routine intent.
     fn compose<'a>(&self, turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'a> {
+        let speech = turn.speech;
         let state = &turn.state;
         // A shopper asking about a return the marketplace already knows hears where it stands.
         if matches!(intent, Intent::RefundStatus | Intent::ReturnRequest)
-            && let Some(reply) = local::return_status(state, facts)
+            && let Some(reply) = local::return_status(speech, state, facts)
         {
             return Composed::Draft(Box::new(turn), reply);
         }
         if answers_from_policy(intent, facts)
             && let Some(policy) = turn.settings.policies.covering(intent, &turn.text)
         {
-            let reply = local::from_policy(state, intent, policy, &turn.text);
+            let reply = local::from_policy(speech, state, intent, policy, &turn.text);
             return Composed::Draft(Box::new(turn), reply);
         }
+        let measurements = otklik_nlu::measurements(&turn.text);
         let reply = match intent {
-            Intent::Greeting => local::greeting(state),
-            Intent::ThanksBye => local::thanks(state),
-            Intent::Other => local::other(state, &otklik_nlu::canonical(&turn.text)),
+            Intent::Greeting => local::greeting(speech, state),
+            Intent::ThanksBye => local::thanks(speech, state),
+            Intent::Other => local::other(speech, state, &otklik_nlu::canonical(&turn.text)),
             Intent::OrderStatus => match (&facts.order, &facts.unknown_order) {
-                (Some(found), _) => local::order_status(state, found),
+                (Some(found), _) => {
+                    let verified = found.verified || state.is_verified(&found.order.external_id);
+                    let reply = local::order_status(speech, state, found, verified);
+                    if !verified
+                        && reply
+                            .text
+                            .contains(&speech.text("order-private-details", &[]))
+                    {
+                        let mut turn = turn;
+                        turn.state.awaiting = Some(Slot::OrderOwnership);
+                        turn.state.pending_intent = Some(intent.as_str().to_owned());
+                        return Composed::Draft(Box::new(turn), reply);
+                    }
+                    reply
+                }
                 (None, Some(id)) => {
-                    let reply = local::unknown_order(state, id);
+                    let reply = local::unknown_order(speech, state, id);
                     let mut turn = turn;
                     turn.state.order_id = None;
                     return Composed::Done(turn.ask(Slot::OrderId, intent, reply));
                 }
                 (None, None) => {
-                    let reply = local::ask_order_id(state);
+                    let reply = local::ask_order_id(speech, state);
                     return Composed::Done(turn.ask(Slot::OrderId, intent, reply));
                 }
             },
-            Intent::OrderCancel => match local::order_cancel(state, facts) {
+            Intent::OrderCancel => match local::order_cancel(speech, state, facts) {
                 Some(reply) => reply,
-                None => match local::from_knowledge(state, intent, facts, &turn.text) {
+                None => match local::from_knowledge(speech, state, intent, facts, &turn.text) {
                     Ok(reply) => reply,
-                    Err(Gap::NoKnowledge) if facts.order.is_none() => {
-                        let reply = local::ask_order_id(state);
+                    Err(_) if facts.order.is_none() => {
+                        let reply = local::ask_order_id(speech, state);
                         return Composed::Done(turn.ask(Slot::OrderId, intent, reply));
                     }
-                    Err(Gap::NoKnowledge) => {
-                        return Composed::Done(turn.handoff(Reason::NoKnowledge));
-                    }
+                    Err(_) => return Composed::Done(turn.handoff(Reason::NoKnowledge)),
                 },
             },
             Intent::ProductQuestion | Intent::ProductAvailability | Intent::SizeAdvice => {
                 match (&facts.product, &facts.unknown_article) {
                     (Some(product), _) => match intent {
                         Intent::ProductAvailability => {
-                            local::availability(product, &turn.analysis.entities.size)
+                            local::availability(speech, product, &turn.analysis.entities.size)
                         }
-                        Intent::SizeAdvice => match local::size_advice(product, &turn.text) {
+                        Intent::SizeAdvice => match local::size_advice(
+                            speech,
+                            product,
+                            &measurements,
+                            &turn.analysis.entities.size,
+                        ) {
                             Some(reply) => reply,
-                            None => match local::from_knowledge(state, intent, facts, &turn.text) {
-                                Ok(reply) => reply,
-                                Err(Gap::NoKnowledge) => {
-                                    return Composed::Done(turn.handoff(Reason::NoKnowledge));
+                            None => {
+                                match local::from_knowledge(
+                                    speech, state, intent, facts, &turn.text,
+                                ) {
+                                    Ok(reply) => reply,
+                                    Err(_) => {
+                                        return Composed::Done(turn.handoff_detailing(
+                                            Reason::NotInCard,
+                                            "В карточке нет таблицы размеров.",
+                                        ));
+                                    }
                                 }
-                            },
+                            }
                         },
-                        _ => local::product_question(product, &turn.text),
+                        _ => match local::product_question(speech, product, &turn.text) {
+                            Ok(reply) => reply,
+                            Err(gap) => {
+                                match local::from_knowledge(
+                                    speech, state, intent, facts, &turn.text,
+                                ) {
+                                    Ok(reply) => reply,
+                                    Err(_) => return Composed::Done(not_in_card(turn, &gap)),
+                                }
+                            }
+                        },
                     },
                     (None, Some(article)) => {
-                        let reply = local::unknown_article(state, article);
+                        let reply = local::unknown_article(speech, state, article);
                         let mut turn = turn;
                         turn.state.article = None;
                         return Composed::Done(turn.ask(Slot::Article, intent, reply));
                     }
-                    (None, None) => match local::from_knowledge(state, intent, facts, &turn.text) {
-                        Ok(reply) if intent != Intent::ProductAvailability => reply,
-                        _ => {
-                            let reply = local::ask_article(state);
-                            return Composed::Done(turn.ask(Slot::Article, intent, reply));
+                    (None, None) => {
+                        match local::from_knowledge(speech, state, intent, facts, &turn.text) {
+                            Ok(reply) if intent != Intent::ProductAvailability => reply,
+                            _ => {
+                                let reply = local::ask_article(speech, state);
+                                return Composed::Done(turn.ask(Slot::Article, intent, reply));
+                            }
                         }
-                    },
+                    }
                 }
             }
             Intent::ReturnRequest
             | Intent::ExchangeRequest
             | Intent::RefundStatus
             | Intent::DiscountPromo => {
-                match local::from_knowledge(state, intent, facts, &turn.text) {
+                match local::from_knowledge(speech, state, intent, facts, &turn.text) {
                     Ok(reply) => reply,
-                    Err(Gap::NoKnowledge) => {
-                        return Composed::Done(turn.handoff(Reason::NoKnowledge));
-                    }
+                    Err(_) => return Composed::Done(turn.handoff(Reason::NoKnowledge)),
                 }
             }
             Intent::DefectOrWrongItem
@@ -690,6 +1131,50 @@ impl Answering {
             | Intent::Complaint => return Composed::Done(turn.handoff(Reason::Intent(intent))),
         };
         Composed::Draft(Box::new(turn), reply)
+    }
+}
+
+/// People take a product question the card cannot answer, told what was asked.
+fn not_in_card(turn: Turn<'_>, gap: &Gap) -> Decision {
+    match gap {
+        Gap::NotInCard(missing) => {
+            let ru = Speech::RUSSIAN;
+            let asked: Vec<String> = missing
+                .iter()
+                .map(|p| ru.text(&format!("property-{}", p.key()), &[]))
+                .collect();
+            let detail = format!("В карточке нет сведений: {}.", asked.join(", "));
+            turn.handoff_detailing(Reason::NotInCard, &detail)
+        }
+        Gap::NoKnowledge => turn.handoff(Reason::NotInCard),
+    }
+}
+
+fn needs_knowledge(intent: Intent) -> bool {
+    matches!(
+        intent,
+        Intent::ReturnRequest
+            | Intent::ExchangeRequest
+            | Intent::RefundStatus
+            | Intent::DiscountPromo
+            | Intent::OrderCancel
+            | Intent::ProductQuestion
+            | Intent::SizeAdvice
+    )
+}
+
+/// Words that steer the knowledge search toward the policy an intent needs; the search is an
+/// OR over lexemes, so they add recall, and [`quotes::relevant`] keeps only articles that speak
+/// to the shopper's own words.
+fn steer(intent: Intent) -> &'static str {
+    match intent {
+        Intent::ReturnRequest => "возврат вернуть товар",
+        Intent::ExchangeRequest => "обмен поменять размер",
+        Intent::RefundStatus => "возврат денег срок деньги",
+        Intent::DiscountPromo => "скидки промокод акции",
+        Intent::OrderCancel => "отмена заказа отменить",
+        Intent::SizeAdvice => "размер таблица размеров",
+        _ => "",
     }
 }
 
@@ -733,14 +1218,4 @@ impl Assistant for Answering {
     ) -> BoxFuture<'a, Result<Decision, AssistantError>> {
         Box::pin(self.decide_turn(input))
     }
-}
-
-/// A value of the first attachment of `kind` (`[{"kind":"product","article":"…"}]`).
-fn attached(attachments: &serde_json::Value, kind: &str, field: &str) -> Option<String> {
-    attachments
-        .as_array()?
-        .iter()
-        .filter(|a| a.get("kind").and_then(serde_json::Value::as_str) == Some(kind))
-        .find_map(|a| a.get(field).and_then(serde_json::Value::as_str))
-        .map(str::to_owned)
 }

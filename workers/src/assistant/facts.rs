@@ -1,14 +1,18 @@
 //! What a turn looks up before anyone writes a reply: the order, the product and the
-//! knowledge articles the question needs. Both responders answer from these facts only.
+//! knowledge articles the question needs. Both responders answer from these facts only, and
+//! an order's personal details (pickup point, tracking, items) are among them only once the
+//! conversation has shown the order to be the shopper's.
 
 use otklik_db::catalogue::{self, Order, Product};
 use otklik_db::knowledge::Hit;
 use otklik_db::returns::{self, Return};
 use otklik_db::{AsyncPgConnection, DbError, TenantScope};
-use otklik_nlu::Intent;
 use otklik_schema::Marketplace;
 
+use super::catalogue::Speech;
+use super::given::OrderRef;
 use super::order_status::{self, Explained};
+use super::quotes;
 use super::retrieval::Retrieval;
 use super::return_status;
 
@@ -19,6 +23,8 @@ pub struct OrderFacts {
     pub explained: Explained,
     /// The order's returns, newest change first.
     pub returns: Vec<Return>,
+    /// The conversation has shown this order to be the shopper's.
+    pub verified: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -28,68 +34,30 @@ pub struct Facts {
     pub unknown_order: Option<String>,
     pub product: Option<Product>,
     pub unknown_article: Option<String>,
+    /// Articles that speak to the question, best first.
     pub knowledge: Vec<Hit>,
     /// What finding the knowledge by meaning cost, billed with the reply.
     pub embedding_tokens: u32,
+    /// Orders whose personal details may be told (the conversation's verified orders).
+    pub verified_orders: Vec<String>,
 }
 
-/// Words that steer the knowledge search toward the policy an intent needs; the search is an
-/// OR over lexemes, so they add recall without excluding anything.
-fn topic(intent: Intent) -> &'static str {
-    match intent {
-        Intent::ReturnRequest => "возврат вернуть товар",
-        Intent::ExchangeRequest => "обмен поменять размер",
-        Intent::RefundStatus => "возврат денег срок деньги",
-        Intent::DiscountPromo => "скидки промокод акции",
-        Intent::OrderCancel => "отмена заказа отменить",
-        Intent::OrderStatus => "доставка сроки",
-        Intent::SizeAdvice => "размер таблица размеров",
-        Intent::ProductQuestion | Intent::ProductAvailability => "товар",
-        Intent::PaymentIssue => "оплата",
-        _ => "",
-    }
-}
-
-fn needs_knowledge(intent: Intent) -> bool {
-    matches!(
-        intent,
-        Intent::ReturnRequest
-            | Intent::ExchangeRequest
-            | Intent::RefundStatus
-            | Intent::DiscountPromo
-            | Intent::OrderCancel
-            | Intent::ProductQuestion
-            | Intent::SizeAdvice
-    )
-}
-
-/// Looks up what `intent` needs.
-pub async fn gather(
-    conn: &mut AsyncPgConnection,
-    retrieval: &Retrieval,
-    scope: TenantScope,
-    intent: Intent,
-    question: &str,
-    order_id: Option<&str>,
-    article: Option<&str>,
-) -> Result<Facts, DbError> {
-    let mut facts = Facts::default();
-    if let Some(id) = order_id {
-        facts.look_up_order(conn, scope, id).await?;
-    }
-    if let Some(article) = article {
-        facts.look_up_product(conn, scope, article).await?;
-    }
-    if needs_knowledge(intent) {
-        let query = format!("{question} {}", topic(intent));
-        facts
-            .search_knowledge(conn, retrieval, scope, &query)
-            .await?;
-    }
-    Ok(facts)
+/// What a knowledge search is for: the shopper's words, the words that steer the search, and
+/// the topic stems a relevant article must contain.
+pub struct Search<'a> {
+    pub question: &'a str,
+    pub steer: &'a str,
+    pub topic: &'a [&'a str],
 }
 
 impl Facts {
+    pub fn verified(orders: &[String]) -> Facts {
+        Facts {
+            verified_orders: orders.to_vec(),
+            ..Facts::default()
+        }
+    }
+
     /// Finds the order; an unknown number is remembered as such. Returns what was found.
     pub async fn look_up_order(
         &mut self,
@@ -98,29 +66,58 @@ impl Facts {
         id: &str,
     ) -> Result<Option<&OrderFacts>, DbError> {
         match catalogue::find_order(conn, scope, id).await? {
-            Some((order, marketplace)) => {
-                let explained = order_status::explain(&order, marketplace);
-                // Returns name a WB FBS order by its rid, which the order keeps in its details.
-                let rid = order.details.get("rid").and_then(serde_json::Value::as_str);
-                let names: Vec<&str> = [Some(order.external_id.as_str()), rid]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                let returns = returns::for_order(conn, scope, &names).await?;
-                self.unknown_order = None;
-                self.order = Some(OrderFacts {
-                    order,
-                    marketplace,
-                    explained,
-                    returns,
-                });
-                Ok(self.order.as_ref())
-            }
+            Some((order, marketplace)) => self.found_order(conn, scope, order, marketplace).await,
             None => {
                 self.unknown_order = Some(id.to_owned());
                 Ok(None)
             }
         }
+    }
+
+    /// Finds the order a marketplace named. An order a marketplace chat names is the chat's
+    /// shopper's own: it is verified.
+    pub async fn look_up_given_order(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        scope: TenantScope,
+        given: &OrderRef,
+    ) -> Result<Option<&OrderFacts>, DbError> {
+        let found = match given {
+            OrderRef::Number(number) => catalogue::find_order(conn, scope, number).await?,
+            OrderRef::Rid(rid) => catalogue::find_order_by_rid(conn, scope, rid).await?,
+        };
+        let Some((order, marketplace)) = found else {
+            return Ok(None);
+        };
+        self.verified_orders.push(order.external_id.clone());
+        self.found_order(conn, scope, order, marketplace).await
+    }
+
+    async fn found_order(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        scope: TenantScope,
+        order: Order,
+        marketplace: Marketplace,
+    ) -> Result<Option<&OrderFacts>, DbError> {
+        let explained = order_status::explain(&order, marketplace);
+        // Returns name a WB FBS order by its rid, which the order keeps in its details.
+        let rid = order.details.get("rid").and_then(serde_json::Value::as_str);
+        let names: Vec<&str> = [Some(order.external_id.as_str()), rid]
+            .into_iter()
+            .flatten()
+            .collect();
+        let returns = returns::for_order(conn, scope, &names).await?;
+        let verified = self.verified_orders.contains(&order.external_id);
+        self.unknown_order = None;
+        self.order = Some(OrderFacts {
+            order,
+            marketplace,
+            explained,
+            returns,
+            verified,
+        });
+        Ok(self.order.as_ref())
     }
 
     pub async fn look_up_product(
@@ -142,27 +139,34 @@ impl Facts {
         }
     }
 
-    /// Adds the best articles for `query` that are not here yet, and returns them.
+    /// Adds the articles found for a search that speak to its question and are not here yet,
+    /// and returns them.
     pub async fn search_knowledge(
         &mut self,
         conn: &mut AsyncPgConnection,
         retrieval: &Retrieval,
         scope: TenantScope,
-        query: &str,
+        search: &Search<'_>,
     ) -> Result<&[Hit], DbError> {
         let before = self.knowledge.len();
-        let found = retrieval.search(conn, scope, query, 3).await?;
+        let query = format!("{} {}", search.question, search.steer);
+        let found = retrieval.search(conn, scope, query.trim(), 3).await?;
         self.embedding_tokens += found.embedding_tokens;
         for hit in found.hits {
-            if !self
+            let new = !self
                 .knowledge
                 .iter()
-                .any(|k| k.article_id == hit.article_id)
-            {
+                .any(|k| k.article_id == hit.article_id);
+            if new && quotes::relevant(&hit, search.question, search.topic) {
                 self.knowledge.push(hit);
             }
         }
         Ok(&self.knowledge[before..])
+    }
+
+    /// The best article that speaks to the question.
+    pub fn relevant_knowledge(&self) -> Option<&Hit> {
+        self.knowledge.first()
     }
 
     /// Everything a reply may quote, for the guardrails and the model's context.
@@ -185,22 +189,64 @@ impl Facts {
     }
 }
 
+/// Order details a reply may use; the personal ones only for a verified order.
+const PUBLIC_DETAILS: [&str; 3] = ["delivery_date", "storage_until", "fulfilment"];
+const PERSONAL_DETAILS: [&str; 4] = ["pickup_point", "city", "tracking_number", "address"];
+
 impl OrderFacts {
+    /// The order for the model and the guardrails: only the fields a reply needs, never the
+    /// marketplace's whole record.
     pub fn describe(&self) -> String {
+        let ru = Speech::RUSSIAN;
+        let mut fields: Vec<String> = Vec::new();
+        let shown = PUBLIC_DETAILS
+            .iter()
+            .chain(PERSONAL_DETAILS.iter().filter(|_| self.verified));
+        for name in shown {
+            if let Some(value) = self.order.details.get(*name).and_then(|v| v.as_str()) {
+                fields.push(format!("{name}: {value}"));
+            }
+        }
+        if self.verified {
+            let items: Vec<String> = self
+                .order
+                .items
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|i| {
+                            i.get("name")
+                                .or_else(|| i.get("article"))
+                                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !items.is_empty() {
+                fields.push(format!("товары: {}", items.join(", ")));
+            }
+        } else {
+            fields.push(
+                "адрес пункта выдачи, трек-номер и состав заказа не раскрываются: покупатель ещё \
+                 не подтвердил, что заказ его"
+                    .to_owned(),
+            );
+        }
         let mut out = format!(
-            "Заказ {} ({}): {}. Статус: {} {}. Детали: {}\n",
+            "Заказ {} ({}): {}. Статус: {} {}. {}\n",
             self.order.external_id,
-            order_status::marketplace_name(self.marketplace),
-            self.explained.predicate,
+            self.marketplace.name(),
+            self.explained.predicate(ru),
             self.order.status,
             self.order.substatus.as_deref().unwrap_or(""),
-            self.order.details,
+            fields.join("; "),
         );
         for found in &self.returns {
             out.push_str(&format!(
                 "Возврат {}: {} Причина: {}\n",
                 found.external_id,
-                return_status::describe(found, self.marketplace, &self.order.external_id),
+                return_status::describe(ru, found, self.marketplace, &self.order.external_id),
                 found.reason.as_deref().unwrap_or("не указана"),
             ));
         }
@@ -209,15 +255,16 @@ impl OrderFacts {
 }
 
 pub fn describe_product(product: &Product) -> String {
+    let price = product.price_minor.map_or_else(
+        || "неизвестна".to_owned(),
+        |p| format!("{} {}", p / 100, product.currency),
+    );
+    let stock = product
+        .stock
+        .map_or_else(|| "неизвестен".to_owned(), |n| n.to_string());
     format!(
-        "Товар {} «{}» ({}), цена {} {}, остаток {:?}, характеристики: {}\n",
-        product.external_id,
-        product.title,
-        product.brand,
-        product.price_minor.map_or(0, |p| p / 100),
-        product.currency,
-        product.stock,
-        product.attributes,
+        "Товар {} «{}» ({}), цена {price}, остаток {stock}, характеристики: {}\n",
+        product.external_id, product.title, product.brand, product.attributes,
     )
 }
 

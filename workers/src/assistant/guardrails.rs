@@ -20,7 +20,9 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static LINK: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?i)\b(?:https?://\S+|www\.\S+|[a-z0-9-]+\.(?:ru|com|рф|me|net|org)\b\S*)")
+    regex(
+        r"(?i)\b(?:https?://\S+|www\.\S+|(?:[a-z0-9-]+\.)+(?:ru|com|рф|me|net|org|su|io|info|biz|shop|store|site|online)\b\S*)",
+    )
 });
 static MESSENGER: LazyLock<Regex> = LazyLock::new(|| {
     regex(
@@ -49,6 +51,22 @@ pub fn mask_personal_data(text: &str) -> String {
         }
     });
     ADDRESS.replace_all(&text, "[адрес]").into_owned()
+}
+
+/// The reply without links that its grounding does not hold: what is kept to be sent again to
+/// other shoppers carries no address a conversation slipped in.
+pub fn without_foreign_links(reply: &str, grounding: &str) -> String {
+    LINK.replace_all(reply, |caps: &regex::Captures<'_>| {
+        let link = caps[0].trim_end_matches(['.', ',', ')', '»']);
+        if grounding.contains(link) {
+            caps[0].to_owned()
+        } else {
+            String::new()
+        }
+    })
+    .split_whitespace()
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
 /// Why a reply was refused.
@@ -203,6 +221,15 @@ mod tests {
         assert_eq!(checked, "Заказ уже в пути. Хорошего дня!");
         let telegram = check(reply, ChannelKind::Telegram, &NONE).expect("kept in Telegram");
         assert!(telegram.contains("WhatsApp"));
+    }
+
+    #[test]
+    fn links_outside_the_grounding_are_not_kept() {
+        let reply =
+            "Вернуть можно за 21 день, подробности на shop.ru/returns и на evil.example.com/x";
+        let kept = without_foreign_links(reply, "Подробнее: shop.ru/returns");
+        assert!(kept.contains("shop.ru/returns"), "{kept}");
+        assert!(!kept.contains("evil"), "{kept}");
     }
 
     #[test]

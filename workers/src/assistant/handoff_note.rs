@@ -6,6 +6,7 @@ use otklik_db::messages::Line;
 use otklik_nlu::{Analysis, Intent};
 use otklik_schema::Author;
 
+use super::catalogue::{Arg, Speech};
 use super::settings::WorkingHours;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub enum Reason {
     RefundOverdue,
     /// The knowledge base has nothing on the question; guessing a policy is worse than waiting.
     NoKnowledge,
+    /// The product card has nothing on what was asked.
+    NotInCard,
     Flood,
     /// The model responder decided people should answer.
     ModelTransfer,
@@ -36,6 +39,7 @@ impl Reason {
             Reason::NegativeSentiment => "negative_sentiment",
             Reason::RefundOverdue => "refund_overdue",
             Reason::NoKnowledge => "no_knowledge",
+            Reason::NotInCard => "not_in_card",
             Reason::Flood => "flood",
             Reason::ModelTransfer => "model_transfer",
             Reason::TenantIntent(_) => "tenant_intent",
@@ -55,6 +59,7 @@ impl Reason {
             Reason::NegativeSentiment => "покупатель раздражён",
             Reason::RefundOverdue => "деньги за возврат задерживаются",
             Reason::NoKnowledge => "в базе знаний нет ответа",
+            Reason::NotInCard => "в карточке товара нет ответа на вопрос",
             Reason::Flood => "слишком много сообщений подряд",
             Reason::ModelTransfer => "ассистент решил, что нужен сотрудник",
             Reason::TenantIntent(_) => "по правилам магазина такие вопросы решает сотрудник",
@@ -66,48 +71,42 @@ impl Reason {
     }
 }
 
-/// When a person will answer, said concretely.
-fn when(hours: &WorkingHours, now: DateTime<Utc>) -> String {
-    if hours.contains(now) {
-        "Сотрудник ответит здесь же в ближайшее время.".to_owned()
-    } else {
-        format!(
-            "Сотрудник ответит здесь же в рабочее время, {}.",
-            hours.describe()
-        )
+/// When a person will answer, said concretely: soon within the shop's working hours (or
+/// always, when it set none), else when they start.
+fn when(speech: Speech, hours: Option<&WorkingHours>, now: DateTime<Utc>) -> String {
+    match hours {
+        Some(hours) if !hours.contains(now) => speech.text(
+            "handoff-when-later",
+            &[("hours", Arg::Owned(hours.describe(speech)))],
+        ),
+        _ => speech.text("handoff-when-soon", &[]),
     }
 }
 
-/// What the shopper reads when people take over. Honest: a person will answer, and when.
-pub fn message(reason: Reason, hours: &WorkingHours, now: DateTime<Utc>) -> String {
+/// What the shopper reads when people take over. Honest: a person will answer, and when; it
+/// asserts nothing the turn did not read (a refund is "late" only in the shopper's words).
+pub fn message(
+    speech: Speech,
+    reason: Reason,
+    hours: Option<&WorkingHours>,
+    now: DateTime<Utc>,
+) -> String {
     let lead = match reason {
-        Reason::Intent(Intent::DefectOrWrongItem) => {
-            "Очень жаль, что так вышло. Пришлите, пожалуйста, фото товара и упаковки — передаю ваш вопрос сотруднику, он предложит замену или возврат."
-        }
-        Reason::Intent(Intent::PaymentIssue) => {
-            "Вопросы оплаты лучше проверит сотрудник — передаю ему ваше сообщение вместе с историей переписки."
-        }
-        Reason::Intent(Intent::Complaint) | Reason::NegativeSentiment => {
-            "Понимаю, что ситуация неприятная. Передаю ваше обращение сотруднику, он разберётся лично."
-        }
-        Reason::Intent(Intent::HumanRequest) => "Хорошо, подключаю сотрудника магазина.",
-        Reason::RefundOverdue => {
-            "Похоже, срок возврата денег уже прошёл — передаю вопрос сотруднику, он проверит платёж."
-        }
-        Reason::NoKnowledge => {
-            "Чтобы не ошибиться с ответом, передаю ваш вопрос сотруднику магазина."
-        }
+        Reason::Intent(Intent::DefectOrWrongItem) => "handoff-defect",
+        Reason::Intent(Intent::PaymentIssue) => "handoff-payment",
+        Reason::Intent(Intent::Complaint) | Reason::NegativeSentiment => "handoff-complaint",
+        Reason::Intent(Intent::HumanRequest) => "handoff-human",
+        Reason::RefundOverdue => "handoff-refund",
+        Reason::NoKnowledge | Reason::NotInCard => "handoff-no-knowledge",
         Reason::NotUnderstood
         | Reason::Flood
         | Reason::ModelTransfer
         | Reason::Intent(_)
         | Reason::TenantIntent(_)
         | Reason::TenantKeyword
-        | Reason::BotReplyLimit => {
-            "Передаю ваш вопрос сотруднику магазина, чтобы вам ответили точно."
-        }
+        | Reason::BotReplyLimit => "handoff-other",
     };
-    format!("{lead} {}", when(hours, now))
+    format!("{} {}", speech.text(lead, &[]), when(speech, hours, now))
 }
 
 fn quote(text: &str, max: usize) -> String {
@@ -130,13 +129,15 @@ pub fn summary(
     latest: &str,
 ) -> String {
     let mut parts = vec![format!("Причина передачи: {}.", reason.describe())];
-    let mut asks = vec![analysis.intent.as_str()];
-    asks.extend(analysis.secondary.iter().map(|i| i.as_str()));
-    parts.push(format!(
-        "Намерение: {} (уверенность {:.0}%).",
-        asks.join(", "),
-        analysis.confidence * 100.0
-    ));
+    let ru = Speech::RUSSIAN;
+    let mut asks = vec![ru.text(&format!("intent-{}", analysis.intent.as_str()), &[])];
+    asks.extend(
+        analysis
+            .secondary
+            .iter()
+            .map(|i| ru.text(&format!("intent-{}", i.as_str()), &[])),
+    );
+    parts.push(format!("Покупатель спрашивает: {}.", asks.join(", ")));
     if let Some(order) = order {
         parts.push(format!("Заказ: {order}."));
     }

@@ -4,17 +4,25 @@
 
 mod answer_cache;
 mod answering;
+mod card;
+mod catalogue;
 mod facts;
+mod given;
 pub mod guardrails;
 mod handoff_note;
 mod local;
 mod model_responder;
 mod operator_only;
 pub(crate) mod order_status;
+mod ownership;
+mod quotes;
 mod retrieval;
 mod return_status;
+mod reviews;
 mod settings;
+mod sizing;
 mod state;
+mod topics;
 
 use futures::future::BoxFuture;
 use otklik_db::conversations::{Conversation, Unanswered, Usage};
@@ -26,11 +34,13 @@ use crate::billing::Standing;
 
 pub use answer_cache::AnswerCache;
 pub use answering::Answering;
+pub use catalogue::Speech;
 pub(crate) use local::day_month;
 pub use model_responder::{ModelResponder, Providers};
 pub use operator_only::{OperatorOnly, Suspended};
 pub use retrieval::Retrieval;
 pub use settings::{Settings, WorkingHours};
+pub use state::{Slot, State};
 
 /// What a turn knows when it asks for a reply.
 pub struct TurnInput<'a> {
@@ -41,6 +51,8 @@ pub struct TurnInput<'a> {
     pub messages: &'a [Unanswered],
     /// The conversation's latest messages, oldest first, including `messages`.
     pub history: &'a [Line],
+    /// The shopper's name as the channel gave it (a review's author on WB), or empty.
+    pub customer_name: &'a str,
 }
 
 /// People take over: why, and what they should read first.
@@ -53,7 +65,7 @@ pub struct Handoff {
 /// What the assistant decided.
 #[derive(Debug, Clone)]
 pub struct Decision {
-    /// Russian text for the shopper, if anything should be said.
+    /// Text for the shopper in their language, if anything should be said.
     pub reply: Option<String>,
     pub handoff: Option<Handoff>,
     /// Recorded with the reply: intent, responder, knowledge articles used.
@@ -63,9 +75,26 @@ pub struct Decision {
     pub usage: Vec<Usage>,
 }
 
+/// Why a turn could not be decided; the source is kept for the logs.
 #[derive(Debug, thiserror::Error)]
-#[error("the assistant could not answer: {0}")]
-pub struct AssistantError(pub String);
+#[error("the assistant could not answer: {context}")]
+pub struct AssistantError {
+    context: &'static str,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl AssistantError {
+    pub fn new(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            context,
+            source: source.into(),
+        }
+    }
+}
 
 /// Decides how to answer a turn.
 pub trait Assistant: Send + Sync {

@@ -3,14 +3,9 @@
 
 use futures::future::BoxFuture;
 
+use super::catalogue::Speech;
+use super::state::State;
 use super::{Assistant, AssistantError, Decision, Handoff, TurnInput};
-
-/// Varied so that a shopper writing to several shops does not meet one template everywhere.
-const ACKNOWLEDGEMENTS: [&str; 3] = [
-    "Здравствуйте! Передаю ваш вопрос сотруднику магазина — он ответит здесь же в рабочее время.",
-    "Здравствуйте, спасибо за сообщение. Подключаю сотрудника: ответ придёт в этот чат в рабочее время.",
-    "Добрый день! Ваш вопрос уже у сотрудника магазина, он ответит в этом чате в рабочее время.",
-];
 
 /// `reason` goes to operators with the handoff: the tenant's choice, or a billing cap reached.
 pub struct OperatorOnly {
@@ -34,14 +29,22 @@ impl Assistant for OperatorOnly {
         &'a self,
         input: &'a TurnInput<'a>,
     ) -> BoxFuture<'a, Result<Decision, AssistantError>> {
-        let index = input
-            .conversation
-            .id
-            .0
-            .rem_euclid(ACKNOWLEDGEMENTS.len() as i64) as usize;
+        // Varied by conversation, so a shopper writing to several shops does not meet one
+        // template everywhere; in the language the shopper wrote in or wrote in before.
+        let mut state = State::of(&input.conversation.assistant_state);
+        let text: String = input.messages.iter().map(|m| m.body.as_str()).collect();
+        if let Some(language) = otklik_nlu::detect(&text) {
+            state.language = Some(language);
+        }
+        let speech = state
+            .language
+            .and_then(Speech::of)
+            .unwrap_or(Speech::RUSSIAN);
+        let index = input.conversation.id.0.rem_euclid(3) + 1;
+        let reply = speech.text(&format!("acknowledge-{index}"), &[]);
         Box::pin(async move {
             Ok(Decision {
-                reply: Some(ACKNOWLEDGEMENTS[index].to_owned()),
+                reply: Some(reply),
                 handoff: Some(Handoff {
                     reason: self.reason.to_owned(),
                     summary: String::new(),

@@ -1,4 +1,5 @@
-//! Marketplace order statuses in plain Russian (`../shared/reference/marketplaces.md` §5, §11).
+//! Marketplace order statuses in plain words (`reference/marketplaces.md` §5, §11): each status
+//! has a message in the assistant's catalogues (`status-<key>`).
 //!
 //! WB orders are stored with `status` = `supplierStatus` and `substatus` = `wbStatus`; Ozon
 //! postings with their `status` and `substatus`. Unknown values are never an error: the
@@ -7,11 +8,21 @@
 use otklik_db::catalogue::Order;
 use otklik_schema::Marketplace;
 
-/// What a status means for the shopper, said as the rest of «Заказ 123 …».
+use super::catalogue::Speech;
+
+/// What a status means for the shopper: the catalogue key of the rest of «Заказ 123 …», and
+/// the stage the decisions depend on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explained {
-    pub predicate: &'static str,
+    pub key: &'static str,
     pub stage: Stage,
+}
+
+impl Explained {
+    /// «уже ждёт вас в пункте выдачи — можно забирать», in the reply's language.
+    pub fn predicate(&self, speech: Speech) -> String {
+        speech.text(&format!("status-{}", self.key), &[])
+    }
 }
 
 /// Where the order is, for the decisions that depend on it (can it still be cancelled?).
@@ -30,93 +41,66 @@ pub enum Stage {
 
 fn wb(supplier: &str, wb: Option<&str>) -> Explained {
     use Stage::*;
-    let (predicate, stage) = match wb.unwrap_or("") {
-        "ready_for_pickup" => (
-            "уже ждёт вас в пункте выдачи — можно забирать",
-            AtPickupPoint,
-        ),
-        "sold" => ("получен", Received),
-        "sorted" => (
-            "отсортирован на складе Wildberries и едет в пункт выдачи",
-            InTransit,
-        ),
-        "canceled" => ("отменён, деньги вернутся автоматически", Cancelled),
-        "canceled_by_client" => ("отменён: от него отказались при получении", Cancelled),
-        "declined_by_client" => ("отменён в первый час после оформления", Cancelled),
-        "defect" => (
-            "отменён из-за брака, деньги вернутся автоматически",
-            Cancelled,
-        ),
-        "postponed_delivery" => ("в пути: курьерскую доставку перенесли", InTransit),
-        "canceled_by_missed_call" => ("отменён: курьеру не удалось дозвониться", Cancelled),
-        "accepted_by_carrier" => ("передан перевозчику", InTransit),
-        "sent_to_carrier" => ("отправлен на склад перевозчика", InTransit),
-        "canceled_by_carrier" => (
-            "отменён перевозчиком, деньги вернутся автоматически",
-            Cancelled,
-        ),
+    let (key, stage) = match wb.unwrap_or("") {
+        "ready_for_pickup" => ("wb-ready_for_pickup", AtPickupPoint),
+        "sold" => ("wb-sold", Received),
+        "sorted" => ("wb-sorted", InTransit),
+        "canceled" => ("wb-canceled", Cancelled),
+        "canceled_by_client" => ("wb-canceled_by_client", Cancelled),
+        "declined_by_client" => ("wb-declined_by_client", Cancelled),
+        "defect" => ("wb-defect", Cancelled),
+        "postponed_delivery" => ("wb-postponed_delivery", InTransit),
+        "canceled_by_missed_call" => ("wb-canceled_by_missed_call", Cancelled),
+        "accepted_by_carrier" => ("wb-accepted_by_carrier", InTransit),
+        "sent_to_carrier" => ("wb-sent_to_carrier", InTransit),
+        "canceled_by_carrier" => ("wb-canceled_by_carrier", Cancelled),
         _ => match supplier {
-            "new" => ("оформлен, продавец скоро начнёт его собирать", Preparing),
-            "confirm" => ("сейчас собирается на складе продавца", Preparing),
-            "complete" | "deliver" => ("передан в доставку и едет к вам", InTransit),
-            "prepare" => ("готов к выдаче в магазине", AtPickupPoint),
-            "receive" => ("получен", Received),
-            "reject" => ("отменён: от него отказались при получении", Cancelled),
-            "cancel" => (
-                "отменён продавцом, деньги вернутся автоматически",
-                Cancelled,
-            ),
-            "cancel_missed_call" => ("отменён: не удалось дозвониться", Cancelled),
-            "cancel_shelf_life" => ("отменён: истёк срок хранения", Cancelled),
-            _ => ("обрабатывается Wildberries", Unknown),
+            "new" => ("wb-supplier-new", Preparing),
+            "confirm" => ("wb-supplier-confirm", Preparing),
+            "complete" | "deliver" => ("wb-supplier-complete", InTransit),
+            "prepare" => ("wb-supplier-prepare", AtPickupPoint),
+            "receive" => ("wb-supplier-receive", Received),
+            "reject" => ("wb-supplier-reject", Cancelled),
+            "cancel" => ("wb-supplier-cancel", Cancelled),
+            "cancel_missed_call" => ("wb-supplier-cancel_missed_call", Cancelled),
+            "cancel_shelf_life" => ("wb-supplier-cancel_shelf_life", Cancelled),
+            _ => ("wb-unknown", Unknown),
         },
     };
-    Explained { predicate, stage }
+    Explained { key, stage }
 }
 
 fn ozon(status: &str, substatus: Option<&str>) -> Explained {
     use Stage::*;
-    let (predicate, stage) = match substatus.unwrap_or("") {
-        "posting_in_pickup_point" => (
-            "уже ждёт вас в пункте выдачи — можно забирать",
-            AtPickupPoint,
-        ),
-        "posting_on_way_to_pickup_point" => ("едет в пункт выдачи", InTransit),
-        "posting_on_way_to_city" => ("в пути в ваш город", InTransit),
+    let (key, stage) = match substatus.unwrap_or("") {
+        "posting_in_pickup_point" => ("ozon-posting_in_pickup_point", AtPickupPoint),
+        "posting_on_way_to_pickup_point" => ("ozon-posting_on_way_to_pickup_point", InTransit),
+        "posting_on_way_to_city" => ("ozon-posting_on_way_to_city", InTransit),
         "posting_in_courier_service" | "posting_transferred_to_courier_service" => {
-            ("у курьера, он скоро привезёт заказ", InTransit)
+            ("ozon-posting_in_courier_service", InTransit)
         }
-        "posting_awaiting_passport_data" => (
-            "ждёт паспортные данные для таможни — их можно указать в приложении Ozon",
-            Problem,
-        ),
-        "posting_returned_to_warehouse" => ("возвращается на склад", Problem),
-        "posting_split_pending" => ("разделён на несколько отправлений", Preparing),
+        "posting_awaiting_passport_data" => ("ozon-posting_awaiting_passport_data", Problem),
+        "posting_returned_to_warehouse" => ("ozon-posting_returned_to_warehouse", Problem),
+        "posting_split_pending" => ("ozon-posting_split_pending", Preparing),
         _ => match status {
-            "awaiting_registration" => ("регистрируется в службе доставки", Preparing),
-            "acceptance_in_progress" => ("принимается на складе", Preparing),
-            "awaiting_approve" => ("ожидает подтверждения продавцом", Preparing),
-            "awaiting_verification" => ("создан", Preparing),
-            "awaiting_packaging" => ("сейчас собирается на складе продавца", Preparing),
-            "awaiting_deliver" => ("собран и ждёт передачи в доставку", Preparing),
-            "arbitration" | "client_arbitration" => (
-                "на рассмотрении: по нему идёт разбирательство, результат сообщим",
-                Problem,
-            ),
-            "delivering" => ("в пути", InTransit),
-            "driver_pickup" => ("у водителя, скоро будет у вас", InTransit),
-            "delivered" => ("доставлен", Received),
-            "cancelled" => ("отменён, деньги вернутся автоматически", Cancelled),
-            "cancelled_from_split_pending" => ("разделён на несколько отправлений", Cancelled),
-            "not_accepted" => (
-                "задерживается: его не приняли на сортировочном центре",
-                Problem,
-            ),
-            "sent_by_seller" => ("отправлен продавцом", InTransit),
-            _ => ("обрабатывается Ozon", Unknown),
+            "awaiting_registration" => ("ozon-awaiting_registration", Preparing),
+            "acceptance_in_progress" => ("ozon-acceptance_in_progress", Preparing),
+            "awaiting_approve" => ("ozon-awaiting_approve", Preparing),
+            "awaiting_verification" => ("ozon-awaiting_verification", Preparing),
+            "awaiting_packaging" => ("ozon-awaiting_packaging", Preparing),
+            "awaiting_deliver" => ("ozon-awaiting_deliver", Preparing),
+            "arbitration" | "client_arbitration" => ("ozon-arbitration", Problem),
+            "delivering" => ("ozon-delivering", InTransit),
+            "driver_pickup" => ("ozon-driver_pickup", InTransit),
+            "delivered" => ("ozon-delivered", Received),
+            "cancelled" => ("ozon-cancelled", Cancelled),
+            "cancelled_from_split_pending" => ("ozon-cancelled_from_split_pending", Cancelled),
+            "not_accepted" => ("ozon-not_accepted", Problem),
+            "sent_by_seller" => ("ozon-sent_by_seller", InTransit),
+            _ => ("ozon-unknown", Unknown),
         },
     };
-    Explained { predicate, stage }
+    Explained { key, stage }
 }
 
 /// The order's status in words, by its marketplace.
@@ -124,13 +108,5 @@ pub fn explain(order: &Order, marketplace: Marketplace) -> Explained {
     match marketplace {
         Marketplace::Ozon => ozon(&order.status, order.substatus.as_deref()),
         Marketplace::Wb => wb(&order.status, order.substatus.as_deref()),
-    }
-}
-
-/// The marketplace's name as shoppers say it.
-pub fn marketplace_name(marketplace: Marketplace) -> &'static str {
-    match marketplace {
-        Marketplace::Ozon => "Ozon",
-        Marketplace::Wb => "Wildberries",
     }
 }

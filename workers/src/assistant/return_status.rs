@@ -7,8 +7,8 @@ use chrono_tz::Europe::Moscow;
 use otklik_db::returns::Return;
 use otklik_schema::Marketplace;
 
+use super::catalogue::{Arg, Speech};
 use super::local::day_month;
-use super::order_status::marketplace_name;
 
 /// What the shopper can expect next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +49,8 @@ pub fn stage(found: &Return, marketplace: Marketplace) -> ReturnStage {
     }
 }
 
-fn moscow_day(time: DateTime<Utc>) -> String {
-    day_month(time.with_timezone(&Moscow).date_naive())
+fn moscow_day(speech: Speech, time: DateTime<Utc>) -> String {
+    day_month(speech, time.with_timezone(&Moscow).date_naive())
 }
 
 /// WB's and Ozon's own words are quoted only when they read as a sentence for the shopper.
@@ -87,49 +87,59 @@ fn wb_comment(comment: &str) -> String {
 }
 
 /// One or two sentences on the return of order `order_id`.
-pub fn describe(found: &Return, marketplace: Marketplace, order_id: &str) -> String {
-    let app = marketplace_name(marketplace);
-    let changed = moscow_day(found.changed_at);
-    let opened = found.opened_at.map_or_else(|| changed.clone(), moscow_day);
+pub fn describe(
+    speech: Speech,
+    found: &Return,
+    marketplace: Marketplace,
+    order_id: &str,
+) -> String {
+    let app = marketplace.name();
+    let changed = moscow_day(speech, found.changed_at);
+    let opened = found
+        .opened_at
+        .map_or_else(|| changed.clone(), |at| moscow_day(speech, at));
     let product = found
         .product_name
         .as_deref()
         .map(|name| format!(" («{name}»)"))
         .unwrap_or_default();
+    // WB's and Ozon's own comments are Russian: quoted only to a shopper who reads Russian.
+    let russian = speech.language() == otklik_nlu::Language::Ru;
     let wb_comment = match marketplace {
-        Marketplace::Wb => quoted(found.status_text.as_deref()),
-        Marketplace::Ozon => None,
+        Marketplace::Wb if russian => quoted(found.status_text.as_deref()),
+        _ => None,
     };
-    let mut text = match stage(found, marketplace) {
-        ReturnStage::Pending => format!(
-            "Заявка на возврат по заказу {order_id}{product} оформлена {opened} и пока на рассмотрении. Решение появится в личном кабинете {app}."
-        ),
-        ReturnStage::Approved => {
-            format!("Заявка на возврат по заказу {order_id}{product} одобрена {changed}.")
-        }
-        ReturnStage::ApprovedKept => format!(
-            "Заявка на возврат по заказу {order_id}{product} одобрена {changed}, товар остаётся у вас."
-        ),
+    let args = |extra: &[(&'static str, Arg<'_>)]| -> Vec<(&'static str, Arg<'static>)> {
+        let mut all: Vec<(&'static str, Arg<'static>)> = vec![
+            ("id", Arg::Owned(order_id.to_owned())),
+            ("product", Arg::Owned(product.clone())),
+            ("app", Arg::Owned(app.to_owned())),
+            ("opened", Arg::Owned(opened.clone())),
+            ("changed", Arg::Owned(changed.clone())),
+        ];
+        all.extend(extra.iter().map(|(name, value)| (*name, owned(value))));
+        all
+    };
+    let stage = stage(found, marketplace);
+    let mut text = match stage {
+        ReturnStage::Pending => speech.text("return-pending", &args(&[])),
+        ReturnStage::Approved => speech.text("return-approved", &args(&[])),
+        ReturnStage::ApprovedKept => speech.text("return-approved-kept", &args(&[])),
         ReturnStage::Refunded => {
             let amount = found
                 .amount_minor
                 .filter(|_| found.currency == "RUB")
                 .map(|minor| format!(" — {} ₽", minor / 100))
                 .unwrap_or_default();
-            format!(
-                "По возврату заказа {order_id}{product} {app} отметил возврат денег {changed}{amount}."
-            )
+            speech.text("return-refunded", &args(&[("amount", Arg::Owned(amount))]))
         }
-        ReturnStage::Rejected => {
-            format!("Заявка на возврат по заказу {order_id}{product} отклонена {changed}.")
-        }
+        ReturnStage::Rejected => speech.text("return-rejected", &args(&[])),
         ReturnStage::InProgress => match quoted(found.status_text.as_deref()) {
-            Some(status) if marketplace == Marketplace::Ozon => {
-                format!("Возврат по заказу {order_id}{product}: статус «{status}» с {changed}.")
-            }
-            _ => format!(
-                "Возврат по заказу {order_id}{product} оформлен {opened} и сейчас в обработке."
+            Some(status) if marketplace == Marketplace::Ozon && russian => speech.text(
+                "return-in-progress-status",
+                &args(&[("status", Arg::Text(status))]),
             ),
+            _ => speech.text("return-in-progress", &args(&[])),
         },
     };
     let rest = wb_comment.map(self::wb_comment).unwrap_or_default();
@@ -137,10 +147,19 @@ pub fn describe(found: &Return, marketplace: Marketplace, order_id: &str) -> Str
         text.push(' ');
         text.push_str(&rest);
     }
-    if stage(found, marketplace) == ReturnStage::Rejected {
-        text.push_str(" Если вы не согласны с решением, напишите — передам обращение специалисту.");
+    if stage == ReturnStage::Rejected {
+        text.push(' ');
+        text.push_str(&speech.text("return-disagree", &[]));
     }
     text
+}
+
+fn owned(value: &Arg<'_>) -> Arg<'static> {
+    match value {
+        Arg::Text(text) => Arg::Owned((*text).to_owned()),
+        Arg::Owned(text) => Arg::Owned(text.clone()),
+        Arg::Count(n) => Arg::Count(*n),
+    }
 }
 
 #[cfg(test)]
@@ -167,12 +186,14 @@ mod tests {
     #[test]
     fn wb_decisions_read_as_russian_sentences() {
         let pending = describe(
+            Speech::RUSSIAN,
             &claim("pending", Some("under_review"), None),
             Marketplace::Wb,
             "123",
         );
         assert!(pending.starts_with("Заявка на возврат по заказу 123 («Кабель 0.5 м») оформлена 23 ноября и пока на рассмотрении"), "{pending}");
         let approved = describe(
+            Speech::RUSSIAN,
             &claim(
                 "approved",
                 Some("returning_to_seller"),
@@ -207,20 +228,35 @@ mod tests {
             Some("ClientReturn"),
             Some("Едет к продавцу"),
         );
-        let text = describe(&moving, Marketplace::Ozon, "12345678-0012-1");
+        let text = describe(
+            Speech::RUSSIAN,
+            &moving,
+            Marketplace::Ozon,
+            "12345678-0012-1",
+        );
         assert!(
             text.contains("статус «Едет к продавцу» с 23 ноября"),
             "{text}"
         );
         moving.status = "MoneyReturned".into();
-        let refunded = describe(&moving, Marketplace::Ozon, "12345678-0012-1");
+        let refunded = describe(
+            Speech::RUSSIAN,
+            &moving,
+            Marketplace::Ozon,
+            "12345678-0012-1",
+        );
         assert!(
             refunded.contains("Ozon отметил возврат денег 23 ноября — 157 ₽"),
             "{refunded}"
         );
         moving.status = "TeleportedBack".into();
         moving.status_text = None;
-        let unknown = describe(&moving, Marketplace::Ozon, "12345678-0012-1");
+        let unknown = describe(
+            Speech::RUSSIAN,
+            &moving,
+            Marketplace::Ozon,
+            "12345678-0012-1",
+        );
         assert!(unknown.ends_with("сейчас в обработке."), "{unknown}");
     }
 }

@@ -7,6 +7,9 @@ use otklik_llm::ProviderKind;
 use otklik_nlu::Intent;
 use serde::Deserialize;
 
+use super::catalogue::{Arg, Speech};
+use super::topics::Topic;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct WorkingHours {
@@ -14,7 +17,8 @@ pub struct WorkingHours {
     pub from: u32,
     /// Local hour they stop, 1–24.
     pub to: u32,
-    /// How the time zone is named to shoppers.
+    /// How the time zone is named to shoppers; empty names the tenant's zone by the catalogue
+    /// («по Москве» for Moscow time).
     pub zone_name: String,
     /// The tenant's zone (`tenants.timezone`), so daylight saving follows the tz database.
     #[serde(skip)]
@@ -26,7 +30,7 @@ impl Default for WorkingHours {
         Self {
             from: 9,
             to: 21,
-            zone_name: "по Москве".to_owned(),
+            zone_name: String::new(),
             time_zone: Tz::Europe__Moscow,
         }
     }
@@ -39,16 +43,31 @@ impl WorkingHours {
         self.from <= hour && hour < self.to
     }
 
-    /// «с 9:00 до 21:00 по Москве»
-    pub fn describe(&self) -> String {
-        format!("с {}:00 до {}:00 {}", self.from, self.to, self.zone_name)
+    /// «с 9:00 до 21:00 по Москве», in the reply's language.
+    pub fn describe(&self, speech: Speech) -> String {
+        let zone = if !self.zone_name.trim().is_empty() {
+            self.zone_name.trim().to_owned()
+        } else if self.time_zone == Tz::Europe__Moscow {
+            speech.text("zone-moscow", &[])
+        } else {
+            speech.text("zone-named", &[("zone", Arg::Text(self.time_zone.name()))])
+        };
+        speech.text(
+            "hours-span",
+            &[
+                ("from", Arg::Owned(self.from.to_string())),
+                ("to", Arg::Owned(self.to.to_string())),
+                ("zone", Arg::Owned(zone)),
+            ],
+        )
     }
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct Settings {
-    pub working_hours: WorkingHours,
+    /// When operators answer; `None` (the default) means always.
+    pub working_hours: Option<WorkingHours>,
     /// Assistant turns a conversation may take in a minute before people take over.
     pub max_turns_per_minute: usize,
     /// Who writes replies, in order of preference: `openai`, `yandexgpt`, `local`. The local
@@ -106,6 +125,17 @@ impl Policies {
             ("гарантия", self.warranty.as_str()),
         ]
         .into_iter()
+    }
+
+    /// The shop's policy on a general topic, if it wrote one.
+    pub fn for_topic(&self, topic: Topic) -> Option<&str> {
+        let text = match topic {
+            Topic::Delivery => &self.delivery,
+            Topic::Payment => &self.payment,
+            Topic::Warranty => &self.warranty,
+            Topic::Hours => return None,
+        };
+        Some(text.trim()).filter(|t| !t.is_empty())
     }
 
     /// The policy that answers a question, if the shop wrote one: by intent for returns, and
@@ -172,7 +202,7 @@ impl HandoffRules {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            working_hours: WorkingHours::default(),
+            working_hours: None,
             max_turns_per_minute: 6,
             responders: vec!["local".to_owned()],
             persona: String::new(),
@@ -212,7 +242,11 @@ impl Settings {
             }),
         };
         match tenant.timezone.parse::<Tz>() {
-            Ok(zone) => settings.working_hours.time_zone = zone,
+            Ok(zone) => {
+                if let Some(hours) = &mut settings.working_hours {
+                    hours.time_zone = zone;
+                }
+            }
             Err(err) => {
                 tracing::warn!(timezone = %tenant.timezone, error = %err, "tenant time zone is unknown; using Moscow time");
             }
@@ -242,7 +276,14 @@ mod tests {
 
     #[test]
     fn working_hours_follow_the_tenant_zone_and_its_daylight_saving() {
-        let hours = |zone: &str| Settings::of(&tenant(zone, json!({}))).working_hours;
+        let hours = |zone: &str| {
+            Settings::of(&tenant(
+                zone,
+                json!({"assistant": {"working_hours": {"from": 9, "to": 21}}}),
+            ))
+            .working_hours
+            .unwrap_or_else(|| panic!("hours are set"))
+        };
         // 06:30 UTC in January: 09:30 in Moscow (UTC+3), 07:30 in Berlin (UTC+1).
         let winter = chrono::Utc.with_ymd_and_hms(2026, 1, 15, 6, 30, 0).single();
         // 07:30 UTC in July: 09:30 in Berlin (UTC+2 in summer).
@@ -263,6 +304,7 @@ mod tests {
     fn tone_policies_and_handoff_rules_are_read_with_defaults() {
         let plain = Settings::of(&tenant("Europe/Moscow", json!({})));
         assert_eq!(plain.tone, Tone::Neutral);
+        assert!(plain.working_hours.is_none(), "no hours set: always");
         assert!(
             plain
                 .policies

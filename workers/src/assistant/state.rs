@@ -1,6 +1,7 @@
 //! What the assistant remembers about a conversation between turns (stored as JSON in
 //! `conversations.assistant_state`).
 
+use otklik_nlu::Language;
 use serde::{Deserialize, Serialize};
 
 /// A detail the assistant asked for and is waiting to hear.
@@ -9,6 +10,18 @@ use serde::{Deserialize, Serialize};
 pub enum Slot {
     OrderId,
     Article,
+    /// Proof that the remembered order is the shopper's: a product from it.
+    OrderOwnership,
+}
+
+impl Slot {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Slot::OrderId => "order_id",
+            Slot::Article => "article",
+            Slot::OrderOwnership => "order_ownership",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -28,6 +41,13 @@ pub struct State {
     pub turns: Vec<i64>,
     /// Phrases already used in this conversation, so the wording varies.
     pub said: Vec<String>,
+    /// The language the shopper writes in, kept when a message carries no signal («ok», «42»).
+    pub language: Option<Language>,
+    /// Orders this conversation has shown to be the shopper's: their personal details (pickup
+    /// point, tracking, items) may be told.
+    pub verified_orders: Vec<String>,
+    /// The shopper asked not to be written to first (order news).
+    pub no_news: bool,
 }
 
 impl State {
@@ -45,6 +65,19 @@ impl State {
         self.turns.retain(|&t| now - t < 60);
         self.turns.push(now);
         self.turns.len() > per_minute
+    }
+
+    pub fn is_verified(&self, order: &str) -> bool {
+        self.verified_orders.iter().any(|o| o == order)
+    }
+
+    pub fn verify(&mut self, order: &str) {
+        if !self.is_verified(order) {
+            self.verified_orders.push(order.to_owned());
+            if self.verified_orders.len() > 10 {
+                self.verified_orders.remove(0);
+            }
+        }
     }
 
     pub fn remember_said(&mut self, key: String) {

@@ -17,7 +17,7 @@ use otklik_schema::Role;
 use secrecy::ExposeSecret;
 
 use crate::Context;
-use crate::assistant::day_month;
+use crate::assistant::Speech;
 
 const RESET_TTL: Duration = Duration::hours(1);
 
@@ -152,7 +152,7 @@ fn moscow_date(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&Moscow);
     format!(
         "{} {} г., {}",
-        day_month(local.date_naive()),
+        crate::assistant::day_month(Speech::RUSSIAN, local.date_naive()),
         local.year(),
         local.format("%H:%M")
     )

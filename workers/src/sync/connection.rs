@@ -106,7 +106,7 @@ pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), Bo
 
 /// The report when the marketplace could not be asked at all.
 fn unreachable_result(marketplace: Marketplace) -> CheckResult {
-    let name = crate::assistant::order_status::marketplace_name(marketplace);
+    let name = marketplace.name();
     CheckResult {
         problems: vec![format!(
             "Не удалось проверить данные доступа: {name} сейчас не отвечает. Пожалуйста, отправьте их ещё раз чуть позже."

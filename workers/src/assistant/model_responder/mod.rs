@@ -43,6 +43,8 @@ pub struct Brief<'a> {
     pub providers: &'a [ProviderKind],
     pub history: &'a [Line],
     pub retrieval: &'a Retrieval,
+    /// The shopper's language: the model answers in it.
+    pub language: otklik_nlu::Language,
 }
 
 /// Tokens one provider billed during the turn.
@@ -101,7 +103,13 @@ impl ModelResponder {
     /// The shop's instructions for a channel: part of the answer cache's key, since the same
     /// question gets a different answer under other instructions.
     pub fn instructions(&self, brief: &Brief<'_>) -> String {
-        prompt::instructions(brief.shop, brief.persona, brief.tone, brief.channel_kind)
+        prompt::instructions(
+            brief.shop,
+            brief.persona,
+            brief.tone,
+            brief.channel_kind,
+            brief.language,
+        )
     }
 
     /// Has the model write the reply under `instructions` (from [`Self::instructions`]).

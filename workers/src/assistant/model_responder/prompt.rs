@@ -3,6 +3,7 @@
 
 use otklik_db::messages::Line;
 use otklik_llm::ChatMessage;
+use otklik_nlu::Language;
 use otklik_schema::{Author, ChannelKind};
 
 use crate::assistant::guardrails::mask_personal_data;
@@ -10,10 +11,26 @@ use crate::assistant::settings::Tone;
 
 /// The instructions, kept apart from the facts so the guardrails can tell a quoted fact from a
 /// leaked instruction.
-pub fn instructions(shop: &str, persona: &str, tone: Tone, kind: ChannelKind) -> String {
+pub fn instructions(
+    shop: &str,
+    persona: &str,
+    tone: Tone,
+    kind: ChannelKind,
+    language: Language,
+) -> String {
+    let language = match language {
+        Language::Ru => "по-русски",
+        Language::En => "по-английски",
+        Language::Kk => "по-казахски",
+        Language::UzLatn => "по-узбекски латиницей",
+        Language::UzCyrl => "по-узбекски кириллицей",
+        Language::Ky => "по-киргизски",
+        Language::Hy => "по-армянски",
+        Language::Be => "по-белорусски",
+    };
     let mut out = format!(
         "Ты — специалист поддержки магазина «{shop}», который продаёт на Wildberries и Ozon. \
-         Отвечай покупателю по-русски, на «вы», вежливо и по делу: 1–3 коротких предложения, \
+         Отвечай покупателю на его языке ({language}), на «вы», вежливо и по делу: 1–3 коротких предложения, \
          сначала ответ, потом детали. Статусы объясняй простыми словами, без служебных терминов.\n\
          Правила:\n\
          - Опирайся только на раздел «Данные» и на ответы инструментов. Если нужного факта нет, \
@@ -159,23 +176,49 @@ mod tests {
 
     #[test]
     fn marketplace_instructions_forbid_contacts() {
-        let wb = instructions("Ромашка", "", Tone::Neutral, ChannelKind::WbChat);
+        let wb = instructions(
+            "Ромашка",
+            "",
+            Tone::Neutral,
+            ChannelKind::WbChat,
+            Language::Ru,
+        );
         assert!(wb.contains("никаких телефонов"));
         let telegram = instructions(
             "Ромашка",
             "тепло и коротко",
             Tone::Neutral,
             ChannelKind::Telegram,
+            Language::En,
         );
+        assert!(telegram.contains("по-английски"));
         assert!(!telegram.contains("никаких телефонов"));
         assert!(telegram.contains("тепло и коротко"));
     }
 
     #[test]
     fn the_tone_changes_only_the_words_around_the_answer() {
-        let neutral = instructions("Ромашка", "", Tone::Neutral, ChannelKind::Telegram);
-        let warm = instructions("Ромашка", "", Tone::Warm, ChannelKind::Telegram);
-        let concise = instructions("Ромашка", "", Tone::Concise, ChannelKind::Telegram);
+        let neutral = instructions(
+            "Ромашка",
+            "",
+            Tone::Neutral,
+            ChannelKind::Telegram,
+            Language::Ru,
+        );
+        let warm = instructions(
+            "Ромашка",
+            "",
+            Tone::Warm,
+            ChannelKind::Telegram,
+            Language::Ru,
+        );
+        let concise = instructions(
+            "Ромашка",
+            "",
+            Tone::Concise,
+            ChannelKind::Telegram,
+            Language::Ru,
+        );
         assert!(warm.contains("Тон тёплый") && !neutral.contains("Тон"));
         assert!(concise.contains("Тон краткий"));
         for text in [&neutral, &warm, &concise] {

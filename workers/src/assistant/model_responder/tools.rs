@@ -6,7 +6,7 @@ use otklik_db::{AsyncPgConnection, DbError, TenantScope};
 use otklik_llm::{ToolCall, ToolSpec};
 use serde_json::json;
 
-use crate::assistant::facts::{self, Facts};
+use crate::assistant::facts::{self, Facts, Search};
 use crate::assistant::retrieval::Retrieval;
 
 pub const ORDER_STATUS: &str = "order_status";
@@ -116,8 +116,13 @@ pub async fn run(
             let Some(query) = argument("query") else {
                 return missing("query");
             };
+            let search = Search {
+                question: query,
+                steer: "",
+                topic: &[],
+            };
             let found = facts
-                .search_knowledge(conn, retrieval, scope, query)
+                .search_knowledge(conn, retrieval, scope, &search)
                 .await?;
             Ok(Outcome::Result(if found.is_empty() {
                 "В базе знаний ничего нового по этому вопросу нет.".to_owned()

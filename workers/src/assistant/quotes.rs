@@ -1,0 +1,336 @@
+//! Quoting the shop's own texts — knowledge articles and settings policies — as answers: which
+//! found article actually speaks to the question, and the part of it that answers.
+
+use std::sync::LazyLock;
+
+use otklik_db::knowledge::Hit;
+use regex::Regex;
+
+static WORDS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\p{L}]{4,}").unwrap_or_else(|e| panic!("word pattern: {e}")));
+
+/// Word stems of a text: the first five letters of each longer word, enough to match
+/// «возврата» with «возврат» and «размеры» with «размер».
+pub fn stems(text: &str) -> Vec<String> {
+    WORDS
+        .find_iter(&text.to_lowercase().replace('ё', "е"))
+        .map(|m| m.as_str().chars().take(5).collect())
+        .collect()
+}
+
+/// Stems every shopper question has and no article is about: politeness, question words,
+/// «товар», «заказ».
+const CHATTER: &[&str] = &[
+    "подск",
+    "пожал",
+    "здрав",
+    "добры",
+    "можно",
+    "нужно",
+    "хочу",
+    "хотел",
+    "какой",
+    "какая",
+    "какие",
+    "каков",
+    "когда",
+    "сколь",
+    "почем",
+    "вопро",
+    "товар",
+    "заказ",
+    "магаз",
+    "есть",
+    "будет",
+    "если",
+    "очень",
+    "спаси",
+    "приве",
+    "скажи",
+    "интер",
+    "узнат",
+    "этот",
+    "такой",
+    "такая",
+    "вообщ",
+    "сейча",
+    "ваших",
+    "вашем",
+    "вашег",
+    "вашей",
+    "вашим",
+    "вообщ",
+    "также",
+    "тоже",
+    "меня",
+    "мене",
+    "себе",
+    "знать",
+    "уточн",
+    "подск",
+    "пишу",
+    "прошу",
+    "помог",
+    "добрый",
+    "утра",
+    "вечер",
+    "день",
+    "дела",
+    "ребят",
+    "девуш",
+    "здесь",
+    "можете",
+    "сможе",
+    "какой-",
+    "котор",
+    "нибуд",
+    "чтобы",
+    "только",
+    "потом",
+    "после",
+    "дней",
+];
+
+/// The question's own content stems: what an answer must be about.
+pub fn key_stems(question: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for stem in stems(question) {
+        if !CHATTER
+            .iter()
+            .any(|c| stem.starts_with(c) || c.starts_with(stem.as_str()))
+            && !out.contains(&stem)
+        {
+            out.push(stem);
+        }
+    }
+    out
+}
+
+/// Whether an article speaks to the question: it shares a content word with the question and,
+/// when the question belongs to a topic, with the topic. Full-text search finds articles that
+/// share only «товар» or a topic word the search itself added; those are not answers.
+pub fn relevant(hit: &Hit, question: &str, topic: &[&str]) -> bool {
+    let article: Vec<String> = stems(&format!("{} {}", hit.title, hit.body));
+    let shares = |stem: &str| article.iter().any(|a| a == stem);
+    let keys = key_stems(question);
+    let on_question = keys.iter().any(|k| shares(k));
+    let on_topic = topic.is_empty()
+        || topic.iter().any(|t| {
+            article
+                .iter()
+                .any(|a| a.starts_with(t) || t.starts_with(a.as_str()))
+        });
+    on_question && on_topic
+}
+
+/// The part of an article that answers the question: the paragraphs sharing the most stems
+/// with it, in their original order, within a length a chat message can carry.
+pub fn excerpt(body: &str, question: &str) -> String {
+    const MAX: usize = 700;
+    let asked = stems(question);
+    let paragraphs: Vec<&str> = body
+        .split("\n\n")
+        .flat_map(|p| p.split('\n'))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if body.chars().count() <= MAX {
+        return paragraphs.join("\n");
+    }
+    let mut scored: Vec<(usize, usize)> = paragraphs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, stems(p).iter().filter(|s| asked.contains(s)).count()))
+        .collect();
+    scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut length = 0;
+    for (i, _) in scored {
+        let len = paragraphs[i].chars().count();
+        if length + len > MAX && !chosen.is_empty() {
+            continue;
+        }
+        chosen.push(i);
+        length += len;
+    }
+    chosen.sort_unstable();
+    chosen
+        .iter()
+        .map(|&i| paragraphs[i])
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Sentences of a text, each with its end mark; a line break ends one too.
+fn sentences_of(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut start = 0;
+        let chars: Vec<(usize, char)> = paragraph.char_indices().collect();
+        for (i, (at, c)) in chars.iter().enumerate() {
+            let last = i + 1 == chars.len();
+            let before_space = chars
+                .get(i + 1)
+                .is_some_and(|(_, next)| next.is_whitespace());
+            if matches!(c, '.' | '!' | '?') && (last || before_space) {
+                let end = at + c.len_utf8();
+                let sentence = paragraph[start..end].trim();
+                if !sentence.is_empty() {
+                    out.push(sentence);
+                }
+                start = end;
+            }
+        }
+        let rest = paragraph[start..].trim();
+        if !rest.is_empty() {
+            out.push(rest);
+        }
+    }
+    out
+}
+
+/// The answer to a question about one item of a list an article gives — «сколько идёт
+/// доставка в Екатеринбург?» against «Сроки: Москва — 1–2 дня, …, Екатеринбург и Урал — 3–5
+/// дней, …» — as the list's lead and that item, with the article's general notes (sentences
+/// without figures) around it. `None` when the question names nothing, beyond what the
+/// article's title says it is about, that only one sentence holds.
+pub fn focused(title: &str, body: &str, question: &str) -> Option<String> {
+    let sentences = sentences_of(body);
+    let stemmed: Vec<Vec<String>> = sentences.iter().map(|s| stems(s)).collect();
+    let about = stems(title);
+    let keys: Vec<String> = key_stems(question)
+        .into_iter()
+        .filter(|key| !about.contains(key))
+        .collect();
+    // A word of the question that only one sentence has singles that sentence out; a word that
+    // also singles out one item of the sentence's list narrows it to that item.
+    let singled: Vec<(usize, &String)> = keys
+        .iter()
+        .filter_map(|key| {
+            let holding: Vec<usize> = (0..sentences.len())
+                .filter(|i| stemmed[*i].contains(key))
+                .collect();
+            (holding.len() == 1).then(|| (holding[0], key))
+        })
+        .collect();
+    let narrow = |index: usize, key: &String| -> Option<String> {
+        let (lead, list) = sentences[index].split_once(':')?;
+        let items: Vec<&str> = list.split([',', ';']).map(str::trim).collect();
+        let holding: Vec<&&str> = items
+            .iter()
+            .filter(|item| stems(item).contains(key))
+            .collect();
+        (items.len() > 2 && holding.len() == 1).then(|| {
+            format!(
+                "{}: {}.",
+                lead.trim(),
+                holding[0].trim_end_matches(['.', '!'])
+            )
+        })
+    };
+    let (index, focus) = singled
+        .iter()
+        .find_map(|(index, key)| narrow(*index, key).map(|focus| (*index, focus)))
+        .or_else(|| {
+            singled
+                .first()
+                .map(|(index, _)| (*index, sentences[*index].to_owned()))
+        })?;
+    let has_figures = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+    let text: Vec<String> = sentences
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            if i == index {
+                Some(focus.clone())
+            } else if !has_figures(s) && s.chars().count() <= 160 {
+                Some((*s).to_owned())
+            } else {
+                None
+            }
+        })
+        .collect();
+    Some(text.join(" "))
+}
+
+/// The sentences of a policy that mention any of `stems` (a defect's return rules inside a
+/// returns policy), or `None` when none does.
+pub fn sentences_about(text: &str, wanted: &[&str]) -> Option<String> {
+    let found: Vec<&str> = text
+        .split_inclusive(['.', '!', '\n'])
+        .map(str::trim)
+        .filter(|sentence| {
+            let folded = sentence.to_lowercase().replace('ё', "е");
+            wanted.iter().any(|w| folded.contains(w))
+        })
+        .collect();
+    (!found.is_empty()).then(|| found.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(title: &str, body: &str) -> Hit {
+        Hit {
+            article_id: 1,
+            version: 1,
+            title: title.into(),
+            category: String::new(),
+            body: body.into(),
+            score: 0.5,
+        }
+    }
+
+    #[test]
+    fn an_article_answers_only_what_it_is_about() {
+        let returns = hit(
+            "Возврат товара",
+            "Вернуть товар надлежащего качества можно в течение 21 дня после получения.",
+        );
+        assert!(relevant(&returns, "Как вернуть пуховик?", &[]));
+        assert!(!relevant(&returns, "Как ухаживать за изделием?", &[]));
+        assert!(!relevant(
+            &returns,
+            "Подскажите, пожалуйста, про товар",
+            &[]
+        ));
+        let delivery = hit(
+            "Сроки доставки",
+            "Екатеринбург и Урал — 3–5 дней. Москва — 1–3 дня.",
+        );
+        assert!(relevant(
+            &delivery,
+            "Сколько идёт доставка в Екатеринбург?",
+            &["доставк", "срок"]
+        ));
+        assert!(!relevant(
+            &returns,
+            "Сколько идёт доставка в Екатеринбург?",
+            &["доставк"]
+        ));
+    }
+
+    #[test]
+    fn a_question_about_one_item_of_a_list_gets_that_item() {
+        const TITLE: &str = "Сроки доставки";
+        let body = "Мы отправляем заказы из Москвы. Сроки доставки: Москва — 1–2 дня, Екатеринбург и Урал — 3–5 дней, Сибирь — 5–7 дней. Точную дату покажет маркетплейс.\nВ Казахстан — 7–14 дней.";
+        assert_eq!(
+            focused(TITLE, body, "Сколько идёт доставка в Екатеринбург?").as_deref(),
+            Some(
+                "Мы отправляем заказы из Москвы. Сроки доставки: Екатеринбург и Урал — 3–5 дней. Точную дату покажет маркетплейс."
+            )
+        );
+        assert_eq!(
+            focused(TITLE, body, "А в Казахстан доставляете?").as_deref(),
+            Some(
+                "Мы отправляем заказы из Москвы. Точную дату покажет маркетплейс. В Казахстан — 7–14 дней."
+            )
+        );
+        assert_eq!(
+            focused(TITLE, body, "Какие сроки доставки?"),
+            None,
+            "the whole article answers its own title"
+        );
+    }
+}

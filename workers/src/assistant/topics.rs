@@ -1,0 +1,235 @@
+//! General questions about how the shop works — delivery times and regions, payment methods,
+//! warranty, working hours — told apart from questions about the shopper's own order, so
+//! «сколько идёт доставка в Екатеринбург?» is answered from the shop's policy and never with
+//! «пришлите номер заказа» or the last order's status.
+
+use otklik_nlu::{Entities, Intent};
+
+/// A question about the shop's rules rather than one order or product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    Delivery,
+    Payment,
+    Warranty,
+    Hours,
+}
+
+impl Topic {
+    /// Words that steer the knowledge search toward the topic and that a relevant article
+    /// must contain (stems).
+    pub fn stems(self) -> &'static [&'static str] {
+        match self {
+            Topic::Delivery => &["доставк", "доставля", "срок"],
+            Topic::Payment => &["оплат", "оплач", "рассрочк", "карт"],
+            Topic::Warranty => &["гарант"],
+            Topic::Hours => &["работ", "график", "час"],
+        }
+    }
+
+    pub fn search_words(self) -> &'static str {
+        match self {
+            Topic::Delivery => "доставка сроки доставки регионы",
+            Topic::Payment => "оплата способы оплаты",
+            Topic::Warranty => "гарантия гарантийный срок",
+            Topic::Hours => "режим работы часы работы",
+        }
+    }
+}
+
+fn fold(text: &str) -> String {
+    format!(" {} ", text.to_lowercase().replace('ё', "е"))
+}
+
+fn any(text: &str, cues: &[&str]) -> bool {
+    cues.iter().any(|cue| {
+        text.match_indices(cue).any(|(at, _)| {
+            !text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+/// Words that make a question about the shopper's own order or parcel.
+const PERSONAL: &[&str] = &[
+    "мой заказ",
+    "моего заказа",
+    "моему заказу",
+    "мой заказик",
+    "моя посылка",
+    "мою посылку",
+    "моей посылки",
+    "мои заказы",
+    "мой товар",
+    "заказ мой",
+    "посылку мою",
+    "я заказал",
+    "я заказала",
+    "заказала ",
+    "заказал ",
+    "оформила",
+    "оформил ",
+    "мне придет",
+    "мне доставят",
+    "мне привезут",
+    "трек",
+    "где заказ",
+    "где посылка",
+    "где мой",
+    "где моя",
+];
+
+const DELIVERY: &[&str] = &[
+    "доставк",
+    "доставля",
+    "доставите",
+    "доставят ли",
+    "сроки",
+    "сколько дней",
+    "сколько идет",
+    "сколько едет",
+    "сколько по времени",
+    "как долго",
+    "какие города",
+    "каких городах",
+    "регион",
+    "курьер",
+    "самовывоз",
+    "по россии",
+    "в казахстан",
+    "в беларус",
+    "в узбекистан",
+    "в армени",
+    "в киргиз",
+];
+
+const PAYMENT: &[&str] = &[
+    "оплат",
+    "оплачива",
+    "способы оплаты",
+    "картой",
+    "наличн",
+    "рассрочк",
+    "сплит",
+    "сбп",
+    "долями",
+    "в кредит",
+];
+
+/// A payment that went wrong is a problem for people, not a question about payment methods.
+const PAYMENT_PROBLEM: &[&str] = &[
+    "списал",
+    "списан",
+    "дважды",
+    "два раза",
+    "не прошл",
+    "не проходит",
+    "не получается оплат",
+    "не могу оплат",
+    "ошибк",
+    "деньги ушли",
+    "вернуть деньги",
+    "чек",
+    "не пришли деньги",
+    "заблокир",
+];
+
+const WARRANTY: &[&str] = &["гаранти"];
+
+const HOURS: &[&str] = &[
+    "режим работы",
+    "часы работы",
+    "график работы",
+    "до скольки",
+    "во сколько работаете",
+    "когда работаете",
+    "вы работаете",
+    "рабочее время",
+    "в выходные работаете",
+    "работаете в выходные",
+    "круглосуточно",
+    "когда ответит оператор",
+    "когда ответит сотрудник",
+];
+
+/// The general topic a message asks about, if it is one; `None` for questions about the
+/// shopper's own order, a product, or anything else.
+pub fn general(text: &str, intent: Intent, entities: &Entities) -> Option<Topic> {
+    let text = fold(text);
+    if any(&text, HOURS) {
+        return Some(Topic::Hours);
+    }
+    let personal = !entities.order_id.is_empty() || any(&text, PERSONAL);
+    if any(&text, WARRANTY) && !matches!(intent, Intent::DefectOrWrongItem) {
+        return Some(Topic::Warranty);
+    }
+    if any(&text, PAYMENT) && !any(&text, PAYMENT_PROBLEM) && !personal {
+        return Some(Topic::Payment);
+    }
+    let about_delivery = matches!(
+        intent,
+        Intent::OrderStatus | Intent::Other | Intent::ProductQuestion | Intent::ProductAvailability
+    );
+    if about_delivery && any(&text, DELIVERY) && !personal {
+        return Some(Topic::Delivery);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topic(text: &str, intent: Intent) -> Option<Topic> {
+        let entities = otklik_nlu::analyse(text).entities;
+        general(text, intent, &entities)
+    }
+
+    #[test]
+    fn general_questions_are_told_from_the_shoppers_own_order() {
+        for text in [
+            "Сколько идёт доставка в Екатеринбург?",
+            "А доставляете в Казахстан?",
+            "какие сроки доставки до Новосибирска",
+            "Как долго ехать посылке во Владивосток?",
+        ] {
+            assert_eq!(
+                topic(text, Intent::OrderStatus),
+                Some(Topic::Delivery),
+                "{text}"
+            );
+        }
+        for text in [
+            "Когда доставят мой заказ?",
+            "где мой заказ 1456789012",
+            "когда привезут?",
+        ] {
+            assert_eq!(topic(text, Intent::OrderStatus), None, "{text}");
+        }
+        assert_eq!(
+            topic("Можно оплатить при получении?", Intent::Other),
+            Some(Topic::Payment)
+        );
+        assert_eq!(
+            topic(
+                "Списали деньги дважды, оплата прошла два раза",
+                Intent::PaymentIssue
+            ),
+            None
+        );
+        assert_eq!(
+            topic("А рассрочка у вас есть?", Intent::PaymentIssue),
+            Some(Topic::Payment),
+            "a question about payment methods is not a payment problem"
+        );
+        assert_eq!(
+            topic("Какая гарантия на кроссовки?", Intent::ProductQuestion),
+            Some(Topic::Warranty)
+        );
+        assert_eq!(
+            topic("До скольки вы работаете?", Intent::Other),
+            Some(Topic::Hours)
+        );
+    }
+}
