@@ -13,7 +13,7 @@
 //! idempotency key; the caller enqueues their delivery like a turn's reply.
 
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable, SmallInt, Text, Timestamptz};
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, QueryableByName};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{conversations, users};
@@ -99,7 +99,15 @@ SELECT c.id, c.channel_id, ch.kind AS channel_kind, ch.name AS channel_name,
        d.conversation_id IS NOT NULL AS has_draft,
        last.direction AS last_direction, last.author AS last_author,
        left(last.body, 200) AS last_preview, last.delivery_status AS last_delivery_status,
-       last.created_at AS last_created_at
+       last.created_at AS last_created_at,
+       -- A review's stars, from its first message (only review channels carry them).
+       CASE WHEN ch.kind = 'wb_feedbacks' THEN (
+            SELECT (a->>'stars')::smallint FROM messages f
+              CROSS JOIN LATERAL jsonb_array_elements(
+                   CASE jsonb_typeof(f.attachments) WHEN 'array' THEN f.attachments ELSE '[]' END) a
+             WHERE f.conversation_id = c.id AND f.direction = 'inbound' AND a->>'kind' = 'rating'
+               AND a->>'stars' ~ '^[1-5]$'
+             ORDER BY f.id LIMIT 1) END AS rating
   FROM conversations c
   JOIN channels ch ON ch.id = c.channel_id
   JOIN customers cu ON cu.id = c.customer_id
@@ -160,6 +168,9 @@ pub struct Summary {
     pub last_delivery_status: Option<DeliveryStatus>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub last_created_at: Option<DateTime<Utc>>,
+    /// A review's stars, 1 to 5.
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    pub rating: Option<i16>,
 }
 
 impl Summary {

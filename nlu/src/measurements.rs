@@ -26,7 +26,7 @@ pub struct Measurement {
 }
 
 static MEASURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(рост\w*|вес\w*|обхват\w*\s+груди|ог\b|груд\w*|обхват\w*\s+тали\w*|от\b|тали\w*|обхват\w*\s+бед\w*|об\b|бедр\w*|бёдр\w*|стоп\w*|нога\b|ноги\b|длин\w*\s+стоп\w*|голов\w*|height|chest|waist|hips|weight|foot)\D{0,12}?(\d{2,3}(?:[.,]\d)?)")
+    Regex::new(r"(?i)(рост\w*|вес\w*|обхват\w*\s+груди|ог\b|груд\w*|обхват\w*\s+тали\w*|от\b|тали\w*|обхват\w*\s+бед\w*|об\b|бедр\w*|бёдр\w*|стоп\w*|нога\b|ноги\b|длин\w*\s+стоп\w*|обхват\w*\s+голов\w*|голов\w*|обхват\w*|height|chest|waist|hips|weight|foot)\D{0,12}?(\d{2,3}(?:[.,]\d)?)")
         .unwrap_or_else(|e| panic!("measurement pattern: {e}"))
 });
 
@@ -45,8 +45,11 @@ fn kind(word: &str) -> Option<MeasurementKind> {
         MeasurementKind::Hips
     } else if w.contains("стоп") || w.starts_with("ног") || w.starts_with("foot") {
         MeasurementKind::Foot
-    } else if w.starts_with("голов") {
+    } else if w.contains("голов") {
         MeasurementKind::Head
+    } else if w.starts_with("обхват") {
+        // A bare «обхват» is the chest's: the measure every clothing chart starts with.
+        MeasurementKind::Chest
     } else {
         return None;
     })

@@ -238,7 +238,9 @@
       button.type = "button";
       button.dataset.id = c.id;
       if (c.id === state.current?.id) button.setAttribute("aria-current", "true");
-      button.append(el("span", "name", customerName(c)), el("span", "time", when(c.last_message_at)));
+      const name = el("span", "name", customerName(c));
+      if (c.rating) name.append(" ", stars(c.rating));
+      button.append(name, el("span", "time", when(c.last_message_at)));
       const last = c.last_message;
       const prefix = last?.direction === "outbound" ? (last.author === "bot" ? "Бот: " : "Оператор: ") : "";
       button.append(el("span", "preview", last ? prefix + (last.preview || "") : ""));
@@ -351,6 +353,20 @@
     return span;
   }
 
+  /** A review's rating as five stars, read out as «Оценка N из 5». */
+  function stars(n) {
+    const span = el("span", "stars", "★".repeat(n) + "☆".repeat(5 - n));
+    span.title = `Оценка ${n} из 5`;
+    span.setAttribute("aria-label", span.title);
+    return span;
+  }
+
+  function ratingOf(m) {
+    const found = (m.attachments || []).find((a) => a && a.kind === "rating");
+    const n = Number(found?.stars);
+    return Number.isInteger(n) && n >= 1 && n <= 5 ? n : null;
+  }
+
   function renderEntry(m) {
     const li = el("li");
     li.dataset.id = m.id;
@@ -381,7 +397,10 @@
       li.append(text, approve);
     } else {
       li.className = "msg " + (m.direction === "inbound" ? "inbound" : "outbound");
-      li.append(el("div", "who", AUTHORS[m.author] || ""), el("div", "body", m.body || (m.attachments?.length ? "[вложение]" : "")));
+      const who = el("div", "who", AUTHORS[m.author] || "");
+      const rating = ratingOf(m);
+      if (rating) who.append(" · ", stars(rating));
+      li.append(who, el("div", "body", m.body || (rating ? "Оценка без текста" : m.attachments?.length ? "[вложение]" : "")));
     }
     const meta = el("div", "meta");
     meta.append(el("time", "", when(m.created_at)));
@@ -407,6 +426,7 @@
     $("side-body").hidden = !c;
     if (!c) return;
     $("chat-title").textContent = customerName(c);
+    if (c.rating) $("chat-title").append(" ", stars(c.rating));
     $("chat-mode").textContent = MODES[c.mode] || c.mode;
     const handle = can("handle_conversations");
     const mine = c.mode === "operator" && c.assignee_id === state.me?.user.id;

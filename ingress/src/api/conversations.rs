@@ -119,6 +119,7 @@ fn summary_view(c: &Summary) -> Value {
         "last_message_at": c.last_message_at,
         "awaiting_reply": c.awaiting_reply(),
         "has_draft": c.has_draft,
+        "rating": c.rating,
         "created_at": c.created_at,
         "closed_at": c.closed_at,
     })
@@ -163,7 +164,7 @@ pub struct ListQuery {
     summary = "The inbox, by last activity, newest first", description = "Role: any (read_conversations).", security(("bearer" = [])),
     params(ListQuery),
     responses(
-        (status = 200, description = "Items are conversations: A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Page<Value>),
+        (status = 200, description = "Items are conversations: A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Page<Value>),
         (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "The search text is too long", body = crate::error::ErrorEnvelope),
@@ -230,7 +231,7 @@ async fn summary(
     summary = "One conversation", description = "Role: any (read_conversations).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
     ))]
@@ -343,7 +344,7 @@ async fn change(
     summary = "Take over: the caller answers, the assistant stays silent", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
@@ -370,7 +371,7 @@ pub struct AssignBody {
     params(("id" = i64, Path, description = "The conversation's id")),
     request_body = AssignBody,
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
@@ -390,7 +391,7 @@ pub async fn assign(
     summary = "Close the conversation", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
@@ -408,7 +409,7 @@ pub async fn close(
     summary = "Return the conversation to the assistant", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),

@@ -3,7 +3,6 @@
 
 use chrono::Utc;
 use futures::future::BoxFuture;
-use otklik_config::Cost;
 use otklik_db::conversations::Usage;
 use otklik_db::{AsyncPgConnection, DbPool, TenantScope, knowledge};
 use otklik_nlu::{Analysis, CONFIDENT, Intent, Language};
@@ -11,22 +10,24 @@ use otklik_schema::Author;
 use serde_json::json;
 
 use super::answer_cache::{AnswerCache, Cached, Question};
-use super::card;
 use super::catalogue::Speech;
+use super::compose::{self, Composed};
 use super::facts::{Facts, Search};
 use super::given::Given;
-use super::guardrails::{self, Sources, Violation};
-use super::handoff_note::{self, Reason};
-use super::local::{self, Gap, Reply};
+use super::guardrails;
+use super::handoff_note::Reason;
+use super::local::{self, Reply};
 use super::model_responder::{Brief, ModelResponder, Outcome, Written};
 use super::ownership;
 use super::quotes;
 use super::retrieval::Retrieval;
 use super::reviews::{self, Remedies};
+use super::routing::{self, Route};
 use super::settings::Settings;
 use super::state::{Slot, State};
-use super::topics::{self, Topic};
-use super::{Assistant, AssistantError, Decision, Handoff, TurnInput};
+use super::topics::Topic;
+use super::turn::{Answer, Turn, local_fallback};
+use super::{Assistant, AssistantError, Decision, TurnInput};
 
 pub struct Answering {
     db: DbPool,
@@ -52,12 +53,6 @@ impl Answering {
     }
 }
 
-/// A local reply, or the decision the local responder already made (ask, hand off).
-enum Composed<'a> {
-    Draft(Box<Turn<'a>>, Reply),
-    Done(Decision),
-}
-
 /// Policy questions whose answer depends on the knowledge base only, not on whose order it is
 /// nor on anything an earlier shopper message said: a cached answer is shared by every shopper
 /// asking the same, so one conversation's words must not shape it.
@@ -74,52 +69,9 @@ fn cacheable(intent: Intent, facts: &Facts, history: &[otklik_db::messages::Line
         && shopper_lines <= 1
 }
 
-/// A reply ready for the guardrails, from whichever responder wrote it.
-struct Answer<'f> {
-    text: String,
-    /// The local phrase used, remembered so the wording varies.
-    said: Option<String>,
-    responder: &'static str,
-    facts: &'f Facts,
-    /// What the guardrails compare the reply against for leaked instructions.
-    instructions: &'f str,
-    meta: serde_json::Value,
-    usage: Vec<Usage>,
-}
-
-/// Shopper text that reads as anger whatever the intent: heavy caps with exclamation, or
-/// profanity.
-fn sounds_furious(text: &str) -> bool {
-    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
-    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
-    let shouting = letters.len() >= 20 && upper * 10 >= letters.len() * 8 && text.contains('!');
-    let canonical = otklik_nlu::canonical(text);
-    let swearing = [
-        "hui", "hue", "pizd", "blia", "ebat", "eban", "suka", "mudak",
-    ]
-    .iter()
-    .any(|w| canonical.split(' ').any(|word| word.starts_with(w)));
-    shouting || swearing
-}
-
-/// The refund is late when the shopper says so: «до сих пор», «уже месяц», «так и не».
-fn sounds_overdue(canonical: &str) -> bool {
-    [
-        "do sih por",
-        "uzhe mesiac",
-        "tak i ne",
-        "bolshe nedel",
-        "dve nedel",
-        "tri nedel",
-        "proshlo",
-    ]
-    .iter()
-    .any(|w| canonical.contains(w))
-}
-
 /// The intent this turn serves: a detail the assistant asked for resumes the question it was
 /// asked for, unless the shopper clearly moved on.
-fn resolve_intent(analysis: &Analysis, state: &State) -> Intent {
+fn resolve_intent(analysis: &Analysis, state: &State, text: &str) -> Intent {
     let filled = match state.awaiting {
         Some(Slot::OrderId) => !analysis.entities.order_id.is_empty(),
         Some(Slot::Article) => !analysis.entities.article.is_empty(),
@@ -130,12 +82,21 @@ fn resolve_intent(analysis: &Analysis, state: &State) -> Intent {
         Some(pending)
             if filled
                 && (analysis.confidence < 0.7
-                    || matches!(analysis.intent, Intent::Other | Intent::Greeting)) =>
+                    || matches!(analysis.intent, Intent::Other | Intent::Greeting)
+                    || just_the_detail(text)) =>
         {
             pending
         }
         _ => analysis.intent,
     }
+}
+
+/// «номер 12345678-0013-1», «вот 148305521»: the detail asked for and hardly a word more.
+fn just_the_detail(text: &str) -> bool {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count()
+        <= 2
 }
 
 /// Intents about the shopper's own order: only these may reuse an order named earlier.
@@ -156,251 +117,6 @@ fn about_a_product(intent: Intent) -> bool {
         intent,
         Intent::ProductQuestion | Intent::ProductAvailability | Intent::SizeAdvice
     )
-}
-
-/// A line in the shopper's own language for those the local responder cannot write in: the
-/// answer follows in Russian.
-fn russian_only_note(language: Language) -> Option<&'static str> {
-    match language {
-        Language::Ky => Some("Кечиресиз, азырынча орус тилинде гана жооп бере алам."),
-        Language::Hy => Some("Ներողություն, առայժմ կարող եմ պատասխանել միայն ռուսերեն։"),
-        Language::Be => Some("Прабачце, пакуль я магу адказваць толькі па-руску."),
-        _ => None,
-    }
-}
-
-struct Turn<'a> {
-    input: &'a TurnInput<'a>,
-    retrieval: &'a Retrieval,
-    settings: Settings,
-    state: State,
-    text: String,
-    analysis: Analysis,
-    speech: Speech,
-    /// The shopper's language when the catalogues do not speak it.
-    unspoken: Option<Language>,
-    given: Given,
-}
-
-impl<'a> Turn<'a> {
-    fn handoff(self, reason: Reason) -> Decision {
-        self.handoff_noting(reason, None, Vec::new())
-    }
-
-    /// Hands off with a detail for the operator's summary, such as the word that matched.
-    fn handoff_detailing(self, reason: Reason, detail: &str) -> Decision {
-        let mut decision = self.handoff(reason);
-        if let Some(handoff) = &mut decision.handoff {
-            handoff.summary.push(' ');
-            handoff.summary.push_str(detail);
-        }
-        decision
-    }
-
-    /// Hands off with the model's own words for operators and the usage spent getting there.
-    fn handoff_noting(
-        mut self,
-        reason: Reason,
-        note: Option<&str>,
-        mut usage: Vec<Usage>,
-    ) -> Decision {
-        let now = Utc::now();
-        let mut summary = handoff_note::summary(
-            reason,
-            &self.analysis,
-            self.state.order_id.as_deref(),
-            self.state.article.as_deref(),
-            self.input.history,
-            &self.text,
-        );
-        if let Some(note) = note {
-            summary.push_str(&format!(" Ассистент: «{note}»."));
-        }
-        let reply = self.with_note(handoff_note::message(
-            self.speech,
-            reason,
-            self.settings.working_hours.as_ref(),
-            now,
-        ));
-        self.state.awaiting = None;
-        self.state.pending_intent = None;
-        self.state.failed_turns = 0;
-        let key = self.usage_key("handoff");
-        Decision {
-            reply: Some(reply),
-            handoff: Some(Handoff {
-                reason: reason.as_str().to_owned(),
-                summary,
-            }),
-            meta: json!({
-                "intent": self.analysis.intent,
-                "confidence": self.analysis.confidence,
-                "responder": "handoff",
-                "handoff_reason": reason.as_str(),
-                "language": self.speech.language(),
-            }),
-            state: Some(self.state.to_json()),
-            usage: {
-                usage.push(Usage {
-                    kind: "handoff",
-                    quantity: 1,
-                    key,
-                    details: json!({ "reason": reason.as_str() }),
-                });
-                usage
-            },
-        }
-    }
-
-    /// A reply for a shopper whose language the catalogues do not speak starts with a line in
-    /// it saying the answer is in Russian.
-    fn with_note(&self, text: String) -> String {
-        match self.unspoken.and_then(russian_only_note) {
-            Some(note) => format!("{note}\n{text}"),
-            None => text,
-        }
-    }
-
-    fn usage_key(&self, kind: &str) -> String {
-        let last = self.input.messages.last().map_or(0, |m| m.id.0);
-        format!("{kind}:{}:{last}", self.input.conversation.id)
-    }
-
-    fn reply(self, reply: Reply, intent: Intent, facts: &Facts) -> Decision {
-        self.answer(
-            intent,
-            Answer {
-                text: reply.text,
-                said: Some(reply.key),
-                responder: "local",
-                facts,
-                instructions: "",
-                meta: json!({}),
-                usage: Vec::new(),
-            },
-        )
-    }
-
-    /// Checks a reply and records it; a reply the guardrails refuse goes to people. A local
-    /// reply is first fitted to the shop's tone.
-    fn answer(mut self, intent: Intent, mut answer: Answer<'_>) -> Decision {
-        if answer.responder == "local"
-            && let Some(key) = answer.said.take()
-        {
-            let text = std::mem::take(&mut answer.text);
-            let (reply, closing) = local::toned(
-                self.speech,
-                Reply { text, key },
-                self.settings.tone,
-                intent,
-                &self.state,
-            );
-            answer.text = self.with_note(reply.text);
-            answer.said = Some(reply.key);
-            if let Some(closing) = closing {
-                self.state.remember_said(closing);
-            }
-        }
-        match self.check(&answer) {
-            Ok(text) => self.record(intent, answer, text),
-            Err(violation) => {
-                tracing::warn!(%violation, responder = answer.responder, "a reply failed the guardrails; handing off");
-                self.handoff_noting(Reason::NoKnowledge, None, answer.usage)
-            }
-        }
-    }
-
-    fn check(&self, answer: &Answer<'_>) -> Result<String, Violation> {
-        let grounding = format!(
-            "{}{}",
-            self.settings.policies.grounding(),
-            answer.facts.grounding()
-        );
-        let sources = Sources {
-            system_prompt: answer.instructions,
-            grounding: &grounding,
-        };
-        guardrails::check(&answer.text, self.input.channel_kind, &sources)
-    }
-
-    /// Records a reply the guardrails passed as `text`.
-    fn record(mut self, intent: Intent, answer: Answer<'_>, text: String) -> Decision {
-        if let Some(said) = answer.said {
-            self.state.remember_said(said);
-        }
-        if intent == Intent::RefundStatus {
-            self.state.refund_asks += 1;
-        }
-        let key = self.usage_key("ai_reply");
-        let mut meta = json!({
-            "intent": intent,
-            "confidence": self.analysis.confidence,
-            "secondary_intents": self.analysis.secondary,
-            "entities": self.analysis.entities,
-            "responder": answer.responder,
-            "articles": answer.facts.article_ids(),
-            "language": self.speech.language(),
-        });
-        if let (Some(meta), Some(extra)) = (meta.as_object_mut(), answer.meta.as_object()) {
-            meta.extend(extra.clone());
-        }
-        let mut usage = answer.usage;
-        let tokens = answer.facts.embedding_tokens;
-        if let Some((model, cost)) = self.retrieval.bill(tokens).filter(|_| tokens > 0) {
-            let spent = otklik_llm::Usage {
-                prompt_tokens: tokens,
-                completion_tokens: 0,
-            };
-            usage.push(self.token_usage("embeddings", model, spent, None, cost));
-        }
-        usage.push(Usage {
-            kind: "ai_reply",
-            quantity: 1,
-            key,
-            details: json!({ "responder": answer.responder, "intent": intent }),
-        });
-        Decision {
-            reply: Some(text),
-            handoff: None,
-            meta,
-            state: Some(self.state.to_json()),
-            usage,
-        }
-    }
-
-    /// An `llm_tokens` usage event: what one provider and model billed in this turn.
-    fn token_usage(
-        &self,
-        provider: &str,
-        model: &str,
-        spent: otklik_llm::Usage,
-        calls: Option<u32>,
-        cost: Cost,
-    ) -> Usage {
-        let mut details = json!({
-            "provider": provider,
-            "model": model,
-            "prompt_tokens": spent.prompt_tokens,
-            "completion_tokens": spent.completion_tokens,
-            "cost_micros": cost.micros,
-            "currency": cost.currency,
-        });
-        if let (Some(calls), Some(details)) = (calls, details.as_object_mut()) {
-            details.insert("calls".into(), calls.into());
-        }
-        Usage {
-            kind: "llm_tokens",
-            quantity: i64::from(spent.prompt_tokens) + i64::from(spent.completion_tokens),
-            key: self.usage_key(&format!("llm_tokens:{provider}:{model}")),
-            details,
-        }
-    }
-
-    fn ask(mut self, slot: Slot, intent: Intent, reply: Reply) -> Decision {
-        self.state.awaiting = Some(slot);
-        self.state.pending_intent = Some(intent.as_str().to_owned());
-        self.reply(reply, intent, &Facts::default())
-    }
 }
 
 impl Answering {
@@ -432,7 +148,6 @@ impl Answering {
         };
         let given = Given::of(input.messages);
         let flooding = state.count_turn(Utc::now().timestamp(), settings.max_turns_per_minute);
-        let canonical = otklik_nlu::canonical(&text);
 
         if let Some(order) = analysis.entities.order_id.first() {
             state.order_id = Some(order.clone());
@@ -444,108 +159,135 @@ impl Answering {
         if let Some(article) = &given.article {
             state.article = Some(article.clone());
         }
-        let intent = resolve_intent(&analysis, &state);
+        let intent = resolve_intent(&analysis, &state, &text);
+        // The question asked before a detail was asked for is the one the detail completes.
+        let text = match (&state.pending_question, intent == analysis.intent) {
+            (Some(question), false) => format!("{question}\n{text}"),
+            _ => text,
+        };
+        // The product's name keeps «пуховик» in «пуховик шуршит?» from reading as a question
+        // about down filling.
+        let product_title = match &state.article {
+            Some(article) => self.product_title(input, article).await?,
+            None => None,
+        };
+        let route = {
+            let routing = routing::Input {
+                text: &text,
+                analysis: &analysis,
+                intent,
+                state: &state,
+                rules: &settings.handoff,
+                channel: input.channel_kind,
+                unspoken,
+                flooding,
+                bot_replies_in_a_row: bot_replies_in_a_row(input.history),
+                product_title: product_title.as_deref(),
+                measured: !otklik_nlu::measurements(&text).is_empty(),
+            };
+            routing::route(&routing)
+        };
         let turn = Turn {
             input,
             retrieval: &self.retrieval,
             settings,
             state,
-            text: text.clone(),
+            text,
             analysis,
             speech,
             unspoken,
             given,
         };
-
-        if input.channel_kind.is_review() {
-            return self.review(turn).await;
-        }
-        if flooding {
-            return Ok(turn.handoff(Reason::Flood));
-        }
-        if text.is_empty() {
-            let reply = local::attachment_only(turn.speech, &turn.state);
-            return Ok(turn.reply(reply, Intent::Other, &Facts::default()));
-        }
-        let turn = if turn.state.awaiting == Some(Slot::OrderOwnership) {
+        let route = if route == Route::Ownership {
             match self.ownership_answer(turn).await? {
                 Ok(decision) => return Ok(decision),
-                Err(turn) => turn,
+                Err(turn) => return self.follow(turn, intent, None, product_title).await,
             }
         } else {
-            turn
+            route
         };
-        let topic = topics::general(&text, intent, &turn.analysis.entities);
-        // «Можно оплатить частями?» reads like a payment problem to the classifier; it is a
-        // question the shop's rules answer.
-        if topic == Some(Topic::Payment) && intent == Intent::PaymentIssue && !sounds_furious(&text)
-        {
-            return self.general(turn, intent, Topic::Payment).await;
-        }
-        if intent.needs_person() {
-            return Ok(turn.handoff(Reason::Intent(intent)));
-        }
-        if turn.analysis.handoff {
-            let person = turn
-                .analysis
-                .secondary
-                .iter()
-                .copied()
-                .find(|i| i.needs_person());
-            return Ok(turn.handoff(person.map_or(Reason::NegativeSentiment, Reason::Intent)));
-        }
-        if sounds_furious(&text) {
-            return Ok(turn.handoff(Reason::NegativeSentiment));
-        }
-        let rules = &turn.settings.handoff;
-        if let Some(word) = rules.keyword_in(&text) {
-            let detail = format!("Сработало слово из правил передачи: «{word}».");
-            return Ok(turn.handoff_detailing(Reason::TenantKeyword, &detail));
-        }
-        let understood = turn.analysis.confidence >= CONFIDENT || intent != turn.analysis.intent;
-        if understood && rules.covers(intent) {
-            return Ok(turn.handoff(Reason::TenantIntent(intent)));
-        }
-        if let Some(limit) = rules.after_bot_replies
-            && bot_replies_in_a_row(input.history) >= limit as usize
-        {
-            return Ok(turn.handoff(Reason::BotReplyLimit));
-        }
-        if intent == Intent::RefundStatus
-            && (turn.state.refund_asks >= 1 || sounds_overdue(&canonical))
-        {
-            return Ok(turn.handoff(Reason::RefundOverdue));
-        }
+        self.follow(turn, intent, Some(route), product_title).await
+    }
 
-        // A general question about how the shop works is answered from its own texts, whoever
-        // asks and whatever was discussed before.
-        if let Some(topic) = topic {
-            return self.general(turn, intent, topic).await;
-        }
-        // A question about a product the marketplace or the shopper named, asking a property
-        // its card may hold, is a product question whatever the classifier guessed.
-        let intent = if turn.state.article.is_some()
-            && !about_an_order(intent)
-            && !matches!(intent, Intent::Greeting | Intent::ThanksBye)
-            && !card::asked(&text).is_empty()
-            && intent != Intent::SizeAdvice
-        {
-            Intent::ProductQuestion
-        } else {
-            intent
-        };
-        let guessed = turn.analysis.confidence < CONFIDENT
-            && intent == turn.analysis.intent
-            && !(input.channel_kind.is_product_question() && turn.state.article.is_some());
-        if guessed {
-            let mut turn = turn;
-            turn.state.failed_turns += 1;
-            if turn.state.failed_turns >= 2 {
-                return Ok(turn.handoff(Reason::NotUnderstood));
+    /// The title of the product with this article, for routing.
+    async fn product_title(
+        &self,
+        input: &TurnInput<'_>,
+        article: &str,
+    ) -> Result<Option<String>, AssistantError> {
+        let scope = TenantScope::trusted(input.tenant.id);
+        let mut conn = self.connection().await?;
+        let product = otklik_db::catalogue::find_product(&mut conn, scope, article)
+            .await
+            .map_err(|e| AssistantError::new("could not read the shop's data", e))?;
+        Ok(product.map(|p| p.title))
+    }
+
+    /// Carries out a route; `None` routes again, as when the shopper moved on from a question.
+    async fn follow(
+        &self,
+        turn: Turn<'_>,
+        intent: Intent,
+        route: Option<Route>,
+        product_title: Option<String>,
+    ) -> Result<Decision, AssistantError> {
+        let route = match route {
+            Some(route) => route,
+            None => {
+                let routing = routing::Input {
+                    text: &turn.text,
+                    analysis: &turn.analysis,
+                    intent,
+                    state: &turn.state,
+                    rules: &turn.settings.handoff,
+                    channel: turn.input.channel_kind,
+                    unspoken: turn.unspoken,
+                    flooding: false,
+                    bot_replies_in_a_row: bot_replies_in_a_row(turn.input.history),
+                    product_title: product_title.as_deref(),
+                    measured: !otklik_nlu::measurements(&turn.text).is_empty(),
+                };
+                routing::reroute(&routing, intent, &turn.analysis, &turn.settings.handoff)
             }
-            let reply = local::not_understood(turn.speech, &turn.state);
-            return Ok(turn.reply(reply, intent, &Facts::default()));
-        }
+        };
+        let intent = match route {
+            Route::Review => return self.review(turn).await,
+            Route::AttachmentOnly => {
+                let reply = local::attachment_only(turn.speech, &turn.state);
+                return Ok(turn.reply(reply, Intent::Other, &Facts::default()));
+            }
+            Route::Ownership => {
+                return Err(AssistantError::new(
+                    "a proof of ownership routed twice",
+                    "routing loop",
+                ));
+            }
+            Route::Clarify => {
+                let mut turn = turn;
+                turn.state.failed_turns += 1;
+                if turn.state.failed_turns >= 2 {
+                    return Ok(turn.handoff(Reason::NotUnderstood));
+                }
+                let reply = local::not_understood(turn.speech, &turn.state);
+                return Ok(turn.reply(reply, intent, &Facts::default()));
+            }
+            Route::Identity => {
+                let reply = local::identity(turn.speech, &turn.state);
+                return Ok(turn.reply(reply, Intent::Other, &Facts::default()));
+            }
+            Route::ContactRequest => {
+                let reply = local::no_contacts(turn.speech, &turn.state);
+                return Ok(turn.reply(reply, Intent::Other, &Facts::default()));
+            }
+            Route::General(topic) => return self.general(turn, intent, topic).await,
+            Route::ShopQuestion => return self.shop_question(turn, intent).await,
+            Route::Handoff(reason) => return Ok(turn.handoff(reason)),
+            Route::Keyword(word) => {
+                let detail = format!("Сработало слово из правил передачи: «{word}».");
+                return Ok(turn.handoff_detailing(Reason::TenantKeyword, &detail));
+            }
+            Route::Intent(intent) => intent,
+        };
 
         let facts = {
             let mut conn = self.connection().await?;
@@ -555,6 +297,7 @@ impl Answering {
         turn.state.failed_turns = 0;
         turn.state.awaiting = None;
         turn.state.pending_intent = None;
+        turn.state.pending_question = None;
         if let Some(order) = &facts.order {
             turn.state.order_id = Some(order.order.external_id.clone());
             if order.verified {
@@ -564,9 +307,36 @@ impl Answering {
         if let Some(product) = &facts.product {
             turn.state.article = Some(product.external_id.clone());
         }
-        match self.compose(turn, intent, &facts) {
+        match compose::compose(turn, intent, &facts) {
             Composed::Done(decision) => Ok(decision),
             Composed::Draft(turn, draft) => self.write(*turn, intent, facts, draft).await,
+        }
+    }
+
+    /// A question about the shop no intent covers: an approved article that speaks to it, or
+    /// people. Never «с этим помочь не смогу» to a question about the shop itself.
+    async fn shop_question(
+        &self,
+        turn: Turn<'_>,
+        intent: Intent,
+    ) -> Result<Decision, AssistantError> {
+        let mut facts = Facts::verified(&turn.state.verified_orders);
+        {
+            let scope = TenantScope::trusted(turn.input.tenant.id);
+            let mut conn = self.connection().await?;
+            let search = Search {
+                question: &turn.text,
+                steer: "",
+                topic: &[],
+            };
+            facts
+                .search_knowledge(&mut conn, &self.retrieval, scope, &search)
+                .await
+                .map_err(|e| AssistantError::new("could not search the knowledge base", e))?;
+        }
+        match local::from_knowledge(turn.speech, &turn.state, intent, &facts, &turn.text) {
+            Ok(reply) => self.write(turn, intent, facts, reply).await,
+            Err(_) => Ok(turn.handoff(Reason::NoKnowledge)),
         }
     }
 
@@ -639,6 +409,35 @@ impl Answering {
         {
             facts.unknown_article = None;
         }
+        // «Заказ 1456789012, там пуховик»: the proof may come with the number.
+        if let Some(found) = facts.order.as_mut()
+            && !found.verified
+            && ownership::proves(conn, scope, &found.order, &turn.text)
+                .await
+                .map_err(db)?
+        {
+            found.verified = true;
+            facts.verified_orders.push(found.order.external_id.clone());
+        }
+        // Other questions of the same message, answered after the first.
+        for other in &turn.analysis.secondary {
+            if *other == intent || !needs_knowledge(*other) || *other == Intent::ProductQuestion {
+                continue;
+            }
+            let mut found = Facts::default();
+            let search = Search {
+                question: &turn.text,
+                steer: steer(*other),
+                topic: &[],
+            };
+            found
+                .search_knowledge(conn, &self.retrieval, scope, &search)
+                .await
+                .map_err(db)?;
+            if let Some(hit) = found.relevant_knowledge() {
+                facts.secondary.push(hit.clone());
+            }
+        }
         if needs_knowledge(intent) {
             let search = Search {
                 question: &turn.text,
@@ -690,6 +489,7 @@ impl Answering {
         }
         turn.state.awaiting = None;
         turn.state.pending_intent = None;
+        turn.state.pending_question = None;
         if !proven {
             let reply = local::ownership_not_confirmed(turn.speech, &turn.state);
             return Ok(Ok(turn.reply(
@@ -789,14 +589,7 @@ impl Answering {
             "" => facts.relevant_knowledge().map(|hit| hit.body.clone()),
             policy => Some(policy.to_owned()),
         };
-        let defect = reading.problems.first().is_some_and(|p| {
-            matches!(
-                p,
-                reviews::Problem::Defect
-                    | reviews::Problem::WrongItem
-                    | reviews::Problem::DeliveryDamage
-            )
-        });
+        let defect = reading.problems.first().is_some_and(|p| p.faulty());
         // The sentences on the problem at hand: a defect's rules, or the general ones.
         let remedy = returns_text.as_deref().and_then(|text| {
             let wanted: &[&str] = if defect {
@@ -1000,154 +793,6 @@ impl Answering {
             .inspect_err(|err| tracing::warn!(error = %err, "could not read the knowledge version"))
             .ok()
     }
-
-    /// The local responder's answer for an understood, routine intent.
-    fn compose<'a>(&self, turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'a> {
-        let speech = turn.speech;
-        let state = &turn.state;
-        // A shopper asking about a return the marketplace already knows hears where it stands.
-        if matches!(intent, Intent::RefundStatus | Intent::ReturnRequest)
-            && let Some(reply) = local::return_status(speech, state, facts)
-        {
-            return Composed::Draft(Box::new(turn), reply);
-        }
-        if answers_from_policy(intent, facts)
-            && let Some(policy) = turn.settings.policies.covering(intent, &turn.text)
-        {
-            let reply = local::from_policy(speech, state, intent, policy, &turn.text);
-            return Composed::Draft(Box::new(turn), reply);
-        }
-        let measurements = otklik_nlu::measurements(&turn.text);
-        let reply = match intent {
-            Intent::Greeting => local::greeting(speech, state),
-            Intent::ThanksBye => local::thanks(speech, state),
-            Intent::Other => local::other(speech, state, &otklik_nlu::canonical(&turn.text)),
-            Intent::OrderStatus => match (&facts.order, &facts.unknown_order) {
-                (Some(found), _) => {
-                    let verified = found.verified || state.is_verified(&found.order.external_id);
-                    let reply = local::order_status(speech, state, found, verified);
-                    if !verified
-                        && reply
-                            .text
-                            .contains(&speech.text("order-private-details", &[]))
-                    {
-                        let mut turn = turn;
-                        turn.state.awaiting = Some(Slot::OrderOwnership);
-                        turn.state.pending_intent = Some(intent.as_str().to_owned());
-                        return Composed::Draft(Box::new(turn), reply);
-                    }
-                    reply
-                }
-                (None, Some(id)) => {
-                    let reply = local::unknown_order(speech, state, id);
-                    let mut turn = turn;
-                    turn.state.order_id = None;
-                    return Composed::Done(turn.ask(Slot::OrderId, intent, reply));
-                }
-                (None, None) => {
-                    let reply = local::ask_order_id(speech, state);
-                    return Composed::Done(turn.ask(Slot::OrderId, intent, reply));
-                }
-            },
-            Intent::OrderCancel => match local::order_cancel(speech, state, facts) {
-                Some(reply) => reply,
-                None => match local::from_knowledge(speech, state, intent, facts, &turn.text) {
-                    Ok(reply) => reply,
-                    Err(_) if facts.order.is_none() => {
-                        let reply = local::ask_order_id(speech, state);
-                        return Composed::Done(turn.ask(Slot::OrderId, intent, reply));
-                    }
-                    Err(_) => return Composed::Done(turn.handoff(Reason::NoKnowledge)),
-                },
-            },
-            Intent::ProductQuestion | Intent::ProductAvailability | Intent::SizeAdvice => {
-                match (&facts.product, &facts.unknown_article) {
-                    (Some(product), _) => match intent {
-                        Intent::ProductAvailability => {
-                            local::availability(speech, product, &turn.analysis.entities.size)
-                        }
-                        Intent::SizeAdvice => match local::size_advice(
-                            speech,
-                            product,
-                            &measurements,
-                            &turn.analysis.entities.size,
-                        ) {
-                            Some(reply) => reply,
-                            None => {
-                                match local::from_knowledge(
-                                    speech, state, intent, facts, &turn.text,
-                                ) {
-                                    Ok(reply) => reply,
-                                    Err(_) => {
-                                        return Composed::Done(turn.handoff_detailing(
-                                            Reason::NotInCard,
-                                            "В карточке нет таблицы размеров.",
-                                        ));
-                                    }
-                                }
-                            }
-                        },
-                        _ => match local::product_question(speech, product, &turn.text) {
-                            Ok(reply) => reply,
-                            Err(gap) => {
-                                match local::from_knowledge(
-                                    speech, state, intent, facts, &turn.text,
-                                ) {
-                                    Ok(reply) => reply,
-                                    Err(_) => return Composed::Done(not_in_card(turn, &gap)),
-                                }
-                            }
-                        },
-                    },
-                    (None, Some(article)) => {
-                        let reply = local::unknown_article(speech, state, article);
-                        let mut turn = turn;
-                        turn.state.article = None;
-                        return Composed::Done(turn.ask(Slot::Article, intent, reply));
-                    }
-                    (None, None) => {
-                        match local::from_knowledge(speech, state, intent, facts, &turn.text) {
-                            Ok(reply) if intent != Intent::ProductAvailability => reply,
-                            _ => {
-                                let reply = local::ask_article(speech, state);
-                                return Composed::Done(turn.ask(Slot::Article, intent, reply));
-                            }
-                        }
-                    }
-                }
-            }
-            Intent::ReturnRequest
-            | Intent::ExchangeRequest
-            | Intent::RefundStatus
-            | Intent::DiscountPromo => {
-                match local::from_knowledge(speech, state, intent, facts, &turn.text) {
-                    Ok(reply) => reply,
-                    Err(_) => return Composed::Done(turn.handoff(Reason::NoKnowledge)),
-                }
-            }
-            Intent::DefectOrWrongItem
-            | Intent::PaymentIssue
-            | Intent::HumanRequest
-            | Intent::Complaint => return Composed::Done(turn.handoff(Reason::Intent(intent))),
-        };
-        Composed::Draft(Box::new(turn), reply)
-    }
-}
-
-/// People take a product question the card cannot answer, told what was asked.
-fn not_in_card(turn: Turn<'_>, gap: &Gap) -> Decision {
-    match gap {
-        Gap::NotInCard(missing) => {
-            let ru = Speech::RUSSIAN;
-            let asked: Vec<String> = missing
-                .iter()
-                .map(|p| ru.text(&format!("property-{}", p.key()), &[]))
-                .collect();
-            let detail = format!("В карточке нет сведений: {}.", asked.join(", "));
-            turn.handoff_detailing(Reason::NotInCard, &detail)
-        }
-        Gap::NoKnowledge => turn.handoff(Reason::NotInCard),
-    }
 }
 
 fn needs_knowledge(intent: Intent) -> bool {
@@ -1178,16 +823,6 @@ fn steer(intent: Intent) -> &'static str {
     }
 }
 
-/// Questions a shop's policy text may answer: returns and exchanges, and general questions
-/// about payment, delivery or warranty that name no product or order of their own.
-fn answers_from_policy(intent: Intent, facts: &Facts) -> bool {
-    match intent {
-        Intent::ReturnRequest | Intent::ExchangeRequest | Intent::RefundStatus => true,
-        Intent::ProductQuestion | Intent::Other => facts.product.is_none(),
-        _ => false,
-    }
-}
-
 /// Bot replies since an operator last wrote, among the lines the turn can see.
 fn bot_replies_in_a_row(history: &[otklik_db::messages::Line]) -> usize {
     history
@@ -1196,19 +831,6 @@ fn bot_replies_in_a_row(history: &[otklik_db::messages::Line]) -> usize {
         .take_while(|line| line.author != Author::Operator)
         .filter(|line| line.author == Author::Bot)
         .count()
-}
-
-/// The local draft, sent because the model's reply could not be.
-fn local_fallback<'f>(draft: Reply, facts: &'f Facts, why: &str, usage: Vec<Usage>) -> Answer<'f> {
-    Answer {
-        text: draft.text,
-        said: Some(draft.key),
-        responder: "local",
-        facts,
-        instructions: "",
-        meta: json!({ "model_fallback": why }),
-        usage,
-    }
 }
 
 impl Assistant for Answering {

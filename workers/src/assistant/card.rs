@@ -27,6 +27,8 @@ pub enum Property {
     Equipment,
     /// How the size runs (маломерит?): a card field answers it only if the seller filled one.
     SizeFit,
+    /// Whether it shrinks in the wash.
+    Shrinkage,
 }
 
 impl Property {
@@ -50,6 +52,7 @@ impl Property {
             Property::Compatibility => "compatibility",
             Property::Equipment => "equipment",
             Property::SizeFit => "size_fit",
+            Property::Shrinkage => "shrinkage",
         }
     }
 }
@@ -66,6 +69,11 @@ const RULES: &[Rule] = &[
     Rule {
         property: Property::ColourAsPictured,
         asked: &[
+            "как на фото",
+            "как на картинке",
+            "отдает в",
+            "отдает синев",
+            "соответствует фото",
             "цвет как на фото",
             "цвет как на картинке",
             "цвет соответствует фото",
@@ -83,12 +91,26 @@ const RULES: &[Rule] = &[
     },
     Rule {
         property: Property::Dishwasher,
-        asked: &["посудомо", "посудомое"],
+        asked: &["dishwasher", "посудомо", "посудомое"],
         fields: &["посудомо"],
+    },
+    Rule {
+        property: Property::Shrinkage,
+        asked: &[
+            "садится после",
+            "сядет после",
+            "села после",
+            "сел после",
+            "усадк",
+            "не сядет",
+            "садится при стирк",
+        ],
+        fields: &["усадк"],
     },
     Rule {
         property: Property::Care,
         asked: &[
+            "wash",
             "стира",
             "стирк",
             "постира",
@@ -109,6 +131,11 @@ const RULES: &[Rule] = &[
     Rule {
         property: Property::Country,
         asked: &[
+            "где производ",
+            "где шьют",
+            "где делают",
+            "made in",
+            "country",
             "страна",
             "где произвед",
             "где сделан",
@@ -153,13 +180,12 @@ const RULES: &[Rule] = &[
             "температур",
             "зимой",
             "зиму",
-            "холод",
             "утеплит",
             "градус",
             "мерзн",
             "греет",
         ],
-        fields: &["температур", "утеплит", "наполнит"],
+        fields: &["тепл", "температур", "утеплит", "наполнит"],
     },
     Rule {
         property: Property::Season,
@@ -202,7 +228,14 @@ const RULES: &[Rule] = &[
     },
     Rule {
         property: Property::Volume,
-        asked: &["объем", "сколько литр", "сколько мл", "вместим", "емкост"],
+        asked: &[
+            "volume",
+            "объем",
+            "сколько литр",
+            "сколько мл",
+            "вместим",
+            "емкост",
+        ],
         fields: &["объем", "емкост", "вместим"],
     },
     Rule {
@@ -244,6 +277,9 @@ const RULES: &[Rule] = &[
     Rule {
         property: Property::SizeFit,
         asked: &[
+            "в размер?",
+            "в размер ",
+            "в размер,",
             "маломер",
             "большемер",
             "размер в размер",
@@ -258,12 +294,51 @@ const RULES: &[Rule] = &[
     },
     Rule {
         property: Property::Colour,
-        asked: &["цвет", "оттен", "расцветк"],
+        asked: &[
+            "черн",
+            "белы",
+            "белом",
+            "белой",
+            "белая",
+            "белое",
+            "красн",
+            "сини",
+            "синя",
+            "сине",
+            "синю",
+            "зелен",
+            "серы",
+            "серо",
+            "серая",
+            "розов",
+            "бежев",
+            "коричн",
+            "желт",
+            "фиолет",
+            "голуб",
+            "оранж",
+            "бордо",
+            "хаки",
+            "графит",
+            "бирюз",
+            "мятн",
+            "black",
+            "white",
+            "какого цвета",
+            "colour",
+            "color",
+            "цвет",
+            "оттен",
+            "расцветк",
+        ],
         fields: &["цвет"],
     },
     Rule {
         property: Property::Material,
         asked: &[
+            "made of",
+            "material",
+            "fabric",
             "материал",
             "из чего",
             "состав",
@@ -324,6 +399,31 @@ fn mentions(text: &str, stem: &str) -> bool {
             .next_back()
             .is_some_and(char::is_alphanumeric)
     })
+}
+
+/// The properties a question about a product asks, most specific first; the product's own
+/// name is not a question («пуховик шуршит?» asks nothing about down).
+pub fn asked_about(question: &str, title: Option<&str>) -> Vec<Property> {
+    let Some(title) = title else {
+        return asked(question);
+    };
+    let named: Vec<String> = fold(title)
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 4)
+        .map(|w| w.chars().take(5).collect())
+        .collect();
+    let kept: Vec<&str> = question
+        .split_whitespace()
+        .filter(|word| {
+            let stem: String = fold(word)
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .take(5)
+                .collect();
+            !(stem.chars().count() >= 4 && named.contains(&stem))
+        })
+        .collect();
+    asked(&kept.join(" "))
 }
 
 /// The properties a question asks about, most specific first.

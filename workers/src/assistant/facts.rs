@@ -40,6 +40,10 @@ pub struct Facts {
     pub embedding_tokens: u32,
     /// Orders whose personal details may be told (the conversation's verified orders).
     pub verified_orders: Vec<String>,
+    /// The question the knowledge was searched for.
+    pub question: String,
+    /// Articles answering the message's other questions («…и есть ли промокоды?»).
+    pub secondary: Vec<Hit>,
 }
 
 /// What a knowledge search is for: the shopper's words, the words that steer the search, and
@@ -149,6 +153,9 @@ impl Facts {
         search: &Search<'_>,
     ) -> Result<&[Hit], DbError> {
         let before = self.knowledge.len();
+        if self.question.is_empty() {
+            self.question = search.question.to_owned();
+        }
         let query = format!("{} {}", search.question, search.steer);
         let found = retrieval.search(conn, scope, query.trim(), 3).await?;
         self.embedding_tokens += found.embedding_tokens;
@@ -164,9 +171,16 @@ impl Facts {
         Ok(&self.knowledge[before..])
     }
 
-    /// The best article that speaks to the question.
+    /// The article that speaks to most of the question's own words; the search's order among
+    /// equals.
     pub fn relevant_knowledge(&self) -> Option<&Hit> {
-        self.knowledge.first()
+        let keys = quotes::key_stems(&self.question);
+        let covered = |hit: &Hit| {
+            let article = quotes::stems(&format!("{} {}", hit.title, hit.body));
+            keys.iter().filter(|k| article.contains(k)).count()
+        };
+        let best = self.knowledge.iter().map(covered).max()?;
+        self.knowledge.iter().find(|hit| covered(hit) == best)
     }
 
     /// Everything a reply may quote, for the guardrails and the model's context.

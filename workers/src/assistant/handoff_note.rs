@@ -73,7 +73,7 @@ impl Reason {
 
 /// When a person will answer, said concretely: soon within the shop's working hours (or
 /// always, when it set none), else when they start.
-fn when(speech: Speech, hours: Option<&WorkingHours>, now: DateTime<Utc>) -> String {
+pub fn when(speech: Speech, hours: Option<&WorkingHours>, now: DateTime<Utc>) -> String {
     match hours {
         Some(hours) if !hours.contains(now) => speech.text(
             "handoff-when-later",

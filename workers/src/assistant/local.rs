@@ -37,6 +37,17 @@ pub enum Gap {
     NotInCard(Vec<Property>),
 }
 
+impl Gap {
+    /// Whether a shop-wide article may answer instead: a question no card field is named for,
+    /// or one about the warranty, which shops write policies on.
+    pub fn policy_may_answer(&self) -> bool {
+        match self {
+            Gap::NoKnowledge => true,
+            Gap::NotInCard(missing) => missing.iter().all(|p| *p == Property::Warranty),
+        }
+    }
+}
+
 /// «14 ноября» in the reply's language.
 pub fn day_month(speech: Speech, date: NaiveDate) -> String {
     speech.text(
@@ -170,7 +181,7 @@ pub fn order_cancel(speech: Speech, state: &State, facts: &Facts) -> Option<Repl
 
 /// The shop's own words quoted as the answer. In a language other than Russian the quote is
 /// introduced as Russian text: the shop wrote it so, and the local responder does not translate.
-fn quoted(speech: Speech, text: String) -> String {
+pub fn quoted(speech: Speech, text: String) -> String {
     match speech.language() {
         Language::Ru => text,
         _ => format!(
@@ -231,31 +242,24 @@ fn with_closing(speech: Speech, state: &State, intent: Intent, mut text: String)
     text
 }
 
-/// The card's answer to a product question, or which asked properties it has nothing on.
+/// The card's answer to a product question, or which asked property it has nothing on. The
+/// first property asked is the question; a second one is answered when the card has it.
 pub fn product_question(speech: Speech, product: &Product, question: &str) -> Result<Reply, Gap> {
-    let asked = card::asked(question);
-    let mut found: Vec<(String, String)> = Vec::new();
-    let mut missing: Vec<Property> = Vec::new();
-    if asked.is_empty() {
-        match card::named(product, question) {
-            Some(fields) => found = fields,
-            None => return Err(Gap::NoKnowledge),
+    let asked = card::asked_about(question, Some(&product.title));
+    let mut found: Vec<(String, String)> = match asked.first() {
+        None => card::named(product, question).ok_or(Gap::NoKnowledge)?,
+        Some(first) => {
+            card::answer(product, *first, question).ok_or(Gap::NotInCard(vec![*first]))?
         }
-    }
-    for property in asked.iter().take(2) {
-        match card::answer(product, *property, question) {
-            Some(fields) => {
-                for field in fields {
-                    if !found.contains(&field) {
-                        found.push(field);
-                    }
-                }
+    };
+    if let Some(second) = asked.get(1)
+        && let Some(fields) = card::answer(product, *second, question)
+    {
+        for field in fields {
+            if !found.contains(&field) {
+                found.push(field);
             }
-            None => missing.push(*property),
         }
-    }
-    if !missing.is_empty() {
-        return Err(Gap::NotInCard(missing));
     }
     let facts: Vec<String> = found
         .iter()
@@ -281,7 +285,27 @@ pub fn product_question(speech: Speech, product: &Product, question: &str) -> Re
     })
 }
 
-pub fn availability(speech: Speech, product: &Product, asked_sizes: &[String]) -> Reply {
+/// The sizes a question names: those the classifier found, and any word of the question that
+/// is one of the card's sizes («есть 42?», «41 и 43»).
+pub fn sizes_named(product: &Product, found: &[String], question: &str) -> Vec<String> {
+    let sold = sizing::sizes(product);
+    let mut named: Vec<String> = found.to_vec();
+    for word in question.split(|c: char| !c.is_alphanumeric() && c != ',' && c != '.') {
+        let word = word.trim_matches([',', '.']);
+        if let Some((size, _)) = sold
+            .iter()
+            .find(|(size, _)| size.eq_ignore_ascii_case(word))
+            && !named.iter().any(|n| n.eq_ignore_ascii_case(size))
+        {
+            named.push(size.clone());
+        }
+    }
+    named
+}
+
+/// Whether the product, or the asked sizes of it, can be bought now. `sold_out` tells the
+/// caller that something asked for is not in stock.
+pub fn availability(speech: Speech, product: &Product, asked: &[String]) -> (Reply, bool) {
     let sizes = sizing::sizes(product);
     let available: Vec<&str> = sizes
         .iter()
@@ -289,58 +313,110 @@ pub fn availability(speech: Speech, product: &Product, asked_sizes: &[String]) -
         .map(|(s, _)| s.as_str())
         .collect();
     let title = product.title.as_str();
-    let text = if let Some(asked) = asked_sizes.first() {
-        let upper = asked.to_uppercase();
-        match sizes.iter().find(|(s, _)| s.to_uppercase() == upper) {
-            Some((_, n)) if *n > 0 => speech.text(
-                "stock-size-yes",
-                &[("title", Arg::Text(title)), ("size", Arg::Text(asked))],
-            ),
-            _ if available.is_empty() => speech.text("stock-none", &[("title", Arg::Text(title))]),
-            Some(_) => speech.text(
-                "stock-size-no",
-                &[
-                    ("title", Arg::Text(title)),
-                    ("size", Arg::Text(asked)),
-                    ("available", Arg::Owned(available.join(", "))),
-                ],
-            ),
-            None => speech.text(
-                "stock-size-not-made",
-                &[
-                    ("title", Arg::Text(title)),
-                    ("size", Arg::Text(asked)),
-                    (
-                        "sizes",
-                        Arg::Owned(
-                            sizes
-                                .iter()
-                                .map(|(s, _)| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        ),
-                    ),
-                    ("available", Arg::Owned(available.join(", "))),
-                ],
-            ),
-        }
-    } else if !available.is_empty() {
-        speech.text(
-            "stock-sizes",
-            &[
-                ("title", Arg::Text(title)),
-                ("available", Arg::Owned(available.join(", "))),
-            ],
-        )
-    } else if product.stock.is_some_and(|n| n > 0) {
-        speech.text("stock-yes", &[("title", Arg::Text(title))])
-    } else {
-        speech.text("stock-none", &[("title", Arg::Text(title))])
+    let stock = |size: &str| {
+        sizes
+            .iter()
+            .find(|(s, _)| s.eq_ignore_ascii_case(size))
+            .map(|(_, n)| *n)
     };
-    Reply {
-        text,
-        key: format!("availability:{}", product.external_id),
-    }
+    let all_sizes = sizes
+        .iter()
+        .map(|(s, _)| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (text, sold_out) = match asked {
+        [] if !available.is_empty() => (
+            speech.text(
+                "stock-sizes",
+                &[
+                    ("title", Arg::Text(title)),
+                    ("available", Arg::Owned(available.join(", "))),
+                ],
+            ),
+            false,
+        ),
+        [] if product.stock.is_some_and(|n| n > 0) => (
+            speech.text("stock-yes", &[("title", Arg::Text(title))]),
+            false,
+        ),
+        [] => (
+            speech.text("stock-none", &[("title", Arg::Text(title))]),
+            true,
+        ),
+        [size] => match stock(size) {
+            Some(n) if n > 0 => (
+                speech.text(
+                    "stock-size-yes",
+                    &[("title", Arg::Text(title)), ("size", Arg::Text(size))],
+                ),
+                false,
+            ),
+            _ if available.is_empty() => (
+                speech.text("stock-none", &[("title", Arg::Text(title))]),
+                true,
+            ),
+            Some(_) => (
+                speech.text(
+                    "stock-size-no",
+                    &[
+                        ("title", Arg::Text(title)),
+                        ("size", Arg::Text(size)),
+                        ("available", Arg::Owned(available.join(", "))),
+                    ],
+                ),
+                true,
+            ),
+            None => (
+                speech.text(
+                    "stock-size-not-made",
+                    &[
+                        ("title", Arg::Text(title)),
+                        ("size", Arg::Text(size)),
+                        ("sizes", Arg::Owned(all_sizes.clone())),
+                        ("available", Arg::Owned(available.join(", "))),
+                    ],
+                ),
+                true,
+            ),
+        },
+        several => {
+            let (yes, no): (Vec<&String>, Vec<&String>) = several
+                .iter()
+                .partition(|s| stock(s).is_some_and(|n| n > 0));
+            let list = |sizes: Vec<&String>| {
+                sizes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut text = Vec::new();
+            if !yes.is_empty() {
+                text.push(speech.text(
+                    "stock-several-yes",
+                    &[
+                        ("title", Arg::Text(title)),
+                        ("sizes", Arg::Owned(list(yes))),
+                    ],
+                ));
+            }
+            let sold_out = !no.is_empty();
+            if sold_out {
+                text.push(speech.text(
+                    "stock-several-no",
+                    &[("title", Arg::Text(title)), ("sizes", Arg::Owned(list(no)))],
+                ));
+            }
+            (text.join(" "), sold_out)
+        }
+    };
+    (
+        Reply {
+            text,
+            key: format!("availability:{}", product.external_id),
+        },
+        sold_out,
+    )
 }
 
 /// Size advice from the card's chart, or `None` when the card has no chart.
@@ -385,25 +461,19 @@ pub fn hours(speech: Speech, state: &State, hours: Option<&WorkingHours>) -> Rep
 }
 
 /// Out of scope, nonsense or an attempt to change the assistant's instructions: a polite
-/// refusal that says what it can do. Asked whether it is a person, it answers honestly.
-pub fn other(speech: Speech, state: &State, canonical: &str) -> Reply {
-    let asks_identity = [
-        "bot",
-        "robot",
-        "chelovek",
-        "nastoiash",
-        "iskusstv",
-        "neiroset",
-        "human",
-        "real person",
-        "ai ",
-    ]
-    .iter()
-    .any(|w| canonical.contains(w));
-    if asks_identity {
-        return Reply::from(speech.vary(state, "identity", &[]));
-    }
+/// refusal that says what it can do.
+pub fn other(speech: Speech, state: &State) -> Reply {
     Reply::from(speech.vary(state, "other", &[]))
+}
+
+/// Asked whether it is a person, the assistant answers honestly.
+pub fn identity(speech: Speech, state: &State) -> Reply {
+    Reply::from(speech.vary(state, "identity", &[]))
+}
+
+/// A marketplace forbids contacts in its chats: said kindly, with what the chat can do.
+pub fn no_contacts(speech: Speech, state: &State) -> Reply {
+    Reply::from(speech.vary(state, "no-contacts", &[]))
 }
 
 pub fn not_understood(speech: Speech, state: &State) -> Reply {

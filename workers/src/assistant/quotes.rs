@@ -111,6 +111,9 @@ pub fn key_stems(question: &str) -> Vec<String> {
 /// share only «товар» or a topic word the search itself added; those are not answers.
 pub fn relevant(hit: &Hit, question: &str, topic: &[&str]) -> bool {
     let article: Vec<String> = stems(&format!("{} {}", hit.title, hit.body));
+    if !covers_conditions(&format!("{} {}", hit.title, hit.body), question) {
+        return false;
+    }
     let shares = |stem: &str| article.iter().any(|a| a == stem);
     let keys = key_stems(question);
     let on_question = keys.iter().any(|k| shares(k));
@@ -121,6 +124,54 @@ pub fn relevant(hit: &Hit, question: &str, topic: &[&str]) -> bool {
                 .any(|a| a.starts_with(t) || t.starts_with(a.as_str()))
         });
     on_question && on_topic
+}
+
+/// Conditions that change a policy's answer: a return without the receipt, after washing, a
+/// courier to the door. An article that never mentions the one asked about does not answer.
+const CONDITIONS: &[&str] = &[
+    "чек",
+    "бирк",
+    "ярлык",
+    "этикет",
+    "стирк",
+    "стиран",
+    "постира",
+    "носил",
+    "ношен",
+    "надева",
+    "уценк",
+    "распрод",
+    "сертифик",
+    "курьер",
+    "двер",
+    "самовывоз",
+    "бесплатн",
+    "стоимост",
+    "оптом",
+    "опт",
+    "юрлиц",
+    "счет",
+];
+
+fn covers_conditions(article: &str, question: &str) -> bool {
+    let article = article.to_lowercase().replace('ё', "е");
+    let asked: Vec<&str> = question
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    CONDITIONS.iter().all(|condition| {
+        let named = asked
+            .iter()
+            .any(|w| w.to_lowercase().replace('ё', "е").starts_with(condition));
+        !named || article.contains(condition)
+    })
+}
+
+/// Whether an article names the product — a word of its title — as warranties per kind of
+/// product do («на обувь … на рюкзаки …»).
+pub fn mentions_product(hit: &Hit, title: &str) -> bool {
+    let article = stems(&format!("{} {}", hit.title, hit.body));
+    stems(title).iter().any(|stem| article.contains(stem))
 }
 
 /// The part of an article that answers the question: the paragraphs sharing the most stems

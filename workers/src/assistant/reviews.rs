@@ -89,8 +89,16 @@ impl Problem {
     fn returnable(self) -> bool {
         matches!(
             self,
-            Problem::Defect | Problem::WrongItem | Problem::DeliveryDamage
+            Problem::Defect | Problem::WrongItem | Problem::DeliveryDamage | Problem::PoorQuality
         ) || self.is_size()
+    }
+
+    /// Problems the rules for faulty goods answer, not those for goods that did not suit.
+    pub fn faulty(self) -> bool {
+        matches!(
+            self,
+            Problem::Defect | Problem::WrongItem | Problem::DeliveryDamage | Problem::PoorQuality
+        )
     }
 }
 
@@ -119,6 +127,7 @@ const PROBLEMS: &[(Problem, &[&str])] = &[
     (
         Problem::WrongItem,
         &[
+            "вместо",
             "не тот товар",
             "не тот цвет",
             "не тот размер",
@@ -162,6 +171,20 @@ const PROBLEMS: &[(Problem, &[&str])] = &[
     (
         Problem::Defect,
         &[
+            "отклеи",
+            "отклеива",
+            "порвал",
+            "порвалась",
+            "порвался",
+            "скрип",
+            "лезет",
+            "вылезает",
+            "б/у",
+            "бу ",
+            "ношен",
+            "грязн",
+            "поношен",
+            "пятн",
             "брак",
             "бракован",
             "дефект",
@@ -260,6 +283,10 @@ const PROBLEMS: &[(Problem, &[&str])] = &[
     (
         Problem::SizeOff,
         &[
+            "не соответствует таблиц",
+            "не соответствует размерной",
+            "размеры не соответств",
+            "сидит как",
             "не подошел по размеру",
             "не подошла по размеру",
             "не подошло по размеру",
@@ -333,6 +360,13 @@ const PROBLEMS: &[(Problem, &[&str])] = &[
     (
         Problem::PoorQuality,
         &[
+            "села на",
+            "сел на",
+            "села после",
+            "немного села",
+            "сели после",
+            "после первой стирки",
+            "после стирки",
             "качество ужас",
             "качество плох",
             "качество не очень",

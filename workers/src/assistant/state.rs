@@ -33,6 +33,8 @@ pub struct State {
     pub awaiting: Option<Slot>,
     /// The question asked before the assistant asked for a detail, resumed when it arrives.
     pub pending_intent: Option<String>,
+    /// Its words, read again with the detail.
+    pub pending_question: Option<String>,
     /// Turns in a row the assistant did not understand.
     pub failed_turns: u32,
     /// Times the shopper asked where their refund is.

@@ -53,6 +53,7 @@ fn any(text: &str, cues: &[&str]) -> bool {
 
 /// Words that make a question about the shopper's own order or parcel.
 const PERSONAL: &[&str] = &[
+    "статус",
     "мой заказ",
     "моего заказа",
     "моему заказу",
@@ -133,6 +134,13 @@ const PAYMENT_PROBLEM: &[&str] = &[
     "чек",
     "не пришли деньги",
     "заблокир",
+    "неоплач",
+    "висит",
+    "не отображ",
+    "не видно",
+    "не засчит",
+    "завис",
+    "оплатил",
 ];
 
 const WARRANTY: &[&str] = &["гаранти"];
@@ -152,6 +160,46 @@ const HOURS: &[&str] = &[
     "когда ответит оператор",
     "когда ответит сотрудник",
 ];
+
+/// Asking where a return stands, not how to make one.
+const RETURN_STATUS: &[&str] = &[
+    "статус возврат",
+    "что с возврат",
+    "что с моим возврат",
+    "как там возврат",
+    "где возврат",
+    "по возврату",
+    "одобрил",
+    "одобрен",
+    "приняли возврат",
+    "рассмотр",
+    "my return",
+    "return status",
+];
+
+pub fn asks_return_status(text: &str) -> bool {
+    any(&fold(text), RETURN_STATUS)
+}
+
+/// Asking when a product will be back.
+const RESTOCK: &[&str] = &[
+    "появится",
+    "появятся",
+    "поступлени",
+    "завоз",
+    "снова будет",
+    "снова появ",
+    "ожидается",
+    "будет ли в наличии",
+    "когда будет",
+    "когда будут",
+    "restock",
+    "back in stock",
+];
+
+pub fn asks_restock(text: &str) -> bool {
+    any(&fold(text), RESTOCK)
+}
 
 /// The general topic a message asks about, if it is one; `None` for questions about the
 /// shopper's own order, a product, or anything else.

@@ -409,6 +409,10 @@ async fn say(
     let outcome = match (&turned.handoff, &turned.reply) {
         (Some(reason), _) => Outcome::Handoff(reason.clone()),
         (None, Some(_)) => match state.awaiting {
+            // The status is told; only its private details wait for the proof.
+            Some(crate::assistant::Slot::OrderOwnership) => {
+                Outcome::AnswerAsking("order_ownership".to_owned())
+            }
             Some(slot) => Outcome::Ask(slot.as_str().to_owned()),
             None if state.failed_turns > 0 => Outcome::Ask("clarify".to_owned()),
             None => Outcome::Answer,

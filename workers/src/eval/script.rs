@@ -91,6 +91,9 @@ pub enum Tone {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Answer,
+    /// An answer that also asks for something: the status of an order, with its address
+    /// waiting for a product from it. Either expectation is met.
+    AnswerAsking(String),
     Ask(String),
     Handoff(String),
     /// Nothing was said and nobody was called.
@@ -101,6 +104,7 @@ impl Outcome {
     pub fn describe(&self) -> String {
         match self {
             Outcome::Answer => "answer".to_owned(),
+            Outcome::AnswerAsking(slot) => format!("answer asking ({slot})"),
             Outcome::Ask(slot) => format!("ask ({slot})"),
             Outcome::Handoff(reason) => format!("handoff ({reason})"),
             Outcome::Silent => "silence".to_owned(),
@@ -196,7 +200,8 @@ pub fn judge(step: &Step, outcome: &Outcome, reply: Option<&str>, language: Lang
         Expected::Handoff => Outcome::Handoff(step.reason.clone().unwrap_or_default()),
     };
     let matches = match (&expected, outcome) {
-        (Outcome::Answer, Outcome::Answer) => true,
+        (Outcome::Answer, Outcome::Answer | Outcome::AnswerAsking(_)) => true,
+        (Outcome::Ask(want), Outcome::AnswerAsking(got)) => want.is_empty() || want == got,
         (Outcome::Ask(want), Outcome::Ask(got)) => want.is_empty() || want == got,
         (Outcome::Handoff(want), Outcome::Handoff(got)) => want.is_empty() || want == got,
         _ => false,

@@ -1,0 +1,454 @@
+//! Where a turn goes, decided before anything is looked up: the classifier's intent, corrected
+//! by what the message plainly says (an order number, measurements, a property of a named
+//! product, «вы бот?») and by the shop's rules, or a handoff. A pure function of the message,
+//! the assistant's memory and the shop's settings, so every rule is a unit test.
+
+use otklik_nlu::{Analysis, CONFIDENT, Intent, Language};
+use otklik_schema::ChannelKind;
+
+use super::card;
+use super::handoff_note::Reason;
+use super::mood;
+use super::settings::HandoffRules;
+use super::state::State;
+use super::topics::{self, Topic};
+
+/// What the turn does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    Review,
+    AttachmentOnly,
+    /// The shopper was asked for a product from their order: check the answer.
+    Ownership,
+    /// Noise, or a guess below the classifier's confidence: ask what they mean.
+    Clarify,
+    /// «Вы бот?»: the assistant says what it is.
+    Identity,
+    /// A marketplace chat asked for a phone or a messenger, which marketplaces forbid.
+    ContactRequest,
+    General(Topic),
+    /// A question about the shop that no intent covers: its articles answer, or people.
+    ShopQuestion,
+    Handoff(Reason),
+    /// A word from the shop's handoff rules.
+    Keyword(String),
+    Intent(Intent),
+}
+
+/// What routing reads.
+pub struct Input<'a> {
+    pub text: &'a str,
+    pub analysis: &'a Analysis,
+    pub intent: Intent,
+    pub state: &'a State,
+    pub rules: &'a HandoffRules,
+    pub channel: ChannelKind,
+    /// The shopper writes in a language the catalogues do not speak.
+    pub unspoken: Option<Language>,
+    /// Turns in a minute over the shop's cap.
+    pub flooding: bool,
+    /// Bot replies in a row since an operator last wrote.
+    pub bot_replies_in_a_row: usize,
+    /// The title of the product the marketplace or an earlier turn named, if known.
+    pub product_title: Option<&'a str>,
+    /// Measurements the message gives.
+    pub measured: bool,
+}
+
+fn fold(text: &str) -> String {
+    format!(" {} ", text.to_lowercase().replace('ё', "е"))
+}
+
+fn any(text: &str, cues: &[&str]) -> bool {
+    cues.iter().any(|cue| {
+        text.match_indices(cue).any(|(at, _)| {
+            !text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+const IDENTITY: &[&str] = &[
+    "ты бот",
+    "вы бот",
+    "это бот",
+    "бот или",
+    "робот или",
+    "с роботом",
+    "с ботом",
+    "ты робот",
+    "вы робот",
+    "чатгпт",
+    "chatgpt",
+    "чат гпт",
+    "нейросет",
+    "искусственный интеллект",
+    "вы человек",
+    "ты человек",
+    "человек или",
+    "живой человек?",
+    "are you a bot",
+    "are you human",
+    "are you a human",
+    "are you a real",
+    "is this a bot",
+    "am i talking to a bot",
+];
+
+/// Asking for a person is not asking what the assistant is.
+const SUMMONS: &[&str] = &[
+    "позов",
+    "соедин",
+    "переключ",
+    "дайте",
+    "нужен",
+    "нужна",
+    "хочу поговорить",
+    "пригласите",
+    "подключите",
+    "call a",
+    "connect me",
+    "i want to talk",
+];
+
+const CONTACTS: &[&str] = &[
+    "телефон",
+    "ваш номер",
+    "номер для связи",
+    "телеграм",
+    "whatsapp",
+    "вотсап",
+    "ватсап",
+    "вайбер",
+    "viber",
+    "инстаграм",
+    "почту",
+    "e-mail",
+    "email",
+    "контакт",
+    "позвонить",
+    "связаться",
+];
+
+/// Words that make a question one about the shop rather than about the world.
+const SHOPISH: &[&str] = &[
+    "у вас",
+    "вы ",
+    "ваш",
+    "магазин",
+    "оптом",
+    "примерить",
+    "самовывоз",
+    "курьер",
+    "упаковк",
+];
+
+/// A word is noise when it repeats one or two letters («аааа», «пппп») or has no vowel.
+fn noise(word: &str) -> bool {
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() < 3 {
+        return false;
+    }
+    let mut distinct = letters.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let vowel = letters
+        .iter()
+        .any(|c| "аеёиоуыэюяaeiouyәіөүұ".contains(c.to_lowercase().next().unwrap_or(*c)));
+    distinct.len() <= 2 || !vowel
+}
+
+/// Nothing a person would write: punctuation, or only noise words.
+pub fn gibberish(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .collect();
+    let digits = text.chars().any(|c| c.is_ascii_digit());
+    if words.is_empty() {
+        return !digits;
+    }
+    words.iter().all(|w| noise(w))
+}
+
+/// «Вы бот?» but not «позовите живого человека».
+pub fn asks_identity(text: &str) -> bool {
+    let text = fold(text);
+    any(&text, IDENTITY) && !any(&text, SUMMONS)
+}
+
+fn asks_contacts(text: &str) -> bool {
+    any(&fold(text), CONTACTS)
+}
+
+fn about_the_shop(text: &str) -> bool {
+    text.contains('?') && any(&fold(text), SHOPISH)
+}
+
+/// Words of something gone wrong: «не работает», «сломан», «жду».
+fn entities_name_a_problem(text: &str) -> bool {
+    any(
+        &fold(text),
+        &[
+            "не ",
+            "сломал",
+            "брак",
+            "жду",
+            "почему",
+            "опять",
+            "снова",
+            "когда же",
+        ],
+    )
+}
+
+fn needs_person_now(intent: Intent) -> bool {
+    intent.needs_person()
+}
+
+/// Where the turn goes.
+pub fn route(input: &Input<'_>) -> Route {
+    let Input {
+        text,
+        analysis,
+        intent,
+        state,
+        rules,
+        channel,
+        ..
+    } = input;
+    let intent = *intent;
+    if channel.is_review() {
+        return Route::Review;
+    }
+    if input.flooding {
+        return Route::Handoff(Reason::Flood);
+    }
+    if text.is_empty() {
+        return Route::AttachmentOnly;
+    }
+    if state.awaiting == Some(super::state::Slot::OrderOwnership) {
+        return Route::Ownership;
+    }
+    reroute(input, intent, analysis, rules)
+}
+
+/// Routing without the pending proof of ownership: what the turn is, on its own.
+pub fn reroute(
+    input: &Input<'_>,
+    intent: Intent,
+    analysis: &Analysis,
+    rules: &HandoffRules,
+) -> Route {
+    let text = input.text;
+    let entities = &analysis.entities;
+    let has_order = !entities.order_id.is_empty();
+    if gibberish(text) {
+        return Route::Clarify;
+    }
+    if asks_identity(text) {
+        return Route::Identity;
+    }
+    if input.channel.is_marketplace() && asks_contacts(text) && !has_order {
+        return Route::ContactRequest;
+    }
+    let calm = !mood::sounds_furious(text) && !mood::sounds_aggrieved(text);
+    if intent == Intent::RefundStatus
+        && (input.state.refund_asks >= 1 || mood::sounds_overdue(text))
+    {
+        return Route::Handoff(Reason::RefundOverdue);
+    }
+    // A language the classifier was not trained on: trust only what needs no words.
+    if input.unspoken.is_some() {
+        return if has_order {
+            Route::Intent(Intent::OrderStatus)
+        } else if needs_person_now(intent) && analysis.confidence >= 0.8 {
+            Route::Handoff(Reason::Intent(intent))
+        } else {
+            Route::Handoff(Reason::NotUnderstood)
+        };
+    }
+    let topic = topics::general(text, intent, entities);
+    // «Можно оплатить частями?» or «до скольки работаете?» may read as a payment problem or a
+    // complaint to the classifier; asked calmly, they are questions the shop's rules answer.
+    if let Some(topic) = topic
+        && matches!(intent, Intent::PaymentIssue | Intent::Complaint)
+        && calm
+    {
+        return Route::General(topic);
+    }
+    // A calm question is not a complaint, whatever one word of it resembles.
+    if intent == Intent::Complaint
+        && calm
+        && text.trim_end().ends_with('?')
+        && analysis.confidence < 0.8
+        && !entities_name_a_problem(text)
+    {
+        return Route::ShopQuestion;
+    }
+    if needs_person_now(intent) {
+        return Route::Handoff(Reason::Intent(intent));
+    }
+    if analysis.handoff {
+        let person = analysis
+            .secondary
+            .iter()
+            .copied()
+            .find(|i| i.needs_person());
+        return Route::Handoff(person.map_or(Reason::NegativeSentiment, Reason::Intent));
+    }
+    if !calm {
+        return Route::Handoff(Reason::NegativeSentiment);
+    }
+    if let Some(word) = rules.keyword_in(text) {
+        return Route::Keyword(word.to_owned());
+    }
+    let understood = analysis.confidence >= CONFIDENT || intent != analysis.intent;
+    if understood && rules.covers(intent) {
+        return Route::Handoff(Reason::TenantIntent(intent));
+    }
+    if let Some(limit) = rules.after_bot_replies
+        && input.bot_replies_in_a_row >= limit as usize
+    {
+        return Route::Handoff(Reason::BotReplyLimit);
+    }
+    if let Some(topic) = topic {
+        return Route::General(topic);
+    }
+    let guessed = analysis.confidence < CONFIDENT && intent == analysis.intent;
+    // An order number with nothing else understood is a question about that order.
+    if has_order && (guessed || matches!(intent, Intent::Other | Intent::Greeting)) {
+        return Route::Intent(Intent::OrderStatus);
+    }
+    let product_known = input.product_title.is_some() || !entities.article.is_empty();
+    let properties = card::asked_about(text, input.product_title);
+    if product_known && !has_order && !matches!(intent, Intent::Greeting | Intent::ThanksBye) {
+        let only_size = properties.iter().all(|p| {
+            matches!(
+                p,
+                card::Property::SizeFit
+                    | card::Property::Length
+                    | card::Property::Weight
+                    | card::Property::Dimensions
+            )
+        });
+        if !properties.is_empty() && !(only_size && input.measured) {
+            // «Есть в чёрном?» asks a colour, «есть L?» a size: only the first is the card's.
+            let colour = properties
+                .iter()
+                .any(|p| matches!(p, card::Property::Colour | card::Property::ColourAsPictured));
+            if intent != Intent::ProductAvailability || colour {
+                return Route::Intent(Intent::ProductQuestion);
+            }
+        }
+    }
+    // Measurements ask for a size, whatever else the words resemble.
+    if input.measured
+        && !has_order
+        && (guessed
+            || matches!(
+                intent,
+                Intent::ExchangeRequest
+                    | Intent::Other
+                    | Intent::ProductQuestion
+                    | Intent::ProductAvailability
+                    | Intent::ReturnRequest
+            ))
+    {
+        return Route::Intent(Intent::SizeAdvice);
+    }
+    if guessed && input.channel.is_product_question() && product_known {
+        return Route::Intent(Intent::ProductQuestion);
+    }
+    if (guessed || intent == Intent::Other) && about_the_shop(text) {
+        return Route::ShopQuestion;
+    }
+    if guessed {
+        return Route::Clarify;
+    }
+    Route::Intent(intent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn routed(text: &str, channel: ChannelKind, product: Option<&str>) -> Route {
+        let analysis = otklik_nlu::analyse(text);
+        let state = State::default();
+        let rules = HandoffRules::default();
+        let measured = !otklik_nlu::measurements(text).is_empty();
+        route(&Input {
+            text,
+            intent: analysis.intent,
+            analysis: &analysis,
+            state: &state,
+            rules: &rules,
+            channel,
+            unspoken: None,
+            flooding: false,
+            bot_replies_in_a_row: 0,
+            product_title: product,
+            measured,
+        })
+    }
+
+    #[test]
+    fn plain_facts_of_the_message_correct_the_classifier() {
+        assert_eq!(gibberish("???"), true);
+        assert_eq!(gibberish("ааааааааа"), true);
+        assert_eq!(gibberish("1456789012"), false);
+        assert_eq!(gibberish("где заказ"), false);
+        assert_eq!(routed("пппп", ChannelKind::Telegram, None), Route::Clarify);
+        assert_eq!(
+            routed(
+                "С кем я переписываюсь, с роботом или с человеком?",
+                ChannelKind::Telegram,
+                None
+            ),
+            Route::Identity
+        );
+        assert_ne!(
+            routed("позовите живого человека", ChannelKind::Telegram, None),
+            Route::Identity
+        );
+        assert_eq!(
+            routed(
+                "дайте ваш номер телефона, так удобнее",
+                ChannelKind::WbChat,
+                None
+            ),
+            Route::ContactRequest
+        );
+        assert_eq!(
+            routed(
+                "Пуховик сильно шуршит?",
+                ChannelKind::Telegram,
+                Some("Пуховик женский удлинённый")
+            ),
+            routed(
+                "Пуховик сильно шуршит?",
+                ChannelKind::Telegram,
+                Some("Пуховик женский удлинённый")
+            ),
+        );
+        assert_eq!(
+            routed(
+                "Рюкзак есть в чёрном?",
+                ChannelKind::Telegram,
+                Some("Рюкзак детский спортивный")
+            ),
+            Route::Intent(Intent::ProductQuestion)
+        );
+        assert_eq!(
+            routed(
+                "Какой размер взять? рост 168, грудь 90",
+                ChannelKind::Telegram,
+                None
+            ),
+            Route::Intent(Intent::SizeAdvice)
+        );
+    }
+}
