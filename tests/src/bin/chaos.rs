@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -432,6 +433,31 @@ async fn main() -> anyhow::Result<()> {
         })
     };
 
+    // A supervisor, as honcho or systemd would be: a worker process that exited on its own
+    // (too many Redis reconnects in a row) is started again.
+    let exits = Arc::new(AtomicUsize::new(0));
+    let supervisor = {
+        let (workers, exits) = (workers.clone(), exits.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                for worker in &workers {
+                    let mut worker = worker.lock().await;
+                    let exited = match worker.child.as_mut() {
+                        Some(child) => matches!(child.try_wait(), Ok(Some(_))),
+                        None => false,
+                    };
+                    if exited {
+                        exits.fetch_add(1, Ordering::Relaxed);
+                        if let Err(err) = worker.spawn() {
+                            eprintln!("[chaos] could not restart a worker: {err}");
+                        }
+                    }
+                }
+            }
+        })
+    };
+
     // The one-off faults, spread over the writing phase.
     let at = |fraction: f64| started + writing.mul_f64(fraction);
     let schedule = vec![
@@ -534,6 +560,7 @@ async fn main() -> anyhow::Result<()> {
         let _ = sender.await;
     }
     killer.abort();
+    supervisor.abort();
     // Whoever the killer left down comes back.
     for worker in &workers {
         let mut worker = worker.lock().await;
@@ -619,6 +646,7 @@ async fn main() -> anyhow::Result<()> {
         "duplicate_sends": outcome.duplicates,
         "duplicate_percent": round(100.0 * outcome.duplicates as f64 / f64::from(args.shoppers.max(1))),
         "worker_kills": faults.iter().filter(|f| f.what.starts_with("SIGKILL worker")).count(),
+        "worker_exits_restarted": exits.load(Ordering::Relaxed),
         "faults": recoveries,
         "worst_recovery_secs": round(worst_recovery),
         "writing_secs": round(writing.as_secs_f64()),
