@@ -63,9 +63,14 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
             )
         };
 
-    // Renewed while the turn runs; a crash leaves it to run out.
-    let renewal = tokio::spawn(renew_lease(ctx.clone(), scope, conversation.id));
-    let finished = async {
+    // Renewed while the turn runs (also when it fails or panics, the guard stops the renewal);
+    // a crash leaves it to run out.
+    let _renewal = Renewal(tokio::spawn(renew_lease(
+        ctx.clone(),
+        scope,
+        conversation.id,
+    )));
+    async {
         let answered: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
         let decision = if messages.is_empty() || conversation.mode != ConversationMode::Bot {
             // Nothing new, or people are answering: the messages are theirs to read.
@@ -147,9 +152,16 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
         }
         Ok(())
     }
-    .await;
-    renewal.abort();
-    finished
+    .await
+}
+
+/// Stops renewing a turn's lease when the turn ends, however it ends.
+struct Renewal(tokio::task::JoinHandle<()>);
+
+impl Drop for Renewal {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Keeps the turn's lease while it runs.
