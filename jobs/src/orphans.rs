@@ -5,8 +5,10 @@
 //! more until someone looks). A worker's name carries its host and process id
 //! (`{queue}-{host}-{pid}-{restart}`), so a process on the same host can tell for certain that
 //! a named worker is gone — its process no longer exists — and put its jobs back right away.
-//! A process killed and restarted by its supervisor thus resumes its work in seconds. Workers
-//! of other hosts are left to the heartbeat rule.
+//! A process killed and restarted by its supervisor thus resumes its work in seconds. The same
+//! holds inside a process: a worker that lost Redis is restarted by the monitor under a new name
+//! (`{restart}` + 1), and its predecessor's fetched jobs would otherwise wait out the orphan
+//! timeout too. Workers of other hosts are left to the heartbeat rule.
 
 use redis::Script;
 use redis::aio::ConnectionManager;
@@ -34,14 +36,16 @@ fn pid_of(worker: &str, queue: Queue, host: &str) -> Option<u32> {
     pid.parse().ok()
 }
 
-/// Puts back the jobs of `queue`'s workers on `host` whose process is gone (not `own_pid`);
-/// returns how many.
+/// Puts back the jobs of `queue`'s workers on `host` that are gone: of another process that no
+/// longer exists, or of this one (`own_pid`) but not its `current` worker (the monitor replaced
+/// it). Returns how many.
 pub async fn reclaim_local(
     redis: &ConnectionManager,
     settings: &QueueSettings,
     queue: Queue,
     host: &str,
     own_pid: u32,
+    current: Option<&str>,
 ) -> Result<u64, redis::RedisError> {
     let config = settings.config(queue);
     let mut conn = redis.clone();
@@ -57,7 +61,12 @@ pub async fn reclaim_local(
         let Some(pid) = pid_of(&worker, queue, host) else {
             continue;
         };
-        if pid == own_pid || std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        let gone = if pid == own_pid {
+            current.is_some_and(|current| current != worker)
+        } else {
+            !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        };
+        if !gone {
             continue;
         }
         let reclaimed: u64 = script

@@ -49,6 +49,8 @@ pub async fn run(
         .filter(|queue| pools.contains(&queue.pool()))
         .map(|queue| (queue, Arc::new(Doorbell::default())))
         .collect();
+    // The name of this process's live worker of each queue (the monitor renames a restarted one).
+    let current: Arc<std::sync::Mutex<HashMap<Queue, String>>> = Arc::default();
     let wake_client =
         redis::Client::open(ctx.config.redis_url.expose_secret()).map_err(StartError::from)?;
     let listener = tokio::spawn(otklik_jobs::wake::listen(
@@ -66,9 +68,15 @@ pub async fn run(
             let poll = Duration::from_millis(ctx.config.queue_poll_ms);
             let doorbell = doorbells.get(&queue).cloned().unwrap_or_default();
             let (ctx, instance, concurrency) = (ctx.clone(), instance.clone(), $concurrency);
+            let current = current.clone();
             monitor = monitor.register(move |restarts| {
                 let strategy = WakeOrTick::new(doorbell.clone(), poll);
-                WorkerBuilder::new(format!("{}-{instance}-{restarts}", queue.as_str()))
+                let name = format!("{}-{instance}-{restarts}", queue.as_str());
+                current
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(queue, name.clone());
+                WorkerBuilder::new(name)
                     .backend(PollWith::new(storage.clone(), strategy))
                     .parallelize(tokio::spawn)
                     .concurrency(concurrency)
@@ -130,7 +138,11 @@ pub async fn run(
     }
 
     let sweeper = tokio::spawn(sweep_finished_jobs(ctx.clone(), pools.to_vec()));
-    let reclaimer = tokio::spawn(reclaim_local_orphans(ctx.clone(), pools.to_vec()));
+    let reclaimer = tokio::spawn(reclaim_local_orphans(
+        ctx.clone(),
+        pools.to_vec(),
+        current.clone(),
+    ));
     let asked_to_stop = Arc::new(AtomicBool::new(false));
     let stop_flag = asked_to_stop.clone();
     tracing::info!(pools = ?pools.iter().map(|p| p.as_str()).collect::<Vec<_>>(), worker.instance = %instance,
@@ -188,9 +200,14 @@ async fn sweep_finished_jobs(ctx: Arc<Context>, pools: Vec<Pool>) {
 /// How often each process looks for dead worker processes of its host.
 const RECLAIM_EVERY: Duration = Duration::from_secs(2);
 
-/// Puts back at once the jobs of worker processes of this host that died (`otklik_jobs::orphans`),
-/// so a killed and restarted process resumes in seconds rather than after the orphan timeout.
-async fn reclaim_local_orphans(ctx: Arc<Context>, pools: Vec<Pool>) {
+/// Puts back at once the jobs of worker processes of this host that died, and of this process's
+/// workers the monitor replaced (`otklik_jobs::orphans`), so work resumes in seconds rather than
+/// after the orphan timeout.
+async fn reclaim_local_orphans(
+    ctx: Arc<Context>,
+    pools: Vec<Pool>,
+    current: Arc<std::sync::Mutex<HashMap<Queue, String>>>,
+) {
     let (host, pid) = (hostname(), std::process::id());
     let mut every = tokio::time::interval(RECLAIM_EVERY);
     loop {
@@ -199,9 +216,20 @@ async fn reclaim_local_orphans(ctx: Arc<Context>, pools: Vec<Pool>) {
             if !pools.contains(&queue.pool()) {
                 continue;
             }
-            match otklik_jobs::orphans::reclaim_local(&ctx.redis, &ctx.settings, queue, &host, pid)
-                .await
-            {
+            let live = current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&queue)
+                .cloned();
+            let reclaimed = otklik_jobs::orphans::reclaim_local(
+                &ctx.redis,
+                &ctx.settings,
+                queue,
+                &host,
+                pid,
+                live.as_deref(),
+            );
+            match reclaimed.await {
                 Ok(0) => {}
                 Ok(_) => ctx.queues.announce(queue).await,
                 Err(err) => {
