@@ -85,8 +85,7 @@ where
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
     running.abort();
-    let waits = waits.lock().unwrap_or_else(PoisonError::into_inner).clone();
-    waits
+    waits.lock().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
