@@ -177,6 +177,29 @@ pub async fn acquire_turn(
     })
 }
 
+/// Extends a running turn's lease to `lease` from now, while the turn still holds it. A short
+/// lease, renewed while the turn runs, frees a crashed worker's conversation soon.
+pub async fn renew_turn(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: ConversationId,
+    lease: Duration,
+) -> Result<bool, DbError> {
+    let lease_ms = lease.as_millis();
+    let renewed = diesel::update(conversations::table)
+        .filter(conversations::id.eq(id))
+        .filter(conversations::tenant_id.eq(scope.tenant_id()))
+        .filter(conversations::turn_lease_until.is_not_null())
+        .set(
+            conversations::turn_lease_until.eq(sql::<Nullable<Timestamptz>>(&format!(
+                "now() + interval '{lease_ms} milliseconds'"
+            ))),
+        )
+        .execute(conn)
+        .await?;
+    Ok(renewed == 1)
+}
+
 /// Gives the turn back without a reply (nothing to answer, or the assistant failed).
 pub async fn release_turn(
     conn: &mut AsyncPgConnection,

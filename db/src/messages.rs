@@ -1,16 +1,19 @@
 //! Outbound delivery bookkeeping and message history.
 //!
 //! A delivery moves `pending → sending → sent | failed | undeliverable`; a marketplace answer
-//! may start as a `draft` that only an operator's approval makes `pending`. Only a `pending` message
-//! can be claimed, and every later step is conditional on `sending`, so duplicate jobs are
-//! harmless. A message left in `sending` by a crashed worker is never sent again: providers'
-//! sends are not idempotent, and a duplicate reply is worse than one an operator must resend.
+//! may start as a `draft` that only an operator's approval makes `pending`. A message is claimed
+//! (`sending`) only when its send is about to leave, after the channel's rate limits allowed it,
+//! and every later step is conditional on `sending`, so duplicate jobs are harmless. A message
+//! left in `sending` by a crashed worker is sent again once the claim is older than a send can
+//! take: whether the first request arrived is unknown, and a rare duplicate is better than a
+//! shopper left without an answer. A reply that finally cannot be delivered hands its
+//! conversation to people (`delivery_failed`), so it is never silent.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Int4, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Double, Int4, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::messages;
 use otklik_schema::{
@@ -19,7 +22,11 @@ use otklik_schema::{
 
 use crate::{DbError, TenantScope};
 
-/// Everything needed to send one message, read when it is claimed.
+/// The handoff reason of a conversation whose reply could not be delivered (the dashboard
+/// labels it; the assistant's own reasons live with the assistant).
+pub const DELIVERY_FAILED: &str = "delivery_failed";
+
+/// Everything needed to send one message, read before it is claimed.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Delivery {
     #[diesel(sql_type = BigInt)]
@@ -49,10 +56,18 @@ pub struct Delivery {
     pub author: Author,
     #[diesel(sql_type = Text)]
     pub body: String,
+    /// Requests made so far (a claim counts one; a provider's "wait" gives it back).
     #[diesel(sql_type = Int4)]
     pub attempts: i32,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Text>)]
+    status: Option<DeliveryStatus>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    claimed_at: Option<DateTime<Utc>>,
+    /// Claimed longer ago than a send can take: the claimer died.
+    #[diesel(sql_type = Bool)]
+    interrupted: bool,
 }
 
 impl Delivery {
@@ -60,13 +75,18 @@ impl Delivery {
     pub fn bot_token(&self) -> Option<&str> {
         crate::channels::bot_token(&self.credentials)
     }
+
+    /// Whether this send was interrupted before (a crashed worker left it `sending`).
+    pub fn was_interrupted(&self) -> bool {
+        self.interrupted
+    }
 }
 
-/// The outcome of trying to claim a message for sending.
+/// What a delivery job finds when it looks at its message.
 #[derive(Debug)]
-pub enum Claim {
-    /// This caller sends it now.
-    Claimed(Delivery),
+pub enum ToSend {
+    /// Waiting to be sent (or its earlier send was interrupted): claim it when the send leaves.
+    Ready(Box<Delivery>),
     /// Another worker claimed it `since` and may still be sending.
     InFlight {
         since: DateTime<Utc>,
@@ -76,59 +96,83 @@ pub enum Claim {
     Missing,
 }
 
-#[derive(QueryableByName)]
-struct StateRow {
-    #[diesel(sql_type = Nullable<Text>)]
-    delivery_status: Option<DeliveryStatus>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    delivery_claimed_at: Option<DateTime<Utc>>,
+fn seconds(duration: Duration) -> f64 {
+    duration.as_secs_f64()
 }
 
-/// Moves a `pending` message to `sending` and returns what to send.
-pub async fn claim(
+/// Reads a message for sending, without claiming it. A claim older than `stale_after` means
+/// its worker died mid-send; such a message is ready again.
+pub async fn to_send(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     id: MessageId,
-) -> Result<Claim, DbError> {
-    let claimed = diesel::sql_query(
-        "UPDATE messages m
-            SET delivery_status = 'sending', delivery_attempts = m.delivery_attempts + 1,
-                delivery_claimed_at = now()
-           FROM conversations c, channels ch
-          WHERE m.id = $1 AND m.tenant_id = $2 AND m.delivery_status = 'pending'
-            AND c.id = m.conversation_id AND ch.id = m.channel_id
-      RETURNING m.id, m.conversation_id, m.channel_id, ch.kind AS channel_kind, ch.credentials,
+    stale_after: Duration,
+) -> Result<ToSend, DbError> {
+    let found = diesel::sql_query(
+        "SELECT m.id, m.conversation_id, m.channel_id, ch.kind AS channel_kind, ch.credentials,
                 c.external_chat_id AS chat_id, c.reply_token, ch.account_id,
                 (SELECT count(*) FROM messages s
                   WHERE s.conversation_id = m.conversation_id AND s.delivery_status = 'sent')
                     AS sent_before,
-                m.author, m.body,
-                m.delivery_attempts AS attempts, m.created_at",
+                m.author, m.body, m.delivery_attempts AS attempts, m.created_at,
+                m.delivery_status AS status, m.delivery_claimed_at AS claimed_at,
+                coalesce(m.delivery_claimed_at < now() - make_interval(secs => $3), false)
+                    AS interrupted
+           FROM messages m
+           JOIN conversations c ON c.id = m.conversation_id
+           JOIN channels ch ON ch.id = m.channel_id
+          WHERE m.id = $1 AND m.tenant_id = $2",
     )
     .bind::<BigInt, _>(id)
     .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Double, _>(seconds(stale_after))
     .get_result::<Delivery>(conn)
     .await
     .optional()?;
-    if let Some(delivery) = claimed {
-        return Ok(Claim::Claimed(delivery));
+    let Some(delivery) = found else {
+        return Ok(ToSend::Missing);
+    };
+    Ok(match (delivery.status, delivery.claimed_at) {
+        (Some(DeliveryStatus::Pending), _) => ToSend::Ready(Box::new(delivery)),
+        (Some(DeliveryStatus::Sending), _) if delivery.interrupted => {
+            ToSend::Ready(Box::new(delivery))
+        }
+        (Some(DeliveryStatus::Sending), Some(since)) => ToSend::InFlight { since },
+        (status, _) => ToSend::Done(status),
+    })
+}
+
+/// Claims a message for the send that leaves now: `pending` (or an interrupted `sending`)
+/// becomes `sending` and the attempt is counted. Returns the attempt's number, or `None` when
+/// another worker claimed or finished it first.
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    id: MessageId,
+    stale_after: Duration,
+) -> Result<Option<i32>, DbError> {
+    #[derive(QueryableByName)]
+    struct Claimed {
+        #[diesel(sql_type = Int4)]
+        attempts: i32,
     }
-    let state = diesel::sql_query(
-        "SELECT delivery_status, delivery_claimed_at FROM messages WHERE id = $1 AND tenant_id = $2",
+    let claimed = diesel::sql_query(
+        "UPDATE messages
+            SET delivery_status = 'sending', delivery_attempts = delivery_attempts + 1,
+                delivery_claimed_at = now()
+          WHERE id = $1 AND tenant_id = $2
+            AND (delivery_status = 'pending'
+                 OR (delivery_status = 'sending'
+                     AND delivery_claimed_at < now() - make_interval(secs => $3)))
+      RETURNING delivery_attempts AS attempts",
     )
     .bind::<BigInt, _>(id)
     .bind::<BigInt, _>(scope.tenant_id())
-    .get_result::<StateRow>(conn)
+    .bind::<Double, _>(seconds(stale_after))
+    .get_result::<Claimed>(conn)
     .await
     .optional()?;
-    Ok(match state {
-        None => Claim::Missing,
-        Some(StateRow {
-            delivery_status: Some(DeliveryStatus::Sending),
-            delivery_claimed_at: Some(since),
-        }) => Claim::InFlight { since },
-        Some(row) => Claim::Done(row.delivery_status),
-    })
+    Ok(claimed.map(|row| row.attempts))
 }
 
 /// How a send ended.
@@ -136,11 +180,13 @@ pub async fn claim(
 pub enum Outcome<'a> {
     /// The provider accepted it and gave it this id.
     Sent { external_id: &'a str },
-    /// Try again later: the provider asked us to wait, or could not be reached.
+    /// Try again later: the provider failed, could not be reached, or may not have received it.
     Retry { reason: &'a str },
-    /// Gave up; an operator can see why.
+    /// Try again later because the provider asked us to wait (429): not a failed attempt.
+    Wait { reason: &'a str },
+    /// Gave up; the conversation goes to people.
     Failed { reason: &'a str },
-    /// The provider will never deliver it (the shopper blocked the bot).
+    /// The provider will never deliver it (the shopper blocked the bot); people take over.
     Undeliverable { reason: &'a str },
 }
 
@@ -149,41 +195,88 @@ impl Outcome<'_> {
     pub fn status(&self) -> DeliveryStatus {
         match self {
             Outcome::Sent { .. } => DeliveryStatus::Sent,
-            Outcome::Retry { .. } => DeliveryStatus::Pending,
+            Outcome::Retry { .. } | Outcome::Wait { .. } => DeliveryStatus::Pending,
             Outcome::Failed { .. } => DeliveryStatus::Failed,
             Outcome::Undeliverable { .. } => DeliveryStatus::Undeliverable,
         }
     }
+
+    /// Whether the reply will never reach the shopper this way, so people must take over.
+    pub fn is_final_failure(&self) -> bool {
+        matches!(self, Outcome::Failed { .. } | Outcome::Undeliverable { .. })
+    }
 }
 
-/// Records how a claimed send ended. Returns `false` when the message was no longer `sending`
-/// (another worker already finished it).
+/// What recording an outcome changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finished {
+    /// `false`: the message was no longer `sending` (another worker already finished it).
+    pub recorded: bool,
+    /// The conversation was handed to people with [`DELIVERY_FAILED`].
+    pub handed_off: bool,
+}
+
+/// Records how a claimed send ended. A final failure also hands the conversation to people
+/// (unless an operator already has it), with `note` — what operators read — in front of its
+/// handoff summary, in the same statement.
 pub async fn finish(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     id: MessageId,
     outcome: Outcome<'_>,
-) -> Result<bool, DbError> {
+    note: &str,
+) -> Result<Finished, DbError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        recorded: i64,
+        #[diesel(sql_type = BigInt)]
+        handed_off: i64,
+    }
     let status = outcome.status();
+    let hand_off = outcome.is_final_failure();
+    let given_back = i32::from(matches!(outcome, Outcome::Wait { .. }));
     let (reason, external_id, sent_at) = match outcome {
         Outcome::Sent { external_id } => (None, Some(external_id), Some(Utc::now())),
         Outcome::Retry { reason }
+        | Outcome::Wait { reason }
         | Outcome::Failed { reason }
         | Outcome::Undeliverable { reason } => (Some(reason), None, None),
     };
-    let updated = diesel::update(messages::table)
-        .filter(messages::id.eq(id))
-        .filter(messages::tenant_id.eq(scope.tenant_id()))
-        .filter(messages::delivery_status.eq(DeliveryStatus::Sending))
-        .set((
-            messages::delivery_status.eq(status),
-            messages::delivery_error.eq(reason),
-            messages::external_id.eq(external_id),
-            messages::sent_at.eq(sent_at),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(updated == 1)
+    let row = diesel::sql_query(
+        "WITH done AS (
+             UPDATE messages
+                SET delivery_status = $3, delivery_error = $4, external_id = $5, sent_at = $6,
+                    delivery_attempts = greatest(delivery_attempts - $7, 0)
+              WHERE id = $1 AND tenant_id = $2 AND delivery_status = 'sending'
+          RETURNING conversation_id),
+         handoff AS (
+             UPDATE conversations c
+                SET mode = 'waiting_operator', handoff_reason = $8, handoff_at = now(),
+                    handoff_summary = $9 || coalesce(' ' || c.handoff_summary, '')
+               FROM done
+              WHERE $10 AND c.id = done.conversation_id AND c.tenant_id = $2
+                AND c.mode IN ('bot', 'waiting_operator')
+          RETURNING c.id)
+         SELECT (SELECT count(*) FROM done) AS recorded,
+                (SELECT count(*) FROM handoff) AS handed_off",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Text, _>(status)
+    .bind::<Nullable<Text>, _>(reason)
+    .bind::<Nullable<Text>, _>(external_id)
+    .bind::<Nullable<Timestamptz>, _>(sent_at)
+    .bind::<Int4, _>(given_back)
+    .bind::<Text, _>(DELIVERY_FAILED)
+    .bind::<Text, _>(note)
+    .bind::<Bool, _>(hand_off)
+    .get_result::<Row>(conn)
+    .await?;
+    Ok(Finished {
+        recorded: row.recorded == 1,
+        handed_off: row.handed_off == 1,
+    })
 }
 
 /// A reply held for an operator's approval.
@@ -228,32 +321,6 @@ pub async fn approve_draft(
     .bind::<Nullable<Text>, _>(edited)
     .execute(conn)
     .await?;
-    Ok(updated == 1)
-}
-
-/// Marks a send that a crashed worker left in `sending` for longer than `stale_after` as failed,
-/// without sending it again. Returns whether it did.
-pub async fn fail_interrupted(
-    conn: &mut AsyncPgConnection,
-    scope: TenantScope,
-    id: MessageId,
-    stale_after: Duration,
-) -> Result<bool, DbError> {
-    let stale_ms = stale_after.as_millis();
-    let updated = diesel::update(messages::table)
-        .filter(messages::id.eq(id))
-        .filter(messages::tenant_id.eq(scope.tenant_id()))
-        .filter(messages::delivery_status.eq(DeliveryStatus::Sending))
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-            "delivery_claimed_at < now() - interval '{stale_ms} milliseconds'"
-        )))
-        .set((
-            messages::delivery_status.eq(DeliveryStatus::Failed),
-            messages::delivery_error
-                .eq("interrupted while sending; not repeated because it may have arrived"),
-        ))
-        .execute(conn)
-        .await?;
     Ok(updated == 1)
 }
 

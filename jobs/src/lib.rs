@@ -1,12 +1,14 @@
 #![doc = include_str!("../README.md")]
 
 pub mod dead_letters;
+pub mod orphans;
 mod payloads;
 mod queues;
 mod redis_conn;
 pub mod retention;
 mod secrets;
 pub mod topics;
+pub mod wake;
 
 pub use payloads::{
     BillingJob, CheckAccount, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox,

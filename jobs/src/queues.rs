@@ -73,7 +73,7 @@ impl Pool {
 }
 
 /// One queue in Redis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Queue {
     Inbound,
     Turns,
@@ -209,7 +209,9 @@ impl QueueSettings {
     }
 }
 
-/// Producers for every queue. Cheap to clone: the storages share one Redis connection.
+/// Producers for every queue. Cheap to clone: the storages share one Redis connection. Every
+/// push of a job that is due now is announced on its queue's wake topic, so an idle worker
+/// fetches it at once instead of on its next poll (`crate::wake`).
 #[derive(Clone)]
 pub struct Queues {
     pub inbound: RedisStorage<InboundEvent>,
@@ -220,12 +222,50 @@ pub struct Queues {
     pub checks: RedisStorage<CheckAccount>,
     pub billing: RedisStorage<BillingJob>,
     pub notifications: RedisStorage<Notify>,
+    announcer: Announcer,
+}
+
+/// Publishes "a job is waiting" on a queue's wake topic.
+#[derive(Clone)]
+struct Announcer {
+    redis: ConnectionManager,
+    namespace: String,
+}
+
+impl Announcer {
+    /// Best effort: a lost announcement costs one poll interval, never the job.
+    async fn announce(&self, queue: Queue) {
+        let published = redis::cmd("PUBLISH")
+            .arg(crate::wake::topic(&self.namespace, queue))
+            .arg("")
+            .query_async::<i64>(&mut self.redis.clone())
+            .await;
+        if let Err(err) = published {
+            tracing::debug!(queue = queue.as_str(), error = %err, "could not announce a job");
+        }
+    }
+
+    async fn after(
+        &self,
+        queue: Queue,
+        pushed: Result<(), EnqueueError>,
+    ) -> Result<(), EnqueueError> {
+        if pushed.is_ok() {
+            self.announce(queue).await;
+        }
+        pushed
+    }
 }
 
 /// Why a job could not be enqueued.
 pub type EnqueueError = apalis_core::backend::TaskSinkError<apalis_redis::Error>;
 
 impl Queues {
+    /// Tells `queue`'s idle workers that jobs wait (after putting jobs back outside a push).
+    pub async fn announce(&self, queue: Queue) {
+        self.announcer.announce(queue).await;
+    }
+
     pub fn new(conn: ConnectionManager, settings: &QueueSettings) -> Self {
         Self {
             inbound: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Inbound)),
@@ -236,8 +276,12 @@ impl Queues {
             inbox: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Inbox)),
             checks: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Checks)),
             billing: RedisStorage::new(conn.clone()).with_config(settings.config(Queue::Billing)),
-            notifications: RedisStorage::new(conn)
+            notifications: RedisStorage::new(conn.clone())
                 .with_config(settings.config(Queue::Notifications)),
+            announcer: Announcer {
+                redis: conn,
+                namespace: settings.namespace.clone(),
+            },
         }
     }
 
@@ -246,7 +290,8 @@ impl Queues {
     pub async fn push_inbound(&self, event: InboundEvent) -> Result<(), EnqueueError> {
         let key = event.idempotency_key();
         let task = TaskBuilder::new(event).idempotency_key(key).build();
-        self.inbound.clone().push_task(task).await
+        let pushed = self.inbound.clone().push_task(task).await;
+        self.announcer.after(Queue::Inbound, pushed).await
     }
 
     /// Schedules a turn for the conversation because of message `because` (one turn job per
@@ -257,20 +302,24 @@ impl Queues {
         because: impl std::fmt::Display,
     ) -> Result<(), EnqueueError> {
         let id = TaskId::from_string(format!("turn-{}-{because}", turn.conversation_id));
-        self.turns
+        let pushed = self
+            .turns
             .clone()
             .push_task(TaskBuilder::new(turn).task_id(id).build())
-            .await
+            .await;
+        self.announcer.after(Queue::Turns, pushed).await
     }
 
     /// Enqueues the first delivery of a message. The task id is derived from the message, so
     /// enqueueing it again (a turn that ran twice) is a no-op.
     pub async fn push_delivery(&self, job: Deliver) -> Result<(), EnqueueError> {
         let id = TaskId::from_string(format!("deliver-{}", job.message_id));
-        self.deliveries
+        let pushed = self
+            .deliveries
             .clone()
             .push_task(TaskBuilder::new(job).task_id(id).build())
-            .await
+            .await;
+        self.announcer.after(Queue::Deliveries, pushed).await
     }
 
     /// Enqueues another try of a delivery after `delay`, under a fresh task id. Expected waits
@@ -298,7 +347,8 @@ impl Queues {
     pub async fn push_sync(&self, job: SyncAccount, occasion: &str) -> Result<(), EnqueueError> {
         let key = format!("sync:{}:{}:{occasion}", job.account_id, job.kind);
         let task = TaskBuilder::new(job).idempotency_key(key).build();
-        self.syncs.clone().push_task(task).await
+        let pushed = self.syncs.clone().push_task(task).await;
+        self.announcer.after(Queue::Syncs, pushed).await
     }
 
     /// Enqueues a sync again after `delay` (its account was busy).
@@ -318,7 +368,8 @@ impl Queues {
     ) -> Result<(), EnqueueError> {
         let key = format!("inbox:{}:{occasion}", job.account_id);
         let task = TaskBuilder::new(job).idempotency_key(key).build();
-        self.inbox.clone().push_task(task).await
+        let pushed = self.inbox.clone().push_task(task).await;
+        self.announcer.after(Queue::Inbox, pushed).await
     }
 
     /// Enqueues a credentials check once per account and generation: asking again for the same
@@ -326,7 +377,8 @@ impl Queues {
     pub async fn push_check(&self, job: CheckAccount) -> Result<(), EnqueueError> {
         let key = format!("check:{}:{}", job.account_id, job.generation);
         let task = TaskBuilder::new(job).idempotency_key(key).build();
-        self.checks.clone().push_task(task).await
+        let pushed = self.checks.clone().push_task(task).await;
+        self.announcer.after(Queue::Checks, pushed).await
     }
 
     /// Enqueues billing work once per its own key (a provider event id, a run's tick): a
@@ -334,7 +386,8 @@ impl Queues {
     pub async fn push_billing(&self, job: BillingJob) -> Result<(), EnqueueError> {
         let key = job.idempotency_key();
         let task = TaskBuilder::new(job).idempotency_key(key).build();
-        self.billing.clone().push_task(task).await
+        let pushed = self.billing.clone().push_task(task).await;
+        self.announcer.after(Queue::Billing, pushed).await
     }
 
     /// Enqueues a notification once per `occasion` (a person asking twice in a minute gets one
@@ -347,7 +400,8 @@ impl Queues {
             }
         };
         let task = TaskBuilder::new(job).idempotency_key(key).build();
-        self.notifications.clone().push_task(task).await
+        let pushed = self.notifications.clone().push_task(task).await;
+        self.announcer.after(Queue::Notifications, pushed).await
     }
 }
 

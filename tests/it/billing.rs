@@ -436,3 +436,75 @@ async fn the_merchant_billing_endpoints() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// Records `replies` AI replies as already used by the shop in its current period.
+async fn replies_used(app: &TestApp, replies: i64) {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(
+        "INSERT INTO usage_events (tenant_id, kind, quantity, idempotency_key)
+         VALUES ($1, 'ai_reply', $2, 'test-used-replies')",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(app.tenant.tenant_id())
+    .bind::<diesel::sql_types::BigInt, _>(replies)
+    .execute(&mut app.db().await)
+    .await
+    .expect("usage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_billing_off_a_trial_past_its_reply_cap_keeps_answering() {
+    // No Stripe key: nothing could ever end the trial, so its cap does not apply.
+    let app = shop_with(Options::default()).await;
+    say(&app, 1, "Где мой заказ 1456789012?").await;
+    assert_eq!(state(&app).await, "trialing");
+    let cap = otklik_billing::Catalog::builtin()
+        .expect("built-in plans")
+        .trial()
+        .reply_cap;
+    replies_used(&app, i64::try_from(cap).expect("cap fits") + 50).await;
+
+    let reply = say(&app, 2, "А заказ 1456789013?").await;
+    assert!(
+        !reply.contains("сотрудник"),
+        "the assistant answers: {reply}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM conversations WHERE handoff_reason IS NOT NULL")
+            .await,
+        0
+    );
+
+    // A cap the merchant set still applies.
+    billing::set_reply_cap(&mut app.db().await, app.tenant, Some(10))
+        .await
+        .expect("cap");
+    let reply = say(&app, 3, "А заказ 1456789014?").await;
+    assert!(reply.contains("сотрудник"), "operators take over: {reply}");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM conversations WHERE handoff_reason = 'reply_cap'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_billing_on_the_trial_reply_cap_hands_the_shop_to_operators() {
+    let Billed { app, .. } = billed_shop(7).await;
+    say(&app, 1, "Где мой заказ 1456789012?").await;
+    assert_eq!(state(&app).await, "trialing");
+    let cap = otklik_billing::Catalog::builtin()
+        .expect("built-in plans")
+        .trial()
+        .reply_cap;
+    replies_used(&app, i64::try_from(cap).expect("cap fits")).await;
+
+    let reply = say(&app, 2, "А заказ 1456789013?").await;
+    assert!(reply.contains("сотрудник"), "operators take over: {reply}");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM conversations WHERE handoff_reason = 'trial_reply_cap'"
+        )
+        .await,
+        1
+    );
+}

@@ -4,7 +4,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_db::TenantScope;
 use otklik_db::channels::Channel;
 use otklik_db::conversations::{self, NewInbound, TurnLease};
-use otklik_db::messages::{self, Claim};
+use otklik_db::messages::{self, ToSend};
 use otklik_schema::{ChannelKind, MessageId};
 use serde_json::json;
 
@@ -104,11 +104,17 @@ async fn queries_never_cross_tenants() {
     assert!(matches!(lease.expect("query"), TurnLease::Missing));
     let message_id = recorded.message_id.unwrap_or(MessageId(0));
     assert!(matches!(
-        messages::claim(&mut conn, other, message_id)
+        messages::to_send(&mut conn, other, message_id, Duration::from_secs(5))
             .await
             .expect("query"),
-        Claim::Missing
+        ToSend::Missing
     ));
+    assert_eq!(
+        messages::claim(&mut conn, other, message_id, Duration::from_secs(5))
+            .await
+            .expect("query"),
+        None
+    );
 
     // Its own tenant gets the turn, once.
     let lease = conversations::acquire_turn(

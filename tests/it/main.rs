@@ -30,6 +30,7 @@ mod marketplace_inbox;
 mod marketplace_returns;
 mod marketplace_sync;
 mod model_replies;
+mod queues;
 mod row_security;
 mod telegram;
 mod webchat;

@@ -266,3 +266,62 @@ async fn finished_jobs_are_swept_from_redis() {
     assert_eq!(kept.expect("sweep"), 0);
     assert_eq!(app.jobs_in(Queue::Inbound).await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_is_retried_and_the_reply_arrives_once() {
+    let app = TestApp::start().await;
+    app.telegram.script("sendMessage", Script::ServerError);
+    app.shopper_writes(4114, 31338, 1, "Алло").await;
+
+    let calls = app.telegram.wait_for_sent(2, Duration::from_secs(30)).await;
+    assert_eq!(calls.len(), 2, "the 5xx, then the retry");
+    let statuses = app
+        .eventually(
+            Duration::from_secs(5),
+            vec![("sent".to_owned(), None)],
+            || async { outbound_statuses(&mut app.db().await).await },
+        )
+        .await;
+    assert_eq!(statuses, vec![("sent".to_owned(), None)]);
+    assert_eq!(app.telegram.delivered().len(), 1, "received once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_telegram_refuses_goes_to_people_with_its_text() {
+    let app = TestApp::start().await;
+    let events = app.operator_events().await;
+    app.telegram.script(
+        "sendMessage",
+        Script::BadRequest("message text is empty".into()),
+    );
+    app.shopper_writes(4224, 31339, 1, "Алло").await;
+
+    let failed = app
+        .eventually(Duration::from_secs(20), 1, || async {
+            app.count("SELECT count(*) AS n FROM messages WHERE delivery_status = 'failed'")
+                .await
+        })
+        .await;
+    assert_eq!(failed, 1, "the reply is marked failed");
+    assert_eq!(app.telegram.sent().len(), 1, "a refusal is not retried");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM conversations
+              WHERE mode = 'waiting_operator' AND handoff_reason = 'delivery_failed'
+                AND handoff_summary LIKE '%Текст ответа%'"
+        )
+        .await,
+        1,
+        "people take the conversation over, with the undelivered text"
+    );
+    let told = app
+        .eventually(Duration::from_secs(5), true, || async {
+            events
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .any(|e| e["type"] == "handoff" && e["reason"] == "delivery_failed")
+        })
+        .await;
+    assert!(told, "operators are told");
+}

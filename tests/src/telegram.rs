@@ -34,12 +34,20 @@ pub enum Script {
     Delay(Duration),
     /// 403 Forbidden: bot was blocked by the user.
     Blocked,
+    /// 500 Internal Server Error (Telegram did not take the message).
+    ServerError,
+    /// 400 Bad Request with this description: refused for good.
+    BadRequest(String),
 }
 
 #[derive(Default)]
 struct Inner {
     calls: Mutex<Vec<Call>>,
     scripts: Mutex<HashMap<String, VecDeque<Script>>>,
+    /// How every call without a script of its own is answered meanwhile (a fault burst).
+    fault: Mutex<Option<Script>>,
+    /// `sendMessage` calls answered with success: what shoppers actually received.
+    delivered: Mutex<Vec<Call>>,
     next_message_id: AtomicI64,
 }
 
@@ -87,6 +95,16 @@ impl FakeTelegram {
             .push_back(script);
     }
 
+    /// Answers every call this way (besides scripted ones) until `None` is set: a burst of
+    /// 429s, 5xx or slow answers.
+    pub fn set_fault(&self, fault: Option<Script>) {
+        *self
+            .inner
+            .fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = fault;
+    }
+
     pub fn calls(&self, method: &str) -> Vec<Call> {
         let method = method.to_lowercase();
         let calls = self
@@ -101,9 +119,19 @@ impl FakeTelegram {
             .collect()
     }
 
-    /// `sendMessage` calls: what the shoppers received.
+    /// `sendMessage` calls, whatever they were answered.
     pub fn sent(&self) -> Vec<Call> {
         self.calls("sendMessage")
+    }
+
+    /// `sendMessage` calls answered with success: what the shoppers received (a call that was
+    /// still answered after its client gave up counts: Telegram delivered it).
+    pub fn delivered(&self) -> Vec<Call> {
+        self.inner
+            .delivered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Waits until at least `count` messages were sent, or `timeout` passes.
@@ -162,16 +190,25 @@ async fn call(
     let script = {
         let mut scripts = inner.scripts.lock().unwrap_or_else(PoisonError::into_inner);
         scripts.get_mut(&method).and_then(VecDeque::pop_front)
-    };
-    {
-        let mut calls = inner.calls.lock().unwrap_or_else(PoisonError::into_inner);
-        calls.push(Call {
-            token: token.to_owned(),
-            method: method.clone(),
-            body: body.clone(),
-            at: Instant::now(),
-        });
     }
+    .or_else(|| {
+        inner
+            .fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    });
+    let call = Call {
+        token: token.to_owned(),
+        method: method.clone(),
+        body: body.clone(),
+        at: Instant::now(),
+    };
+    inner
+        .calls
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(call.clone());
     match script {
         Some(Script::RetryAfter(seconds)) => {
             let description = format!("Too Many Requests: retry after {seconds}");
@@ -184,11 +221,27 @@ async fn call(
                 None,
             );
         }
+        Some(Script::ServerError) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                None,
+            );
+        }
+        Some(Script::BadRequest(description)) => {
+            let description = format!("Bad Request: {description}");
+            return error(StatusCode::BAD_REQUEST, &description, None);
+        }
         Some(Script::Delay(delay)) => tokio::time::sleep(delay).await,
         None => {}
     }
     match method.as_str() {
         "sendmessage" => {
+            inner
+                .delivered
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(call);
             let message_id = inner.next_message_id.fetch_add(1, Ordering::SeqCst);
             let chat_id = body.get("chat_id").cloned().unwrap_or(Value::Null);
             Json(json!({ "ok": true, "result": {

@@ -5,12 +5,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use apalis::layers::retry::RetryPolicy;
 use apalis::prelude::{Monitor, ParallelizeExt, WorkerBuilder, WorkerBuilderExt};
-use apalis_core::backend::ext::BackendExt;
+use apalis_core::backend::ext::poll_strategy::PollWith;
 use apalis_core::error::WorkerError;
 use otklik_config::Config;
+use otklik_jobs::wake::{Doorbell, WakeOrTick};
 use otklik_jobs::{Pool, Queue, RedisStorage};
+use secrecy::ExposeSecret;
 
 use crate::{Context, StartError, billing, inbound, inbox, notify, outbound, sync, turns};
 
@@ -39,6 +43,21 @@ pub async fn run(
     let ctx = Arc::new(Context::connect(config).await?);
     let instance = format!("{}-{}", hostname(), std::process::id());
     let mut monitor = Monitor::new();
+    // One doorbell per queue this process serves, rung by one subscription (`otklik_jobs::wake`).
+    let doorbells: HashMap<Queue, Arc<Doorbell>> = Queue::ALL
+        .into_iter()
+        .filter(|queue| pools.contains(&queue.pool()))
+        .map(|queue| (queue, Arc::new(Doorbell::default())))
+        .collect();
+    // The name of this process's live worker of each queue (the monitor renames a restarted one).
+    let current: Arc<std::sync::Mutex<HashMap<Queue, String>>> = Arc::default();
+    let wake_client =
+        redis::Client::open(ctx.config.redis_url.expose_secret()).map_err(StartError::from)?;
+    let listener = tokio::spawn(otklik_jobs::wake::listen(
+        wake_client,
+        ctx.config.redis_namespace.clone(),
+        doorbells.clone(),
+    ));
 
     // A macro, not a function: apalis's worker types are not nameable in a signature.
     macro_rules! register {
@@ -47,10 +66,18 @@ pub async fn run(
             let storage = RedisStorage::<$payload>::new(ctx.redis.clone())
                 .with_config(ctx.settings.config(queue));
             let poll = Duration::from_millis(ctx.config.queue_poll_ms);
+            let doorbell = doorbells.get(&queue).cloned().unwrap_or_default();
             let (ctx, instance, concurrency) = (ctx.clone(), instance.clone(), $concurrency);
+            let current = current.clone();
             monitor = monitor.register(move |restarts| {
-                WorkerBuilder::new(format!("{}-{instance}-{restarts}", queue.as_str()))
-                    .backend(storage.clone().poll_with_interval(poll))
+                let strategy = WakeOrTick::new(doorbell.clone(), poll);
+                let name = format!("{}-{instance}-{restarts}", queue.as_str());
+                current
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(queue, name.clone());
+                WorkerBuilder::new(name)
+                    .backend(PollWith::new(storage.clone(), strategy))
                     .parallelize(tokio::spawn)
                     .concurrency(concurrency)
                     .retry(RetryPolicy::retries(queue.in_process_retries()))
@@ -111,6 +138,11 @@ pub async fn run(
     }
 
     let sweeper = tokio::spawn(sweep_finished_jobs(ctx.clone(), pools.to_vec()));
+    let reclaimer = tokio::spawn(reclaim_local_orphans(
+        ctx.clone(),
+        pools.to_vec(),
+        current.clone(),
+    ));
     let asked_to_stop = Arc::new(AtomicBool::new(false));
     let stop_flag = asked_to_stop.clone();
     tracing::info!(pools = ?pools.iter().map(|p| p.as_str()).collect::<Vec<_>>(), worker.instance = %instance,
@@ -129,6 +161,8 @@ pub async fn run(
         .await
         .map_err(|err| RunError::Monitor(err.to_string()));
     sweeper.abort();
+    reclaimer.abort();
+    listener.abort();
     monitor_result?;
     if asked_to_stop.load(Ordering::SeqCst) {
         Ok(())
@@ -157,6 +191,49 @@ async fn sweep_finished_jobs(ctx: Arc<Context>, pools: Vec<Pool>) {
                 }
                 Err(err) => {
                     tracing::warn!(queue = ?queue, error = %err, "could not delete old finished jobs")
+                }
+            }
+        }
+    }
+}
+
+/// How often each process looks for dead worker processes of its host.
+const RECLAIM_EVERY: Duration = Duration::from_secs(2);
+
+/// Puts back at once the jobs of worker processes of this host that died, and of this process's
+/// workers the monitor replaced (`otklik_jobs::orphans`), so work resumes in seconds rather than
+/// after the orphan timeout.
+async fn reclaim_local_orphans(
+    ctx: Arc<Context>,
+    pools: Vec<Pool>,
+    current: Arc<std::sync::Mutex<HashMap<Queue, String>>>,
+) {
+    let (host, pid) = (hostname(), std::process::id());
+    let mut every = tokio::time::interval(RECLAIM_EVERY);
+    loop {
+        every.tick().await;
+        for queue in Queue::ALL {
+            if !pools.contains(&queue.pool()) {
+                continue;
+            }
+            let live = current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&queue)
+                .cloned();
+            let reclaimed = otklik_jobs::orphans::reclaim_local(
+                &ctx.redis,
+                &ctx.settings,
+                queue,
+                &host,
+                pid,
+                live.as_deref(),
+            );
+            match reclaimed.await {
+                Ok(0) => {}
+                Ok(_) => ctx.queues.announce(queue).await,
+                Err(err) => {
+                    tracing::warn!(queue = ?queue, error = %err, "could not look for dead workers")
                 }
             }
         }

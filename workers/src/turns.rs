@@ -19,8 +19,10 @@ use crate::Context;
 use crate::assistant::{self, TurnInput};
 use crate::billing;
 
-/// Longest a turn may hold its conversation; a crashed turn frees it after this.
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a turn holds its conversation unless it renews the lease; a crashed turn frees it
+/// after this. Kept short (a crash must not block a shopper for long) and renewed every
+/// `LEASE / 3` while the turn runs, so a slow model call keeps it.
+const LEASE: Duration = Duration::from_secs(12);
 
 /// How soon a turn that found its conversation busy tries again.
 const BUSY_RETRY: Duration = Duration::from_secs(2);
@@ -77,7 +79,7 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
 /// assistant decide, records the decision, and tells operators. Enqueueing the deliveries is
 /// the caller's.
 pub async fn take(
-    ctx: &Context,
+    ctx: &Arc<Context>,
     scope: TenantScope,
     conversation_id: ConversationId,
 ) -> Result<Taken, BoxDynError> {
@@ -113,85 +115,118 @@ pub async fn take(
         )
     };
 
-    let answered: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
-    let decision = if messages.is_empty() || conversation.mode != ConversationMode::Bot {
-        // Nothing new, or people are answering: the messages are theirs to read.
-        None
-    } else {
-        let input = TurnInput {
-            tenant: &tenant,
-            conversation: &conversation,
-            channel_kind,
-            messages: &messages,
-            history: &history,
-            customer_name: &customer_name,
-        };
-        match assistant::for_tenant(&tenant, standing, &ctx.answering)
-            .decide(&input)
-            .await
-        {
-            Ok(decision) => Some(decision),
-            Err(err) => {
-                release(ctx, scope, &conversation).await;
-                return Err(err.into());
+    // Renewed while the turn runs (also when it fails or panics, the guard stops the renewal);
+    // a crash leaves it to run out.
+    let _renewal = Renewal(tokio::spawn(renew_lease(
+        Arc::clone(ctx),
+        scope,
+        conversation.id,
+    )));
+    async {
+        let answered: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
+        let decision = if messages.is_empty() || conversation.mode != ConversationMode::Bot {
+            // Nothing new, or people are answering: the messages are theirs to read.
+            None
+        } else {
+            let input = TurnInput {
+                tenant: &tenant,
+                conversation: &conversation,
+                channel_kind,
+                messages: &messages,
+                history: &history,
+                customer_name: &customer_name,
+            };
+            match assistant::for_tenant(&tenant, standing, &ctx.answering)
+                .decide(&input)
+                .await
+            {
+                Ok(decision) => Some(decision),
+                Err(err) => {
+                    release(ctx, scope, &conversation).await;
+                    return Err(err.into());
+                }
             }
-        }
-    };
+        };
 
-    let handoff = decision.as_ref().and_then(|d| d.handoff.as_ref());
-    // A public answer («передаю вопрос специалисту») helps no one on a product page: a handed
-    // off question waits for the operator's answer instead.
-    let reply = decision
-        .as_ref()
-        .and_then(|d| d.reply.as_deref())
-        .filter(|_| !(handoff.is_some() && channel_kind.is_public()));
-    let draft = reply.is_some()
-        && channel_kind.is_marketplace()
-        && !assistant::Settings::of(&tenant).marketplace_auto_publish;
-    let result = TurnResult {
-        answered: &answered,
-        reply,
-        draft,
-        author: Author::Bot,
-        meta: decision
+        let handoff = decision.as_ref().and_then(|d| d.handoff.as_ref());
+        // A public answer («передаю вопрос специалисту») helps no one on a product page: a handed
+        // off question waits for the operator's answer instead.
+        let reply = decision
             .as_ref()
-            .map_or_else(|| serde_json::json!({}), |d| d.meta.clone()),
-        mode: handoff.map(|_| ConversationMode::WaitingOperator),
-        state: decision.as_ref().and_then(|d| d.state.as_ref()),
-        handoff: handoff.map(|h| HandoffNote {
-            reason: &h.reason,
-            summary: &h.summary,
-        }),
-        usage: decision.as_ref().map_or(&[], |d| d.usage.as_slice()),
-    };
-    let pending = {
-        let mut conn = ctx.db.get().await?;
-        conversations::finish_turn(&mut conn, scope, &conversation, result).await?
-    };
-    if let Some(handoff) = handoff {
-        let event = serde_json::json!({
-            "type": "handoff",
-            "conversation_id": conversation.id,
-            "reason": handoff.reason,
-            "summary": handoff.summary,
-            "reply_due_at": conversation.reply_due_at,
-        });
-        ctx.tell_operators(scope, &event, "a handoff").await;
-    } else if draft {
-        let event = serde_json::json!({
-            "type": "draft",
-            "conversation_id": conversation.id,
-            "reply_due_at": conversation.reply_due_at,
-        });
-        ctx.tell_operators(scope, &event, "a draft").await;
+            .and_then(|d| d.reply.as_deref())
+            .filter(|_| !(handoff.is_some() && channel_kind.is_public()));
+        let draft = reply.is_some()
+            && channel_kind.is_marketplace()
+            && !assistant::Settings::of(&tenant).marketplace_auto_publish;
+        let result = TurnResult {
+            answered: &answered,
+            reply,
+            draft,
+            author: Author::Bot,
+            meta: decision
+                .as_ref()
+                .map_or_else(|| serde_json::json!({}), |d| d.meta.clone()),
+            mode: handoff.map(|_| ConversationMode::WaitingOperator),
+            state: decision.as_ref().and_then(|d| d.state.as_ref()),
+            handoff: handoff.map(|h| HandoffNote {
+                reason: &h.reason,
+                summary: &h.summary,
+            }),
+            usage: decision.as_ref().map_or(&[], |d| d.usage.as_slice()),
+        };
+        let pending = {
+            let mut conn = ctx.db.get().await?;
+            conversations::finish_turn(&mut conn, scope, &conversation, result).await?
+        };
+        if let Some(handoff) = handoff {
+            let event = serde_json::json!({
+                "type": "handoff",
+                "conversation_id": conversation.id,
+                "reason": handoff.reason,
+                "summary": handoff.summary,
+                "reply_due_at": conversation.reply_due_at,
+            });
+            ctx.tell_operators(scope, &event, "a handoff").await;
+        } else if draft {
+            let event = serde_json::json!({
+                "type": "draft",
+                "conversation_id": conversation.id,
+                "reply_due_at": conversation.reply_due_at,
+            });
+            ctx.tell_operators(scope, &event, "a draft").await;
+        }
+        Ok(Taken::Done(Turned {
+            reply: reply.map(str::to_owned),
+            draft,
+            handoff: handoff.map(|h| h.reason.clone()),
+            state: decision.as_ref().and_then(|d| d.state.clone()),
+            pending,
+        }))
     }
-    Ok(Taken::Done(Turned {
-        reply: reply.map(str::to_owned),
-        draft,
-        handoff: handoff.map(|h| h.reason.clone()),
-        state: decision.as_ref().and_then(|d| d.state.clone()),
-        pending,
-    }))
+    .await
+}
+
+/// Stops renewing a turn's lease when the turn ends, however it ends.
+struct Renewal(tokio::task::JoinHandle<()>);
+
+impl Drop for Renewal {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Keeps the turn's lease while it runs.
+async fn renew_lease(ctx: Arc<Context>, scope: TenantScope, id: ConversationId) {
+    loop {
+        tokio::time::sleep(LEASE / 3).await;
+        let renewed = async {
+            let mut conn = ctx.db.get().await.map_err(otklik_db::DbError::from)?;
+            conversations::renew_turn(&mut conn, scope, id, LEASE).await
+        };
+        if let Err(err) = renewed.await {
+            tracing::warn!(conversation.id = %id, error = %err, "could not renew a turn's lease");
+        }
+    }
 }
 
 async fn release(ctx: &Context, scope: TenantScope, conversation: &Conversation) {

@@ -37,7 +37,10 @@ pub async fn standing(
     if account.state == AccountState::Suspended {
         return Ok(Standing::Suspended);
     }
-    let trial = (account.state == AccountState::Trialing
+    // With billing off (no provider) nothing can end a trial, so its cap would silence the
+    // assistant for good: only a cap the merchant chose applies then.
+    let trial = (billing_setup.provider.is_some()
+        && account.state == AccountState::Trialing
         && account.provider_subscription.is_none())
     .then(|| {
         (

@@ -45,7 +45,8 @@
     delivered: "Доставлен", cancelled: "Отменён", arbitration: "Арбитраж",
     posting_on_way_to_pickup_point: "Едет в пункт выдачи",
   };
-  // The codes the assistant hands off with (workers/src/assistant/handoff_note.rs, intents.md).
+  // The codes conversations are handed off with: the assistant's (workers/src/assistant/handoff_note.rs,
+  // intents.md) and the outbound pool's `delivery_failed` (db/src/messages.rs).
   const REASONS = {
     human_request: "Покупатель просит сотрудника", complaint: "Жалоба", payment_issue: "Проблема с оплатой",
     defect_or_wrong_item: "Брак, повреждение или не тот товар", refund_status: "Вопрос о возврате денег",
@@ -59,6 +60,7 @@
     size_advice: "Подбор размера", discount_promo: "Скидки и промокоды", other: "Вопрос для сотрудника",
     tenant_intent: "Тема, которую магазин передаёт сотрудникам", tenant_keyword: "Слово из правил передачи",
     bot_reply_limit: "Ассистент ответил максимум раз подряд",
+    delivery_failed: "Ответ не удалось доставить покупателю",
   };
   const reasonText = (code) => (code ? REASONS[code] || "Вопрос для сотрудника" : "");
   const RETURN_STATUSES = { pending: "На рассмотрении", approved: "Одобрен", rejected: "Отклонён" };

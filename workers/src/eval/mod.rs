@@ -246,14 +246,14 @@ pub async fn run(
     mut print: impl FnMut(&Report),
 ) -> Result<Totals, EvalError> {
     let (scratch, scratch_config) = Scratch::create(config).await?;
-    let ctx = Context::connect(scratch_config).await?;
+    let ctx = std::sync::Arc::new(Context::connect(scratch_config).await?);
     let result = run_all(&ctx, scripts, shop, &mut print).await;
     scratch.drop_all(&ctx).await;
     result
 }
 
 async fn run_all(
-    ctx: &Context,
+    ctx: &std::sync::Arc<Context>,
     scripts: &[Script],
     shop: &Shop,
     print: &mut impl FnMut(&Report),
@@ -275,7 +275,7 @@ async fn run_all(
 /// A shop of its own for each conversation, so no conversation sees another's customers,
 /// remembered orders or reply counts.
 async fn converse(
-    ctx: &Context,
+    ctx: &std::sync::Arc<Context>,
     index: usize,
     script: &Script,
     shop: &Shop,
@@ -354,7 +354,7 @@ async fn converse(
 /// The shopper writes one message (with the marketplace's attachments on the first) and the
 /// turn answers it.
 async fn say(
-    ctx: &Context,
+    ctx: &std::sync::Arc<Context>,
     scope: TenantScope,
     channel: &channels::Channel,
     script: &Script,

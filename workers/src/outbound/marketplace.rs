@@ -2,12 +2,14 @@
 //! allowed), WB buyer chats (with the chat's reply signature) and Ozon chats (Premium Plus or
 //! Pro only). Every text passes the marketplaces' rules first, whoever wrote it.
 
+use std::time::Duration;
+
 use apalis::prelude::BoxDynError;
-use otklik_db::messages::{Delivery, Outcome};
+use otklik_db::messages::Delivery;
 use otklik_db::{TenantScope, accounts};
 use otklik_schema::ChannelKind;
 
-use super::{backoff, finish, reschedule};
+use super::Sent;
 use crate::Context;
 use crate::assistant::guardrails;
 use crate::marketplaces::{Client, MarketplaceError};
@@ -15,76 +17,62 @@ use crate::marketplaces::{Client, MarketplaceError};
 /// Sends after which WB refuses a question's or review's answer: the answer and one edit.
 const WB_WRITES: i64 = 2;
 
-pub async fn send(
-    ctx: &Context,
-    scope: TenantScope,
-    delivery: &Delivery,
-) -> Result<(), BoxDynError> {
-    if let Some(breach) = guardrails::marketplace_breach(&delivery.body) {
-        let reason = format!("not published: {breach}, which the marketplace forbids");
-        return finish(
-            ctx,
-            scope,
-            delivery,
-            Outcome::Undeliverable { reason: &reason },
-        )
-        .await;
+/// The marketplaces in the shared delivery path. Their clients keep to the marketplaces' limits
+/// themselves (and retry within them), so nothing is waited for before the claim.
+pub struct Marketplace;
+
+impl super::Channel for Marketplace {
+    async fn wait(&self, _: &Context, _: &Delivery) -> Result<Option<Duration>, BoxDynError> {
+        Ok(None)
     }
-    let account = match delivery.account_id {
-        Some(id) => {
-            let mut conn = ctx.db.get().await?;
-            accounts::get(&mut conn, scope, id).await?
+
+    async fn send(&self, ctx: &Context, scope: TenantScope, delivery: &Delivery) -> Sent {
+        if let Some(breach) = guardrails::marketplace_breach(&delivery.body) {
+            return Sent::Undeliverable(format!(
+                "not published: {breach}, which the marketplace forbids"
+            ));
         }
-        None => None,
-    };
-    let Some(account) = account else {
-        let reason = "the channel's marketplace account is gone";
-        return finish(ctx, scope, delivery, Outcome::Failed { reason }).await;
-    };
-    let sent = match ctx.syncer.marketplaces.client(&account) {
-        Ok(client) => publish(&client, delivery).await,
-        Err(err) => Err(err),
-    };
-    match sent {
-        Ok(Published::Sent(external_id)) => {
-            finish(
-                ctx,
-                scope,
-                delivery,
-                Outcome::Sent {
-                    external_id: &external_id,
-                },
-            )
-            .await
-        }
-        Ok(Published::Refused(reason)) => {
-            finish(
-                ctx,
-                scope,
-                delivery,
-                Outcome::Undeliverable { reason: &reason },
-            )
-            .await
-        }
-        Err(err @ (MarketplaceError::Exhausted { .. } | MarketplaceError::Limiter(_))) => {
-            tracing::warn!(message.id = %delivery.id, error = %err, "marketplace unreachable; will retry");
-            let reason = err.to_string();
-            reschedule(ctx, scope, delivery, backoff(delivery.attempts), &reason).await
-        }
-        Err(err) => {
-            tracing::warn!(message.id = %delivery.id, error = %err, "marketplace refused an answer");
-            let reason = match (&err, delivery.channel_kind) {
-                (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonChat) => format!(
-                    "{err} (answering Ozon chats needs the seller's Premium Plus or Premium Pro)"
-                ),
-                _ => err.to_string(),
-            };
-            let outcome = if err.needs_seller() {
-                Outcome::Undeliverable { reason: &reason }
-            } else {
-                Outcome::Failed { reason: &reason }
-            };
-            finish(ctx, scope, delivery, outcome).await
+        let account = match delivery.account_id {
+            Some(id) => {
+                let found = async {
+                    let mut conn = ctx.db.get().await.map_err(otklik_db::DbError::from)?;
+                    accounts::get(&mut conn, scope, id).await
+                };
+                match found.await {
+                    Ok(account) => account,
+                    Err(err) => return Sent::Failed(format!("could not read the account: {err}")),
+                }
+            }
+            None => None,
+        };
+        let Some(account) = account else {
+            return Sent::Rejected("the channel's marketplace account is gone".into());
+        };
+        let sent = match ctx.syncer.marketplaces.client(&account) {
+            Ok(client) => publish(&client, delivery).await,
+            Err(err) => Err(err),
+        };
+        match sent {
+            Ok(Published::Sent(external_id)) => Sent::Ok { external_id },
+            Ok(Published::Refused(reason)) => Sent::Undeliverable(reason),
+            Err(err @ (MarketplaceError::Exhausted { .. } | MarketplaceError::Limiter(_))) => {
+                tracing::warn!(message.id = %delivery.id, error = %err, "marketplace unreachable; will retry");
+                Sent::Failed(err.to_string())
+            }
+            Err(err) => {
+                tracing::warn!(message.id = %delivery.id, error = %err, "marketplace refused an answer");
+                let reason = match (&err, delivery.channel_kind) {
+                    (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonChat) => format!(
+                        "{err} (answering Ozon chats needs the seller's Premium Plus or Premium Pro)"
+                    ),
+                    _ => err.to_string(),
+                };
+                if err.needs_seller() {
+                    Sent::Undeliverable(reason)
+                } else {
+                    Sent::Rejected(reason)
+                }
+            }
         }
     }
 }

@@ -1,4 +1,10 @@
 //! The outbound pool: deliver one message under the channel's limits and record the outcome.
+//!
+//! Every channel goes through one path (`deliver`): read the message; wait for the channel's
+//! rate limits; claim it immediately before the request leaves; send; record the outcome. A
+//! channel module implements [`Channel`] — how long to wait, and the send itself — and says how
+//! the send ended in the shared [`Sent`] terms; retries, budgets and the handoff of a reply that
+//! cannot be delivered are decided here, once. The web chat records before it publishes.
 
 pub mod limits;
 mod marketplace;
@@ -10,162 +16,194 @@ use std::time::Duration;
 
 use apalis::prelude::{BoxDynError, Data};
 use otklik_db::TenantScope;
-use otklik_db::messages::{self, Claim, Delivery, Outcome};
+use otklik_db::messages::{self, Delivery, Finished, Outcome, ToSend};
 use otklik_jobs::Deliver;
 use otklik_schema::{ChannelKind, MessageId};
+use rand::Rng;
 
 use crate::Context;
-use telegram::Sent;
 
 /// Waits up to this long are slept through; longer ones are rescheduled so the worker slot is
 /// free for other chats.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(1);
-/// Attempts after which an unreachable provider means giving up.
-const MAX_ATTEMPTS: i32 = 20;
+/// Requests after which a provider that keeps failing (or never answers) means giving up and
+/// handing the conversation to people: with the back-off below, about four minutes.
+const MAX_ATTEMPTS: i32 = 10;
+/// Longest pause between two tries of one send.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How long recording a send's outcome keeps trying while PostgreSQL is away: a sent reply whose
+/// `sent` was never written would be sent again.
+const RECORD_PATIENCE: Duration = Duration::from_secs(60);
 
-/// How soon to look again at a message another worker is sending.
-const IN_FLIGHT_RECHECK: Duration = Duration::from_secs(2);
+/// How a send ended, in the terms the shared delivery path acts on.
+#[derive(Debug)]
+pub enum Sent {
+    Ok {
+        external_id: String,
+    },
+    /// The provider asked to wait (429 `retry_after`); the channel stopped its own sends.
+    RetryAfter(Duration),
+    /// Not delivered, and safe to try again: the provider could not be reached or failed.
+    Failed(String),
+    /// The request left but no answer came (a timeout, a broken response): it may have arrived.
+    /// Tried again by default — a rare duplicate is better than silence.
+    Unknown(String),
+    /// It can never be delivered this way (the shopper blocked the bot, the marketplace's rules).
+    Undeliverable(String),
+    /// The provider refused this message for good.
+    Rejected(String),
+}
+
+/// A channel the shared path delivers to.
+pub(crate) trait Channel {
+    /// How long this send must wait for the channel's limits before it may leave (`None`: now).
+    /// Takes the slot when it answers `None`.
+    async fn wait(
+        &self,
+        ctx: &Context,
+        delivery: &Delivery,
+    ) -> Result<Option<Duration>, BoxDynError>;
+
+    /// Makes the provider request. Called only after the message was claimed.
+    async fn send(&self, ctx: &Context, scope: TenantScope, delivery: &Delivery) -> Sent;
+}
 
 pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
-    let claim = {
+    let stale = ctx.interrupted_after();
+    let found = {
         let mut conn = ctx.db.get().await?;
-        messages::claim(&mut conn, scope, job.message_id).await?
+        messages::to_send(&mut conn, scope, job.message_id, stale).await?
     };
-    let delivery = match claim {
-        Claim::Claimed(delivery) => delivery,
-        Claim::Missing | Claim::Done(_) => return Ok(()),
-        Claim::InFlight { .. } => {
-            let mut conn = ctx.db.get().await?;
-            if messages::fail_interrupted(&mut conn, scope, job.message_id, ctx.interrupted_after())
-                .await?
-            {
-                tracing::warn!(message.id = %job.message_id,
-                    "a send was interrupted by a crash; marked failed instead of risking a duplicate");
-            } else {
-                ctx.queues
-                    .push_delivery_later(job, IN_FLIGHT_RECHECK)
-                    .await?;
-            }
+    let delivery = match found {
+        ToSend::Ready(delivery) => *delivery,
+        ToSend::Missing | ToSend::Done(_) => return Ok(()),
+        ToSend::InFlight { since } => {
+            // Look again once the claim is stale: by then its sender has finished or died.
+            let age = (chrono::Utc::now() - since).to_std().unwrap_or_default();
+            let wait = stale.saturating_sub(age) + Duration::from_millis(500);
+            ctx.queues.push_delivery_later(job, wait).await?;
             return Ok(());
         }
     };
+    if delivery.was_interrupted() {
+        tracing::warn!(message.id = %delivery.id,
+            "a send was interrupted by a crash; sending again (it may arrive twice)");
+    }
     match delivery.channel_kind {
-        ChannelKind::Telegram => send_telegram(&ctx, scope, &delivery).await,
-        ChannelKind::Webchat => {
-            // Recorded before it is pushed: a page that subscribes after the push reads its
-            // history next, and must find the reply there.
-            finish(
-                &ctx,
-                scope,
-                &delivery,
-                Outcome::Sent {
-                    external_id: &delivery.id.to_string(),
-                },
-            )
-            .await?;
-            if let Err(err) =
-                webchat::publish(&ctx.redis, &ctx.config.redis_namespace, &delivery).await
-            {
-                tracing::warn!(message.id = %delivery.id, error = %err,
-                    "could not push a web-chat reply; the page reads it from the history when it reconnects");
-            }
-            Ok(())
+        ChannelKind::Webchat => webchat::deliver(&ctx, scope, &delivery).await,
+        ChannelKind::Telegram => deliver(&ctx, scope, &delivery, &telegram::Telegram).await,
+        kind if kind.is_marketplace() => {
+            deliver(&ctx, scope, &delivery, &marketplace::Marketplace).await
         }
-        kind if kind.is_marketplace() => marketplace::send(&ctx, scope, &delivery).await,
-        kind => {
-            let reason = format!("sending to {kind} channels is not supported yet");
-            finish(&ctx, scope, &delivery, Outcome::Failed { reason: &reason }).await
-        }
+        kind => deliver(&ctx, scope, &delivery, &Unsupported(kind)).await,
     }
 }
 
-async fn send_telegram(
+/// The shared path: limits, claim, send, outcome.
+async fn deliver(
     ctx: &Context,
     scope: TenantScope,
     delivery: &Delivery,
+    channel: &impl Channel,
 ) -> Result<(), BoxDynError> {
-    let Some(token) = delivery.bot_token() else {
-        return finish(
-            ctx,
-            scope,
-            delivery,
-            Outcome::Failed {
-                reason: "the channel has no bot token",
-            },
-        )
-        .await;
-    };
     loop {
-        match ctx
-            .limiter
-            .telegram(delivery.channel_id, &delivery.chat_id)
-            .await
-        {
+        match channel.wait(ctx, delivery).await {
             Ok(None) => break,
             Ok(Some(wait)) if wait <= MAX_INLINE_WAIT => tokio::time::sleep(wait).await,
-            Ok(Some(wait)) => {
-                return reschedule(ctx, scope, delivery, wait, "waiting for the rate limit").await;
-            }
+            Ok(Some(wait)) => return later(ctx, scope, delivery.id, wait).await,
             Err(err) => {
                 tracing::warn!(message.id = %delivery.id, error = %err, "rate limiter unavailable");
-                return reschedule(
-                    ctx,
-                    scope,
-                    delivery,
-                    backoff(delivery.attempts),
-                    "rate limiter unavailable",
-                )
-                .await;
+                return later(ctx, scope, delivery.id, jitter(Duration::from_secs(1))).await;
             }
         }
     }
-    match ctx
-        .telegram
-        .send(
-            delivery.channel_id,
-            token,
-            &delivery.chat_id,
-            &delivery.body,
-        )
-        .await
-    {
-        Sent::Ok { message_id } => {
-            finish(
-                ctx,
-                scope,
-                delivery,
-                Outcome::Sent {
-                    external_id: &message_id,
-                },
-            )
-            .await
+    let attempt = {
+        let mut conn = ctx.db.get().await?;
+        messages::claim(&mut conn, scope, delivery.id, ctx.interrupted_after()).await?
+    };
+    let Some(attempt) = attempt else {
+        // Another worker claimed or finished it meanwhile.
+        return Ok(());
+    };
+    let sent = channel.send(ctx, scope, delivery).await;
+    let (outcome, again) = match &sent {
+        Sent::Ok { external_id } => (Outcome::Sent { external_id }, None),
+        Sent::RetryAfter(wait) => (
+            Outcome::Wait {
+                reason: "the provider asked to retry later",
+            },
+            Some(*wait + jitter(Duration::from_millis(250))),
+        ),
+        Sent::Failed(reason) | Sent::Unknown(reason) if attempt < MAX_ATTEMPTS => {
+            tracing::info!(message.id = %delivery.id, attempt, reason = %reason, "send failed; will retry");
+            (Outcome::Retry { reason }, Some(backoff(attempt)))
         }
-        Sent::RetryAfter(wait) => {
-            tracing::info!(channel.id = %delivery.channel_id, retry_after_ms = wait.as_millis() as u64,
-                "Telegram asked to slow down");
-            ctx.limiter
-                .freeze_telegram(delivery.channel_id, wait)
-                .await?;
-            reschedule(ctx, scope, delivery, wait, "Telegram asked to retry later").await
-        }
-        Sent::Unreachable(reason) if delivery.attempts < MAX_ATTEMPTS => {
-            reschedule(ctx, scope, delivery, backoff(delivery.attempts), &reason).await
-        }
-        Sent::Unreachable(reason) | Sent::Failed(reason) => {
-            tracing::warn!(message.id = %delivery.id, reason = %reason, "delivery failed");
-            finish(ctx, scope, delivery, Outcome::Failed { reason: &reason }).await
+        Sent::Failed(reason) | Sent::Unknown(reason) | Sent::Rejected(reason) => {
+            tracing::warn!(message.id = %delivery.id, attempt, reason = %reason, "delivery failed; handing off");
+            (Outcome::Failed { reason }, None)
         }
         Sent::Undeliverable(reason) => {
-            finish(
-                ctx,
-                scope,
-                delivery,
-                Outcome::Undeliverable { reason: &reason },
-            )
-            .await
+            tracing::warn!(message.id = %delivery.id, reason = %reason, "undeliverable; handing off");
+            (Outcome::Undeliverable { reason }, None)
         }
+    };
+    record(ctx, scope, delivery, outcome, attempt).await?;
+    if let Some(wait) = again {
+        ctx.queues
+            .push_delivery_later(job_of(scope, delivery.id), wait)
+            .await?;
     }
+    Ok(())
+}
+
+/// A channel kind nothing can send to yet: people answer there.
+struct Unsupported(ChannelKind);
+
+impl Channel for Unsupported {
+    async fn wait(&self, _: &Context, _: &Delivery) -> Result<Option<Duration>, BoxDynError> {
+        Ok(None)
+    }
+
+    async fn send(&self, _: &Context, _: TenantScope, _: &Delivery) -> Sent {
+        Sent::Rejected(format!(
+            "sending to {} channels is not supported yet",
+            self.0
+        ))
+    }
+}
+
+fn job_of(scope: TenantScope, message_id: MessageId) -> Deliver {
+    Deliver {
+        tenant_id: scope.tenant_id(),
+        message_id,
+    }
+}
+
+/// Tries the (still pending) message again after `wait`.
+async fn later(
+    ctx: &Context,
+    scope: TenantScope,
+    message_id: MessageId,
+    wait: Duration,
+) -> Result<(), BoxDynError> {
+    ctx.queues
+        .push_delivery_later(job_of(scope, message_id), wait)
+        .await?;
+    Ok(())
+}
+
+/// Exponential back-off for a failing provider, with jitter so a storm's retries spread out:
+/// about 1 s, 2 s, 4 s … up to a minute.
+fn backoff(attempt: i32) -> Duration {
+    let exponent = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(6);
+    jitter(Duration::from_secs(1_u64 << exponent).min(MAX_BACKOFF))
+}
+
+/// Between half and all of `wait`, at random.
+fn jitter(wait: Duration) -> Duration {
+    let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(2);
+    Duration::from_millis(rand::rng().random_range(ms / 2..=ms))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -199,50 +237,79 @@ pub async fn approve_draft(
     Ok(approved)
 }
 
-/// Puts the message back to `pending` and enqueues a copy of the job to run after `wait`.
-async fn reschedule(
-    ctx: &Context,
-    scope: TenantScope,
-    delivery: &Delivery,
-    wait: Duration,
-    reason: &str,
-) -> Result<(), BoxDynError> {
-    finish(ctx, scope, delivery, Outcome::Retry { reason }).await?;
-    let job = Deliver {
-        tenant_id: scope.tenant_id(),
-        message_id: delivery.id,
+/// What operators read first in a conversation whose reply could not be delivered.
+fn handoff_note(outcome: &Outcome<'_>, attempts: i32, body: &str) -> String {
+    let why = match outcome {
+        Outcome::Undeliverable { .. } => {
+            "Ответ не доставлен: канал его не принимает (например, покупатель заблокировал бота или ответ нарушает правила площадки)."
+                .to_owned()
+        }
+        _ if attempts >= MAX_ATTEMPTS => {
+            format!("Ответ не удалось доставить покупателю: канал не отвечал ({attempts} попыток).")
+        }
+        _ => "Ответ не доставлен: канал отказался его принять.".to_owned(),
     };
-    ctx.queues.push_delivery_later(job, wait).await?;
-    Ok(())
+    let quoted: String = body.chars().take(300).collect();
+    let ellipsis = if quoted.len() < body.len() { "…" } else { "" };
+    format!("{why} Текст ответа: «{quoted}{ellipsis}»")
 }
 
-/// Exponential back-off for an unreachable provider: 1 s, 2 s, 4 s … capped at 5 minutes.
-fn backoff(attempts: i32) -> Duration {
-    Duration::from_secs(1_u64 << attempts.clamp(0, 8)).min(Duration::from_secs(300))
-}
-
-async fn finish(
+/// Records a send's outcome, tells operators, and keeps trying while PostgreSQL is away (a
+/// restart takes seconds): an unrecorded `sent` would mean sending the reply again.
+async fn record(
     ctx: &Context,
     scope: TenantScope,
     delivery: &Delivery,
     outcome: Outcome<'_>,
+    attempts: i32,
 ) -> Result<(), BoxDynError> {
     let status = outcome.status();
-    let recorded = {
-        let mut conn = ctx.db.get().await?;
-        messages::finish(&mut conn, scope, delivery.id, outcome).await?
-    };
-    if recorded {
-        let event = serde_json::json!({
-            "type": "delivery",
-            "conversation_id": delivery.conversation_id,
-            "message_id": delivery.id,
-            "status": status,
-        });
-        // A lost event only delays the tick until the next read.
-        ctx.tell_operators(scope, &event, "a delivery").await;
+    let note = if outcome.is_final_failure() {
+        handoff_note(&outcome, attempts, &delivery.body)
     } else {
+        String::new()
+    };
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(250);
+    let finished = loop {
+        let attempt = async {
+            let mut conn = ctx.db.get().await.map_err(otklik_db::DbError::from)?;
+            messages::finish(&mut conn, scope, delivery.id, outcome.clone(), &note).await
+        };
+        match attempt.await {
+            Ok(finished) => break finished,
+            Err(err) if started.elapsed() < RECORD_PATIENCE => {
+                tracing::warn!(message.id = %delivery.id, error = %err, "could not record a send's outcome; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(err) => return Err(err.into()),
+        }
+    };
+    let Finished {
+        recorded,
+        handed_off,
+    } = finished;
+    if !recorded {
         tracing::warn!(message.id = %delivery.id, "delivery outcome not recorded: the message was no longer sending");
+        return Ok(());
+    }
+    let event = serde_json::json!({
+        "type": "delivery",
+        "conversation_id": delivery.conversation_id,
+        "message_id": delivery.id,
+        "status": status,
+    });
+    // A lost event only delays the tick until the next read.
+    ctx.tell_operators(scope, &event, "a delivery").await;
+    if handed_off {
+        let event = serde_json::json!({
+            "type": "handoff",
+            "conversation_id": delivery.conversation_id,
+            "reason": messages::DELIVERY_FAILED,
+            "summary": note,
+        });
+        ctx.tell_operators(scope, &event, "a failed delivery").await;
     }
     Ok(())
 }

@@ -4,28 +4,66 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use apalis::prelude::BoxDynError;
+use otklik_db::TenantScope;
 use otklik_db::channels::Channel;
+use otklik_db::messages::Delivery;
 use otklik_schema::ChannelId;
 use teloxide::payloads::AnswerCallbackQuerySetters;
 use teloxide::prelude::Requester;
 use teloxide::types::{CallbackQueryId, ChatId};
 use teloxide::{ApiError, Bot, RequestError};
 
-use crate::StartError;
+use super::Sent;
+use crate::{Context, StartError};
 
-/// How a send to Telegram ended, in the terms the delivery job acts on.
-pub enum Sent {
-    Ok {
-        message_id: String,
-    },
-    /// 429: nothing through this bot until then.
-    RetryAfter(Duration),
-    /// Could not reach Telegram at all; safe to try again.
-    Unreachable(String),
-    /// The shopper blocked the bot, or the chat is gone.
-    Undeliverable(String),
-    /// Rejected, or the outcome is unknown; not retried.
-    Failed(String),
+/// Telegram in the shared delivery path: the bot's and the chat's limits shared through Redis,
+/// then `sendMessage`. Telegram offers no idempotency key and no way to look a sent message up,
+/// so a send whose answer was lost is simply sent again.
+pub struct Telegram;
+
+impl super::Channel for Telegram {
+    async fn wait(
+        &self,
+        ctx: &Context,
+        delivery: &Delivery,
+    ) -> Result<Option<Duration>, BoxDynError> {
+        if delivery.bot_token().is_none() {
+            // Refused by `send` without a request.
+            return Ok(None);
+        }
+        Ok(ctx
+            .limiter
+            .telegram(delivery.channel_id, &delivery.chat_id)
+            .await?)
+    }
+
+    async fn send(&self, ctx: &Context, _: TenantScope, delivery: &Delivery) -> Sent {
+        let Some(token) = delivery.bot_token() else {
+            return Sent::Rejected("the channel has no bot token".into());
+        };
+        let sent = ctx
+            .telegram
+            .send(
+                delivery.channel_id,
+                token,
+                &delivery.chat_id,
+                &delivery.body,
+            )
+            .await;
+        if let Sent::RetryAfter(wait) = &sent {
+            tracing::info!(channel.id = %delivery.channel_id, retry_after_ms = wait.as_millis() as u64,
+                "Telegram asked to slow down");
+            if let Err(err) = ctx
+                .limiter
+                .freeze_telegram(delivery.channel_id, *wait)
+                .await
+            {
+                tracing::warn!(channel.id = %delivery.channel_id, error = %err, "could not pause the bot's sends");
+            }
+        }
+        sent
+    }
 }
 
 /// One teloxide `Bot` per channel, sharing one HTTP client.
@@ -74,7 +112,7 @@ impl TelegramClients {
             .await
         {
             Ok(message) => Sent::Ok {
-                message_id: message.id.0.to_string(),
+                external_id: message.id.0.to_string(),
             },
             Err(err) => classify(err),
         }
@@ -111,9 +149,15 @@ fn classify(err: RequestError) -> Sent {
         RequestError::MigrateToChatId(to) => {
             Sent::Undeliverable(format!("the group moved to chat {}", to.0))
         }
-        RequestError::Network(err) if err.is_connect() => Sent::Unreachable(err.to_string()),
-        // A timeout or a broken response: Telegram may have delivered it. Sends are not
-        // idempotent, so a duplicate is the worse outcome.
-        other => Sent::Failed(other.to_string()),
+        // Never reached Telegram: nothing was sent.
+        RequestError::Network(err) if err.is_connect() => Sent::Failed(err.to_string()),
+        // An error Telegram answered with but teloxide does not name: its 5xx (Internal Server
+        // Error, Bad Gateway) among them. Telegram did not take the message.
+        RequestError::Api(ApiError::Unknown(description)) => Sent::Failed(description),
+        // A request Telegram understood and refused (text too long, bad chat id …).
+        RequestError::Api(api) => Sent::Rejected(api.to_string()),
+        // A timeout, a broken connection, an answer that is not JSON (a proxy's 502 page): the
+        // message may have arrived.
+        other => Sent::Unknown(other.to_string()),
     }
 }
