@@ -42,6 +42,8 @@ pub struct Facts {
     pub verified_orders: Vec<String>,
     /// The question the knowledge was searched for.
     pub question: String,
+    /// The words the search was steered with: what the question is about.
+    pub steer: String,
     /// Articles answering the message's other questions («…и есть ли промокоды?»).
     pub secondary: Vec<Hit>,
 }
@@ -155,6 +157,7 @@ impl Facts {
         let before = self.knowledge.len();
         if self.question.is_empty() {
             self.question = search.question.to_owned();
+            self.steer = search.steer.to_owned();
         }
         let query = format!("{} {}", search.question, search.steer);
         let found = retrieval.search(conn, scope, query.trim(), 3).await?;
@@ -171,13 +174,15 @@ impl Facts {
         Ok(&self.knowledge[before..])
     }
 
-    /// The article that speaks to most of the question's own words; the search's order among
-    /// equals.
+    /// The article that speaks to most of the question's own words, titled for what the
+    /// question is about counting double; the search's order among equals.
     pub fn relevant_knowledge(&self) -> Option<&Hit> {
         let keys = quotes::key_stems(&self.question);
+        let about = quotes::stems(&self.steer);
         let covered = |hit: &Hit| {
             let article = quotes::stems(&format!("{} {}", hit.title, hit.body));
-            keys.iter().filter(|k| article.contains(k)).count()
+            let titled = quotes::stems(&hit.title).iter().any(|s| about.contains(s));
+            keys.iter().filter(|k| article.contains(k)).count() + if titled { 2 } else { 0 }
         };
         let best = self.knowledge.iter().map(covered).max()?;
         self.knowledge.iter().find(|hit| covered(hit) == best)

@@ -267,11 +267,16 @@ pub fn focused(title: &str, body: &str, question: &str) -> Option<String> {
     let narrow = |index: usize, key: &String| -> Option<String> {
         let (lead, list) = sentences[index].split_once(':')?;
         let items: Vec<&str> = list.split([',', ';']).map(str::trim).collect();
+        // A list of facts — «Москва — 1–2 дня, Урал — 3–5 дней» — not a sentence with commas.
+        let factual = items
+            .iter()
+            .filter(|item| item.contains('—') || item.chars().any(|c| c.is_ascii_digit()))
+            .count();
         let holding: Vec<&&str> = items
             .iter()
             .filter(|item| stems(item).contains(key))
             .collect();
-        (items.len() > 2 && holding.len() == 1).then(|| {
+        (items.len() > 2 && factual * 3 >= items.len() * 2 && holding.len() == 1).then(|| {
             format!(
                 "{}: {}.",
                 lead.trim(),
