@@ -102,6 +102,9 @@ const LETTER: f32 = 2.5;
 const UNCLAIMED_CYRILLIC: f32 = 0.6;
 /// A Latin word no list claims, by its spelling (th, zh, q …).
 const SPELLING: f32 = 0.4;
+/// The language shows in a message's first words; a long one costs no more than this.
+const MAX_WORDS: usize = 64;
+
 /// Below this, the message says too little to name a language.
 const ENOUGH: f32 = 0.6;
 
@@ -355,12 +358,17 @@ fn is_cyrillic(c: char) -> bool {
 pub fn detect(text: &str) -> Option<Language> {
     let mut votes = Votes::default();
     let mut word = String::new();
+    let mut words = 0;
     for c in text.chars().chain([' ']) {
         if c.is_alphabetic() || (is_apostrophe(c) && !word.is_empty()) {
             word.push(c);
         } else if !word.is_empty() {
             vote(word.trim_end_matches(is_apostrophe), &mut votes);
             word.clear();
+            words += 1;
+            if words == MAX_WORDS {
+                break;
+            }
         }
     }
     let mut ranked = Language::ALL.map(|l| (l, votes.0[l as usize]));

@@ -120,7 +120,7 @@ fn word_at<'t>(tokens: &'t [Token<'_>], i: usize) -> Option<&'t str> {
 /// A product name or «товар» this close before a number makes it the product's article.
 const PRODUCT_REACH: usize = 2;
 /// An explicit «артикул»/«заказ» reaches this far.
-const MARK_REACH: usize = 6;
+const MARK_REACH: usize = 8;
 
 /// The place the words around `i` give it, within its clause.
 fn context(tokens: &[Token<'_>], clause: &[u16], i: usize) -> Option<Place> {

@@ -142,7 +142,19 @@ fn kind_of(word: &str) -> Option<MeasurementKind> {
             ],
         ),
         (Waist, &["тали*", "tali*", "waist", "бел", "bel"]),
-        (Hips, &["бедр*", "бёдр*", "bedr*", "hips", "hip", "жамбас*"]),
+        (
+            Hips,
+            &[
+                "бедр*",
+                "бёдр*",
+                "бедер",
+                "бёдер",
+                "bedr*",
+                "hips",
+                "hip",
+                "жамбас*",
+            ],
+        ),
         (
             Foot,
             &[
@@ -182,7 +194,8 @@ const GIRTH: &[&str] = &[
 const BETWEEN: &[&str] = &[
     "у", "меня", "мой", "моя", "мои", "около", "примерно", "где-то", "где", "то", "почти", "ок",
     "is", "of", "about", "around", "approx", "my", "approximately", "—", "u", "menya", "primerno",
-    "при", "и", "ноги", "тела",
+    "при", "и", "ноги", "тела", "ребенка", "ребёнка", "сына", "дочки", "дочери", "малыша",
+    "мужа", "жены", "у", "него", "неё", "нее",
 ];
 
 /// Words before a bare number that make it about the shopper («мне 165/58», «I'm 170 cm»).
@@ -191,6 +204,13 @@ const PERSON: &[&str] = &[
     "я", "мне", "меня", "вешу", "i", "i'm", "im", "am", "me", "my", "ya", "mne", "параметры",
     "параметр", "мерки", "фигура", "объемы", "объёмы", "размеры", "parametry", "menga", "men",
     "мен", "маған",
+];
+
+/// Words that say the measurements are a child's.
+#[rustfmt::skip]
+const CHILD: &[&str] = &[
+    "ребен*", "ребён*", "малыш*", "младен*", "новорожд*", "сын*", "доч*", "детск*", "дет*",
+    "месяц*", "мес", "baby", "child*", "kid*", "son", "daughter", "бала*", "bola*",
 ];
 
 fn rounded(value: f32) -> f32 {
@@ -222,6 +242,8 @@ struct Finder<'t, 'a> {
     /// Whether the message has ОГ/ОБ-style abbreviations: then «от» is a waist too.
     abbreviations: bool,
     sizing: bool,
+    /// The message is about a child: small weights and heights are plausible.
+    child: bool,
     out: Vec<(usize, Measurement)>,
 }
 
@@ -304,7 +326,12 @@ impl Finder<'_, '_> {
     fn cued(&mut self) {
         let mut i = 0;
         while i < self.tokens.len() {
-            let Some((kind, after)) = self.cue(i) else {
+            // A cue is only worth reading with a number shortly after it.
+            let number_ahead = self.tokens[i + 1..(i + 8).min(self.tokens.len())]
+                .iter()
+                .any(Token::is_number);
+            let cue = if number_ahead { self.cue(i) } else { None };
+            let Some((kind, after)) = cue else {
                 i += 1;
                 continue;
             };
@@ -314,7 +341,7 @@ impl Finder<'_, '_> {
             while self
                 .tokens
                 .get(j)
-                .is_some_and(|t| t.is_punct("/,") || t.text == "и")
+                .is_some_and(|t| t.is_punct("/,-") || t.text == "и")
                 && let Some((next, after)) = self.cue(j + 1)
             {
                 kinds.push(next);
@@ -349,7 +376,23 @@ impl Finder<'_, '_> {
                         .is_some_and(|w| w.starts_with("ног") || w.starts_with("нож"))
                     && unit.is_none()
                     && value.is_some_and(|v| v >= 33.0);
-                if shoe_size {
+                // «шапка на голову 54-56», «талия 70-74»: the sizes a garment fits, not one
+                // measurement; only a series of names («ОГ-ОТ-ОБ 96-78-102») reads one number
+                // per name.
+                let range = kinds.len() == 1
+                    && !matches!(kind, Height | Weight)
+                    && self
+                        .tokens
+                        .get(at + 1)
+                        .is_some_and(|t| t.is_punct("-–") && !t.spaced)
+                    && self.tokens.get(at + 2).is_some_and(Token::is_number);
+                if shoe_size || range {
+                    break;
+                }
+                // Under 20 kg is a child's weight; without a child it is a parcel's («вес 3 кг у
+                // коробки»).
+                let parcel = *kind == Weight && value.is_some_and(|v| v < 20.0) && !self.child;
+                if parcel {
                     break;
                 }
                 if let Some(value) = value.and_then(|v| normalise(*kind, v, unit)) {
@@ -371,14 +414,23 @@ impl Finder<'_, '_> {
             if unit(self.tokens.get(k)).is_some() {
                 k += 1;
             }
-            if !self
+            // «122 рост», «65 вес»: the name right after, with no number of its own.
+            let named_after = self
                 .word(k)
-                .is_some_and(|w| matches!(w, "в" | "по" | "at" | "around"))
-            {
-                continue;
-            }
-            let Some(kind) = self.word(k + 1).and_then(kind_of) else {
-                continue;
+                .and_then(kind_of)
+                .filter(|_| !self.tokens.get(k + 1).is_some_and(Token::is_number));
+            let kind = match named_after {
+                Some(kind) => kind,
+                None if self
+                    .word(k)
+                    .is_some_and(|w| matches!(w, "в" | "по" | "at" | "around")) =>
+                {
+                    let Some(kind) = self.word(k + 1).and_then(kind_of) else {
+                        continue;
+                    };
+                    kind
+                }
+                None => continue,
             };
             if let Some((value, unit)) = self.tokens[j]
                 .value()
@@ -401,6 +453,10 @@ impl Finder<'_, '_> {
         let mut j = 0;
         while j < self.tokens.len() {
             let numbers = self.series_at(j);
+            if numbers.is_empty() {
+                j += 1;
+                continue;
+            }
             let values: Vec<f32> = numbers
                 .iter()
                 .filter_map(|&k| self.tokens[k].value())
@@ -502,11 +558,13 @@ impl Finder<'_, '_> {
 /// `sizing`: the message asks about sizes, so bare «165/58» or «65 кг» are the shopper's.
 pub fn find(tokens: &[Token<'_>], used: &mut [bool], sizing: bool) -> Vec<Measurement> {
     let abbreviations = tokens.iter().any(|t| t.text == "ог");
+    let child = tokens.iter().any(|t| t.is_word() && is_in(&t.text, CHILD));
     let mut finder = Finder {
         tokens,
         used,
         abbreviations,
         sizing,
+        child,
         out: Vec::new(),
     };
     finder.cued();

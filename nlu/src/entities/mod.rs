@@ -58,11 +58,15 @@ fn clauses(tokens: &[Token<'_>]) -> Vec<u16> {
     let mut clause: u16 = 0;
     for (i, token) in tokens.iter().enumerate() {
         out.push(clause);
-        let ends = token.is_punct("!?;\n")
-            || (token.is_punct(".")
-                && !i.checked_sub(1).is_some_and(|p| {
-                    tokens[p].is_word() && ABBREVIATIONS.contains(&tokens[p].text.as_str())
-                }));
+        let abbreviation = i.checked_sub(1).is_some_and(|p| {
+            tokens[p].is_word() && ABBREVIATIONS.contains(&tokens[p].text.as_str())
+        });
+        // «12.11», «12.11.2026»: a dot inside a date.
+        let in_number = i.checked_sub(1).is_some_and(|p| tokens[p].is_number())
+            && tokens
+                .get(i + 1)
+                .is_some_and(|n| n.is_number() && !n.spaced && !token.spaced);
+        let ends = token.is_punct("!?;\n") || (token.is_punct(".") && !abbreviation && !in_number);
         if ends {
             clause = clause.saturating_add(1);
         }

@@ -31,6 +31,19 @@ const FILLERS: &[&str] = &[
     "bigger", "smaller", "larger",
 ];
 
+/// A number left after one of these was no measurement («шапка на голову 56-58» is a range of
+/// the sizes it fits), so it is a size.
+const BODY_PARTS: &[&str] = &[
+    "голов*",
+    "груд*",
+    "тали*",
+    "бедр*",
+    "бёдр*",
+    "head",
+    "chest",
+    "waist",
+];
+
 /// Ordinal and case endings after a number: «46-й», «в 50-м», «46-го», «46-ға», «42 ni».
 #[rustfmt::skip]
 const SUFFIXES: &[&str] = &[
@@ -61,6 +74,8 @@ struct Finder<'t, 'a> {
     used: &'t [bool],
     /// Per token: a size found (normalised) or not.
     found: Vec<Option<String>>,
+    /// Per clause: it has a word of exchange («поменять», «вместо»).
+    exchange_clause: Vec<bool>,
 }
 
 fn word<'t>(token: Option<&'t Token<'_>>) -> Option<&'t str> {
@@ -82,6 +97,10 @@ fn numeric(token: &Token<'_>, explicit: bool) -> Option<String> {
 
 /// A word's letter size in Latin capitals, allowing Cyrillic lookalikes: «хл» → `XL`.
 fn letters(raw: &str) -> Option<String> {
+    // The longest, «xxxxxl», is six letters: twelve bytes in Cyrillic.
+    if raw.len() > 12 {
+        return None;
+    }
     let latin: String = raw
         .chars()
         .flat_map(char::to_lowercase)
@@ -249,6 +268,7 @@ impl Finder<'_, '_> {
             || self.reaches_back(i, WEAR_VERBS, 3)
             || self.followed_by(i, FIT_WORDS, 2)
             || self.product_before(i)
+            || self.reaches_back(i, BODY_PARTS, 2)
             || self.exchanged(i)
         {
             return Verdict::Size;
@@ -285,10 +305,7 @@ impl Finder<'_, '_> {
     /// «поменять 46 на 44», «с 46 на 48», «прислали 42 вместо 44»: two size-like numbers
     /// around «на»/«вместо» in a sentence about an exchange.
     fn exchanged(&self, i: usize) -> bool {
-        let exchange_in_clause = (0..self.tokens.len()).any(|j| {
-            self.same_clause(i, j) && self.word(j).is_some_and(|w| is_in(w, EXCHANGE_WORDS))
-        });
-        if !exchange_in_clause {
+        if !self.exchange_clause[usize::from(self.clause[i])] {
             return false;
         }
         let link = |j: usize| {
@@ -338,7 +355,16 @@ impl Finder<'_, '_> {
                 return None;
             }
             let upper_latin = latin && token.is_upper();
-            let cued = self.reaches_back(i, SIZE_WORDS, 3)
+            let named = self.reaches_back(i, SIZE_WORDS, 3);
+            // Cyrillic «с» is the commonest preposition and «л» a litre: only «размер С» and
+            // «размер л» (or «S или л») count. «М» is the lookalike shoppers really type.
+            match token.text.as_str() {
+                "с" if !(named && token.is_upper()) => return None,
+                "л" if !(named || self.neighbour_letter(i)) => return None,
+                _ => {}
+            }
+            let cued = named
+                || self.reaches_back(i, WEAR_VERBS, 3)
                 || self.neighbour_letter(i)
                 || (self.reaches_back(i, EXCHANGE_WORDS, 3)
                     && self
@@ -347,8 +373,10 @@ impl Finder<'_, '_> {
             if !(upper_latin || cued) {
                 return None;
             }
-            // «10 L», «5 M»: litres and metres.
-            if i.checked_sub(1).is_some_and(|p| self.tokens[p].is_number()) && !cued {
+            // «10 L», «купила 5 м»: litres and metres, unless «размер» vouches for it.
+            if i.checked_sub(1).is_some_and(|p| self.tokens[p].is_number())
+                && !self.reaches_back(i, SIZE_WORDS, 3)
+            {
                 return None;
             }
         }
@@ -409,13 +437,27 @@ pub struct Context {
     pub measured: bool,
 }
 
+/// Two sizes are joined by at most two tokens after the first one's ending («46-й или 48»).
+const JOIN_REACH: usize = 5;
+
+fn near(i: usize, len: usize) -> std::ops::Range<usize> {
+    i.saturating_sub(JOIN_REACH)..(i + JOIN_REACH + 1).min(len)
+}
+
 /// Sizes in text order, normalised: `XL`, `2XL`, `44`, `37.5`.
 pub fn find(tokens: &[Token<'_>], clause: &[u16], used: &[bool], context: &Context) -> Vec<String> {
+    let mut exchange_clause = vec![false; clause.last().map_or(0, |c| usize::from(*c) + 1)];
+    for (i, token) in tokens.iter().enumerate() {
+        if token.is_word() && is_in(&token.text, EXCHANGE_WORDS) {
+            exchange_clause[usize::from(clause[i])] = true;
+        }
+    }
     let mut finder = Finder {
         tokens,
         clause,
         used,
         found: vec![None; tokens.len()],
+        exchange_clause,
     };
     let mut open = Vec::new();
     for i in 0..tokens.len() {
@@ -439,7 +481,7 @@ pub fn find(tokens: &[Token<'_>], clause: &[u16], used: &[bool], context: &Conte
         {
             continue;
         }
-        let explicit = finder.reaches_back(i, SIZE_WORDS, 2)
+        let explicit = finder.reaches_back(i, SIZE_WORDS, 4)
             || finder.reaches_back(i, SIZE_ABBREVIATIONS, 2)
             || finder.followed_by(i, SIZE_WORDS, 1);
         let Some(value) = numeric(token, explicit) else {
@@ -451,31 +493,47 @@ pub fn find(tokens: &[Token<'_>], clause: &[u16], used: &[bool], context: &Conte
             Verdict::Not => {}
         }
     }
-    // Joined to a size, or in a sentence with one or with a size word: a size too.
+    // Joined to a size, or in a sentence with one or with a size word: a size too. Passes go
+    // forwards and backwards so a chain («44, 46, 48») resolves in a pass or two, and every
+    // check looks only at near tokens: a long message costs linear time.
+    let numeric_size = |size: &Option<String>| {
+        size.as_ref()
+            .is_some_and(|s| s.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    };
+    let mut sizing_clause = vec![false; clause.last().map_or(0, |c| usize::from(*c) + 1)];
+    for (i, token) in tokens.iter().enumerate() {
+        if numeric_size(&finder.found[i]) || (token.is_word() && is_in(&token.text, SIZE_WORDS)) {
+            sizing_clause[usize::from(clause[i])] = true;
+        }
+    }
+    let mut pending: Vec<Option<String>> = vec![None; tokens.len()];
+    for (i, value) in open {
+        pending[i] = Some(value);
+    }
+    let mut forwards = true;
     loop {
         let mut changed = false;
-        open.retain(|(i, value)| {
-            let i = *i;
-            let near_size = (0..tokens.len())
-                .any(|j| finder.found[j].is_some() && (finder.joined(j.min(i), j.max(i))));
-            let sentence_about_sizes = (0..tokens.len()).any(|j| {
-                finder.same_clause(i, j)
-                    && (finder.found[j]
-                        .as_ref()
-                        .is_some_and(|s| s.chars().all(|c| c.is_ascii_digit() || c == '.'))
-                        || finder.word(j).is_some_and(|w| is_in(w, SIZE_WORDS)))
-            });
-            if near_size || sentence_about_sizes {
-                finder.found[i] = Some(value.clone());
-                changed = true;
-                false
-            } else {
-                true
+        let order: Vec<usize> = if forwards {
+            (0..tokens.len()).collect()
+        } else {
+            (0..tokens.len()).rev().collect()
+        };
+        for i in order {
+            if pending[i].is_none() {
+                continue;
             }
-        });
+            let near = near(i, tokens.len())
+                .any(|j| j != i && finder.found[j].is_some() && finder.joined(j.min(i), j.max(i)));
+            if near || sizing_clause[usize::from(clause[i])] {
+                finder.found[i] = pending[i].take();
+                sizing_clause[usize::from(clause[i])] = true;
+                changed = true;
+            }
+        }
         if !changed {
             break;
         }
+        forwards = !forwards;
     }
     // A message about sizes: a size-like number with nothing against it, or two joined
     // («на 44–46», «36 или 37»).
@@ -486,11 +544,12 @@ pub fn find(tokens: &[Token<'_>], clause: &[u16], used: &[bool], context: &Conte
             .iter()
             .any(|t| t.is_word() && (is_in(&t.text, SIZE_WORDS) || is_in(&t.text, FIT_WORDS)));
     if about_sizes {
-        let opens: Vec<usize> = open.iter().map(|(i, _)| *i).collect();
-        for (i, value) in &open {
-            let paired = opens
-                .iter()
-                .any(|&j| j != *i && finder.joined((*i).min(j), (*i).max(j)));
+        for i in 0..tokens.len() {
+            if pending[i].is_none() {
+                continue;
+            }
+            let paired = near(i, tokens.len())
+                .any(|j| j != i && pending[j].is_some() && finder.joined(j.min(i), j.max(i)));
             let preposition = i
                 .checked_sub(1)
                 .and_then(|p| finder.word(p))
@@ -500,8 +559,8 @@ pub fn find(tokens: &[Token<'_>], clause: &[u16], used: &[bool], context: &Conte
                         "на" | "в" | "от" | "до" | "с" | "na" | "v" | "ot" | "do" | "for" | "in"
                     )
                 });
-            if context.sizing || paired || preposition || tokens[*i].is_decimal() {
-                finder.found[*i] = Some(value.clone());
+            if context.sizing || paired || preposition || tokens[i].is_decimal() {
+                finder.found[i] = pending[i].clone();
             }
         }
     }

@@ -215,6 +215,10 @@ fn no_sizes_from_other_numbers() {
         "чек на 44",
         "обхват груди 96",
         "Приеду к 18",
+        "купила 5 м кабеля",
+        "пришёл с дыркой",
+        "пришли с опозданием, брала с запасом",
+        "взяла л воды",
     ] {
         let e = plain(text);
         assert!(e.size.is_empty(), "{text}: {:?}", e.size);
@@ -321,5 +325,50 @@ fn serialised_fields_keep_their_names_and_skip_empty_ones() {
     assert_eq!(
         serde_json::to_value(plain("привет")).expect("json"),
         serde_json::json!({})
+    );
+}
+
+#[test]
+fn a_date_does_not_end_the_sentence() {
+    let e = plain("Заказ от 03.10 так и не доставлен, номер 5647382911");
+    assert_eq!(e.order_id, ["5647382911"]);
+    assert!(e.unplaced.is_empty(), "{e:?}");
+}
+
+#[test]
+fn glued_ranges_and_children_sizes() {
+    sizes(&sizing("есть 44-46?"), &["44", "46"]);
+    for text in [
+        "Доставка будет 23-24?",
+        "Курьер приедет с 18-20?",
+        "Страницы 24-25 непонятны",
+    ] {
+        assert!(plain(text).size.is_empty(), "{text}");
+    }
+    sizes(&plain("размер 110 или 116"), &["110", "116"]);
+    sizes(&plain("ношу м"), &["M"]);
+    sizes(&plain("Размер С есть?"), &["S"]);
+    let e = plain("Шапка на голову 56-58");
+    assert!(e.measurements.is_empty(), "{e:?}");
+    sizes(&e, &["56", "58"]);
+    measured(&plain("кепка, голова 57"), &[(Head, 57.0)]);
+}
+
+#[test]
+fn measurements_named_after_the_number_and_in_series() {
+    measured(
+        &plain("сыну 5 лет, 110 рост, 19 вес"),
+        &[(Height, 110.0), (Weight, 19.0)],
+    );
+    measured(
+        &plain("ОГ-ОТ-ОБ 88-70-95"),
+        &[(Chest, 88.0), (Waist, 70.0), (Hips, 95.0)],
+    );
+    measured(&plain("обхват бёдер 99"), &[(Hips, 99.0)]);
+    measured(&plain("рост дочки 128"), &[(Height, 128.0)]);
+    assert!(
+        plain("Вес 2,5 кг, доставка платная?")
+            .measurements
+            .is_empty()
     );
 }
