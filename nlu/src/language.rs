@@ -113,7 +113,8 @@ const ENOUGH: f32 = 0.6;
 /// language's own letters is found too.
 struct Lexicon {
     exact: HashMap<String, u8>,
-    stems: Vec<(String, u8)>,
+    /// Stems by their first letter, longest first.
+    stems: HashMap<char, Vec<(String, u8)>>,
 }
 
 impl Lexicon {
@@ -131,16 +132,30 @@ impl Lexicon {
         }
         // Longest stems first, so the most specific one answers.
         stems.sort_by_key(|(stem, _)| std::cmp::Reverse(stem.len()));
-        Lexicon { exact, stems }
+        let mut by_letter: HashMap<char, Vec<(String, u8)>> = HashMap::new();
+        for (stem, mask) in stems {
+            if let Some(first) = stem.chars().next() {
+                by_letter.entry(first).or_default().push((stem, mask));
+            }
+        }
+        Lexicon {
+            exact,
+            stems: by_letter,
+        }
     }
 
     /// Every language that has the word, or the longest stem of it.
     fn find(&self, word: &str) -> u8 {
         let exact = self.exact.get(word).copied().unwrap_or(0);
-        let stem = self
-            .stems
-            .iter()
-            .find(|(stem, _)| word.starts_with(stem.as_str()))
+        let stem = word
+            .chars()
+            .next()
+            .and_then(|first| self.stems.get(&first))
+            .and_then(|stems| {
+                stems
+                    .iter()
+                    .find(|(stem, _)| word.starts_with(stem.as_str()))
+            })
             .map_or(0, |(_, mask)| *mask);
         exact | stem
     }
@@ -154,7 +169,7 @@ fn is_apostrophe(c: char) -> bool {
 /// apostrophes unified: how shoppers type without a Kazakh or Uzbek keyboard.
 fn plain(word: &str) -> String {
     word.chars()
-        .flat_map(char::to_lowercase)
+        .map(crate::text::lower)
         .map(|c| match c {
             'ә' => 'а',
             'ғ' => 'г',
@@ -360,7 +375,7 @@ pub fn detect(text: &str) -> Option<Language> {
     let mut word = String::new();
     let mut words = 0;
     for c in text.chars().chain([' ']) {
-        if c.is_alphabetic() || (is_apostrophe(c) && !word.is_empty()) {
+        if crate::entities::is_letter(c) || (is_apostrophe(c) && !word.is_empty()) {
             word.push(c);
         } else if !word.is_empty() {
             vote(word.trim_end_matches(is_apostrophe), &mut votes);
@@ -377,6 +392,11 @@ pub fn detect(text: &str) -> Option<Language> {
     (score >= ENOUGH && score > ranked[1].1).then_some(best)
 }
 
+/// The word in lower case, its own letters kept (unlike `plain`).
+fn key_letters(word: &str) -> String {
+    word.chars().map(crate::text::lower).collect()
+}
+
 fn vote(word: &str, votes: &mut Votes) {
     let Some(first) = word.chars().next() else {
         return;
@@ -390,7 +410,7 @@ fn vote(word: &str, votes: &mut Votes) {
         return;
     }
     if is_cyrillic(first) {
-        let letters = cyrillic_letters(&word.to_lowercase());
+        let letters = cyrillic_letters(&key_letters(word));
         if let Some(mask) = letters {
             votes.add(mask, LETTER);
         }

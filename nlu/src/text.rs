@@ -118,6 +118,18 @@ fn fold(word: &str) -> String {
     out
 }
 
+/// Lower case without the general Unicode tables for Latin and Russian letters, the bulk of
+/// every message.
+pub fn lower(c: char) -> char {
+    match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        'А'..='Я' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+        'Ё' => 'ё',
+        c if c.is_ascii() => c,
+        c => c.to_lowercase().next().unwrap_or(c),
+    }
+}
+
 fn is_symbol(c: char) -> bool {
     let cp = c as u32;
     (0x1F300..=0x1FAFF).contains(&cp) || (0x2600..=0x27BF).contains(&cp)
@@ -158,7 +170,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
             }
             continue;
         }
-        let lower = c.to_lowercase().next().unwrap_or(c);
+        let lower = lower(c);
         if let Some(latin) = cyrillic(lower) {
             word.push_str(latin);
         } else if lower.is_ascii_lowercase() {

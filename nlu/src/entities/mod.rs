@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use ids::Asks;
 pub use measurements::{Measurement, MeasurementKind};
 use scan::Token;
+pub(crate) use scan::is_letter;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -69,6 +69,13 @@ impl Token<'_> {
     }
 }
 
+/// A letter, checked for Latin and Cyrillic without the general Unicode table.
+pub fn is_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || ('\u{0400}'..='\u{04FF}').contains(&c)
+        || (!c.is_ascii() && c.is_alphabetic())
+}
+
 pub fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | 'ʻ' | 'ʼ' | '’' | '‘' | '`')
 }
@@ -100,13 +107,13 @@ pub fn tokens(text: &str) -> Vec<Token<'_>> {
         }
         let (kind, next) = if c.is_ascii_digit() {
             (Kind::Number, number_end(&chars, i))
-        } else if c.is_alphabetic() {
+        } else if is_letter(c) {
             let mut j = i + 1;
             while j < chars.len() {
                 let c = chars[j].1;
                 let inner_apostrophe =
-                    is_apostrophe(c) && chars.get(j + 1).is_some_and(|n| n.1.is_alphabetic());
-                if c.is_alphabetic() || inner_apostrophe {
+                    is_apostrophe(c) && chars.get(j + 1).is_some_and(|n| is_letter(n.1));
+                if is_letter(c) || inner_apostrophe {
                     j += 1;
                 } else {
                     break;
@@ -121,8 +128,13 @@ pub fn tokens(text: &str) -> Vec<Token<'_>> {
         let text = match kind {
             Kind::Word => raw
                 .chars()
-                .flat_map(char::to_lowercase)
-                .map(|c| if is_apostrophe(c) { '\'' } else { c })
+                .map(|c| {
+                    if is_apostrophe(c) {
+                        '\''
+                    } else {
+                        crate::text::lower(c)
+                    }
+                })
                 .collect(),
             Kind::Number => raw.replace(',', "."),
             Kind::Punct => raw.to_owned(),

@@ -446,9 +446,11 @@ fn near(i: usize, len: usize) -> std::ops::Range<usize> {
 
 /// Sizes in text order, normalised: `XL`, `2XL`, `44`, `37.5`.
 pub fn find(tokens: &[Token<'_>], clause: &[u16], used: &[bool], context: &Context) -> Vec<String> {
+    // Most messages have no number: then only letter sizes are worth looking for.
+    let numbers = tokens.iter().any(Token::is_number);
     let mut exchange_clause = vec![false; clause.last().map_or(0, |c| usize::from(*c) + 1)];
     for (i, token) in tokens.iter().enumerate() {
-        if token.is_word() && is_in(&token.text, EXCHANGE_WORDS) {
+        if numbers && token.is_word() && is_in(&token.text, EXCHANGE_WORDS) {
             exchange_clause[usize::from(clause[i])] = true;
         }
     }
@@ -492,6 +494,9 @@ pub fn find(tokens: &[Token<'_>], clause: &[u16], used: &[bool], context: &Conte
             Verdict::Open => open.push((i, value)),
             Verdict::Not => {}
         }
+    }
+    if open.is_empty() {
+        return dedup(finder.found);
     }
     // Joined to a size, or in a sentence with one or with a size word: a size too. Passes go
     // forwards and backwards so a chain («44, 46, 48») resolves in a pass or two, and every
@@ -564,8 +569,12 @@ pub fn find(tokens: &[Token<'_>], clause: &[u16], used: &[bool], context: &Conte
             }
         }
     }
+    dedup(finder.found)
+}
+
+fn dedup(found: Vec<Option<String>>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for size in finder.found.into_iter().flatten() {
+    for size in found.into_iter().flatten() {
         if !out.contains(&size) {
             out.push(size);
         }
