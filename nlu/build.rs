@@ -57,18 +57,29 @@ fn misspell(tokens: &[Token], rng: &mut Rng) -> Vec<Token> {
     out
 }
 
+/// Every line of `corpus/<language>/<intent>.txt`, languages in name order so builds are
+/// reproducible. A language's directory may leave out intents it has no lines for yet.
 fn corpus(dir: &Path) -> Vec<(Intent, String)> {
+    let mut languages: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a corpus entry").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    languages.sort();
     let mut lines = Vec::new();
-    for intent in Intent::ALL {
-        let path = dir.join(format!("{}.txt", intent.as_str()));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        lines.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(|l| (intent, l.to_owned())),
-        );
+    for language in languages {
+        for intent in Intent::ALL {
+            let path = language.join(format!("{}.txt", intent.as_str()));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            lines.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(|l| (intent, l.to_owned())),
+            );
+        }
     }
     lines
 }

@@ -7,9 +7,13 @@ use std::time::Instant;
 fn main() {
     let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
     let mut lines = Vec::new();
-    for entry in std::fs::read_dir(corpus).expect("the corpus directory") {
-        let text = std::fs::read_to_string(entry.expect("a corpus file").path()).expect("utf-8");
-        lines.extend(text.lines().map(str::to_owned));
+    for language in std::fs::read_dir(corpus).expect("the corpus directory") {
+        let language = language.expect("a language directory").path();
+        for entry in std::fs::read_dir(language).expect("a language directory") {
+            let text =
+                std::fs::read_to_string(entry.expect("a corpus file").path()).expect("utf-8");
+            lines.extend(text.lines().map(str::to_owned));
+        }
     }
     // Warm-up: decodes the model and compiles the entity patterns.
     otklik_nlu::analyse("где мой заказ 1456789012?");

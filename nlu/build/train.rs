@@ -99,8 +99,22 @@ impl Weights {
     }
 }
 
+/// Per class, the weight that makes every class count as much in the fit: how many lines a
+/// class has in the corpus is how much was written for it, not how often shoppers ask it.
+fn class_weights(examples: &[Example], classes: usize) -> Vec<f32> {
+    let mut counts = vec![0usize; classes];
+    for example in examples {
+        counts[example.label] += 1;
+    }
+    counts
+        .iter()
+        .map(|&n| examples.len() as f32 / (classes as f32 * n.max(1) as f32))
+        .collect()
+}
+
 fn fit(examples: &[Example], classes: usize, settings: &Settings) -> Weights {
     let dense = Dense::of(examples);
+    let class_weight = class_weights(examples, classes);
     let n = dense.buckets.len() * classes;
     let mut w = vec![0.0f32; n];
     let mut g2 = vec![1e-6f32; n];
@@ -128,7 +142,11 @@ fn fit(examples: &[Example], classes: usize, settings: &Settings) -> Weights {
                 }
             }
             softmax(&mut scores, 1.0);
-            scores[examples[e].label] -= 1.0;
+            let label = examples[e].label;
+            scores[label] -= 1.0;
+            for s in &mut scores {
+                *s *= class_weight[label];
+            }
             for &(row, x) in &rows[e] {
                 for (k, gk) in scores.iter().enumerate() {
                     let at = row * classes + k;

@@ -1,12 +1,13 @@
 //! The `workers nlu eval` report, in the spirit of Rasa's: per-intent precision, recall and F1,
-//! a confusion matrix, a confidence histogram and the list of errors.
+//! a confusion matrix, a confidence histogram, language accuracy when the lines carry a
+//! language, and the list of errors.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::{self, Write as _};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
-use crate::{Analysis, Intent, TRAINING_SUMMARY, analyse};
+use crate::{Analysis, Intent, Language, Measurement, TRAINING_SUMMARY, analyse};
 
 /// One labelled line of an evaluation file.
 #[derive(Debug, Deserialize)]
@@ -18,6 +19,29 @@ pub struct Labelled {
     pub entities: HashMap<String, serde_json::Value>,
     #[serde(default)]
     pub handoff: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `None`: the line says nothing about language; `Some(None)`: it has no language
+    /// (`"language": null`, a message of digits or emoji).
+    #[serde(default, deserialize_with = "present")]
+    pub language: Option<Option<String>>,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+impl Labelled {
+    fn gold_language(&self) -> Option<Option<Language>> {
+        self.language
+            .as_ref()
+            .map(|tag| tag.as_deref().and_then(Language::parse))
+    }
+
+    /// Lines in a language the intent model was not trained on are scored for language only.
+    fn intent_scored(&self) -> bool {
+        !matches!(self.gold_language(), Some(Some(l)) if !l.has_intents())
+    }
 }
 
 struct Outcome {
@@ -84,6 +108,28 @@ fn predicted_pairs(analysis: &Analysis) -> BTreeSet<(String, String)> {
     .collect()
 }
 
+fn gold_measurements(entities: &HashMap<String, serde_json::Value>) -> Vec<Measurement> {
+    entities
+        .get("measurements")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// Measurements matched by kind and value (to a millimetre): true, false and missed ones.
+fn measurement_counts(gold: &[Measurement], predicted: &[Measurement]) -> (usize, usize, usize) {
+    let same =
+        |a: &Measurement, b: &Measurement| a.kind == b.kind && (a.value - b.value).abs() < 0.05;
+    let hits = gold
+        .iter()
+        .filter(|g| predicted.iter().any(|p| same(g, p)))
+        .count();
+    (
+        hits,
+        predicted.len().saturating_sub(hits),
+        gold.len() - hits,
+    )
+}
+
 fn ratio(part: usize, whole: usize) -> f64 {
     if whole == 0 {
         0.0
@@ -113,48 +159,194 @@ pub fn evaluate(lines: Vec<Labelled>) -> Report {
     Report { outcomes }
 }
 
-impl Report {
-    pub fn intent_accuracy(&self) -> f64 {
-        let correct = self
-            .outcomes
-            .iter()
-            .filter(|o| o.gold == Some(o.analysis.intent))
-            .count();
-        ratio(correct, self.outcomes.len())
+/// The headline figures of a report.
+#[derive(Debug, Clone, Copy)]
+pub struct Scores {
+    pub messages: usize,
+    /// Over the lines whose language the intent model knows (every line without a language).
+    pub intent_accuracy: f64,
+    /// Over every line, including those in languages that are only detected.
+    pub intent_accuracy_all: f64,
+    pub entity_precision: f64,
+    pub entity_recall: f64,
+    pub entity_f1: f64,
+    pub measurement_precision: f64,
+    pub measurement_recall: f64,
+    pub measurement_f1: f64,
+    pub handoff_recall: f64,
+    pub handoff_precision: f64,
+    /// Over the lines that carry a language; `None` when none does.
+    pub language_accuracy: Option<f64>,
+}
+
+impl Outcome {
+    fn intent_right(&self) -> bool {
+        self.gold == Some(self.analysis.intent)
     }
 
-    fn write_summary(&self, out: &mut String) -> fmt::Result {
-        let n = self.outcomes.len();
-        let handoff_gold = self.outcomes.iter().filter(|o| o.labelled.handoff).count();
-        let handoff_hit = self
+    fn language_right(&self) -> Option<bool> {
+        self.labelled
+            .gold_language()
+            .map(|gold| gold == self.analysis.language)
+    }
+}
+
+impl Report {
+    /// Intent accuracy over the lines in languages the model knows.
+    pub fn intent_accuracy(&self) -> f64 {
+        self.scores().intent_accuracy
+    }
+
+    pub fn scores(&self) -> Scores {
+        let scored: Vec<&Outcome> = self
             .outcomes
+            .iter()
+            .filter(|o| o.labelled.intent_scored())
+            .collect();
+        let right = |list: &[&Outcome]| list.iter().filter(|o| o.intent_right()).count();
+        let all: Vec<&Outcome> = self.outcomes.iter().collect();
+        let handoff_gold = all.iter().filter(|o| o.labelled.handoff).count();
+        let handoff_hit = all
             .iter()
             .filter(|o| o.labelled.handoff && o.analysis.handoff)
             .count();
-        let handoff_predicted = self.outcomes.iter().filter(|o| o.analysis.handoff).count();
+        let handoff_predicted = all.iter().filter(|o| o.analysis.handoff).count();
         let (mut tp, mut fp, mut fn_) = (0, 0, 0);
-        for o in &self.outcomes {
+        let (mut mtp, mut mfp, mut mfn) = (0, 0, 0);
+        for o in &all {
             let gold = gold_pairs(&o.labelled.entities);
             let predicted = predicted_pairs(&o.analysis);
             tp += gold.intersection(&predicted).count();
             fp += predicted.difference(&gold).count();
             fn_ += gold.difference(&predicted).count();
+            let (t, f, m) = measurement_counts(
+                &gold_measurements(&o.labelled.entities),
+                &o.analysis.entities.measurements,
+            );
+            mtp += t;
+            mfp += f;
+            mfn += m;
         }
+        let languages: Vec<bool> = all.iter().filter_map(|o| o.language_right()).collect();
         let (ep, er) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
+        let (mp, mr) = (ratio(mtp, mtp + mfp), ratio(mtp, mtp + mfn));
+        Scores {
+            messages: all.len(),
+            intent_accuracy: ratio(right(&scored), scored.len()),
+            intent_accuracy_all: ratio(right(&all), all.len()),
+            entity_precision: ep,
+            entity_recall: er,
+            entity_f1: f1(ep, er),
+            measurement_precision: mp,
+            measurement_recall: mr,
+            measurement_f1: f1(mp, mr),
+            handoff_recall: ratio(handoff_hit, handoff_gold),
+            handoff_precision: ratio(handoff_hit, handoff_predicted),
+            language_accuracy: (!languages.is_empty())
+                .then(|| ratio(languages.iter().filter(|r| **r).count(), languages.len())),
+        }
+    }
+
+    fn write_summary(&self, out: &mut String) -> fmt::Result {
+        let s = self.scores();
+        let scored = self
+            .outcomes
+            .iter()
+            .filter(|o| o.labelled.intent_scored())
+            .count();
         writeln!(out, "model: {TRAINING_SUMMARY}")?;
-        writeln!(out, "messages: {n}")?;
-        writeln!(out, "intent accuracy: {:.3}", self.intent_accuracy())?;
+        writeln!(out, "messages: {}", s.messages)?;
+        if scored == s.messages {
+            writeln!(out, "intent accuracy: {:.3}", s.intent_accuracy)?;
+        } else {
+            writeln!(
+                out,
+                "intent accuracy: {:.3} on {scored} lines in languages with intents ({:.3} on all)",
+                s.intent_accuracy, s.intent_accuracy_all
+            )?;
+        }
         writeln!(
             out,
-            "handoff: recall {:.3} ({handoff_hit}/{handoff_gold}), precision {:.3}",
-            ratio(handoff_hit, handoff_gold),
-            ratio(handoff_hit, handoff_predicted)
+            "handoff: recall {:.3}, precision {:.3}",
+            s.handoff_recall, s.handoff_precision
         )?;
         writeln!(
             out,
-            "entities: precision {ep:.3}, recall {er:.3}, F1 {:.3}",
-            f1(ep, er)
-        )
+            "entities: precision {:.3}, recall {:.3}, F1 {:.3}",
+            s.entity_precision, s.entity_recall, s.entity_f1
+        )?;
+        if self
+            .outcomes
+            .iter()
+            .any(|o| o.labelled.entities.contains_key("measurements"))
+        {
+            writeln!(
+                out,
+                "measurements: precision {:.3}, recall {:.3}, F1 {:.3}",
+                s.measurement_precision, s.measurement_recall, s.measurement_f1
+            )?;
+        }
+        if let Some(accuracy) = s.language_accuracy {
+            writeln!(out, "language accuracy: {accuracy:.3}")?;
+        }
+        Ok(())
+    }
+
+    /// Intent and language accuracy per labelled language, when lines carry one.
+    fn write_per_language(&self, out: &mut String) -> fmt::Result {
+        let mut by: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+        for o in &self.outcomes {
+            let Some(tag) = &o.labelled.language else {
+                continue;
+            };
+            let key = tag.clone().unwrap_or_else(|| "(none)".to_owned());
+            let entry = by.entry(key).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(o.intent_right());
+            entry.2 += usize::from(o.language_right() == Some(true));
+        }
+        if by.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "\n{:<10} {:>8} {:>8} {:>8}",
+            "language", "lines", "intent", "detected"
+        )?;
+        for (language, (n, intent, detected)) in by {
+            let has_intents = Language::parse(&language).is_none_or(Language::has_intents);
+            let intent = if has_intents {
+                format!("{:.3}", ratio(intent, n))
+            } else {
+                "-".to_owned()
+            };
+            writeln!(
+                out,
+                "{language:<10} {n:>8} {intent:>8} {:>8.3}",
+                ratio(detected, n)
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Intent accuracy per tag (`typo`, `injection`, `multi_intent` …), when lines carry tags.
+    fn write_per_tag(&self, out: &mut String) -> fmt::Result {
+        let mut by: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for o in self.outcomes.iter().filter(|o| o.labelled.intent_scored()) {
+            for tag in &o.labelled.tags {
+                let entry = by.entry(tag.as_str()).or_default();
+                entry.0 += 1;
+                entry.1 += usize::from(o.intent_right());
+            }
+        }
+        if by.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "\nintent accuracy by tag")?;
+        for (tag, (n, right)) in by {
+            writeln!(out, "{tag:<22} {:>6.3} {n:>5}", ratio(right, n))?;
+        }
+        Ok(())
     }
 
     fn write_per_intent(&self, out: &mut String) -> fmt::Result {
@@ -262,7 +454,7 @@ impl Report {
         for o in self
             .outcomes
             .iter()
-            .filter(|o| o.gold != Some(o.analysis.intent))
+            .filter(|o| o.labelled.intent_scored() && !o.intent_right())
         {
             writeln!(
                 out,
@@ -274,6 +466,52 @@ impl Report {
                 o.labelled.text
             )?;
         }
+        for o in &self.outcomes {
+            let gold = gold_pairs(&o.labelled.entities);
+            let predicted = predicted_pairs(&o.analysis);
+            let (t, f, m) = measurement_counts(
+                &gold_measurements(&o.labelled.entities),
+                &o.analysis.entities.measurements,
+            );
+            if gold != predicted || f + m > 0 {
+                let show = |pairs: BTreeSet<&(String, String)>| {
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                writeln!(
+                    out,
+                    "{}: entities missed [{}] extra [{}]{}  {}",
+                    o.labelled.id,
+                    show(gold.difference(&predicted).collect()),
+                    show(predicted.difference(&gold).collect()),
+                    if f + m > 0 {
+                        format!(" measurements {t} right, {f} extra, {m} missed")
+                    } else {
+                        String::new()
+                    },
+                    o.labelled.text
+                )?;
+            }
+        }
+        for o in &self.outcomes {
+            if o.language_right() == Some(false) {
+                writeln!(
+                    out,
+                    "{}: language {} -> {}  {}",
+                    o.labelled.id,
+                    o.labelled
+                        .language
+                        .clone()
+                        .flatten()
+                        .unwrap_or_else(|| "none".to_owned()),
+                    o.analysis.language.map_or("none", Language::as_str),
+                    o.labelled.text
+                )?;
+            }
+        }
         Ok(())
     }
 }
@@ -282,6 +520,8 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
         self.write_summary(&mut out)?;
+        self.write_per_language(&mut out)?;
+        self.write_per_tag(&mut out)?;
         self.write_per_intent(&mut out)?;
         self.write_confusion(&mut out)?;
         self.write_histogram(&mut out)?;

@@ -1,8 +1,12 @@
 //! One spelling for every way a shopper can write the same word.
 //!
 //! Cyrillic is transliterated and Latin input is folded with the same rules, so «где мой
-//! заказ», «gde moi zakaz» and «gde moj zakaz» meet in one form (`gde moi zakaz`). The
-//! classifier is trained and run on this form only. Shared with the build script.
+//! заказ», «gde moi zakaz» and «gde moj zakaz» meet in one form (`gde moi zakaz`). Kazakh and
+//! Uzbek letters fold to their nearest Latin ones, so Uzbek in either script meets itself
+//! («қачон», «qachon» → `kachon`; «бўлади», «bo'ladi» → `boladi`) and Kazakh typed without
+//! its letters meets Kazakh typed with them. None of these letters occur in Russian, so the
+//! Russian forms are unchanged. The classifier is trained and run on this form only. Shared
+//! with the build script.
 
 /// A token of the canonical form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +78,17 @@ fn cyrillic(c: char) -> Option<&'static str> {
         'ъ' | 'ь' => "",
         'ю' => "iu",
         'я' => "ia",
+        // Kazakh, Kyrgyz and Uzbek letters, and Belarusian «і»
+        'ә' => "a",
+        'ғ' => "g",
+        'қ' => "k",
+        'ң' => "n",
+        'ө' => "o",
+        'ұ' | 'ү' => "u",
+        'һ' | 'ҳ' => "h",
+        'і' => "i",
+        // Uzbek «ў» is Latin «oʻ»
+        'ў' => "o",
         _ => return None,
     })
 }
@@ -101,6 +116,18 @@ fn fold(word: &str) -> String {
         last = Some(c);
     }
     out
+}
+
+/// Lower case without the general Unicode tables for Latin and Russian letters, the bulk of
+/// every message.
+pub fn lower(c: char) -> char {
+    match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        'А'..='Я' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+        'Ё' => 'ё',
+        c if c.is_ascii() => c,
+        c => c.to_lowercase().next().unwrap_or(c),
+    }
 }
 
 fn is_symbol(c: char) -> bool {
@@ -143,13 +170,14 @@ pub fn tokens(text: &str) -> Vec<Token> {
             }
             continue;
         }
-        let lower = c.to_lowercase().next().unwrap_or(c);
+        let lower = lower(c);
         if let Some(latin) = cyrillic(lower) {
             word.push_str(latin);
         } else if lower.is_ascii_lowercase() {
             word.push(lower);
-        } else if lower == '\'' || lower == '`' {
-            // A soft sign in transliteration: dropped like 'ь'.
+        } else if matches!(lower, '\'' | '`' | 'ʻ' | 'ʼ' | '’' | '‘') {
+            // A soft sign in transliteration, dropped like 'ь'; in Uzbek Latin the mark of oʻ
+            // and gʻ, dropped like the difference between «ў» and «у».
         } else {
             flush_word(&mut word, &mut out);
             match c {

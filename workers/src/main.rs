@@ -104,13 +104,15 @@ enum EvalAction {
 
 #[derive(Subcommand)]
 enum NluAction {
-    /// JSON lines `{"id","text"}` on stdin; `{"id","intent","confidence","entities","handoff"}`
-    /// on stdout.
+    /// JSON lines `{"id","text"}` on stdin; `{"id","intent","confidence","entities","handoff",
+    /// "language"}` on stdout.
     Parse,
-    /// Report per-intent precision/recall/F1, a confusion matrix, a confidence histogram and
-    /// the errors on a labelled JSON-lines file.
+    /// Report per-intent precision/recall/F1, a confusion matrix, a confidence histogram, the
+    /// errors, and language accuracy when the lines carry a language, on a labelled JSON-lines
+    /// file.
     Eval {
-        /// Lines `{"id","text","intent","entities","handoff"}`.
+        /// Lines `{"id","text","intent","entities","handoff"}`, optionally `"tags"` and
+        /// `"language"` (a BCP-47 tag, or null for a message without one).
         file: std::path::PathBuf,
     },
 }

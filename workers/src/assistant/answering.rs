@@ -183,7 +183,7 @@ impl Answering {
                 flooding,
                 bot_replies_in_a_row: bot_replies_in_a_row(input.history),
                 product_title: product_title.as_deref(),
-                measured: !otklik_nlu::measurements(&text).is_empty(),
+                measured: !analysis.entities.measurements.is_empty(),
             };
             routing::route(&routing)
         };
@@ -245,7 +245,7 @@ impl Answering {
                     flooding: false,
                     bot_replies_in_a_row: bot_replies_in_a_row(turn.input.history),
                     product_title: product_title.as_deref(),
-                    measured: !otklik_nlu::measurements(&turn.text).is_empty(),
+                    measured: !turn.analysis.entities.measurements.is_empty(),
                 };
                 routing::reroute(&routing, intent, &turn.analysis, &turn.settings.handoff)
             }

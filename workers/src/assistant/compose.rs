@@ -193,8 +193,8 @@ fn product<'a>(turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'a> {
                 reply
             }
             Intent::SizeAdvice => {
-                let measurements = otklik_nlu::measurements(&turn.text);
-                match local::size_advice(speech, product, &measurements, &asked_sizes) {
+                let measurements = &turn.analysis.entities.measurements;
+                match local::size_advice(speech, product, measurements, &asked_sizes) {
                     Some(reply) => reply,
                     None => {
                         return Composed::Done(turn.handoff_detailing(

@@ -379,7 +379,7 @@ mod tests {
         let analysis = otklik_nlu::analyse(text);
         let state = State::default();
         let rules = HandoffRules::default();
-        let measured = !otklik_nlu::measurements(text).is_empty();
+        let measured = !analysis.entities.measurements.is_empty();
         route(&Input {
             text,
             intent: analysis.intent,
