@@ -139,28 +139,28 @@ return-disagree = If you disagree with the decision, write to me and I'll pass y
 
 ## Products
 
-card-answer = The product card for "{ $title }" says: { $fields }.
-card-field = { $name }: { $value }
+card-answer = The product card for «{ $title }» says (in Russian): { $fields }.
+card-field = «{ $name }: { $value }»
 ask-article-1 = Could you send me the product's article number, please? It's shown on the product card under the name.
 ask-article-2 = Please send me the article number from the product card so I can check precisely.
 unknown-article-1 = I can't find a product with article number { $article } among our products. Please check the number on the product card.
-stock-size-yes = Yes, "{ $title }" is in stock in size { $size }.
-stock-size-no = "{ $title }" is currently out of stock in size { $size }. In stock: { $available }. I can't say yet when it will be restocked.
-stock-size-not-made = "{ $title }" doesn't come in size { $size }: it's made in sizes { $sizes }. In stock now: { $available }.
-stock-several-yes = "{ $title }" is in stock in sizes { $sizes }.
+stock-size-yes = Yes, «{ $title }» is in stock in size { $size }.
+stock-size-no = «{ $title }» is currently out of stock in size { $size }. In stock: { $available }. I can't say yet when it will be restocked.
+stock-size-not-made = «{ $title }» doesn't come in size { $size }: it's made in sizes { $sizes }. In stock now: { $available }.
+stock-several-yes = «{ $title }» is in stock in sizes { $sizes }.
 stock-several-no = Sizes { $sizes } are out of stock right now.
 restock-unknown = I have no information about restocking, so I'm passing your question to a colleague who will find out.
-stock-sizes = "{ $title }" is in stock in sizes { $available }.
-stock-yes = Yes, "{ $title }" is in stock.
-stock-none = Unfortunately, "{ $title }" is out of stock right now. I can't say yet when it will be restocked.
+stock-sizes = «{ $title }» is in stock in sizes { $available }.
+stock-yes = Yes, «{ $title }» is in stock.
+stock-none = Unfortunately, «{ $title }» is out of stock right now. I can't say yet when it will be restocked.
 
 ## Sizes
 
 size-labelled = { $size } (Russian size { $ru })
-size-fits = According to the size chart for "{ $title }", with { $measures } size { $size } will fit.
-size-nearest = According to the size chart for "{ $title }", with { $measures } the closest size is { $size }.
-size-split = According to the size chart for "{ $title }", { $parts }. I'd suggest { $size } so it isn't tight.
-size-not-sold = With { $measures } you would need size { $size }, but "{ $title }" only comes in sizes { $sizes }, so I wouldn't recommend this model.
+size-fits = According to the size chart for «{ $title }», with { $measures } size { $size } will fit.
+size-nearest = According to the size chart for «{ $title }», with { $measures } the closest size is { $size }.
+size-split = According to the size chart for «{ $title }», { $parts }. I'd suggest { $size } so it isn't tight.
+size-not-sold = With { $measures } you would need size { $size }, but «{ $title }» only comes in sizes { $sizes }, so I wouldn't recommend this model.
 size-maps = Russian size { $ru } corresponds to size { $size } for this model.
 size-not-offered = But this model isn't sold in that size: only { $sizes }.
 size-above-chart = Please note: { $measure } is more than this model's size chart covers (up to { $limit } cm), so it may be too small.
@@ -168,10 +168,10 @@ size-below-chart = Please note: { $measure } is less than this model's size char
 size-in-stock = It's in stock now.
 size-out-of-stock = That size is out of stock right now; available: { $available }.
 size-none-in-stock = This model is out of stock in every size right now.
-size-chart = Size chart for "{ $title }":
+size-chart = Size chart for «{ $title }»:
     { $rows }
     Tell me your { $asks } and I'll suggest a size.
-size-chart-other-measures = The size chart for "{ $title }" uses other measurements:
+size-chart-other-measures = The size chart for «{ $title }» uses other measurements:
     { $rows }
     Tell me your { $asks } and I'll suggest a size.
 size-by-height = by height it's { $size }

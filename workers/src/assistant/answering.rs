@@ -328,6 +328,7 @@ impl Answering {
                 question: &turn.text,
                 steer: "",
                 topic: &[],
+                language: turn.speech.language(),
             };
             facts
                 .search_knowledge(&mut conn, &self.retrieval, scope, &search)
@@ -429,6 +430,7 @@ impl Answering {
                 question: &turn.text,
                 steer: steer(*other),
                 topic: &[],
+                language: turn.speech.language(),
             };
             found
                 .search_knowledge(conn, &self.retrieval, scope, &search)
@@ -443,6 +445,7 @@ impl Answering {
                 question: &turn.text,
                 steer: steer(intent),
                 topic: &[],
+                language: turn.speech.language(),
             };
             facts
                 .search_knowledge(conn, &self.retrieval, scope, &search)
@@ -536,6 +539,7 @@ impl Answering {
                 question: &turn.text,
                 steer: topic.search_words(),
                 topic: topic.stems(),
+                language: turn.speech.language(),
             };
             facts
                 .search_knowledge(&mut conn, &self.retrieval, scope, &search)
@@ -578,6 +582,7 @@ impl Answering {
                     question: "как вернуть товар возврат",
                     steer: "",
                     topic: &["возвр", "верну"],
+                    language: Language::Ru,
                 };
                 facts
                     .search_knowledge(&mut conn, &self.retrieval, scope, &search)

@@ -44,9 +44,16 @@ pub struct Facts {
     pub question: String,
     /// The words the search was steered with: what the question is about.
     pub steer: String,
+    /// What the articles were matched with: the question, or for a question in another
+    /// language, the words of what it is about.
+    pub asked: String,
     /// Articles answering the message's other questions («…и есть ли промокоды?»).
     pub secondary: Vec<Hit>,
 }
+
+/// Articles a search weighs: the full-text ranking only shortlists them, the question's own words
+/// choose among them.
+const CANDIDATES: usize = 5;
 
 /// What a knowledge search is for: the shopper's words, the words that steer the search, and
 /// the topic stems a relevant article must contain.
@@ -54,6 +61,8 @@ pub struct Search<'a> {
     pub question: &'a str,
     pub steer: &'a str,
     pub topic: &'a [&'a str],
+    /// The question's language: the shop's Russian articles are searched by `steer` for others.
+    pub language: otklik_nlu::Language,
 }
 
 impl Facts {
@@ -159,15 +168,28 @@ impl Facts {
             self.question = search.question.to_owned();
             self.steer = search.steer.to_owned();
         }
-        let query = format!("{} {}", search.question, search.steer);
-        let found = retrieval.search(conn, scope, query.trim(), 3).await?;
+        // The shop's articles are Russian: a question in another language is searched by what
+        // it is about, and an article is relevant when it speaks to that.
+        let foreign = search.language != otklik_nlu::Language::Ru;
+        let (asked, topic): (&str, &[&str]) = if foreign && !search.steer.is_empty() {
+            (search.steer, &[])
+        } else {
+            (search.question, search.topic)
+        };
+        if self.asked.is_empty() {
+            self.asked = asked.to_owned();
+        }
+        let query = format!("{asked} {}", search.steer);
+        let found = retrieval
+            .search(conn, scope, query.trim(), CANDIDATES)
+            .await?;
         self.embedding_tokens += found.embedding_tokens;
         for hit in found.hits {
             let new = !self
                 .knowledge
                 .iter()
                 .any(|k| k.article_id == hit.article_id);
-            if new && quotes::relevant(&hit, search.question, search.topic) {
+            if new && quotes::relevant(&hit, asked, topic) {
                 self.knowledge.push(hit);
             }
         }
@@ -177,12 +199,15 @@ impl Facts {
     /// The article that speaks to most of the question's own words, titled for what the
     /// question is about counting double; the search's order among equals.
     pub fn relevant_knowledge(&self) -> Option<&Hit> {
-        let keys = quotes::key_stems(&self.question);
+        let keys = quotes::key_stems(&self.asked);
         let about = quotes::stems(&self.steer);
         let covered = |hit: &Hit| {
             let article = quotes::stems(&format!("{} {}", hit.title, hit.body));
-            let titled = quotes::stems(&hit.title).iter().any(|s| about.contains(s));
-            keys.iter().filter(|k| article.contains(k)).count() + if titled { 2 } else { 0 }
+            let titled = quotes::stems(&hit.title)
+                .iter()
+                .filter(|s| about.contains(s))
+                .count();
+            keys.iter().filter(|k| article.contains(k)).count() + 2 * titled
         };
         let best = self.knowledge.iter().map(covered).max()?;
         self.knowledge.iter().find(|hit| covered(hit) == best)

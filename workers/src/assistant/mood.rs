@@ -42,6 +42,15 @@ pub fn sounds_overdue(text: &str) -> bool {
         "dve nedel",
         "tri nedel",
         "proshlo",
+        "still no",
+        "still haven",
+        "still not",
+        "month ago",
+        "weeks ago",
+        "hali ham",
+        "hali kelmadi",
+        "әлі жоқ",
+        "әлі келмеді",
     ]
     .iter()
     .any(|w| canonical.contains(w))

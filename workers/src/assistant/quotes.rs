@@ -95,11 +95,8 @@ const CHATTER: &[&str] = &[
 pub fn key_stems(question: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for stem in stems(question) {
-        if !CHATTER
-            .iter()
-            .any(|c| stem.starts_with(c) || c.starts_with(stem.as_str()))
-            && !out.contains(&stem)
-        {
+        // Stems are five letters at most, as every entry is: equal is the same word.
+        if !CHATTER.iter().any(|c| c.chars().take(5).eq(stem.chars())) && !out.contains(&stem) {
             out.push(stem);
         }
     }

@@ -609,5 +609,17 @@ mod tests {
         assert!(split.contains("по росту подходит S"), "{split}");
         assert!(split.contains("по обхвату груди — L"), "{split}");
         assert!(split.contains("Советую L"), "the larger: {split}");
+
+        let small = advise(
+            speech,
+            &jacket(json!([{"size": "S", "stock": 2}, {"size": "M", "stock": 5}])),
+            &[
+                m(MeasurementKind::Height, 150.0),
+                m(MeasurementKind::Chest, 78.0),
+            ],
+            &[],
+        )
+        .unwrap_or_default();
+        assert!(small.contains("меньше, чем предусматривает"), "{small}");
     }
 }

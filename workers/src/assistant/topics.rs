@@ -53,6 +53,14 @@ fn any(text: &str, cues: &[&str]) -> bool {
 
 /// Words that make a question about the shopper's own order or parcel.
 const PERSONAL: &[&str] = &[
+    "my order",
+    "my parcel",
+    "my package",
+    "where is my",
+    "менің тапсырыс",
+    "тапсырысым",
+    "buyurtmam",
+    "mening buyurtma",
     "статус",
     "мой заказ",
     "моего заказа",
@@ -82,6 +90,17 @@ const PERSONAL: &[&str] = &[
 ];
 
 const DELIVERY: &[&str] = &[
+    "delivery",
+    "deliver",
+    "shipping",
+    "ship to",
+    "how long",
+    "жеткізу",
+    "жеткізесіз",
+    "жеткізіледі",
+    "yetkazib",
+    "yetkazish",
+    "yetkaz",
     "доставк",
     "доставля",
     "доставите",
@@ -106,6 +125,17 @@ const DELIVERY: &[&str] = &[
 ];
 
 const PAYMENT: &[&str] = &[
+    "payment",
+    "pay ",
+    "pay by",
+    "installment",
+    "төлем",
+    "төлеу",
+    "to'lov",
+    "toʻlov",
+    "to‘lov",
+    "to'lash",
+    "toʻlash",
     "оплат",
     "оплачива",
     "способы оплаты",
@@ -120,6 +150,12 @@ const PAYMENT: &[&str] = &[
 
 /// A payment that went wrong is a problem for people, not a question about payment methods.
 const PAYMENT_PROBLEM: &[&str] = &[
+    "charged twice",
+    "double charge",
+    "payment failed",
+    "was charged",
+    "екі рет",
+    "ikki marta",
     "списал",
     "списан",
     "дважды",
@@ -143,9 +179,17 @@ const PAYMENT_PROBLEM: &[&str] = &[
     "оплатил",
 ];
 
-const WARRANTY: &[&str] = &["гаранти"];
+const WARRANTY: &[&str] = &["warranty", "guarantee", "кепілдік", "kafolat", "гаранти"];
 
 const HOURS: &[&str] = &[
+    "working hours",
+    "opening hours",
+    "what time",
+    "are you open",
+    "жұмыс уақыты",
+    "нешеге дейін",
+    "ish vaqti",
+    "soat nechagacha",
     "режим работы",
     "часы работы",
     "график работы",

@@ -239,8 +239,14 @@ pub fn judge(step: &Step, outcome: &Outcome, reply: Option<&str>, language: Lang
             misses.push(Miss::Tone(tone));
         }
     }
-    if let Some(reply) = reply
-        && let Some(got) = otklik_nlu::detect(&own_words(reply))
+    // The reply's main paragraph decides: a one-line note in the shopper's language before a
+    // Russian answer («пока отвечаю только по-русски») does not make it that language's.
+    let own = reply.map(own_words);
+    let main = own
+        .as_deref()
+        .and_then(|r| r.split('\n').max_by_key(|p| p.chars().count()));
+    if let Some(main) = main
+        && let Some(got) = otklik_nlu::detect(main)
         && got != language
     {
         misses.push(Miss::Language {

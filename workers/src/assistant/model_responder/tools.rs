@@ -120,6 +120,7 @@ pub async fn run(
                 question: query,
                 steer: "",
                 topic: &[],
+                language: otklik_nlu::Language::Ru,
             };
             let found = facts
                 .search_knowledge(conn, retrieval, scope, &search)
