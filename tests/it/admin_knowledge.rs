@@ -161,12 +161,17 @@ async fn audited(app: &TestApp, action: &str) -> i64 {
 /// Two bot replies of `scope` that quoted the articles `first` and `second`.
 async fn bot_replies(app: &TestApp, scope: TenantScope, first: &[i64], second: &[i64]) {
     let mut conn = app.db().await;
-    let channel =
-        otklik_db::channels::create(&mut conn, scope, ChannelKind::Webchat, "Сайт", json!({}))
-            .await
-            .expect("channel")
-            .id
-            .0;
+    let channel = otklik_db::channels::create(
+        &mut conn,
+        scope,
+        ChannelKind::Webchat,
+        "Сайт",
+        &otklik_db::sealed::Sealed::none(),
+    )
+    .await
+    .expect("channel")
+    .id
+    .0;
     let tenant = scope.tenant_id().0;
     diesel::sql_query(format!(
         "WITH c AS (INSERT INTO customers (tenant_id, channel_id, external_id)

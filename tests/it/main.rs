@@ -30,5 +30,6 @@ mod marketplace_returns;
 mod marketplace_sync;
 mod model_replies;
 mod row_security;
+mod security;
 mod telegram;
 mod webchat;

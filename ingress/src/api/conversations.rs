@@ -93,7 +93,7 @@ impl From<InboxError> for ApiError {
                 "user_id",
                 Problem::ViewerCannotHandle,
             )]),
-            InboxError::Database(err) => Self::DatabaseUnavailable(err),
+            InboxError::Database(err) => Self::Database(err),
         }
     }
 }
@@ -147,13 +147,15 @@ fn entry_view(e: &Entry) -> Value {
 pub struct ListQuery {
     /// `waiting`, `mine`, `bot`, `closed` or `all` (the default).
     #[serde(default)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<super::vocabulary::ViewSchema>)]
     view: View,
     #[param(value_type = Option<i64>)]
     channel_id: Option<ChannelId>,
     /// Full-text search, at most 200 characters.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// Rows per page, 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
@@ -188,7 +190,7 @@ pub async fn list(
         after: page.after::<(chrono::DateTime<chrono::Utc>, ConversationId)>()?,
         limit: limit + 1,
     };
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let rows = inbox::list(&mut conn, principal.tenant, &filter).await?;
     let page = Page::from_rows(rows, limit, |c| (c.last_message_at, c.id));
     Ok(Json(Page {
@@ -208,7 +210,7 @@ pub async fn counters(
     principal: Principal,
 ) -> Result<Json<Counters>, ApiError> {
     principal.require(Permission::ReadConversations)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     Ok(Json(
         inbox::counters(&mut conn, principal.tenant, principal.user).await?,
     ))
@@ -249,9 +251,10 @@ pub async fn show(
 pub struct TimelineQuery {
     /// `newest` (the default) or `oldest` first.
     #[serde(default)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<super::vocabulary::OrderSchema>)]
     order: Order,
     /// Rows per page, 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
@@ -279,7 +282,7 @@ pub async fn timeline(
     };
     let limit = page.limit()?;
     let after = page.after::<MessageId>()?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let entries = inbox::timeline(
         &mut conn,
         principal.tenant,
@@ -320,7 +323,7 @@ async fn change(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::HandleConversations)?;
     let changed = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         inbox::transition(&mut conn, principal.tenant, principal.user, id, transition).await?
     };
     let conversation = summary(&state, principal.tenant, id).await?;
@@ -523,7 +526,7 @@ pub async fn reply(
     let text = text_field("text", &body.text, MAX_REPLY_CHARS)?;
     let key = idempotency_key(&headers)?;
     let result = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         inbox::reply(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
     };
     posted(&state, principal, id, "conversation.reply", result).await
@@ -554,7 +557,7 @@ pub async fn note(
     let text = text_field("text", &body.text, MAX_NOTE_CHARS)?;
     let key = idempotency_key(&headers)?;
     let result = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         inbox::note(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
     };
     posted(&state, principal, id, "conversation.note", result).await
@@ -593,7 +596,7 @@ pub async fn approve_draft(
         .map(|text| text_field("text", &text, MAX_REPLY_CHARS))
         .transpose()?;
     let result = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         inbox::approve_draft(
             &mut conn,
             principal.tenant,

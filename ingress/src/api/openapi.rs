@@ -10,7 +10,9 @@ use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -58,6 +60,8 @@ use super::{
         auth::request_reset,
         auth::confirm_reset,
         me::me,
+        me::update,
+        me::change_password,
         settings::show,
         settings::update,
         users::list,
@@ -116,9 +120,10 @@ use super::{
 )]
 struct AdminApi;
 
-/// What every operation shares, added once instead of on each handler: the bearer scheme, a
-/// 401 wherever a token is needed, a 503 everywhere (every handler reads the database), and an
-/// operation id prefixed with the tag, since handlers in different modules share names.
+/// What every operation shares, added once instead of on each handler: the bearer scheme and
+/// the `X-Api-Key` scheme (an API key also works as the bearer token), a 401 wherever a token is
+/// needed, a 503 everywhere (every handler reads the database), and an operation id prefixed
+/// with the tag, since handlers in different modules share names.
 struct Shared;
 
 impl Modify for Shared {
@@ -132,6 +137,13 @@ impl Modify for Shared {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "An API key (`ok_live_…`) from `POST /api/v1/api-keys`",
+            ))),
         );
         let error = |description: &str| {
             ResponseBuilder::new()
@@ -157,6 +169,9 @@ impl Modify for Shared {
                     && let Some(tag) = tag.first()
                 {
                     operation.operation_id = Some(format!("{tag}_{id}"));
+                }
+                if let Some(security) = operation.security.as_mut() {
+                    security.push(SecurityRequirement::new("api_key", Vec::<String>::new()));
                 }
                 let responses = &mut operation.responses.responses;
                 if operation.security.is_some() {

@@ -16,6 +16,7 @@ pub const MAX_LIMIT: i64 = 100;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Rows per page, 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// The previous page's `next_cursor`.
     pub cursor: Option<String>,

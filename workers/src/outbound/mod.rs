@@ -85,7 +85,7 @@ async fn send_telegram(
     scope: TenantScope,
     delivery: &Delivery,
 ) -> Result<(), BoxDynError> {
-    let Some(token) = delivery.bot_token() else {
+    let Some(token) = delivery.bot_token(&ctx.vault) else {
         return finish(
             ctx,
             scope,
@@ -124,7 +124,7 @@ async fn send_telegram(
         .telegram
         .send(
             delivery.channel_id,
-            token,
+            &token,
             &delivery.chat_id,
             &delivery.body,
         )

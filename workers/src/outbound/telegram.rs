@@ -5,6 +5,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use otklik_db::channels::Channel;
+use otklik_db::sealed::Vault;
 use otklik_schema::ChannelId;
 use teloxide::payloads::AnswerCallbackQuerySetters;
 use teloxide::prelude::Requester;
@@ -81,13 +82,13 @@ impl TelegramClients {
     }
 
     /// Stops the button's spinner. Best effort: a failure only leaves the spinner running.
-    pub async fn answer_callback(&self, channel: &Channel, query_id: &str) {
-        let Some(token) = channel.bot_token() else {
+    pub async fn answer_callback(&self, vault: &Vault, channel: &Channel, query_id: &str) {
+        let Some(token) = channel.bot_token(vault) else {
             return;
         };
         let query = CallbackQueryId(query_id.to_owned());
         if let Err(err) = self
-            .bot(channel.id, token)
+            .bot(channel.id, &token)
             .answer_callback_query(query)
             .cache_time(0)
             .await
