@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, auth, billing, channels, conversations, customers, knowledge, marketplace_accounts, me,
-    quick_replies, settings, users,
+    quick_replies, settings, users, vocabulary,
 };
 
 #[derive(OpenApi)]
@@ -37,6 +37,16 @@ use super::{
             (5xx) are not kept, so they may be retried with the same key."
     ),
     modifiers(&Shared),
+    components(schemas(
+        vocabulary::RoleSchema,
+        vocabulary::ViewSchema,
+        vocabulary::OrderSchema,
+        vocabulary::ArticleStatusSchema,
+        vocabulary::MarketplaceSchema,
+        vocabulary::ToneSchema,
+        vocabulary::ResponderSchema,
+        vocabulary::QueueSchema,
+    )),
     tags(
         (name = "auth", description = "Sign-up, sessions, password reset, the signed-in user"),
         (name = "settings", description = "The shop's assistant settings"),
