@@ -167,7 +167,7 @@ fn same_origin(public_url: &str, url: &str) -> bool {
 #[utoipa::path(post, path = "/api/v1/billing/checkout", tag = "billing",
     summary = "A Checkout link to subscribe to a plan",
     description = "Role: admin (manage_billing).", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key gets the same page")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = CheckoutRequest,
     responses(
         (status = 200, description = "`{id, url}`: the hosted page to send the merchant to", body = Object),
@@ -207,7 +207,7 @@ struct PortalRequest {
 
 #[utoipa::path(post, path = "/api/v1/billing/portal", tag = "billing",
     summary = "A billing portal link", description = "Role: admin (manage_billing).", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key gets the same page")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = PortalRequest,
     responses(
         (status = 200, description = "`{id, url}`: the hosted page to send the merchant to", body = Object),
@@ -244,7 +244,7 @@ struct PlanRequest {
 
 #[utoipa::path(post, path = "/api/v1/billing/plan", tag = "billing",
     summary = "Change the plan", description = "Role: admin (manage_billing).", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key gets the same page")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = PlanRequest,
     responses(
         (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap}`", body = Object),

@@ -504,7 +504,7 @@ async fn posted(
 /// answering yet.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/reply", tag = "conversations",
     summary = "Send the operator's text to the shopper (takes over if needed)", description = "Role: admin or operator (handle_conversations). Honours `Idempotency-Key`.", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
+    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[!-~]+$", description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
     request_body = TextBody,
     responses(
         (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
@@ -535,7 +535,7 @@ pub async fn reply(
 /// A private note for colleagues; never sent to the shopper.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/notes", tag = "conversations",
     summary = "A private note for colleagues, never sent to the shopper", description = "Role: admin or operator (handle_conversations). Honours `Idempotency-Key`.", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
+    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[!-~]+$", description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
     request_body = TextBody,
     responses(
         (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),

@@ -148,8 +148,9 @@ struct NewArticle {
     tags: Vec<String>,
 }
 
-/// An edit; absent fields stay as they are.
+/// An edit; absent fields stay as they are, and at least one is sent.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(min_properties = 1)]
 #[serde(deny_unknown_fields)]
 struct ArticlePatch {
     title: Option<String>,

@@ -33,7 +33,8 @@ impl PageQuery {
         }
     }
 
-    /// The sort key the page starts after, if a cursor was given.
+    /// The sort key the page starts after, if a cursor was given. A cursor this API did not give
+    /// out names no page: 404, like an id that names nothing.
     pub fn after<K: DeserializeOwned>(&self) -> Result<Option<K>, ApiError> {
         let Some(cursor) = &self.cursor else {
             return Ok(None);
@@ -43,7 +44,7 @@ impl PageQuery {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .map(Some)
-            .ok_or_else(|| ApiError::BadRequest("cursor is not one this API gave out".into()))
+            .ok_or(ApiError::NotFound)
     }
 }
 
