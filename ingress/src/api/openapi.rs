@@ -189,6 +189,16 @@ impl Modify for Shared {
                         error("No valid access token (missing, expired or forged)").into()
                     });
                 }
+                let pages = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.name == "cursor");
+                if pages {
+                    responses.entry("404".into()).or_insert_with(|| {
+                        error("A `cursor` this API did not give out names no page").into()
+                    });
+                }
                 responses
                     .entry("503".into())
                     .or_insert_with(|| error("Temporarily unavailable; retry shortly").into());
