@@ -78,7 +78,7 @@ static PAGE_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
     let inline = |open: &str, close: &str| {
         let start = PAGE.find(open).map_or(0, |at| at + open.len());
         let end = PAGE[start..].find(close).map_or(start, |at| start + at);
-        STANDARD.encode(Sha256::digest(PAGE[start..end].as_bytes()))
+        STANDARD.encode(Sha256::digest(&PAGE.as_bytes()[start..end]))
     };
     let policy = format!(
         "default-src 'none'; connect-src 'self'; img-src 'self' data:; style-src 'sha256-{}'; \
