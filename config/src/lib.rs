@@ -146,6 +146,40 @@ pub struct Config {
     /// The Billing Meter's event name AI replies are reported under.
     #[serde(default = "defaults::stripe_meter_event")]
     pub stripe_meter_event: String,
+    /// Earlier master keys, comma-separated, while `workers secrets rotate` re-seals what they
+    /// sealed.
+    #[serde(default)]
+    pub previous_master_keys: Option<SecretString>,
+    /// The admin API's login under row-level security; by default `DATABASE_URL` with the user
+    /// `otklik_tenant` (see [`Config::tenant_database_url`]).
+    #[serde(default)]
+    pub tenant_database_url: Option<SecretString>,
+    /// PostgreSQL connections per ingress for unauthenticated reads (web-chat history, channel
+    /// lookups, API-key lookups, readiness), apart from the pool sign-in and the API use.
+    #[serde(default = "defaults::public_db_pool_size")]
+    pub public_db_pool_size: usize,
+    #[serde(default = "defaults::webchat_per_address_per_min")]
+    pub webchat_per_address_per_min: u32,
+    #[serde(default = "defaults::webchat_per_visitor_per_min")]
+    pub webchat_per_visitor_per_min: u32,
+    #[serde(default = "defaults::webchat_per_channel_per_min")]
+    pub webchat_per_channel_per_min: u32,
+    #[serde(default = "defaults::live_streams_per_address")]
+    pub live_streams_per_address: u32,
+    #[serde(default = "defaults::header_read_timeout_ms")]
+    pub header_read_timeout_ms: u64,
+    #[serde(default = "defaults::request_timeout_secs")]
+    pub request_timeout_secs: u64,
+    #[serde(default = "defaults::max_concurrent_requests")]
+    pub max_concurrent_requests: usize,
+    #[serde(default = "defaults::max_connections")]
+    pub max_connections: usize,
+    /// Proxies whose `X-Forwarded-For` is believed: addresses or CIDR ranges, comma-separated.
+    #[serde(default)]
+    pub trusted_proxies: Option<String>,
+    /// `/metrics` answers only `Authorization: Bearer <token>`; unset, it is not served.
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
 }
 
 /// How processes write their logs.
@@ -264,6 +298,16 @@ impl Config {
                 return fail(field);
             }
         }
+        if self
+            .tenant_database_url
+            .as_ref()
+            .is_some_and(|url| !url.expose_secret().starts_with("postgres"))
+        {
+            return fail("tenant_database_url");
+        }
+        if self.trusted_proxy_ranges().is_none() {
+            return fail("trusted_proxies");
+        }
         let ns_ok = !self.redis_namespace.is_empty()
             && self
                 .redis_namespace
@@ -304,6 +348,30 @@ impl Config {
             ),
             ("sync_lease_secs", self.sync_lease_secs),
             ("sync_concurrency", self.sync_concurrency as u64),
+            ("public_db_pool_size", self.public_db_pool_size as u64),
+            (
+                "webchat_per_address_per_min",
+                u64::from(self.webchat_per_address_per_min),
+            ),
+            (
+                "webchat_per_visitor_per_min",
+                u64::from(self.webchat_per_visitor_per_min),
+            ),
+            (
+                "webchat_per_channel_per_min",
+                u64::from(self.webchat_per_channel_per_min),
+            ),
+            (
+                "live_streams_per_address",
+                u64::from(self.live_streams_per_address),
+            ),
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("request_timeout_secs", self.request_timeout_secs),
+            (
+                "max_concurrent_requests",
+                self.max_concurrent_requests as u64,
+            ),
+            ("max_connections", self.max_connections as u64),
         ];
         if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return fail(field);
@@ -320,9 +388,108 @@ impl Config {
         Duration::from_secs(self.llm_timeout_secs)
     }
 
+    /// Where the admin API logs in as `otklik_tenant`: the setting, else `DATABASE_URL` with
+    /// that user (and the same password and database).
+    pub fn tenant_database_url(&self) -> SecretString {
+        if let Some(url) = &self.tenant_database_url {
+            return url.clone();
+        }
+        let url = self.database_url.expose_secret();
+        let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+        let host_start = rest.find('/').unwrap_or(rest.len());
+        let swapped = match rest[..host_start].rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let password = userinfo
+                    .split_once(':')
+                    .map_or(String::new(), |(_, password)| format!(":{password}"));
+                format!("otklik_tenant{password}@{host}{}", &rest[host_start..])
+            }
+            None => format!("otklik_tenant@{rest}"),
+        };
+        SecretString::from(format!("{scheme}://{swapped}"))
+    }
+
+    /// The ranges of `OTKLIK_TRUSTED_PROXIES`; `None` when one does not parse.
+    pub fn trusted_proxy_ranges(&self) -> Option<Vec<IpRange>> {
+        self.trusted_proxies
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(IpRange::parse)
+            .collect()
+    }
+
+    /// The master key and the earlier ones still accepted, current first.
+    pub fn master_keys(&self) -> Vec<SecretString> {
+        let previous = self
+            .previous_master_keys
+            .as_ref()
+            .map(|keys| {
+                keys.expose_secret()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|key| !key.is_empty())
+                    .map(|key| SecretString::from(key.to_owned()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        std::iter::once(self.master_key.clone())
+            .chain(previous)
+            .collect()
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
+    }
+
     /// Time after which a silent worker's jobs are handed to others.
     pub fn orphan_timeout(&self) -> Duration {
         Duration::from_secs(self.queue_heartbeat_secs * self.queue_missed_heartbeats as u64)
+    }
+}
+
+/// An address or a CIDR range of them (`10.0.0.0/8`, `::1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(text: &str) -> Option<Self> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix.parse::<u8>().ok()?)),
+            None => (text, None),
+        };
+        let network: std::net::IpAddr = address.parse().ok()?;
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(bits);
+        (prefix <= bits).then_some(Self { network, prefix })
+    }
+
+    pub fn contains(&self, address: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        match (self.network, address) {
+            (IpAddr::V4(net), IpAddr::V4(addr)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(addr) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(addr)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(addr) & mask
+            }
+            _ => false,
+        }
     }
 }
 
@@ -360,6 +527,8 @@ fn expectation(field: &str) -> &'static str {
             "expected a cosine similarity from 0 to below 1, such as 0.4"
         }
         "redis_namespace" => "expected letters, digits, '-', '_' or '.'",
+        "tenant_database_url" => "expected a PostgreSQL URL logging in as otklik_tenant",
+        "trusted_proxies" => "expected addresses or CIDR ranges, comma-separated",
         "log_format" => "expected `text` or `json`",
         _ => "expected a positive whole number",
     }
@@ -497,6 +666,33 @@ mod defaults {
     pub fn stripe_meter_event() -> String {
         "otklik_ai_replies".into()
     }
+    pub fn public_db_pool_size() -> usize {
+        4
+    }
+    pub fn webchat_per_address_per_min() -> u32 {
+        20
+    }
+    pub fn webchat_per_visitor_per_min() -> u32 {
+        10
+    }
+    pub fn webchat_per_channel_per_min() -> u32 {
+        600
+    }
+    pub fn live_streams_per_address() -> u32 {
+        20
+    }
+    pub fn header_read_timeout_ms() -> u64 {
+        10_000
+    }
+    pub fn request_timeout_secs() -> u64 {
+        30
+    }
+    pub fn max_concurrent_requests() -> usize {
+        512
+    }
+    pub fn max_connections() -> usize {
+        10_000
+    }
 }
 
 #[cfg(test)]
@@ -589,6 +785,43 @@ mod tests {
             err.starts_with("configuration: OTKLIK_YANDEXGPT_FOLDER_ID:") && !err.contains("AQVN"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_tenant_login_is_the_service_url_with_its_own_user() {
+        let config = Config::from_pairs(
+            REQUIRED
+                .into_iter()
+                .skip(1)
+                .chain([("DATABASE_URL", "postgres://otklik:pw@db:5432/otklik?x=1")]),
+        )
+        .expect("valid config");
+        assert_eq!(
+            config.tenant_database_url().expose_secret(),
+            "postgres://otklik_tenant:pw@db:5432/otklik?x=1"
+        );
+        let config = Config::from_pairs(REQUIRED).expect("valid config");
+        assert_eq!(
+            config.tenant_database_url().expose_secret(),
+            "postgres://otklik_tenant@127.0.0.1/db"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let range = IpRange::parse("10.1.0.0/16").expect("range");
+        assert!(range.contains("10.1.200.3".parse().expect("ip")));
+        assert!(!range.contains("10.2.0.1".parse().expect("ip")));
+        assert!(
+            IpRange::parse("::1")
+                .expect("v6")
+                .contains("::1".parse().expect("ip"))
+        );
+        assert!(IpRange::parse("10.0.0.0/33").is_none());
+        let pairs = REQUIRED
+            .into_iter()
+            .chain([("OTKLIK_TRUSTED_PROXIES", "10.0.0.1, nonsense")]);
+        assert!(Config::from_pairs(pairs).is_err());
     }
 
     #[test]

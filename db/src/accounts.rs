@@ -12,6 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::marketplace_accounts;
 use otklik_schema::{AccountId, Connection, Marketplace, SyncHealth, TenantId};
 
+use crate::sealed::Sealed;
 use crate::{DbError, TenantScope};
 
 /// An account as a sync needs it. `credentials` is secret: never log or return it.
@@ -22,7 +23,7 @@ pub struct Account {
     pub tenant_id: TenantId,
     pub marketplace: Marketplace,
     pub name: String,
-    pub credentials: serde_json::Value,
+    pub credentials: Sealed,
     pub enabled: bool,
     pub sync_status: SyncHealth,
     pub last_error: Option<String>,
@@ -73,7 +74,7 @@ pub async fn create(
     scope: TenantScope,
     marketplace: Marketplace,
     name: &str,
-    credentials: &serde_json::Value,
+    credentials: &Sealed,
 ) -> Result<AccountId, DbError> {
     Ok(diesel::insert_into(marketplace_accounts::table)
         .values((
@@ -92,7 +93,7 @@ pub async fn set_credentials(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     id: AccountId,
-    credentials: &serde_json::Value,
+    credentials: &Sealed,
 ) -> Result<bool, DbError> {
     let updated = diesel::update(
         marketplace_accounts::table
@@ -284,7 +285,7 @@ pub async fn create_for_check(
     scope: TenantScope,
     marketplace: Marketplace,
     name: &str,
-    credentials: &serde_json::Value,
+    credentials: &Sealed,
 ) -> Result<Overview, DbError> {
     Ok(diesel::insert_into(marketplace_accounts::table)
         .values((
@@ -325,7 +326,7 @@ pub async fn replace_for_check(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     id: AccountId,
-    credentials: &serde_json::Value,
+    credentials: &Sealed,
 ) -> Result<Option<i32>, DbError> {
     Ok(diesel::update(
         marketplace_accounts::table

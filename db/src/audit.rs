@@ -52,6 +52,9 @@ pub struct Entry {
     pub details: serde_json::Value,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    /// The API key the action was made with, if it was.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub api_key_id: Option<i64>,
 }
 
 /// The tenant's audit log, newest first, after the entry `after` if given, only `action` if
@@ -64,7 +67,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Entry>, DbError> {
     Ok(diesel::sql_query(
-        "SELECT id, actor_user_id, action, target_type, target_id, details, created_at
+        "SELECT id, actor_user_id, action, target_type, target_id, details, created_at, api_key_id
            FROM audit_log
           WHERE tenant_id = $1
             AND ($2::text IS NULL OR action = $2)

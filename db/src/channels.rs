@@ -5,6 +5,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::channels;
 use otklik_schema::{AccountId, ChannelId, ChannelKind, Marketplace, TenantId};
 
+use crate::sealed::{Sealed, Vault};
 use crate::{DbError, TenantScope};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -14,8 +15,9 @@ pub struct Channel {
     pub tenant_id: TenantId,
     pub kind: ChannelKind,
     pub name: String,
-    /// Provider credentials; never serialised into responses or logs.
-    pub credentials: serde_json::Value,
+    /// Provider credentials, sealed ([`Vault::open`] reads them); never serialised into
+    /// responses or logs.
+    pub credentials: Sealed,
     pub enabled: bool,
     /// The marketplace account a marketplace channel reads and answers through.
     pub account_id: Option<AccountId>,
@@ -27,16 +29,24 @@ impl Channel {
     }
 
     /// The Telegram bot token, for Telegram channels.
-    pub fn bot_token(&self) -> Option<&str> {
-        bot_token(&self.credentials)
+    pub fn bot_token(&self, vault: &Vault) -> Option<String> {
+        bot_token(vault, self.id, &self.credentials)
     }
 }
 
-/// The Telegram bot token in a channel's `credentials` (`{"bot_token": "..."}`).
-pub fn bot_token(credentials: &serde_json::Value) -> Option<&str> {
-    credentials
-        .get("bot_token")
-        .and_then(serde_json::Value::as_str)
+/// The Telegram bot token in a channel's sealed `credentials` (`{"bot_token": "..."}`); `None`
+/// (logged) when there is none or it does not open.
+pub fn bot_token(vault: &Vault, channel: ChannelId, credentials: &Sealed) -> Option<String> {
+    match vault.open(credentials) {
+        Ok(open) => open
+            .get("bot_token")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+        Err(err) => {
+            tracing::error!(channel.id = %channel, error = %err, "the channel's credentials do not open");
+            None
+        }
+    }
 }
 
 pub async fn create(
@@ -44,7 +54,7 @@ pub async fn create(
     scope: TenantScope,
     kind: ChannelKind,
     name: &str,
-    credentials: serde_json::Value,
+    credentials: &Sealed,
 ) -> Result<Channel, DbError> {
     Ok(diesel::insert_into(channels::table)
         .values((
@@ -206,4 +216,18 @@ pub async fn set_enabled(
     .execute(conn)
     .await?;
     Ok(changed == 1)
+}
+
+/// A channel's kind and whether it is on, by id alone: what a public edge (the web chat) needs
+/// to refuse ids that are not its own, without reading anything else of the row.
+pub async fn kind_of(
+    conn: &mut AsyncPgConnection,
+    id: ChannelId,
+) -> Result<Option<(ChannelKind, bool)>, DbError> {
+    Ok(channels::table
+        .find(id)
+        .select((channels::kind, channels::enabled))
+        .first(conn)
+        .await
+        .optional()?)
 }

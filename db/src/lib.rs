@@ -20,6 +20,7 @@ mod pool;
 pub mod quick_replies;
 pub mod returns;
 mod scope;
+pub mod sealed;
 pub mod sessions;
 pub mod sync;
 pub mod tenants;
@@ -29,6 +30,7 @@ pub use diesel_async::AsyncPgConnection;
 pub use error::DbError;
 pub use migrate::run_migrations;
 pub use pool::{
-    DbPool, PooledConnection, TENANT_ROLE, TenantConn, TenantPool, build_pool, connect, ping,
+    DbPool, PUBLIC_POOL_NAME, PooledConnection, TENANT_ROLE, TenantConn, TenantPool, build_pool,
+    build_public_pool, connect, ping,
 };
 pub use scope::TenantScope;

@@ -37,9 +37,9 @@ pub struct Delivery {
     pub channel_id: ChannelId,
     #[diesel(sql_type = Text)]
     pub channel_kind: ChannelKind,
-    /// Provider credentials of the channel; never logged.
+    /// Provider credentials of the channel, sealed; never logged.
     #[diesel(sql_type = Jsonb)]
-    pub credentials: serde_json::Value,
+    pub credentials: crate::sealed::Sealed,
     #[diesel(sql_type = Text)]
     pub chat_id: String,
     /// What the channel needs besides the chat id (WB buyer chats: `replySign`).
@@ -72,8 +72,8 @@ pub struct Delivery {
 
 impl Delivery {
     /// The Telegram bot token of the channel, for Telegram deliveries.
-    pub fn bot_token(&self) -> Option<&str> {
-        crate::channels::bot_token(&self.credentials)
+    pub fn bot_token(&self, vault: &crate::sealed::Vault) -> Option<String> {
+        crate::channels::bot_token(vault, self.channel_id, &self.credentials)
     }
 
     /// Whether this send was interrupted before (a crashed worker left it `sending`).

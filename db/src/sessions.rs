@@ -42,6 +42,9 @@ pub enum Use {
         tenant: TenantId,
         user: UserId,
         family: String,
+        /// The used token's end, which its successor keeps: a session lives at most
+        /// `REFRESH_TTL` from its sign-in however often it is refreshed.
+        expires_at: DateTime<Utc>,
     },
     /// Used before (or its family revoked): the family is revoked now.
     Replayed,
@@ -96,6 +99,7 @@ pub async fn use_token(conn: &mut AsyncPgConnection, token_hash: &str) -> Result
             tenant,
             user,
             family,
+            expires_at,
         })
     })
     .await

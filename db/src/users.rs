@@ -115,30 +115,36 @@ pub async fn credentials(
         .optional()?)
 }
 
-/// Counts a failed sign-in; the `limit`-th failure in a row locks the account until `until`.
-/// Returns when it is locked until, if it is.
-pub async fn record_failure(
+/// Takes one sign-in attempt for the account before its password is checked: `false` when it
+/// is locked. Counted first and atomically (the row is locked while it changes), so guesses sent
+/// at once cannot all pass the check together: the `limit`-th attempt in a row locks the account
+/// until `until`, and a success resets the count ([`record_success`]). The count of an account
+/// whose lock has run out starts again.
+pub async fn claim_attempt(
     conn: &mut AsyncPgConnection,
     user: UserId,
     limit: i32,
     until: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, DbError> {
-    Ok(diesel::update(users::table.find(user))
-        .set((
-            users::failed_logins.eq(users::failed_logins + 1),
-            users::locked_until.eq(diesel::dsl::sql::<
-                diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
-            >("CASE WHEN failed_logins + 1 >= ")
-            .bind::<diesel::sql_types::Integer, _>(limit)
-            .sql(" THEN ")
-            .bind::<diesel::sql_types::Timestamptz, _>(until)
-            .sql(" ELSE locked_until END")),
-        ))
-        .returning(users::locked_until)
-        .get_result(conn)
-        .await?)
+) -> Result<bool, DbError> {
+    use diesel::sql_types::{BigInt, Integer, Timestamptz};
+    let claimed = diesel::sql_query(
+        "UPDATE users
+            SET failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1
+                                     ELSE failed_logins + 1 END,
+                locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1
+                                               ELSE failed_logins + 1 END) >= $2
+                                    THEN $3 END
+          WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())",
+    )
+    .bind::<BigInt, _>(user)
+    .bind::<Integer, _>(limit)
+    .bind::<Timestamptz, _>(until)
+    .execute(conn)
+    .await?;
+    Ok(claimed == 1)
 }
 
+/// The attempt [`claim_attempt`] took was the right password: the count starts again.
 pub async fn record_success(conn: &mut AsyncPgConnection, user: UserId) -> Result<(), DbError> {
     diesel::update(users::table.find(user))
         .set((
@@ -195,7 +201,8 @@ pub async fn list(
 }
 
 /// Changes someone's role or access; `None` when the tenant has no such user. Disabling ends
-/// their sessions.
+/// their sessions; a new role or disabling refuses their access tokens signed before (see
+/// [`session_state`]).
 pub async fn update_member(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
@@ -210,7 +217,10 @@ pub async fn update_member(
             "UPDATE users SET
                role = coalesce($3, role),
                disabled_at = CASE WHEN $4 IS NULL THEN disabled_at
-                                  WHEN $4 THEN coalesce(disabled_at, now()) END
+                                  WHEN $4 THEN coalesce(disabled_at, now()) END,
+               tokens_valid_after = CASE
+                   WHEN ($3 IS NOT NULL AND $3 <> role) OR $4 THEN now()
+                   ELSE tokens_valid_after END
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind::<BigInt, _>(scope.tenant_id())
@@ -275,14 +285,16 @@ pub async fn store_reset(
     Ok(())
 }
 
-/// Uses a reset token once: sets the new password, clears the lockout and ends every session.
-/// `false` when the token is unknown, used or expired.
+/// Uses a reset token once: sets the new password, clears the lockout, ends every session
+/// (access tokens included), voids the account's other reset links and revokes the API keys it
+/// made — whoever held the old password may have made some. `false` when the token is unknown,
+/// used or expired.
 pub async fn reset_password(
     conn: &mut AsyncPgConnection,
     token_hash: &str,
     password_hash: &str,
 ) -> Result<bool, DbError> {
-    use otklik_schema::schema::{password_resets, refresh_tokens};
+    use otklik_schema::schema::password_resets;
     conn.transaction::<_, DbError, _>(async |conn| {
         let owner: Option<(TenantId, UserId)> = diesel::update(
             password_resets::table
@@ -310,17 +322,152 @@ pub async fn reset_password(
         ))
         .execute(conn)
         .await?;
-        diesel::update(
-            refresh_tokens::table
-                .filter(refresh_tokens::user_id.eq(user))
-                .filter(refresh_tokens::revoked_at.is_null()),
+        end_sessions(conn, tenant, user).await?;
+        diesel::sql_query(
+            "UPDATE api_keys SET revoked_at = now()
+              WHERE tenant_id = $1 AND created_by = $2 AND revoked_at IS NULL",
         )
-        .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+        .bind::<diesel::sql_types::BigInt, _>(tenant)
+        .bind::<diesel::sql_types::BigInt, _>(user)
         .execute(conn)
         .await?;
         Ok(true)
     })
     .await
+}
+
+/// Ends every session of the user: refresh tokens revoked, access tokens signed until now
+/// refused, and reset links not yet used voided.
+async fn end_sessions(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<(), diesel::result::Error> {
+    use diesel::sql_types::BigInt;
+    diesel::sql_query(
+        "UPDATE refresh_tokens SET revoked_at = now()
+          WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind::<BigInt, _>(tenant)
+    .bind::<BigInt, _>(user)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "UPDATE password_resets SET used_at = now()
+          WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL",
+    )
+    .bind::<BigInt, _>(tenant)
+    .bind::<BigInt, _>(user)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "UPDATE users SET tokens_valid_after = now()
+          WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind::<BigInt, _>(tenant)
+    .bind::<BigInt, _>(user)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The signed-in user's password hash, to check the current password before changing it.
+pub async fn password_hash(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    user: UserId,
+) -> Result<Option<String>, DbError> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(scope.tenant_id()))
+        .filter(users::id.eq(user))
+        .filter(users::disabled_at.is_null())
+        .select(users::password_hash)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten())
+}
+
+/// Sets a new password the user chose while signed in: every session ends (the caller opens a
+/// new one for the person changing it) and unused reset links are voided.
+pub async fn change_password(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    user: UserId,
+    password_hash: &str,
+) -> Result<(), DbError> {
+    conn.transaction::<_, DbError, _>(async |conn| {
+        diesel::update(
+            users::table
+                .filter(users::tenant_id.eq(scope.tenant_id()))
+                .filter(users::id.eq(user)),
+        )
+        .set((
+            users::password_hash.eq(password_hash),
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+        end_sessions(conn, scope.tenant_id(), user).await?;
+        crate::audit::record(
+            conn,
+            scope,
+            user,
+            "user.change_password",
+            "user",
+            Some(&user.0.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Renames the signed-in user.
+pub async fn rename(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    user: UserId,
+    display_name: &str,
+) -> Result<Option<User>, DbError> {
+    Ok(diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(scope.tenant_id()))
+            .filter(users::id.eq(user))
+            .filter(users::disabled_at.is_null()),
+    )
+    .set(users::display_name.eq(display_name))
+    .returning(User::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// What decides whether a user's access tokens still hold: their account is enabled, and tokens
+/// signed before `tokens_valid_after` are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionState {
+    pub active: bool,
+    pub tokens_valid_after: Option<DateTime<Utc>>,
+}
+
+/// The user's [`SessionState`]; `None` when there is no such user.
+pub async fn session_state(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+) -> Result<Option<SessionState>, DbError> {
+    Ok(users::table
+        .find(user)
+        .select((users::disabled_at, users::tokens_valid_after))
+        .first::<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>(conn)
+        .await
+        .optional()?
+        .map(|(disabled_at, tokens_valid_after)| SessionState {
+            active: disabled_at.is_none(),
+            tokens_valid_after,
+        }))
 }
 
 /// Adds an admin with this e-mail to the tenant unless the address is taken: for seeding.

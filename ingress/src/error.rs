@@ -1,5 +1,8 @@
 //! One error type for every route, mapped once to a status and a JSON envelope:
-//! `{"error": {"code": "...", "message": "..."}}`. Internal details are logged, never returned.
+//! `{"error": {"code": "...", "message": "..."}}`. Internal details are logged, never returned;
+//! a 500 carries an error id that is also in the log line, so a report can be matched to it.
+//! Database errors are mapped by kind: no connection 503 (retry), a unique or foreign-key
+//! conflict 409, no row 404, anything else a logged 500.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -21,8 +24,8 @@ pub enum ApiError {
     /// Redis did not take the job in time; the sender should retry.
     #[error("temporarily unable to accept the request; retry shortly")]
     QueueUnavailable,
-    #[error("temporarily unable to read data; retry shortly")]
-    DatabaseUnavailable(#[from] otklik_db::DbError),
+    #[error("{}", database_message(.0))]
+    Database(#[from] otklik_db::DbError),
     /// No valid access token: missing, malformed, expired, or signed by someone else.
     #[error("sign in first: {0}")]
     Unauthenticated(&'static str),
@@ -48,7 +51,49 @@ pub enum ApiError {
 /// For handlers that run a transaction of their own.
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
-        Self::DatabaseUnavailable(err.into())
+        Self::Database(err.into())
+    }
+}
+
+/// What a database error means to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DatabaseKind {
+    /// No connection, or the database asked us to retry: 503.
+    Unavailable,
+    /// A unique or foreign-key constraint: the request collides with what exists, 409.
+    Conflict,
+    /// The row is not there: 404.
+    Missing,
+    /// Ours to fix: a logged 500.
+    Internal,
+}
+
+fn database_kind(err: &otklik_db::DbError) -> DatabaseKind {
+    use diesel::result::{DatabaseErrorKind, Error};
+    use otklik_db::DbError;
+    match err {
+        DbError::Unavailable(_) | DbError::Connect(_) => DatabaseKind::Unavailable,
+        DbError::Query(Error::NotFound) => DatabaseKind::Missing,
+        DbError::Query(Error::DatabaseError(kind, _)) => match kind {
+            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation => {
+                DatabaseKind::Conflict
+            }
+            DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ClosedConnection => {
+                DatabaseKind::Unavailable
+            }
+            _ => DatabaseKind::Internal,
+        },
+        DbError::Query(Error::BrokenTransactionManager) => DatabaseKind::Unavailable,
+        _ => DatabaseKind::Internal,
+    }
+}
+
+fn database_message(err: &otklik_db::DbError) -> &'static str {
+    match database_kind(err) {
+        DatabaseKind::Unavailable => "temporarily unable to read data; retry shortly",
+        DatabaseKind::Conflict => "this conflicts with something that already exists",
+        DatabaseKind::Missing => "not found",
+        DatabaseKind::Internal => "internal error",
     }
 }
 
@@ -117,9 +162,13 @@ impl ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::QueueUnavailable | Self::DatabaseUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::QueueUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(err) => match database_kind(err) {
+                DatabaseKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                DatabaseKind::Conflict => StatusCode::CONFLICT,
+                DatabaseKind::Missing => StatusCode::NOT_FOUND,
+                DatabaseKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden => StatusCode::FORBIDDEN,
@@ -136,7 +185,13 @@ impl ApiError {
             Self::TooLarge(_) => "too_large",
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
-            Self::QueueUnavailable | Self::DatabaseUnavailable(_) => "unavailable",
+            Self::QueueUnavailable => "unavailable",
+            Self::Database(err) => match database_kind(err) {
+                DatabaseKind::Unavailable => "unavailable",
+                DatabaseKind::Conflict => "conflict",
+                DatabaseKind::Missing => "not_found",
+                DatabaseKind::Internal => "internal",
+            },
             Self::Unauthenticated(_) => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
             Self::TooManyRequests { .. } => "too_many_requests",
@@ -151,18 +206,24 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match &self {
-            Self::DatabaseUnavailable(err) => {
-                tracing::error!(error = %err, "database error while serving a request")
-            }
-            Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
-            _ => {}
-        }
         let status = self.status();
+        let mut message = self.to_string();
+        if status.is_server_error() {
+            let error_id = uuid::Uuid::new_v4().simple().to_string();
+            match &self {
+                Self::Database(err) => tracing::error!(error_id, error = %err,
+                    "database error while serving a request"),
+                Self::Internal(detail) => {
+                    tracing::error!(error_id, error = %detail, "request failed")
+                }
+                other => tracing::warn!(error_id, error = %other, "request failed"),
+            }
+            message = format!("{message} (error id {error_id})");
+        }
         let envelope = ErrorEnvelope {
             error: ErrorBody {
                 code: self.code(),
-                message: self.to_string(),
+                message,
                 fields: match &self {
                     Self::Validation(fields) => Some(fields.clone()),
                     _ => None,
@@ -184,4 +245,71 @@ impl IntoResponse for ApiError {
 
 pub async fn not_found() -> ApiError {
     ApiError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+    use diesel::result::{DatabaseErrorKind, Error};
+    use otklik_db::DbError;
+
+    use super::ApiError;
+
+    fn status(err: Error) -> StatusCode {
+        ApiError::from(DbError::from(err)).status()
+    }
+
+    struct Info;
+
+    impl diesel::result::DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            "details only for the log"
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn database(kind: DatabaseErrorKind) -> Error {
+        Error::DatabaseError(kind, Box::new(Info))
+    }
+
+    #[test]
+    fn database_errors_are_mapped_by_kind() {
+        assert_eq!(status(Error::NotFound), StatusCode::NOT_FOUND);
+        assert_eq!(
+            status(database(DatabaseErrorKind::UniqueViolation)),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(database(DatabaseErrorKind::ForeignKeyViolation)),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(database(DatabaseErrorKind::SerializationFailure)),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(database(DatabaseErrorKind::ClosedConnection)),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let internal = ApiError::from(DbError::from(database(DatabaseErrorKind::Unknown)));
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!internal.to_string().contains("details only for the log"));
+    }
 }

@@ -22,7 +22,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     )
     .await
     .is_ok_and(|r| r.is_ok());
-    let postgres_ok = tokio::time::timeout(CHECK_TIMEOUT, otklik_db::ping(state.db()))
+    let postgres_ok = tokio::time::timeout(CHECK_TIMEOUT, otklik_db::ping(state.public_db()))
         .await
         .is_ok_and(|r| r.is_ok());
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };

@@ -1,12 +1,17 @@
 #![doc = include_str!("../README.md")]
 
 mod api;
+mod client_address;
 mod dashboard;
 mod error;
 mod health;
 mod hooks;
 mod metrics;
+mod public_channels;
+mod rate_limits;
 mod realtime;
+mod security_headers;
+mod server;
 mod state;
 mod webchat;
 
@@ -51,24 +56,19 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers::add,
+        ))
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then lets requests in flight finish.
+/// Serves until `shutdown` completes, then lets requests in flight finish; see [`server`] for
+/// the timeouts and limits every connection is held to.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let stopping = state.clone();
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        // Live event streams never end on their own; end them so the server can stop.
-        stopping.begin_shutdown();
-    })
-    .await
+    server::serve(state, listener, shutdown).await
 }

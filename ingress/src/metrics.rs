@@ -1,4 +1,6 @@
-//! Prometheus metrics: requests by route and status, and how long Redis takes to accept a job.
+//! Prometheus metrics: requests by route and status, how long Redis takes to accept a job, and
+//! live streams open. `/metrics` is served only with `OTKLIK_METRICS_TOKEN` set, to callers
+//! that send it as a bearer token: route names and counts are not for the public.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -26,6 +29,7 @@ pub struct Metrics {
     registry: Arc<Registry>,
     requests: Family<RequestLabels, Counter>,
     enqueue: Histogram,
+    live_topics: Gauge,
 }
 
 impl Default for Metrics {
@@ -44,10 +48,17 @@ impl Default for Metrics {
             "Time for Redis to accept a job",
             enqueue.clone(),
         );
+        let live_topics = Gauge::default();
+        registry.register(
+            "live_topics",
+            "Web-chat and operator topics with a listener in this process",
+            live_topics.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             requests,
             enqueue,
+            live_topics,
         }
     }
 }
@@ -74,7 +85,25 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-pub async fn render(State(state): State<AppState>) -> Response {
+pub async fn render(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    use secrecy::ExposeSecret;
+    use subtle::ConstantTimeEq;
+    let Some(token) = state.config().metrics_token.as_ref() else {
+        return crate::ApiError::NotFound.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+        return crate::ApiError::Unauthenticated("send the metrics token as a bearer token")
+            .into_response();
+    }
+    state
+        .metrics()
+        .live_topics
+        .set(i64::try_from(state.hub().topics() + state.operators().topics()).unwrap_or(i64::MAX));
     let mut body = String::new();
     if prometheus_client::encoding::text::encode(&mut body, &state.metrics().registry).is_err() {
         return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();

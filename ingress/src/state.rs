@@ -1,7 +1,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use otklik_config::Config;
+use otklik_config::{Config, IpRange};
+use otklik_db::sealed::Vault;
 use otklik_db::{DbError, DbPool, TenantConn, TenantPool, TenantScope};
 use otklik_jobs::{QueueSettings, Queues, WebhookSecrets};
 use redis::aio::ConnectionManager;
@@ -12,6 +13,8 @@ use otklik_billing::accounts::{Billing, BillingSetupError};
 
 use crate::api::auth::{Auth, Signer, Throttle};
 use crate::metrics::Metrics;
+use crate::public_channels::WebchatChannels;
+use crate::rate_limits::RateLimits;
 use crate::realtime::Hub;
 
 /// What every request handler shares. Cheap to clone.
@@ -23,8 +26,16 @@ struct Inner {
     queues: Queues,
     redis: ConnectionManager,
     db: DbPool,
+    /// Unauthenticated reads (web-chat history, channel and API-key lookups, readiness): a
+    /// flood of them waits for these few connections, never for `db`'s.
+    public_db: DbPool,
     /// The admin API's connections, under row-level security for one tenant at a time.
     tenant_db: TenantPool,
+    webchat_channels: WebchatChannels,
+    rate_limits: RateLimits,
+    trusted_proxies: Vec<IpRange>,
+    /// Seals and opens channel tokens and marketplace keys.
+    vault: Vault,
     secrets: WebhookSecrets,
     metrics: Metrics,
     hub: Hub,
@@ -56,9 +67,15 @@ impl AppState {
             Duration::from_millis(config.db_wait_timeout_ms),
         )?;
         let tenant_db = TenantPool::build(
-            config.database_url.expose_secret(),
+            config.tenant_database_url().expose_secret(),
             config.db_pool_size,
             Duration::from_millis(config.db_wait_timeout_ms),
+        )?;
+        let public_db = otklik_db::build_public_pool(
+            config.database_url.expose_secret(),
+            config.public_db_pool_size,
+            // A public read waits briefly: past this it answers 503 rather than queue.
+            Duration::from_millis(config.db_wait_timeout_ms.min(1000)),
         )?;
         let settings = QueueSettings::from_config(&config);
         let (shutdown, stopped) = watch::channel(false);
@@ -79,7 +96,13 @@ impl AppState {
             auth: Auth {
                 signer: Signer::new(&config.master_key),
                 throttle: Throttle::started(),
+                revocations: Default::default(),
             },
+            webchat_channels: WebchatChannels::default(),
+            rate_limits: RateLimits::new(redis.clone(), &config.redis_namespace),
+            trusted_proxies: config.trusted_proxy_ranges().unwrap_or_default(),
+            vault: Vault::new(&config.master_keys()),
+            public_db,
             metrics: Metrics::default(),
             redis,
             db,
@@ -103,10 +126,36 @@ impl AppState {
     pub(crate) fn db(&self) -> &DbPool {
         &self.0.db
     }
+    pub(crate) fn public_db(&self) -> &DbPool {
+        &self.0.public_db
+    }
+    pub(crate) fn webchat_channels(&self) -> &WebchatChannels {
+        &self.0.webchat_channels
+    }
+    pub(crate) fn rate_limits(&self) -> &RateLimits {
+        &self.0.rate_limits
+    }
+    pub(crate) fn trusted_proxies(&self) -> &[IpRange] {
+        &self.0.trusted_proxies
+    }
+    pub(crate) fn vault(&self) -> &Vault {
+        &self.0.vault
+    }
     /// A connection that sees only `scope`'s rows: what every handler acting for a signed-in
     /// tenant uses.
     pub(crate) async fn tenant_db(&self, scope: TenantScope) -> Result<TenantConn, DbError> {
         self.0.tenant_db.get(scope).await
+    }
+    /// [`tenant_db`](Self::tenant_db) for the caller: a request made with an API key has the
+    /// key recorded on every audit row it writes.
+    pub(crate) async fn db_for(
+        &self,
+        principal: &crate::api::auth::Principal,
+    ) -> Result<TenantConn, DbError> {
+        self.0
+            .tenant_db
+            .get_as(principal.tenant, principal.api_key)
+            .await
     }
     /// The same pool, for work that must not hold one connection throughout (calls to the
     /// payment provider between reads and writes).

@@ -27,6 +27,7 @@ diesel::table! {
         failed_logins -> Int4,
         locked_until -> Nullable<Timestamptz>,
         last_login_at -> Nullable<Timestamptz>,
+        tokens_valid_after -> Nullable<Timestamptz>,
     }
 }
 
@@ -330,6 +331,7 @@ diesel::table! {
         target_id -> Nullable<Text>,
         details -> Jsonb,
         created_at -> Timestamptz,
+        api_key_id -> Nullable<Int8>,
     }
 }
 

@@ -161,12 +161,17 @@ async fn audited(app: &TestApp, action: &str) -> i64 {
 /// Two bot replies of `scope` that quoted the articles `first` and `second`.
 async fn bot_replies(app: &TestApp, scope: TenantScope, first: &[i64], second: &[i64]) {
     let mut conn = app.db().await;
-    let channel =
-        otklik_db::channels::create(&mut conn, scope, ChannelKind::Webchat, "Сайт", json!({}))
-            .await
-            .expect("channel")
-            .id
-            .0;
+    let channel = otklik_db::channels::create(
+        &mut conn,
+        scope,
+        ChannelKind::Webchat,
+        "Сайт",
+        &otklik_db::sealed::Sealed::none(),
+    )
+    .await
+    .expect("channel")
+    .id
+    .0;
     let tenant = scope.tenant_id().0;
     diesel::sql_query(format!(
         "WITH c AS (INSERT INTO customers (tenant_id, channel_id, external_id)
@@ -504,11 +509,14 @@ async fn pages_walk_every_article_once_and_filters_narrow_them() {
     assert_eq!(titles("status=approved").await.len(), 1);
     assert_eq!(titles("status=draft&limit=100").await.len(), 6);
 
-    for query in ["status=deleted", "limit=0", "limit=1000", "cursor=not-ours"] {
+    for query in ["status=deleted", "limit=0", "limit=1000"] {
         let (status, error) = get(&app, &format!("{ARTICLES}?{query}"), &admin).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {error}");
         assert_eq!(error["error"]["code"], "bad_request", "{query}");
     }
+    // A cursor this API did not give out names no page.
+    let (status, _) = get(&app, &format!("{ARTICLES}?cursor=not-ours"), &admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, error) = get(&app, &format!("{ARTICLES}?status=deleted"), &admin).await;
     assert!(
         error["error"]["message"]

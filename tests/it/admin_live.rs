@@ -1,6 +1,6 @@
 //! `GET /ws`, the dashboard's live socket: an operator hears its own shop's events and never
-//! another shop's, whether the token comes in the query or as the first message; a bad or
-//! missing token is refused with close code 4401. The workers tell the same topic when an
+//! another shop's, with the token as the first message (never in the URL, where logs keep it);
+//! a bad, missing or URL-borne token is refused with close code 4401. The workers tell the same topic when an
 //! operator's reply is delivered and when a shopper writes to a conversation an operator holds,
 //! so an open chat needs no polling.
 
@@ -100,13 +100,25 @@ async fn operators_hear_their_own_shop_only() {
         .expect("send the token");
     let ready = next_text(&mut socket, Duration::from_secs(10)).await;
     assert_eq!(ready, Some(json!({"type": "ready"})));
-    // And in the query.
-    let (mut second, _) =
+    let (mut second, _) = tokio_tungstenite::connect_async(ws_url(&app, ""))
+        .await
+        .expect("connect");
+    second
+        .send(Message::text(json!({"token": token}).to_string()))
+        .await
+        .expect("send the token");
+    let ready = next_text(&mut second, Duration::from_secs(10)).await;
+    assert_eq!(ready, Some(json!({"type": "ready"})));
+    // A token in the URL is not taken: the socket waits for the first message, then refuses.
+    let (mut in_url, _) =
         tokio_tungstenite::connect_async(ws_url(&app, &format!("?token={token}")))
             .await
             .expect("connect");
-    let ready = next_text(&mut second, Duration::from_secs(10)).await;
-    assert_eq!(ready, Some(json!({"type": "ready"})));
+    assert_eq!(
+        close_code(&mut in_url).await,
+        Some(CloseCode::Library(4401)),
+        "the socket takes no token in its URL"
+    );
 
     publish(
         &app,

@@ -19,6 +19,8 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/v1/auth/password-reset", false),
     ("POST", "/api/v1/auth/password-reset/confirm", false),
     ("GET", "/api/v1/me", true),
+    ("PATCH", "/api/v1/me", true),
+    ("POST", "/api/v1/me/password", true),
     ("GET", "/api/v1/settings", true),
     ("PATCH", "/api/v1/settings", true),
     ("GET", "/api/v1/users", true),

@@ -59,7 +59,7 @@ async fn billed_shop(grace_days: u32) -> Billed {
     )
     .expect("pool");
     let shop_db = otklik_db::TenantPool::build(
-        app.config.database_url.expose_secret(),
+        app.config.tenant_database_url().expose_secret(),
         2,
         Duration::from_secs(5),
     )
@@ -335,7 +335,9 @@ async fn the_merchant_billing_endpoints() {
         (Some("trialing"), Some(300))
     );
 
-    let request = serde_json::json!({"plan": "pro", "success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/no"});
+    // Return pages are on the installation's own origin (OTKLIK_PUBLIC_URL's default).
+    let own = |path: &str| format!("http://127.0.0.1:8080{path}");
+    let request = serde_json::json!({"plan": "pro", "success_url": own("/app/#/billing?ok"), "cancel_url": own("/app/#/billing")});
     let (status, link) = post(
         &app,
         "/api/v1/billing/checkout",
@@ -374,10 +376,29 @@ async fn the_merchant_billing_endpoints() {
     bad["plan"] = serde_json::json!("platinum");
     let (status, error) = post(&app, "/api/v1/billing/checkout", Some(&admin), bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
-    let mut bad = request;
+    let mut bad = request.clone();
     bad["success_url"] = serde_json::json!("javascript:alert(1)");
     let (status, _) = post(&app, "/api/v1/billing/checkout", Some(&admin), bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Nor may a link made here send the merchant to someone else's site afterwards.
+    for elsewhere in [
+        "https://evil.example/ok",
+        "http://127.0.0.1:9999/ok",
+        "https://127.0.0.1:8080/ok",
+    ] {
+        let mut bad = request.clone();
+        bad["cancel_url"] = serde_json::json!(elsewhere);
+        let (status, error) = post(&app, "/api/v1/billing/checkout", Some(&admin), bad).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{elsewhere}: {error}"
+        );
+        assert_eq!(
+            error["error"]["fields"][0]["code"], "not_own_origin",
+            "{error}"
+        );
+    }
 
     let (status, capped) = call(
         &app,
@@ -404,10 +425,22 @@ async fn the_merchant_billing_endpoints() {
         &app,
         "/api/v1/billing/portal",
         Some(&admin),
-        serde_json::json!({"return_url": "https://shop.example/billing"}),
+        serde_json::json!({"return_url": own("/app/#/billing")}),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{portal}");
+    let (status, _) = post(
+        &app,
+        "/api/v1/billing/portal",
+        Some(&admin),
+        serde_json::json!({"return_url": "https://shop.example/billing"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the portal returns only here"
+    );
     let (status, invoices) = get(&app, "/api/v1/billing/invoices", Some(&admin)).await;
     assert_eq!(status, StatusCode::OK, "{invoices}");
 

@@ -52,10 +52,15 @@ async fn two_tenants() -> (AsyncPgConnection, TenantScope, TenantScope, Channel)
     let other = otklik_db::tenants::create(&mut conn, "Other", "other")
         .await
         .expect("tenant");
-    let channel =
-        otklik_db::channels::create(&mut conn, shop, ChannelKind::Webchat, "site", json!({}))
-            .await
-            .expect("channel");
+    let channel = otklik_db::channels::create(
+        &mut conn,
+        shop,
+        ChannelKind::Webchat,
+        "site",
+        &otklik_db::sealed::Sealed::none(),
+    )
+    .await
+    .expect("channel");
     (conn, shop, other, channel)
 }
 

@@ -96,10 +96,16 @@ async fn bad_webhooks_get_4xx_and_change_nothing() {
 async fn health_readiness_and_metrics() {
     let app = TestApp::with(Options {
         workers: false,
+        env: vec![("OTKLIK_METRICS_TOKEN", "metrics-token".to_owned())],
         ..Options::default()
     })
     .await;
-    let get = |path: &str| app.http.get(format!("{}{path}", app.base)).send();
+    let get = |path: &str| {
+        app.http
+            .get(format!("{}{path}", app.base))
+            .bearer_auth("metrics-token")
+            .send()
+    };
     assert_eq!(get("/healthz").await.expect("get").status(), 200);
     let ready = get("/readyz").await.expect("get");
     assert_eq!(ready.status(), 200);

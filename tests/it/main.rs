@@ -32,5 +32,6 @@ mod marketplace_sync;
 mod model_replies;
 mod queues;
 mod row_security;
+mod security;
 mod telegram;
 mod webchat;

@@ -387,10 +387,11 @@ async fn a_revoked_token_fails_its_account_only_and_keeps_its_data() {
         4,
         chrono::Utc::now() + chrono::Duration::days(30),
     );
+    let vault = otklik_db::sealed::Vault::new(&shop.app.config.master_keys());
     diesel::sql_query(format!(
-        "UPDATE marketplace_accounts SET credentials = '{}'::jsonb WHERE id = {wb}",
-        json!({"token": revoked})
+        "UPDATE marketplace_accounts SET credentials = $1 WHERE id = {wb}"
     ))
+    .bind::<diesel::sql_types::Jsonb, _>(vault.seal(&json!({"token": revoked})))
     .execute(&mut shop.app.db().await)
     .await
     .expect("swap the token");

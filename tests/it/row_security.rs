@@ -9,7 +9,7 @@ use otklik_db::{TenantPool, TenantScope, tenants};
 use reqwest::StatusCode;
 
 use crate::admin_live::shop;
-use crate::support::{TestApp, count, fresh_database};
+use crate::support::{TestApp, count, fresh_database, tenant_url};
 
 async fn add_quick_replies(conn: &mut AsyncPgConnection, tenant: TenantScope, titles: &[&str]) {
     for title in titles {
@@ -38,7 +38,8 @@ async fn the_tenant_pool_sees_and_writes_only_its_own_tenant() {
     add_quick_replies(&mut owner, b, &["Оплата", "Размеры", "Гарантия"]).await;
 
     // One connection, so the second checkout reuses the first one's session.
-    let pool = TenantPool::build(&url, 1, Duration::from_secs(5)).expect("tenant pool");
+    let pool =
+        TenantPool::build(&tenant_url(&url), 1, Duration::from_secs(5)).expect("tenant pool");
     {
         let mut conn = pool.get(a).await.expect("a's connection");
         assert_eq!(
@@ -106,8 +107,8 @@ async fn the_tenant_pool_sees_and_writes_only_its_own_tenant() {
     assert_eq!(count(&mut owner, &untouched).await, 3);
 }
 
-/// A table that holds tenants' rows and is not behind a policy would be a hole in the wall; so
-/// would a table the restricted role may touch without row security.
+/// A table that holds tenants' rows and is not behind a forced policy would be a hole in the
+/// wall; so would a table the restricted role may touch without row security.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_tenant_table_is_behind_row_security() {
     #[derive(diesel::QueryableByName)]
@@ -124,7 +125,7 @@ async fn every_tenant_table_is_behind_row_security() {
            AND (EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid \
                         AND a.attname = 'tenant_id' AND NOT a.attisdropped) \
                 OR has_table_privilege('otklik_tenant', c.oid, 'SELECT, INSERT, UPDATE, DELETE')) \
-           AND (NOT c.relrowsecurity \
+           AND (NOT c.relrowsecurity OR NOT c.relforcerowsecurity \
                 OR NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid)) \
          ORDER BY 1",
     )
@@ -207,7 +208,8 @@ async fn the_search_function_keeps_to_the_connections_tenant() {
         use secrecy::ExposeSecret;
         app.config.database_url.expose_secret().to_owned()
     };
-    let pool = TenantPool::build(&url, 1, Duration::from_secs(5)).expect("tenant pool");
+    let pool =
+        TenantPool::build(&tenant_url(&url), 1, Duration::from_secs(5)).expect("tenant pool");
     let asked = format!(
         "SELECT count(*) AS n FROM conversations_matching({}, 'гироскутер', NULL)",
         other.tenant_id().0
@@ -223,5 +225,87 @@ async fn the_search_function_keeps_to_the_connections_tenant() {
         count(&mut stranger, &asked).await,
         0,
         "another shop's messages stay hidden"
+    );
+}
+
+/// The admin API's connections log in as the restricted role itself: nothing they run can
+/// become the service's role, which row security does not bind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tenant_login_has_no_way_back_to_the_service_role() {
+    #[derive(diesel::QueryableByName)]
+    struct Who {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let url = fresh_database().await;
+    let mut owner = AsyncPgConnection::establish(&url).await.expect("connect");
+    let a = tenants::create(&mut owner, "Магазин А", "shop-a")
+        .await
+        .expect("tenant a");
+    let pool =
+        TenantPool::build(&tenant_url(&url), 1, Duration::from_secs(5)).expect("tenant pool");
+    let mut conn = pool.get(a).await.expect("a's connection");
+    for escape in [
+        "RESET ROLE",
+        "SET ROLE otklik",
+        "SET SESSION AUTHORIZATION otklik",
+    ] {
+        let _ = diesel::sql_query(escape).execute(&mut *conn).await;
+        let who = diesel::sql_query("SELECT current_user::TEXT AS name")
+            .get_result::<Who>(&mut *conn)
+            .await
+            .expect("who");
+        assert_eq!(who.name, "otklik_tenant", "after {escape}");
+    }
+    // The service's own login is refused as a tenant pool: the wall cannot be lifted by a
+    // misconfigured URL.
+    let wrong = TenantPool::build(&url, 1, Duration::from_secs(5)).expect("pool");
+    assert!(wrong.get(a).await.is_err(), "the owner's login is refused");
+}
+
+/// A connection of the restricted role that named no tenant reads nothing: policies and the
+/// search function refuse to run instead of reading the tenant as NULL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_without_a_tenant_is_refused() {
+    let url = fresh_database().await;
+    let mut owner = AsyncPgConnection::establish(&url).await.expect("connect");
+    let a = tenants::create(&mut owner, "Магазин А", "shop-a")
+        .await
+        .expect("tenant a");
+    add_quick_replies(&mut owner, a, &["Доставка"]).await;
+    let mut bare = AsyncPgConnection::establish(&tenant_url(&url))
+        .await
+        .expect("the restricted login");
+    for query in [
+        "SELECT count(*) AS n FROM quick_replies".to_owned(),
+        format!(
+            "SELECT count(*) AS n FROM conversations_matching({}, 'доставка', NULL)",
+            a.tenant_id().0
+        ),
+    ] {
+        let err = diesel::sql_query(&query)
+            .execute(&mut bare)
+            .await
+            .expect_err("no tenant named");
+        assert!(
+            err.to_string().contains("no_tenant_named"),
+            "{query}: {err}"
+        );
+    }
+    diesel::sql_query("SELECT set_config('otklik.tenant_id', '', false)")
+        .execute(&mut bare)
+        .await
+        .expect("an empty tenant");
+    assert!(
+        diesel::sql_query("SELECT count(*) AS n FROM quick_replies")
+            .execute(&mut bare)
+            .await
+            .is_err(),
+        "an empty tenant is no tenant"
+    );
+    // The service's role keeps working across tenants under the forced policies.
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM quick_replies").await,
+        1
     );
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_config::Config;
 use otklik_db::channels;
+use otklik_db::sealed::Sealed;
 use otklik_jobs::{Pool, Queue, QueueSettings, WebhookSecrets};
 use otklik_schema::{ChannelId, ChannelKind};
 use otklik_tests::FakeTelegram;
@@ -24,6 +25,20 @@ pub const MASTER_KEY: &str = "test-master-key-0123456789abcdef-0123456789";
 pub fn admin_url() -> String {
     std::env::var("OTKLIK_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://otklik:otklik@127.0.0.1:5432".into())
+}
+
+/// The restricted login of the database at `url`, as the ingress derives it.
+pub fn tenant_url(url: &str) -> String {
+    use secrecy::ExposeSecret;
+    Config::from_pairs([
+        ("DATABASE_URL", url),
+        ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("OTKLIK_MASTER_KEY", MASTER_KEY),
+    ])
+    .expect("config")
+    .tenant_database_url()
+    .expose_secret()
+    .to_owned()
 }
 
 pub fn redis_url() -> String {
@@ -255,14 +270,20 @@ impl TestApp {
         otklik_db::tenants::set_operator_only(&mut conn, tenant, options.operator_only)
             .await
             .expect("operator-only mode");
-        let telegram_channel = otklik_tests::telegram_channel(&mut conn, tenant, BOT_TOKEN)
+        let vault = otklik_db::sealed::Vault::new(&config.master_keys());
+        let telegram_channel = otklik_tests::telegram_channel(&mut conn, &vault, tenant, BOT_TOKEN)
             .await
             .expect("telegram channel");
-        let webchat_channel =
-            channels::create(&mut conn, tenant, ChannelKind::Webchat, "Сайт", json!({}))
-                .await
-                .expect("webchat")
-                .id;
+        let webchat_channel = channels::create(
+            &mut conn,
+            tenant,
+            ChannelKind::Webchat,
+            "Сайт",
+            &Sealed::none(),
+        )
+        .await
+        .expect("webchat")
+        .id;
 
         let state = otklik_ingress::AppState::connect(config.clone())
             .await

@@ -200,11 +200,15 @@ async fn a_failed_job_is_dead_lettered_without_stopping_others_and_can_be_replay
 
     // An operator fixes the channel, then replays: the shopper is answered.
     let mut conn = app.db().await;
+    let vault = otklik_db::sealed::Vault::new(&app.config.master_keys());
     diesel_async::RunQueryDsl::execute(
         diesel::sql_query(format!(
-            "UPDATE channels SET kind = 'telegram', credentials = '{{\"bot_token\": \"{BOT_TOKEN}\"}}' WHERE id = {}",
+            "UPDATE channels SET kind = 'telegram', credentials = $1 WHERE id = {}",
             app.webchat_channel
-        )),
+        ))
+        .bind::<diesel::sql_types::Jsonb, _>(
+            vault.seal(&serde_json::json!({ "bot_token": BOT_TOKEN })),
+        ),
         &mut conn,
     )
     .await

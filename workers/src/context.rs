@@ -17,6 +17,8 @@ use crate::sync::Syncer;
 pub struct Context {
     pub(crate) config: Config,
     pub(crate) db: DbPool,
+    /// Seals and opens channel tokens and marketplace keys.
+    pub(crate) vault: std::sync::Arc<otklik_db::sealed::Vault>,
     pub(crate) redis: ConnectionManager,
     pub(crate) queues: Queues,
     pub(crate) settings: QueueSettings,
@@ -95,6 +97,7 @@ impl Context {
             telegram: TelegramClients::new(&config.telegram_api_url, config.send_timeout())?,
             limiter: Limiter::new(redis.clone(), &config),
             answering: Answering::new(db.clone(), retrieval, model, cache),
+            vault: std::sync::Arc::new(otklik_db::sealed::Vault::new(&config.master_keys())),
             redis,
             db,
             settings,

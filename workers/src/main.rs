@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use otklik_config::Config;
+use otklik_db::sealed::Vault;
 use otklik_jobs::dead_letters;
 use otklik_jobs::{Pool, Queue};
 use secrecy::ExposeSecret;
@@ -53,8 +54,13 @@ enum Command {
         #[arg(long)]
         name: String,
     },
-    /// Apply pending database migrations.
+    /// Apply pending database migrations, then seal any credentials still stored in plaintext.
     Migrate,
+    /// Credentials at rest (channel tokens, marketplace keys).
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsAction,
+    },
     /// Create the demo tenant and its web-chat channel; print the chat URL, then the ids of its
     /// marketplace accounts on a second line.
     DemoSeed {
@@ -115,6 +121,13 @@ enum NluAction {
         /// `"language"` (a BCP-47 tag, or null for a message without one).
         file: std::path::PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum SecretsAction {
+    /// Re-seal every stored credential under the current master key. After setting a new
+    /// `OTKLIK_MASTER_KEY`, keep the old one in `OTKLIK_PREVIOUS_MASTER_KEYS` until this ran.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -263,6 +276,25 @@ fn nlu(action: NluAction) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Re-seals stored credentials under the current master key (and seals plaintext ones).
+async fn rotate_secrets(config: &Config) -> anyhow::Result<()> {
+    let vault = Vault::new(&config.master_keys());
+    let mut conn = otklik_db::connect(config.database_url.expose_secret()).await?;
+    let rotation = otklik_db::sealed::rotate(&mut conn, &vault).await?;
+    tracing::info!(
+        key_id = vault.current_key_id(),
+        resealed = rotation.resealed,
+        failed = rotation.failed,
+        "credentials sealed under the current key"
+    );
+    anyhow::ensure!(
+        rotation.failed == 0,
+        "{} credentials open with no configured key (OTKLIK_PREVIOUS_MASTER_KEYS)",
+        rotation.failed
+    );
+    Ok(())
+}
+
 async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Run { pools } => {
@@ -271,14 +303,21 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Migrate => {
             let applied = otklik_db::run_migrations(config.database_url.expose_secret()).await?;
             tracing::info!(count = applied.len(), "migrations applied: {applied:?}");
+            rotate_secrets(&config).await?;
         }
+        Command::Secrets {
+            action: SecretsAction::Rotate,
+        } => rotate_secrets(&config).await?,
         Command::DemoSeed { sandbox } => {
             let sandbox: Option<otklik_workers::demo::Sandbox> = sandbox
                 .map(|line| serde_json::from_str(&line))
                 .transpose()
                 .map_err(|err| anyhow::anyhow!("--sandbox: not the sandbox's line: {err}"))?;
             let mut conn = otklik_db::connect(config.database_url.expose_secret()).await?;
-            let seeded = otklik_workers::demo::seed(&mut conn, sandbox.as_ref()).await?;
+            let vault = Vault::new(&config.master_keys());
+            let seeded =
+                otklik_workers::demo::seed(&mut conn, sandbox.as_ref().map(|s| (s, &vault)))
+                    .await?;
             let accounts: Vec<String> = seeded.accounts.iter().map(ToString::to_string).collect();
             #[expect(
                 clippy::print_stdout,

@@ -66,21 +66,21 @@
   const RETURN_STATUSES = { pending: "На рассмотрении", approved: "Одобрен", rejected: "Отклонён" };
 
   // ---------- session & API ----------
+  // The refresh token lives only in its HttpOnly cookie (set by the sign-in answers, sent to
+  // /api/v1/auth by the browser): no script on the page can read it. The access token stays in
+  // memory. Older versions kept the refresh token in localStorage; it is removed.
   function saveSession(session) {
-    state.session = session;
-    if (session) localStorage.setItem(STORE, JSON.stringify({ refresh_token: session.refresh_token }));
-    else localStorage.removeItem(STORE);
+    state.session = session ? { ...session, refresh_token: undefined } : null;
+    localStorage.removeItem(STORE);
   }
 
   async function refresh() {
     // One refresh at a time: refresh tokens rotate, a second use would revoke the family.
     if (!state.refreshing) {
       state.refreshing = (async () => {
-        const stored = state.session?.refresh_token ?? JSON.parse(localStorage.getItem(STORE) || "{}").refresh_token;
-        if (!stored) return false;
         const res = await fetch(API + "/auth/refresh", {
-          method: "POST", headers: { "content-type": "application/json" },
-          body: JSON.stringify({ refresh_token: stored }),
+          method: "POST", headers: { "content-type": "application/json" }, credentials: "same-origin",
+          body: "{}",
         }).catch(() => null);
         if (!res || !res.ok) return false;
         saveSession(await res.json());
@@ -183,10 +183,9 @@
   });
 
   function signOut() {
-    const token = state.session?.refresh_token;
-    if (token) {
+    if (state.session) {
       fetch(API + "/auth/logout", { method: "POST", headers: { "content-type": "application/json",
-        authorization: "Bearer " + state.session.access_token }, body: JSON.stringify({ refresh_token: token }) }).catch(() => {});
+        authorization: "Bearer " + state.session.access_token }, credentials: "same-origin", body: "{}" }).catch(() => {});
     }
     saveSession(null);
     state.me = null;

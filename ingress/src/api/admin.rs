@@ -63,17 +63,20 @@ fn key_view(key: &api_keys::ApiKey) -> Value {
 #[serde(deny_unknown_fields)]
 struct NewKey {
     /// What the key is for, 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
-    /// `admin`, `operator` or `viewer`: what the key may do.
-    #[schema(value_type = String)]
+    /// What the key may do.
+    #[schema(value_type = super::vocabulary::RoleSchema)]
     role: Role,
 }
 
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys",
     summary = "Make an API key for a server",
-    description = "Role: admin (manage_api_keys). The key (`ok_live_…`) is answered once, as \
-        `key`; send it as `Authorization: Bearer <key>` or `X-Api-Key: <key>`. It acts with its \
-        role in this shop, on behalf of the admin who made it.",
+    description = "Role: admin (manage_api_keys), signed in as a person: an API key cannot make \
+        keys. The key (`ok_live_…`) is answered once, as `key` (a replay of the same \
+        `Idempotency-Key` shows it redacted); send it as `Authorization: Bearer <key>` or \
+        `X-Api-Key: <key>`. It acts with its role in this shop, on behalf of the admin who made \
+        it, never manages keys or people, and is revoked when that admin's password is reset.",
     security(("bearer" = [])),
     request_body = NewKey,
     responses(
@@ -101,7 +104,7 @@ async fn create_key(
     }
     let (secret, hash) = new_key();
     let prefix = &secret[..KEY_PREFIX.len() + VISIBLE];
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let key = api_keys::create(
         &mut conn,
         principal.tenant,
@@ -135,7 +138,7 @@ async fn list_keys(
     principal.require(Permission::ManageApiKeys)?;
     let limit = page.limit()?;
     let after: Option<i64> = page.after()?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let rows = api_keys::list(&mut conn, principal.tenant, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |key| key.id);
     Ok(Json(Page {
@@ -159,7 +162,7 @@ async fn revoke_key(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Permission::ManageApiKeys)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     if api_keys::revoke(&mut conn, principal.tenant, principal.user, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -173,6 +176,7 @@ struct AuditQuery {
     /// Only this action, e.g. `settings.update` or `api_key.create`.
     action: Option<String>,
     /// Rows per page, 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
@@ -183,7 +187,7 @@ struct AuditQuery {
     description = "Role: admin (read_audit_log). Newest first.", security(("bearer" = [])),
     params(AuditQuery),
     responses(
-        (status = 200, description = "Items are `{id, actor_user_id, action, target_type, target_id, details, created_at}`",
+        (status = 200, description = "Items are `{id, actor_user_id, action, target_type, target_id, details, created_at, api_key_id}`; `api_key_id` names the API key the action was made with",
             body = Page<Value>),
         (status = 400, description = "A bad `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
@@ -205,7 +209,7 @@ async fn audit_log(
         .as_deref()
         .map(str::trim)
         .filter(|a| !a.is_empty());
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let rows = audit::list(&mut conn, principal.tenant, action, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |entry| entry.id);
     Ok(Json(Page {
@@ -217,6 +221,7 @@ async fn audit_log(
                     "id": entry.id, "actor_user_id": entry.actor_user_id, "action": entry.action,
                     "target_type": entry.target_type, "target_id": entry.target_id,
                     "details": entry.details, "created_at": entry.created_at,
+                    "api_key_id": entry.api_key_id,
                 })
             })
             .collect(),
@@ -351,7 +356,7 @@ async fn dead_letters(
         the dead letter (audit-logged).",
     security(("bearer" = [])),
     params(
-        ("queue" = String, Path, description = "`inbound`, `turns`, `deliveries`, `syncs`, `inbox` or `notifications`"),
+        ("queue" = super::vocabulary::QueueSchema, Path, description = "The queue the job died in"),
         ("id" = String, Path, description = "The job's id"),
     ),
     responses(
@@ -378,7 +383,7 @@ async fn replay(
     dead_letters::replay(&state.redis(), &settings, queue, &id)
         .await
         .map_err(dead_letter_error)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     audit::record(
         &mut conn,
         principal.tenant,

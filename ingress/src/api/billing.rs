@@ -86,7 +86,7 @@ async fn overview(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let overview = merchant::overview(&mut conn, state.billing(), principal.tenant).await?;
     Ok(Json(overview_view(&overview)))
 }
@@ -131,21 +131,43 @@ struct CheckoutRequest {
     cancel_url: String,
 }
 
-fn check_url(field: &'static str, url: &str) -> Result<(), ApiError> {
-    if url.starts_with("https://") || url.starts_with("http://") {
+/// A page the payment provider sends the merchant back to: it must be on this installation's
+/// own origin (`OTKLIK_PUBLIC_URL`), so a link made here cannot forward anyone elsewhere.
+fn check_url(state: &AppState, field: &'static str, url: &str) -> Result<(), ApiError> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            field,
+            Problem::NotHttpUrl,
+        )]));
+    }
+    if same_origin(&state.config().public_url, url) {
         Ok(())
     } else {
         Err(ApiError::Validation(vec![FieldError::new(
             field,
-            Problem::NotHttpUrl,
+            Problem::NotOwnOrigin,
         )]))
     }
+}
+
+/// Whether `url` has `public_url`'s scheme, host and port.
+fn same_origin(public_url: &str, url: &str) -> bool {
+    let origin = |url: &str| {
+        reqwest::Url::parse(url).ok().map(|url| {
+            (
+                url.scheme().to_owned(),
+                url.host_str().map(str::to_lowercase),
+                url.port_or_known_default(),
+            )
+        })
+    };
+    origin(public_url).is_some_and(|own| origin(url) == Some(own))
 }
 
 #[utoipa::path(post, path = "/api/v1/billing/checkout", tag = "billing",
     summary = "A Checkout link to subscribe to a plan",
     description = "Role: admin (manage_billing).", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key gets the same page")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = CheckoutRequest,
     responses(
         (status = 200, description = "`{id, url}`: the hosted page to send the merchant to", body = Object),
@@ -162,8 +184,8 @@ async fn checkout(
     JsonBody(request): JsonBody<CheckoutRequest>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
-    check_url("success_url", &request.success_url)?;
-    check_url("cancel_url", &request.cancel_url)?;
+    check_url(&state, "success_url", &request.success_url)?;
+    check_url(&state, "cancel_url", &request.cancel_url)?;
     let link = merchant::checkout(
         state.tenant_pool(),
         state.billing(),
@@ -185,7 +207,7 @@ struct PortalRequest {
 
 #[utoipa::path(post, path = "/api/v1/billing/portal", tag = "billing",
     summary = "A billing portal link", description = "Role: admin (manage_billing).", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key gets the same page")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = PortalRequest,
     responses(
         (status = 200, description = "`{id, url}`: the hosted page to send the merchant to", body = Object),
@@ -202,7 +224,7 @@ async fn portal(
     JsonBody(request): JsonBody<PortalRequest>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
-    check_url("return_url", &request.return_url)?;
+    check_url(&state, "return_url", &request.return_url)?;
     let link = merchant::portal(
         state.tenant_pool(),
         state.billing(),
@@ -222,7 +244,7 @@ struct PlanRequest {
 
 #[utoipa::path(post, path = "/api/v1/billing/plan", tag = "billing",
     summary = "Change the plan", description = "Role: admin (manage_billing).", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key gets the same page")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = PlanRequest,
     responses(
         (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap}`", body = Object),
@@ -254,6 +276,7 @@ async fn change_plan(
 #[serde(deny_unknown_fields)]
 struct CapRequest {
     /// AI replies per period at most (overage included); `null` lifts the cap.
+    #[schema(minimum = 0)]
     reply_cap: Option<i64>,
 }
 
@@ -281,7 +304,7 @@ async fn reply_cap(
             Problem::OutOfRange { min: 0, max: None },
         )]));
     }
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let overview = merchant::set_reply_cap(
         &mut conn,
         state.billing(),

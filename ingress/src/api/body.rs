@@ -8,6 +8,8 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 
+use super::problems::Problem;
+use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
 pub struct JsonBody<T>(pub T);
@@ -29,9 +31,40 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|err| rejected(err, state))?;
-        serde_json::from_slice(&bytes)
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|err| ApiError::BadRequest(format!("invalid JSON body: {err}")))?;
+        if let Some(at) = nul_at(&value, String::new()) {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "body",
+                Problem::NulCharacter { at },
+            )]));
+        }
+        serde_json::from_value(value)
             .map(JsonBody)
             .map_err(|err| ApiError::BadRequest(format!("invalid JSON body: {err}")))
+    }
+}
+
+/// The JSON pointer of the first string (or key) holding a NUL character: PostgreSQL cannot
+/// store one, so it is refused here with a 422 rather than failing later.
+pub(crate) fn nul_at(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
+    match value {
+        Value::String(text) => text.contains('\0').then_some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_at(item, format!("{at}/{index}"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let here = format!("{at}/{}", escape(key));
+            if key.contains('\0') {
+                Some(here)
+            } else {
+                nul_at(item, here)
+            }
+        }),
+        _ => None,
     }
 }
 

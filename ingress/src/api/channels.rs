@@ -6,9 +6,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
+use otklik_db::DbError;
 use otklik_db::channels::{self, Channel};
-use otklik_db::{DbError, TenantScope};
-use otklik_schema::{ChannelId, ChannelKind, UserId};
+use otklik_db::sealed::Sealed;
+use otklik_schema::{ChannelId, ChannelKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use teloxide::payloads::SetWebhookSetters;
@@ -44,7 +45,13 @@ fn view(state: &AppState, channel: &Channel) -> Value {
     });
     match channel.kind {
         ChannelKind::Telegram => {
-            view["bot_username"] = channel.credentials["bot_username"].clone();
+            // The bot's public name is kept sealed with its token.
+            view["bot_username"] = state
+                .vault()
+                .open(&channel.credentials)
+                .ok()
+                .and_then(|open| open.get("bot_username").cloned())
+                .unwrap_or(Value::Null);
         }
         ChannelKind::Webchat => {
             view["chat_url"] = json!(format!("{}/chat/{}", public_url(state), channel.id.0));
@@ -65,7 +72,7 @@ async fn list(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadSettings)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let channels = channels::list(&mut conn, principal.tenant).await?;
     let items: Vec<Value> = channels.iter().map(|c| view(&state, c)).collect();
     Ok(Json(json!({ "items": items })))
@@ -88,17 +95,16 @@ fn checked_name(name: &str) -> Result<&str, ApiError> {
 
 async fn audit(
     state: &AppState,
-    scope: TenantScope,
-    actor: UserId,
+    principal: &Principal,
     action: &str,
     channel: ChannelId,
 ) -> Result<(), ApiError> {
-    let mut conn = state.tenant_db(scope).await?;
+    let mut conn = state.db_for(principal).await?;
     let channel = channel.0.to_string();
     otklik_db::audit::record(
         &mut conn,
-        scope,
-        actor,
+        principal.tenant,
+        principal.user,
         action,
         "channel",
         Some(&channel),
@@ -109,14 +115,20 @@ async fn audit(
     Ok(())
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TelegramBot {
     /// 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
     /// From @BotFather; checked with Telegram, never answered back.
+    #[schema(
+        pattern = r"^\s*[0-9]+:[A-Za-z0-9_-]{20,}\s*$",
+        example = "123456789:AAH0123456789abcdefghij"
+    )]
     bot_token: String,
 }
+super::auth::redacted_debug!(TelegramBot { name } hides bot_token);
 
 fn bot(state: &AppState, token: &str) -> Result<Bot, ApiError> {
     let api = reqwest::Url::parse(state.config().telegram_api_url.trim_end_matches('/'))
@@ -171,15 +183,17 @@ async fn connect_telegram(
     }
     let bot = bot(&state, token)?;
     let me = bot.get_me().await.map_err(telegram_error)?;
-    let credentials = json!({ "bot_token": token, "bot_username": me.username() });
+    let credentials = state
+        .vault()
+        .seal(&json!({ "bot_token": token, "bot_username": me.username() }));
     let channel = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         channels::create(
             &mut conn,
             principal.tenant,
             ChannelKind::Telegram,
             name,
-            credentials,
+            &credentials,
         )
         .await?
     };
@@ -192,18 +206,11 @@ async fn connect_telegram(
         .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
         .await;
     if let Err(err) = registered {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         channels::set_enabled(&mut conn, principal.tenant, channel.id, false).await?;
         return Err(telegram_error(err));
     }
-    audit(
-        &state,
-        principal.tenant,
-        principal.user,
-        "channel.connect",
-        channel.id,
-    )
-    .await?;
+    audit(&state, &principal, "channel.connect", channel.id).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &channel))))
 }
 
@@ -211,6 +218,7 @@ async fn connect_telegram(
 #[serde(deny_unknown_fields)]
 struct Webchat {
     /// 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
 }
 
@@ -231,24 +239,17 @@ async fn create_webchat(
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
     let channel = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         channels::create(
             &mut conn,
             principal.tenant,
             ChannelKind::Webchat,
             name,
-            json!({}),
+            &Sealed::none(),
         )
         .await?
     };
-    audit(
-        &state,
-        principal.tenant,
-        principal.user,
-        "channel.connect",
-        channel.id,
-    )
-    .await?;
+    audit(&state, &principal, "channel.connect", channel.id).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &channel))))
 }
 
@@ -270,25 +271,19 @@ async fn switch_off(
     principal.require(Permission::ManageChannels)?;
     let id = ChannelId(id);
     let channel = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         let channel = channels::get(&mut conn, principal.tenant, id)
             .await?
             .ok_or(ApiError::NotFound)?;
         channels::set_enabled(&mut conn, principal.tenant, id, false).await?;
         channel
     };
-    if let Some(token) = channel.bot_token()
-        && let Err(err) = bot(&state, token)?.delete_webhook().await
+    state.webchat_channels().forget(id);
+    if let Some(token) = channel.bot_token(state.vault())
+        && let Err(err) = bot(&state, &token)?.delete_webhook().await
     {
         tracing::warn!(channel.id = %id, error = %err, "the bot's webhook could not be removed");
     }
-    audit(
-        &state,
-        principal.tenant,
-        principal.user,
-        "channel.disable",
-        id,
-    )
-    .await?;
+    audit(&state, &principal, "channel.disable", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -93,7 +93,7 @@ impl From<InboxError> for ApiError {
                 "user_id",
                 Problem::ViewerCannotHandle,
             )]),
-            InboxError::Database(err) => Self::DatabaseUnavailable(err),
+            InboxError::Database(err) => Self::Database(err),
         }
     }
 }
@@ -148,13 +148,15 @@ fn entry_view(e: &Entry) -> Value {
 pub struct ListQuery {
     /// `waiting`, `mine`, `bot`, `closed` or `all` (the default).
     #[serde(default)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<super::vocabulary::ViewSchema>)]
     view: View,
     #[param(value_type = Option<i64>)]
     channel_id: Option<ChannelId>,
     /// Full-text search, at most 200 characters.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// Rows per page, 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
@@ -189,7 +191,7 @@ pub async fn list(
         after: page.after::<(chrono::DateTime<chrono::Utc>, ConversationId)>()?,
         limit: limit + 1,
     };
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let rows = inbox::list(&mut conn, principal.tenant, &filter).await?;
     let page = Page::from_rows(rows, limit, |c| (c.last_message_at, c.id));
     Ok(Json(Page {
@@ -209,7 +211,7 @@ pub async fn counters(
     principal: Principal,
 ) -> Result<Json<Counters>, ApiError> {
     principal.require(Permission::ReadConversations)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     Ok(Json(
         inbox::counters(&mut conn, principal.tenant, principal.user).await?,
     ))
@@ -250,9 +252,10 @@ pub async fn show(
 pub struct TimelineQuery {
     /// `newest` (the default) or `oldest` first.
     #[serde(default)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<super::vocabulary::OrderSchema>)]
     order: Order,
     /// Rows per page, 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
@@ -280,7 +283,7 @@ pub async fn timeline(
     };
     let limit = page.limit()?;
     let after = page.after::<MessageId>()?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let entries = inbox::timeline(
         &mut conn,
         principal.tenant,
@@ -321,7 +324,7 @@ async fn change(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::HandleConversations)?;
     let changed = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         inbox::transition(&mut conn, principal.tenant, principal.user, id, transition).await?
     };
     let conversation = summary(&state, principal.tenant, id).await?;
@@ -502,7 +505,7 @@ async fn posted(
 /// answering yet.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/reply", tag = "conversations",
     summary = "Send the operator's text to the shopper (takes over if needed)", description = "Role: admin or operator (handle_conversations). Honours `Idempotency-Key`.", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
+    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[!-~]+$", description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
     request_body = TextBody,
     responses(
         (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
@@ -524,7 +527,7 @@ pub async fn reply(
     let text = text_field("text", &body.text, MAX_REPLY_CHARS)?;
     let key = idempotency_key(&headers)?;
     let result = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         inbox::reply(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
     };
     posted(&state, principal, id, "conversation.reply", result).await
@@ -533,7 +536,7 @@ pub async fn reply(
 /// A private note for colleagues; never sent to the shopper.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/notes", tag = "conversations",
     summary = "A private note for colleagues, never sent to the shopper", description = "Role: admin or operator (handle_conversations). Honours `Idempotency-Key`.", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
+    params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[!-~]+$", description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
     request_body = TextBody,
     responses(
         (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
@@ -555,7 +558,7 @@ pub async fn note(
     let text = text_field("text", &body.text, MAX_NOTE_CHARS)?;
     let key = idempotency_key(&headers)?;
     let result = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         inbox::note(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
     };
     posted(&state, principal, id, "conversation.note", result).await
@@ -594,7 +597,7 @@ pub async fn approve_draft(
         .map(|text| text_field("text", &text, MAX_REPLY_CHARS))
         .transpose()?;
     let result = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         inbox::approve_draft(
             &mut conn,
             principal.tenant,

@@ -128,8 +128,10 @@ fn order_view(o: &OrderRow, titles: &HashMap<String, String>, returns: &[Return]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Part of the name or the handle, at most 200 characters.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// Rows per page, 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
@@ -157,7 +159,7 @@ pub async fn list(
     };
     let limit = page.limit()?;
     let after = page.after::<(DateTime<Utc>, i64)>()?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let rows = customers_admin::list(&mut conn, principal.tenant, search, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |c| (c.last_seen_at, c.id));
     Ok(Json(Page {
@@ -181,7 +183,7 @@ pub async fn show(
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     let scope = principal.tenant;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let customer = customers_admin::get(&mut conn, scope, id)
         .await?
         .ok_or(ApiError::NotFound)?;

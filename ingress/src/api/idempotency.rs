@@ -7,6 +7,9 @@
 //! Keys belong to a caller within a tenant: a signed-in person (`user:<id>`) or an API key
 //! (`api_key:<id>`), so nobody can read another caller's answer by guessing their key.
 //! Server errors (5xx) are not kept, so the client may retry; client errors (4xx) are.
+//! Secrets an answer shows once (an API key, an invitation's token and link) are not kept: the
+//! stored answer has them replaced by [`REDACTED`], so a database dump or a replay never yields
+//! them, and a client that lost the first answer makes a new key or invitation.
 //! Expired keys of a tenant are deleted when it next uses a key; the claim itself ignores them.
 //!
 //! Not covered: sign-in, sign-up, token refresh, password resets and accepting an invitation
@@ -39,6 +42,39 @@ const TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// After this long without an answer the first request is taken for dead (its process ended
 /// mid-request), and the same request may claim the key again.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// What a replayed answer shows in place of a secret the first answer showed once.
+pub(super) const REDACTED: &str = "[redacted: shown once]";
+/// Fields of a JSON answer that hold secrets, at its top level.
+const SECRET_FIELDS: [&str; 6] = [
+    "key",
+    "token",
+    "accept_url",
+    "access_token",
+    "refresh_token",
+    "secret",
+];
+
+/// The answer as it may be kept: its secret fields replaced.
+fn redacted(body: &[u8]) -> Vec<u8> {
+    let Ok(serde_json::Value::Object(mut fields)) = serde_json::from_slice(body) else {
+        return body.to_vec();
+    };
+    let mut changed = false;
+    for name in SECRET_FIELDS {
+        if let Some(value) = fields.get_mut(name)
+            && value.is_string()
+        {
+            *value = serde_json::Value::String(REDACTED.to_owned());
+            changed = true;
+        }
+    }
+    if changed {
+        serde_json::to_vec(&fields).unwrap_or_else(|_| body.to_vec())
+    } else {
+        body.to_vec()
+    }
+}
+
 /// The answer headers a replay repeats; the rest describe the connection, not the answer.
 const KEPT_HEADERS: [HeaderName; 2] = [header::CONTENT_TYPE, header::LOCATION];
 
@@ -73,8 +109,9 @@ async fn guarded(state: AppState, request: Request, next: Next) -> Result<Respon
         return Ok(next.run(request).await);
     }
     let (mut parts, body) = request.into_parts();
-    let key = key(&parts)?;
+    // Who asks first: an unauthenticated request is a 401 whatever its key looks like.
     let principal = Principal::from_request_parts(&mut parts, &state).await?;
+    let key = key(&parts)?;
     let caller = caller(principal);
     let body = to_bytes(body, state.config().max_body_bytes)
         .await
@@ -95,7 +132,7 @@ async fn guarded(state: AppState, request: Request, next: Next) -> Result<Respon
         key: &key,
     };
     let claim = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         idempotency::claim(&mut conn, owner, fingerprint, TTL, LOCK_TIMEOUT).await?
     };
     match claim {
@@ -193,9 +230,9 @@ async fn settle(
                     Some((name.as_str().to_owned(), value.to_owned()))
                 })
                 .collect(),
-            body: body.to_vec(),
+            body: redacted(body),
         });
-    let kept = match state.tenant_db(principal.tenant).await {
+    let kept = match state.db_for(&principal).await {
         Ok(mut conn) => match &stored {
             Some(stored) => idempotency::complete(&mut conn, owner, stored).await,
             None => idempotency::release(&mut conn, owner).await,

@@ -89,12 +89,12 @@ fn detail_view(detail: &Detail) -> Value {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListFilter {
-    /// `draft`, `approved` or `archived`.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<super::vocabulary::ArticleStatusSchema>)]
     status: Option<Status>,
     category: Option<String>,
     tag: Option<String>,
     /// Full-text search, at most 200 characters.
+    #[param(max_length = 200)]
     q: Option<String>,
 }
 
@@ -125,7 +125,7 @@ async fn list(
         tag: tag.as_deref(),
         text,
     };
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let rows =
         knowledge_admin::list(&mut conn, principal.tenant, &filter, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |article| article.id);
@@ -148,8 +148,9 @@ struct NewArticle {
     tags: Vec<String>,
 }
 
-/// An edit; absent fields stay as they are.
+/// An edit; absent fields stay as they are, and at least one is sent.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(min_properties = 1)]
 #[serde(deny_unknown_fields)]
 struct ArticlePatch {
     title: Option<String>,
@@ -273,7 +274,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(Permission::EditKnowledge)?;
     let article = checked(as_patch(article)).map_err(ApiError::Validation)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let detail = knowledge_admin::create(
         &mut conn,
         principal.tenant,
@@ -301,7 +302,7 @@ async fn show(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadKnowledge)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let detail = knowledge_admin::detail(&mut conn, principal.tenant, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -324,7 +325,7 @@ async fn show_version(
     ApiPath((id, version)): ApiPath<(i64, i32)>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadKnowledge)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let version = knowledge_admin::version(&mut conn, principal.tenant, id, version)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -369,7 +370,7 @@ async fn revise(
         category: patch.category.as_deref(),
         tags: patch.tags.as_deref(),
     };
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let detail =
         knowledge_admin::revise(&mut conn, principal.tenant, principal.user, id, &revision)
             .await?
@@ -394,7 +395,7 @@ async fn approve(
     ApiPath((id, version)): ApiPath<(i64, i32)>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::EditKnowledge)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let detail = knowledge_admin::approve(&mut conn, principal.tenant, principal.user, id, version)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -418,7 +419,7 @@ async fn archive(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::EditKnowledge)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let detail = knowledge_admin::archive(&mut conn, principal.tenant, principal.user, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -531,7 +532,7 @@ async fn import(
         Format::Csv => "csv",
         Format::Markdown => "markdown",
     };
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let ids = knowledge_admin::import(
         &mut conn,
         principal.tenant,

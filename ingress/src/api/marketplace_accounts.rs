@@ -65,7 +65,7 @@ pub async fn list(
     principal.require(Permission::ReadSettings)?;
     let limit = page.limit()?;
     let after = page.after::<AccountId>()?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let rows = accounts::list(&mut conn, principal.tenant, after, limit + 1).await?;
     Ok(Json(Page::from_rows(rows, limit, |a| a.id)))
 }
@@ -85,14 +85,14 @@ pub async fn show(
     ApiPath(id): ApiPath<AccountId>,
 ) -> Result<Json<Overview>, ApiError> {
     principal.require(Permission::ReadSettings)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     Ok(Json(found(&mut conn, principal.tenant, id).await?))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
-    /// `wb` or `ozon`.
+    #[schema(value_type = super::vocabulary::MarketplaceSchema)]
     marketplace: String,
     /// 1 to 100 characters, as the seller calls the shop.
     name: String,
@@ -100,6 +100,7 @@ pub struct NewAccount {
     #[schema(value_type = Object)]
     credentials: Value,
 }
+super::auth::redacted_debug!(NewAccount { marketplace, name } hides credentials);
 
 #[utoipa::path(post, path = "/api/v1/marketplace-accounts", tag = "marketplace-accounts",
     summary = "Connect a WB or Ozon account",
@@ -144,18 +145,18 @@ pub async fn connect(
         return Err(ApiError::Validation(fields));
     };
     let account = {
-        let mut conn = state.tenant_db(principal.tenant).await?;
+        let mut conn = state.db_for(&principal).await?;
         accounts::create_for_check(
             &mut conn,
             principal.tenant,
             marketplace,
             &name,
-            &credentials,
+            &state.vault().seal(&credentials),
         )
         .await?
     };
     let checked = check(&state, principal.tenant, account.id, 1).await;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     if let Err(err) = checked {
         accounts::discard(&mut conn, principal.tenant, account.id).await?;
         return Err(err);
@@ -172,7 +173,7 @@ pub async fn connect(
 }
 
 /// Only the fields sent change.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatch {
     /// 1 to 100 characters.
@@ -181,6 +182,7 @@ pub struct AccountPatch {
     #[schema(value_type = Option<Object>)]
     credentials: Option<Value>,
 }
+super::auth::redacted_debug!(AccountPatch { name } hides credentials);
 
 #[utoipa::path(patch, path = "/api/v1/marketplace-accounts/{id}", tag = "marketplace-accounts",
     summary = "Rename an account or replace its credentials",
@@ -205,7 +207,7 @@ pub async fn update(
     JsonBody(body): JsonBody<AccountPatch>,
 ) -> Result<(StatusCode, Json<Overview>), ApiError> {
     principal.require(Permission::ManageChannels)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let account = found(&mut conn, principal.tenant, id).await?;
     let mut fields = Vec::new();
     let name = body.name.map(|name| name_field(&mut fields, &name));
@@ -228,7 +230,8 @@ pub async fn update(
     }
     let generation = match &credentials {
         Some(credentials) => {
-            accounts::replace_for_check(&mut conn, principal.tenant, id, credentials).await?
+            let sealed = state.vault().seal(credentials);
+            accounts::replace_for_check(&mut conn, principal.tenant, id, &sealed).await?
         }
         None => None,
     };
@@ -238,7 +241,7 @@ pub async fn update(
         check(&state, principal.tenant, id, generation).await?;
     }
     let changed = json!({ "name": name, "credentials_replaced": generation.is_some() });
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     audit(
         &mut conn,
         &principal,
@@ -273,7 +276,7 @@ pub async fn disconnect(
     ApiPath(id): ApiPath<AccountId>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Permission::ManageChannels)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     if !accounts::disconnect(&mut conn, principal.tenant, id).await? {
         return Err(ApiError::NotFound);
     }

@@ -1,13 +1,24 @@
-//! `GET /api/v1/me`: who is signed in, in which shop, and what they may do.
+//! The signed-in person: `GET /api/v1/me` (who, in which shop, what they may do),
+//! `PATCH /api/v1/me` (their name) and `POST /api/v1/me/password` (a new password, given the
+//! current one: every other session ends, unused reset links are void, and a fresh session is
+//! answered for the device that changed it).
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::response::Response;
 use otklik_db::{tenants, users};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::Principal;
+use super::auth::{self, Principal, password, tokens};
+use super::body::JsonBody;
 use super::permissions::granted;
+use super::problems::Problem;
+use crate::error::FieldError;
 use crate::{ApiError, AppState};
+
+const MAX_NAME: usize = 100;
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
     summary = "Who is signed in, in which shop, and what they may do",
@@ -19,7 +30,7 @@ pub async fn me(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let user = users::active(&mut conn, principal.tenant, principal.user)
         .await?
         .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
@@ -29,4 +40,121 @@ pub async fn me(
         "tenant": {"id": tenant.id.0, "name": tenant.name, "slug": tenant.slug},
         "permissions": granted(user.role),
     })))
+}
+
+/// Only the fields sent change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    /// How colleagues see you, 0 to 100 characters.
+    #[schema(max_length = 100)]
+    name: Option<String>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth",
+    summary = "Change your own profile",
+    description = "Role: signed in (not with an API key).", security(("bearer" = [])),
+    request_body = ProfilePatch,
+    responses(
+        (status = 200, description = "As `GET /api/v1/me`", body = Object),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "An API key cannot change a person's profile", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "A name too long, or on several lines", body = crate::error::ErrorEnvelope),
+    ))]
+pub async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(patch): JsonBody<ProfilePatch>,
+) -> Result<Json<Value>, ApiError> {
+    if principal.api_key.is_some() {
+        return Err(ApiError::Forbidden);
+    }
+    if let Some(name) = patch.name.as_deref().map(str::trim) {
+        if name.chars().count() > MAX_NAME {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "name",
+                Problem::TooLong { max: MAX_NAME },
+            )]));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "name",
+                Problem::NotOneLine,
+            )]));
+        }
+        let mut conn = state.db_for(&principal).await?;
+        users::rename(&mut conn, principal.tenant, principal.user, name)
+            .await?
+            .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
+    }
+    me(State(state), principal).await
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current_password: String,
+    /// At least 10 characters.
+    #[schema(min_length = 10)]
+    new_password: String,
+}
+auth::redacted_debug!(PasswordChange {} hides current_password, new_password);
+
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth",
+    summary = "Change your own password",
+    description = "Role: signed in (not with an API key). The current password is checked \
+        (throttled like sign-in); every session of the account ends, its unused reset links are \
+        void, and a new session is answered for this device.",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "The password is changed; a new session", body = auth::Session),
+        (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "The current password is wrong, or an API key asked", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "The new password is too short", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many attempts; see `Retry-After`", body = crate::error::ErrorEnvelope),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    principal: Principal,
+    extensions: Extensions,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<PasswordChange>,
+) -> Result<Response, ApiError> {
+    if principal.api_key.is_some() {
+        return Err(ApiError::Forbidden);
+    }
+    auth::throttled(
+        &state,
+        &extensions,
+        &headers,
+        &format!("user:{}", principal.user.0),
+    )?;
+    let mut conn = state.db_for(&principal).await?;
+    let stored = users::password_hash(&mut conn, principal.tenant, principal.user).await?;
+    drop(conn);
+    let matches = match stored {
+        Some(stored) => password::verify(request.current_password, stored).await,
+        None => {
+            password::burn_time(request.current_password).await;
+            false
+        }
+    };
+    if !matches {
+        return Err(ApiError::Forbidden);
+    }
+    auth::check_password(&request.new_password)?;
+    let hash = password::hash(request.new_password)
+        .await
+        .map_err(ApiError::Internal)?;
+    let mut conn = state.db_for(&principal).await?;
+    users::change_password(&mut conn, principal.tenant, principal.user, &hash).await?;
+    let user = users::active(&mut conn, principal.tenant, principal.user)
+        .await?
+        .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
+    drop(conn);
+    state.auth().revocations.forget(principal.user);
+    auth::announce_revocation(&state, principal.tenant, principal.user).await;
+    let session = auth::open_session(&state, &user, &tokens::new_family(), None).await?;
+    Ok(auth::session_answer(&state, StatusCode::OK, session))
 }

@@ -21,6 +21,7 @@ pub mod problems;
 mod quick_replies;
 mod settings;
 mod users;
+mod vocabulary;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -47,7 +48,8 @@ fn routes() -> Router<AppState> {
             "/api/v1/auth/password-reset/confirm",
             post(auth::confirm_reset),
         )
-        .route("/api/v1/me", get(me::me))
+        .route("/api/v1/me", get(me::me).patch(me::update))
+        .route("/api/v1/me/password", post(me::change_password))
         .route(
             "/api/v1/settings",
             get(settings::show).patch(settings::update),

@@ -10,13 +10,15 @@ use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, auth, billing, channels, conversations, customers, knowledge, marketplace_accounts, me,
-    quick_replies, settings, users,
+    quick_replies, settings, users, vocabulary,
 };
 
 #[derive(OpenApi)]
@@ -35,6 +37,16 @@ use super::{
             (5xx) are not kept, so they may be retried with the same key."
     ),
     modifiers(&Shared),
+    components(schemas(
+        vocabulary::RoleSchema,
+        vocabulary::ViewSchema,
+        vocabulary::OrderSchema,
+        vocabulary::ArticleStatusSchema,
+        vocabulary::MarketplaceSchema,
+        vocabulary::ToneSchema,
+        vocabulary::ResponderSchema,
+        vocabulary::QueueSchema,
+    )),
     tags(
         (name = "auth", description = "Sign-up, sessions, password reset, the signed-in user"),
         (name = "settings", description = "The shop's assistant settings"),
@@ -58,6 +70,8 @@ use super::{
         auth::request_reset,
         auth::confirm_reset,
         me::me,
+        me::update,
+        me::change_password,
         settings::show,
         settings::update,
         users::list,
@@ -116,9 +130,10 @@ use super::{
 )]
 struct AdminApi;
 
-/// What every operation shares, added once instead of on each handler: the bearer scheme, a
-/// 401 wherever a token is needed, a 503 everywhere (every handler reads the database), and an
-/// operation id prefixed with the tag, since handlers in different modules share names.
+/// What every operation shares, added once instead of on each handler: the bearer scheme and
+/// the `X-Api-Key` scheme (an API key also works as the bearer token), a 401 wherever a token is
+/// needed, a 503 everywhere (every handler reads the database), and an operation id prefixed
+/// with the tag, since handlers in different modules share names.
 struct Shared;
 
 impl Modify for Shared {
@@ -132,6 +147,13 @@ impl Modify for Shared {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "An API key (`ok_live_…`) from `POST /api/v1/api-keys`",
+            ))),
         );
         let error = |description: &str| {
             ResponseBuilder::new()
@@ -158,10 +180,23 @@ impl Modify for Shared {
                 {
                     operation.operation_id = Some(format!("{tag}_{id}"));
                 }
+                if let Some(security) = operation.security.as_mut() {
+                    security.push(SecurityRequirement::new("api_key", Vec::<String>::new()));
+                }
                 let responses = &mut operation.responses.responses;
                 if operation.security.is_some() {
                     responses.entry("401".into()).or_insert_with(|| {
                         error("No valid access token (missing, expired or forged)").into()
+                    });
+                }
+                let pages = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.name == "cursor");
+                if pages {
+                    responses.entry("404".into()).or_insert_with(|| {
+                        error("A `cursor` this API did not give out names no page").into()
                     });
                 }
                 responses

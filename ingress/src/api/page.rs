@@ -16,6 +16,7 @@ pub const MAX_LIMIT: i64 = 100;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Rows per page, 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// The previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -32,7 +33,8 @@ impl PageQuery {
         }
     }
 
-    /// The sort key the page starts after, if a cursor was given.
+    /// The sort key the page starts after, if a cursor was given. A cursor this API did not give
+    /// out names no page: 404, like an id that names nothing.
     pub fn after<K: DeserializeOwned>(&self) -> Result<Option<K>, ApiError> {
         let Some(cursor) = &self.cursor else {
             return Ok(None);
@@ -42,7 +44,7 @@ impl PageQuery {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .map(Some)
-            .ok_or_else(|| ApiError::BadRequest("cursor is not one this API gave out".into()))
+            .ok_or(ApiError::NotFound)
     }
 }
 

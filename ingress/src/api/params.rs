@@ -38,12 +38,29 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(value)| Self(value))
-            .map_err(|err| ApiError::BadRequest(err.body_text()))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        // Filters and searches: a NUL character (`%00`) means nothing in any of them and
+        // PostgreSQL cannot take it, so it is dropped.
+        let query = parts.uri.query().unwrap_or_default();
+        let query = if query.contains("%00") {
+            std::borrow::Cow::Owned(query.replace("%00", ""))
+        } else {
+            std::borrow::Cow::Borrowed(query)
+        };
+        serde_urlencoded_query::<T>(&query)
+            .map(Self)
+            .map_err(ApiError::BadRequest)
     }
+}
+
+/// Deserializes a query string as axum's `Query` does.
+fn serde_urlencoded_query<T: DeserializeOwned>(query: &str) -> Result<T, String> {
+    let uri: axum::http::Uri = format!("/?{query}")
+        .parse()
+        .map_err(|_| "the query string is malformed".to_owned())?;
+    Query::<T>::try_from_uri(&uri)
+        .map(|Query(value)| value)
+        .map_err(|err| err.body_text())
 }
 
 /// The longest `?q=` a list searches for.

@@ -37,7 +37,14 @@ pub enum Problem {
         max: usize,
     },
     NotHttpUrl,
+    /// A URL that leads off this installation's public origin (`OTKLIK_PUBLIC_URL`).
+    NotOwnOrigin,
     NotText,
+    /// A NUL character (U+0000) in a text, which nothing here can store; `at` is its JSON
+    /// pointer in the body.
+    NulCharacter {
+        at: String,
+    },
     NotObject,
     /// An object with keys other than `expected`.
     UnexpectedKeys {
@@ -130,7 +137,9 @@ impl fmt::Display for Problem {
             ),
             Self::InvalidShortcut { max } => write!(f, "1 to {max} of a-z, 0-9, _ and -"),
             Self::NotHttpUrl => f.write_str("an http(s) URL"),
+            Self::NotOwnOrigin => f.write_str("a URL on this site's own address"),
             Self::NotText => f.write_str("must be text"),
+            Self::NulCharacter { at } => write!(f, "a NUL character (U+0000) at {at}"),
             Self::NotObject => f.write_str("must be an object"),
             Self::UnexpectedKeys { expected } => {
                 let keys: Vec<String> = expected.iter().map(|key| format!("\"{key}\"")).collect();

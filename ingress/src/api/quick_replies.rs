@@ -45,7 +45,7 @@ impl From<QuickReplyError> for ApiError {
             QuickReplyError::ShortcutTaken => {
                 Self::Validation(vec![FieldError::new("shortcut", Problem::ShortcutTaken)])
             }
-            QuickReplyError::Database(err) => Self::DatabaseUnavailable(err),
+            QuickReplyError::Database(err) => Self::Database(err),
         }
     }
 }
@@ -66,7 +66,7 @@ pub async fn list(
     principal.require(Permission::ReadConversations)?;
     let limit = page.limit()?;
     let after = page.after::<i64>()?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let rows = quick_replies::list(&mut conn, principal.tenant, after, limit + 1).await?;
     Ok(Json(Page::from_rows(rows, limit, |r| r.id)))
 }
@@ -75,10 +75,13 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct NewQuickReply {
     /// 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     title: String,
     /// 1 to 4096 characters.
+    #[schema(min_length = 1, max_length = 4096, pattern = r"\S")]
     text: String,
-    /// 1 to 32 of `a-z 0-9 _ -`, unique in the shop.
+    /// 1 to 32 of `a-z 0-9 _ -` (a leading `/` and capitals are taken off), unique in the shop.
+    #[schema(pattern = r"^/?[A-Za-z0-9_-]{0,32}$")]
     shortcut: Option<String>,
 }
 
@@ -86,10 +89,12 @@ pub struct NewQuickReply {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuickReplyPatch {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     title: Option<String>,
+    #[schema(min_length = 1, max_length = 4096, pattern = r"\S")]
     text: Option<String>,
     #[serde(default, deserialize_with = "super::params::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^/?[A-Za-z0-9_-]{0,32}$")]
     shortcut: Option<Option<String>>,
 }
 
@@ -146,7 +151,7 @@ pub async fn create(
     if !fields.is_empty() {
         return Err(ApiError::Validation(fields));
     }
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let reply = quick_replies::create(
         &mut conn,
         principal.tenant,
@@ -192,7 +197,7 @@ pub async fn update(
     if !fields.is_empty() {
         return Err(ApiError::Validation(fields));
     }
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     Ok(Json(
         quick_replies::update(&mut conn, principal.tenant, principal.user, id, patch).await?,
     ))
@@ -212,7 +217,7 @@ pub async fn remove(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Permission::HandleConversations)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     quick_replies::delete(&mut conn, principal.tenant, principal.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -39,13 +39,15 @@ pub struct SettingsPatch {
     operator_only: Option<bool>,
     marketplace_auto_publish: Option<bool>,
     /// At most 2000 characters.
+    #[schema(max_length = 2000)]
     persona: Option<String>,
-    /// A non-empty list of `local`, `openai`, `yandexgpt`, in the order to try.
+    /// A non-empty list, in the order to try.
+    #[schema(value_type = Option<Vec<super::vocabulary::ResponderSchema>>, min_items = 1)]
     responders: Option<Vec<String>>,
     working_hours: Option<Hours>,
     /// `neutral` (default), `warm` (a friendly closing line) or `concise` (no pleasantries).
     /// The assistant says «вы» in every tone.
-    #[schema(value_type = Option<String>, example = "warm")]
+    #[schema(value_type = Option<super::vocabulary::ToneSchema>, example = "warm")]
     tone: Option<String>,
     /// The shop's own policy texts the assistant quotes ahead of the knowledge base. Keys:
     /// `returns`, `delivery`, `payment`, `warranty`; each text at most 2000 characters, trimmed;
@@ -77,7 +79,9 @@ struct HandoffPatch {
 #[derive(Debug, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Hours {
+    #[schema(minimum = 0, maximum = 23)]
     from: u32,
+    #[schema(minimum = 1, maximum = 24)]
     to: u32,
 }
 
@@ -125,7 +129,7 @@ pub async fn show(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ReadSettings)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     Ok(Json(view(
         &tenants::get(&mut conn, principal.tenant).await?,
     )))
@@ -325,7 +329,7 @@ pub async fn update(
     JsonBody(patch): JsonBody<SettingsPatch>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::EditSettings)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let tenant = conn
         .transaction::<_, ApiError, _>(async |conn| {
             // Policies and handoff rules are merged over the stored ones here: the row stays

@@ -4,7 +4,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{Extensions, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{delete, get, patch, post};
 use chrono::{Duration, Utc};
 use otklik_db::invitations::{self, AcceptError, InviteError};
@@ -59,7 +60,7 @@ async fn list(
     principal.require(Permission::ManageUsers)?;
     let limit = page.limit()?;
     let after: Option<i64> = page.after()?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let rows = users::list(&mut conn, principal.tenant, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |member| member.user.id.0);
     Ok(Json(Page {
@@ -71,8 +72,7 @@ async fn list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MemberPatch {
-    /// `admin`, `operator` or `viewer`.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::vocabulary::RoleSchema>)]
     role: Option<Role>,
     /// Disabling ends the person's sessions.
     disabled: Option<bool>,
@@ -103,7 +103,7 @@ async fn update(
             Problem::OwnAccount,
         )]));
     }
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let member = users::update_member(
         &mut conn,
         principal.tenant,
@@ -114,15 +114,20 @@ async fn update(
     )
     .await?
     .ok_or(ApiError::NotFound)?;
+    if patch.role.is_some() || patch.disabled == Some(true) {
+        // Their tokens signed before now no longer hold; their open dashboards close.
+        state.auth().revocations.forget(UserId(id));
+        auth::announce_revocation(&state, principal.tenant, UserId(id)).await;
+    }
     Ok(Json(member_view(&member)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewInvitation {
+    #[schema(format = Email, max_length = 254)]
     email: String,
-    /// `admin`, `operator` or `viewer`.
-    #[schema(value_type = String)]
+    #[schema(value_type = super::vocabulary::RoleSchema)]
     role: Role,
 }
 
@@ -163,7 +168,7 @@ async fn invite(
         )]));
     }
     let (token, hash) = otklik_jobs::new_token();
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let invitation = invitations::create(
         &mut conn,
         principal.tenant,
@@ -215,7 +220,7 @@ async fn pending(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageUsers)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     let pending = invitations::pending(&mut conn, principal.tenant).await?;
     Ok(Json(
         json!({ "items": pending.iter().map(invitation_view).collect::<Vec<_>>() }),
@@ -236,7 +241,7 @@ async fn revoke(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Permission::ManageUsers)?;
-    let mut conn = state.tenant_db(principal.tenant).await?;
+    let mut conn = state.db_for(&principal).await?;
     if invitations::revoke(&mut conn, principal.tenant, principal.user, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -244,14 +249,17 @@ async fn revoke(
     }
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Acceptance {
     token: String,
+    /// At least 10 characters.
+    #[schema(min_length = 10)]
     password: String,
     #[serde(default)]
     name: String,
 }
+super::auth::redacted_debug!(Acceptance { name } hides token, password);
 
 /// `POST /api/v1/invitations/accept`: joins the shop and signs in.
 #[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "users",
@@ -269,9 +277,10 @@ struct Acceptance {
 async fn accept(
     State(state): State<AppState>,
     extensions: Extensions,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<Acceptance>,
-) -> Result<(StatusCode, Json<Session>), ApiError> {
-    auth::throttled(&state, &extensions, &request.token)?;
+) -> Result<Response, ApiError> {
+    auth::throttled(&state, &extensions, &headers, &request.token)?;
     auth::check_password(&request.password)?;
     let hash = password::hash(request.password)
         .await
@@ -292,6 +301,6 @@ async fn accept(
         AcceptError::Database(err) => err.into(),
     })?;
     drop(conn);
-    let session = auth::open_session(&state, &user, &tokens::new_family()).await?;
-    Ok((StatusCode::CREATED, Json(session)))
+    let session = auth::open_session(&state, &user, &tokens::new_family(), None).await?;
+    Ok(auth::session_answer(&state, StatusCode::CREATED, session))
 }

@@ -1,9 +1,11 @@
 //! `GET /ws`: the operator dashboard's live events over a WebSocket.
 //!
-//! The socket authenticates with an access token (`?token=` or a first message
-//! `{"token": "..."}`), then receives the events published on its tenant's operator topic
-//! (`otklik_jobs::topics::operators`) by the workers and by the admin API. Refusals and expired
-//! tokens close the socket with code 4401, so the page knows to refresh its token.
+//! The socket authenticates with an access token in its first message `{"token": "..."}` (never
+//! in the URL, where logs and proxies would keep it), checked like every API call — revoked
+//! sessions included —, then receives the events published on its tenant's operator topic
+//! (`otklik_jobs::topics::operators`) by the workers and by the admin API. Refusals, expired
+//! tokens and a revocation of the user's sessions (announced on the same topic) close the
+//! socket with code 4401, so the page knows to refresh its token or sign in again.
 //!
 //! Fan-out is `realtime.rs`'s hub on the operator topics: one Redis pattern subscription per
 //! process, a broadcast channel per tenant while someone listens, so any number of ingress
@@ -11,10 +13,10 @@
 
 use std::time::Duration;
 
+use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use otklik_schema::TenantId;
+use otklik_schema::{TenantId, UserId};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
@@ -29,11 +31,6 @@ const TOKEN_WAIT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(30);
 
 #[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
-#[derive(Deserialize)]
 struct TokenMessage {
     token: String,
 }
@@ -41,31 +38,49 @@ struct TokenMessage {
 /// Upgrades to a WebSocket; authentication happens on the socket so a refusal has a close code.
 pub async fn socket(
     State(state): State<AppState>,
-    query: Result<Query<TokenQuery>, axum::extract::rejection::QueryRejection>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
     let Ok(upgrade) = upgrade else {
         return ApiError::BadRequest("expected a WebSocket upgrade".into()).into_response();
     };
-    let token = query.ok().and_then(|Query(q)| q.token);
     upgrade
         .max_message_size(16 * 1024)
-        .on_upgrade(move |socket| serve(state, socket, token))
+        .on_upgrade(move |socket| serve(state, socket))
 }
 
 /// Who is on the socket, once the token checks out.
 struct Operator {
+    user: UserId,
     tenant: TenantId,
     expires_at: i64,
 }
 
-fn check(state: &AppState, token: &str) -> Option<Operator> {
+async fn check(state: &AppState, token: &str) -> Option<Operator> {
     let claims = state.auth().signer.check(token.trim()).ok()?;
-    claims.user()?;
-    allows(claims.role, Permission::ReadConversations).then(|| Operator {
+    let user = claims.user()?;
+    let holds = state
+        .auth()
+        .revocations
+        .holds(state.db(), user, claims.issued_ms())
+        .await
+        .ok()?;
+    (holds && allows(claims.role, Permission::ReadConversations)).then(|| Operator {
+        user,
         tenant: claims.tenant(),
         expires_at: claims.exp,
     })
+}
+
+/// Whether `event` announces the end of `user`'s sessions.
+fn revokes(event: &str, user: UserId) -> bool {
+    #[derive(Deserialize)]
+    struct Revoked {
+        #[serde(rename = "type")]
+        kind: String,
+        user_id: i64,
+    }
+    serde_json::from_str::<Revoked>(event)
+        .is_ok_and(|event| event.kind == "session_revoked" && event.user_id == user.0)
 }
 
 async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
@@ -90,16 +105,17 @@ async fn first_token(socket: &mut WebSocket) -> Option<String> {
         .map(|m| m.token)
 }
 
-async fn serve(state: AppState, mut socket: WebSocket, token: Option<String>) {
-    let token = match token {
-        Some(token) => Some(token),
-        None => first_token(&mut socket).await,
+async fn serve(state: AppState, mut socket: WebSocket) {
+    let operator = match first_token(&mut socket).await {
+        Some(token) => check(&state, &token).await,
+        None => None,
     };
-    let Some(operator) = token.as_deref().and_then(|token| check(&state, token)) else {
+    let Some(operator) = operator else {
         return close(socket, UNAUTHORIZED, "sign in again").await;
     };
     let topic = otklik_jobs::topics::operators(&state.config().redis_namespace, operator.tenant);
-    let mut events = state.operators().subscribe(topic).await;
+    let mut listener = state.operators().subscribe(topic).await;
+    let events = listener.receiver();
     if socket
         .send(Message::Text(r#"{"type":"ready"}"#.into()))
         .await
@@ -118,6 +134,9 @@ async fn serve(state: AppState, mut socket: WebSocket, token: Option<String>) {
         tokio::select! {
             event = events.recv() => {
                 let text = match event {
+                    Ok(text) if revokes(&text, operator.user) => {
+                        return close(socket, UNAUTHORIZED, "the session was ended").await;
+                    }
                     Ok(text) => text,
                     Err(broadcast::error::RecvError::Lagged(_)) => r#"{"type":"lagged"}"#.to_owned(),
                     Err(broadcast::error::RecvError::Closed) => break,

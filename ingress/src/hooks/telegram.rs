@@ -44,3 +44,42 @@ pub async fn receive(
     .await?;
     Ok(StatusCode::OK)
 }
+
+#[cfg(test)]
+mod tests {
+    use otklik_jobs::WebhookSecrets;
+    use otklik_schema::ChannelId;
+    use proptest::prelude::*;
+    use secrecy::SecretString;
+
+    use super::UpdateHead;
+
+    fn secrets() -> WebhookSecrets {
+        WebhookSecrets::new(SecretString::from("k".repeat(40)))
+    }
+
+    proptest! {
+        /// A header is accepted only when it is the channel's own secret, byte for byte.
+        #[test]
+        fn only_the_channels_secret_is_accepted(given in proptest::collection::vec(any::<u8>(), 0..128), channel in 1_i64..1_000_000) {
+            let secrets = secrets();
+            let own = secrets.telegram(ChannelId(channel));
+            prop_assert_eq!(secrets.telegram_matches(ChannelId(channel), Some(&given)), given == own.as_bytes());
+            prop_assert!(secrets.telegram_matches(ChannelId(channel), Some(own.as_bytes())));
+            prop_assert!(!secrets.telegram_matches(ChannelId(channel + 1), Some(own.as_bytes())));
+        }
+
+        /// Reading the update's head never panics, whatever the body.
+        #[test]
+        fn any_body_is_read_without_panicking(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = serde_json::from_slice::<UpdateHead>(&body);
+        }
+
+        /// An update id out of range is refused, not wrapped.
+        #[test]
+        fn update_ids_out_of_range_are_refused(id in any::<i64>()) {
+            let head = serde_json::from_str::<UpdateHead>(&format!("{{\"update_id\": {id}}}"));
+            prop_assert_eq!(head.is_ok(), u32::try_from(id).is_ok());
+        }
+    }
+}

@@ -19,7 +19,7 @@ use clap::Parser;
 use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use otklik_config::Config;
 use otklik_schema::TenantId;
 use secrecy::ExposeSecret;
@@ -483,12 +483,18 @@ async fn fan_out(
     let clock = Instant::now();
     let micros = move || u64::try_from(clock.elapsed().as_micros()).unwrap_or(u64::MAX);
     let urls: Vec<String> = (0..args.operators)
-        .map(|n| format!("ws://{}/ws?token={token}", addrs[n % addrs.len()]))
+        .map(|n| format!("ws://{}/ws", addrs[n % addrs.len()]))
         .collect();
     let connected = Instant::now();
     let sockets: Vec<_> = futures::stream::iter(urls)
         .map(|url| async move {
             let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+            // The token as the first message, as the dashboard sends it.
+            socket
+                .send(Message::text(
+                    serde_json::json!({ "token": token }).to_string(),
+                ))
+                .await?;
             loop {
                 match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
                     Ok(Some(Ok(Message::Text(text)))) if text.as_str().contains("\"ready\"") => {

@@ -49,10 +49,12 @@ async fn main() -> anyhow::Result<()> {
     let mut conn = otklik_db::connect(config.database_url.expose_secret()).await?;
     let slug = format!("bench-{}", std::process::id());
     let tenant = otklik_db::tenants::create(&mut conn, "Bench", &slug).await?;
+    let vault = otklik_db::sealed::Vault::new(&config.master_keys());
     let mut channels = Vec::new();
     for bot in 0..args.bots {
         channels.push(
-            otklik_tests::telegram_channel(&mut conn, tenant, &format!("{bot}:BENCH")).await?,
+            otklik_tests::telegram_channel(&mut conn, &vault, tenant, &format!("{bot}:BENCH"))
+                .await?,
         );
     }
 

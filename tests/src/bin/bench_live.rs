@@ -345,11 +345,17 @@ async fn main() -> anyhow::Result<()> {
     let mut conn = otklik_db::connect(&database_url).await?;
     otklik_workers::demo::seed_shop(&mut conn, tenant).await?;
     otklik_db::tenants::set_operator_only(&mut conn, tenant, false).await?;
-    let webchat =
-        otklik_db::channels::create(&mut conn, tenant, ChannelKind::Webchat, "Сайт", json!({}))
-            .await?
-            .id;
-    let bot = otklik_tests::telegram_channel(&mut conn, tenant, BOT_TOKEN).await?;
+    let webchat = otklik_db::channels::create(
+        &mut conn,
+        tenant,
+        ChannelKind::Webchat,
+        "Сайт",
+        &otklik_db::sealed::Sealed::none(),
+    )
+    .await?
+    .id;
+    let vault = otklik_db::sealed::Vault::new(&[SecretString::from(master_key.clone())]);
+    let bot = otklik_tests::telegram_channel(&mut conn, &vault, tenant, BOT_TOKEN).await?;
     drop(conn);
     let secret = WebhookSecrets::new(SecretString::from(master_key)).telegram(bot);
 

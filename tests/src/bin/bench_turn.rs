@@ -43,7 +43,8 @@ async fn main() -> anyhow::Result<()> {
     let slug = format!("bench-turn-{}", std::process::id());
     let tenant = otklik_db::tenants::create(&mut conn, "Bench", &slug).await?;
     otklik_workers::demo::seed_shop(&mut conn, tenant).await?;
-    let channel = otklik_tests::telegram_channel(&mut conn, tenant, "1:BENCH").await?;
+    let vault = otklik_db::sealed::Vault::new(&config.master_keys());
+    let channel = otklik_tests::telegram_channel(&mut conn, &vault, tenant, "1:BENCH").await?;
     let ctx = Arc::new(Context::connect(config).await?);
 
     let mut latencies = Vec::with_capacity(args.turns as usize);

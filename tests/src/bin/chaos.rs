@@ -353,11 +353,18 @@ async fn main() -> anyhow::Result<()> {
     let tenant = otklik_db::tenants::create(&mut conn, "Хаос", "chaos").await?;
     otklik_db::tenants::set_operator_only(&mut conn, tenant, false).await?;
     otklik_workers::demo::seed_shop(&mut conn, tenant).await?;
-    let telegram_channel = otklik_tests::telegram_channel(&mut conn, tenant, BOT_TOKEN).await?;
-    let webchat_channel =
-        otklik_db::channels::create(&mut conn, tenant, ChannelKind::Webchat, "Сайт", json!({}))
-            .await?
-            .id;
+    let vault = otklik_db::sealed::Vault::new(&[SecretString::from(MASTER_KEY)]);
+    let telegram_channel =
+        otklik_tests::telegram_channel(&mut conn, &vault, tenant, BOT_TOKEN).await?;
+    let webchat_channel = otklik_db::channels::create(
+        &mut conn,
+        tenant,
+        ChannelKind::Webchat,
+        "Сайт",
+        &otklik_db::sealed::Sealed::none(),
+    )
+    .await?
+    .id;
     drop(conn);
     let secret = WebhookSecrets::new(SecretString::from(MASTER_KEY)).telegram(telegram_channel);
 

@@ -12,9 +12,11 @@ use otklik_nlu::Language;
 use super::state::State;
 
 /// The catalogues, by the language each is written in; Russian first.
-const SOURCES: [(Language, &str); 2] = [
+const SOURCES: [(Language, &str); 4] = [
     (Language::Ru, include_str!("../../locales/ru.ftl")),
     (Language::En, include_str!("../../locales/en.ftl")),
+    (Language::Kk, include_str!("../../locales/kk.ftl")),
+    (Language::UzLatn, include_str!("../../locales/uz.ftl")),
 ];
 
 type Bundle = FluentBundle<FluentResource>;
@@ -93,20 +95,42 @@ impl Speech {
     /// The message `id` with `args`. A missing message is a defect the catalogue tests catch;
     /// at run time it reads as the Russian one rather than as nothing.
     pub fn text(self, id: &str, args: &[(&str, Arg<'_>)]) -> String {
+        if self.language != Language::UzCyrl {
+            return self.format(id, args);
+        }
+        // Only the catalogue's own words change script: the values — product names, order and
+        // tracking numbers, addresses, pieces already said in Cyrillic — go in as they are.
+        let marks: Vec<String> = (0..args.len())
+            .map(|i| format!("\u{E000}{i}\u{E001}"))
+            .collect();
+        let masked: Vec<(&str, Arg<'_>)> = args
+            .iter()
+            .zip(&marks)
+            .map(|((name, value), mark)| match value {
+                Arg::Count(n) => (*name, Arg::Count(*n)),
+                Arg::Text(_) | Arg::Owned(_) => (*name, Arg::Text(mark)),
+            })
+            .collect();
+        let mut text = uzbek_cyrillic(&self.format(id, &masked));
+        for ((_, value), mark) in args.iter().zip(&marks) {
+            if let Some(value) = value.text() {
+                text = text.replace(mark.as_str(), value);
+            }
+        }
+        text
+    }
+
+    fn format(self, id: &str, args: &[(&str, Arg<'_>)]) -> String {
         let mut fluent_args = FluentArgs::with_capacity(args.len());
         for (name, value) in args {
             fluent_args.set(*name, value.fluent());
         }
-        let formatted = format_in(self.bundle(), id, &fluent_args)
+        format_in(self.bundle(), id, &fluent_args)
             .or_else(|| format_in(Speech::RUSSIAN.bundle(), id, &fluent_args))
             .unwrap_or_else(|| {
                 tracing::error!(message = id, "a catalogue message is missing");
                 String::new()
-            });
-        match self.language {
-            Language::UzCyrl => uzbek_cyrillic(&formatted),
-            _ => formatted,
-        }
+            })
     }
 
     /// How many wordings the family `family` has (`family-1`, `family-2`, …).
@@ -173,6 +197,14 @@ impl Arg<'_> {
             Arg::Count(n) => FluentValue::from(*n),
         }
     }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            Arg::Text(text) => Some(text),
+            Arg::Owned(text) => Some(text),
+            Arg::Count(_) => None,
+        }
+    }
 }
 
 impl<'a> From<&'a str> for Arg<'a> {
@@ -199,96 +231,159 @@ impl From<i64> for Arg<'_> {
     }
 }
 
-/// Uzbek in Cyrillic, from the Latin catalogue: the two orthographies map letter by letter.
+/// Marketplace names keep their spelling in either script, as shoppers see them in the apps.
+const KEPT: [&str; 2] = ["Wildberries", "Ozon"];
+
+/// How the ʻ of oʻ and gʻ is typed: the modifier letter, or the apostrophes that stand in for it.
+const OKINA: [char; 4] = ['ʻ', '\'', '‘', '’'];
+
+/// Loanwords whose Cyrillic spelling keeps the Russian one: the word alone, and as a stem
+/// before an ending (`noyabr` → `ноябрь`, `sentabrgacha` → `сентябргача`).
+const LOANWORDS: [(&str, &str, &str); 10] = [
+    ("yanvar", "январь", "январ"),
+    ("fevral", "февраль", "феврал"),
+    ("aprel", "апрель", "апрел"),
+    ("iyun", "июнь", "июн"),
+    ("iyul", "июль", "июл"),
+    ("sentabr", "сентябрь", "сентябр"),
+    ("oktabr", "октябрь", "октябр"),
+    ("noyabr", "ноябрь", "ноябр"),
+    ("dekabr", "декабрь", "декабр"),
+    ("kuryer", "курьер", "курьер"),
+];
+
+/// Uzbek in Cyrillic, from the Latin catalogue. The orthographies map letter by letter, with
+/// rules of position: `e` starting a word is `э`, `yoʻ` is `йў` (not `ё` and a stray ʻ), and
+/// `ts` is `ц` only in `-tsiya`/`-tsion` loanwords (`ketsa` stays `кетса`).
 fn uzbek_cyrillic(latin: &str) -> String {
-    const PAIRS: [(&str, &str); 14] = [
-        ("oʻ", "ў"),
-        ("o'", "ў"),
-        ("gʻ", "ғ"),
-        ("g'", "ғ"),
-        ("sh", "ш"),
-        ("ch", "ч"),
-        ("ng", "нг"),
-        ("yo", "ё"),
-        ("yu", "ю"),
-        ("ya", "я"),
-        ("ye", "е"),
-        ("ts", "ц"),
-        ("Sh", "Ш"),
-        ("Ch", "Ч"),
-    ];
     let mut out = String::with_capacity(latin.len() * 2);
     let mut rest = latin;
-    'outer: while !rest.is_empty() {
-        for (from, to) in PAIRS {
-            if let Some(tail) = rest.strip_prefix(from) {
-                out.push_str(to);
-                rest = tail;
-                continue 'outer;
-            }
+    let mut in_word = false;
+    while let Some(c) = rest.chars().next() {
+        if !in_word && let Some((word, tail)) = whole_word(rest) {
+            out.push_str(&word);
+            rest = tail;
+            in_word = true;
+            continue;
         }
-        let mut chars = rest.chars();
-        let Some(c) = chars.next() else { break };
-        let mapped = match c {
-            'a' => "а",
-            'b' => "б",
-            'd' => "д",
-            'e' => "е",
-            'f' => "ф",
-            'g' => "г",
-            'h' => "ҳ",
-            'i' => "и",
-            'j' => "ж",
-            'k' => "к",
-            'l' => "л",
-            'm' => "м",
-            'n' => "н",
-            'o' => "о",
-            'p' => "п",
-            'q' => "қ",
-            'r' => "р",
-            's' => "с",
-            't' => "т",
-            'u' => "у",
-            'v' => "в",
-            'x' => "х",
-            'y' => "й",
-            'z' => "з",
-            'ʼ' | '\'' => "ъ",
-            'A' => "А",
-            'B' => "Б",
-            'D' => "Д",
-            'E' => "Э",
-            'F' => "Ф",
-            'G' => "Г",
-            'H' => "Ҳ",
-            'I' => "И",
-            'J' => "Ж",
-            'K' => "К",
-            'L' => "Л",
-            'M' => "М",
-            'N' => "Н",
-            'O' => "О",
-            'P' => "П",
-            'Q' => "Қ",
-            'R' => "Р",
-            'S' => "С",
-            'T' => "Т",
-            'U' => "У",
-            'V' => "В",
-            'X' => "Х",
-            'Y' => "Й",
-            'Z' => "З",
-            _ => {
-                out.push(c);
-                rest = chars.as_str();
-                continue;
-            }
-        };
-        out.push_str(mapped);
-        rest = chars.as_str();
+        let (cyrillic, taken) = letter(rest, in_word);
+        match cyrillic {
+            Some(cyrillic) => out.push_str(cyrillic),
+            None => out.push(c),
+        }
+        let consumed = &rest[..taken];
+        in_word = consumed
+            .chars()
+            .last()
+            .is_some_and(|last| last.is_alphabetic() || OKINA.contains(&last) || last == 'ʼ');
+        rest = &rest[taken..];
     }
     out
+}
+
+/// A word at the start of `rest` written in Cyrillic other than letter by letter, and what
+/// follows it.
+fn whole_word(rest: &str) -> Option<(String, &str)> {
+    let ends_word = |tail: &str| !tail.starts_with(char::is_alphabetic);
+    if let Some(name) = KEPT
+        .iter()
+        .find(|name| rest.strip_prefix(**name).is_some_and(ends_word))
+    {
+        return Some(((*name).to_owned(), &rest[name.len()..]));
+    }
+    let (latin, word, stem) = LOANWORDS.iter().find(|(latin, _, _)| {
+        rest.get(..latin.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(latin))
+    })?;
+    let tail = &rest[latin.len()..];
+    let cyrillic = if ends_word(tail) { word } else { stem };
+    let capital = rest.starts_with(char::is_uppercase);
+    let mut chars = cyrillic.chars();
+    let first = chars.next()?;
+    let spelled = if capital {
+        first.to_uppercase().chain(chars).collect()
+    } else {
+        (*cyrillic).to_owned()
+    };
+    // The tail is spelled letter by letter, inside the word.
+    let mut ending = String::new();
+    let mut left = tail;
+    while let Some(c) = left.chars().next().filter(|c| c.is_alphabetic()) {
+        let (cyrillic, taken) = letter(left, true);
+        match cyrillic {
+            Some(cyrillic) => ending.push_str(cyrillic),
+            None => ending.push(c),
+        }
+        left = &left[taken..];
+    }
+    Some((spelled + &ending, left))
+}
+
+/// The Cyrillic for the letter (or digraph) `rest` starts with, and how many bytes it takes;
+/// `None` for a character that stays as it is.
+fn letter(rest: &str, in_word: bool) -> (Option<&'static str>, usize) {
+    let mut chars = rest.chars();
+    let Some(first) = chars.next() else {
+        return (None, 0);
+    };
+    let second = chars.next();
+    let third = chars.next();
+    let okina = |c: Option<char>| c.is_some_and(|c| OKINA.contains(&c));
+    let width = |n: usize| rest.chars().take(n).map(char::len_utf8).sum::<usize>();
+    let capital = first.is_uppercase();
+    let case = |lower: &'static str, upper: &'static str| if capital { upper } else { lower };
+    let next = second.map(|c| c.to_ascii_lowercase());
+    let (cyrillic, taken) = match (first.to_ascii_lowercase(), next) {
+        ('y', Some('o')) if okina(third) => (case("йў", "Йў"), 3),
+        ('o', _) if okina(second) => (case("ў", "Ў"), 2),
+        ('g', _) if okina(second) => (case("ғ", "Ғ"), 2),
+        ('s', Some('h')) => (case("ш", "Ш"), 2),
+        ('c', Some('h')) => (case("ч", "Ч"), 2),
+        ('y', Some('o')) => (case("ё", "Ё"), 2),
+        ('y', Some('u')) => (case("ю", "Ю"), 2),
+        ('y', Some('a')) => (case("я", "Я"), 2),
+        ('y', Some('e')) => (case("е", "Е"), 2),
+        ('t', Some('s'))
+            if rest.get(1..5).is_some_and(|s| {
+                s.eq_ignore_ascii_case("siya") || s.eq_ignore_ascii_case("sion")
+            }) =>
+        {
+            (case("ц", "Ц"), 2)
+        }
+        ('e', _) if !in_word => (case("э", "Э"), 1),
+        ('e', _) => (case("е", "Е"), 1),
+        (lower, _) => {
+            let pair = match lower {
+                'a' => ("а", "А"),
+                'b' => ("б", "Б"),
+                'd' => ("д", "Д"),
+                'f' => ("ф", "Ф"),
+                'g' => ("г", "Г"),
+                'h' => ("ҳ", "Ҳ"),
+                'i' => ("и", "И"),
+                'j' => ("ж", "Ж"),
+                'k' => ("к", "К"),
+                'l' => ("л", "Л"),
+                'm' => ("м", "М"),
+                'n' => ("н", "Н"),
+                'o' => ("о", "О"),
+                'p' => ("п", "П"),
+                'q' => ("қ", "Қ"),
+                'r' => ("р", "Р"),
+                's' => ("с", "С"),
+                't' => ("т", "Т"),
+                'u' => ("у", "У"),
+                'v' => ("в", "В"),
+                'x' => ("х", "Х"),
+                'y' => ("й", "Й"),
+                'z' => ("з", "З"),
+                'ʼ' | '\'' | '’' => ("ъ", "ъ"),
+                _ => return (None, first.len_utf8()),
+            };
+            (case(pair.0, pair.1), 1)
+        }
+    };
+    (Some(cyrillic), width(taken))
 }
 
 #[cfg(test)]
@@ -397,6 +492,47 @@ mod tests {
             "Раҳмат, ўлчам тўғри"
         );
         assert_eq!(uzbek_cyrillic("shu choy"), "шу чой");
+        assert_eq!(
+            uzbek_cyrillic("Oʻlcham yoʻq, bor-yoʻqligi"),
+            "Ўлчам йўқ, бор-йўқлиги"
+        );
+        assert_eq!(uzbek_cyrillic("Yetkazib berildi"), "Етказиб берилди");
+        assert_eq!(uzbek_cyrillic("Men esa eng yaxshi"), "Мен эса энг яхши");
+        assert_eq!(uzbek_cyrillic("maʼlumot, eʼtibor"), "маълумот, эътибор");
+        assert_eq!(uzbek_cyrillic("ketsa, aytsangiz"), "кетса, айтсангиз");
+        assert_eq!(uzbek_cyrillic("kompensatsiya"), "компенсация");
+        assert_eq!(uzbek_cyrillic("14-noyabr, 1-iyun"), "14-ноябрь, 1-июнь");
+        assert_eq!(uzbek_cyrillic("sentabrgacha"), "сентябргача");
+        assert_eq!(uzbek_cyrillic("kuryerda"), "курьерда");
+        assert_eq!(uzbek_cyrillic("Wildberries va Ozon"), "Wildberries ва Ozon");
+    }
+
+    #[test]
+    fn uzbek_in_cyrillic_keeps_the_values_as_they_are() {
+        let Some(cyrillic) = Speech::of(Language::UzCyrl) else {
+            panic!("Uzbek is spoken in Cyrillic");
+        };
+        let status = cyrillic.text("status-ozon-delivering", &[]);
+        assert_eq!(status, "йўлда");
+        let text = cyrillic.text(
+            "order-status-2",
+            &[
+                ("id", Arg::Text("0123456789-0001-1")),
+                ("status", Arg::Owned(status)),
+                ("marketplace", Arg::Text("Ozon")),
+            ],
+        );
+        assert_eq!(
+            text,
+            "Ozon маълумотларига кўра, 0123456789-0001-1 рақамли буюртма йўлда."
+        );
+        let tracking = cyrillic.text(
+            "order-tracking",
+            &[("tracking", Arg::Text("RU123456789CN"))],
+        );
+        assert_eq!(tracking, "Трек-рақам: RU123456789CN.");
+        let stock = cyrillic.text("stock-yes", &[("title", Arg::Text("Nike Air Max"))]);
+        assert_eq!(stock, "Ҳа, «Nike Air Max» ҳозир мавжуд.");
     }
 
     #[test]
@@ -411,5 +547,32 @@ mod tests {
         };
         assert_eq!(en.text("days", &[("count", Arg::Count(1))]), "1 day");
         assert_eq!(en.text("days", &[("count", Arg::Count(5))]), "5 days");
+        for (language, one, five) in [
+            (Language::Kk, "1 күн", "5 күн"),
+            (Language::UzLatn, "1 kun", "5 kun"),
+            (Language::UzCyrl, "1 кун", "5 кун"),
+        ] {
+            let Some(speech) = Speech::of(language) else {
+                panic!("{} is spoken", language.as_str());
+            };
+            assert_eq!(speech.text("days", &[("count", Arg::Count(1))]), one);
+            assert_eq!(speech.text("days", &[("count", Arg::Count(5))]), five);
+        }
+    }
+
+    #[test]
+    fn dates_are_written_as_each_language_writes_them() {
+        let date = |language: Language| {
+            let Some(speech) = Speech::of(language) else {
+                panic!("{} is spoken", language.as_str());
+            };
+            speech.text(
+                "date-day-month",
+                &[("day", Arg::Count(14)), ("month", Arg::Count(11))],
+            )
+        };
+        assert_eq!(date(Language::Kk), "14 қараша");
+        assert_eq!(date(Language::UzLatn), "14-noyabr");
+        assert_eq!(date(Language::UzCyrl), "14-ноябрь");
     }
 }

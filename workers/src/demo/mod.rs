@@ -8,6 +8,7 @@ mod shop;
 
 pub use shop::{Shop, ShopError};
 
+use otklik_db::sealed::{Sealed, Vault};
 use otklik_db::{AsyncPgConnection, DbError, TenantScope, accounts, channels, tenants, users};
 use otklik_schema::{AccountId, ChannelId, ChannelKind, Marketplace};
 use serde::Deserialize;
@@ -45,10 +46,11 @@ pub struct Seeded {
 }
 
 /// Creates the demo tenant and its web-chat channel unless they exist and fills its shop. With
-/// a sandbox, its accounts get the sandbox's credentials (fresh on every sandbox start).
+/// a sandbox, its accounts get the sandbox's credentials (fresh on every sandbox start), sealed
+/// by the vault.
 pub async fn seed(
     conn: &mut AsyncPgConnection,
-    sandbox: Option<&Sandbox>,
+    sandbox: Option<(&Sandbox, &Vault)>,
 ) -> Result<Seeded, DbError> {
     let scope = match tenants::find_by_slug(conn, DEMO_SLUG).await? {
         Some(scope) => scope,
@@ -68,9 +70,15 @@ pub async fn seed(
     let channel = match existing.first() {
         Some(channel) => channel.id,
         None => {
-            channels::create(conn, scope, ChannelKind::Webchat, "Чат на сайте", json!({}))
-                .await?
-                .id
+            channels::create(
+                conn,
+                scope,
+                ChannelKind::Webchat,
+                "Чат на сайте",
+                &Sealed::none(),
+            )
+            .await?
+            .id
         }
     };
     Ok(Seeded { channel, accounts })
@@ -86,14 +94,14 @@ pub async fn seed_shop(conn: &mut AsyncPgConnection, scope: TenantScope) -> Resu
 async fn fill_shop(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
-    sandbox: Option<&Sandbox>,
+    sandbox: Option<(&Sandbox, &Vault)>,
 ) -> Result<Vec<AccountId>, DbError> {
     let (wb_credentials, ozon_credentials) = sandbox.map_or_else(
-        || (json!({}), json!({})),
-        |s| {
+        || (Sealed::none(), Sealed::none()),
+        |(s, vault)| {
             (
-                json!({"token": s.wb.token}),
-                json!({"client_id": s.ozon.client_id, "api_key": s.ozon.api_key}),
+                vault.seal(&json!({"token": s.wb.token})),
+                vault.seal(&json!({"client_id": s.ozon.client_id, "api_key": s.ozon.api_key})),
             )
         },
     );

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use otklik_config::Config;
 use otklik_db::conversations::{self, NewInbound};
+use otklik_db::sealed::Sealed;
 use otklik_db::{TenantScope, accounts, channels, tenants};
 use otklik_nlu::Language;
 use otklik_schema::Marketplace;
@@ -286,8 +287,9 @@ async fn converse(
     if let Some(assistant) = &shop.assistant {
         tenants::seed_assistant_settings(&mut conn, scope, assistant).await?;
     }
-    let wb = accounts::create(&mut conn, scope, Marketplace::Wb, "Wildberries", &json!({})).await?;
-    let ozon = accounts::create(&mut conn, scope, Marketplace::Ozon, "Ozon", &json!({})).await?;
+    let none = Sealed::none();
+    let wb = accounts::create(&mut conn, scope, Marketplace::Wb, "Wildberries", &none).await?;
+    let ozon = accounts::create(&mut conn, scope, Marketplace::Ozon, "Ozon", &none).await?;
     shop.store(
         &mut conn,
         scope,
@@ -310,7 +312,7 @@ async fn converse(
                 .find(|c| c.kind == script.channel)
                 .ok_or_else(|| EvalError::Turn(format!("no {} channel", script.channel)))?
         }
-        None => channels::create(&mut conn, scope, script.channel, "Канал", json!({})).await?,
+        None => channels::create(&mut conn, scope, script.channel, "Канал", &none).await?,
     };
     drop(conn);
 

@@ -34,7 +34,9 @@ pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), 
             match telegram::normalise(update_id, &update) {
                 Ok(Some(normalised)) => {
                     if let Some(callback) = &normalised.callback_query_id {
-                        ctx.telegram.answer_callback(&channel, callback).await;
+                        ctx.telegram
+                            .answer_callback(&ctx.vault, &channel, callback)
+                            .await;
                     }
                     record(&ctx, &channel, &normalised.message(channel_id))
                         .await

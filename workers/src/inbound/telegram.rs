@@ -195,4 +195,35 @@ mod tests {
         assert!(normalise(5, raw)?.is_none());
         Ok(())
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::normalise;
+
+        proptest! {
+            /// Whatever a webhook carries, reading it never panics.
+            #[test]
+            fn any_body_is_read_without_panicking(raw in ".{0,400}") {
+                let _ = normalise(1, &raw);
+            }
+
+            /// Any text in a well-formed message comes through unchanged, keyed by chat and
+            /// message, so a redelivery is recognised.
+            #[test]
+            fn message_text_comes_through(
+                text in "\\PC{1,200}",
+                chat in 1_i64..10_000_000_000,
+                message in 1_i64..1_000_000,
+            ) {
+                let raw = serde_json::json!({"update_id": 1, "message": {"message_id": message,
+                    "from": {"id": chat, "is_bot": false, "first_name": "Иван"},
+                    "chat": {"id": chat, "type": "private", "first_name": "Иван"},
+                    "date": 1_718_000_000, "text": text}});
+                let normalised = normalise(1, &raw.to_string()).expect("valid").expect("a message");
+                prop_assert_eq!(normalised.body, text);
+                prop_assert_eq!(normalised.external_id, format!("{chat}:{message}"));
+            }
+        }
+    }
 }

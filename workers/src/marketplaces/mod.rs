@@ -56,6 +56,8 @@ pub struct Marketplaces {
     ozon_base_url: String,
     max_attempts: u32,
     backoff: Duration,
+    /// Opens the accounts' sealed credentials.
+    vault: std::sync::Arc<otklik_db::sealed::Vault>,
 }
 
 impl Marketplaces {
@@ -75,6 +77,7 @@ impl Marketplaces {
             ozon_base_url: config.ozon_base_url.clone(),
             max_attempts: config.marketplace_max_attempts,
             backoff: Duration::from_millis(config.marketplace_backoff_ms),
+            vault: std::sync::Arc::new(otklik_db::sealed::Vault::new(&config.master_keys())),
         })
     }
 
@@ -115,11 +118,14 @@ impl Marketplaces {
                 account.marketplace, account.id
             ))
         };
+        let credentials = self
+            .vault
+            .open(&account.credentials)
+            .map_err(|err| incomplete(&err.to_string()))?;
         Ok(match account.marketplace {
             Marketplace::Wb => {
-                let credentials: WbCredentials =
-                    serde_json::from_value(account.credentials.clone())
-                        .map_err(|_| incomplete("expected {\"token\"}"))?;
+                let credentials: WbCredentials = serde_json::from_value(credentials)
+                    .map_err(|_| incomplete("expected {\"token\"}"))?;
                 let owner = WbToken::decode(credentials.token.expose_secret())
                     .ok()
                     .and_then(|token| token.seller)
@@ -127,9 +133,8 @@ impl Marketplaces {
                 Client::Wb(self.wb(credentials, owner))
             }
             Marketplace::Ozon => {
-                let credentials: OzonCredentials =
-                    serde_json::from_value(account.credentials.clone())
-                        .map_err(|_| incomplete("expected {\"client_id\", \"api_key\"}"))?;
+                let credentials: OzonCredentials = serde_json::from_value(credentials)
+                    .map_err(|_| incomplete("expected {\"client_id\", \"api_key\"}"))?;
                 Client::Ozon(self.ozon(credentials))
             }
         })

@@ -8,6 +8,7 @@ use apalis::prelude::BoxDynError;
 use otklik_db::TenantScope;
 use otklik_db::channels::Channel;
 use otklik_db::messages::Delivery;
+use otklik_db::sealed::Vault;
 use otklik_schema::ChannelId;
 use teloxide::payloads::AnswerCallbackQuerySetters;
 use teloxide::prelude::Requester;
@@ -28,7 +29,7 @@ impl super::Channel for Telegram {
         ctx: &Context,
         delivery: &Delivery,
     ) -> Result<Option<Duration>, BoxDynError> {
-        if delivery.bot_token().is_none() {
+        if delivery.bot_token(&ctx.vault).is_none() {
             // Refused by `send` without a request.
             return Ok(None);
         }
@@ -39,14 +40,14 @@ impl super::Channel for Telegram {
     }
 
     async fn send(&self, ctx: &Context, _: TenantScope, delivery: &Delivery) -> Sent {
-        let Some(token) = delivery.bot_token() else {
+        let Some(token) = delivery.bot_token(&ctx.vault) else {
             return Sent::Rejected("the channel has no bot token".into());
         };
         let sent = ctx
             .telegram
             .send(
                 delivery.channel_id,
-                token,
+                &token,
                 &delivery.chat_id,
                 &delivery.body,
             )
@@ -119,13 +120,13 @@ impl TelegramClients {
     }
 
     /// Stops the button's spinner. Best effort: a failure only leaves the spinner running.
-    pub async fn answer_callback(&self, channel: &Channel, query_id: &str) {
-        let Some(token) = channel.bot_token() else {
+    pub async fn answer_callback(&self, vault: &Vault, channel: &Channel, query_id: &str) {
+        let Some(token) = channel.bot_token(vault) else {
             return;
         };
         let query = CallbackQueryId(query_id.to_owned());
         if let Err(err) = self
-            .bot(channel.id, token)
+            .bot(channel.id, &token)
             .answer_callback_query(query)
             .cache_time(0)
             .await

@@ -84,7 +84,8 @@ impl Context {
         let scope = tenants::find_by_slug(&mut conn, tenant)
             .await?
             .ok_or_else(|| ConnectError::NoTenant(tenant.to_owned()))?;
-        let account = accounts::create(&mut conn, scope, marketplace, name, credentials).await?;
+        let sealed = self.vault.seal(credentials);
+        let account = accounts::create(&mut conn, scope, marketplace, name, &sealed).await?;
         channels::open_for_account(&mut conn, scope, account, marketplace).await?;
         Ok((report, Some(account)))
     }

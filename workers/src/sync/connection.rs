@@ -32,8 +32,9 @@ pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), Bo
         return Ok(());
     };
 
+    let credentials = ctx.vault.open(&account.credentials)?;
     let result = match ctx
-        .check_credentials(account.marketplace, &account.credentials)
+        .check_credentials(account.marketplace, &credentials)
         .await
     {
         Ok(report) => CheckResult {

@@ -3,15 +3,19 @@
 
 pub(super) mod password;
 mod principal;
+mod revocation;
 mod throttle;
 pub(super) mod tokens;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::ops::RangeInclusive;
 
+use std::sync::Arc;
+
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{Extensions, StatusCode};
+use axum::extract::State;
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use otklik_db::sessions::{self, NewRefresh, Use};
 use otklik_db::users::{self, NewMerchant, SignupError, User};
@@ -19,6 +23,7 @@ use otklik_db::{DbError, TenantScope};
 use serde::{Deserialize, Serialize};
 
 pub use principal::Principal;
+pub use revocation::Revocations;
 pub use throttle::Throttle;
 pub use tokens::Signer;
 
@@ -34,40 +39,95 @@ const MIN_PASSWORD: usize = 10;
 const MAX_SHOP_NAME: usize = 200;
 const SLUG_LENGTH: RangeInclusive<usize> = 2..=63;
 
+/// The cookie the dashboard's refresh token travels in: HttpOnly, so no script reads it, and
+/// sent only to the auth endpoints of this site.
+const REFRESH_COOKIE: &str = "otklik_refresh";
+/// Password reset e-mails one address may be sent per minute (GCRA): a burst of 3, then one
+/// every 20 minutes.
+const RESETS_PER_ADDRESS: crate::rate_limits::PerMinute = crate::rate_limits::PerMinute(3);
+
 /// What the auth endpoints share.
-#[derive(Clone)]
 pub struct Auth {
     pub signer: Signer,
     pub throttle: Throttle,
+    pub revocations: Arc<Revocations>,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// An e-mail address as accounts are keyed: trimmed and lower-cased, so ` Anna@X.ru` and
+/// `anna@x.ru` are one account for the lookup and for every throttle.
+pub(super) fn normalised_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Shows what a request holds without its secrets.
+macro_rules! redacted_debug {
+    ($type:ident { $($shown:ident),* } hides $($hidden:ident),+) => {
+        impl ::std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    $(.field(stringify!($hidden), &"<redacted>"))+
+                    .finish()
+            }
+        }
+    };
+}
+pub(crate) use redacted_debug;
+
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     shop_name: String,
     /// The shop's address in Otklik: lower-case letters, digits and dashes.
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$")]
     slug: String,
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// At least 10 characters.
+    #[schema(min_length = 10)]
     password: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     name: String,
 }
+redacted_debug!(SignUp { shop_name, slug, email, name } hides password);
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     email: String,
     password: String,
 }
+redacted_debug!(SignIn { email } hides password);
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// The refresh token: in the body, or (the dashboard) in its HttpOnly cookie with `{}` sent.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    refresh_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+}
+redacted_debug!(RefreshRequest {} hides refresh_token);
+
+impl RefreshRequest {
+    /// The token from the body, else from the cookie.
+    fn token(&self, headers: &HeaderMap) -> Option<String> {
+        self.refresh_token.clone().or_else(|| {
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(name, _)| *name == REFRESH_COOKIE)
+                .map(|(_, token)| token.to_owned())
+        })
+    }
 }
 
 /// A signed-in session: a short-lived access token and the refresh token that renews it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Session {
     access_token: String,
     /// Always `Bearer`.
@@ -76,6 +136,65 @@ pub struct Session {
     expires_in: i64,
     refresh_token: String,
     user: UserView,
+    /// When the refresh token (and so the session) ends.
+    #[serde(skip)]
+    refresh_expires_at: chrono::DateTime<Utc>,
+}
+redacted_debug!(Session { token_type, expires_in, user } hides access_token, refresh_token);
+
+/// The session as answered: never cached, and its refresh token also set as the HttpOnly
+/// cookie the dashboard uses (`Secure` when the public URL is https).
+pub(super) fn session_answer(state: &AppState, status: StatusCode, session: Session) -> Response {
+    let secure = if state.config().public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = (session.refresh_expires_at - Utc::now())
+        .num_seconds()
+        .max(0);
+    let cookie = format!(
+        "{REFRESH_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/api/v1/auth; Max-Age={max_age}{secure}",
+        session.refresh_token
+    );
+    let mut response = (status, Json(session)).into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// Tells every ingress that `user`'s sessions ended: their dashboards' sockets close (the
+/// socket hears it on the tenant's operator topic) and ask for a sign-in. Best effort: tokens are
+/// refused regardless once the revocation cache catches up.
+pub(crate) async fn announce_revocation(
+    state: &AppState,
+    tenant: TenantScope,
+    user: otklik_schema::UserId,
+) {
+    let mut redis = state.redis();
+    let event = serde_json::json!({"type": "session_revoked", "user_id": user.0});
+    let told = otklik_jobs::topics::tell_operators(
+        &mut redis,
+        &state.config().redis_namespace,
+        tenant.tenant_id(),
+        &event,
+    );
+    match tokio::time::timeout(state.enqueue_timeout(), told).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => tracing::warn!(error = %err, "could not announce a revoked session"),
+        Err(_) => tracing::warn!("Redis did not take a revoked session's announcement in time"),
+    }
+}
+
+/// Clears the refresh cookie.
+fn cookie_cleared() -> (header::HeaderName, HeaderValue) {
+    (
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "otklik_refresh=; HttpOnly; SameSite=Strict; Path=/api/v1/auth; Max-Age=0",
+        ),
+    )
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -84,8 +203,7 @@ pub struct UserView {
     tenant_id: i64,
     email: String,
     name: String,
-    /// `admin`, `operator` or `viewer`.
-    #[schema(value_type = String, example = "admin")]
+    #[schema(value_type = crate::api::vocabulary::RoleSchema)]
     role: otklik_schema::Role,
 }
 
@@ -101,23 +219,30 @@ impl From<&User> for UserView {
     }
 }
 
-/// The caller's address as the socket saw it (the ingress sits behind no proxy it trusts).
-pub(super) fn client_address(extensions: &Extensions) -> IpAddr {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
+/// The caller's address, as [`ClientAddress`](crate::client_address::ClientAddress) resolves
+/// it (trusted proxies only).
+pub(super) fn client_address(
+    state: &AppState,
+    extensions: &Extensions,
+    headers: &HeaderMap,
+) -> IpAddr {
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    crate::client_address::resolve(peer, headers, state.trusted_proxies())
 }
 
 /// Refuses an address or account that has tried too often in this process.
 pub(super) fn throttled(
     state: &AppState,
     extensions: &Extensions,
+    headers: &HeaderMap,
     account: &str,
 ) -> Result<(), ApiError> {
     state
         .auth()
         .throttle
-        .check(client_address(extensions), account)
+        .check(client_address(state, extensions, headers), account)
         .map_err(|retry_after| ApiError::TooManyRequests { retry_after })
 }
 
@@ -186,12 +311,15 @@ fn check_sign_up(request: &SignUp) -> Result<(), ApiError> {
     }
 }
 
-/// Issues a fresh access token and a refresh token in `family`.
+/// Issues a fresh access token and a refresh token in `family`, which ends at `expires_at`
+/// (a new family: `None`, `REFRESH_TTL` from now).
 pub(super) async fn open_session(
     state: &AppState,
     user: &User,
     family: &str,
+    expires_at: Option<chrono::DateTime<Utc>>,
 ) -> Result<Session, ApiError> {
+    let expires_at = expires_at.unwrap_or_else(|| Utc::now() + tokens::REFRESH_TTL);
     let access = state
         .auth()
         .signer
@@ -206,7 +334,7 @@ pub(super) async fn open_session(
             user: user.id,
             token_hash: &hash,
             family,
-            expires_at: Utc::now() + tokens::REFRESH_TTL,
+            expires_at,
         },
     )
     .await?;
@@ -216,6 +344,7 @@ pub(super) async fn open_session(
         expires_in: tokens::ACCESS_TTL.num_seconds(),
         refresh_token: refresh,
         user: user.into(),
+        refresh_expires_at: expires_at,
     })
 }
 
@@ -233,9 +362,11 @@ pub(super) async fn open_session(
 pub async fn sign_up(
     State(state): State<AppState>,
     extensions: Extensions,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<SignUp>,
-) -> Result<(StatusCode, Json<Session>), ApiError> {
-    throttled(&state, &extensions, &request.email)?;
+) -> Result<Response, ApiError> {
+    let email = normalised_email(&request.email);
+    throttled(&state, &extensions, &headers, &email)?;
     check_sign_up(&request)?;
     let hash = password::hash(request.password)
         .await
@@ -246,7 +377,7 @@ pub async fn sign_up(
         &NewMerchant {
             shop_name: request.shop_name.trim(),
             slug: &request.slug,
-            email: request.email.trim(),
+            email: &email,
             display_name: request.name.trim(),
             password_hash: &hash,
         },
@@ -258,15 +389,15 @@ pub async fn sign_up(
         SignupError::Database(err) => err.into(),
     })?;
     drop(conn);
-    let session = open_session(&state, &user, &tokens::new_family()).await?;
-    Ok((StatusCode::CREATED, Json(session)))
+    let session = open_session(&state, &user, &tokens::new_family(), None).await?;
+    Ok(session_answer(&state, StatusCode::CREATED, session))
 }
 
 /// `POST /api/v1/auth/login`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
     summary = "Sign in with e-mail and password",
     description = "Role: anyone. Throttled per address and account; five failures in a row lock \
-        the account for 15 minutes.",
+        the account for 15 minutes. A locked account answers like a wrong password.",
     request_body = SignIn,
     responses(
         (status = 200, description = "Signed in", body = Session),
@@ -274,24 +405,32 @@ pub async fn sign_up(
         (status = 401, description = "Wrong e-mail or password", body = crate::error::ErrorEnvelope),
         (status = 429, description = "Too many attempts or a locked account; see `Retry-After`", body = crate::error::ErrorEnvelope),
     ))]
+/// An unknown address, a wrong password, a disabled or a locked account all answer the same
+/// 401 after the same work, so an answer tells nothing about which accounts exist or are
+/// locked. The attempt is counted before the password is checked, atomically, so guesses sent
+/// at once cannot all slip past the lockout.
 pub async fn sign_in(
     State(state): State<AppState>,
     extensions: Extensions,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<SignIn>,
-) -> Result<Json<Session>, ApiError> {
-    throttled(&state, &extensions, &request.email)?;
+) -> Result<Response, ApiError> {
+    let email = normalised_email(&request.email);
+    throttled(&state, &extensions, &headers, &email)?;
     let mut conn = state.db().get().await.map_err(DbError::from)?;
-    let Some(found) = users::credentials(&mut conn, request.email.trim()).await? else {
+    let found = users::credentials(&mut conn, &email).await?;
+    let attempt = match &found {
+        Some(found) => {
+            users::claim_attempt(&mut conn, found.user.id, LOCK_AFTER, Utc::now() + LOCK_FOR)
+                .await?
+        }
+        None => false,
+    };
+    drop(conn);
+    let (Some(found), true) = (found, attempt) else {
         password::burn_time(request.password).await;
         return Err(ApiError::InvalidCredentials);
     };
-    let now = Utc::now();
-    if let Some(until) = found.locked_until.filter(|until| *until > now) {
-        let retry_after = u64::try_from((until - now).num_seconds())
-            .unwrap_or(1)
-            .max(1);
-        return Err(ApiError::TooManyRequests { retry_after });
-    }
     let matches = match (&found.password_hash, found.disabled_at) {
         (Some(stored), None) => password::verify(request.password, stored.clone()).await,
         _ => {
@@ -300,21 +439,22 @@ pub async fn sign_in(
         }
     };
     if !matches {
-        users::record_failure(&mut conn, found.user.id, LOCK_AFTER, now + LOCK_FOR).await?;
         return Err(ApiError::InvalidCredentials);
     }
+    let mut conn = state.db().get().await.map_err(DbError::from)?;
     users::record_success(&mut conn, found.user.id).await?;
     drop(conn);
-    Ok(Json(
-        open_session(&state, &found.user, &tokens::new_family()).await?,
-    ))
+    let session = open_session(&state, &found.user, &tokens::new_family(), None).await?;
+    Ok(session_answer(&state, StatusCode::OK, session))
 }
 
 /// `POST /api/v1/auth/refresh`: the refresh token's successor and a new access token.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
     summary = "Trade a refresh token for a new session",
-    description = "Role: anyone holding a refresh token. The token rotates; presenting a used one \
-        again ends its whole session.",
+    description = "Role: anyone holding a refresh token, in the body or in the `otklik_refresh` \
+        cookie the sign-in answers set (send `{}`). The token rotates; presenting a used one \
+        again ends its whole session. A session ends 30 days after its sign-in however often \
+        it is refreshed.",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new access token and the refresh token's successor", body = Session),
@@ -323,21 +463,27 @@ pub async fn sign_in(
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<RefreshRequest>,
-) -> Result<Json<Session>, ApiError> {
-    let hash = otklik_jobs::token_hash(&request.refresh_token);
+) -> Result<Response, ApiError> {
+    let Some(token) = request.token(&headers) else {
+        return Err(ApiError::Unauthenticated("no refresh token"));
+    };
+    let hash = otklik_jobs::token_hash(&token);
     let mut conn = state.db().get().await.map_err(DbError::from)?;
     match sessions::use_token(&mut conn, &hash).await? {
         Use::Fresh {
             tenant,
             user,
             family,
+            expires_at,
         } => {
             let user = users::active(&mut conn, TenantScope::trusted(tenant), user)
                 .await?
                 .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
             drop(conn);
-            Ok(Json(open_session(&state, &user, &family).await?))
+            let session = open_session(&state, &user, &family, Some(expires_at)).await?;
+            Ok(session_answer(&state, StatusCode::OK, session))
         }
         Use::Replayed => {
             tracing::warn!("a used refresh token was presented again; its session is revoked");
@@ -360,11 +506,14 @@ pub async fn refresh(
 pub async fn sign_out(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<RefreshRequest>,
-) -> Result<StatusCode, ApiError> {
-    let mut conn = state.tenant_db(principal.tenant).await?;
-    sessions::revoke(&mut conn, &otklik_jobs::token_hash(&request.refresh_token)).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    if let Some(token) = request.token(&headers) {
+        let mut conn = state.db_for(&principal).await?;
+        sessions::revoke(&mut conn, &otklik_jobs::token_hash(&token)).await?;
+    }
+    Ok((StatusCode::NO_CONTENT, [cookie_cleared()]).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -387,12 +536,22 @@ pub struct ResetRequest {
 pub async fn request_reset(
     State(state): State<AppState>,
     extensions: Extensions,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
-    throttled(&state, &extensions, &request.email)?;
+    let email = normalised_email(&request.email);
+    throttled(&state, &extensions, &headers, &email)?;
+    // At most a few mails per address, whoever asks: a link is not a way to flood an inbox.
+    // Over the limit the answer is the same 202, so it tells nothing either.
+    let key = format!("reset:{}", otklik_jobs::token_hash(&email));
+    let allowed = matches!(
+        state.rate_limits().take(&[(key, RESETS_PER_ADDRESS)]).await,
+        Ok(None)
+    );
     let mut conn = state.db().get().await.map_err(DbError::from)?;
-    if let Some(found) = users::credentials(&mut conn, request.email.trim()).await?
+    if let Some(found) = users::credentials(&mut conn, &email).await?
         && found.disabled_at.is_none()
+        && allowed
     {
         let job = otklik_jobs::Notify::PasswordReset {
             tenant_id: found.user.tenant_id,
@@ -411,18 +570,21 @@ pub async fn request_reset(
     Ok(StatusCode::ACCEPTED)
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirmation {
     token: String,
+    /// At least 10 characters.
+    #[schema(min_length = 10)]
     password: String,
 }
+redacted_debug!(ResetConfirmation {} hides token, password);
 
 /// `POST /api/v1/auth/password-reset/confirm`: the e-mailed token sets a new password once;
 /// every session of the account ends.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth",
     summary = "Set a new password with the e-mailed token",
-    description = "Role: anyone holding a reset token. Works once; every session of the account ends.",
+    description = "Role: anyone holding a reset token. Works once; every session of the account ends, its other reset links are void, and the API keys it made are revoked.",
     request_body = ResetConfirmation,
     responses(
         (status = 204, description = "The password is set"),
@@ -434,9 +596,10 @@ pub struct ResetConfirmation {
 pub async fn confirm_reset(
     State(state): State<AppState>,
     extensions: Extensions,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<ResetConfirmation>,
 ) -> Result<StatusCode, ApiError> {
-    throttled(&state, &extensions, &request.token)?;
+    throttled(&state, &extensions, &headers, &request.token)?;
     check_password(&request.password)?;
     let hash = password::hash(request.password)
         .await
@@ -446,5 +609,40 @@ pub async fn confirm_reset(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_with_secrets_print_redacted() {
+        let sign_in: SignIn = serde_json::from_value(
+            serde_json::json!({"email": "a@b.example", "password": "hunter2-hunter2"}),
+        )
+        .expect("sign in");
+        let printed = format!("{sign_in:?}");
+        assert!(
+            printed.contains("a@b.example") && !printed.contains("hunter2"),
+            "{printed}"
+        );
+        let refresh: RefreshRequest =
+            serde_json::from_value(serde_json::json!({"refresh_token": "secret-refresh"}))
+                .expect("refresh");
+        assert!(!format!("{refresh:?}").contains("secret-refresh"));
+        let reset: ResetConfirmation = serde_json::from_value(
+            serde_json::json!({"token": "secret-reset", "password": "secret-password"}),
+        )
+        .expect("reset");
+        assert!(!format!("{reset:?}").contains("secret"));
+    }
+
+    #[test]
+    fn addresses_are_keyed_trimmed_and_lower_cased() {
+        assert_eq!(
+            normalised_email("  Anna@Sever.Example "),
+            "anna@sever.example"
+        );
     }
 }

@@ -2,7 +2,11 @@
 //! takes a [`Principal`], so none can forget authentication, and its tenant scope comes from
 //! the signed token, never from the request. A server may send an API key (`ok_live_…`) instead,
 //! as the bearer token or in `X-Api-Key`: it acts with the key's role in the key's tenant, on
-//! behalf of the admin who made it.
+//! behalf of the admin who made it — except that a key never manages keys or people, so a leaked
+//! key cannot make itself a successor or invite its holder in.
+//!
+//! A token is also checked against its user's current state ([`super::revocation`]): a disabled
+//! person, a changed role or a new password ends the tokens signed before.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -26,7 +30,11 @@ pub struct Principal {
 
 impl Principal {
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        if allows(self.role, permission) {
+        let people_only = matches!(
+            permission,
+            Permission::ManageApiKeys | Permission::ManageUsers
+        );
+        if allows(self.role, permission) && !(people_only && self.api_key.is_some()) {
             Ok(())
         } else {
             Err(ApiError::Forbidden)
@@ -75,6 +83,16 @@ impl Principal {
         let user = claims
             .user()
             .ok_or(ApiError::Unauthenticated("the access token is not valid"))?;
+        let holds = state
+            .auth()
+            .revocations
+            .holds(state.db(), user, claims.issued_ms())
+            .await?;
+        if !holds {
+            return Err(ApiError::Unauthenticated(
+                "the session was ended; sign in again",
+            ));
+        }
         Ok(Self {
             user,
             // The token is ours: we signed this tenant into it.
@@ -109,7 +127,8 @@ async fn from_api_key(key: String, state: &AppState) -> Result<Principal, ApiErr
         return Err(ApiError::Unauthenticated(UNKNOWN));
     }
     let hash = otklik_jobs::token_hash(&key);
-    let mut conn = state.db().get().await.map_err(DbError::from)?;
+    // Anyone can send a made-up key: the lookup uses the public pool.
+    let mut conn = state.public_db().get().await.map_err(DbError::from)?;
     let holder = api_keys::holder(&mut conn, &hash)
         .await?
         .ok_or(ApiError::Unauthenticated(UNKNOWN))?;

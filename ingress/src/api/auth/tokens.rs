@@ -25,6 +25,11 @@ pub struct Claims {
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
+    /// When it was signed, in milliseconds: revocation ([`super::revocation`]) compares it with
+    /// the user's `tokens_valid_after`, and seconds are too coarse for a sign-in that follows a
+    /// revocation at once. Absent in older tokens, which count from `iat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<i64>,
 }
 
 impl Claims {
@@ -34,6 +39,10 @@ impl Claims {
 
     pub fn tenant(&self) -> TenantId {
         TenantId(self.tid)
+    }
+
+    pub fn issued_ms(&self) -> i64 {
+        self.iat_ms.unwrap_or(self.iat.saturating_mul(1000))
     }
 }
 
@@ -58,7 +67,8 @@ impl Signer {
     }
 
     pub fn issue(&self, user: UserId, tenant: TenantId, role: Role) -> Result<String, String> {
-        let now = Utc::now().timestamp();
+        let issued = Utc::now();
+        let now = issued.timestamp();
         let claims = Claims {
             sub: user.0.to_string(),
             tid: tenant.0,
@@ -66,6 +76,7 @@ impl Signer {
             iat: now,
             nbf: now,
             exp: now + ACCESS_TTL.num_seconds(),
+            iat_ms: Some(issued.timestamp_millis()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|err| err.to_string())
