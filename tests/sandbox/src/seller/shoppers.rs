@@ -8,10 +8,9 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 
-use super::phrases::{
-    DIALOGUES, FEEDBACK_ANSWERS, FEEDBACKS, NAMES, QUESTIONS, SUPPORT_MESSAGES, THANKS,
-};
+use super::phrases::{FEEDBACK_ANSWERS, NAMES, SUPPORT_MESSAGES, THANKS, seller_answer};
 use super::{Marketplace, Seller, SellerData, popular};
+use crate::voices::{self, Goods, QuestionVoice};
 
 /// WB lets a seller edit an answer once within this many days of sending it.
 pub(crate) const EDIT_WINDOW: Duration = Duration::days(60);
@@ -243,6 +242,10 @@ pub(crate) struct Shoppers {
     /// Sorted by `at_ms`.
     pub(crate) wb_events: Vec<WbEvent>,
     pub(crate) ozon_chats: Vec<OzonChat>,
+    /// Ozon product questions, oldest first.
+    pub(crate) ozon_questions: Vec<super::ozon_public::OzonQuestion>,
+    /// Ozon product reviews, oldest first.
+    pub(crate) ozon_reviews: Vec<super::ozon_public::OzonReview>,
     ozon_message_id: u64,
     ozon_seller_id: String,
 }
@@ -281,7 +284,7 @@ pub(crate) fn uuid(rng: &mut StdRng) -> String {
     )
 }
 
-fn name(rng: &mut StdRng) -> &'static str {
+pub(crate) fn name(rng: &mut StdRng) -> &'static str {
     NAMES.choose(rng).copied().unwrap_or("Покупатель")
 }
 
@@ -295,6 +298,17 @@ fn reply_sign(rng: &mut StdRng, chat_id: &str) -> String {
     )
 }
 
+/// A review's stars, as often as shoppers give them.
+pub(crate) fn stars(rng: &mut StdRng) -> u8 {
+    match rng.random_range(0..100) {
+        0..55 => 5,
+        55..75 => 4,
+        75..85 => 3,
+        85..92 => 2,
+        _ => 1,
+    }
+}
+
 /// Nanosecond-precise time `seconds` (plus a fraction) before `now`, as WB stores questions.
 fn before(rng: &mut StdRng, now: DateTime<Utc>, seconds: i64) -> DateTime<Utc> {
     now - Duration::seconds(seconds) - Duration::nanoseconds(rng.random_range(0..1_000_000_000))
@@ -306,6 +320,25 @@ impl SellerData {
         self.products
             .iter()
             .position(|product| product.wb.as_ref().is_some_and(|card| card.nm_id == nm_id))
+    }
+
+    /// The kind of goods and WB subject of a product, for picking what shoppers write.
+    pub(crate) fn kind_of(&self, product: usize) -> (Goods, &'static str) {
+        self.products
+            .get(product)
+            .map_or((Goods::Tops, ""), |product| {
+                (product.category.goods(), product.category.subject)
+            })
+    }
+
+    /// A chat opener about an order of `product` (any product when unknown).
+    fn opener(&mut self, product: Option<usize>) -> &'static QuestionVoice {
+        let (kind, subject) = product.map_or((Goods::Tops, ""), |index| self.kind_of(index));
+        let openers = voices::chat_openers(kind, subject);
+        openers
+            .choose(&mut self.rng)
+            .copied()
+            .unwrap_or(&voices::questions()[0])
     }
 
     fn nm_id(&self, product: usize) -> u64 {
@@ -368,6 +401,13 @@ impl SellerData {
         }
         self.generate_wb_chats(count / 40, now, history.min(30 * 86_400));
         self.generate_ozon_chats(count / 40, now, history.min(30 * 86_400));
+        let listed = self.listed(Marketplace::Ozon);
+        for _ in 0..count / 25 {
+            self.generate_ozon_question(&listed, now, history);
+        }
+        for _ in 0..count / 10 {
+            self.generate_ozon_review(&listed, now, history);
+        }
     }
 
     fn generate_question(&mut self, cards: &[usize], now: DateTime<Utc>, history: i64) {
@@ -375,10 +415,14 @@ impl SellerData {
             return;
         };
         let nm_id = self.nm_id(product);
+        let (kind, subject) = self.kind_of(product);
         let rng = &mut self.rng;
+        let Some(voice) = voices::card_questions(kind, subject).choose(rng).copied() else {
+            return;
+        };
+        let (text, answer) = (voice.text.as_str(), seller_answer(voice.asks));
         let age = rng.random_range(0..history);
         let created_at = before(rng, now, age);
-        let &(text, answer) = QUESTIONS.choose(rng).unwrap_or(&QUESTIONS[0]);
         let answered = rng.random_bool(if age > 2 * 86_400 { 0.85 } else { 0.3 });
         let answer = answered.then(|| Reply {
             text: answer.to_owned(),
@@ -404,18 +448,22 @@ impl SellerData {
         };
         let sizes = self.products[product].sizes.len().max(1);
         let nm_id = self.nm_id(product);
+        let (kind, subject) = self.kind_of(product);
         let rng = &mut self.rng;
         let age = rng.random_range(0..history);
         let created_at = now - Duration::seconds(age);
-        let valuation: u8 = match rng.random_range(0..100) {
-            0..60 => 5,
-            60..80 => 4,
-            80..90 => 3,
-            90..95 => 2,
-            _ => 1,
+        let valuation = stars(rng);
+        let Some(voice) = voices::reviews_for(valuation, kind, subject)
+            .choose(rng)
+            .copied()
+        else {
+            return;
         };
-        let texts = FEEDBACKS[usize::from(valuation - 1)];
-        let &(text, pros, cons) = texts.choose(rng).unwrap_or(&texts[0]);
+        let (text, pros, cons) = (
+            voice.text.as_str(),
+            voice.pros.as_str(),
+            voice.cons.as_str(),
+        );
         let answered = rng.random_bool(if age > 3 * 86_400 { 0.8 } else { 0.2 });
         let answer = answered.then(|| Reply {
             text: FEEDBACK_ANSWERS[usize::from(valuation >= 4)].to_owned(),
@@ -446,6 +494,11 @@ impl SellerData {
             let order =
                 (!self.wb_fbs.is_empty()).then(|| self.rng.random_range(0..self.wb_fbs.len()));
             let good = order.and_then(|order| self.good_card_of_order(order));
+            let product = order
+                .and_then(|order| self.wb_fbs.get(order))
+                .map(|o| o.product);
+            let opener = self.opener(product);
+            let (question, answer) = (opener.text.as_str(), seller_answer(opener.asks));
             let rng = &mut self.rng;
             let id = format!("1:{}", uuid(rng));
             let chat = self.shoppers.wb_chats.len();
@@ -455,7 +508,6 @@ impl SellerData {
                 client_name: name(rng).to_owned(),
                 good,
             });
-            let &(question, answer) = DIALOGUES.choose(rng).unwrap_or(&DIALOGUES[0]);
             let source = ["rusite", "android", "ios"]
                 .choose(rng)
                 .copied()
@@ -531,9 +583,11 @@ impl SellerData {
                 || (String::new(), String::new()),
                 |index| self.posting_context(index),
             );
+            let product = posting.and_then(|index| self.posting_product(index));
+            let opener = self.opener(product);
+            let (question, answer) = (opener.text.as_str(), seller_answer(opener.asks));
             let rng = &mut self.rng;
             let buyer = rng.random_range(10_000_000..100_000_000).to_string();
-            let &(question, answer) = DIALOGUES.choose(rng).unwrap_or(&DIALOGUES[0]);
             let age = rng.random_range(0..history);
             let mut at =
                 now - Duration::seconds(age) - Duration::milliseconds(rng.random_range(0..1000));
@@ -614,6 +668,15 @@ impl SellerData {
     fn next_ozon_message_id(&mut self) -> u64 {
         self.shoppers.ozon_message_id += self.rng.random_range(1..=5_000);
         self.shoppers.ozon_message_id
+    }
+
+    /// The product of a posting (index over FBS then FBO).
+    fn posting_product(&self, index: usize) -> Option<usize> {
+        match index.checked_sub(self.ozon_fbs.len()) {
+            None => self.ozon_fbs.get(index),
+            Some(fbo) => self.ozon_fbo.get(fbo),
+        }
+        .map(|posting| posting.product)
     }
 
     /// `order_number` and `sku` of a posting (index over FBS then FBO).
@@ -941,6 +1004,42 @@ impl Seller {
         let id = feedback.id.clone();
         data.shoppers.feedbacks.push(feedback);
         id
+    }
+
+    pub(crate) fn wb_seller_answers_question(&self, id: &str, text: &str) -> bool {
+        let written = self
+            .write()
+            .answer_question(id, text, PUBLISHED, Utc::now());
+        written == Write::Done
+    }
+
+    pub(crate) fn wb_seller_answers_feedback(&self, id: &str, text: &str) -> bool {
+        let written = self.write().answer_feedback(id, text, false, Utc::now());
+        written == Write::Done
+    }
+
+    /// The seller's message typed in WB's cabinet; returns the event id.
+    pub(crate) fn wb_seller_writes_in_portal(&self, chat_id: &str, text: &str) -> Option<String> {
+        let now = Utc::now();
+        let mut data = self.write();
+        let chat = data
+            .shoppers
+            .wb_chats
+            .iter()
+            .position(|chat| chat.id == chat_id)?;
+        let at_ms = data.next_event_ms(now);
+        let id = uuid(&mut data.rng);
+        data.insert_wb_event(WbEvent {
+            chat,
+            id: id.clone(),
+            at_ms,
+            author: Author::Seller,
+            source: "seller-portal",
+            text: text.to_owned(),
+            new_chat: false,
+            files: Vec::new(),
+        });
+        Some(id)
     }
 
     /// A shopper message in a WB chat, now.
