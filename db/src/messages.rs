@@ -142,6 +142,8 @@ pub enum Outcome<'a> {
     Failed { reason: &'a str },
     /// The provider will never deliver it (the shopper blocked the bot).
     Undeliverable { reason: &'a str },
+    /// Not sent after all: the seller had already answered at the marketplace.
+    Withdrawn { reason: &'a str },
 }
 
 impl Outcome<'_> {
@@ -152,6 +154,7 @@ impl Outcome<'_> {
             Outcome::Retry { .. } => DeliveryStatus::Pending,
             Outcome::Failed { .. } => DeliveryStatus::Failed,
             Outcome::Undeliverable { .. } => DeliveryStatus::Undeliverable,
+            Outcome::Withdrawn { .. } => DeliveryStatus::Withdrawn,
         }
     }
 }
@@ -169,7 +172,8 @@ pub async fn finish(
         Outcome::Sent { external_id } => (None, Some(external_id), Some(Utc::now())),
         Outcome::Retry { reason }
         | Outcome::Failed { reason }
-        | Outcome::Undeliverable { reason } => (Some(reason), None, None),
+        | Outcome::Undeliverable { reason }
+        | Outcome::Withdrawn { reason } => (Some(reason), None, None),
     };
     let updated = diesel::update(messages::table)
         .filter(messages::id.eq(id))

@@ -85,7 +85,8 @@ impl Context {
             .await?
             .ok_or_else(|| ConnectError::NoTenant(tenant.to_owned()))?;
         let account = accounts::create(&mut conn, scope, marketplace, name, credentials).await?;
-        channels::open_for_account(&mut conn, scope, account, marketplace).await?;
+        channels::open_for_account(&mut conn, scope, account, marketplace, &report.unavailable)
+            .await?;
         Ok((report, Some(account)))
     }
 }

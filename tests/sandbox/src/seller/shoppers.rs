@@ -744,6 +744,40 @@ impl SellerData {
         id
     }
 
+    /// A new unanswered review of card `nm_id`; returns its id.
+    pub(super) fn add_feedback(
+        &mut self,
+        id: Option<&str>,
+        nm_id: u64,
+        text: &str,
+        valuation: u8,
+        at: DateTime<Utc>,
+    ) -> String {
+        let product = self.card(nm_id);
+        let sizes = product.map_or(1, |product| self.products[product].sizes.len().max(1));
+        let rng = &mut self.rng;
+        let feedback = Feedback {
+            id: id.map_or_else(|| es_id(rng), str::to_owned),
+            product,
+            nm_id,
+            size: rng.random_range(0..sizes),
+            text: text.to_owned(),
+            pros: String::new(),
+            cons: String::new(),
+            valuation: valuation.clamp(1, 5),
+            created_at: DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at),
+            bought_at: at - Duration::days(rng.random_range(1..15)),
+            user_name: name(rng),
+            shk_id: rng.random_range(10_000_000_000..100_000_000_000),
+            answer: None,
+            writes: 0,
+            was_viewed: false,
+        };
+        let id = feedback.id.clone();
+        self.shoppers.feedbacks.push(feedback);
+        id
+    }
+
     /// A shopper message in a WB chat; `None` or an unknown id opens a chat (with that id).
     pub(super) fn wb_buyer_writes(
         &mut self,
@@ -979,31 +1013,8 @@ impl Seller {
 
     /// A new unanswered WB review, left now; returns its id.
     pub(crate) fn leave_feedback(&self, nm_id: u64, text: &str, valuation: u8) -> String {
-        let now = Utc::now();
-        let mut data = self.write();
-        let product = data.card(nm_id);
-        let sizes = product.map_or(1, |product| data.products[product].sizes.len().max(1));
-        let rng = &mut data.rng;
-        let feedback = Feedback {
-            id: es_id(rng),
-            product,
-            nm_id,
-            size: rng.random_range(0..sizes),
-            text: text.to_owned(),
-            pros: String::new(),
-            cons: String::new(),
-            valuation: valuation.clamp(1, 5),
-            created_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
-            bought_at: now - Duration::days(rng.random_range(1..15)),
-            user_name: name(rng),
-            shk_id: rng.random_range(10_000_000_000..100_000_000_000),
-            answer: None,
-            writes: 0,
-            was_viewed: false,
-        };
-        let id = feedback.id.clone();
-        data.shoppers.feedbacks.push(feedback);
-        id
+        self.write()
+            .add_feedback(None, nm_id, text, valuation, Utc::now())
     }
 
     pub(crate) fn wb_seller_answers_question(&self, id: &str, text: &str) -> bool {
