@@ -703,3 +703,144 @@ async fn a_turn_that_ends_after_the_seller_answered_writes_no_draft() {
         SellerLineOutcome::Known
     );
 }
+
+#[derive(Debug, diesel::QueryableByName)]
+struct Tally {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The demo shop with 2,000 sandbox orders a marketplace, as issue 24 measured it: every
+/// channel polled, every turn run; then what the inbox holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shops_marketplace_inbox_drafts_nothing_for_what_the_seller_answered() {
+    let seller = Seller::generate(otklik_sandbox::SellerSpec {
+        orders: 2000,
+        ..otklik_sandbox::SellerSpec::demo()
+    })
+    .with_demo_records();
+    let shop = shop(
+        seller,
+        WbOptions::unlimited(),
+        OzonOptions::unlimited(),
+        true,
+    )
+    .await;
+    let wb = shop.connect(Marketplace::Wb).await;
+    let ozon = shop.connect(Marketplace::Ozon).await;
+    shop.sync(wb, SyncKind::Full).await.expect("WB sync");
+    shop.sync(ozon, SyncKind::Full).await.expect("Ozon sync");
+    let recorded = shop.poll(wb).await + shop.poll(ozon).await;
+    assert!(recorded > 150, "{recorded} shopper messages");
+    // Every turn has run: no shopper message waits for the assistant.
+    let waiting =
+        "SELECT count(*) AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                    WHERE m.direction = 'inbound' AND m.answered_at IS NULL AND c.mode = 'bot'";
+    let left = shop
+        .app
+        .eventually(Duration::from_secs(240), 0, || shop.app.count(waiting))
+        .await;
+    assert_eq!(left, 0, "turns outstanding");
+
+    // Chats whose latest message is the seller's: no draft or reply of the assistant.
+    let mut seller_last = Vec::new();
+    for (kind, messages) in [("wb_chat", true), ("ozon_chat", false)] {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Text)]
+            chat: String,
+        }
+        let chats: Vec<Row> = diesel::sql_query(format!(
+            "SELECT DISTINCT c.external_chat_id AS chat FROM conversations c
+               JOIN channels ch ON ch.id = c.channel_id WHERE ch.kind = '{kind}'"
+        ))
+        .load(&mut shop.app.db().await)
+        .await
+        .expect("chats");
+        for Row { chat } in chats {
+            let history = if messages {
+                shop.wb.chat_messages(&chat)
+            } else {
+                shop.ozon.chat_messages(&chat)
+            };
+            if history
+                .last()
+                .is_some_and(|m| m.sender.eq_ignore_ascii_case("seller"))
+            {
+                seller_last.push(chat);
+            }
+        }
+    }
+    assert!(
+        seller_last.len() >= 20,
+        "{} chats answered at the marketplace",
+        seller_last.len()
+    );
+    let mut drafted = 0;
+    for chat in &seller_last {
+        drafted += shop
+            .replies(chat)
+            .await
+            .iter()
+            .filter(|r| r.status != "withdrawn")
+            .count();
+    }
+    assert_eq!(drafted, 0, "drafts for chats the seller already answered");
+
+    // Every WB chat message names an order; none of the assistant's chat answers asks for one.
+    let without_order = shop
+        .app
+        .count(
+            "SELECT count(*) AS n FROM messages m JOIN channels ch ON ch.id = m.channel_id
+              WHERE ch.kind IN ('wb_chat', 'ozon_chat') AND m.direction = 'inbound'
+                AND NOT m.attachments @> '[{\"kind\": \"order\"}]'",
+        )
+        .await;
+    let asked_for_number = shop
+        .app
+        .count(
+            "SELECT count(*) AS n FROM messages m JOIN channels ch ON ch.id = m.channel_id
+              WHERE ch.kind IN ('wb_chat', 'ozon_chat') AND m.author = 'bot'
+                AND m.body ~* 'номер заказа|номер отправления'",
+        )
+        .await;
+    let variety = |kinds: &'static str| {
+        let shop = &shop;
+        async move {
+            diesel::sql_query(format!(
+                "SELECT count(*) AS n FROM messages m JOIN channels ch ON ch.id = m.channel_id
+                  WHERE ch.kind IN ({kinds}) AND m.direction = 'inbound'
+                 UNION ALL
+                 SELECT count(DISTINCT m.body) FROM messages m JOIN channels ch ON ch.id = m.channel_id
+                  WHERE ch.kind IN ({kinds}) AND m.direction = 'inbound'"
+            ))
+            .load::<Tally>(&mut shop.app.db().await)
+            .await
+            .expect("variety")
+            .into_iter()
+            .map(|t| t.n)
+            .collect::<Vec<_>>()
+        }
+    };
+    let reviews = variety("'wb_feedbacks', 'ozon_reviews'").await;
+    let questions = variety("'wb_questions', 'ozon_questions'").await;
+    eprintln!(
+        "demo inbox: {recorded} shopper messages; {} chats answered at the marketplace, {drafted} drafts for them; \
+         {without_order} chat messages without an order; {asked_for_number} chat answers asking for an order number; \
+         reviews {} ({} distinct), questions {} ({} distinct)",
+        seller_last.len(),
+        reviews[0],
+        reviews[1],
+        questions[0],
+        questions[1],
+    );
+    assert!(
+        reviews[0] >= 40 && reviews[1] * 10 >= reviews[0] * 9,
+        "varied reviews: {reviews:?}"
+    );
+    assert!(
+        questions[0] >= 20 && questions[1] * 10 >= questions[0] * 8,
+        "varied questions: {questions:?}"
+    );
+    assert_eq!(without_order, 0, "every chat message names its order");
+}

@@ -5,7 +5,6 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::rngs::StdRng;
-use rand::seq::IndexedRandom;
 
 use super::phrases::{FEEDBACK_ANSWERS, seller_answer};
 use super::shoppers::{name, stars};
@@ -122,10 +121,10 @@ impl SellerData {
         };
         let sku = self.sku(product);
         let (kind, subject) = self.kind_of(product);
-        let rng = &mut self.rng;
-        let Some(voice) = voices::card_questions(kind, subject).choose(rng).copied() else {
+        let Some(voice) = self.fresh_question(&voices::card_questions(kind, subject)) else {
             return;
         };
+        let rng = &mut self.rng;
         let age = rng.random_range(0..history);
         let published_at =
             now - Duration::seconds(age) - Duration::milliseconds(rng.random_range(0..1000));
@@ -184,14 +183,11 @@ impl SellerData {
         };
         let sku = self.sku(product);
         let (kind, subject) = self.kind_of(product);
-        let rng = &mut self.rng;
-        let rating = stars(rng);
-        let Some(voice) = voices::reviews_for(rating, kind, subject)
-            .choose(rng)
-            .copied()
-        else {
+        let rating = stars(&mut self.rng);
+        let Some(voice) = self.fresh_review(&voices::reviews_for(rating, kind, subject)) else {
             return;
         };
+        let rng = &mut self.rng;
         let age = rng.random_range(0..history);
         let published_at =
             now - Duration::seconds(age) - Duration::milliseconds(rng.random_range(0..1000));

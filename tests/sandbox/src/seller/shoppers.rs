@@ -3,6 +3,8 @@
 //! something to read; tests add shopper messages while the servers run and compare what the
 //! seller answered through the API.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -10,7 +12,7 @@ use rand::seq::IndexedRandom;
 
 use super::phrases::{FEEDBACK_ANSWERS, NAMES, SUPPORT_MESSAGES, THANKS, seller_answer};
 use super::{Marketplace, Seller, SellerData, popular};
-use crate::voices::{self, Goods, QuestionVoice};
+use crate::voices::{self, Goods, QuestionVoice, ReviewVoice};
 
 /// WB lets a seller edit an answer once within this many days of sending it.
 pub(crate) const EDIT_WINDOW: Duration = Duration::days(60);
@@ -248,6 +250,8 @@ pub(crate) struct Shoppers {
     pub(crate) ozon_reviews: Vec<super::ozon_public::OzonReview>,
     ozon_message_id: u64,
     ozon_seller_id: String,
+    /// Texts generated shoppers already wrote: the next picks another while there is one.
+    used: HashSet<&'static str>,
 }
 
 /// What a seller's write to a question or review did.
@@ -331,13 +335,46 @@ impl SellerData {
             })
     }
 
+    /// One of `pool`, preferring what no generated shopper wrote yet, so the history reads as
+    /// many people.
+    pub(crate) fn fresh<T>(
+        &mut self,
+        pool: &[&'static T],
+        text: impl Fn(&'static T) -> &'static str,
+    ) -> Option<&'static T> {
+        let unused: Vec<&'static T> = pool
+            .iter()
+            .copied()
+            .filter(|voice| !self.shoppers.used.contains(text(voice)))
+            .collect();
+        let choice = if unused.is_empty() {
+            pool.choose(&mut self.rng).copied()
+        } else {
+            unused.choose(&mut self.rng).copied()
+        }?;
+        self.shoppers.used.insert(text(choice));
+        Some(choice)
+    }
+
+    pub(crate) fn fresh_question(
+        &mut self,
+        pool: &[&'static QuestionVoice],
+    ) -> Option<&'static QuestionVoice> {
+        self.fresh(pool, |voice| voice.text.as_str())
+    }
+
+    pub(crate) fn fresh_review(
+        &mut self,
+        pool: &[&'static ReviewVoice],
+    ) -> Option<&'static ReviewVoice> {
+        self.fresh(pool, |voice| voice.text.as_str())
+    }
+
     /// A chat opener about an order of `product` (any product when unknown).
     fn opener(&mut self, product: Option<usize>) -> &'static QuestionVoice {
         let (kind, subject) = product.map_or((Goods::Tops, ""), |index| self.kind_of(index));
         let openers = voices::chat_openers(kind, subject);
-        openers
-            .choose(&mut self.rng)
-            .copied()
+        self.fresh_question(&openers)
             .unwrap_or(&voices::questions()[0])
     }
 
@@ -416,10 +453,10 @@ impl SellerData {
         };
         let nm_id = self.nm_id(product);
         let (kind, subject) = self.kind_of(product);
-        let rng = &mut self.rng;
-        let Some(voice) = voices::card_questions(kind, subject).choose(rng).copied() else {
+        let Some(voice) = self.fresh_question(&voices::card_questions(kind, subject)) else {
             return;
         };
+        let rng = &mut self.rng;
         let (text, answer) = (voice.text.as_str(), seller_answer(voice.asks));
         let age = rng.random_range(0..history);
         let created_at = before(rng, now, age);
@@ -449,16 +486,13 @@ impl SellerData {
         let sizes = self.products[product].sizes.len().max(1);
         let nm_id = self.nm_id(product);
         let (kind, subject) = self.kind_of(product);
+        let valuation = stars(&mut self.rng);
+        let Some(voice) = self.fresh_review(&voices::reviews_for(valuation, kind, subject)) else {
+            return;
+        };
         let rng = &mut self.rng;
         let age = rng.random_range(0..history);
         let created_at = now - Duration::seconds(age);
-        let valuation = stars(rng);
-        let Some(voice) = voices::reviews_for(valuation, kind, subject)
-            .choose(rng)
-            .copied()
-        else {
-            return;
-        };
         let (text, pros, cons) = (
             voice.text.as_str(),
             voice.pros.as_str(),
