@@ -844,3 +844,81 @@ async fn the_demo_shops_marketplace_inbox_drafts_nothing_for_what_the_seller_ans
     );
     assert_eq!(without_order, 0, "every chat message names its order");
 }
+
+/// Sends a chat message through WB's API as our outbound pool does; returns the id our send
+/// records (`{chatID}:{addTime}`).
+async fn send_as_us(shop: &Shop, reply_sign: &str, text: &str) -> String {
+    let boundary = "otklik-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"replySign\"\r\n\r\n{reply_sign}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n{text}\r\n--{boundary}--\r\n"
+    );
+    let sent: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/seller/message", shop.wb.base_url()))
+        .header("Authorization", shop.wb.token())
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    format!(
+        "{}:{}",
+        sent["result"]["chatID"].as_str().expect("chatID"),
+        sent["result"]["addTime"]
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_the_shopper_wrote_just_before_our_answer_still_gets_its_turn() {
+    let shop = default_shop(50, false).await;
+    let wb = shop.connect(Marketplace::Wb).await;
+    shop.poll(wb).await;
+    let first = shop
+        .wb
+        .buyer_writes(None, "Алёна", None, "Здравствуйте! Как вернуть товар?");
+    assert_eq!(shop.poll(wb).await, 1);
+    // The shopper adds a line while our answer to the first is on its way…
+    let second = shop.wb.buyer_writes(
+        Some(&first.chat_id),
+        "Алёна",
+        None,
+        "И сколько дней есть на возврат?",
+    );
+    let text = "Оформите возврат в приложении, в разделе «Покупки».";
+    let ours = send_as_us(&shop, &first.reply_sign, text).await;
+    let conversation = shop
+        .conversation(&first.chat_id)
+        .await
+        .expect("conversation");
+    diesel::sql_query(
+        "INSERT INTO messages (tenant_id, conversation_id, channel_id, direction, author, body,
+                               external_id, delivery_status, sent_at)
+         SELECT tenant_id, id, channel_id, 'outbound', 'bot', $2, $3, 'sent', now()
+           FROM conversations WHERE id = $1",
+    )
+    .bind::<BigInt, _>(conversation.id)
+    .bind::<Text, _>(text)
+    .bind::<Text, _>(&ours)
+    .execute(&mut shop.app.db().await)
+    .await
+    .expect("our answer");
+    // …so the page reads [second, ours]: ours answers nothing new, and the second gets a turn.
+    let turns = shop.app.jobs_in(otklik_jobs::Queue::Turns).await;
+    assert_eq!(shop.poll(wb).await, 1);
+    assert!(
+        shop.seller_lines(&first.chat_id).await.is_empty(),
+        "ours is no seller's line"
+    );
+    assert!(shop.inbound(&second.event_id).await.answered_at.is_none());
+    assert_eq!(
+        shop.app.jobs_in(otklik_jobs::Queue::Turns).await,
+        turns + 1,
+        "a turn for the second message"
+    );
+}

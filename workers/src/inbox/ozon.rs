@@ -107,15 +107,16 @@ async fn take_in(
     messages.sort_by(|a, b| (a.created_at, &a.message_id).cmp(&(b.created_at, &b.message_id)));
     let last_seller = messages.iter().rposition(|m| m.user.is_seller());
     let mut recorded = 0;
+    let mut held = Vec::new();
     let mut context: Option<Value> = None;
-    for (index, message) in messages.iter().enumerate() {
-        let body = message.data.join("\n");
+    let bodies: Vec<String> = messages.iter().map(|m| m.data.join("\n")).collect();
+    for (index, (message, body)) in messages.iter().zip(&bodies).enumerate() {
         if message.user.is_seller() {
             let line = SellerLine {
                 channel_id: channel.id,
                 customer_external_id: chat_id,
                 external_id: &message.message_id,
-                body: &body,
+                body,
                 written_at: message.created_at,
                 echo_of: None,
             };
@@ -141,13 +142,21 @@ async fn take_in(
             customer_username: None,
             chat_id,
             external_id: &message.message_id,
-            body: &body,
+            body,
             attachments,
             reply_token: None,
             reply_due_at: None,
         };
         let answered_later = last_seller.is_some_and(|last| last > index);
         recorded += usize::from(record_shopper(ctx, channel, &inbound, !answered_later).await?);
+        if answered_later {
+            held.push(inbound);
+        }
+    }
+    // A later seller message that turned out to be our own answered nothing new: what is still
+    // unanswered gets its turn after all.
+    for message in &held {
+        record_shopper(ctx, channel, message, true).await?;
     }
     Ok(recorded)
 }

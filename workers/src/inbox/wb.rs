@@ -278,6 +278,7 @@ pub async fn chat(
             .filter(|(_, e)| e.sender == SENDER_SELLER)
             .map(|(index, e)| (e.chat_id.as_str(), index))
             .collect();
+        let mut held = Vec::new();
         for (index, event) in page.events.iter().enumerate() {
             let text = event
                 .message
@@ -321,6 +322,14 @@ pub async fn chat(
                 .get(event.chat_id.as_str())
                 .is_some_and(|&last| last > index);
             recorded += usize::from(record_shopper(ctx, channel, &inbound, !answered_later).await?);
+            if answered_later {
+                held.push(inbound);
+            }
+        }
+        // A later seller message that turned out to be our own answered nothing new: what is
+        // still unanswered gets its turn after all.
+        for message in &held {
+            record_shopper(ctx, channel, message, true).await?;
         }
         // An empty page echoes the request's `next`, or 0 (which WB refuses as a cursor).
         let advanced = page.next.filter(|n| *n > 0 && Some(*n) != next);
