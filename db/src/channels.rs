@@ -99,15 +99,29 @@ async fn ensure_for_account(
     .await?)
 }
 
-/// Opens the account's shopper channels (idempotent).
+/// Opens the account's shopper channels but those it cannot serve (`unavailable`: a missing
+/// subscription), which stay or become closed (idempotent).
 pub async fn open_for_account(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     account_id: AccountId,
     marketplace: Marketplace,
+    unavailable: &[ChannelKind],
 ) -> Result<Vec<Channel>, DbError> {
     let mut opened = Vec::new();
     for (kind, name) in marketplace.shopper_channels() {
+        if unavailable.contains(kind) {
+            diesel::update(
+                channels::table
+                    .filter(channels::tenant_id.eq(scope.tenant_id()))
+                    .filter(channels::account_id.eq(account_id))
+                    .filter(channels::kind.eq(kind)),
+            )
+            .set(channels::enabled.eq(false))
+            .execute(conn)
+            .await?;
+            continue;
+        }
         opened.push(ensure_for_account(conn, scope, account_id, *kind, name).await?);
     }
     Ok(opened)

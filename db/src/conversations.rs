@@ -320,7 +320,9 @@ pub struct TurnResult<'a> {
 /// to enqueue — the new reply and any an earlier, crashed turn recorded but never enqueued.
 ///
 /// The reply's idempotency key is derived from the last answered message, so a turn that runs
-/// twice records one reply (and usage keys are the caller's, derived the same way).
+/// twice records one reply (and usage keys are the caller's, derived the same way). No reply
+/// is written when the messages were answered meanwhile (the seller answered them at the
+/// marketplace while the turn ran).
 pub async fn finish_turn(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
@@ -338,19 +340,11 @@ pub async fn finish_turn(
         .last()
         .map(|last| format!("reply-to:{last}"));
     let usage = serde_json::to_value(result.usage).unwrap_or_else(|_| serde_json::json!([]));
+    // The conversation row is locked first, then its messages, as recording a line the
+    // seller wrote at the marketplace does: that line answers the messages, and a reply is
+    // written only for messages this statement found still unanswered.
     let pending = diesel::sql_query(
-        "WITH reply AS (
-             INSERT INTO messages (tenant_id, conversation_id, channel_id, direction, author, body,
-                                   delivery_status, idempotency_key, meta)
-             SELECT $1, $2, $3, 'outbound', $4, $5,
-                    CASE WHEN $14 THEN 'draft' ELSE 'pending' END, $6, $9
-             WHERE $5 IS NOT NULL
-             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-             RETURNING id),
-         answered AS (
-             UPDATE messages SET answered_at = now()
-             WHERE tenant_id = $1 AND id = ANY($7) AND answered_at IS NULL),
-         conversation AS (
+        "WITH conversation AS (
              UPDATE conversations
              -- People may have taken over while the turn ran: their choice stands.
              SET mode = CASE WHEN mode = $15 THEN $8 ELSE mode END,
@@ -359,12 +353,27 @@ pub async fn finish_turn(
                  handoff_reason = coalesce($11, handoff_reason),
                  handoff_summary = coalesce($12, handoff_summary),
                  handoff_at = CASE WHEN $11 IS NULL THEN handoff_at ELSE now() END
-             WHERE id = $2 AND tenant_id = $1),
+             WHERE id = $2 AND tenant_id = $1
+             RETURNING id),
+         answered AS (
+             UPDATE messages SET answered_at = now()
+             WHERE tenant_id = $1 AND id = ANY($7) AND answered_at IS NULL
+               AND EXISTS (SELECT 1 FROM conversation)
+             RETURNING id),
+         reply AS (
+             INSERT INTO messages (tenant_id, conversation_id, channel_id, direction, author, body,
+                                   delivery_status, idempotency_key, meta)
+             SELECT $1, $2, $3, 'outbound', $4, $5,
+                    CASE WHEN $14 THEN 'draft' ELSE 'pending' END, $6, $9
+             WHERE $5 IS NOT NULL AND EXISTS (SELECT 1 FROM answered)
+             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+             RETURNING id),
          usage AS (
              INSERT INTO usage_events (tenant_id, kind, quantity, conversation_id, idempotency_key,
                                        details)
              SELECT $1, u.kind, u.quantity, $2, u.key, coalesce(u.details, '{}'::jsonb)
              FROM jsonb_to_recordset($13) AS u(kind text, quantity bigint, key text, details jsonb)
+             WHERE EXISTS (SELECT 1 FROM answered)
              ON CONFLICT (tenant_id, idempotency_key) DO NOTHING)
          SELECT id FROM reply WHERE NOT $14
          UNION

@@ -19,7 +19,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{conversations, users};
 use otklik_schema::{
     Author, ChannelId, ChannelKind, ConversationId, ConversationMode, CustomerId, DeliveryStatus,
-    Direction, MessageId, Role, UserId,
+    Direction, MessageId, Role, UserId, WithdrawReason,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -99,9 +99,10 @@ SELECT c.id, c.channel_id, ch.kind AS channel_kind, ch.name AS channel_name,
        d.conversation_id IS NOT NULL AS has_draft,
        last.direction AS last_direction, last.author AS last_author,
        left(last.body, 200) AS last_preview, last.delivery_status AS last_delivery_status,
+       last.delivery_error AS last_delivery_error, last.meta->>'origin' AS last_origin,
        last.created_at AS last_created_at,
        -- A review's stars, from its first message (only review channels carry them).
-       CASE WHEN ch.kind = 'wb_feedbacks' THEN (
+       CASE WHEN ch.kind IN ('wb_feedbacks', 'ozon_reviews') THEN (
             SELECT (a->>'stars')::smallint FROM messages f
               CROSS JOIN LATERAL jsonb_array_elements(
                    CASE jsonb_typeof(f.attachments) WHEN 'array' THEN f.attachments ELSE '[]' END) a
@@ -113,7 +114,8 @@ SELECT c.id, c.channel_id, ch.kind AS channel_kind, ch.name AS channel_name,
   JOIN customers cu ON cu.id = c.customer_id
   LEFT JOIN drafted d ON d.conversation_id = c.id
   LEFT JOIN LATERAL (
-       SELECT m.direction, m.author, m.body, m.delivery_status, m.created_at FROM messages m
+       SELECT m.direction, m.author, m.body, m.delivery_status, m.delivery_error, m.meta,
+              m.created_at FROM messages m
         WHERE m.conversation_id = c.id AND m.delivery_status IS DISTINCT FROM 'draft'
         ORDER BY m.id DESC LIMIT 1) last ON TRUE";
 
@@ -166,6 +168,12 @@ pub struct Summary {
     pub last_preview: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub last_delivery_status: Option<DeliveryStatus>,
+    /// Why it failed or was withdrawn.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub last_delivery_error: Option<String>,
+    /// `marketplace` when the seller wrote it in the marketplace's cabinet.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub last_origin: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub last_created_at: Option<DateTime<Utc>>,
     /// A review's stars, 1 to 5.
@@ -174,6 +182,18 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Why the conversation needs nothing more from us, for operators: the seller answered
+    /// (or closed it) in the marketplace's own cabinet, so our answer was withdrawn or never
+    /// drafted.
+    pub fn marketplace_note(&self) -> Option<String> {
+        if self.last_delivery_status == Some(DeliveryStatus::Withdrawn) {
+            return self.last_delivery_error.clone();
+        }
+        let marketplace = self.channel_kind.marketplace()?;
+        (self.last_origin.as_deref() == Some(crate::marketplace_inbox::ORIGIN_MARKETPLACE))
+            .then(|| WithdrawReason::AnsweredAtMarketplace.text(marketplace))
+    }
+
     /// People owe the shopper something: a handoff nobody took, no operator's answer since the
     /// shopper (or the assistant's handoff) spoke last, or a draft to approve.
     pub fn awaiting_reply(&self) -> bool {

@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod invitations;
 pub mod knowledge;
 pub mod knowledge_admin;
+pub mod marketplace_inbox;
 pub mod messages;
 mod migrate;
 mod pool;

@@ -188,6 +188,8 @@ pub enum Outcome<'a> {
     Failed { reason: &'a str },
     /// The provider will never deliver it (the shopper blocked the bot); people take over.
     Undeliverable { reason: &'a str },
+    /// Not sent after all: the seller had already answered at the marketplace.
+    Withdrawn { reason: &'a str },
 }
 
 impl Outcome<'_> {
@@ -198,6 +200,7 @@ impl Outcome<'_> {
             Outcome::Retry { .. } | Outcome::Wait { .. } => DeliveryStatus::Pending,
             Outcome::Failed { .. } => DeliveryStatus::Failed,
             Outcome::Undeliverable { .. } => DeliveryStatus::Undeliverable,
+            Outcome::Withdrawn { .. } => DeliveryStatus::Withdrawn,
         }
     }
 
@@ -241,7 +244,8 @@ pub async fn finish(
         Outcome::Retry { reason }
         | Outcome::Wait { reason }
         | Outcome::Failed { reason }
-        | Outcome::Undeliverable { reason } => (Some(reason), None, None),
+        | Outcome::Undeliverable { reason }
+        | Outcome::Withdrawn { reason } => (Some(reason), None, None),
     };
     let row = diesel::sql_query(
         "WITH done AS (

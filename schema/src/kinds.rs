@@ -85,6 +85,10 @@ text_enum! {
         WbFeedbacks = "wb_feedbacks",
         /// Ozon buyer chats (answering needs the seller's Premium Plus or Pro).
         OzonChat = "ozon_chat",
+        /// Ozon product questions: public answers (the seller's Premium Plus or Pro).
+        OzonQuestions = "ozon_questions",
+        /// Ozon product reviews: public comments («Управление отзывами» or Premium Pro).
+        OzonReviews = "ozon_reviews",
     }
 }
 
@@ -92,34 +96,34 @@ impl ChannelKind {
     /// A marketplace's own channel: its rules on contacts and links apply, and answers may be
     /// held as drafts.
     pub fn is_marketplace(self) -> bool {
-        matches!(
-            self,
-            Self::WbChat | Self::WbQuestions | Self::WbFeedbacks | Self::OzonChat
-        )
+        self.marketplace().is_some()
     }
 
     /// Answers everyone sees on the product page, not a private chat.
     pub fn is_public(self) -> bool {
-        matches!(self, Self::WbQuestions | Self::WbFeedbacks)
+        matches!(
+            self,
+            Self::WbQuestions | Self::WbFeedbacks | Self::OzonQuestions | Self::OzonReviews
+        )
     }
 
-    /// The marketplace whose account reads this channel, for its own channels.
+    /// The marketplace whose own channel this is.
     pub fn marketplace(self) -> Option<Marketplace> {
         match self {
             Self::WbChat | Self::WbQuestions | Self::WbFeedbacks => Some(Marketplace::Wb),
-            Self::OzonChat => Some(Marketplace::Ozon),
+            Self::OzonChat | Self::OzonQuestions | Self::OzonReviews => Some(Marketplace::Ozon),
             Self::Telegram | Self::Whatsapp | Self::Vk | Self::Webchat => None,
         }
     }
 
     /// Each message is a product review, answered under it.
     pub fn is_review(self) -> bool {
-        matches!(self, Self::WbFeedbacks)
+        matches!(self, Self::WbFeedbacks | Self::OzonReviews)
     }
 
     /// Each message is a question on a product page, answered under it.
     pub fn is_product_question(self) -> bool {
-        matches!(self, Self::WbQuestions)
+        matches!(self, Self::WbQuestions | Self::OzonQuestions)
     }
 }
 
@@ -148,7 +152,19 @@ impl Marketplace {
                 (ChannelKind::WbFeedbacks, "Отзывы WB"),
                 (ChannelKind::WbChat, "Чат WB"),
             ],
-            Self::Ozon => &[(ChannelKind::OzonChat, "Чат Ozon")],
+            Self::Ozon => &[
+                (ChannelKind::OzonChat, "Чат Ozon"),
+                (ChannelKind::OzonQuestions, "Вопросы Ozon"),
+                (ChannelKind::OzonReviews, "Отзывы Ozon"),
+            ],
+        }
+    }
+
+    /// The marketplace's name for people.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::Wb => "Wildberries",
+            Self::Ozon => "Ozon",
         }
     }
 }
@@ -205,6 +221,34 @@ text_enum! {
         Failed = "failed",
         /// The provider says it can never be delivered (the shopper blocked the bot).
         Undeliverable = "undeliverable",
+        /// A draft or queued answer taken back before it went out: the seller already answered
+        /// at the marketplace (the reason is in `delivery_error`, its code in `meta.withdrawn`).
+        Withdrawn = "withdrawn",
+    }
+}
+
+text_enum! {
+    /// Why an answer of ours was withdrawn before it went out.
+    WithdrawReason {
+        /// The seller answered in the marketplace's own cabinet.
+        AnsweredAtMarketplace = "answered_at_marketplace",
+        /// The seller closed it there without an answer (a WB question rejected, an Ozon
+        /// question or review marked processed).
+        ClosedAtMarketplace = "closed_at_marketplace",
+        /// The marketplace no longer has it (the shopper or the marketplace deleted it).
+        GoneFromMarketplace = "gone_from_marketplace",
+    }
+}
+
+impl WithdrawReason {
+    /// What operators read, in the dashboard's conversation list and view.
+    pub fn text(self, marketplace: Marketplace) -> String {
+        let name = marketplace.display_name();
+        match self {
+            Self::AnsweredAtMarketplace => format!("Продавец уже ответил на {name}"),
+            Self::ClosedAtMarketplace => format!("Продавец уже закрыл это на {name} без ответа"),
+            Self::GoneFromMarketplace => format!("Этого больше нет на {name}"),
+        }
     }
 }
 
@@ -229,6 +273,24 @@ mod tests {
         for mode in ConversationMode::ALL {
             assert_eq!(mode.as_str().parse::<ConversationMode>().ok(), Some(*mode));
         }
+    }
+
+    #[test]
+    fn marketplace_channels_know_their_marketplace() {
+        for (marketplace, kinds) in
+            [Marketplace::Wb, Marketplace::Ozon].map(|m| (m, m.shopper_channels()))
+        {
+            for (kind, _) in kinds {
+                assert_eq!(kind.marketplace(), Some(marketplace));
+                assert!(kind.is_marketplace());
+            }
+        }
+        assert!(ChannelKind::OzonReviews.is_public() && !ChannelKind::OzonChat.is_public());
+        assert_eq!(ChannelKind::Telegram.marketplace(), None);
+        assert_eq!(
+            WithdrawReason::AnsweredAtMarketplace.text(Marketplace::Wb),
+            "Продавец уже ответил на Wildberries"
+        );
     }
 
     #[test]

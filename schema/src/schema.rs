@@ -132,6 +132,7 @@ diesel::table! {
         handoff_at -> Nullable<Timestamptz>,
         reply_token -> Nullable<Text>,
         reply_due_at -> Nullable<Timestamptz>,
+        answer_checked_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -26,6 +26,7 @@ mod database;
 mod ingress;
 mod knowledge_retrieval;
 mod llm;
+mod marketplace_answers;
 mod marketplace_inbox;
 mod marketplace_returns;
 mod marketplace_sync;

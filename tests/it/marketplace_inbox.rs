@@ -15,19 +15,19 @@ use crate::marketplace_sync::{Shop, default_shop, shop, spec};
 const WAIT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone, PartialEq, diesel::QueryableByName)]
-struct Reply {
+pub(crate) struct Reply {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: MessageId,
+    pub(crate) id: MessageId,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    body: String,
+    pub(crate) body: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    status: String,
+    pub(crate) status: String,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 impl Shop {
-    async fn poll(&self, account: AccountId) -> usize {
+    pub(crate) async fn poll(&self, account: AccountId) -> usize {
         let job = PollInbox {
             tenant_id: self.app.tenant.tenant_id(),
             account_id: account,
@@ -35,12 +35,15 @@ impl Shop {
         inbox::poll(&self.ctx, job).await.expect("poll")
     }
 
-    /// The assistant's replies in the conversation whose marketplace chat id is `chat`.
-    async fn replies(&self, chat: &str) -> Vec<Reply> {
+    /// The assistant's and operators' replies in the conversation whose marketplace chat id is
+    /// `chat` (not what the seller wrote in the marketplace's cabinet).
+    pub(crate) async fn replies(&self, chat: &str) -> Vec<Reply> {
         diesel::sql_query(
             "SELECT m.id, m.body, m.delivery_status AS status, m.delivery_error AS error
                FROM messages m JOIN conversations c ON c.id = m.conversation_id
-              WHERE c.external_chat_id = $1 AND m.direction = 'outbound' ORDER BY m.id",
+              WHERE c.external_chat_id = $1 AND m.direction = 'outbound'
+                AND NOT m.meta ? 'origin'
+              ORDER BY m.id",
         )
         .bind::<diesel::sql_types::Text, _>(chat)
         .load::<Reply>(&mut self.app.db().await)
@@ -49,7 +52,7 @@ impl Shop {
     }
 
     /// Waits for a reply of the conversation in `status`.
-    async fn reply_in(&self, chat: &str, status: &str) -> Reply {
+    pub(crate) async fn reply_in(&self, chat: &str, status: &str) -> Reply {
         self.app
             .eventually(WAIT, true, || async {
                 self.replies(chat).await.iter().any(|r| r.status == status)
@@ -63,7 +66,7 @@ impl Shop {
             .unwrap_or_else(|| panic!("no reply {status}: {replies:?}"))
     }
 
-    async fn publish_automatically(&self) {
+    pub(crate) async fn publish_automatically(&self) {
         diesel::sql_query(
             "UPDATE tenants SET settings = jsonb_set(settings, '{assistant}',
                  coalesce(settings->'assistant', '{}') || '{\"marketplace_auto_publish\": true}')",

@@ -9,16 +9,20 @@
   const VIEWS = ["waiting", "mine", "bot", "closed"];
   const MODES = { bot: "Бот", waiting_operator: "Ждёт оператора", operator: "У оператора", closed: "Закрыт" };
   const CHANNELS = { telegram: "Telegram", webchat: "Веб-чат", wb_questions: "Вопросы WB",
-    wb_feedbacks: "Отзывы WB", wb_chat: "Чат WB", ozon_chat: "Чат Ozon" };
+    wb_feedbacks: "Отзывы WB", wb_chat: "Чат WB", ozon_chat: "Чат Ozon", ozon_questions: "Вопросы Ozon",
+    ozon_reviews: "Отзывы Ozon" };
+  // The marketplace a channel belongs to, for lines the seller wrote in its own cabinet.
+  const marketplaceOf = (kind) => (kind?.startsWith("wb_") ? "Wildberries" : kind?.startsWith("ozon_") ? "Ozon" : "");
   const AUTHORS = { shopper: "Покупатель", bot: "Ассистент", operator: "Оператор", system: "Система" };
   const TICKS = {
     pending: ["…", "Ожидает отправки"], sending: ["✓", "Отправляется"], sent: ["✓✓", "Отправлено"],
     failed: ["!", "Не удалось отправить"], undeliverable: ["!", "Не доставить: покупатель недоступен"],
+    withdrawn: ["×", "Отозван"],
   };
 
   // Our own requests' answers and pushed messages can arrive after the delivery event that
   // settled the same message: they must not take its tick back to "waiting".
-  const SETTLED = new Set(["sent", "failed", "undeliverable"]);
+  const SETTLED = new Set(["sent", "failed", "undeliverable", "withdrawn"]);
   function remember(m) {
     const known = state.timeline.get(m.id);
     if (known && SETTLED.has(known.delivery_status) && !SETTLED.has(m.delivery_status)) return;
@@ -243,9 +247,11 @@
       if (c.rating) name.append(" ", stars(c.rating));
       button.append(name, el("span", "time", when(c.last_message_at)));
       const last = c.last_message;
-      const prefix = last?.direction === "outbound" ? (last.author === "bot" ? "Бот: " : "Оператор: ") : "";
+      const prefix = last?.direction !== "outbound" ? ""
+        : last.written_at_marketplace ? "Продавец: " : last.author === "bot" ? "Бот: " : "Оператор: ";
       button.append(el("span", "preview", last ? prefix + (last.preview || "") : ""));
       if (c.has_draft) button.append(el("span", "flag", "Черновик ждёт одобрения"));
+      else if (c.marketplace_note) button.append(el("span", "flag note", c.marketplace_note));
       else if (c.mode === "waiting_operator") button.append(el("span", "flag", "Ждёт оператора"));
       button.addEventListener("click", () => openConversation(c.id));
       li.append(button);
@@ -396,9 +402,14 @@
       });
       text.addEventListener("keydown", (e) => { if (e.key === "Enter" && e.ctrlKey) { e.preventDefault(); approve.click(); } });
       li.append(text, approve);
+    } else if (m.delivery_status === "withdrawn") {
+      li.className = "msg outbound withdrawn";
+      li.append(el("div", "who", "Черновик ассистента отозван"), el("div", "body", m.body || ""),
+        el("div", "why", m.delivery_error || ""));
     } else {
       li.className = "msg " + (m.direction === "inbound" ? "inbound" : "outbound");
-      const who = el("div", "who", AUTHORS[m.author] || "");
+      const who = el("div", "who", m.meta?.origin === "marketplace"
+        ? "Продавец в кабинете " + marketplaceOf(state.current?.channel?.kind) : AUTHORS[m.author] || "");
       const rating = ratingOf(m);
       if (rating) who.append(" · ", stars(rating));
       li.append(who, el("div", "body", m.body || (rating ? "Оценка без текста" : m.attachments?.length ? "[вложение]" : "")));
@@ -428,7 +439,7 @@
     if (!c) return;
     $("chat-title").textContent = customerName(c);
     if (c.rating) $("chat-title").append(" ", stars(c.rating));
-    $("chat-mode").textContent = MODES[c.mode] || c.mode;
+    $("chat-mode").textContent = (MODES[c.mode] || c.mode) + (c.marketplace_note ? " · " + c.marketplace_note : "");
     const handle = can("handle_conversations");
     const mine = c.mode === "operator" && c.assignee_id === state.me?.user.id;
     $("take-over").hidden = !handle || mine || c.mode === "closed";

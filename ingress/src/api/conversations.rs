@@ -40,6 +40,7 @@ use otklik_db::TenantScope;
 use otklik_db::inbox::{
     self, Counters, Entry, InboxError, ListFilter, Order, Posted, Summary, Transition, View,
 };
+use otklik_db::marketplace_inbox::ORIGIN_MARKETPLACE;
 use otklik_jobs::{Deliver, topics};
 use otklik_schema::{ChannelId, ConversationId, DeliveryStatus, MessageId, UserId};
 use serde::Deserialize;
@@ -114,8 +115,10 @@ fn summary_view(c: &Summary) -> Value {
             "author": c.last_author,
             "preview": c.last_preview,
             "delivery_status": c.last_delivery_status,
+            "written_at_marketplace": c.last_origin.as_deref() == Some(ORIGIN_MARKETPLACE),
             "created_at": c.last_created_at,
         })),
+        "marketplace_note": c.marketplace_note(),
         "last_message_at": c.last_message_at,
         "awaiting_reply": c.awaiting_reply(),
         "has_draft": c.has_draft,
@@ -166,7 +169,7 @@ pub struct ListQuery {
     summary = "The inbox, by last activity, newest first", description = "Role: any (read_conversations).", security(("bearer" = [])),
     params(ListQuery),
     responses(
-        (status = 200, description = "Items are conversations: A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Page<Value>),
+        (status = 200, description = "Items are conversations: A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`; `marketplace_note` says when the seller already answered (or closed) it at the marketplace, and `last_message.written_at_marketplace` marks a line the seller wrote there", body = Page<Value>),
         (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "The search text is too long", body = crate::error::ErrorEnvelope),
@@ -233,7 +236,7 @@ async fn summary(
     summary = "One conversation", description = "Role: any (read_conversations).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
     ))]
@@ -347,7 +350,7 @@ async fn change(
     summary = "Take over: the caller answers, the assistant stays silent", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
@@ -374,7 +377,7 @@ pub struct AssignBody {
     params(("id" = i64, Path, description = "The conversation's id")),
     request_body = AssignBody,
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
@@ -394,7 +397,7 @@ pub async fn assign(
     summary = "Close the conversation", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
@@ -412,7 +415,7 @@ pub async fn close(
     summary = "Return the conversation to the assistant", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), created_at, closed_at}`", body = Object),
+        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),

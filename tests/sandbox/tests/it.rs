@@ -1859,3 +1859,271 @@ async fn ozon_returns_page_by_last_id_within_one_time_filter() -> Result<()> {
     }
     Ok(())
 }
+
+/// Every page of an Ozon list walked by `last_id`.
+async fn walk_by_last_id(
+    ozon: &Ozon,
+    path: &str,
+    key: &str,
+    mut request: Value,
+) -> Result<Vec<Value>> {
+    let mut items = Vec::new();
+    for _ in 0..100 {
+        let (status, page) = ozon.post(path, &request).await?;
+        ensure!(status == StatusCode::OK, "{path}: {page}");
+        items.extend(page[key].as_array().context("items")?.iter().cloned());
+        if page["has_next"] != true {
+            return Ok(items);
+        }
+        request["last_id"] = page["last_id"].clone();
+    }
+    bail!("{path} did not end")
+}
+
+#[tokio::test]
+async fn ozon_questions_and_reviews_page_answer_and_need_their_subscriptions() -> Result<()> {
+    let ozon = Ozon::start(OzonOptions::unlimited()).await?;
+    let questions = ozon.sandbox.questions();
+    let reviews = ozon.sandbox.reviews();
+    ensure!(
+        questions.len() >= 50 && reviews.len() >= 150,
+        "{} {}",
+        questions.len(),
+        reviews.len()
+    );
+    let texts: HashSet<&str> = reviews.iter().map(|r| r.text.as_str()).collect();
+    ensure!(
+        texts.len() >= 100,
+        "varied reviews: {} distinct",
+        texts.len()
+    );
+
+    // Unprocessed questions, newest first, each once.
+    let expected: HashSet<String> = questions
+        .iter()
+        .filter(|q| q.status != "PROCESSED")
+        .map(|q| q.id.clone())
+        .collect();
+    let listed = walk_by_last_id(
+        &ozon,
+        "/v1/question/list",
+        "questions",
+        json!({"filter": {"status": "UNPROCESSED"}, "limit": 7}),
+    )
+    .await?;
+    expect_unique(
+        listed
+            .iter()
+            .filter_map(|q| q["id"].as_str().map(str::to_owned))
+            .collect(),
+        expected,
+    )?;
+    let question = listed.first().context("a question")?;
+    let (id, sku) = (
+        question["id"].as_str().context("id")?,
+        question["sku"].clone(),
+    );
+    ensure!(question["answers_count"].is_number() && question["product_url"].is_string());
+
+    let (status, error) = ozon
+        .post(
+            "/v1/question/answer/create",
+            &json!({"question_id": id, "sku": 1, "text": "Да"}),
+        )
+        .await?;
+    ensure!(
+        status == StatusCode::BAD_REQUEST && error["code"] == 3,
+        "wrong sku: {error}"
+    );
+    let (status, answer) = ozon
+        .post(
+            "/v1/question/answer/create",
+            &json!({"question_id": id, "sku": sku, "text": "Да, в наличии."}),
+        )
+        .await?;
+    ensure!(
+        status == StatusCode::OK && answer["answer_id"].is_string(),
+        "{answer}"
+    );
+    let (_, info) = ozon
+        .post("/v1/question/info", &json!({"question_id": id}))
+        .await?;
+    ensure!(info["status"] == "PROCESSED", "{info}");
+    let (_, answers) = ozon
+        .post(
+            "/v1/question/answer/list",
+            &json!({"question_id": id, "sku": sku}),
+        )
+        .await?;
+    ensure!(
+        answers["answers"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|a| a["text"] == "Да, в наличии.")),
+        "{answers}"
+    );
+    let (status, _) = ozon
+        .post("/v1/question/info", &json!({"question_id": "nope"}))
+        .await?;
+    ensure!(status == StatusCode::NOT_FOUND);
+
+    // New reviews: limit 20..100 is required; v2 has no UNPROCESSED.
+    let (status, error) = ozon.post("/v2/review/list", &json!({})).await?;
+    ensure!(status == StatusCode::BAD_REQUEST, "{error}");
+    let (status, _) = ozon
+        .post(
+            "/v2/review/list",
+            &json!({"limit": 10, "filters": {"status": "NEW"}}),
+        )
+        .await?;
+    ensure!(status == StatusCode::BAD_REQUEST);
+    let new: HashSet<String> = reviews
+        .iter()
+        .filter(|r| r.status == "NEW")
+        .map(|r| r.id.clone())
+        .collect();
+    let listed = walk_by_last_id(
+        &ozon,
+        "/v2/review/list",
+        "reviews",
+        json!({"filters": {"status": "NEW"}, "limit": 20, "sort_dir": "ASC"}),
+    )
+    .await?;
+    expect_unique(
+        listed
+            .iter()
+            .filter_map(|r| r["id"].as_str().map(str::to_owned))
+            .collect(),
+        new,
+    )?;
+    let review = listed.first().context("a review")?;
+    let review_id = review["id"].as_str().context("id")?;
+    ensure!((1..=5).contains(&review["rating"].as_i64().unwrap_or(0)));
+    let (status, comment) = ozon
+        .post(
+            "/v1/review/comment/create",
+            &json!({"review_id": review_id, "text": "Спасибо!", "mark_review_as_processed": true}),
+        )
+        .await?;
+    ensure!(
+        status == StatusCode::OK && comment["comment_id"].is_string(),
+        "{comment}"
+    );
+    let (_, info) = ozon
+        .post("/v2/review/info", &json!({"review_id": review_id}))
+        .await?;
+    ensure!(
+        info["status"] == "PROCESSED" && info["comments_amount"] == 1,
+        "{info}"
+    );
+    let (_, comments) = ozon
+        .post(
+            "/v1/review/comment/list",
+            &json!({"review_id": review_id, "limit": 20}),
+        )
+        .await?;
+    ensure!(comments["comments"][0]["is_owner"] == true, "{comments}");
+
+    // The seller answering in Ozon's cabinet shows in the API too.
+    let other = ozon
+        .sandbox
+        .leave_review(sku.as_i64().context("sku")?, "Маломерит на размер.", 2);
+    ensure!(
+        ozon.sandbox
+            .seller_comments_review(&other, "Жаль! Оформите возврат, пожалуйста.")
+    );
+    let (_, info) = ozon
+        .post("/v2/review/info", &json!({"review_id": other}))
+        .await?;
+    ensure!(info["status"] == "PROCESSED", "{info}");
+
+    // Without the subscriptions: Ozon's documented 403.
+    let plain = Ozon::start(OzonOptions {
+        premium: false,
+        review_management: false,
+        ..OzonOptions::unlimited()
+    })
+    .await?;
+    for (path, body) in [
+        ("/v1/question/list", json!({"limit": 10})),
+        ("/v2/review/list", json!({"limit": 20})),
+    ] {
+        let (status, error) = plain.post(path, &body).await?;
+        ensure!(
+            status == StatusCode::FORBIDDEN
+                && error
+                    == json!({"code": 7, "message": "not available with existing subscription", "details": []}),
+            "{path}: {error}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn wb_chats_name_real_orders_and_the_seller_can_answer_in_the_cabinet() -> Result<()> {
+    let wb = Wb::start(WbOptions::unlimited()).await?;
+    let (events, _, _) = walk_events(&wb, None).await?;
+    let rids: HashSet<String> = {
+        let (status, rows) = body(
+            wb.get(&format!(
+                "/api/v1/supplier/orders?dateFrom={}&flag=0",
+                (Utc::now() - chrono::Duration::days(400)).format("%Y-%m-%d")
+            ))
+            .await?,
+        )
+        .await?;
+        ensure!(status == StatusCode::OK);
+        rows.as_array()
+            .context("rows")?
+            .iter()
+            .filter_map(|row| row["srid"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let cards: Vec<&Value> = events
+        .iter()
+        .filter_map(|e| e["message"]["attachments"].get("goodCard"))
+        .collect();
+    ensure!(!cards.is_empty(), "new chats carry goodCard");
+    for card in &cards {
+        let rid = card["rid"].as_str().context("rid")?;
+        ensure!(
+            rids.contains(rid),
+            "goodCard names an order WB knows: {card}"
+        );
+    }
+    let seller_lines = events.iter().filter(|e| e["sender"] == "seller").count();
+    ensure!(seller_lines > 0, "the history has the seller's answers");
+
+    let chat = events[0]["chatID"].as_str().context("chat")?.to_owned();
+    let event = wb
+        .sandbox
+        .seller_writes(&chat, "Здравствуйте! Уже отправили.")
+        .context("chat")?;
+    let (after, _, _) = walk_events(&wb, None).await?;
+    let written = after
+        .iter()
+        .find(|e| e["eventID"] == event.as_str())
+        .context("event")?;
+    ensure!(
+        written["sender"] == "seller" && written["source"] == "seller-portal",
+        "{written}"
+    );
+    ensure!(wb.sandbox.seller_writes("1:unknown", "x").is_none());
+
+    let question = wb
+        .sandbox
+        .questions()
+        .into_iter()
+        .find(|q| q.answer.is_none())
+        .context("q")?;
+    ensure!(
+        wb.sandbox
+            .seller_answers_question(&question.id, "Да, есть.")
+    );
+    let (_, one) = body(
+        wb.get(&format!("/api/v1/question?id={}", question.id))
+            .await?,
+    )
+    .await?;
+    ensure!(one["data"]["answer"]["text"] == "Да, есть.", "{one}");
+    Ok(())
+}

@@ -140,7 +140,7 @@ async fn open_shopper_channels(
 ) -> Result<(), DbError> {
     for id in ids {
         if let Some(account) = accounts::get(conn, scope, *id).await? {
-            channels::open_for_account(conn, scope, account.id, account.marketplace).await?;
+            channels::open_for_account(conn, scope, account.id, account.marketplace, &[]).await?;
         }
     }
     Ok(())

@@ -306,7 +306,7 @@ async fn converse(
                 Marketplace::Wb => wb,
                 Marketplace::Ozon => ozon,
             };
-            channels::open_for_account(&mut conn, scope, account, marketplace)
+            channels::open_for_account(&mut conn, scope, account, marketplace, &[])
                 .await?
                 .into_iter()
                 .find(|c| c.kind == script.channel)

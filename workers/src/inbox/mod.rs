@@ -1,21 +1,55 @@
-//! Marketplace shopper channels: WB questions, reviews and buyer chats and Ozon buyer chats
-//! have no webhooks, so the sync pool polls them (every minute, from the scheduler) and records
-//! what shoppers wrote like any other inbound message. Recording is idempotent on the
-//! marketplace's own ids, and a stream cursor is saved only after its events are recorded, so
-//! a repeated or interrupted poll records nothing twice and loses nothing.
+//! Marketplace shopper channels: WB questions, reviews and buyer chats and Ozon buyer chats,
+//! questions and reviews have no webhooks, so the sync pool polls them (every minute, from the
+//! scheduler) and records what shoppers wrote like any other inbound message. Recording is
+//! idempotent on the marketplace's own ids, and a stream cursor is saved only after its events
+//! are recorded, so a repeated or interrupted poll records nothing twice and loses nothing.
+//!
+//! The seller also answers in the marketplace's own cabinet. What they write there is recorded
+//! as what it is — an outbound line written elsewhere (`author` `operator` without a user,
+//! `delivery_status` `sent`, `meta.origin` `marketplace`, keyed `marketplace:{channel}:{id}`)
+//! — which answers the shopper's earlier messages, so no turn drafts an answer to them; an
+//! answer of ours still waiting (a draft, or approved and queued) is withdrawn
+//! (`delivery_status` `withdrawn`, the reason for operators in `delivery_error`, its code in
+//! `meta.withdrawn`). A question or review answered there is closed. Our own messages coming
+//! back from the marketplace are recognised and not recorded twice. Waiting questions, reviews
+//! and Ozon chats (a draft to approve, or people to answer) are re-checked by id, a bounded
+//! number per channel and poll, least recently checked first.
+//!
+//! # What a recorded shopper message carries (`messages.attachments`)
+//!
+//! Articles, order numbers and stars come as the marketplace gives them; ids are strings.
+//!
+//! | channel | attachments |
+//! |---|---|
+//! | `wb_questions` | `{"kind":"product","article":"<nmID>","name","vendor_code"}` |
+//! | `wb_feedbacks` | the product as above, `{"kind":"rating","stars":N}` |
+//! | `wb_chat` | `{"kind":"product","article":"<goodCard.nmID>","size":"<goodCard.size>"}`, `{"kind":"order","rid":"<goodCard.rid>","number":"<the synced order's id>"}` (`number` only when the order is synced: the FBS assembly order keeping that `rid`, or the FBW order stored under it), then `{"kind":"image","url"}` / `{"kind":"file","name","url"}` for what the shopper attached |
+//! | `ozon_chat` | `{"kind":"order","order_number":"<context.order_number>","number":"<posting number>"}` (`number`: the synced posting of that order with the SKU, else the order number), `{"kind":"product","article":"<context.sku>"}` |
+//! | `ozon_questions` | `{"kind":"product","article":"<sku>"}` |
+//! | `ozon_reviews` | `{"kind":"product","article":"<sku>"}`, `{"kind":"rating","stars":N}` |
+//!
+//! WB names a chat's product and order only in its first event; the chat's later messages
+//! carry the conversation's product and order on, so every message of a chat names them.
 
+mod answers;
 mod ozon;
+mod ozon_public;
 mod wb;
 
 use std::sync::Arc;
 
 use apalis::prelude::{BoxDynError, Data};
+use otklik_db::channels::Channel;
+use otklik_db::conversations::{self, NewInbound};
 use otklik_db::{TenantScope, accounts, channels};
 use otklik_jobs::PollInbox;
 use otklik_schema::ChannelKind;
 
 use crate::Context;
+use crate::inbound::record;
 use crate::marketplaces::{Client, MarketplaceError};
+
+pub(crate) use answers::{post_customer, seller_line};
 
 pub async fn handle(job: PollInbox, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     match poll(&ctx, job).await {
@@ -46,7 +80,8 @@ impl PollError {
 }
 
 /// Polls every enabled shopper channel of the account once; returns how many new shopper
-/// messages it recorded.
+/// messages it recorded. A channel the seller's token or subscription no longer covers is
+/// skipped (and logged); the others are polled.
 pub async fn poll(ctx: &Context, job: PollInbox) -> Result<usize, PollError> {
     let scope = TenantScope::trusted(job.tenant_id);
     let (account, channels) = {
@@ -61,21 +96,64 @@ pub async fn poll(ctx: &Context, job: PollInbox) -> Result<usize, PollError> {
     let client = ctx.syncer.marketplaces.client(&account)?;
     let mut recorded = 0;
     for channel in &channels {
-        recorded += match (&client, channel.kind) {
+        let polled = match (&client, channel.kind) {
             (Client::Wb(wb), ChannelKind::WbQuestions) => {
-                wb::public(ctx, wb, channel, wb::PublicList::Questions).await?
+                wb::public(ctx, wb, channel, wb::PublicList::Questions).await
             }
             (Client::Wb(wb), ChannelKind::WbFeedbacks) => {
-                wb::public(ctx, wb, channel, wb::PublicList::Feedbacks).await?
+                wb::public(ctx, wb, channel, wb::PublicList::Feedbacks).await
             }
-            (Client::Wb(wb), ChannelKind::WbChat) => wb::chat(ctx, wb, &account, channel).await?,
-            (Client::Ozon(ozon), ChannelKind::OzonChat) => ozon::chats(ctx, ozon, channel).await?,
+            (Client::Wb(wb), ChannelKind::WbChat) => wb::chat(ctx, wb, &account, channel).await,
+            (Client::Ozon(ozon), ChannelKind::OzonChat) => {
+                ozon::chats(ctx, ozon, &account, channel).await
+            }
+            (Client::Ozon(ozon), ChannelKind::OzonQuestions) => {
+                ozon_public::questions(ctx, ozon, channel).await
+            }
+            (Client::Ozon(ozon), ChannelKind::OzonReviews) => {
+                ozon_public::reviews(ctx, ozon, channel).await
+            }
             (_, kind) => {
                 tracing::warn!(channel.id = %channel.id, %kind, account.id = %account.id,
                     "channel does not match its account's marketplace; skipped");
-                0
+                Ok(0)
             }
         };
+        match polled {
+            Ok(new) => recorded += new,
+            Err(err) if err.needs_seller() => {
+                tracing::warn!(channel.id = %channel.id, kind = %channel.kind, error = %err,
+                    "shopper channel not polled: the seller's access does not cover it");
+            }
+            Err(err) => return Err(err),
+        }
     }
     Ok(recorded)
+}
+
+/// Records a shopper's message. Without `turn`, no turn is scheduled: the seller's answer at
+/// the marketplace follows in the same page, and will mark it answered.
+async fn record_shopper(
+    ctx: &Context,
+    channel: &Channel,
+    message: &NewInbound<'_>,
+    turn: bool,
+) -> Result<bool, PollError> {
+    if turn {
+        return Ok(record(ctx, channel, message).await?);
+    }
+    let scope = channel.scope();
+    let recorded = {
+        let mut conn = ctx.db.get().await.map_err(otklik_db::DbError::from)?;
+        conversations::record_inbound(&mut conn, scope, message).await?
+    };
+    if let Some(message_id) = recorded.message_id {
+        let event = serde_json::json!({
+            "type": "message",
+            "conversation_id": recorded.conversation_id,
+            "message_id": message_id,
+        });
+        ctx.tell_operators(scope, &event, "a shopper message").await;
+    }
+    Ok(recorded.message_id.is_some())
 }

@@ -39,4 +39,11 @@ impl MarketplaceError {
     pub fn needs_seller(&self) -> bool {
         matches!(self, Self::Unauthorized { .. } | Self::Credentials(_))
     }
+
+    /// Ozon's refusal for a method the seller's subscription does not include (Premium Plus
+    /// or Pro for chats and questions, «Управление отзывами» for reviews).
+    pub fn missing_subscription(&self) -> bool {
+        matches!(self, Self::Unauthorized { message, .. }
+            if message.contains("not available with existing subscription"))
+    }
 }

@@ -2,6 +2,7 @@
 //! not, exactly what to change, in Russian, in the seller's own terms.
 
 use chrono::{DateTime, Utc};
+use otklik_schema::ChannelKind;
 
 use super::MarketplaceError;
 use super::ozon::OzonClient;
@@ -14,6 +15,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// When the token or key stops working, if the marketplace says.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Shopper channels the account cannot serve (a subscription or role is missing, as the
+    /// notes say): they stay off while the rest connect.
+    pub unavailable: Vec<ChannelKind>,
 }
 
 impl Report {
@@ -134,7 +138,77 @@ pub async fn check_ozon(
         "Отвечать покупателям в чатах Ozon можно только с подпиской Premium Plus или Premium Pro."
             .into(),
     );
+    for public in OZON_PUBLIC {
+        if let Some(note) = check_ozon_public(client, &roles, &public).await? {
+            report.notes.push(note);
+            report.unavailable.push(public.kind);
+        }
+    }
     Ok(report)
+}
+
+/// An Ozon channel that needs a subscription: what it is called for the seller, the methods
+/// it uses, and the subscription.
+struct OzonPublic {
+    kind: ChannelKind,
+    what: &'static str,
+    methods: [&'static str; 3],
+    subscription: &'static str,
+}
+
+const OZON_PUBLIC: [OzonPublic; 2] = [
+    OzonPublic {
+        kind: ChannelKind::OzonQuestions,
+        what: "Вопросы покупателей Ozon",
+        methods: [
+            "/v1/question/list",
+            "/v1/question/info",
+            "/v1/question/answer/create",
+        ],
+        subscription: "подпиской Premium Plus или Premium Pro",
+    },
+    OzonPublic {
+        kind: ChannelKind::OzonReviews,
+        what: "Отзывы Ozon",
+        methods: [
+            "/v2/review/list",
+            "/v2/review/info",
+            "/v1/review/comment/create",
+        ],
+        subscription: "подпиской «Управление отзывами» или Premium Pro",
+    },
+];
+
+/// Whether the seller's key and subscription open the channel; a note for the seller when not.
+async fn check_ozon_public(
+    client: &OzonClient,
+    roles: &super::ozon::Roles,
+    public: &OzonPublic,
+) -> Result<Option<String>, MarketplaceError> {
+    let what = public.what;
+    if !public.methods.iter().all(|m| roles.allows(m)) {
+        return Ok(Some(format!(
+            "{what} не подключены: ключу не хватает прав на них. Выдайте ключу роль с доступом к вопросам и отзывам (например, «Admin») и проверьте аккаунт ещё раз."
+        )));
+    }
+    let probe = match public.kind {
+        ChannelKind::OzonQuestions => client
+            .questions(super::ozon::UNPROCESSED_QUESTIONS, "")
+            .await
+            .map(drop),
+        _ => client
+            .reviews(super::ozon::UNPROCESSED_REVIEWS[0], "")
+            .await
+            .map(drop),
+    };
+    match probe {
+        Ok(()) => Ok(None),
+        Err(err) if err.missing_subscription() => Ok(Some(format!(
+            "{what} не подключены: Ozon открывает их через API только продавцам с {}. Подключите подписку и проверьте аккаунт ещё раз.",
+            public.subscription
+        ))),
+        Err(err) => Err(err),
+    }
 }
 
 fn expiry(report: &mut Report, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>, what: &str) {

@@ -1,17 +1,22 @@
 //! Publishing answers on the marketplaces: WB questions and reviews (public, one edit
-//! allowed), WB buyer chats (with the chat's reply signature) and Ozon chats (Premium Plus or
-//! Pro only). Every text passes the marketplaces' rules first, whoever wrote it.
+//! allowed), WB buyer chats (with the chat's reply signature), Ozon chats (Premium Plus or
+//! Pro only), Ozon questions (Premium Plus or Pro) and reviews («Управление отзывами» or
+//! Premium Pro). Every text passes the marketplaces' rules first, whoever wrote it. A question
+//! or review is read before its first answer goes out: one the seller already answered in the
+//! marketplace's cabinet gets no second answer from us — ours is withdrawn and theirs recorded.
 
 use std::time::Duration;
 
 use apalis::prelude::BoxDynError;
+use otklik_db::marketplace_inbox::SellerLine;
 use otklik_db::messages::Delivery;
 use otklik_db::{TenantScope, accounts};
-use otklik_schema::ChannelKind;
+use otklik_schema::{ChannelKind, Marketplace as Market, WithdrawReason};
 
 use super::Sent;
 use crate::Context;
 use crate::assistant::guardrails;
+use crate::inbox::{post_customer, seller_line};
 use crate::marketplaces::{Client, MarketplaceError};
 
 /// Sends after which WB refuses a question's or review's answer: the answer and one edit.
@@ -55,6 +60,12 @@ impl super::Channel for Marketplace {
         match sent {
             Ok(Published::Sent(external_id)) => Sent::Ok { external_id },
             Ok(Published::Refused(reason)) => Sent::Undeliverable(reason),
+            Ok(Published::AnsweredElsewhere(answer)) => {
+                match withdraw(ctx, scope, delivery, answer.as_ref()).await {
+                    Ok(reason) => Sent::Withdrawn(reason),
+                    Err(err) => Sent::Failed(format!("could not withdraw the answer: {err}")),
+                }
+            }
             Err(err @ (MarketplaceError::Exhausted { .. } | MarketplaceError::Limiter(_))) => {
                 tracing::warn!(message.id = %delivery.id, error = %err, "marketplace unreachable; will retry");
                 Sent::Failed(err.to_string())
@@ -64,6 +75,12 @@ impl super::Channel for Marketplace {
                 let reason = match (&err, delivery.channel_kind) {
                     (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonChat) => format!(
                         "{err} (answering Ozon chats needs the seller's Premium Plus or Premium Pro)"
+                    ),
+                    (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonQuestions) => format!(
+                        "{err} (answering Ozon questions needs the seller's Premium Plus or Premium Pro)"
+                    ),
+                    (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonReviews) => format!(
+                        "{err} (answering Ozon reviews needs the seller's «Управление отзывами» or Premium Pro)"
                     ),
                     _ => err.to_string(),
                 };
@@ -82,6 +99,60 @@ enum Published {
     Sent(String),
     /// Not sent, and sending again cannot help.
     Refused(String),
+    /// Not sent: the seller had already answered (their answer, when the marketplace shows
+    /// it) or closed it in the marketplace's cabinet.
+    AnsweredElsewhere(Option<Answer>),
+}
+
+/// The seller's answer as the marketplace shows it.
+struct Answer {
+    id: String,
+    text: String,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Records the seller's answer (which closes the question or review) so ours is withdrawn;
+/// returns why, for the operator.
+async fn withdraw(
+    ctx: &Context,
+    scope: TenantScope,
+    delivery: &Delivery,
+    answer: Option<&Answer>,
+) -> Result<String, BoxDynError> {
+    let marketplace = delivery.channel_kind.marketplace().unwrap_or(Market::Wb);
+    let why = match answer {
+        Some(_) => WithdrawReason::AnsweredAtMarketplace,
+        None => WithdrawReason::ClosedAtMarketplace,
+    };
+    let reason = why.text(marketplace);
+    let customer = post_customer(delivery.channel_kind, &delivery.chat_id);
+    match answer {
+        Some(answer) => {
+            let line = SellerLine {
+                channel_id: delivery.channel_id,
+                customer_external_id: &customer,
+                external_id: &answer.id,
+                body: &answer.text,
+                written_at: answer.at,
+                echo_of: None,
+            };
+            seller_line(ctx, scope, delivery.channel_kind, &line, true).await?;
+        }
+        None => {
+            let mut conn = ctx.db.get().await?;
+            otklik_db::marketplace_inbox::closed_at_marketplace(
+                &mut conn,
+                scope,
+                delivery.channel_id,
+                &customer,
+                why,
+                &reason,
+            )
+            .await?;
+        }
+    }
+    tracing::info!(message.id = %delivery.id, "answer withdrawn: the seller answered at the marketplace");
+    Ok(reason)
 }
 
 async fn publish(client: &Client, delivery: &Delivery) -> Result<Published, MarketplaceError> {
@@ -96,10 +167,25 @@ async fn publish(client: &Client, delivery: &Delivery) -> Result<Published, Mark
             ))
         }
         (Client::Wb(wb), ChannelKind::WbQuestions) => {
+            if delivery.sent_before == 0 {
+                let question = wb.question(target).await?;
+                if let Some(answer) = question.answer.filter(|a| !a.text.trim().is_empty()) {
+                    return Ok(answered(format!("{target}:answer"), answer.text, None));
+                }
+                if question.state.as_deref() == Some("none") {
+                    return Ok(Published::AnsweredElsewhere(None));
+                }
+            }
             wb.answer_question(target, text).await?;
             Ok(Published::Sent(target.to_owned()))
         }
         (Client::Wb(wb), ChannelKind::WbFeedbacks) => {
+            if delivery.sent_before == 0
+                && let Some(answer) =
+                    (wb.feedback(target).await?.answer).filter(|a| !a.text.trim().is_empty())
+            {
+                return Ok(answered(format!("{target}:answer"), answer.text, None));
+            }
             wb.answer_feedback(target, text, delivery.sent_before > 0)
                 .await?;
             Ok(Published::Sent(target.to_owned()))
@@ -125,8 +211,40 @@ async fn publish(client: &Client, delivery: &Delivery) -> Result<Published, Mark
             ozon.send_chat_message(target, text).await?;
             Ok(Published::Sent(format!("{target}:{}", delivery.id)))
         }
+        (Client::Ozon(ozon), ChannelKind::OzonQuestions) => {
+            let question = ozon.question(target).await?;
+            let sku = question.sku.clone().unwrap_or_default();
+            if question.processed() && delivery.sent_before == 0 {
+                let newest = ozon
+                    .question_answers(target, &sku)
+                    .await?
+                    .into_iter()
+                    .last();
+                return Ok(match newest {
+                    Some(a) => answered(a.id, a.text, a.published_at),
+                    None => Published::AnsweredElsewhere(None),
+                });
+            }
+            Ok(Published::Sent(
+                ozon.answer_question(target, &sku, text).await?,
+            ))
+        }
+        (Client::Ozon(ozon), ChannelKind::OzonReviews) => {
+            if delivery.sent_before == 0 && ozon.review(target).await?.processed() {
+                let comments = ozon.review_comments(target).await?;
+                return Ok(match comments.into_iter().rfind(|c| c.is_owner) {
+                    Some(c) => answered(c.id, c.text, c.published_at),
+                    None => Published::AnsweredElsewhere(None),
+                });
+            }
+            Ok(Published::Sent(ozon.comment_review(target, text).await?))
+        }
         (_, kind) => Ok(Published::Refused(format!(
             "a {kind} channel cannot answer through this account's marketplace"
         ))),
     }
+}
+
+fn answered(id: String, text: String, at: Option<chrono::DateTime<chrono::Utc>>) -> Published {
+    Published::AnsweredElsewhere(Some(Answer { id, text, at }))
 }

@@ -52,6 +52,8 @@ pub enum Sent {
     Undeliverable(String),
     /// The provider refused this message for good.
     Rejected(String),
+    /// Not sent after all: the seller had already answered at the marketplace (why, for people).
+    Withdrawn(String),
 }
 
 /// A channel the shared path delivers to.
@@ -147,6 +149,7 @@ async fn deliver(
             tracing::warn!(message.id = %delivery.id, reason = %reason, "undeliverable; handing off");
             (Outcome::Undeliverable { reason }, None)
         }
+        Sent::Withdrawn(reason) => (Outcome::Withdrawn { reason }, None),
     };
     record(ctx, scope, delivery, outcome, attempt).await?;
     if let Some(wait) = again {

@@ -86,7 +86,8 @@ impl Context {
             .ok_or_else(|| ConnectError::NoTenant(tenant.to_owned()))?;
         let sealed = self.vault.seal(credentials);
         let account = accounts::create(&mut conn, scope, marketplace, name, &sealed).await?;
-        channels::open_for_account(&mut conn, scope, account, marketplace).await?;
+        channels::open_for_account(&mut conn, scope, account, marketplace, &report.unavailable)
+            .await?;
         Ok((report, Some(account)))
     }
 }

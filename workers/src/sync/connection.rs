@@ -33,15 +33,19 @@ pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), Bo
     };
 
     let credentials = ctx.vault.open(&account.credentials)?;
+    let mut unavailable = Vec::new();
     let result = match ctx
         .check_credentials(account.marketplace, &credentials)
         .await
     {
-        Ok(report) => CheckResult {
-            problems: report.problems,
-            notes: report.notes,
-            expires_at: report.expires_at,
-        },
+        Ok(report) => {
+            unavailable = report.unavailable;
+            CheckResult {
+                problems: report.problems,
+                notes: report.notes,
+                expires_at: report.expires_at,
+            }
+        }
         Err(ConnectError::Database(err)) => return Err(err.into()),
         // The marketplace clients retry on their own; past that the seller had better hear it
         // now than watch `checking` forever.
@@ -67,7 +71,14 @@ pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), Bo
             let recorded =
                 accounts::record_check(conn, scope, account.id, job.generation, &result).await?;
             if recorded && connected {
-                channels::open_for_account(conn, scope, account.id, account.marketplace).await?;
+                channels::open_for_account(
+                    conn,
+                    scope,
+                    account.id,
+                    account.marketplace,
+                    &unavailable,
+                )
+                .await?;
             }
             Ok(recorded)
         })

@@ -20,7 +20,7 @@ const MAX_MESSAGES: i64 = 1000;
 const MAX_TEXT_CHARS: usize = 1000;
 
 /// What Ozon answers a seller without the subscription a Premium method needs.
-fn not_subscribed() -> RpcError {
+pub(super) fn not_subscribed() -> RpcError {
     RpcError::new(
         StatusCode::FORBIDDEN,
         7,

@@ -4,6 +4,7 @@
 mod chats;
 mod postings;
 mod products;
+mod public;
 mod returns;
 
 use std::net::SocketAddr;
@@ -23,8 +24,8 @@ use serde_json::{Value, json};
 use crate::faults::Faults;
 use crate::ratelimit::{Limiter, Quota, Verdict};
 use crate::seller::{
-    Marketplace, OzonBuyerMessage, ReturnStage, SandboxChatMessage, SandboxOrder, SandboxProduct,
-    SandboxReturn, Seller,
+    Answered, Author, Marketplace, OzonBuyerMessage, ReturnStage, SandboxChatMessage, SandboxOrder,
+    SandboxOzonQuestion, SandboxOzonReview, SandboxProduct, SandboxReturn, Seller,
 };
 use crate::server::Running;
 use crate::traffic::Traffic;
@@ -43,6 +44,14 @@ pub const OZON_METHODS: &[&str] = &[
     "/v3/chat/history",
     "/v1/chat/send/message",
     "/v2/chat/read",
+    "/v1/question/list",
+    "/v1/question/info",
+    "/v1/question/answer/create",
+    "/v1/question/answer/list",
+    "/v2/review/list",
+    "/v2/review/info",
+    "/v1/review/comment/create",
+    "/v1/review/comment/list",
 ];
 
 /// A role of the API key, as `/v1/roles` reports it.
@@ -84,9 +93,12 @@ pub struct OzonOptions {
     /// Serve the chats' 2025 enum spellings (`Buyer_Seller`, `Seller_Support`, `Opened`,
     /// `Closed`, `user.type` `customer`), which clients must match case-insensitively.
     pub legacy_chat_enums: bool,
-    /// The seller has Premium Plus / Pro: without it sending a chat message and marking a
-    /// chat read answer 403 `not available with existing subscription`.
+    /// The seller has Premium Plus / Pro: without it sending a chat message, marking a chat
+    /// read and every question method answer 403 `not available with existing subscription`.
     pub premium: bool,
+    /// The seller has «Управление отзывами» (or Premium Pro): without it every review method
+    /// answers that 403.
+    pub review_management: bool,
 }
 
 impl Default for OzonOptions {
@@ -99,6 +111,7 @@ impl Default for OzonOptions {
             key_expires_at: None,
             legacy_chat_enums: false,
             premium: true,
+            review_management: true,
         }
     }
 }
@@ -144,6 +157,10 @@ fn family(path: &str) -> &'static str {
         "roles"
     } else if path.contains("/chat/") {
         "chat"
+    } else if path.contains("/question/") {
+        "question"
+    } else if path.contains("/review/") {
+        "review"
     } else {
         "other"
     }
@@ -195,6 +212,14 @@ impl OzonSandbox {
             .route("/v3/chat/history", post(chats::history))
             .route("/v1/chat/send/message", post(chats::send))
             .route("/v2/chat/read", post(chats::read))
+            .route("/v1/question/list", post(public::question_list))
+            .route("/v1/question/info", post(public::question_info))
+            .route("/v1/question/answer/create", post(public::answer_create))
+            .route("/v1/question/answer/list", post(public::answer_list))
+            .route("/v2/review/list", post(public::review_list))
+            .route("/v2/review/info", post(public::review_info))
+            .route("/v1/review/comment/create", post(public::comment_create))
+            .route("/v1/review/comment/list", post(public::comment_list))
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(app.clone(), gate))
             .with_state(app.clone());
@@ -297,6 +322,62 @@ impl OzonSandbox {
     /// Messages of a chat, oldest first (empty for an unknown chat).
     pub fn chat_messages(&self, chat_id: &str) -> Vec<SandboxChatMessage> {
         self.app.seller.chat_messages(Marketplace::Ozon, chat_id)
+    }
+
+    /// The seller writes in a chat from Ozon's own cabinet (not through the API): the message
+    /// joins the history and reads the chat. Returns its id, `None` for an unknown chat.
+    pub fn seller_writes(&self, chat_id: &str, text: &str) -> Option<String> {
+        let mut data = self.app.seller.write();
+        data.ozon_chat(chat_id)?;
+        Some(
+            data.ozon_writes(Some(chat_id), None, Author::Seller, text, Utc::now())
+                .message_id,
+        )
+    }
+
+    /// A shopper asks a question on `sku` now; returns its id.
+    pub fn ask_question(&self, sku: i64, text: &str) -> String {
+        self.app
+            .seller
+            .ask_ozon_question(u64::try_from(sku).unwrap_or(0), text)
+    }
+
+    /// A shopper leaves a review of `sku` (1..5 stars) now; returns its id.
+    pub fn leave_review(&self, sku: i64, text: &str, rating: u8) -> String {
+        self.app
+            .seller
+            .leave_ozon_review(u64::try_from(sku).unwrap_or(0), text, rating)
+    }
+
+    /// The seller answers a question in Ozon's cabinet: the answer is published and the
+    /// question processed. `false` for an unknown id.
+    pub fn seller_answers_question(&self, id: &str, text: &str) -> bool {
+        let answered = self
+            .app
+            .seller
+            .write()
+            .answer_ozon_question(id, None, text, Utc::now());
+        matches!(answered, Answered::Done(_))
+    }
+
+    /// The seller comments on a review in Ozon's cabinet and it becomes processed.
+    pub fn seller_comments_review(&self, id: &str, text: &str) -> bool {
+        let answered = self
+            .app
+            .seller
+            .write()
+            .comment_ozon_review(id, text, true, Utc::now());
+        matches!(answered, Answered::Done(_))
+    }
+
+    /// Questions, oldest first, with the seller's answers.
+    pub fn questions(&self) -> Vec<SandboxOzonQuestion> {
+        self.app.seller.ozon_questions()
+    }
+
+    /// Reviews, oldest first, with the seller's comments.
+    pub fn reviews(&self) -> Vec<SandboxOzonReview> {
+        self.app.seller.ozon_reviews()
     }
 
     /// Every return.

@@ -7,6 +7,8 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 
+use crate::voices::Goods;
+
 /// Grammatical gender (or plural) of a product noun; selects the adjective form.
 #[derive(Clone, Copy)]
 enum Gender {
@@ -132,6 +134,22 @@ pub(crate) struct Category {
     sizing: Sizing,
     prefix: &'static str,
     prices: (u32, u32),
+}
+
+impl Category {
+    /// The kind of goods shoppers' texts about this subject must fit.
+    pub(crate) fn goods(&self) -> Goods {
+        match self.subject {
+            "Пуховики" | "Куртки" => Goods::Outerwear,
+            "Джинсы" => Goods::Trousers,
+            "Кроссовки" | "Кеды" | "Ботинки" => Goods::Shoes,
+            "Рюкзаки" | "Сумки" => Goods::Bags,
+            "Шапки" => Goods::Hats,
+            "Термокружки" => Goods::Mugs,
+            "Чайники электрические" => Goods::Kettles,
+            _ => Goods::Tops,
+        }
+    }
 }
 
 const ANYONE: &[Adjective] = &[MEN, WOMEN, KIDS];

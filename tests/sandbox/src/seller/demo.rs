@@ -9,7 +9,7 @@ use super::SellerData;
 use super::catalog::{self, Fixed, OzonItem, WbCard};
 use super::lifecycle::{Life, OZON_FBS_DELIVERED, WB_FBS_SOLD};
 use super::orders::{Posting, WbOrder};
-use super::shoppers::{Author, demo_good_card};
+use super::shoppers::{Author, WbEvent, demo_good_card};
 
 const DEMO_CUSTOMER: u32 = 12_345_678;
 
@@ -112,9 +112,15 @@ pub(super) fn add(data: &mut SellerData, now: DateTime<Utc>) {
 const DEMO_QUESTION_ID: &str = "nVbR5ZQBpuh01M170sz3";
 const DEMO_WB_CHAT_ID: &str = "1:0190f3a2-5c1d-7e4b-9a86-d2c4b7e1f305";
 const DEMO_OZON_CHAT_ID: &str = "5e767a03-b400-4a1b-a841-75319ca8a5c8";
+const DEMO_ANSWERED_CHAT_ID: &str = "1:0190f3a2-77aa-7d10-8c2e-51b7a0c4d9e2";
+const DEMO_OZON_QUESTION_ID: &str = "0193a1c4-2b7e-7f31-9a0c-5d8e1f2a3b4c";
+const DEMO_OZON_REVIEW_ID: &str = "0193a1c4-3c8f-7a42-8b1d-6e9f2a3b4c5d";
+const DEMO_REVIEW_ID: &str = "pUh01RvW5StaRsM46sZx";
 
 /// The demo inbox's marketplace conversations: a size question on the coat, a WB shopper
-/// asking where order 1456789013 is, an Ozon shopper asking about `12345678-0012-1`.
+/// asking where order 1456789013 is (its `goodCard` names it), an Ozon shopper asking about
+/// `12345678-0012-1`, a WB chat the seller already answered in WB's cabinet (no draft for
+/// it), a happy review of the coat, and an Ozon question and a review of the sneakers.
 pub(super) fn add_shoppers(data: &mut SellerData, now: DateTime<Utc>) {
     data.add_question(
         Some(DEMO_QUESTION_ID),
@@ -139,5 +145,48 @@ pub(super) fn add_shoppers(data: &mut SellerData, now: DateTime<Utc>) {
         "Добрый день! Подскажите, пожалуйста, когда отправление 12345678-0012-1 приедет \
          в пункт выдачи? Кеды нужны ребёнку к понедельнику.",
         now - Duration::minutes(15),
+    );
+    let good = demo_good_card(data, 1_456_789_014);
+    let asked = (now - Duration::minutes(50)).timestamp_millis();
+    data.wb_buyer_writes(
+        Some(DEMO_ANSWERED_CHAT_ID),
+        "Ольга",
+        good,
+        "Добрый день! Пуховик можно стирать в машинке?",
+        asked,
+    );
+    let chat = data.shoppers.wb_chats.len() - 1;
+    data.insert_wb_event(WbEvent {
+        chat,
+        id: "6c0e2f41-9d3a-4b7e-a1f5-0c8d2e4b6a19".to_owned(),
+        at_ms: asked + 20 * 60_000,
+        author: Author::Seller,
+        source: "seller-portal",
+        text: "Здравствуйте! Да, в деликатном режиме при 30 градусах, с мячиками для стирки, \
+               чтобы пух не сбился."
+            .to_owned(),
+        new_chat: false,
+        files: Vec::new(),
+    });
+    data.add_feedback(
+        Some(DEMO_REVIEW_ID),
+        139_204_857,
+        "Не пожалела ни капли! Тёплый, лёгкий, в минус 25 гуляла с собакой и не замёрзла. \
+         Брала M на рост 168 — сел отлично.",
+        5,
+        now - Duration::minutes(35),
+    );
+    data.add_ozon_question(
+        Some(DEMO_OZON_QUESTION_ID),
+        51_928_374,
+        "Здравствуйте! Кеды идут в размер? Длина стопы у сына 19 см.",
+        now - Duration::minutes(30),
+    );
+    data.add_ozon_review(
+        Some(DEMO_OZON_REVIEW_ID),
+        51_928_374,
+        "Липучки держат плохо, через неделю перестали цепляться. Ребёнок расстроен.",
+        2,
+        now - Duration::minutes(20),
     );
 }

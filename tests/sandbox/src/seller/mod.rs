@@ -6,6 +6,7 @@ mod catalog;
 mod demo;
 mod lifecycle;
 mod orders;
+mod ozon_public;
 mod phrases;
 mod places;
 mod returns;
@@ -27,6 +28,8 @@ pub(crate) use places::{
     PAYMENT_TYPES, SELLER_WAREHOUSES, WB_WAREHOUSES,
 };
 
+pub(crate) use ozon_public::{Answered, NEW, OzonQuestion, OzonReview, PROCESSED, VIEWED};
+pub use ozon_public::{SandboxOzonQuestion, SandboxOzonReview};
 pub(crate) use phrases::SUPPLIER_NAME;
 pub use returns::ReturnStage;
 pub(crate) use returns::{REASONS, Return, WB_CLAIM_DAYS};

@@ -3,15 +3,16 @@
 //! something to read; tests add shopper messages while the servers run and compare what the
 //! seller answered through the API.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 
-use super::phrases::{
-    DIALOGUES, FEEDBACK_ANSWERS, FEEDBACKS, NAMES, QUESTIONS, SUPPORT_MESSAGES, THANKS,
-};
+use super::phrases::{FEEDBACK_ANSWERS, NAMES, SUPPORT_MESSAGES, THANKS, seller_answer};
 use super::{Marketplace, Seller, SellerData, popular};
+use crate::voices::{self, Goods, QuestionVoice, ReviewVoice};
 
 /// WB lets a seller edit an answer once within this many days of sending it.
 pub(crate) const EDIT_WINDOW: Duration = Duration::days(60);
@@ -243,8 +244,14 @@ pub(crate) struct Shoppers {
     /// Sorted by `at_ms`.
     pub(crate) wb_events: Vec<WbEvent>,
     pub(crate) ozon_chats: Vec<OzonChat>,
+    /// Ozon product questions, oldest first.
+    pub(crate) ozon_questions: Vec<super::ozon_public::OzonQuestion>,
+    /// Ozon product reviews, oldest first.
+    pub(crate) ozon_reviews: Vec<super::ozon_public::OzonReview>,
     ozon_message_id: u64,
     ozon_seller_id: String,
+    /// Texts generated shoppers already wrote: the next picks another while there is one.
+    used: HashSet<&'static str>,
 }
 
 /// What a seller's write to a question or review did.
@@ -281,7 +288,7 @@ pub(crate) fn uuid(rng: &mut StdRng) -> String {
     )
 }
 
-fn name(rng: &mut StdRng) -> &'static str {
+pub(crate) fn name(rng: &mut StdRng) -> &'static str {
     NAMES.choose(rng).copied().unwrap_or("Покупатель")
 }
 
@@ -295,6 +302,17 @@ fn reply_sign(rng: &mut StdRng, chat_id: &str) -> String {
     )
 }
 
+/// A review's stars, as often as shoppers give them.
+pub(crate) fn stars(rng: &mut StdRng) -> u8 {
+    match rng.random_range(0..100) {
+        0..55 => 5,
+        55..75 => 4,
+        75..85 => 3,
+        85..92 => 2,
+        _ => 1,
+    }
+}
+
 /// Nanosecond-precise time `seconds` (plus a fraction) before `now`, as WB stores questions.
 fn before(rng: &mut StdRng, now: DateTime<Utc>, seconds: i64) -> DateTime<Utc> {
     now - Duration::seconds(seconds) - Duration::nanoseconds(rng.random_range(0..1_000_000_000))
@@ -306,6 +324,58 @@ impl SellerData {
         self.products
             .iter()
             .position(|product| product.wb.as_ref().is_some_and(|card| card.nm_id == nm_id))
+    }
+
+    /// The kind of goods and WB subject of a product, for picking what shoppers write.
+    pub(crate) fn kind_of(&self, product: usize) -> (Goods, &'static str) {
+        self.products
+            .get(product)
+            .map_or((Goods::Tops, ""), |product| {
+                (product.category.goods(), product.category.subject)
+            })
+    }
+
+    /// One of `pool`, preferring what no generated shopper wrote yet, so the history reads as
+    /// many people.
+    pub(crate) fn fresh<T>(
+        &mut self,
+        pool: &[&'static T],
+        text: impl Fn(&'static T) -> &'static str,
+    ) -> Option<&'static T> {
+        let unused: Vec<&'static T> = pool
+            .iter()
+            .copied()
+            .filter(|voice| !self.shoppers.used.contains(text(voice)))
+            .collect();
+        let choice = if unused.is_empty() {
+            pool.choose(&mut self.rng).copied()
+        } else {
+            unused.choose(&mut self.rng).copied()
+        }?;
+        self.shoppers.used.insert(text(choice));
+        Some(choice)
+    }
+
+    pub(crate) fn fresh_question(
+        &mut self,
+        pool: &[&'static QuestionVoice],
+    ) -> Option<&'static QuestionVoice> {
+        self.fresh(pool, |voice| voice.text.as_str())
+    }
+
+    pub(crate) fn fresh_review(
+        &mut self,
+        pool: &[&'static ReviewVoice],
+    ) -> Option<&'static ReviewVoice> {
+        self.fresh(pool, |voice| voice.text.as_str())
+    }
+
+    /// A chat opener about an order of `product` (any product when unknown).
+    fn opener(&mut self, product: Option<usize>) -> &'static QuestionVoice {
+        let (kind, subject) = product.map_or((Goods::Tops, ""), |index| self.kind_of(index));
+        let openers = voices::chat_openers(kind, subject);
+        self.fresh_question(&openers)
+            .unwrap_or(&voices::questions()[0])
     }
 
     fn nm_id(&self, product: usize) -> u64 {
@@ -368,6 +438,13 @@ impl SellerData {
         }
         self.generate_wb_chats(count / 40, now, history.min(30 * 86_400));
         self.generate_ozon_chats(count / 40, now, history.min(30 * 86_400));
+        let listed = self.listed(Marketplace::Ozon);
+        for _ in 0..count / 25 {
+            self.generate_ozon_question(&listed, now, history);
+        }
+        for _ in 0..count / 10 {
+            self.generate_ozon_review(&listed, now, history);
+        }
     }
 
     fn generate_question(&mut self, cards: &[usize], now: DateTime<Utc>, history: i64) {
@@ -375,10 +452,14 @@ impl SellerData {
             return;
         };
         let nm_id = self.nm_id(product);
+        let (kind, subject) = self.kind_of(product);
+        let Some(voice) = self.fresh_question(&voices::card_questions(kind, subject)) else {
+            return;
+        };
         let rng = &mut self.rng;
+        let (text, answer) = (voice.text.as_str(), seller_answer(voice.asks));
         let age = rng.random_range(0..history);
         let created_at = before(rng, now, age);
-        let &(text, answer) = QUESTIONS.choose(rng).unwrap_or(&QUESTIONS[0]);
         let answered = rng.random_bool(if age > 2 * 86_400 { 0.85 } else { 0.3 });
         let answer = answered.then(|| Reply {
             text: answer.to_owned(),
@@ -404,18 +485,19 @@ impl SellerData {
         };
         let sizes = self.products[product].sizes.len().max(1);
         let nm_id = self.nm_id(product);
+        let (kind, subject) = self.kind_of(product);
+        let valuation = stars(&mut self.rng);
+        let Some(voice) = self.fresh_review(&voices::reviews_for(valuation, kind, subject)) else {
+            return;
+        };
         let rng = &mut self.rng;
         let age = rng.random_range(0..history);
         let created_at = now - Duration::seconds(age);
-        let valuation: u8 = match rng.random_range(0..100) {
-            0..60 => 5,
-            60..80 => 4,
-            80..90 => 3,
-            90..95 => 2,
-            _ => 1,
-        };
-        let texts = FEEDBACKS[usize::from(valuation - 1)];
-        let &(text, pros, cons) = texts.choose(rng).unwrap_or(&texts[0]);
+        let (text, pros, cons) = (
+            voice.text.as_str(),
+            voice.pros.as_str(),
+            voice.cons.as_str(),
+        );
         let answered = rng.random_bool(if age > 3 * 86_400 { 0.8 } else { 0.2 });
         let answer = answered.then(|| Reply {
             text: FEEDBACK_ANSWERS[usize::from(valuation >= 4)].to_owned(),
@@ -446,6 +528,11 @@ impl SellerData {
             let order =
                 (!self.wb_fbs.is_empty()).then(|| self.rng.random_range(0..self.wb_fbs.len()));
             let good = order.and_then(|order| self.good_card_of_order(order));
+            let product = order
+                .and_then(|order| self.wb_fbs.get(order))
+                .map(|o| o.product);
+            let opener = self.opener(product);
+            let (question, answer) = (opener.text.as_str(), seller_answer(opener.asks));
             let rng = &mut self.rng;
             let id = format!("1:{}", uuid(rng));
             let chat = self.shoppers.wb_chats.len();
@@ -455,7 +542,6 @@ impl SellerData {
                 client_name: name(rng).to_owned(),
                 good,
             });
-            let &(question, answer) = DIALOGUES.choose(rng).unwrap_or(&DIALOGUES[0]);
             let source = ["rusite", "android", "ios"]
                 .choose(rng)
                 .copied()
@@ -531,9 +617,11 @@ impl SellerData {
                 || (String::new(), String::new()),
                 |index| self.posting_context(index),
             );
+            let product = posting.and_then(|index| self.posting_product(index));
+            let opener = self.opener(product);
+            let (question, answer) = (opener.text.as_str(), seller_answer(opener.asks));
             let rng = &mut self.rng;
             let buyer = rng.random_range(10_000_000..100_000_000).to_string();
-            let &(question, answer) = DIALOGUES.choose(rng).unwrap_or(&DIALOGUES[0]);
             let age = rng.random_range(0..history);
             let mut at =
                 now - Duration::seconds(age) - Duration::milliseconds(rng.random_range(0..1000));
@@ -616,6 +704,15 @@ impl SellerData {
         self.shoppers.ozon_message_id
     }
 
+    /// The product of a posting (index over FBS then FBO).
+    fn posting_product(&self, index: usize) -> Option<usize> {
+        match index.checked_sub(self.ozon_fbs.len()) {
+            None => self.ozon_fbs.get(index),
+            Some(fbo) => self.ozon_fbo.get(fbo),
+        }
+        .map(|posting| posting.product)
+    }
+
     /// `order_number` and `sku` of a posting (index over FBS then FBO).
     fn posting_context(&self, index: usize) -> (String, String) {
         let posting = match index.checked_sub(self.ozon_fbs.len()) {
@@ -678,6 +775,40 @@ impl SellerData {
             was_viewed: false,
             is_warned: false,
         });
+        id
+    }
+
+    /// A new unanswered review of card `nm_id`; returns its id.
+    pub(super) fn add_feedback(
+        &mut self,
+        id: Option<&str>,
+        nm_id: u64,
+        text: &str,
+        valuation: u8,
+        at: DateTime<Utc>,
+    ) -> String {
+        let product = self.card(nm_id);
+        let sizes = product.map_or(1, |product| self.products[product].sizes.len().max(1));
+        let rng = &mut self.rng;
+        let feedback = Feedback {
+            id: id.map_or_else(|| es_id(rng), str::to_owned),
+            product,
+            nm_id,
+            size: rng.random_range(0..sizes),
+            text: text.to_owned(),
+            pros: String::new(),
+            cons: String::new(),
+            valuation: valuation.clamp(1, 5),
+            created_at: DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at),
+            bought_at: at - Duration::days(rng.random_range(1..15)),
+            user_name: name(rng),
+            shk_id: rng.random_range(10_000_000_000..100_000_000_000),
+            answer: None,
+            writes: 0,
+            was_viewed: false,
+        };
+        let id = feedback.id.clone();
+        self.shoppers.feedbacks.push(feedback);
         id
     }
 
@@ -916,31 +1047,44 @@ impl Seller {
 
     /// A new unanswered WB review, left now; returns its id.
     pub(crate) fn leave_feedback(&self, nm_id: u64, text: &str, valuation: u8) -> String {
+        self.write()
+            .add_feedback(None, nm_id, text, valuation, Utc::now())
+    }
+
+    pub(crate) fn wb_seller_answers_question(&self, id: &str, text: &str) -> bool {
+        let written = self
+            .write()
+            .answer_question(id, text, PUBLISHED, Utc::now());
+        written == Write::Done
+    }
+
+    pub(crate) fn wb_seller_answers_feedback(&self, id: &str, text: &str) -> bool {
+        let written = self.write().answer_feedback(id, text, false, Utc::now());
+        written == Write::Done
+    }
+
+    /// The seller's message typed in WB's cabinet; returns the event id.
+    pub(crate) fn wb_seller_writes_in_portal(&self, chat_id: &str, text: &str) -> Option<String> {
         let now = Utc::now();
         let mut data = self.write();
-        let product = data.card(nm_id);
-        let sizes = product.map_or(1, |product| data.products[product].sizes.len().max(1));
-        let rng = &mut data.rng;
-        let feedback = Feedback {
-            id: es_id(rng),
-            product,
-            nm_id,
-            size: rng.random_range(0..sizes),
+        let chat = data
+            .shoppers
+            .wb_chats
+            .iter()
+            .position(|chat| chat.id == chat_id)?;
+        let at_ms = data.next_event_ms(now);
+        let id = uuid(&mut data.rng);
+        data.insert_wb_event(WbEvent {
+            chat,
+            id: id.clone(),
+            at_ms,
+            author: Author::Seller,
+            source: "seller-portal",
             text: text.to_owned(),
-            pros: String::new(),
-            cons: String::new(),
-            valuation: valuation.clamp(1, 5),
-            created_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
-            bought_at: now - Duration::days(rng.random_range(1..15)),
-            user_name: name(rng),
-            shk_id: rng.random_range(10_000_000_000..100_000_000_000),
-            answer: None,
-            writes: 0,
-            was_viewed: false,
-        };
-        let id = feedback.id.clone();
-        data.shoppers.feedbacks.push(feedback);
-        id
+            new_chat: false,
+            files: Vec::new(),
+        });
+        Some(id)
     }
 
     /// A shopper message in a WB chat, now.

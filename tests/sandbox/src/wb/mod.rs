@@ -366,6 +366,23 @@ impl WbSandbox {
             .wb_buyer_writes(chat, client_name, nm_id, text)
     }
 
+    /// The seller answers a question in WB's cabinet (not through the API). `false` for an
+    /// unknown id or when WB would refuse the write.
+    pub fn seller_answers_question(&self, id: &str, text: &str) -> bool {
+        self.app.seller.wb_seller_answers_question(id, text)
+    }
+
+    /// The seller answers a review in WB's cabinet. `false` for an unknown or answered one.
+    pub fn seller_answers_feedback(&self, id: &str, text: &str) -> bool {
+        self.app.seller.wb_seller_answers_feedback(id, text)
+    }
+
+    /// The seller writes in a buyer chat from WB's cabinet: an event with `sender` `seller`
+    /// and `source` `seller-portal`. Returns its `eventID`, `None` for an unknown chat.
+    pub fn seller_writes(&self, chat_id: &str, text: &str) -> Option<String> {
+        self.app.seller.wb_seller_writes_in_portal(chat_id, text)
+    }
+
     /// Every question, generated and asked.
     pub fn questions(&self) -> Vec<SandboxQuestion> {
         self.app.seller.questions()

@@ -71,6 +71,11 @@ impl ChatUser {
     pub fn is_customer(&self) -> bool {
         fold(&self.kind) == "customer"
     }
+
+    /// The seller: through the API (us or another tool) or in Ozon's cabinet.
+    pub fn is_seller(&self) -> bool {
+        fold(&self.kind) == "seller"
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

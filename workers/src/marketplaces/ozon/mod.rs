@@ -5,6 +5,7 @@
 mod chats;
 mod postings;
 mod products;
+mod public;
 mod returns;
 mod roles;
 
@@ -14,8 +15,13 @@ use reqwest::RequestBuilder;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use chats::{ChatContext, ChatMessage};
 pub use postings::{Posting, PostingProduct, PostingsPage, Window};
 pub use products::{ProductInfo, ProductListPage, StockItem, StocksPage};
+pub use public::{
+    OzonQuestion, OzonReview, QuestionAnswer, ReviewComment, UNPROCESSED_QUESTIONS,
+    UNPROCESSED_REVIEWS,
+};
 pub use returns::{OzonReturn, RETURNS_PAGE, ReturnsPage};
 pub use roles::Roles;
 

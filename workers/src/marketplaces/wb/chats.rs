@@ -8,9 +8,13 @@ use serde::Deserialize;
 
 use super::{Family, WbClient};
 use crate::marketplaces::error::MarketplaceError;
+use crate::marketplaces::wire::opt_id_string;
 
-/// The `sender` of a shopper's event (others are `seller` and `wb`).
+/// The `sender` of a shopper's event.
 pub const SENDER_CLIENT: &str = "client";
+/// The `sender` of the seller's messages, whether sent here, from another tool or typed in the
+/// seller's cabinet (`source` says which: `seller-public-api`, `seller-portal`).
+pub const SENDER_SELLER: &str = "seller";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,16 +32,58 @@ pub struct ChatEvent {
     #[serde(default)]
     pub sender: String,
     #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
     pub client_name: Option<String>,
+    /// Unix milliseconds; a message we sent comes back with the `addTime` its send answered.
+    #[serde(default)]
+    pub add_timestamp: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct EventMessage {
     #[serde(default)]
     pub text: Option<String>,
-    /// Product card, images and files, kept as WB sent them.
     #[serde(default)]
-    pub attachments: Option<serde_json::Value>,
+    pub attachments: Option<EventAttachments>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventAttachments {
+    /// The order the chat is about, in a chat's first event.
+    #[serde(default)]
+    pub good_card: Option<GoodCard>,
+    #[serde(default)]
+    pub images: Vec<ChatFile>,
+    #[serde(default)]
+    pub files: Vec<ChatFile>,
+}
+
+/// `goodCard`: the product and the shopper's order a chat was opened from.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GoodCard {
+    #[serde(rename = "nmID", default, deserialize_with = "opt_id_string")]
+    pub nm_id: Option<String>,
+    /// The order's `rid` (= `srid` in statistics and claims).
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub rid: Option<String>,
+    /// `wbSize` of the ordered size.
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub size: Option<String>,
+    /// What the shopper paid, in roubles.
+    #[serde(default)]
+    pub price: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChatFile {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(rename = "contentType", default)]
+    pub content_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

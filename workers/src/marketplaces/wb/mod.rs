@@ -17,7 +17,7 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
 
-pub use chats::SENDER_CLIENT;
+pub use chats::{ChatEvent, GoodCard, SENDER_CLIENT, SENDER_SELLER};
 pub use content::{Card, CardSize, CardsCursor, CardsPage};
 pub use feedbacks::Feedback;
 pub use orders::{FbsOrder, FbsStatus, OrdersPage, STATUS_BATCH};
