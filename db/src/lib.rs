@@ -21,6 +21,7 @@ pub mod quick_replies;
 pub mod returns;
 mod scope;
 pub mod sessions;
+pub mod shopper_events;
 pub mod sync;
 pub mod tenants;
 pub mod users;

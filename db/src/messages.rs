@@ -53,12 +53,68 @@ pub struct Delivery {
     pub attempts: i32,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    /// The message's `meta.choices`, offered as buttons where the channel has them.
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub choices: Option<serde_json::Value>,
+    /// The shopper told the channel to stop writing to them (stopped the bot, denied the
+    /// community's messages).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub recipient_stopped: bool,
 }
 
 impl Delivery {
     /// The Telegram bot token of the channel, for Telegram deliveries.
     pub fn bot_token(&self) -> Option<&str> {
         crate::channels::bot_token(&self.credentials)
+    }
+
+    /// The buttons to offer with this message, in order; entries that are not choices are
+    /// skipped.
+    pub fn choices(&self) -> Vec<Choice> {
+        let Some(serde_json::Value::Array(items)) = &self.choices else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| serde_json::from_value::<Offered>(item.clone()).ok())
+            .map(Choice::from)
+            .filter(|choice| !choice.label.trim().is_empty())
+            .collect()
+    }
+}
+
+/// A button offered with a reply. An outbound message offers them in `meta.choices`, as
+/// `[{"label": "…", "payload": "…"}]` (the payload defaults to the label) or plain strings;
+/// a press comes back as a shopper message whose text is the payload.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Choice {
+    pub label: String,
+    pub payload: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Offered {
+    Label(String),
+    Full {
+        label: String,
+        #[serde(default)]
+        payload: Option<String>,
+    },
+}
+
+impl From<Offered> for Choice {
+    fn from(offered: Offered) -> Self {
+        match offered {
+            Offered::Label(label) => Self {
+                payload: label.clone(),
+                label,
+            },
+            Offered::Full { label, payload } => Self {
+                payload: payload.unwrap_or_else(|| label.clone()),
+                label,
+            },
+        }
     }
 }
 
@@ -94,16 +150,17 @@ pub async fn claim(
         "UPDATE messages m
             SET delivery_status = 'sending', delivery_attempts = m.delivery_attempts + 1,
                 delivery_claimed_at = now()
-           FROM conversations c, channels ch
+           FROM conversations c, channels ch, customers cu
           WHERE m.id = $1 AND m.tenant_id = $2 AND m.delivery_status = 'pending'
-            AND c.id = m.conversation_id AND ch.id = m.channel_id
+            AND c.id = m.conversation_id AND ch.id = m.channel_id AND cu.id = c.customer_id
       RETURNING m.id, m.conversation_id, m.channel_id, ch.kind AS channel_kind, ch.credentials,
                 c.external_chat_id AS chat_id, c.reply_token, ch.account_id,
                 (SELECT count(*) FROM messages s
                   WHERE s.conversation_id = m.conversation_id AND s.delivery_status = 'sent')
                     AS sent_before,
                 m.author, m.body,
-                m.delivery_attempts AS attempts, m.created_at",
+                m.delivery_attempts AS attempts, m.created_at,
+                m.meta -> 'choices' AS choices, cu.stopped_at IS NOT NULL AS recipient_stopped",
     )
     .bind::<BigInt, _>(id)
     .bind::<BigInt, _>(scope.tenant_id())
@@ -295,4 +352,54 @@ pub async fn webchat_history(
         .await?;
     lines.reverse();
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(choices: Option<serde_json::Value>) -> Delivery {
+        Delivery {
+            id: MessageId(1),
+            conversation_id: ConversationId(1),
+            channel_id: ChannelId(1),
+            channel_kind: ChannelKind::Max,
+            credentials: serde_json::json!({}),
+            chat_id: "1".into(),
+            reply_token: None,
+            account_id: None,
+            sent_before: 0,
+            author: Author::Bot,
+            body: "Помог ли ответ?".into(),
+            attempts: 1,
+            created_at: Utc::now(),
+            choices,
+            recipient_stopped: false,
+        }
+    }
+
+    #[test]
+    fn choices_are_read_from_labels_and_full_entries() {
+        let offered =
+            serde_json::json!(["Да", {"label": "Нет", "payload": "rate:1"}, 5, {"x": 1}, ""]);
+        assert_eq!(
+            delivery(Some(offered)).choices(),
+            vec![
+                Choice {
+                    label: "Да".into(),
+                    payload: "Да".into()
+                },
+                Choice {
+                    label: "Нет".into(),
+                    payload: "rate:1".into()
+                },
+            ]
+        );
+        assert!(delivery(None).choices().is_empty());
+        assert!(
+            delivery(Some(serde_json::json!({"a": 1})))
+                .choices()
+                .is_empty()
+        );
+    }
 }

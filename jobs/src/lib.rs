@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod dead_letters;
+pub mod handshakes;
 mod payloads;
 mod queues;
 mod redis_conn;

@@ -85,6 +85,8 @@ text_enum! {
         WbFeedbacks = "wb_feedbacks",
         /// Ozon buyer chats (answering needs the seller's Premium Plus or Pro).
         OzonChat = "ozon_chat",
+        /// A MAX bot (VK's national messenger), connected on business.max.ru.
+        Max = "max",
     }
 }
 
@@ -101,6 +103,17 @@ impl ChannelKind {
     /// Answers everyone sees on the product page, not a private chat.
     pub fn is_public(self) -> bool {
         matches!(self, Self::WbQuestions | Self::WbFeedbacks)
+    }
+
+    /// The longest text the provider takes in one message, in characters, when the channel
+    /// says so in its own API (MAX `NewMessageBody.text`: 4000; VK `messages.send`: 9000).
+    pub fn message_limit(self) -> Option<usize> {
+        match self {
+            Self::Max => Some(4000),
+            Self::Vk => Some(9000),
+            Self::Telegram | Self::Whatsapp => Some(4096),
+            _ => None,
+        }
     }
 }
 

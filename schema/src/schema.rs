@@ -109,6 +109,7 @@ diesel::table! {
         username -> Nullable<Text>,
         created_at -> Timestamptz,
         last_seen_at -> Timestamptz,
+        stopped_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -13,6 +13,8 @@ use otklik_schema::{AccountId, ChannelId, ChannelKind, Marketplace};
 use serde::Deserialize;
 use serde_json::json;
 
+pub mod messengers;
+
 pub const DEMO_SLUG: &str = "demo";
 /// The demo shop's admin, for the dashboard: a demo login, not a secret.
 pub const DEMO_ADMIN: (&str, &str) = ("demo@otklik.local", "otklik-demo-2026");
@@ -40,6 +42,7 @@ pub struct OzonSandbox {
 /// What was seeded: the web chat, and the marketplace accounts to sync.
 #[derive(Debug, Clone)]
 pub struct Seeded {
+    pub scope: TenantScope,
     pub channel: ChannelId,
     pub accounts: Vec<AccountId>,
 }
@@ -73,7 +76,11 @@ pub async fn seed(
                 .id
         }
     };
-    Ok(Seeded { channel, accounts })
+    Ok(Seeded {
+        scope,
+        channel,
+        accounts,
+    })
 }
 
 const ARTICLES: [(&str, &str, &str); 5] = [

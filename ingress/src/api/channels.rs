@@ -1,6 +1,10 @@
 //! Where shoppers reach the shop: `GET /api/v1/channels`, connecting a Telegram bot (the token
-//! is checked with Telegram and the webhook registered with a per-channel secret), a web chat,
-//! and switching a channel off. Credentials never leave the server.
+//! is checked with Telegram and the webhook registered with a per-channel secret), a MAX bot
+//! (`max`), a VK community (`vk`), a web chat, and switching a channel off. Credentials never
+//! leave the server.
+
+pub(crate) mod max;
+pub(crate) mod vk;
 
 use axum::Json;
 use axum::extract::State;
@@ -25,11 +29,15 @@ use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
 const MAX_NAME: usize = 100;
+/// Longer than any provider's token; a longer paste is not one.
+const MAX_TOKEN: usize = 512;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/channels", get(list))
         .route("/api/v1/channels/telegram", post(connect_telegram))
+        .route("/api/v1/channels/max", post(max::connect))
+        .route("/api/v1/channels/vk", post(vk::connect))
         .route("/api/v1/channels/webchat", post(create_webchat))
         .route("/api/v1/channels/{id}", delete(switch_off))
 }
@@ -49,6 +57,16 @@ fn view(state: &AppState, channel: &Channel) -> Value {
         ChannelKind::Webchat => {
             view["chat_url"] = json!(format!("{}/chat/{}", public_url(state), channel.id.0));
         }
+        ChannelKind::Max => {
+            let username = channel.credentials["bot_username"].as_str();
+            view["bot_username"] = json!(username);
+            view["bot_url"] = json!(username.map(|name| format!("https://max.ru/{name}")));
+        }
+        ChannelKind::Vk => {
+            let group = channel.credentials["group_id"].as_i64();
+            view["group_id"] = json!(group);
+            view["community_url"] = json!(group.map(|id| format!("https://vk.com/club{id}")));
+        }
         _ => {}
     }
     view
@@ -57,7 +75,7 @@ fn view(state: &AppState, channel: &Channel) -> Value {
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
     summary = "The shop's channels", description = "Role: any (read_settings).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled}`, with `bot_username` for Telegram and `chat_url` for a web chat", body = Object),
+        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled}`, with `bot_username` for Telegram, `bot_username` and `bot_url` for MAX, `group_id` and `community_url` for VK, and `chat_url` for a web chat", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 async fn list(
@@ -83,6 +101,24 @@ fn checked_name(name: &str) -> Result<&str, ApiError> {
                 max: MAX_NAME,
             },
         )]))
+    }
+}
+
+/// A provider token as pasted: one line of visible characters.
+fn checked_token<'a>(field: &'static str, token: &'a str) -> Result<&'a str, ApiError> {
+    let token = token.trim();
+    let problem = if token.is_empty() {
+        Some(Problem::Required)
+    } else if token.chars().count() > MAX_TOKEN {
+        Some(Problem::TooLong { max: MAX_TOKEN })
+    } else if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some(Problem::NotOneLine)
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(ApiError::Validation(vec![FieldError::new(field, problem)])),
+        None => Ok(token),
     }
 }
 
@@ -277,10 +313,17 @@ async fn switch_off(
         channels::set_enabled(&mut conn, principal.tenant, id, false).await?;
         channel
     };
-    if let Some(token) = channel.bot_token()
-        && let Err(err) = bot(&state, token)?.delete_webhook().await
-    {
-        tracing::warn!(channel.id = %id, error = %err, "the bot's webhook could not be removed");
+    match channel.kind {
+        ChannelKind::Max => max::switch_off(&state, &channel).await,
+        ChannelKind::Vk => vk::switch_off(&state, &channel).await,
+        ChannelKind::Telegram => {
+            if let Some(token) = channel.bot_token()
+                && let Err(err) = bot(&state, token)?.delete_webhook().await
+            {
+                tracing::warn!(channel.id = %id, error = %err, "the bot's webhook could not be removed");
+            }
+        }
+        _ => {}
     }
     audit(
         &state,

@@ -2,7 +2,11 @@
 
 pub mod limits;
 mod marketplace;
+mod max;
+mod messenger;
+pub mod pace;
 pub mod telegram;
+mod vk;
 mod webchat;
 
 use std::sync::Arc;
@@ -52,6 +56,8 @@ pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynE
     };
     match delivery.channel_kind {
         ChannelKind::Telegram => send_telegram(&ctx, scope, &delivery).await,
+        ChannelKind::Max => max::send(&ctx, scope, &delivery).await,
+        ChannelKind::Vk => vk::send(&ctx, scope, &delivery).await,
         ChannelKind::Webchat => {
             // Recorded before it is pushed: a page that subscribes after the push reads its
             // history next, and must find the reply there.
