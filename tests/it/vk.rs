@@ -559,3 +559,35 @@ async fn bad_callback_input_is_refused_and_changes_nothing() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_button_greets_the_shopper_instead_of_being_answered() {
+    let shop = VkShop::start().await;
+    let mut start = message_new(666, 1, "Начать");
+    start["message"]["payload"] = json!(r#"{"command":"start"}"#);
+    let event = shop.event("message_new", "start-1", start);
+    assert_eq!(
+        shop.post_raw(event.to_string().into_bytes()).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        shop.post_raw(event.to_string().into_bytes()).await.0,
+        StatusCode::OK,
+        "redelivered"
+    );
+    let sent = shop.replies(1).await;
+    assert_eq!(sent[0].peer_id, 666);
+    assert_eq!(
+        sent[0].message,
+        "Здравствуйте! Это «Тестовый магазин». Напишите ваш вопрос — сотрудник магазина ответит здесь же."
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(shop.vk.sent().len(), 1, "greeted once");
+    assert_eq!(
+        shop.app
+            .count("SELECT count(*) AS n FROM messages WHERE direction = 'inbound'")
+            .await,
+        0,
+        "«Начать» is not a question"
+    );
+}

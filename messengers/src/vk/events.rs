@@ -46,8 +46,12 @@ pub struct Event {
 
 #[derive(Debug, Clone)]
 pub enum EventKind {
-    /// A message to the community (API ≥ 5.103: `{message, client_info}`).
-    MessageNew(Message),
+    /// A message to the community (API ≥ 5.103: `{message, client_info}`), with the language
+    /// of the shopper's VK (`client_info.lang_id`: 0 Russian, 3 English, …).
+    MessageNew {
+        message: Message,
+        lang_id: Option<i64>,
+    },
     /// A message edited (the shopper's, or the community's own).
     MessageEdit(Message),
     /// A callback button pressed.
@@ -78,6 +82,13 @@ impl Event {
         #[derive(Deserialize)]
         struct New {
             message: Message,
+            #[serde(default)]
+            client_info: Option<ClientInfo>,
+        }
+        #[derive(Deserialize)]
+        struct ClientInfo {
+            #[serde(default)]
+            lang_id: Option<i64>,
         }
         #[derive(Deserialize)]
         struct UserOnly {
@@ -85,7 +96,13 @@ impl Event {
         }
         let raw: Raw = serde_json::from_str(raw)?;
         let kind = match raw.kind.as_str() {
-            "message_new" => EventKind::MessageNew(New::deserialize(raw.object)?.message),
+            "message_new" => {
+                let new = New::deserialize(raw.object)?;
+                EventKind::MessageNew {
+                    message: new.message,
+                    lang_id: new.client_info.and_then(|info| info.lang_id),
+                }
+            }
             "message_edit" => EventKind::MessageEdit(Message::deserialize(raw.object)?),
             "message_event" => EventKind::MessageEvent(ButtonPress::deserialize(raw.object)?),
             "message_allow" => EventKind::MessageAllow {
@@ -132,6 +149,15 @@ pub struct Message {
 }
 
 impl Message {
+    /// The «Начать» button VK shows a shopper before their first message: its payload is
+    /// `{"command": "start"}`.
+    pub fn is_start(&self) -> bool {
+        self.payload
+            .as_deref()
+            .and_then(|payload| serde_json::from_str::<Value>(payload).ok())
+            .is_some_and(|payload| payload["command"] == "start")
+    }
+
     /// The message's id within the community: unique per peer.
     pub fn key(&self) -> String {
         format!("{}:{}", self.peer_id, self.conversation_message_id)
@@ -188,9 +214,11 @@ mod tests {
                 "inline_keyboard": true, "carousel": true, "lang_id": 0}}}"#;
         let event = Event::parse(raw)?;
         assert_eq!(event.group_id, Some(123456));
-        let EventKind::MessageNew(message) = event.kind else {
+        let EventKind::MessageNew { message, lang_id } = event.kind else {
             panic!("a new message");
         };
+        assert_eq!(lang_id, Some(0));
+        assert!(message.is_start());
         assert_eq!(message.text, "Привет, где мой заказ?");
         assert_eq!(message.key(), "111:7");
         Ok(())

@@ -8,15 +8,13 @@ use apalis::prelude::{AbortError, BoxDynError};
 use chrono::{DateTime, Utc};
 use otklik_db::channels::Channel;
 use otklik_db::conversations::NewInbound;
-use otklik_db::shopper_events::{self, Greeting};
-use otklik_jobs::Deliver;
+use otklik_db::shopper_events;
 use otklik_messengers::max::Recipient;
 use otklik_messengers::max::updates::{ChatType, Message, Update, User};
 use otklik_schema::ChannelKind;
 use serde_json::{Value, json};
 
-use otklik_db::tenants::Tenant;
-
+use super::greeting::{self, Started, is_russian};
 use super::record;
 use crate::Context;
 
@@ -140,15 +138,15 @@ pub(super) async fn handle(ctx: &Context, channel: &Channel, raw: &str) -> Resul
             user_locale,
             ..
         } => {
-            greet(
-                ctx,
-                channel,
-                &user,
-                chat_id,
-                timestamp,
-                user_locale.as_deref(),
-            )
-            .await?
+            let started = Started {
+                customer_id: &user.user_id.to_string(),
+                name: &user.full_name(),
+                username: user.username.as_deref(),
+                chat_id: &Recipient::Chat(chat_id).stored(),
+                key: &format!("{chat_id}:{timestamp}"),
+                russian: is_russian(user_locale.as_deref()),
+            };
+            greeting::greet(ctx, channel, &started).await?;
         }
         Update::BotStopped {
             timestamp, user, ..
@@ -309,82 +307,6 @@ async fn answer(ctx: &Context, channel: &Channel, callback_id: &str, locale: Opt
     }
 }
 
-/// Whether to speak Russian to a shopper whose MAX is set to `locale` (IETF BCP 47): in Russia
-/// and the countries around it where Russian is the shared language, and when MAX does not say.
-fn is_russian(locale: Option<&str>) -> bool {
-    let language = locale
-        .unwrap_or_default()
-        .split(['-', '_'])
-        .next()
-        .unwrap_or_default()
-        .to_lowercase();
-    matches!(
-        language.as_str(),
-        "" | "ru" | "be" | "kk" | "ky" | "uz" | "tg"
-    )
-}
-
-/// The greeting of a started bot. It promises only what the shop does: the assistant's help,
-/// or people's when the shop answers by hand.
-fn greeting_text(tenant: &Tenant, locale: Option<&str>) -> String {
-    let shop = tenant.name.trim();
-    match (is_russian(locale), tenant.operator_only) {
-        (true, false) => format!(
-            "Здравствуйте! Это «{shop}». Напишите, чем помочь: пришлите номер заказа — подскажу, \
-             где он, — или спросите о товаре, размере или возврате."
-        ),
-        (true, true) => format!(
-            "Здравствуйте! Это «{shop}». Напишите ваш вопрос — сотрудник магазина ответит здесь же."
-        ),
-        (false, false) => format!(
-            "Hello! This is {shop}. How can I help? Send your order number and I will tell you \
-             where it is, or ask about a product, a size or a return."
-        ),
-        (false, true) => format!(
-            "Hello! This is {shop}. Write your question here and our team will reply in this chat."
-        ),
-    }
-}
-
-/// A shopper pressed «Start»: they are greeted in their language and may be written to again.
-async fn greet(
-    ctx: &Context,
-    channel: &Channel,
-    user: &User,
-    chat_id: i64,
-    timestamp: i64,
-    locale: Option<&str>,
-) -> Result<(), BoxDynError> {
-    let scope = channel.scope();
-    let pending = {
-        let mut conn = ctx.db.get().await?;
-        let tenant = otklik_db::tenants::get(&mut conn, scope).await?;
-        let text = greeting_text(&tenant, locale);
-        let customer_id = user.user_id.to_string();
-        let chat = Recipient::Chat(chat_id).stored();
-        let key = format!("{chat_id}:{timestamp}");
-        let greeting = Greeting {
-            channel_id: channel.id,
-            customer_external_id: &customer_id,
-            customer_name: &user.full_name(),
-            customer_username: user.username.as_deref(),
-            chat_id: &chat,
-            text: &text,
-            key: &key,
-        };
-        shopper_events::greet(&mut conn, scope, &greeting).await?
-    };
-    if let Some(message_id) = pending {
-        ctx.queues
-            .push_delivery(Deliver {
-                tenant_id: scope.tenant_id(),
-                message_id,
-            })
-            .await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,16 +364,6 @@ mod tests {
             from_message(&message(raw), false).map(|n| n.body),
             Some("Где заказ 42?".into())
         );
-    }
-
-    #[test]
-    fn the_greeting_speaks_the_shoppers_language() {
-        assert!(is_russian(Some("ru")));
-        assert!(is_russian(Some("ru-RU")));
-        assert!(is_russian(Some("kk_KZ")));
-        assert!(is_russian(None));
-        assert!(!is_russian(Some("en-US")));
-        assert!(!is_russian(Some("de")));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The inbound pool: raw channel events become customers, conversations and messages, and each
 //! new shopper message schedules a turn of its conversation.
 
+mod greeting;
 mod max;
 mod telegram;
 mod vk;

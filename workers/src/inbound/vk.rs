@@ -12,8 +12,13 @@ use otklik_messengers::vk::events::{ButtonPress, Event, EventKind, GROUP_CHAT_PE
 use otklik_schema::ChannelKind;
 use serde_json::{Value, json};
 
+use super::greeting::{self, Started};
 use super::max::group_chats;
 use super::record;
+
+/// VK's `lang_id` of English; Russian is 0, and the other languages of VK's users read Russian
+/// more often than English.
+const VK_ENGLISH: i64 = 3;
 use crate::Context;
 
 #[derive(Debug)]
@@ -60,10 +65,22 @@ pub(super) async fn handle(ctx: &Context, channel: &Channel, raw: &str) -> Resul
     }
     let scope = channel.scope();
     match event.kind {
-        EventKind::MessageNew(message) => {
+        EventKind::MessageNew { message, lang_id } => {
             let Some(normalised) = from_message(&message, group_chats(channel)) else {
                 return Ok(());
             };
+            if message.is_start() {
+                // «Начать» starts the dialog; it is not a question to answer.
+                let started = Started {
+                    customer_id: &normalised.customer_id,
+                    name: "",
+                    username: Some(&normalised.username),
+                    chat_id: &normalised.chat_id,
+                    key: &normalised.external_id,
+                    russian: lang_id != Some(VK_ENGLISH),
+                };
+                return greeting::greet(ctx, channel, &started).await;
+            }
             resume(ctx, channel, &normalised.customer_id).await?;
             record(ctx, channel, &normalised.message(channel)).await?;
         }
