@@ -61,6 +61,14 @@ pub struct Config {
     pub telegram_per_chat_per_sec: u32,
     #[serde(default = "defaults::telegram_per_bot_per_sec")]
     pub telegram_per_bot_per_sec: u32,
+    #[serde(default = "defaults::max_api_url")]
+    pub max_api_url: String,
+    #[serde(default = "defaults::max_per_bot_per_sec")]
+    pub max_per_bot_per_sec: u32,
+    #[serde(default = "defaults::vk_api_url")]
+    pub vk_api_url: String,
+    #[serde(default = "defaults::vk_per_group_per_sec")]
+    pub vk_per_group_per_sec: u32,
     #[serde(default)]
     pub log_format: LogFormat,
     /// The OpenAI-compatible provider is on when this is set.
@@ -282,6 +290,8 @@ impl Config {
         for (field, url) in [
             ("public_url", &self.public_url),
             ("telegram_api_url", &self.telegram_api_url),
+            ("max_api_url", &self.max_api_url),
+            ("vk_api_url", &self.vk_api_url),
             ("yandexgpt_base_url", &self.yandexgpt_base_url),
             ("ozon_base_url", &self.ozon_base_url),
             ("stripe_api_base", &self.stripe_api_base),
@@ -337,6 +347,8 @@ impl Config {
                 "telegram_per_bot_per_sec",
                 u64::from(self.telegram_per_bot_per_sec),
             ),
+            ("max_per_bot_per_sec", u64::from(self.max_per_bot_per_sec)),
+            ("vk_per_group_per_sec", u64::from(self.vk_per_group_per_sec)),
             ("llm_timeout_secs", self.llm_timeout_secs),
             ("llm_max_attempts", u64::from(self.llm_max_attempts)),
             ("llm_context_tokens", self.llm_context_tokens as u64),
@@ -512,6 +524,8 @@ fn expectation(field: &str) -> &'static str {
         "http_addr" => "expected host:port such as 127.0.0.1:8080",
         "public_url"
         | "telegram_api_url"
+        | "max_api_url"
+        | "vk_api_url"
         | "openai_base_url"
         | "yandexgpt_base_url"
         | "embeddings_base_url"
@@ -593,6 +607,18 @@ mod defaults {
     }
     pub fn one() -> u32 {
         1
+    }
+    pub fn max_api_url() -> String {
+        "https://platform-api2.max.ru".into()
+    }
+    pub fn max_per_bot_per_sec() -> u32 {
+        30
+    }
+    pub fn vk_api_url() -> String {
+        "https://api.vk.com".into()
+    }
+    pub fn vk_per_group_per_sec() -> u32 {
+        20
     }
     pub fn telegram_per_bot_per_sec() -> u32 {
         30

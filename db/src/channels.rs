@@ -28,7 +28,15 @@ impl Channel {
         TenantScope::trusted(self.tenant_id)
     }
 
-    /// The Telegram bot token, for Telegram channels.
+    /// The channel's credentials opened; `{}` (logged) when they do not open.
+    pub fn open(&self, vault: &Vault) -> serde_json::Value {
+        vault.open(&self.credentials).unwrap_or_else(|err| {
+            tracing::error!(channel.id = %self.id, error = %err, "the channel's credentials do not open");
+            serde_json::json!({})
+        })
+    }
+
+    /// The bot's token (Telegram, MAX) or the community's (VK).
     pub fn bot_token(&self, vault: &Vault) -> Option<String> {
         bot_token(vault, self.id, &self.credentials)
     }

@@ -23,6 +23,7 @@ pub mod returns;
 mod scope;
 pub mod sealed;
 pub mod sessions;
+pub mod shopper_events;
 pub mod sync;
 pub mod tenants;
 pub mod users;

@@ -68,6 +68,13 @@ pub struct Delivery {
     /// Claimed longer ago than a send can take: the claimer died.
     #[diesel(sql_type = Bool)]
     interrupted: bool,
+    /// The message's `meta.choices`, offered as buttons where the channel has them.
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub choices: Option<serde_json::Value>,
+    /// The shopper told the channel to stop writing to them (stopped the bot, denied the
+    /// community's messages).
+    #[diesel(sql_type = Bool)]
+    pub recipient_stopped: bool,
 }
 
 impl Delivery {
@@ -79,6 +86,55 @@ impl Delivery {
     /// Whether this send was interrupted before (a crashed worker left it `sending`).
     pub fn was_interrupted(&self) -> bool {
         self.interrupted
+    }
+
+    /// The buttons to offer with this message, in order; entries that are not choices are
+    /// skipped.
+    pub fn choices(&self) -> Vec<Choice> {
+        let Some(serde_json::Value::Array(items)) = &self.choices else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| serde_json::from_value::<Offered>(item.clone()).ok())
+            .map(Choice::from)
+            .filter(|choice| !choice.label.trim().is_empty())
+            .collect()
+    }
+}
+
+/// A button offered with a reply. An outbound message offers them in `meta.choices`, as
+/// `[{"label": "…", "payload": "…"}]` (the payload defaults to the label) or plain strings;
+/// a press comes back as a shopper message whose text is the payload.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Choice {
+    pub label: String,
+    pub payload: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Offered {
+    Label(String),
+    Full {
+        label: String,
+        #[serde(default)]
+        payload: Option<String>,
+    },
+}
+
+impl From<Offered> for Choice {
+    fn from(offered: Offered) -> Self {
+        match offered {
+            Offered::Label(label) => Self {
+                payload: label.clone(),
+                label,
+            },
+            Offered::Full { label, payload } => Self {
+                payload: payload.unwrap_or_else(|| label.clone()),
+                label,
+            },
+        }
     }
 }
 
@@ -117,10 +173,12 @@ pub async fn to_send(
                 m.author, m.body, m.delivery_attempts AS attempts, m.created_at,
                 m.delivery_status AS status, m.delivery_claimed_at AS claimed_at,
                 coalesce(m.delivery_claimed_at < now() - make_interval(secs => $3), false)
-                    AS interrupted
+                    AS interrupted,
+                m.meta -> 'choices' AS choices, cu.stopped_at IS NOT NULL AS recipient_stopped
            FROM messages m
            JOIN conversations c ON c.id = m.conversation_id
            JOIN channels ch ON ch.id = m.channel_id
+           JOIN customers cu ON cu.id = c.customer_id
           WHERE m.id = $1 AND m.tenant_id = $2",
     )
     .bind::<BigInt, _>(id)
@@ -366,4 +424,57 @@ pub async fn webchat_history(
         .await?;
     lines.reverse();
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(choices: Option<serde_json::Value>) -> Delivery {
+        Delivery {
+            id: MessageId(1),
+            conversation_id: ConversationId(1),
+            channel_id: ChannelId(1),
+            channel_kind: ChannelKind::Max,
+            credentials: crate::sealed::Sealed::none(),
+            chat_id: "1".into(),
+            reply_token: None,
+            account_id: None,
+            sent_before: 0,
+            author: Author::Bot,
+            body: "Помог ли ответ?".into(),
+            attempts: 1,
+            created_at: Utc::now(),
+            status: None,
+            claimed_at: None,
+            interrupted: false,
+            choices,
+            recipient_stopped: false,
+        }
+    }
+
+    #[test]
+    fn choices_are_read_from_labels_and_full_entries() {
+        let offered =
+            serde_json::json!(["Да", {"label": "Нет", "payload": "rate:1"}, 5, {"x": 1}, ""]);
+        assert_eq!(
+            delivery(Some(offered)).choices(),
+            vec![
+                Choice {
+                    label: "Да".into(),
+                    payload: "Да".into()
+                },
+                Choice {
+                    label: "Нет".into(),
+                    payload: "rate:1".into()
+                },
+            ]
+        );
+        assert!(delivery(None).choices().is_empty());
+        assert!(
+            delivery(Some(serde_json::json!({"a": 1})))
+                .choices()
+                .is_empty()
+        );
+    }
 }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod dead_letters;
+pub mod handshakes;
 pub mod orphans;
 mod payloads;
 mod queues;

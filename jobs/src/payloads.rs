@@ -13,6 +13,19 @@ pub enum InboundEvent {
         update_id: i64,
         update: String,
     },
+    /// A MAX Bot API update, as MAX sent it (JSON text), known by `key` (its identity, see
+    /// `otklik_messengers::max::updates::identity`).
+    Max {
+        channel_id: ChannelId,
+        key: String,
+        update: String,
+    },
+    /// A VK Callback API event, as VK sent it (JSON text).
+    Vk {
+        channel_id: ChannelId,
+        event_id: String,
+        event: String,
+    },
     /// A message typed into the web-chat widget.
     Webchat {
         channel_id: ChannelId,
@@ -23,6 +36,16 @@ pub enum InboundEvent {
 }
 
 impl InboundEvent {
+    /// The channel the event came through.
+    pub fn channel_id(&self) -> ChannelId {
+        match self {
+            Self::Telegram { channel_id, .. }
+            | Self::Max { channel_id, .. }
+            | Self::Vk { channel_id, .. }
+            | Self::Webchat { channel_id, .. } => *channel_id,
+        }
+    }
+
     /// Dedupe key for the ingress: the provider's own id for the event.
     pub fn idempotency_key(&self) -> String {
         match self {
@@ -31,6 +54,14 @@ impl InboundEvent {
                 update_id,
                 ..
             } => format!("tg:{channel_id}:{update_id}"),
+            Self::Max {
+                channel_id, key, ..
+            } => format!("max:{channel_id}:{key}"),
+            Self::Vk {
+                channel_id,
+                event_id,
+                ..
+            } => format!("vk:{channel_id}:{event_id}"),
             Self::Webchat {
                 channel_id,
                 client_message_id,

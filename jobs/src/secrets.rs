@@ -36,6 +36,42 @@ impl WebhookSecrets {
         let expected = self.telegram(channel);
         given.is_some_and(|given| given.ct_eq(expected.as_bytes()).into())
     }
+
+    /// The `secret` of a MAX channel's `POST /subscriptions`, sent back in
+    /// `X-Max-Bot-Api-Secret`: 64 hex characters, within MAX's `[A-Za-z0-9_-]{5,256}`.
+    pub fn max(&self, channel: ChannelId) -> String {
+        self.derive(b"max-webhook:", channel)
+    }
+
+    /// Compares the header MAX sent with the channel's secret in constant time.
+    pub fn max_matches(&self, channel: ChannelId, given: Option<&[u8]>) -> bool {
+        let expected = self.max(channel);
+        given.is_some_and(|given| given.ct_eq(expected.as_bytes()).into())
+    }
+
+    /// The `secret_key` of a VK channel's callback server, sent back as `secret` in every
+    /// event's body: 48 hex characters, within VK's 50.
+    pub fn vk(&self, channel: ChannelId) -> String {
+        let mut secret = self.derive(b"vk-callback:", channel);
+        secret.truncate(48);
+        secret
+    }
+
+    /// Compares the `secret` VK sent with the channel's in constant time.
+    pub fn vk_matches(&self, channel: ChannelId, given: Option<&[u8]>) -> bool {
+        let expected = self.vk(channel);
+        given.is_some_and(|given| given.ct_eq(expected.as_bytes()).into())
+    }
+
+    fn derive(&self, purpose: &[u8], channel: ChannelId) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.master.expose_secret().as_bytes())
+        else {
+            unreachable!("HMAC accepts keys of any length")
+        };
+        mac.update(purpose);
+        mac.update(channel.0.to_string().as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
 }
 
 /// A new single-use secret (a refresh token, an invitation, a reset link, an API key's body) and
@@ -79,5 +115,23 @@ mod tests {
         assert!(!s.telegram_matches(ChannelId(8), Some(good.as_bytes())));
         assert!(!s.telegram_matches(ChannelId(7), Some(&good.as_bytes()[..63])));
         assert!(!s.telegram_matches(ChannelId(7), None));
+    }
+
+    #[test]
+    fn each_channel_kind_has_its_own_secret() {
+        let s = secrets("k".repeat(32).as_str());
+        let (telegram, max, vk) = (
+            s.telegram(ChannelId(7)),
+            s.max(ChannelId(7)),
+            s.vk(ChannelId(7)),
+        );
+        assert_ne!(telegram, max);
+        assert!(!max.starts_with(&vk));
+        assert_eq!(vk.len(), 48);
+        assert!(s.max_matches(ChannelId(7), Some(max.as_bytes())));
+        assert!(!s.max_matches(ChannelId(7), Some(telegram.as_bytes())));
+        assert!(s.vk_matches(ChannelId(7), Some(vk.as_bytes())));
+        assert!(!s.vk_matches(ChannelId(8), Some(vk.as_bytes())));
+        assert!(!s.vk_matches(ChannelId(7), None));
     }
 }

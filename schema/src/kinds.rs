@@ -89,6 +89,8 @@ text_enum! {
         OzonQuestions = "ozon_questions",
         /// Ozon product reviews: public comments («Управление отзывами» or Premium Pro).
         OzonReviews = "ozon_reviews",
+        /// A MAX bot (VK's national messenger), connected on business.max.ru.
+        Max = "max",
     }
 }
 
@@ -112,7 +114,7 @@ impl ChannelKind {
         match self {
             Self::WbChat | Self::WbQuestions | Self::WbFeedbacks => Some(Marketplace::Wb),
             Self::OzonChat | Self::OzonQuestions | Self::OzonReviews => Some(Marketplace::Ozon),
-            Self::Telegram | Self::Whatsapp | Self::Vk | Self::Webchat => None,
+            Self::Telegram | Self::Whatsapp | Self::Vk | Self::Max | Self::Webchat => None,
         }
     }
 
@@ -124,6 +126,17 @@ impl ChannelKind {
     /// Each message is a question on a product page, answered under it.
     pub fn is_product_question(self) -> bool {
         matches!(self, Self::WbQuestions | Self::OzonQuestions)
+    }
+
+    /// The longest text the provider takes in one message, in characters, when the channel
+    /// says so in its own API (MAX `NewMessageBody.text`: 4000; VK `messages.send`: 9000).
+    pub fn message_limit(self) -> Option<usize> {
+        match self {
+            Self::Max => Some(4000),
+            Self::Vk => Some(9000),
+            Self::Telegram | Self::Whatsapp => Some(4096),
+            _ => None,
+        }
     }
 }
 

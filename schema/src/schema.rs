@@ -110,6 +110,7 @@ diesel::table! {
         username -> Nullable<Text>,
         created_at -> Timestamptz,
         last_seen_at -> Timestamptz,
+        stopped_at -> Nullable<Timestamptz>,
     }
 }
 

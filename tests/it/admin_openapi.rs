@@ -31,6 +31,8 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/v1/invitations/accept", false),
     ("GET", "/api/v1/channels", true),
     ("POST", "/api/v1/channels/telegram", true),
+    ("POST", "/api/v1/channels/max", true),
+    ("POST", "/api/v1/channels/vk", true),
     ("POST", "/api/v1/channels/webchat", true),
     ("DELETE", "/api/v1/channels/{id}", true),
     ("GET", "/api/v1/billing", true),

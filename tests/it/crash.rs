@@ -10,7 +10,7 @@ use otklik_tests::telegram::Script;
 
 use crate::support::{Options, TestApp, outbound_statuses};
 
-fn workers_binary() -> PathBuf {
+pub(crate) fn workers_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("OTKLIK_WORKERS_BIN") {
         return path.into();
     }
@@ -21,7 +21,7 @@ fn workers_binary() -> PathBuf {
 }
 
 /// The workers binary as a child process, killed when dropped (also when a test fails).
-struct WorkerProcess(Child);
+pub(crate) struct WorkerProcess(pub(crate) Child);
 
 impl Drop for WorkerProcess {
     fn drop(&mut self) {

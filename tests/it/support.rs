@@ -235,7 +235,13 @@ impl TestApp {
             .await
             .expect("start the fake Telegram");
         let namespace = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        // Bound first, so webhooks registered with fakes point at this ingress.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
         let env: Vec<(String, String)> = [
+            ("OTKLIK_PUBLIC_URL", base.as_str()),
             ("DATABASE_URL", database_url.as_str()),
             ("REDIS_URL", options.redis_url.as_str()),
             ("OTKLIK_MASTER_KEY", MASTER_KEY),
@@ -288,10 +294,6 @@ impl TestApp {
         let state = otklik_ingress::AppState::connect(config.clone())
             .await
             .expect("ingress state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop_ingress, stopped) = oneshot::channel::<()>();
         tokio::spawn(otklik_ingress::serve(state, listener, async move {
             let _ = stopped.await;

@@ -1,14 +1,18 @@
 #![doc = include_str!("../README.md")]
 
+pub mod max;
 pub mod openai;
 mod script;
 pub mod smtp;
 pub mod stripe;
 pub mod telegram;
+pub mod vk;
 pub mod yandexgpt;
 
+pub use max::FakeMax;
 pub use openai::FakeOpenAi;
 pub use telegram::FakeTelegram;
+pub use vk::FakeVk;
 pub use yandexgpt::FakeYandexGpt;
 
 /// A Telegram channel of `tenant` with `bot_token` (sealed by `vault`), the way an operator

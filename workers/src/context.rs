@@ -10,6 +10,7 @@ use crate::assistant::{AnswerCache, Answering, ModelResponder, Providers, Retrie
 use crate::billing::{Billing, BillingSetupError};
 use crate::marketplaces::Marketplaces;
 use crate::outbound::limits::Limiter;
+use crate::outbound::pace::Pacer;
 use crate::outbound::telegram::TelegramClients;
 use crate::sync::Syncer;
 
@@ -24,6 +25,10 @@ pub struct Context {
     pub(crate) settings: QueueSettings,
     pub(crate) telegram: TelegramClients,
     pub(crate) limiter: Limiter,
+    /// MAX and VK: one HTTP client each, tokens per call; their rates through `pace`.
+    pub(crate) max: otklik_messengers::max::MaxApi,
+    pub(crate) vk: otklik_messengers::vk::VkApi,
+    pub(crate) pace: Pacer,
     pub(crate) answering: Answering,
     pub(crate) syncer: Syncer,
     pub(crate) billing: Billing,
@@ -96,6 +101,9 @@ impl Context {
             syncer,
             telegram: TelegramClients::new(&config.telegram_api_url, config.send_timeout())?,
             limiter: Limiter::new(redis.clone(), &config),
+            max: otklik_messengers::max::MaxApi::new(&config.max_api_url, messenger_http(&config)?),
+            vk: otklik_messengers::vk::VkApi::new(&config.vk_api_url, messenger_http(&config)?),
+            pace: Pacer::new(redis.clone(), &config),
             answering: Answering::new(db.clone(), retrieval, model, cache),
             vault: std::sync::Arc::new(otklik_db::sealed::Vault::new(&config.master_keys())),
             redis,
@@ -110,4 +118,13 @@ impl Context {
     pub(crate) fn interrupted_after(&self) -> Duration {
         self.config.send_timeout() + Duration::from_secs(2)
     }
+}
+
+/// An HTTP client for a messenger's API, bounded by the send timeout.
+fn messenger_http(config: &Config) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(config.send_timeout())
+        .connect_timeout(Duration::from_secs(5))
+        .tcp_nodelay(true)
+        .build()
 }

@@ -67,6 +67,10 @@ enum Command {
         /// The line `sandbox` printed: the demo accounts then sync from the sandboxes.
         #[arg(long)]
         sandbox: Option<String>,
+        /// The line `messengers` printed: the demo shop's MAX bot and VK community are then
+        /// connected to the fake MAX and VK at `OTKLIK_MAX_API_URL` and `OTKLIK_VK_API_URL`.
+        #[arg(long)]
+        messengers: Option<String>,
     },
     /// Jobs that failed for good: list them, or replay one after fixing its cause.
     DeadLetters {
@@ -308,16 +312,33 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Secrets {
             action: SecretsAction::Rotate,
         } => rotate_secrets(&config).await?,
-        Command::DemoSeed { sandbox } => {
+        Command::DemoSeed {
+            sandbox,
+            messengers,
+        } => {
             let sandbox: Option<otklik_workers::demo::Sandbox> = sandbox
                 .map(|line| serde_json::from_str(&line))
                 .transpose()
                 .map_err(|err| anyhow::anyhow!("--sandbox: not the sandbox's line: {err}"))?;
+            let messengers: Option<otklik_workers::demo::messengers::Messengers> = messengers
+                .map(|line| serde_json::from_str(&line))
+                .transpose()
+                .map_err(|err| anyhow::anyhow!("--messengers: not the messengers' line: {err}"))?;
             let mut conn = otklik_db::connect(config.database_url.expose_secret()).await?;
             let vault = Vault::new(&config.master_keys());
             let seeded =
                 otklik_workers::demo::seed(&mut conn, sandbox.as_ref().map(|s| (s, &vault)))
                     .await?;
+            if let Some(messengers) = &messengers {
+                otklik_workers::demo::messengers::connect(
+                    &mut conn,
+                    seeded.scope,
+                    &config,
+                    &vault,
+                    messengers,
+                )
+                .await?;
+            }
             let accounts: Vec<String> = seeded.accounts.iter().map(ToString::to_string).collect();
             #[expect(
                 clippy::print_stdout,

@@ -8,11 +8,21 @@
   const STORE = "otklik-dashboard";
   const VIEWS = ["waiting", "mine", "bot", "closed"];
   const MODES = { bot: "Бот", waiting_operator: "Ждёт оператора", operator: "У оператора", closed: "Закрыт" };
-  const CHANNELS = { telegram: "Telegram", webchat: "Веб-чат", wb_questions: "Вопросы WB",
-    wb_feedbacks: "Отзывы WB", wb_chat: "Чат WB", ozon_chat: "Чат Ozon", ozon_questions: "Вопросы Ozon",
-    ozon_reviews: "Отзывы Ozon" };
+  const CHANNELS = { telegram: "Telegram", max: "MAX", vk: "ВКонтакте", whatsapp: "WhatsApp", webchat: "Веб-чат",
+    wb_questions: "Вопросы WB", wb_feedbacks: "Отзывы WB", wb_chat: "Чат WB", ozon_chat: "Чат Ozon",
+    ozon_questions: "Вопросы Ozon", ozon_reviews: "Отзывы Ozon" };
   // The marketplace a channel belongs to, for lines the seller wrote in its own cabinet.
   const marketplaceOf = (kind) => (kind?.startsWith("wb_") ? "Wildberries" : kind?.startsWith("ozon_") ? "Ozon" : "");
+  // A channel's mark: letters on its brand colour (CSS `.ch-<kind>`), named for screen readers.
+  const CHANNEL_MARKS = { telegram: "TG", max: "M", vk: "VK", whatsapp: "WA", webchat: "≡",
+    wb_questions: "WB", wb_feedbacks: "WB", wb_chat: "WB", ozon_chat: "Oz", ozon_questions: "Oz", ozon_reviews: "Oz" };
+  function channelIcon(kind) {
+    const mark = el("span", "ch ch-" + String(kind || "").replace(/[^a-z_]/g, ""), CHANNEL_MARKS[kind] || "•");
+    mark.setAttribute("role", "img");
+    mark.setAttribute("aria-label", CHANNELS[kind] || String(kind || ""));
+    mark.title = CHANNELS[kind] || String(kind || "");
+    return mark;
+  }
   const AUTHORS = { shopper: "Покупатель", bot: "Ассистент", operator: "Оператор", system: "Система" };
   const TICKS = {
     pending: ["…", "Ожидает отправки"], sending: ["✓", "Отправляется"], sent: ["✓✓", "Отправлено"],
@@ -243,7 +253,8 @@
       button.type = "button";
       button.dataset.id = c.id;
       if (c.id === state.current?.id) button.setAttribute("aria-current", "true");
-      const name = el("span", "name", customerName(c));
+      const name = el("span", "name");
+      name.append(channelIcon(c.channel?.kind), " ", customerName(c));
       if (c.rating) name.append(" ", stars(c.rating));
       button.append(name, el("span", "time", when(c.last_message_at)));
       const last = c.last_message;
@@ -416,6 +427,13 @@
     }
     const meta = el("div", "meta");
     meta.append(el("time", "", when(m.created_at)));
+    // What the shopper did to it afterwards, in MAX or VK.
+    if (m.meta?.removed_at) meta.append(" · ", el("span", "muted", "удалено покупателем"));
+    else if (m.meta?.edited_at) {
+      const edited = el("span", "muted", "изменено");
+      if (m.meta.original_body) edited.title = "Было: " + m.meta.original_body;
+      meta.append(" · ", edited);
+    }
     const t = tick(m);
     if (t) meta.append(t);
     li.append(meta);
@@ -728,7 +746,7 @@
 
   // What the other pages (pages.js) use.
   const Otklik = window.Otklik = {
-    $, api, RawBody, el, toast, can, when, money, state, CHANNELS, MODES, ORDER_STATUSES,
+    $, api, RawBody, el, toast, can, when, money, state, CHANNELS, channelIcon, MODES, ORDER_STATUSES,
     RETURN_STATUSES, customerName, openConversation, showConversations, saveSession, start,
     showLogin,
     route: () => showConversations(true),

@@ -54,6 +54,9 @@
     shortcut_taken: () => "Это сокращение уже занято другим быстрым ответом",
     bot_token_malformed: () => "Токен выглядит так: 123456789:AA… — скопируйте его у @BotFather",
     bot_token_rejected: () => "Telegram не принял этот токен — скопируйте его заново у @BotFather",
+    max_token_rejected: () => "MAX не принял этот токен — скопируйте его заново на business.max.ru в разделе «Чат-боты»",
+    vk_token_rejected: () => "ВКонтакте не принял этот ключ — создайте ключ доступа сообщества с правами на управление сообществом и сообщения",
+    vk_community_not_managed: () => "Этот ключ не от этого сообщества или без нужных прав — проверьте ID сообщества и права ключа",
     payload_undecodable: () => "Данные этого задания больше не читаются, повторить его нельзя",
     plan_unavailable: () => "Этот тариф сейчас выбрать нельзя",
     wrong_field_count: ({ expected, found }) => `Полей в строке: ${found}, а в заголовке: ${expected}`,
@@ -587,7 +590,7 @@
     const parts = [heading("Каналы"), channelTable(channels.items)];
     if (can("manage_channels")) {
       const forms = el("div", "columns");
-      forms.append(telegramForm(), webchatForm());
+      forms.append(maxForm(), vkForm(), telegramForm(), webchatForm());
       parts.push(forms);
     }
     parts.push(marketplaceSection(accounts));
@@ -609,12 +612,15 @@
         }));
       }
       let address = c.bot_username ? "@" + c.bot_username : "—";
-      if (c.chat_url) {
-        address = link(c.chat_url, c.chat_url);
+      const url = c.chat_url || c.bot_url || c.community_url;
+      if (url) {
+        address = link(url.replace(/^https?:\/\//, ""), url);
         address.target = "_blank";
         address.rel = "noopener";
       }
-      return [c.name, O.CHANNELS[c.kind] || c.kind,
+      const kind = el("span", "kind");
+      kind.append(O.channelIcon(c.kind), " ", O.CHANNELS[c.kind] || c.kind);
+      return [c.name, kind,
         el("span", "badge " + (c.enabled ? "ok" : "off"), c.enabled ? "Работает" : "Отключён"), address, actions];
     });
     return table(["Название", "Тип", "Состояние", "Адрес", ""], rows, "Каналы");
@@ -647,6 +653,85 @@
       } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
     });
     return section("Подключить Telegram-бота", form);
+  }
+
+  /** Numbered steps a seller follows outside Отклик before pasting what they got. */
+  function steps(...lines) {
+    const list = el("ol", "steps");
+    for (const line of lines) list.append(el("li", "", line));
+    return list;
+  }
+
+  function maxForm() {
+    const form = el("form", "form");
+    form.noValidate = true;
+    const name = input("text", "", { maxlength: "100", placeholder: "Бот магазина в MAX" });
+    const token = input("password", "", { autocomplete: "off", placeholder: "Токен из business.max.ru" });
+    const { node: groups, box: groupsBox } = checkbox("Отвечать и в групповых чатах", false, "group_chats",
+      "Если выключено, бот отвечает только в личных диалогах.");
+    const general = el("p", "error");
+    const save = el("button", "primary", "Подключить MAX");
+    save.type = "submit";
+    form.append(
+      steps(
+        "Войдите на business.max.ru под учётной записью магазина — ИП или организации, прошедших проверку.",
+        "В разделе чат-ботов создайте бота: название и аватар увидят покупатели.",
+        "Откройте настройки бота и скопируйте его токен.",
+        "Вставьте токен сюда и нажмите «Подключить MAX» — Отклик проверит токен и сам подпишется на сообщения бота.",
+      ),
+      field("Название", name, "name"),
+      field("Токен бота", token, "bot_token", "Токен не показывается после сохранения"),
+      groups, general, save);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      save.disabled = true;
+      try {
+        await api("POST", "/channels/max", { name: name.value.trim(), bot_token: token.value.trim(), group_chats: groupsBox.checked });
+        toast("Бот MAX подключён");
+        route();
+      } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
+    });
+    return section("Подключить бота MAX", form);
+  }
+
+  function vkForm() {
+    const form = el("form", "form");
+    form.noValidate = true;
+    const name = input("text", "", { maxlength: "100", placeholder: "Сообщество ВКонтакте" });
+    const group = input("text", "", { inputmode: "numeric", autocomplete: "off", placeholder: "Например, 218000111" });
+    const token = input("password", "", { autocomplete: "off", placeholder: "vk1.a.…" });
+    const { node: groups, box: groupsBox } = checkbox("Отвечать и в беседах", false, "group_chats",
+      "Если выключено, сообщество отвечает только в личных сообщениях.");
+    const general = el("p", "error");
+    const save = el("button", "primary", "Подключить ВКонтакте");
+    save.type = "submit";
+    form.append(
+      steps(
+        "В сообществе откройте «Управление» → «Сообщения» и включите сообщения сообщества.",
+        "Там же, в «Настройках для бота», включите возможности ботов.",
+        "В «Управление» → «Работа с API» → «Ключи доступа» создайте ключ с доступом к управлению сообществом и к сообщениям сообщества.",
+        "Скопируйте ключ и ID сообщества — число из адреса vk.com/club…; если у сообщества короткий адрес, ID показан в «Работа с API» → «Callback API».",
+        "Вставьте их сюда и нажмите «Подключить ВКонтакте» — сервер для уведомлений Отклик добавит и подтвердит сам.",
+      ),
+      field("Название", name, "name"),
+      field("ID сообщества", group, "group_id", "Только цифры, без «club» и «public»"),
+      field("Ключ доступа сообщества", token, "access_token", "Ключ не показывается после сохранения"),
+      groups, general, save);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const id = group.value.trim().replace(/^(club|public)/, "");
+      if (!/^\d{1,19}$/.test(id)) {
+        showErrors(form, { fields: [{ field: "group_id", message: "Укажите ID сообщества цифрами" }] }, general);
+        return;
+      }
+      save.disabled = true;
+      try {
+        await api("POST", "/channels/vk", { name: name.value.trim(), group_id: Number(id), access_token: token.value.trim(), group_chats: groupsBox.checked });
+        toast("Сообщество ВКонтакте подключено");
+        route();
+      } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
+    });
+    return section("Подключить сообщество ВКонтакте", form);
   }
 
   function webchatForm() {

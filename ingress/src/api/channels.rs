@@ -1,6 +1,10 @@
 //! Where shoppers reach the shop: `GET /api/v1/channels`, connecting a Telegram bot (the token
-//! is checked with Telegram and the webhook registered with a per-channel secret), a web chat,
-//! and switching a channel off. Credentials never leave the server.
+//! is checked with Telegram and the webhook registered with a per-channel secret), a MAX bot
+//! (`max`), a VK community (`vk`), a web chat, and switching a channel off. Credentials never
+//! leave the server.
+
+pub(crate) mod max;
+pub(crate) mod vk;
 
 use axum::Json;
 use axum::extract::State;
@@ -26,11 +30,15 @@ use crate::error::FieldError;
 use crate::{ApiError, AppState};
 
 const MAX_NAME: usize = 100;
+/// Longer than any provider's token; a longer paste is not one.
+const MAX_TOKEN: usize = 512;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/channels", get(list))
         .route("/api/v1/channels/telegram", post(connect_telegram))
+        .route("/api/v1/channels/max", post(max::connect))
+        .route("/api/v1/channels/vk", post(vk::connect))
         .route("/api/v1/channels/webchat", post(create_webchat))
         .route("/api/v1/channels/{id}", delete(switch_off))
 }
@@ -43,18 +51,34 @@ fn view(state: &AppState, channel: &Channel) -> Value {
     let mut view = json!({
         "id": channel.id.0, "kind": channel.kind, "name": channel.name, "enabled": channel.enabled,
     });
+    // Public names (a bot's username, a community's id) are kept sealed with the token.
+    let public = |field: &str| {
+        state
+            .vault()
+            .open(&channel.credentials)
+            .ok()
+            .and_then(|open| open.get(field).cloned())
+            .unwrap_or(Value::Null)
+    };
     match channel.kind {
-        ChannelKind::Telegram => {
-            // The bot's public name is kept sealed with its token.
-            view["bot_username"] = state
-                .vault()
-                .open(&channel.credentials)
-                .ok()
-                .and_then(|open| open.get("bot_username").cloned())
-                .unwrap_or(Value::Null);
-        }
+        ChannelKind::Telegram => view["bot_username"] = public("bot_username"),
         ChannelKind::Webchat => {
             view["chat_url"] = json!(format!("{}/chat/{}", public_url(state), channel.id.0));
+        }
+        ChannelKind::Max => {
+            let username = public("bot_username");
+            view["bot_url"] = json!(
+                username
+                    .as_str()
+                    .map(|name| format!("https://max.ru/{name}"))
+            );
+            view["bot_username"] = username;
+        }
+        ChannelKind::Vk => {
+            let group = public("group_id");
+            view["community_url"] =
+                json!(group.as_i64().map(|id| format!("https://vk.com/club{id}")));
+            view["group_id"] = group;
         }
         _ => {}
     }
@@ -64,7 +88,7 @@ fn view(state: &AppState, channel: &Channel) -> Value {
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
     summary = "The shop's channels", description = "Role: any (read_settings).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled}`, with `bot_username` for Telegram and `chat_url` for a web chat", body = Object),
+        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled}`, with `bot_username` for Telegram, `bot_username` and `bot_url` for MAX, `group_id` and `community_url` for VK, and `chat_url` for a web chat", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 async fn list(
@@ -90,6 +114,24 @@ fn checked_name(name: &str) -> Result<&str, ApiError> {
                 max: MAX_NAME,
             },
         )]))
+    }
+}
+
+/// A provider token as pasted: one line of visible characters.
+fn checked_token<'a>(field: &'static str, token: &'a str) -> Result<&'a str, ApiError> {
+    let token = token.trim();
+    let problem = if token.is_empty() {
+        Some(Problem::Required)
+    } else if token.chars().count() > MAX_TOKEN {
+        Some(Problem::TooLong { max: MAX_TOKEN })
+    } else if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some(Problem::NotOneLine)
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(ApiError::Validation(vec![FieldError::new(field, problem)])),
+        None => Ok(token),
     }
 }
 
@@ -279,10 +321,17 @@ async fn switch_off(
         channel
     };
     state.webchat_channels().forget(id);
-    if let Some(token) = channel.bot_token(state.vault())
-        && let Err(err) = bot(&state, &token)?.delete_webhook().await
-    {
-        tracing::warn!(channel.id = %id, error = %err, "the bot's webhook could not be removed");
+    match channel.kind {
+        ChannelKind::Max => max::switch_off(&state, &channel).await,
+        ChannelKind::Vk => vk::switch_off(&state, &channel).await,
+        ChannelKind::Telegram => {
+            if let Some(token) = channel.bot_token(state.vault())
+                && let Err(err) = bot(&state, &token)?.delete_webhook().await
+            {
+                tracing::warn!(channel.id = %id, error = %err, "the bot's webhook could not be removed");
+            }
+        }
+        _ => {}
     }
     audit(&state, &principal, "channel.disable", id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -102,6 +102,12 @@ pub enum Problem {
     BotTokenMalformed,
     /// Telegram refused the token.
     BotTokenRejected,
+    /// MAX refused the bot token.
+    MaxTokenRejected,
+    /// VK refused the community token.
+    VkTokenRejected,
+    /// The token does not manage this community (another community's, or without the rights).
+    VkCommunityNotManaged,
     /// A dead letter whose job no longer decodes, so it cannot be replayed.
     PayloadUndecodable,
     /// The billing service cannot serve this plan request (an unknown plan, no subscription to
@@ -181,6 +187,17 @@ impl fmt::Display for Problem {
             Self::BotTokenRejected => {
                 f.write_str("Telegram does not accept this token: copy it again from @BotFather")
             }
+            Self::MaxTokenRejected => {
+                f.write_str("MAX does not accept this token: copy it again from business.max.ru")
+            }
+            Self::VkTokenRejected => f.write_str(
+                "VK does not accept this token: create a community token with the rights to \
+                 manage the community and its messages",
+            ),
+            Self::VkCommunityNotManaged => f.write_str(
+                "this token does not manage this community: check the community id and the \
+                 token's rights",
+            ),
             Self::PayloadUndecodable => {
                 f.write_str("the job's payload no longer decodes; it cannot be replayed")
             }

@@ -1,7 +1,9 @@
 //! Webhook receivers: verify, enqueue, acknowledge. Redis only; no SQL, no outbound HTTP.
 
+pub mod max;
 pub mod stripe;
 pub mod telegram;
+pub mod vk;
 
 use std::time::Instant;
 

@@ -106,12 +106,12 @@ pub struct Sources<'a> {
     pub grounding: &'a str,
 }
 
-/// The longest reply a channel takes in one message.
+/// The longest reply a channel takes in one message; never longer than a person reads in a
+/// chat, and marketplace answers stay short.
 pub fn length_limit(kind: ChannelKind) -> usize {
     match kind {
-        ChannelKind::Telegram | ChannelKind::Vk | ChannelKind::Whatsapp => 4096,
         ChannelKind::Webchat => 4000,
-        _ => 1000,
+        kind => kind.message_limit().map_or(1000, |limit| limit.min(4096)),
     }
 }
 

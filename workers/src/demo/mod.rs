@@ -4,6 +4,7 @@
 //! them, a few orders are written directly. The conversation tests seed the same shop, so the
 //! demo shows what the tests check.
 
+pub mod messengers;
 mod shop;
 
 pub use shop::{Shop, ShopError};
@@ -41,6 +42,7 @@ pub struct OzonSandbox {
 /// What was seeded: the web chat, and the marketplace accounts to sync.
 #[derive(Debug, Clone)]
 pub struct Seeded {
+    pub scope: TenantScope,
     pub channel: ChannelId,
     pub accounts: Vec<AccountId>,
 }
@@ -81,7 +83,11 @@ pub async fn seed(
             .id
         }
     };
-    Ok(Seeded { channel, accounts })
+    Ok(Seeded {
+        scope,
+        channel,
+        accounts,
+    })
 }
 
 /// Fills a tenant's shop once: accounts, products, orders and approved articles.

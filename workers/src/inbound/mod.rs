@@ -1,7 +1,10 @@
 //! The inbound pool: raw channel events become customers, conversations and messages, and each
 //! new shopper message schedules a turn of its conversation.
 
+mod greeting;
+mod max;
 mod telegram;
+mod vk;
 
 use std::sync::Arc;
 
@@ -14,14 +17,10 @@ use otklik_schema::{ChannelId, ChannelKind};
 use crate::Context;
 
 pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
-    let channel_id = match &event {
-        InboundEvent::Telegram { channel_id, .. } | InboundEvent::Webchat { channel_id, .. } => {
-            *channel_id
-        }
-    };
+    let channel_id = event.channel_id();
     let Some(channel) = load_channel(&ctx, channel_id).await? else {
-        // A valid secret for a deleted channel: nothing to attach the message to.
-        tracing::warn!(channel.id = %channel_id, "inbound event for an unknown channel dropped");
+        // A valid secret for a deleted or switched-off channel: nothing to attach it to.
+        tracing::warn!(channel.id = %channel_id, "inbound event for an unknown or switched-off channel dropped");
         return Ok(());
     };
     match event {
@@ -50,6 +49,18 @@ pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), 
                     Err(AbortError::new(err).into())
                 }
             }
+        }
+        InboundEvent::Max { update, .. } => {
+            if channel.kind != ChannelKind::Max {
+                return Err(AbortError::new(WrongKind(channel_id)).into());
+            }
+            max::handle(&ctx, &channel, &update).await
+        }
+        InboundEvent::Vk { event, .. } => {
+            if channel.kind != ChannelKind::Vk {
+                return Err(AbortError::new(WrongKind(channel_id)).into());
+            }
+            vk::handle(&ctx, &channel, &event).await
         }
         InboundEvent::Webchat {
             visitor_id,

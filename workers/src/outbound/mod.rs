@@ -8,7 +8,11 @@
 
 pub mod limits;
 mod marketplace;
+mod max;
+mod messenger;
+pub mod pace;
 pub mod telegram;
+mod vk;
 mod webchat;
 
 use std::sync::Arc;
@@ -95,10 +99,25 @@ pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynE
     match delivery.channel_kind {
         ChannelKind::Webchat => webchat::deliver(&ctx, scope, &delivery).await,
         ChannelKind::Telegram => deliver(&ctx, scope, &delivery, &telegram::Telegram).await,
+        ChannelKind::Max => deliver(&ctx, scope, &delivery, &max::Max).await,
+        ChannelKind::Vk => deliver(&ctx, scope, &delivery, &vk::Vk).await,
         kind if kind.is_marketplace() => {
             deliver(&ctx, scope, &delivery, &marketplace::Marketplace).await
         }
         kind => deliver(&ctx, scope, &delivery, &Unsupported(kind)).await,
+    }
+}
+
+/// Why a send did not go, for the note people read.
+fn reason_of(sent: &Sent) -> String {
+    match sent {
+        Sent::Ok { .. } => "sent".to_owned(),
+        Sent::RetryAfter(wait) => format!("the provider asked to wait {} s", wait.as_secs()),
+        Sent::Failed(reason)
+        | Sent::Unknown(reason)
+        | Sent::Undeliverable(reason)
+        | Sent::Rejected(reason)
+        | Sent::Withdrawn(reason) => reason.clone(),
     }
 }
 
