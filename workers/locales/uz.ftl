@@ -143,8 +143,8 @@ return-disagree = Agar qaror bilan rozi boʻlmasangiz, yozing — murojaatingizn
 
 ## Products
 
-card-answer = «{ $title }» kartochkasida quyidagilar koʻrsatilgan: { $fields }.
-card-field = { $name } — { $value }
+card-answer = «{ $title }» kartochkasida (rus tilida) quyidagilar koʻrsatilgan: { $fields }.
+card-field = «{ $name }: { $value }»
 ask-article-1 = Iltimos, mahsulot artikulini yozing — u mahsulot kartochkasida nomi ostida koʻrsatilgan.
 ask-article-2 = Iltimos, kartochkadagi mahsulot artikulini yuboring — shunda aniq tekshiraman.
 unknown-article-1 = { $article } artikulli mahsulotni doʻkonimiz mahsulotlari orasidan topa olmadim. Iltimos, mahsulot kartochkasidagi artikulni tekshiring.
