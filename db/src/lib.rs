@@ -19,6 +19,7 @@ pub mod messages;
 mod migrate;
 mod pool;
 pub mod quick_replies;
+pub mod ratings;
 pub mod returns;
 mod scope;
 pub mod sealed;

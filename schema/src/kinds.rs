@@ -241,6 +241,14 @@ text_enum! {
 }
 
 text_enum! {
+    /// Who resolved a conversation: what a shopper's rating is credited to.
+    Resolver {
+        Bot = "bot",
+        Operator = "operator",
+    }
+}
+
+text_enum! {
     /// Why an answer of ours was withdrawn before it went out.
     WithdrawReason {
         /// The seller answered in the marketplace's own cabinet.

@@ -9,7 +9,7 @@ pub use ids::{
 };
 pub use kinds::{
     AccountState, Author, ChannelKind, Connection, ConversationMode, DeliveryStatus, Direction,
-    Marketplace, Role, SyncHealth, SyncKind, UnknownVariant, WithdrawReason,
+    Marketplace, Resolver, Role, SyncHealth, SyncKind, UnknownVariant, WithdrawReason,
 };
 
 /// The SQL migrations, compiled into every binary that can migrate.

@@ -174,6 +174,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Shoppers' ratings of a closed conversation (CSAT), one per conversation.
+    ratings (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        conversation_id -> Int8,
+        channel_id -> Int8,
+        stars -> Int2,
+        resolved_by -> Text,
+        intent -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     knowledge_articles (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -436,6 +450,7 @@ diesel::joinable!(conversations -> customers (customer_id));
 diesel::joinable!(conversations -> tenants (tenant_id));
 diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(conversation_notes -> conversations (conversation_id));
+diesel::joinable!(ratings -> conversations (conversation_id));
 diesel::joinable!(knowledge_article_versions -> knowledge_articles (article_id));
 diesel::joinable!(products -> marketplace_accounts (account_id));
 diesel::joinable!(orders -> marketplace_accounts (account_id));
@@ -455,6 +470,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversations,
     messages,
     conversation_notes,
+    ratings,
     knowledge_articles,
     knowledge_article_versions,
     knowledge_embeddings,
