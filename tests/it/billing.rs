@@ -335,8 +335,8 @@ async fn the_merchant_billing_endpoints() {
         (Some("trialing"), Some(300))
     );
 
-    // Return pages are on the installation's own origin (OTKLIK_PUBLIC_URL's default).
-    let own = |path: &str| format!("http://127.0.0.1:8080{path}");
+    // Return pages are on the installation's own origin (OTKLIK_PUBLIC_URL).
+    let own = |path: &str| format!("{}{path}", app.base);
     let request = serde_json::json!({"plan": "pro", "success_url": own("/app/#/billing?ok"), "cancel_url": own("/app/#/billing")});
     let (status, link) = post(
         &app,

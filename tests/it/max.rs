@@ -622,15 +622,24 @@ fn examples() -> Vec<(String, Value)> {
 async fn the_vendors_example_updates_are_taken_in_or_dropped_as_they_should() {
     let shop = MaxShop::start().await;
     // The example message is in a group chat; this channel answers them.
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query(format!(
-            "UPDATE channels SET credentials = credentials || '{{\"group_chats\": true}}' WHERE id = {}",
-            shop.channel
-        )),
-        &mut shop.app.db().await,
-    )
-    .await
-    .expect("group chats on");
+    {
+        let vault = otklik_db::sealed::Vault::new(&shop.app.config.master_keys());
+        let mut conn = shop.app.db().await;
+        let channel = otklik_db::channels::get(&mut conn, shop.app.tenant, shop.channel)
+            .await
+            .expect("read the channel")
+            .expect("the channel");
+        let mut open = channel.open(&vault);
+        open["group_chats"] = serde_json::json!(true);
+        diesel_async::RunQueryDsl::execute(
+            diesel::sql_query("UPDATE channels SET credentials = $1 WHERE id = $2")
+                .bind::<diesel::sql_types::Jsonb, _>(vault.seal(&open))
+                .bind::<diesel::sql_types::BigInt, _>(shop.channel),
+            &mut conn,
+        )
+        .await
+        .expect("group chats on");
+    }
     let examples = examples();
     assert_eq!(examples.len(), 15, "every update type of the examples");
     for (name, update) in &examples {

@@ -17,19 +17,10 @@ use crate::Context;
 pub struct Max;
 
 impl super::Channel for Max {
-    async fn wait(
-        &self,
-        ctx: &Context,
-        delivery: &Delivery,
-    ) -> Result<Option<Duration>, BoxDynError> {
-        let refused = delivery.bot_token(&ctx.vault).is_none()
-            || Recipient::parse(&delivery.chat_id).is_none()
-            || delivery.recipient_stopped;
-        if refused {
-            // Refused by `send` without a request.
-            return Ok(None);
-        }
-        turn(ctx, delivery).await
+    /// The rate is waited for in `send`, right before the call: a moment reserved before the
+    /// claim could pass while the claim is written.
+    async fn wait(&self, _: &Context, _: &Delivery) -> Result<Option<Duration>, BoxDynError> {
+        Ok(None)
     }
 
     async fn send(&self, ctx: &Context, scope: TenantScope, delivery: &Delivery) -> Sent {
@@ -41,6 +32,9 @@ impl super::Channel for Max {
         };
         if delivery.recipient_stopped {
             return Sent::Undeliverable("the shopper stopped the bot".into());
+        }
+        if let Err(later) = turn(ctx, delivery).await {
+            return later;
         }
         let offered = choices(delivery);
         let buttons: Vec<Choice<'_>> = offered

@@ -4,23 +4,28 @@
 
 use std::time::Duration;
 
-use apalis::prelude::BoxDynError;
 use otklik_db::TenantScope;
 use otklik_db::messages::{Choice, Delivery};
 
-use super::MAX_INLINE_WAIT;
+use super::{MAX_INLINE_WAIT, Sent};
 use crate::Context;
 
-/// How long the delivery must wait for its reserved moment within the bot's or community's
-/// rate; `None` when it may call now (the moment is taken).
-pub(super) async fn turn(
-    ctx: &Context,
-    delivery: &Delivery,
-) -> Result<Option<Duration>, BoxDynError> {
-    Ok(ctx
+/// Sleeps until the delivery's reserved moment within the bot's or community's rate. Called
+/// right before the request, after the claim, so nothing comes between the moment and the call;
+/// `Err` (the claim is given back, the delivery rescheduled) when no moment is near.
+pub(super) async fn turn(ctx: &Context, delivery: &Delivery) -> Result<(), Sent> {
+    match ctx
         .pace
         .until_turn(delivery.channel_kind, delivery.channel_id, MAX_INLINE_WAIT)
-        .await?)
+        .await
+    {
+        Ok(None) => Ok(()),
+        Ok(Some(wait)) => Err(Sent::RetryAfter(wait)),
+        Err(err) => {
+            tracing::warn!(message.id = %delivery.id, error = %err, "rate limiter unavailable");
+            Err(Sent::RetryAfter(Duration::from_secs(1)))
+        }
+    }
 }
 
 /// The choices the message offers as buttons.

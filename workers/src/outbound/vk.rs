@@ -24,18 +24,10 @@ fn random_id(message: MessageId, part: usize) -> i64 {
 }
 
 impl super::Channel for Vk {
-    async fn wait(
-        &self,
-        ctx: &Context,
-        delivery: &Delivery,
-    ) -> Result<Option<Duration>, BoxDynError> {
-        let refused = delivery.bot_token(&ctx.vault).is_none()
-            || delivery.chat_id.parse::<i64>().is_err()
-            || delivery.recipient_stopped;
-        if refused {
-            return Ok(None);
-        }
-        turn(ctx, delivery).await
+    /// The rate is waited for in `send`, right before the call: a moment reserved before the
+    /// claim could pass while the claim is written.
+    async fn wait(&self, _: &Context, _: &Delivery) -> Result<Option<Duration>, BoxDynError> {
+        Ok(None)
     }
 
     async fn send(&self, ctx: &Context, scope: TenantScope, delivery: &Delivery) -> Sent {
@@ -49,6 +41,9 @@ impl super::Channel for Vk {
             return Sent::Undeliverable(
                 "the shopper does not allow the community's messages".into(),
             );
+        }
+        if let Err(later) = turn(ctx, delivery).await {
+            return later;
         }
         let offered = choices(delivery);
         let buttons: Vec<Choice<'_>> = offered
