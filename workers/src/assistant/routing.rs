@@ -72,6 +72,47 @@ fn any(text: &str, cues: &[&str]) -> bool {
     })
 }
 
+/// A product that arrived broken or stopped doing its job, told as a statement.
+const FAULTS: &[&str] = &[
+    "не держит тепло",
+    "не держит температур",
+    "не работает",
+    "перестал работать",
+    "перестала работать",
+    "перестало работать",
+    "перестал включаться",
+    "не включается",
+    "не заряжается",
+    "не греет",
+    "сломал",
+    "сломан",
+    "треснул",
+    "порвал",
+    "порван",
+    "протекает",
+    "протекла",
+    "расклеил",
+    "отвалил",
+    "оторвал",
+    "пришел брак",
+    "бракованн",
+    "doesn't work",
+    "stopped working",
+    "arrived broken",
+    "жыртыл",
+    "сынып",
+    "сынық",
+    "істемейді",
+    "yirtil",
+    "yirtiq",
+    "singan",
+    "ishlamayapti",
+    "йиртил",
+    "йиртиқ",
+    "синган",
+    "ишламаяпти",
+];
+
 /// Asking not to be written to first.
 const NO_NEWS: &[&str] = &[
     "не пишите мне",
@@ -391,6 +432,15 @@ pub fn reroute(
     if let Some(word) = rules.keyword_in(text) {
         return Route::Keyword(word.to_owned());
     }
+    // «Термос не держит тепло» is a defect told, not a question about the product: people
+    // decide on a replacement or a refund.
+    let question_like = matches!(
+        intent,
+        Intent::ProductQuestion | Intent::ProductAvailability | Intent::SizeAdvice | Intent::Other
+    );
+    if question_like && !text.contains('?') && any(&fold(text), FAULTS) {
+        return Route::Handoff(Reason::Intent(Intent::DefectOrWrongItem));
+    }
     let understood = analysis.confidence >= CONFIDENT || intent != analysis.intent;
     if understood && rules.covers(intent) {
         return Route::Handoff(Reason::TenantIntent(intent));
@@ -507,6 +557,22 @@ mod tests {
                 None
             ),
             Route::NoNews
+        );
+        assert_eq!(
+            routed(
+                "чайник перестал включаться через неделю",
+                ChannelKind::Telegram,
+                None
+            ),
+            Route::Handoff(Reason::Intent(Intent::DefectOrWrongItem))
+        );
+        assert_ne!(
+            routed(
+                "Кроссовки 152774310 не промокают?",
+                ChannelKind::Telegram,
+                None
+            ),
+            Route::Handoff(Reason::Intent(Intent::DefectOrWrongItem))
         );
         assert_eq!(
             routed(
