@@ -144,7 +144,9 @@ pub async fn figures(
                count(*) FILTER (WHERE stars >= 4) AS satisfied,
                avg(stars)::float8 AS average_stars
           FROM (SELECT x.*,
-                       extract(epoch FROM first_response_at - started_at)::float8 AS first_response,
+                       CASE WHEN first_response_at >= started_at
+                            THEN extract(epoch FROM first_response_at - started_at)::float8
+                       END AS first_response,
                        CASE WHEN outcome = 'bot_resolved'
                                 THEN extract(epoch FROM last_answer_at - started_at)::float8
                             WHEN outcome IN ('handed_off', 'operator') AND closed_at IS NOT NULL
@@ -314,7 +316,9 @@ pub async fn conversations(
     let query = format!(
         "{PERIOD_ROWS}
         SELECT conversation_id, channel_id, started_at, outcome, intent, handoff_reason,
-               extract(epoch FROM first_response_at - started_at)::int8 AS first_response_seconds,
+               CASE WHEN first_response_at >= started_at
+                    THEN extract(epoch FROM first_response_at - started_at)::int8
+               END AS first_response_seconds,
                shopper_messages, bot_messages, operator_messages, stars
           FROM x ORDER BY started_at, conversation_id LIMIT $5"
     );

@@ -77,7 +77,7 @@ async fn period(
         .or_else(|| to.checked_sub_days(Days::new(DEFAULT_DAYS - 1)))
         .unwrap_or(to);
     let days = (to - from).num_days() + 1;
-    if days < 1 || days > MAX_DAYS {
+    if !(1..=MAX_DAYS).contains(&days) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "from",
             Problem::InvalidPeriod { max_days: MAX_DAYS },
