@@ -1059,9 +1059,21 @@
   const PERIODS = { 7: "7 дней", 30: "30 дней", 90: "90 дней" };
   const percent = (share) => (share === null || share === undefined ? "—" : `${Math.round(share * 1000) / 10}%`);
 
+  /** The form of a noun after a number: `plural(n, "диалог", "диалога", "диалогов")`. */
+  function plural(n, one, few, many) {
+    const tens = n % 100;
+    const last = n % 10;
+    if (tens >= 11 && tens <= 14) return many;
+    if (last === 1) return one;
+    return last >= 2 && last <= 4 ? few : many;
+  }
+  /** «из N …» takes the genitive: «из 1 диалога», «из 5 диалогов». */
+  const outOf = (n, singular, pluralForm) => `из ${n} ${n % 10 === 1 && n % 100 !== 11 ? singular : pluralForm}`;
+
   /** A duration in seconds as people say it: «45 с», «12 мин», «3 ч 5 мин». */
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "—";
+    if (seconds < 1) return "< 1 с";
     if (seconds < 60) return `${seconds} с`;
     const minutes = Math.round(seconds / 60);
     if (minutes < 60) return `${minutes} мин`;
@@ -1138,9 +1150,11 @@
       const cards = el("div", "stats");
       cards.append(
         stat("Решено ботом", percent(s.automation_rate),
-          `${s.bot_resolved} из ${s.decided} обращений` + (s.bot_pending ? `; ещё ${s.bot_pending} ждут подтверждения` : "")),
-        stat("Бот ответил", percent(s.involvement), `в ${s.bot_involved} из ${s.conversations} диалогов`),
-        stat("Передано сотрудникам", percent(s.handoff_rate), `${s.handed_off} диалогов`),
+          `${s.bot_resolved} ${outOf(s.decided, "обращения", "обращений")}`
+          + (s.bot_pending ? `; ещё ${s.bot_pending} ${plural(s.bot_pending, "ждёт", "ждут", "ждут")} подтверждения` : "")),
+        stat("Бот ответил", percent(s.involvement), `в ${s.bot_involved} ${outOf(s.conversations, "диалога", "диалогов")}`),
+        stat("Передано сотрудникам", percent(s.handoff_rate),
+          `${s.handed_off} ${plural(s.handed_off, "диалог", "диалога", "диалогов")}`),
         stat("Первый ответ", duration(s.first_response_seconds.p50), `у 90% — не дольше ${duration(s.first_response_seconds.p90)}`),
         stat("Время решения", duration(s.resolution_seconds.p50), `у 90% — не дольше ${duration(s.resolution_seconds.p90)}`),
         stat("Довольны (CSAT)", percent(s.csat.score),
