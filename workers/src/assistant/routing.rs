@@ -420,7 +420,7 @@ pub fn reroute(
                     | card::Property::Dimensions
             )
         });
-        if !properties.is_empty() && !(only_size && input.measured) {
+        if !(properties.is_empty() || only_size && input.measured) {
             // «Есть в чёрном?» asks a colour, «есть L?» a size: only the first is the card's.
             let colour = properties
                 .iter()
@@ -483,14 +483,14 @@ mod tests {
 
     #[test]
     fn plain_facts_of_the_message_correct_the_classifier() {
-        assert_eq!(gibberish("???"), true);
-        assert_eq!(gibberish("ааааааааа"), true);
-        assert_eq!(gibberish("1456789012"), false);
-        assert_eq!(gibberish("где заказ"), false);
-        assert_eq!(gibberish("ыва ыва олдж"), true);
-        assert_eq!(gibberish("asdf jkl"), true);
-        assert_eq!(gibberish("про заказ"), false);
-        assert_eq!(gibberish("ъъ"), true);
+        assert!(gibberish("???"));
+        assert!(gibberish("ааааааааа"));
+        assert!(!gibberish("1456789012"));
+        assert!(!gibberish("где заказ"));
+        assert!(gibberish("ыва ыва олдж"));
+        assert!(gibberish("asdf jkl"));
+        assert!(!gibberish("про заказ"));
+        assert!(gibberish("ъъ"));
         assert_eq!(routed("пппп", ChannelKind::Telegram, None), Route::Clarify);
         assert_eq!(
             routed(
