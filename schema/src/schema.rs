@@ -188,6 +188,47 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// One outcome row per conversation, kept by triggers (docs/metrics.md).
+    conversation_metrics (conversation_id) {
+        conversation_id -> Int8,
+        tenant_id -> Int8,
+        channel_id -> Int8,
+        customer_id -> Int8,
+        started_at -> Nullable<Timestamptz>,
+        last_shopper_at -> Nullable<Timestamptz>,
+        shopper_messages -> Int4,
+        bot_messages -> Int4,
+        operator_messages -> Int4,
+        request_answers -> Int4,
+        small_talk_answers -> Int4,
+        first_response_at -> Nullable<Timestamptz>,
+        last_answer_at -> Nullable<Timestamptz>,
+        intent -> Nullable<Text>,
+        handoff_at -> Nullable<Timestamptz>,
+        handoff_reason -> Nullable<Text>,
+        handoff_question -> Nullable<Text>,
+        thanked_at -> Nullable<Timestamptz>,
+        came_back_at -> Nullable<Timestamptz>,
+        reopened_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        stars -> Nullable<Int2>,
+    }
+}
+
+diesel::table! {
+    /// Message and conversation counters per tenant × day (tenant's time zone) × channel.
+    analytics_daily (tenant_id, day, channel_id) {
+        tenant_id -> Int8,
+        day -> Date,
+        channel_id -> Int8,
+        shopper_messages -> Int8,
+        bot_messages -> Int8,
+        operator_messages -> Int8,
+        conversations -> Int8,
+    }
+}
+
+diesel::table! {
     knowledge_articles (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -471,6 +512,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     conversation_notes,
     ratings,
+    conversation_metrics,
+    analytics_daily,
     knowledge_articles,
     knowledge_article_versions,
     knowledge_embeddings,

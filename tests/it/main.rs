@@ -2,6 +2,7 @@
 
 mod support;
 
+mod admin_analytics;
 mod admin_auth;
 mod admin_bad_input;
 mod admin_conversations;

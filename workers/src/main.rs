@@ -87,6 +87,11 @@ enum Command {
         #[command(subcommand)]
         action: NluAction,
     },
+    /// Analytics rollups (docs/metrics.md).
+    Analytics {
+        #[command(subcommand)]
+        action: AnalyticsAction,
+    },
     /// Measure the assistant on scripted conversations (see docs/eval.md).
     Eval {
         #[command(subcommand)]
@@ -132,6 +137,16 @@ enum SecretsAction {
     /// Re-seal every stored credential under the current master key. After setting a new
     /// `OTKLIK_MASTER_KEY`, keep the old one in `OTKLIK_PREVIOUS_MASTER_KEYS` until this ran.
     Rotate,
+}
+
+#[derive(Subcommand)]
+enum AnalyticsAction {
+    /// Recompute the rollups from the recorded messages, handoffs and ratings.
+    Rebuild {
+        /// The tenant's slug; every tenant when omitted.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -351,6 +366,19 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
                     seeded.channel
                 );
                 println!("{}", accounts.join(" "));
+            }
+        }
+        Command::Analytics {
+            action: AnalyticsAction::Rebuild { tenant },
+        } => {
+            let mut conn = otklik_db::connect(config.database_url.expose_secret()).await?;
+            let tenants = otklik_db::analytics::tenants(&mut conn, tenant.as_deref()).await?;
+            if tenant.is_some() && tenants.is_empty() {
+                anyhow::bail!("no tenant with this slug");
+            }
+            for scope in tenants {
+                let replayed = otklik_db::analytics::rebuild(&mut conn, scope).await?;
+                tracing::info!(tenant.id = %scope.tenant_id(), replayed, "analytics rebuilt");
             }
         }
         Command::DeadLetters { action } => {

@@ -755,7 +755,7 @@
   // What the other pages (pages.js) use.
   const Otklik = window.Otklik = {
     $, api, RawBody, el, toast, can, when, money, state, CHANNELS, channelIcon, MODES, ORDER_STATUSES,
-    RETURN_STATUSES, customerName, openConversation, showConversations, saveSession, start,
+    RETURN_STATUSES, REASONS, reasonText, customerName, openConversation, showConversations, saveSession, start,
     showLogin,
     route: () => showConversations(true),
     entryLink: () => false,

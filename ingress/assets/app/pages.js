@@ -62,6 +62,7 @@
     wrong_field_count: ({ expected, found }) => `Полей в строке: ${found}, а в заголовке: ${expected}`,
     before_first_heading: () => "Текст до первого заголовка «# Название» не относится ни к одной статье",
     no_articles: () => "В файле не нашлось ни одной статьи",
+    invalid_period: (p) => `Начало периода должно быть не позже конца, а сам период — не длиннее ${p.max_days} дней`,
   };
   /** A field's problem in Russian, by its code; a code we do not know keeps the server's words. */
   function ru(f) {
@@ -1048,9 +1049,165 @@
     return { node, box };
   }
 
+
+  // ---------- analytics (definitions: docs/metrics.md) ----------
+  const OUTCOMES = {
+    bot_resolved: "Решено ботом", bot_pending: "Ждут подтверждения (24 ч)", not_resolved: "Бот не помог",
+    handed_off: "Передано сотрудникам", operator: "Ответил сотрудник", unanswered: "Без ответа",
+    greeting_only: "Только приветствие",
+  };
+  const PERIODS = { 7: "7 дней", 30: "30 дней", 90: "90 дней" };
+  const percent = (share) => (share === null || share === undefined ? "—" : `${Math.round(share * 1000) / 10}%`);
+
+  /** The form of a noun after a number: `plural(n, "диалог", "диалога", "диалогов")`. */
+  function plural(n, one, few, many) {
+    const tens = n % 100;
+    const last = n % 10;
+    if (tens >= 11 && tens <= 14) return many;
+    if (last === 1) return one;
+    return last >= 2 && last <= 4 ? few : many;
+  }
+  /** «из N …» takes the genitive: «из 1 диалога», «из 5 диалогов». */
+  const outOf = (n, singular, pluralForm) => `из ${n} ${n % 10 === 1 && n % 100 !== 11 ? singular : pluralForm}`;
+
+  /** A duration in seconds as people say it: «45 с», «12 мин», «3 ч 5 мин». */
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "—";
+    if (seconds < 1) return "< 1 с";
+    if (seconds < 60) return `${seconds} с`;
+    const minutes = Math.round(seconds / 60);
+    if (minutes < 60) return `${minutes} мин`;
+    const hours = Math.floor(minutes / 60);
+    if (hours < 48) return minutes % 60 ? `${hours} ч ${minutes % 60} мин` : `${hours} ч`;
+    return `${Math.round(hours / 24)} дн`;
+  }
+
+  /** Horizontal bars drawn as inline SVG: `[label, value]` rows, longest bar for the largest value. */
+  function bars(rows, label) {
+    const NS = "http://www.w3.org/2000/svg";
+    const max = Math.max(1, ...rows.map(([, v]) => v));
+    const rowHeight = 26;
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("class", "bars");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", label);
+    svg.setAttribute("viewBox", `0 0 600 ${Math.max(1, rows.length) * rowHeight}`);
+    svg.setAttribute("width", "100%");
+    rows.forEach(([name, value], i) => {
+      const y = i * rowHeight;
+      const text = document.createElementNS(NS, "text");
+      text.setAttribute("x", "0");
+      text.setAttribute("y", String(y + 17));
+      text.textContent = name;
+      const bar = document.createElementNS(NS, "rect");
+      bar.setAttribute("x", "260");
+      bar.setAttribute("y", String(y + 5));
+      bar.setAttribute("height", "16");
+      bar.setAttribute("rx", "3");
+      bar.setAttribute("width", String(Math.max(value ? 2 : 0, Math.round((value / max) * 280))));
+      const count = document.createElementNS(NS, "text");
+      count.setAttribute("x", String(266 + Math.round((value / max) * 280)));
+      count.setAttribute("y", String(y + 17));
+      count.setAttribute("class", "count");
+      count.textContent = String(value);
+      svg.append(text, bar, count);
+    });
+    if (!rows.length) return el("p", "muted", "Здесь пока пусто");
+    return svg;
+  }
+
+  function stat(title, value, hint) {
+    const card = el("div", "stat");
+    card.append(el("span", "muted", title), el("strong", "", value));
+    if (hint) card.append(el("span", "muted field-hint", hint));
+    return card;
+  }
+
+  async function analyticsPage(token) {
+    const days = select(PERIODS, sessionStorage.getItem("analytics-days") || "30");
+    days.setAttribute("aria-label", "Период");
+    const channelList = await api("GET", "/channels");
+    const channelNames = { "": "Все каналы" };
+    for (const c of channelList.items || channelList) channelNames[String(c.id)] = channelLabel(c);
+    const channel = select(channelNames, "");
+    channel.setAttribute("aria-label", "Канал");
+    const download = button("Скачать CSV", "ghost");
+    const holder = el("div");
+    const query = () => {
+      const to = new Date();
+      const from = new Date(to.getTime() - (Number(days.value) - 1) * 86400000);
+      const day = (d) => d.toLocaleDateString("sv-SE");
+      const params = new URLSearchParams({ from: day(from), to: day(to) });
+      if (channel.value) params.set("channel", channel.value);
+      return params;
+    };
+    const load = async () => {
+      sessionStorage.setItem("analytics-days", days.value);
+      const params = query();
+      const [s, gaps] = await Promise.all([
+        api("GET", "/analytics/summary?" + params), api("GET", "/analytics/gaps?" + params),
+      ]);
+      const cards = el("div", "stats");
+      cards.append(
+        stat("Решено ботом", percent(s.automation_rate),
+          `${s.bot_resolved} ${outOf(s.decided, "обращения", "обращений")}`
+          + (s.bot_pending ? `; ещё ${s.bot_pending} ${plural(s.bot_pending, "ждёт", "ждут", "ждут")} подтверждения` : "")),
+        stat("Бот ответил", percent(s.involvement), `в ${s.bot_involved} ${outOf(s.conversations, "диалога", "диалогов")}`),
+        stat("Передано сотрудникам", percent(s.handoff_rate),
+          `${s.handed_off} ${plural(s.handed_off, "диалог", "диалога", "диалогов")}`),
+        stat("Первый ответ", duration(s.first_response_seconds.p50), `у 90% — не дольше ${duration(s.first_response_seconds.p90)}`),
+        stat("Время решения", duration(s.resolution_seconds.p50), `у 90% — не дольше ${duration(s.resolution_seconds.p90)}`),
+        stat("Довольны (CSAT)", percent(s.csat.score),
+          s.csat.rated ? `оценок: ${s.csat.rated}, средняя ${s.csat.average_stars}` : "оценок пока нет"),
+      );
+      const outcomes = Object.entries(OUTCOMES).map(([code, name]) => [name, s.outcomes[code] || 0]);
+      const reasons = s.handoff_reasons.map((r) => [O.reasonText(r.reason), r.conversations]);
+      const messages = [["Покупатели", s.messages.shopper], ["Бот", s.messages.bot], ["Сотрудники", s.messages.operator]];
+      const gapRows = gaps.items.map((g) => {
+        const examples = el("div", "examples");
+        for (const e of g.examples) {
+          const a = link(`«${e.question}»`, `#c${e.conversation_id}`);
+          examples.append(a, el("br"));
+        }
+        return [O.reasonText(g.reason), g.intent ? O.reasonText(g.intent) : "—", String(g.conversations), examples,
+          can("edit_knowledge") ? link("Написать статью", "#/knowledge/new") : ""];
+      });
+      const channelRows = s.channels.map((c) => [channelLabel(c.channel), String(c.conversations), percent(c.automation_rate),
+        percent(c.handoff_rate), duration(c.first_response_seconds.p50), percent(c.csat.score),
+        `${c.messages.shopper} / ${c.messages.bot} / ${c.messages.operator}`]);
+      render(token, heading("Аналитика", days, channel, download), holder);
+      holder.replaceChildren(cards,
+        section("Чем закончились диалоги", bars(outcomes, "Чем закончились диалоги")),
+        section("Почему передали сотрудникам", bars(reasons, "Причины передачи")),
+        section("Вопросы, на которые у бота нет ответа",
+          el("p", "muted", "Добавьте статьи в базу знаний — и бот сможет отвечать на такие вопросы сам."),
+          table(["Причина", "Тема", "Диалогов", "Примеры", ""], gapRows, "Пробелы в базе знаний")),
+        section("По каналам", table(["Канал", "Диалогов", "Решено ботом", "Передано", "Первый ответ", "Довольны",
+          "Сообщений: покупатели / бот / сотрудники"], channelRows, "По каналам")),
+        section("Сообщения", bars(messages, "Сообщения по авторам")));
+    };
+    const reload = () => load().catch((e) => toast(problem(e)));
+    days.addEventListener("change", reload);
+    channel.addEventListener("change", reload);
+    download.addEventListener("click", async () => {
+      const res = await fetch("/api/v1/analytics/conversations.csv?" + query(),
+        { headers: { authorization: "Bearer " + (O.state.session?.access_token ?? "") } }).catch(() => null);
+      if (!res || !res.ok) { toast("Не удалось выгрузить файл, попробуйте ещё раз"); return; }
+      const url = URL.createObjectURL(await res.blob());
+      const a = el("a");
+      a.href = url;
+      a.download = `dialogi-${query().get("from")}-${query().get("to")}.csv`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      URL.revokeObjectURL(url);
+    });
+    await load();
+  }
+
   const PAGES = {
     customers: customersPage, knowledge: knowledgePage, "quick-replies": quickRepliesPage,
-    channels: channelsPage, users: usersPage, settings: settingsPage,
+    channels: channelsPage, users: usersPage, settings: settingsPage, analytics: analyticsPage,
   };
 
   // ---------- screens before sign-in: an invitation, a forgotten password ----------

@@ -3,6 +3,7 @@
 //! `Idempotency-Key` on every POST (see [`idempotency`]).
 
 mod admin;
+mod analytics;
 pub mod auth;
 mod billing;
 mod body;
@@ -56,6 +57,7 @@ fn routes() -> Router<AppState> {
         )
         .merge(users::routes())
         .merge(admin::routes())
+        .merge(analytics::routes())
         .merge(channels::routes())
         .merge(billing::routes())
         .merge(conversations::routes())

@@ -17,8 +17,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, auth, billing, channels, conversations, customers, knowledge, marketplace_accounts, me,
-    quick_replies, settings, users, vocabulary,
+    admin, analytics, auth, billing, channels, conversations, customers, knowledge,
+    marketplace_accounts, me, quick_replies, settings, users, vocabulary,
 };
 
 #[derive(OpenApi)]
@@ -56,6 +56,7 @@ use super::{
         (name = "knowledge", description = "Articles with versions and approval"),
         (name = "conversations", description = "The operator inbox"),
         (name = "customers", description = "Shoppers with their orders, returns and products"),
+        (name = "analytics", description = "Automation rate, response times, CSAT and knowledge gaps"),
         (name = "quick-replies", description = "Ready-made answers for the reply box"),
         (name = "billing", description = "Plan, invoices and payment links"),
         (name = "api-keys", description = "API keys for the shop's servers"),
@@ -112,6 +113,9 @@ use super::{
         conversations::approve_draft,
         customers::list,
         customers::show,
+        analytics::summary,
+        analytics::gaps,
+        analytics::conversations_csv,
         quick_replies::list,
         quick_replies::create,
         quick_replies::update,

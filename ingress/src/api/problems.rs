@@ -125,6 +125,10 @@ pub enum Problem {
     BeforeFirstHeading,
     /// An import file without a single article.
     NoArticles,
+    /// A report period that ends before it starts or spans more than `max_days` days.
+    InvalidPeriod {
+        max_days: i64,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -210,6 +214,10 @@ impl fmt::Display for Problem {
                 f.write_str("text before the first `# Title` heading belongs to no article")
             }
             Self::NoArticles => f.write_str("the file holds no articles"),
+            Self::InvalidPeriod { max_days } => write!(
+                f,
+                "`from` must not be after `to`, and the period at most {max_days} days"
+            ),
         }
     }
 }

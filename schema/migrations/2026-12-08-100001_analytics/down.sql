@@ -1,0 +1,13 @@
+DROP TRIGGER analytics_rating ON ratings;
+DROP TRIGGER analytics_conversation ON conversations;
+DROP TRIGGER analytics_message_sent ON messages;
+DROP TRIGGER analytics_message_recorded ON messages;
+DROP FUNCTION analytics_rebuild(BIGINT);
+DROP FUNCTION analytics_outcome(conversation_metrics, TIMESTAMPTZ);
+DROP FUNCTION analytics_rating_recorded();
+DROP FUNCTION analytics_conversation_changed();
+DROP FUNCTION analytics_message_recorded();
+DROP FUNCTION analytics_count_handoff(conversations);
+DROP FUNCTION analytics_count_message(messages);
+DROP TABLE analytics_daily;
+DROP TABLE conversation_metrics;
