@@ -41,6 +41,10 @@ impl From<BillingError> for ApiError {
             BillingError::Off => {
                 ApiError::Conflict("billing is not enabled on this installation".into())
             }
+            BillingError::NoProviderFor(currency) => ApiError::Conflict(format!(
+                "payments in {currency} are not enabled on this installation"
+            )),
+            BillingError::RefundRefused(reason) => ApiError::Conflict(reason),
             BillingError::Provider(err) => {
                 ApiError::Upstream(format!("the payment provider failed: {err}"))
             }
