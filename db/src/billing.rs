@@ -194,6 +194,46 @@ pub async fn replies_between(
     Ok(total.unwrap_or(0))
 }
 
+/// Channels the merchant connected (messengers, web chat) that are switched on: what the
+/// plan's channel limit counts. Marketplace accounts' own channels are not counted.
+pub async fn channels_connected(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+) -> Result<i64, DbError> {
+    use otklik_schema::schema::channels;
+    Ok(channels::table
+        .filter(channels::tenant_id.eq(scope.tenant_id()))
+        .filter(channels::enabled.eq(true))
+        .filter(channels::account_id.is_null())
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
+/// Admins and operators, active or invited: what the plan's operator seats count.
+pub async fn seats_taken(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<i64, DbError> {
+    use otklik_schema::Role;
+    use otklik_schema::schema::{invitations, users};
+    let seated = [Role::Admin, Role::Operator];
+    let people: i64 = users::table
+        .filter(users::tenant_id.eq(scope.tenant_id()))
+        .filter(users::disabled_at.is_null())
+        .filter(users::role.eq_any(seated))
+        .count()
+        .get_result(conn)
+        .await?;
+    let invited: i64 = invitations::table
+        .filter(invitations::tenant_id.eq(scope.tenant_id()))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.gt(diesel::dsl::now))
+        .filter(invitations::role.eq_any(seated))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(people + invited)
+}
+
 /// `sum(column)` as `int8`: PostgreSQL sums `int8` into `numeric`.
 fn sum_as_bigint(
     column: &str,

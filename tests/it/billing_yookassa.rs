@@ -106,6 +106,14 @@ async fn account(app: &TestApp, column: &str) -> String {
     .await
 }
 
+async fn currency(app: &TestApp, tenant: i64) -> String {
+    text(
+        app,
+        &format!("SELECT currency AS value FROM billing_accounts WHERE tenant_id = {tenant}"),
+    )
+    .await
+}
+
 async fn notify(app: &TestApp, body: &Value) -> reqwest::StatusCode {
     app.http
         .post(format!("{}/hooks/yookassa", app.base))
@@ -488,4 +496,156 @@ async fn bad_and_unknown_notifications_are_refused_or_ignored() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
     assert_eq!(account(app, "state").await, "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_country_at_sign_up_chooses_roubles_or_dollars() {
+    use crate::admin_auth::{call, post, shop, token};
+    use reqwest::StatusCode;
+    let r = rouble_shop(7).await;
+    let app = &r.app;
+    let sign_up = |slug: &'static str, country: Option<&'static str>| async move {
+        let mut body = shop(slug, &format!("owner@{slug}.example"));
+        if let Some(country) = country {
+            body["country"] = json!(country);
+        }
+        post(app, "/api/v1/auth/signup", None, body).await
+    };
+
+    let (status, refused) = sign_up("sever-rus", Some("RUS")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let (status, abroad) = sign_up("sever-de", Some("DE")).await;
+    assert_eq!(status, StatusCode::CREATED, "{abroad}");
+    let abroad_tenant = abroad["user"]["tenant_id"].as_i64().expect("tenant");
+    assert_eq!(currency(app, abroad_tenant).await, "USD");
+    let (_, unnamed) = sign_up("sever-none", None).await;
+    let unnamed_tenant = unnamed["user"]["tenant_id"].as_i64().expect("tenant");
+    assert_eq!(
+        currency(app, unnamed_tenant).await,
+        "RUB",
+        "only ЮKassa is set up here"
+    );
+    let (status, russian) = sign_up("sever-ru", Some("ru")).await;
+    assert_eq!(status, StatusCode::CREATED, "{russian}");
+    let russian_tenant = russian["user"]["tenant_id"].as_i64().expect("tenant");
+    assert_eq!(currency(app, russian_tenant).await, "RUB");
+
+    // The rouble shop's "Оплатить" opens ЮKassa's page; the dollar shop has no provider here.
+    let own = |path: &str| format!("{}{path}", app.base);
+    let request = json!({"plan": "pro", "success_url": own("/app/#/billing?ok"), "cancel_url": own("/app/#/billing")});
+    let admin = token(&russian, "access_token");
+    let (status, link) = call(
+        app,
+        reqwest::Method::POST,
+        "/api/v1/billing/checkout",
+        Some(&admin),
+        Some(request.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    assert!(
+        link["url"]
+            .as_str()
+            .is_some_and(|u| u.contains("/checkout/")),
+        "{link}"
+    );
+    let sent = r.fake.created("/v3/payments");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].body["amount"],
+        json!({"value": "59900.00", "currency": "RUB"})
+    );
+    assert_eq!(
+        sent[0].body["receipt"]["customer"]["email"],
+        "owner@sever-ru.example"
+    );
+    let dollars = token(&abroad, "access_token");
+    let (status, refused) = call(
+        app,
+        reqwest::Method::POST,
+        "/api/v1/billing/checkout",
+        Some(&dollars),
+        Some(request),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_limits_hold_for_channels_and_seats() {
+    use crate::admin_auth::{post, shop, token};
+    use reqwest::StatusCode;
+    let r = rouble_shop(7).await;
+    let app = &r.app;
+    let (_, owner) = post(
+        app,
+        "/api/v1/auth/signup",
+        None,
+        shop("limity", "owner@limity.example"),
+    )
+    .await;
+    let admin = token(&owner, "access_token");
+
+    // The trial has Business's limits: 5 channels.
+    for n in 1..=5 {
+        let (status, body) = post(
+            app,
+            "/api/v1/channels/webchat",
+            Some(&admin),
+            json!({"name": format!("Чат {n}")}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, refused) = post(
+        app,
+        "/api/v1/channels/webchat",
+        Some(&admin),
+        json!({"name": "Чат 6"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    let message = refused.to_string();
+    assert!(
+        message.contains("не больше 5 каналов") && message.contains("«Pro»"),
+        "{message}"
+    );
+
+    // 5 seats: the owner and four invited operators; a viewer takes no seat.
+    for n in 1..=4 {
+        let (status, body) = post(
+            app,
+            "/api/v1/invitations",
+            Some(&admin),
+            json!({"email": format!("op{n}@limity.example"), "role": "operator"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, refused) = post(
+        app,
+        "/api/v1/invitations",
+        Some(&admin),
+        json!({"email": "op5@limity.example", "role": "operator"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused.to_string().contains("не больше 5 сотрудников"),
+        "{refused}"
+    );
+    let (status, body) = post(
+        app,
+        "/api/v1/invitations",
+        Some(&admin),
+        json!({"email": "viewer@limity.example", "role": "viewer"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM channels WHERE name = 'Чат 6'")
+            .await,
+        0,
+        "nothing was created"
+    );
 }

@@ -2,6 +2,7 @@
 //! standing a turn checks, storing a subscription's state, and what the merchant's billing
 //! page calls. Used by the ingress (merchant endpoints) and the workers (events, runs, turns).
 
+pub mod limits;
 pub mod merchant;
 pub mod roubles;
 mod standing;
