@@ -17,6 +17,7 @@ pub mod knowledge_admin;
 pub mod marketplace_inbox;
 pub mod messages;
 mod migrate;
+pub mod order_news;
 pub mod payments;
 mod pool;
 pub mod quick_replies;

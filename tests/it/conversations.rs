@@ -4,7 +4,7 @@
 
 use otklik_config::Config;
 use otklik_workers::demo::Shop;
-use otklik_workers::eval::{self, Report, Script, Totals};
+use otklik_workers::eval::{self, Report, Script, Totals, Verdict};
 
 use crate::support::{MASTER_KEY, admin_url, redis_url};
 
@@ -121,4 +121,23 @@ async fn marketplace_chats_start_from_the_order_they_name() {
 {"id": "wb-chat-rid", "channel": "wb_chat", "context": {"rid": "7d1c3f0a9b2e4c5d8e6f7a8b9c0d1e2f", "product": "148305521"}, "turns": [{"shopper": "Здравствуйте, что с моим заказом?", "expect": "answer", "contains": ["1456789015"], "absent": ["номер заказа"]}]}
 {"id": "ozon-chat-order", "channel": "ozon_chat", "context": {"order": "12345678-0012-1"}, "turns": [{"shopper": "Когда приедет посылка?", "expect": "answer", "contains": ["12345678-0012-1", "RU1234567890"], "absent": ["номер заказа"]}]}
 "#).await;
+}
+
+/// The team's conversation set (`workers/eval/conversations.jsonl`, written by the team, not the
+/// dev set) holds its targets: nine in ten right, and never a wrong fact or a wrong language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_team_conversation_set_is_answered_right() {
+    let lines = include_str!("../../workers/eval/conversations.jsonl");
+    let (totals, reports) = run(&scripts(lines)).await;
+    let bad: Vec<String> = reports
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Wrong | Verdict::WrongLanguage))
+        .map(|r| format!("{} {}", r.verdict.as_str(), r.id))
+        .collect();
+    assert!(bad.is_empty(), "{}\n{}", totals.line(), bad.join("\n"));
+    assert!(
+        totals.correct() * 10 >= totals.conversations * 9,
+        "{}",
+        totals.line()
+    );
 }

@@ -554,3 +554,93 @@ async fn scheduler_replicas_enqueue_each_sync_once() {
     }
     assert_eq!(shop.app.jobs_in(otklik_jobs::Queue::Syncs).await, 4);
 }
+
+/// A tz name whose local time is around noon now, so quiet hours never hold a test's news.
+fn noon_zone() -> String {
+    use chrono::Timelike;
+    let offset = 12 - chrono::Utc::now().hour() as i32;
+    // `Etc/GMT-3` is three hours ahead of UTC.
+    match offset {
+        0 => "Etc/GMT".to_owned(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_hears_once_when_their_order_reaches_the_pickup_point() {
+    let options = WbOptions {
+        rate_scale: 60.0,
+        ..WbOptions::default()
+    };
+    let shop = shop(Seller::demo(), options, OzonOptions::default(), true).await;
+    diesel::sql_query(format!(
+        "UPDATE tenants SET timezone = '{}' WHERE id = {}",
+        noon_zone(),
+        shop.app.tenant.tenant_id()
+    ))
+    .execute(&mut shop.app.db().await)
+    .await
+    .expect("time zone");
+    let account = shop.connect(Marketplace::Wb).await;
+    shop.sync(account, SyncKind::Full).await.expect("sync");
+
+    // The order is being assembled; the shopper names what is in it, which proves it theirs.
+    let proven = say(
+        &shop.app,
+        1,
+        "Заказ 1456789013, пуховик женский. Где он сейчас?",
+    )
+    .await;
+    assert!(proven.contains("1456789013"), "{proven}");
+    // Another shopper only named the order: they are told nothing unasked.
+    shop.app
+        .shopper_writes(2, 5002, 2, "Где заказ 1456789013?")
+        .await;
+    shop.app.expect_replies(2).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(
+        shop.wb
+            .set_status("1456789013", "complete", Some("ready_for_pickup"))
+    );
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("sync");
+    let sent = shop.app.expect_replies(3).await;
+    let news = crate::assistant::text(&sent[2]);
+    assert_eq!(sent[2].body["chat_id"], 5001, "the owner is told: {news}");
+    assert!(
+        news.starts_with("Новости по вашему заказу.")
+            && news.contains("1456789013 уже ждёт вас в пункте выдачи"),
+        "{news}"
+    );
+
+    // The same stage again, and a sync that repeats it, tell nobody anything new.
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("sync");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(shop.wb.set_status("1456789013", "receive", Some("sold")));
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("sync");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(shop.app.telegram.sent().len(), 3, "received is not news");
+
+    // «Не пишите мне» is honoured.
+    let stopped = say(&shop.app, 4, "Не пишите мне больше сами, пожалуйста").await;
+    assert!(stopped.contains("не буду писать"), "{stopped}");
+    let before: i64 = shop.app.telegram.sent().len() as i64;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(shop.wb.set_status("1456789013", "cancel", Some("canceled")));
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("sync");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        shop.app.telegram.sent().len() as i64,
+        before,
+        "the shopper opted out"
+    );
+}

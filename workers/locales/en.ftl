@@ -44,6 +44,8 @@ warm-closing-1 = Have a lovely day!
 warm-closing-2 = We'll be glad to help if you have more questions.
 closing-help = If something doesn't work out, write to me and I'll help.
 closing-refund = If that time has already passed, let me know and I'll pass your question to a colleague who will check the payment.
+no-news-1 = All right, I won't message you about order updates any more. I'll still answer whenever you write.
+news-intro = An update on your order.
 identity-1 = I'm the shop's virtual assistant. If you'd rather talk to a person, write "call a person" and I'll pass your question on.
 other-1 = I can't help with that, but I'm happy to answer questions about orders, products, delivery, returns and exchanges in our shop.
 other-2 = I answer questions about our shop's orders and products. What would you like to know?
@@ -54,8 +56,8 @@ clarify-2 = I didn't quite understand the question. Could you write a bit more �
 attachment-1 = Thank you, the file has arrived. Please write your question as text so I can help faster.
 hours-1 = The shop's staff answer { $hours }. I'm here around the clock and can help with orders and products at any time.
 hours-2 = Our operators work { $hours }, and I answer questions about orders and products at any time.
-hours-always-1 = We're available around the clock: write any time.
-hours-always-2 = You can write any time — we answer around the clock.
+hours-always-1 = I answer around the clock, so write any time. If you need someone from the shop, I'll pass your question on.
+hours-always-2 = You can write any time: I'm here around the clock, and if you need a person, I'll pass your question to the shop's staff.
 
 ## Orders
 
@@ -72,6 +74,7 @@ ask-order-2 = To check the order, please send me its number. On Wildberries it's
 ask-order-to-check = Tell me the order number and I'll check whether yours can still be cancelled.
 unknown-order-1 = I can't find order { $id } among our shop's orders. Please check the number — there may be a typo, or the order may be from another seller.
 unknown-order-2 = I don't see an order with the number { $id }. Could you send the number again? I'll check.
+ownership-retry-1 = I can't find that product in order { $id }. Please check and name a product from this order, and I'll share the details.
 ownership-not-confirmed-1 = I couldn't match your answer to the products in this order, so I won't share the details. I've written the order's status above; if you need more, write "call a person".
 cancel-preparing = Order { $id } hasn't been handed over for delivery yet, so you can cancel it yourself: open the order in the { $app } app and tap "Cancel". The money will go back to your card automatically.
 cancel-in-transit = Order { $id } is already on its way, so it can't be cancelled in the app. You can simply not pick it up, or refuse it at the pickup point — the money will be returned automatically.

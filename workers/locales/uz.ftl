@@ -48,6 +48,8 @@ warm-closing-1 = Kuningiz xayrli oʻtsin!
 warm-closing-2 = Yana savollaringiz boʻlsa, bajonidil yordam beramiz.
 closing-help = Agar biror muammo chiqsa, yozing — yordam beraman.
 closing-refund = Agar bu muddat oʻtib ketgan boʻlsa, yozing — savolingizni xodimga yetkazaman, u toʻlovni tekshiradi.
+no-news-1 = Xoʻp, buyurtma holati haqida endi oʻzim birinchi yozmayman. Savollaringizga odatdagidek javob beraman.
+news-intro = Buyurtmangiz boʻyicha yangilik.
 identity-1 = Men doʻkonning virtual yordamchisiman. Agar xodim bilan gaplashish qulayroq boʻlsa, «xodimni chaqiring» deb yozing — savolingizni unga yetkazaman.
 other-1 = Bu borada yordam bera olmayman, lekin doʻkonimizdagi buyurtmalar, mahsulotlar, yetkazib berish, qaytarish va almashtirish haqidagi savollarga mamnuniyat bilan javob beraman.
 other-2 = Men doʻkonimizning buyurtmalari va mahsulotlari haqidagi savollarga javob beraman. Nima haqida bilmoqchisiz?
@@ -58,8 +60,8 @@ clarify-2 = Savolni toʻliq tushunmadim. Iltimos, biroz batafsilroq yozing — m
 attachment-1 = Rahmat, fayl keldi. Iltimos, savolingizni matn bilan yozing — shunda tezroq yordam bera olaman.
 hours-1 = Doʻkon xodimlari { $hours } javob berishadi. Men esa kun-u tun aloqadaman va buyurtmalar hamda mahsulotlar boʻyicha istalgan vaqtda yordam beraman.
 hours-2 = Operatorlar { $hours } ishlaydi, buyurtmalar va mahsulotlar haqidagi savollarga esa men istalgan vaqtda javob beraman.
-hours-always-1 = Biz kun-u tun aloqadamiz: istalgan vaqtda yozing.
-hours-always-2 = Istalgan vaqtda yozishingiz mumkin — biz kun-u tun javob beramiz.
+hours-always-1 = Men kun-u tun javob beraman — istalgan vaqtda yozing. Doʻkon xodimi kerak boʻlsa, savolingizni unga yetkazaman.
+hours-always-2 = Istalgan vaqtda yozishingiz mumkin: men kun-u tun aloqadaman, inson kerak boʻlsa, savolingizni doʻkon xodimiga yetkazaman.
 
 ## Orders
 
@@ -76,6 +78,7 @@ ask-order-2 = Buyurtmani tekshirishim uchun uning raqamini yuboring. Wildberries
 ask-order-to-check = Buyurtma raqamini yozing — aynan sizning buyurtmangizni bekor qilish mumkinmi, tekshirib koʻraman.
 unknown-order-1 = { $id } raqamli buyurtmani doʻkonimiz buyurtmalari orasidan topa olmadim. Iltimos, raqamni tekshiring — ehtimol, unda xato bor yoki buyurtma boshqa sotuvchidan rasmiylashtirilgan.
 unknown-order-2 = { $id } raqami boʻyicha bizda buyurtma koʻrinmayapti. Iltimos, raqamni yana bir bor yuboring — tekshiraman.
+ownership-retry-1 = { $id } buyurtmasida bunday mahsulot topilmadi. Iltimos, tekshirib, shu buyurtmadagi mahsulotni ayting — shunda tafsilotlarni aytaman.
 ownership-not-confirmed-1 = Javobingizni bu buyurtmadagi mahsulotlar bilan solishtira olmadim, shuning uchun tafsilotlarni aytmayman. Buyurtma holatini yuqorida yozdim; batafsilroq kerak boʻlsa, «xodimni chaqiring» deb yozing.
 cancel-preparing = { $id } raqamli buyurtma hali yetkazib berishga topshirilmagan, shuning uchun uni oʻzingiz bekor qilishingiz mumkin: { $app } ilovasida buyurtmani oching va «Отменить» tugmasini bosing. Pul kartangizga avtomatik tarzda qaytariladi.
 cancel-in-transit = { $id } raqamli buyurtma allaqachon yoʻlda, uni ilovada bekor qilib boʻlmaydi. Shunchaki uni olib ketmasangiz yoki topshirish punktida olayotganda rad etsangiz boʻladi — pul avtomatik tarzda qaytariladi.

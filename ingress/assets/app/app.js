@@ -83,9 +83,14 @@
   // The refresh token lives only in its HttpOnly cookie (set by the sign-in answers, sent to
   // /api/v1/auth by the browser): no script on the page can read it. The access token stays in
   // memory. Older versions kept the refresh token in localStorage; it is removed.
+  // A non-secret hint that a refresh cookie may exist, so a first visit shows the sign-in form
+  // without asking the server (and without a 401 in the console).
+  const SIGNED_IN = STORE + "-signed-in";
   function saveSession(session) {
     state.session = session ? { ...session, refresh_token: undefined } : null;
     localStorage.removeItem(STORE);
+    if (session) localStorage.setItem(SIGNED_IN, "1");
+    else localStorage.removeItem(SIGNED_IN);
   }
 
   async function refresh() {
@@ -96,7 +101,10 @@
           method: "POST", headers: { "content-type": "application/json" }, credentials: "same-origin",
           body: "{}",
         }).catch(() => null);
-        if (!res || !res.ok) return false;
+        if (!res || !res.ok) {
+          if (res) localStorage.removeItem(SIGNED_IN);
+          return false;
+        }
         saveSession(await res.json());
         return true;
       })().finally(() => { state.refreshing = null; });
@@ -758,7 +766,7 @@
   // After pages.js has registered its pages (deferred scripts run before this event).
   document.addEventListener("DOMContentLoaded", async () => {
     if (Otklik.entryLink()) return;
-    if (await refresh()) start();
+    if (localStorage.getItem(SIGNED_IN) && (await refresh())) start();
     else showLogin();
   });
 })();

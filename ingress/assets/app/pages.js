@@ -967,6 +967,8 @@
     const autoPublish = checkbox("Публиковать ответы на маркетплейсах без проверки",
       !!assistant.marketplace_auto_publish, "marketplace_auto_publish",
       "Если выключено, ответы на вопросы и отзывы WB и Ozon ждут одобрения оператора.");
+    const orderNews = checkbox("Сообщать покупателям о движении заказа", assistant.order_news !== false, "order_news",
+      "Когда заказ, который покупатель подтвердил в переписке, отправлен, прибыл в пункт выдачи или отменён, ассистент пишет ему сам — в мессенджерах и веб-чате, не ночью. Покупатель может отказаться, написав «не пишите мне».");
     const operatorOnly = checkbox("Только операторы", !!settings.operator_only, "operator_only",
       "Ассистент не отвечает сам: каждое сообщение сразу передаётся сотрудникам.");
     const general = el("p", "error");
@@ -975,7 +977,7 @@
       field("Персона ассистента", persona, "persona", "Как ассистент представляется и в какой манере пишет; до 2000 знаков."),
       field("Тон ответов", tone, "tone", "К покупателю ассистент всегда обращается на «вы»; тон меняет только количество любезностей."),
       field("Рабочие часы операторов", hoursRow, "working_hours", "Вне этих часов ассистент предупреждает, что сотрудник ответит позже. Оставьте пустым, если операторы на связи всегда."),
-      responders, autoPublish.node, operatorOnly.node,
+      responders, autoPublish.node, orderNews.node, operatorOnly.node,
       el("h3", "", "Правила магазина"),
       el("span", "muted field-hint", "Ассистент цитирует эти тексты раньше статей базы знаний. Пустое поле — ассистент отвечает по базе знаний."),
       policies, policyErrors,
@@ -1005,7 +1007,7 @@
     });
     const saved = {
       persona: assistant.persona || "", responders: chosen, marketplace_auto_publish: !!assistant.marketplace_auto_publish,
-      operator_only: !!settings.operator_only, working_hours: hours ?? null,
+      order_news: assistant.order_news !== false, operator_only: !!settings.operator_only, working_hours: hours ?? null,
       tone: assistant.tone || "neutral", policies: policyValues(), handoff: handoffValue(),
     };
     form.addEventListener("submit", async (e) => {
@@ -1014,6 +1016,7 @@
         persona: persona.value.trim(),
         responders: [...responders.querySelectorAll("input:checked")].map((b) => b.value),
         marketplace_auto_publish: autoPublish.box.checked,
+        order_news: orderNews.box.checked,
         operator_only: operatorOnly.box.checked,
         working_hours: from.value === "" && to.value === "" ? null : { from: Number(from.value), to: Number(to.value) },
         tone: tone.value, policies: policyValues(), handoff: handoffValue(),

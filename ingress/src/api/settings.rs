@@ -38,6 +38,9 @@ const MAX_BOT_REPLIES: u32 = 10;
 pub struct SettingsPatch {
     operator_only: Option<bool>,
     marketplace_auto_publish: Option<bool>,
+    /// Tell shoppers unasked when an order they proved theirs ships, reaches the pickup point
+    /// or is cancelled (messengers and web chat; on unless set to false).
+    order_news: Option<bool>,
     /// At most 2000 characters.
     #[schema(max_length = 2000)]
     persona: Option<String>,
@@ -119,7 +122,7 @@ fn view(tenant: &tenants::Tenant) -> Value {
     summary = "The shop's assistant settings", description = "Role: any (read_settings).", security(("bearer" = [])),
     responses(
         (status = 200, description = "`{name, slug, timezone, operator_only, assistant: {persona?, \
-            responders?, working_hours?, marketplace_auto_publish?, tone, policies: {returns, delivery, \
+            responders?, working_hours?, marketplace_auto_publish?, order_news?, tone, policies: {returns, delivery, \
             payment, warranty}, handoff: {intents, keywords, after_bot_replies}}}`; tone, policies and \
             handoff are filled with their defaults (`neutral`, empty texts, no rules)", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
@@ -247,6 +250,9 @@ fn assistant_patch(
     let mut assistant = Map::new();
     if let Some(publish) = patch.marketplace_auto_publish {
         assistant.insert("marketplace_auto_publish".into(), json!(publish));
+    }
+    if let Some(news) = patch.order_news {
+        assistant.insert("order_news".into(), json!(news));
     }
     if let Some(persona) = patch.persona {
         if persona.chars().count() > MAX_PERSONA {

@@ -195,7 +195,7 @@ const BETWEEN: &[&str] = &[
     "у", "меня", "мой", "моя", "мои", "около", "примерно", "где-то", "где", "то", "почти", "ок",
     "is", "of", "about", "around", "approx", "my", "approximately", "—", "u", "menya", "primerno",
     "при", "и", "ноги", "тела", "ребенка", "ребёнка", "сына", "дочки", "дочери", "малыша",
-    "мужа", "жены", "у", "него", "неё", "нее",
+    "мужа", "жены", "у", "него", "неё", "нее", "aylana*", "айлана*", "көлем*", "шеңбер*",
 ];
 
 /// Words before a bare number that make it about the shopper («мне 165/58», «I'm 170 cm»).
@@ -275,8 +275,11 @@ impl Finder<'_, '_> {
             return abbreviation.then_some((kind, i + 1));
         }
         if is_in(word, GIRTH) {
-            let kind = self.word(i + 1).and_then(kind_of)?;
-            return Some((kind, i + 2));
+            if let Some(kind) = self.word(i + 1).and_then(kind_of) {
+                return Some((kind, i + 2));
+            }
+            // A bare «обхват 104» is the chest: the girth every size chart starts from.
+            return is_in(word, &["обхват*", "obhvat*"]).then_some((Chest, i + 1));
         }
         // «по внутреннему шву», «шаговый шов»: the inseam.
         if is_in(word, &["внутрен*", "шагов*", "vnutren*"])

@@ -365,6 +365,14 @@ fn measurements_named_after_the_number_and_in_series() {
         &[(Chest, 88.0), (Waist, 70.0), (Hips, 95.0)],
     );
     measured(&plain("обхват бёдер 99"), &[(Hips, 99.0)]);
+    measured(
+        &plain("рост 175 обхват 98 какой размер"),
+        &[(Height, 175.0), (Chest, 98.0)],
+    );
+    measured(
+        &plain("Ko'krak aylanasi 96, bo'yim 170"),
+        &[(Chest, 96.0), (Height, 170.0)],
+    );
     measured(&plain("рост дочки 128"), &[(Height, 128.0)]);
     assert!(
         plain("Вес 2,5 кг, доставка платная?")

@@ -19,6 +19,7 @@ use super::handoff_note::Reason;
 use super::local::{self, Reply};
 use super::model_responder::{Brief, ModelResponder, Outcome, Written};
 use super::ownership;
+use super::places;
 use super::quotes;
 use super::retrieval::Retrieval;
 use super::reviews::{self, Remedies};
@@ -275,6 +276,12 @@ impl Answering {
                 let reply = local::identity(turn.speech, &turn.state);
                 return Ok(turn.reply(reply, Intent::Other, &Facts::default()));
             }
+            Route::NoNews => {
+                let mut turn = turn;
+                turn.state.no_news = true;
+                let reply = local::no_news(turn.speech, &turn.state);
+                return Ok(turn.reply(reply, Intent::Other, &Facts::default()));
+            }
             Route::ContactRequest => {
                 let reply = local::no_contacts(turn.speech, &turn.state);
                 return Ok(turn.reply(reply, Intent::Other, &Facts::default()));
@@ -307,6 +314,21 @@ impl Answering {
         if let Some(product) = &facts.product {
             turn.state.article = Some(product.external_id.clone());
         }
+        // A bare number the classifier took for a product turned out to be an order of the shop:
+        // «1456789013 подскажите что с ним» asks about that order.
+        let intent = if facts.product.is_none()
+            && facts.order.is_some()
+            && turn.analysis.entities.order_id.is_empty()
+            && !turn.analysis.entities.unplaced.is_empty()
+            && turn.analysis.confidence < 0.9
+            && matches!(
+                intent,
+                Intent::SizeAdvice | Intent::ProductQuestion | Intent::ProductAvailability
+            ) {
+            Intent::OrderStatus
+        } else {
+            intent
+        };
         match compose::compose(turn, intent, &facts) {
             Composed::Done(decision) => Ok(decision),
             Composed::Draft(turn, draft) => self.write(*turn, intent, facts, draft).await,
@@ -334,6 +356,12 @@ impl Answering {
                 .search_knowledge(&mut conn, &self.retrieval, scope, &search)
                 .await
                 .map_err(|e| AssistantError::new("could not search the knowledge base", e))?;
+        }
+        let places_unanswered = facts.relevant_knowledge().is_some_and(|hit| {
+            places::unanswered(&turn.text, &format!("{}\n{}", hit.title, hit.body))
+        });
+        if places_unanswered {
+            return Ok(turn.handoff(Reason::NoKnowledge));
         }
         match local::from_knowledge(turn.speech, &turn.state, intent, &facts, &turn.text) {
             Ok(reply) => self.write(turn, intent, facts, reply).await,
@@ -480,7 +508,12 @@ impl Answering {
                 .await
                 .map_err(db)?
         };
+        // A new request reads as one: a question, or a classifier that is all but sure. A plain
+        // description of the product («the long black jacket») is an answer, even when a word
+        // of it resembles a request.
+        let asks = turn.text.contains('?') || turn.analysis.confidence >= 0.9;
         let moved_on = !proven
+            && asks
             && turn.analysis.confidence >= CONFIDENT
             && !matches!(
                 turn.analysis.intent,
@@ -488,9 +521,22 @@ impl Answering {
             );
         if moved_on {
             turn.state.awaiting = None;
+            turn.state.ownership_misses = 0;
             return Ok(Err(turn));
         }
+        // A slip («там термокружка» for a backpack) gets one more try before the details stay
+        // closed.
+        if !proven && turn.state.ownership_misses == 0 {
+            turn.state.ownership_misses = 1;
+            let reply = local::ownership_retry(turn.speech, &turn.state, &order_id);
+            return Ok(Ok(turn.reply(
+                reply,
+                Intent::OrderStatus,
+                &Facts::default(),
+            )));
+        }
         turn.state.awaiting = None;
+        turn.state.ownership_misses = 0;
         turn.state.pending_intent = None;
         turn.state.pending_question = None;
         if !proven {
@@ -529,6 +575,9 @@ impl Answering {
         }
         let mut facts = Facts::verified(&turn.state.verified_orders);
         if let Some(policy) = turn.settings.policies.for_topic(topic) {
+            if places::unanswered(&turn.text, policy) {
+                return Ok(turn.handoff(Reason::NoKnowledge));
+            }
             let reply = local::from_policy(turn.speech, &turn.state, intent, policy, &turn.text);
             return self.write(turn, intent, facts, reply).await;
         }
@@ -545,6 +594,12 @@ impl Answering {
                 .search_knowledge(&mut conn, &self.retrieval, scope, &search)
                 .await
                 .map_err(|e| AssistantError::new("could not search the knowledge base", e))?;
+        }
+        let places_unanswered = facts.relevant_knowledge().is_some_and(|hit| {
+            places::unanswered(&turn.text, &format!("{}\n{}", hit.title, hit.body))
+        });
+        if places_unanswered {
+            return Ok(turn.handoff(Reason::NoKnowledge));
         }
         match local::from_knowledge(turn.speech, &turn.state, intent, &facts, &turn.text) {
             Ok(reply) => self.write(turn, intent, facts, reply).await,

@@ -91,7 +91,14 @@ const RULES: &[Rule] = &[
     },
     Rule {
         property: Property::Dishwasher,
-        asked: &["dishwasher", "посудомо", "посудомое"],
+        asked: &[
+            "dishwasher",
+            "посудомо",
+            "посудомое",
+            "idish yuv",
+            "идиш юв",
+            "ыдыс жу",
+        ],
         fields: &["посудомо"],
     },
     Rule {
@@ -223,7 +230,7 @@ const RULES: &[Rule] = &[
     },
     Rule {
         property: Property::Warranty,
-        asked: &["гаранти"],
+        asked: &["гаранти", "warrant", "кепілдік", "кафолат", "kafolat"],
         fields: &["гаранти"],
     },
     Rule {
@@ -235,6 +242,9 @@ const RULES: &[Rule] = &[
             "сколько мл",
             "вместим",
             "емкост",
+            "көлем",
+            "hajm",
+            "ҳажм",
         ],
         fields: &["объем", "емкост", "вместим"],
     },
@@ -339,6 +349,10 @@ const RULES: &[Rule] = &[
             "made of",
             "material",
             "fabric",
+            "құрам",
+            "tarkib",
+            "таркиб",
+            "mato",
             "материал",
             "из чего",
             "состав",

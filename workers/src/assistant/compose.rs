@@ -114,6 +114,7 @@ fn order_status<'a>(turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'
             let mut turn = turn;
             if !verified && withheld {
                 turn.state.awaiting = Some(Slot::OrderOwnership);
+                turn.state.ownership_misses = 0;
                 turn.state.pending_intent = Some(intent.as_str().to_owned());
             }
             Composed::Draft(Box::new(turn), reply)

@@ -157,6 +157,11 @@ pub fn unknown_order(speech: Speech, state: &State, id: &str) -> Reply {
 }
 
 /// The proof named no product of the order: asked once more, then people decide.
+/// The product named is not in the order: one more try.
+pub fn ownership_retry(speech: Speech, state: &State, order: &str) -> Reply {
+    Reply::from(speech.vary(state, "ownership-retry", &[("id", Arg::Text(order))]))
+}
+
 pub fn ownership_not_confirmed(speech: Speech, state: &State) -> Reply {
     Reply::from(speech.vary(state, "ownership-not-confirmed", &[]))
 }
@@ -464,6 +469,11 @@ pub fn hours(speech: Speech, state: &State, hours: Option<&WorkingHours>) -> Rep
 /// refusal that says what it can do.
 pub fn other(speech: Speech, state: &State) -> Reply {
     Reply::from(speech.vary(state, "other", &[]))
+}
+
+/// The shopper asked not to be written to first: order news stop, answers do not.
+pub fn no_news(speech: Speech, state: &State) -> Reply {
+    Reply::from(speech.vary(state, "no-news", &[]))
 }
 
 /// Asked whether it is a person, the assistant answers honestly.

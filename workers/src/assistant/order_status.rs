@@ -105,8 +105,17 @@ fn ozon(status: &str, substatus: Option<&str>) -> Explained {
 
 /// The order's status in words, by its marketplace.
 pub fn explain(order: &Order, marketplace: Marketplace) -> Explained {
+    explain_status(marketplace, &order.status, order.substatus.as_deref())
+}
+
+/// A status and substatus in words, by their marketplace.
+pub fn explain_status(
+    marketplace: Marketplace,
+    status: &str,
+    substatus: Option<&str>,
+) -> Explained {
     match marketplace {
-        Marketplace::Ozon => ozon(&order.status, order.substatus.as_deref()),
-        Marketplace::Wb => wb(&order.status, order.substatus.as_deref()),
+        Marketplace::Ozon => ozon(status, substatus),
+        Marketplace::Wb => wb(status, substatus),
     }
 }

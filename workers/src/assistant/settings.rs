@@ -79,6 +79,9 @@ pub struct Settings {
     /// Off by default: they are public and count toward the seller's rating, so a person approves
     /// the assistant's drafts until the merchant trusts it.
     pub marketplace_auto_publish: bool,
+    /// Tell shoppers, unasked, when an order they proved theirs ships, reaches the pickup
+    /// point or is cancelled (messengers and web chat only; on by default).
+    pub order_news: bool,
     pub tone: Tone,
     pub policies: Policies,
     pub handoff: HandoffRules,
@@ -207,6 +210,7 @@ impl Default for Settings {
             responders: vec!["local".to_owned()],
             persona: String::new(),
             marketplace_auto_publish: false,
+            order_news: true,
             tone: Tone::default(),
             policies: Policies::default(),
             handoff: HandoffRules::default(),

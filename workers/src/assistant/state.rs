@@ -50,6 +50,8 @@ pub struct State {
     pub verified_orders: Vec<String>,
     /// The shopper asked not to be written to first (order news).
     pub no_news: bool,
+    /// Products named for the pending proof of ownership that were not in the order.
+    pub ownership_misses: u32,
 }
 
 impl State {

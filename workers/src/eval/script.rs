@@ -188,7 +188,10 @@ const APOLOGY: &[&str] = &[
     "sorry",
     "apolog",
     "өкін",
+    "кешір",
     "kechir",
+    "afsus",
+    "афсус",
 ];
 
 /// Judges one turn: the outcome, the facts, the tone and the language.

@@ -36,9 +36,13 @@ impl Context {
             .await?
             .ok_or(SyncError::NoAccount(account))?;
         drop(conn);
-        self.syncer
+        let since = chrono::Utc::now();
+        let summary = self
+            .syncer
             .run(found.scope(), account, kind, progress)
-            .await
+            .await?;
+        super::tell_order_news(self, found.scope(), account, since).await;
+        Ok(summary)
     }
 
     pub async fn schedule(&self, shutdown: impl Future<Output = ()>) -> Result<(), ScheduleError> {

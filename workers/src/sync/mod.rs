@@ -6,6 +6,7 @@
 
 mod by_hand;
 pub mod connection;
+mod order_news;
 mod ozon;
 mod pages;
 mod returns;
@@ -130,6 +131,19 @@ impl Syncer {
     }
 }
 
+/// Tells shoppers the news of a finished sync. Its data stands either way: a failure here costs
+/// the news, not the sync.
+async fn tell_order_news(
+    ctx: &Context,
+    scope: TenantScope,
+    account: AccountId,
+    since: chrono::DateTime<chrono::Utc>,
+) {
+    if let Err(err) = order_news::announce(ctx, scope, account, since).await {
+        tracing::warn!(account.id = %account, error = %err, "order news not posted");
+    }
+}
+
 /// How long a full sync waits for an account another run holds.
 const FULL_SYNC_RETRY: Duration = Duration::from_secs(300);
 
@@ -137,12 +151,17 @@ const FULL_SYNC_RETRY: Duration = Duration::from_secs(300);
 /// scheduled run repeats it, and one account's failure never holds up another's.
 pub async fn handle(job: SyncAccount, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
+    let since = chrono::Utc::now();
     match ctx
         .syncer
         .run(scope, job.account_id, job.kind, &Silent)
         .await
     {
-        Ok(_) | Err(SyncError::Marketplace(_)) | Err(SyncError::NoAccount(_)) => Ok(()),
+        Ok(_) => {
+            tell_order_news(&ctx, scope, job.account_id, since).await;
+            Ok(())
+        }
+        Err(SyncError::Marketplace(_)) | Err(SyncError::NoAccount(_)) => Ok(()),
         Err(SyncError::NotConnected(account)) => {
             tracing::info!(account.id = %account, "sync dropped: the account is no longer connected");
             Ok(())

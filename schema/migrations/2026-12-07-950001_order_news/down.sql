@@ -1,0 +1,2 @@
+DROP INDEX conversations_verified_orders_idx;
+DROP INDEX order_status_history_recorded_idx;

@@ -1,0 +1,109 @@
+//! Countries a delivery question may name. «Доставляете в Ташкент?» is answered by the shop's
+//! delivery rules only when they name Uzbekistan or Tashkent: rules that list other countries
+//! say nothing about this one, and a guess would be a wrong fact.
+
+/// A country beyond Russia: how shoppers name it or its big cities (stems, any script, lower
+/// case), and how the shop's Russian rules would.
+struct Country {
+    asked: &'static [&'static str],
+    written: &'static [&'static str],
+}
+
+#[rustfmt::skip]
+const COUNTRIES: &[Country] = &[
+    Country {
+        asked: &["казахстан", "қазақстан", "kazakhstan", "qozog'iston", "qozogiston", "қозоғистон",
+            "алмат", "almat", "астан", "astan", "шымкент", "караганд"],
+        written: &["казахстан", "алмат", "астан", "снг"],
+    },
+    Country {
+        asked: &["узбекистан", "uzbekistan", "o'zbekiston", "ozbekiston", "ўзбекистон", "өзбекстан",
+            "ташкент", "tashkent", "toshkent", "тошкент", "самарканд", "samarqand", "самарқанд",
+            "бухар", "buxoro", "бухоро"],
+        written: &["узбекистан", "ташкент", "снг"],
+    },
+    Country {
+        asked: &["киргиз", "кыргыз", "kyrgyz", "qirg'iz", "қырғыз", "бишкек", "bishkek"],
+        written: &["киргиз", "кыргыз", "бишкек", "снг"],
+    },
+    Country {
+        asked: &["беларус", "белорус", "belarus", "минск", "minsk", "мінск"],
+        written: &["беларус", "белорус", "минск", "снг"],
+    },
+    Country {
+        asked: &["армени", "armenia", "ереван", "yerevan", "հայաստան", "երևան"],
+        written: &["армени", "ереван", "снг"],
+    },
+    Country {
+        asked: &["таджик", "tajik", "тожик", "tojik", "душанбе", "dushanbe"],
+        written: &["таджик", "душанбе", "снг"],
+    },
+    Country {
+        asked: &["азербайдж", "azerbaij", "баку", "baku"],
+        written: &["азербайдж", "баку", "снг"],
+    },
+    Country {
+        asked: &["грузи", "georgia", "тбилис", "tbilisi"],
+        written: &["грузи", "тбилис"],
+    },
+    Country {
+        asked: &["молдов", "moldova", "кишин", "chisinau"],
+        written: &["молдов", "кишин", "снг"],
+    },
+    Country {
+        asked: &["туркмен", "turkmen", "ашхабад", "ashgabat"],
+        written: &["туркмен", "ашхабад", "снг"],
+    },
+];
+
+fn fold(text: &str) -> String {
+    text.to_lowercase()
+        .replace('ё', "е")
+        .replace(['ʻ', '‘', '’', '`', 'ʼ'], "'")
+}
+
+/// Whether a word of `text` starts with `stem`.
+fn names(text: &str, stem: &str) -> bool {
+    text.match_indices(stem).any(|(at, _)| {
+        !text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Whether the question names a country the rules do not: then they do not answer it.
+pub fn unanswered(question: &str, rules: &str) -> bool {
+    let question = fold(question);
+    let rules = fold(rules);
+    COUNTRIES.iter().any(|country| {
+        country.asked.iter().any(|stem| names(&question, stem))
+            && !country.written.iter().any(|stem| names(&rules, stem))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unanswered;
+
+    const RULES: &str = "Доставляем по России, а также в Казахстан, Беларусь и Армению: 7–14 дней.";
+
+    #[test]
+    fn a_country_the_rules_do_not_name_is_not_answered_by_them() {
+        assert!(unanswered("Toshkentga yetkazib berasizlarmi?", RULES));
+        assert!(unanswered("Доставка в Бишкек есть?", RULES));
+        assert!(!unanswered("Сколько идёт доставка в Алматы?", RULES));
+        assert!(!unanswered(
+            "Do you ship to Minsk?",
+            "Доставка в Беларусь — 10 дней."
+        ));
+        assert!(!unanswered(
+            "Сколько дней доставка до Екатеринбурга?",
+            RULES
+        ));
+        assert!(!unanswered(
+            "Доставка в Ташкент?",
+            "Доставляем во все страны СНГ."
+        ));
+    }
+}
