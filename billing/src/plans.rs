@@ -101,6 +101,16 @@ pub struct Plan {
     /// What each reply beyond `included_replies` costs.
     pub overage_per_reply: Money,
     pub stripe: StripePrices,
+    /// The plan in roubles, for tenants paying through ЮKassa; `None` where the plan is not
+    /// sold in roubles.
+    pub rub: Option<RoublePrices>,
+}
+
+/// A plan's prices in kopecks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoublePrices {
+    pub monthly_price: Money,
+    pub overage_per_reply: Money,
 }
 
 /// The free trial every new tenant starts with.
@@ -234,6 +244,11 @@ struct RawPlan {
     overage_per_reply: i64,
     stripe_flat_price: String,
     stripe_metered_price: String,
+    /// Kopecks a month, for tenants paying in roubles.
+    #[serde(default)]
+    rub_monthly_price: Option<i64>,
+    #[serde(default)]
+    rub_overage_per_reply: Option<i64>,
 }
 
 impl RawCatalog {
@@ -292,6 +307,24 @@ impl RawPlan {
         };
         let monthly_price = amount("monthly_price", self.monthly_price)?;
         let overage = amount("overage_per_reply", self.overage_per_reply)?;
+        let rub = match (self.rub_monthly_price, self.rub_overage_per_reply) {
+            (None, None) => None,
+            (Some(monthly), Some(overage)) => {
+                let rouble = |minor| Money {
+                    minor,
+                    currency: Currency("RUB".into()),
+                };
+                Some(RoublePrices {
+                    monthly_price: rouble(amount("rub_monthly_price", monthly)?),
+                    overage_per_reply: rouble(amount("rub_overage_per_reply", overage)?),
+                })
+            }
+            _ => {
+                return Err(CatalogError::Invalid(format!(
+                    "plan `{code}` needs both rub_monthly_price and rub_overage_per_reply, or neither"
+                )));
+            }
+        };
         if self.name.trim().is_empty() {
             return Err(CatalogError::Invalid(format!("plan `{code}` has no name")));
         }
@@ -318,6 +351,7 @@ impl RawPlan {
                 flat: self.stripe_flat_price,
                 metered: self.stripe_metered_price,
             },
+            rub,
         })
     }
 }
@@ -375,6 +409,22 @@ stripe_metered_price = "{metered}"
                 ("business", 40_000, "USD"),
                 ("pro", 60_000, "USD")
             ]
+        );
+        let roubles: Vec<(u64, u64)> = catalog
+            .plans()
+            .iter()
+            .map(|p| {
+                let rub = p
+                    .rub
+                    .as_ref()
+                    .expect("every shipped plan is sold in roubles");
+                assert_eq!(rub.monthly_price.currency.as_str(), "RUB");
+                (rub.monthly_price.minor, rub.overage_per_reply.minor)
+            })
+            .collect();
+        assert_eq!(
+            roubles,
+            [(1_990_000, 700), (3_990_000, 500), (5_990_000, 350)]
         );
         assert_eq!(catalog.trial().days, 14);
         assert!(catalog.trial().reply_cap > 0);

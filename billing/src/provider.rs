@@ -479,3 +479,210 @@ pub trait PaymentProvider: Send + Sync {
         request: WebhookRequest<'_>,
     ) -> impl Future<Output = Result<WebhookEvent, WebhookError>> + Send;
 }
+
+/// A provider's payment (ЮKassa's payment id). Providers that charge payments rather than
+/// run subscriptions keep the subscription on our side and charge each period themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChargeId(pub String);
+
+/// A refund at the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RefundId(pub String);
+
+impl ChargeId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl RefundId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How a charge is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeMethod {
+    /// The merchant is sent to the provider's page (card entry, 3-D Secure), then back to
+    /// `return_url`; the method is saved for later charges without the merchant.
+    Redirect { return_url: String },
+    /// An autopayment with a method saved by an earlier charge.
+    Saved { payment_method: String },
+}
+
+/// What the fiscal receipt (54-FZ) says an item is; the provider's spelling in `as_str`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentSubject {
+    Service,
+}
+
+impl PaymentSubject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+        }
+    }
+}
+
+/// Whether the receipt item is paid before the service (the month ahead) or after it (the
+/// replies beyond the plan in the period just ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentMode {
+    FullPrepayment,
+    FullPayment,
+}
+
+impl PaymentMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FullPrepayment => "full_prepayment",
+            Self::FullPayment => "full_payment",
+        }
+    }
+}
+
+/// One line of a fiscal receipt: `quantity` units at `unit_price`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptItem {
+    /// Printed on the receipt: what the merchant paid for, in Russian.
+    pub description: String,
+    pub quantity: u64,
+    pub unit_price: Money,
+    /// The provider's VAT code (ЮKassa: 1 = без НДС), a deployment setting.
+    pub vat_code: u8,
+    pub subject: PaymentSubject,
+    pub mode: PaymentMode,
+}
+
+impl ReceiptItem {
+    /// `None` when the total does not fit.
+    pub fn total_minor(&self) -> Option<u64> {
+        self.unit_price.minor.checked_mul(self.quantity)
+    }
+}
+
+/// The fiscal receipt sent with every charge and refund (54-FZ): whom it is e-mailed to and
+/// what was paid for. The items add up to the charged amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub email: String,
+    pub items: Vec<ReceiptItem>,
+}
+
+impl Receipt {
+    /// The sum of the items; `None` on overflow.
+    pub fn total_minor(&self) -> Option<u64> {
+        self.items
+            .iter()
+            .try_fold(0u64, |sum, item| sum.checked_add(item.total_minor()?))
+    }
+}
+
+/// Charge `amount` once: a retry with the same `operation` is the same charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeRequest {
+    pub tenant: TenantId,
+    pub amount: Money,
+    /// Shown to the payer at the provider.
+    pub description: String,
+    pub method: ChargeMethod,
+    pub receipt: Receipt,
+    pub operation: OperationId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChargeStatus {
+    /// Waiting for the payer (redirect, 3-D Secure) or the bank.
+    Pending,
+    /// Authorised, not captured: we always capture at once, so this is transient.
+    WaitingForCapture,
+    Succeeded,
+    Canceled,
+    Other(String),
+}
+
+impl ChargeStatus {
+    pub fn parse(status: &str) -> Self {
+        match status {
+            "pending" => Self::Pending,
+            "waiting_for_capture" => Self::WaitingForCapture,
+            "succeeded" => Self::Succeeded,
+            "canceled" => Self::Canceled,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+/// Why the provider canceled a charge: who (`party`) and the provider's reason code
+/// (`insufficient_funds`, `3d_secure_failed`, ...). For logs and the payment record, never
+/// shown to people as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decline {
+    pub party: String,
+    pub reason: String,
+}
+
+/// A charge as the provider has it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeState {
+    pub id: ChargeId,
+    pub status: ChargeStatus,
+    pub amount: Money,
+    /// Refunded so far; zero when none.
+    pub refunded: Money,
+    /// Where to send the payer while the charge is pending.
+    pub confirmation_url: Option<String>,
+    /// The method saved for autopayments by this charge, once it succeeded.
+    pub saved_method: Option<String>,
+    pub decline: Option<Decline>,
+    /// From the charge's metadata, set when it was created.
+    pub tenant: Option<TenantId>,
+}
+
+/// Return `amount` of a charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    pub tenant: TenantId,
+    pub charge: ChargeId,
+    pub amount: Money,
+    /// The refund receipt (54-FZ).
+    pub receipt: Receipt,
+    pub operation: OperationId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundState {
+    pub id: RefundId,
+    pub charge: ChargeId,
+    /// `pending`, `succeeded` or `canceled`, as the provider spells it.
+    pub status: String,
+    pub amount: Money,
+}
+
+/// What billing needs from a provider that charges payments (ЮKassa) rather than running
+/// subscriptions: the subscription, its periods and retries are ours, the provider moves
+/// money. Same rules as [`PaymentProvider`]: keys derived from the operation, one request
+/// per call, retries are the caller's.
+pub trait ChargeProvider: Send + Sync {
+    fn create_charge(
+        &self,
+        request: &ChargeRequest,
+    ) -> impl Future<Output = Result<ChargeState, ProviderError>> + Send;
+
+    /// The charge as the provider has it now: the only truth a notification leads to.
+    fn charge(
+        &self,
+        id: &ChargeId,
+    ) -> impl Future<Output = Result<ChargeState, ProviderError>> + Send;
+
+    fn refund(
+        &self,
+        request: &RefundRequest,
+    ) -> impl Future<Output = Result<RefundState, ProviderError>> + Send;
+
+    fn refund_state(
+        &self,
+        id: &RefundId,
+    ) -> impl Future<Output = Result<RefundState, ProviderError>> + Send;
+}

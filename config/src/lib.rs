@@ -145,6 +145,19 @@ pub struct Config {
     pub stripe_webhook_secrets: Option<SecretString>,
     #[serde(default = "defaults::stripe_api_base")]
     pub stripe_api_base: String,
+    /// ЮKassa, for tenants paying in roubles: off until both the shop id and the secret key
+    /// are set.
+    /// Numeric in ЮKassa's dashboard, so it is read as text whether or not the environment
+    /// parser took it for a number.
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub yookassa_shop_id: Option<String>,
+    #[serde(default)]
+    pub yookassa_secret_key: Option<SecretString>,
+    #[serde(default = "defaults::yookassa_api_base")]
+    pub yookassa_api_base: String,
+    /// The VAT code printed on 54-FZ receipts (ЮKassa's `vat_code`; 1 is "без НДС").
+    #[serde(default = "defaults::yookassa_vat_code")]
+    pub yookassa_vat_code: u8,
     /// Where e-mail goes out (`smtp://user:pass@host:587` with STARTTLS, `smtps://…:465`, or
     /// `smtp://host:port?tls=none` for a local relay); unset, no e-mail is sent.
     #[serde(default)]
@@ -295,6 +308,7 @@ impl Config {
             ("yandexgpt_base_url", &self.yandexgpt_base_url),
             ("ozon_base_url", &self.ozon_base_url),
             ("stripe_api_base", &self.stripe_api_base),
+            ("yookassa_api_base", &self.yookassa_api_base),
         ]
         .into_iter()
         .chain(
@@ -317,6 +331,12 @@ impl Config {
         }
         if self.trusted_proxy_ranges().is_none() {
             return fail("trusted_proxies");
+        }
+        if self.yookassa_shop_id.is_some() != self.yookassa_secret_key.is_some() {
+            return fail("yookassa_secret_key");
+        }
+        if !(1..=12).contains(&self.yookassa_vat_code) {
+            return fail("yookassa_vat_code");
         }
         let ns_ok = !self.redis_namespace.is_empty()
             && self
@@ -505,6 +525,24 @@ impl IpRange {
     }
 }
 
+/// A setting that is text even when it looks like a number (figment reads `506751` as one).
+fn text_or_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TextOrNumber {
+        Text(String),
+        Number(u64),
+    }
+    Ok(
+        Option::<TextOrNumber>::deserialize(deserializer)?.map(|value| match value {
+            TextOrNumber::Text(text) => text,
+            TextOrNumber::Number(number) => number.to_string(),
+        }),
+    )
+}
+
 fn variable_name(field: &str) -> String {
     let upper = field.to_uppercase();
     if UNPREFIXED.contains(&upper.as_str()) {
@@ -531,7 +569,12 @@ fn expectation(field: &str) -> &'static str {
         | "embeddings_base_url"
         | "wb_base_url"
         | "ozon_base_url"
-        | "stripe_api_base" => "expected an http:// or https:// URL",
+        | "stripe_api_base"
+        | "yookassa_api_base" => "expected an http:// or https:// URL",
+        "yookassa_secret_key" => {
+            "expected OTKLIK_YOOKASSA_SHOP_ID and OTKLIK_YOOKASSA_SECRET_KEY together, or neither"
+        }
+        "yookassa_vat_code" => "expected ЮKassa's vat_code, 1-12 (1: no VAT)",
         "openai_price" | "yandexgpt_price" | "embeddings_price" => {
             "expected `<prompt> <completion> <currency>` per million tokens, such as `0.15 0.60 USD`"
         }
@@ -689,6 +732,12 @@ mod defaults {
     pub fn stripe_api_base() -> String {
         "https://api.stripe.com/".into()
     }
+    pub fn yookassa_api_base() -> String {
+        "https://api.yookassa.ru/v3/".into()
+    }
+    pub fn yookassa_vat_code() -> u8 {
+        1
+    }
     pub fn stripe_meter_event() -> String {
         "otklik_ai_replies".into()
     }
@@ -730,6 +779,25 @@ mod tests {
         ("REDIS_URL", "redis://127.0.0.1:6379"),
         ("OTKLIK_MASTER_KEY", "0123456789abcdef0123456789abcdef"),
     ];
+
+    #[test]
+    fn yookassa_takes_a_numeric_shop_id_and_both_credentials_or_neither() {
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            Config::from_pairs(REQUIRED.into_iter().chain(pairs.iter().copied()))
+        };
+        let config = with(&[
+            ("OTKLIK_YOOKASSA_SHOP_ID", "506751"),
+            ("OTKLIK_YOOKASSA_SECRET_KEY", "test_secret"),
+        ])
+        .expect("valid");
+        assert_eq!(config.yookassa_shop_id.as_deref(), Some("506751"));
+        assert_eq!(config.yookassa_api_base, "https://api.yookassa.ru/v3/");
+        assert_eq!(config.yookassa_vat_code, 1);
+        let err = with(&[("OTKLIK_YOOKASSA_SHOP_ID", "506751")]).expect_err("no key");
+        assert_eq!(err.variable, "OTKLIK_YOOKASSA_SECRET_KEY");
+        let err = with(&[("OTKLIK_YOOKASSA_VAT_CODE", "0")]).expect_err("bad code");
+        assert_eq!(err.variable, "OTKLIK_YOOKASSA_VAT_CODE");
+    }
 
     #[test]
     fn defaults_fill_everything_but_the_required() {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{billing_accounts, billing_events, billing_runs, meter_reports};
-use otklik_schema::{AccountState, TenantId};
+use otklik_schema::{AccountState, BillingCurrency, TenantId};
 
 use crate::{DbError, TenantScope};
 
@@ -25,18 +25,24 @@ pub struct BillingAccount {
     pub period_start: DateTime<Utc>,
     pub period_end: Option<DateTime<Utc>>,
     pub past_due_since: Option<DateTime<Utc>>,
+    pub currency: BillingCurrency,
+    /// The saved payment method autopayments charge (ЮKassa).
+    pub payment_method: Option<String>,
 }
 
-/// Opens the tenant's billing account on a trial, unless it has one; returns the account.
+/// Opens the tenant's billing account on a trial in `currency`, unless it has one; returns the
+/// account.
 pub async fn open_trial(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     plan_code: &str,
     trial_ends_at: DateTime<Utc>,
+    currency: BillingCurrency,
 ) -> Result<BillingAccount, DbError> {
     diesel::insert_into(billing_accounts::table)
         .values((
             billing_accounts::tenant_id.eq(scope.tenant_id()),
+            billing_accounts::currency.eq(currency),
             billing_accounts::plan_code.eq(plan_code),
             billing_accounts::state.eq(AccountState::Trialing),
             billing_accounts::trial_ends_at.eq(trial_ends_at),
@@ -166,6 +172,66 @@ pub async fn replies_since(
         .first(conn)
         .await?;
     Ok(total.unwrap_or(0))
+}
+
+/// AI replies the tenant had in `[from, until)`: a closed period's usage, the same however late
+/// it is counted.
+pub async fn replies_between(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    use otklik_schema::schema::usage_events;
+    let total: Option<i64> = usage_events::table
+        .filter(usage_events::tenant_id.eq(scope.tenant_id()))
+        .filter(usage_events::kind.eq("ai_reply"))
+        .filter(usage_events::occurred_at.ge(from))
+        .filter(usage_events::occurred_at.lt(until))
+        .select(sum_as_bigint("quantity"))
+        .first(conn)
+        .await?;
+    Ok(total.unwrap_or(0))
+}
+
+/// Channels the merchant connected (messengers, web chat) that are switched on: what the
+/// plan's channel limit counts. Marketplace accounts' own channels are not counted.
+pub async fn channels_connected(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+) -> Result<i64, DbError> {
+    use otklik_schema::schema::channels;
+    Ok(channels::table
+        .filter(channels::tenant_id.eq(scope.tenant_id()))
+        .filter(channels::enabled.eq(true))
+        .filter(channels::account_id.is_null())
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
+/// Admins and operators, active or invited: what the plan's operator seats count.
+pub async fn seats_taken(conn: &mut AsyncPgConnection, scope: TenantScope) -> Result<i64, DbError> {
+    use otklik_schema::Role;
+    use otklik_schema::schema::{invitations, users};
+    let seated = [Role::Admin, Role::Operator];
+    let people: i64 = users::table
+        .filter(users::tenant_id.eq(scope.tenant_id()))
+        .filter(users::disabled_at.is_null())
+        .filter(users::role.eq_any(seated))
+        .count()
+        .get_result(conn)
+        .await?;
+    let invited: i64 = invitations::table
+        .filter(invitations::tenant_id.eq(scope.tenant_id()))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.gt(diesel::dsl::now))
+        .filter(invitations::role.eq_any(seated))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(people + invited)
 }
 
 /// `sum(column)` as `int8`: PostgreSQL sums `int8` into `numeric`.

@@ -19,6 +19,7 @@ pub mod marketplace_inbox;
 pub mod messages;
 mod migrate;
 pub mod order_news;
+pub mod payments;
 mod pool;
 pub mod quick_replies;
 pub mod ratings;

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/hooks/max/{channel_id}", post(hooks::max::receive))
         .route("/hooks/vk/{channel_id}", post(hooks::vk::receive))
         .route("/hooks/stripe", post(hooks::stripe::receive))
+        .route("/hooks/yookassa", post(hooks::yookassa::receive))
         .route("/chat/{channel_id}/messages", post(webchat::post_message))
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes));
     Router::new()

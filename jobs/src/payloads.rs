@@ -116,15 +116,23 @@ pub struct CheckAccount {
 pub enum BillingJob {
     /// A verified webhook event, as the provider sent it (JSON text).
     ProviderEvent { id: String, body: String },
+    /// A ЮKassa notification: only what to read back (`event`, the object's id), since the
+    /// notification itself is unsigned and proves nothing.
+    YooKassaNotification { event: String, object: String },
     /// Report usage, reconcile and apply lapses, once per `tick`.
     Run { tick: String },
 }
 
 impl BillingJob {
-    pub fn idempotency_key(&self) -> String {
+    /// The queue's dedupe key: a redelivered Stripe event (signed, so its id is Stripe's) or a
+    /// second scheduler replica adds nothing. `None` for ЮKassa notifications: they are
+    /// unsigned, so a forged one could otherwise take the key of the real one that follows
+    /// and have it dropped; the worker's read-back makes each of them harmless instead.
+    pub fn idempotency_key(&self) -> Option<String> {
         match self {
-            Self::ProviderEvent { id, .. } => format!("billing-event:{id}"),
-            Self::Run { tick } => format!("billing-run:{tick}"),
+            Self::ProviderEvent { id, .. } => Some(format!("billing-event:{id}")),
+            Self::YooKassaNotification { .. } => None,
+            Self::Run { tick } => Some(format!("billing-run:{tick}")),
         }
     }
 }

@@ -382,10 +382,13 @@ impl Queues {
     }
 
     /// Enqueues billing work once per its own key (a provider event id, a run's tick): a
-    /// redelivered event or a second scheduler replica adds nothing.
+    /// redelivered event or a second scheduler replica adds nothing. Work without a key
+    /// (ЮKassa notifications) is queued every time.
     pub async fn push_billing(&self, job: BillingJob) -> Result<(), EnqueueError> {
-        let key = job.idempotency_key();
-        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        let task = match job.idempotency_key() {
+            Some(key) => TaskBuilder::new(job).idempotency_key(key).build(),
+            None => TaskBuilder::new(job).build(),
+        };
         let pushed = self.billing.clone().push_task(task).await;
         self.announcer.after(Queue::Billing, pushed).await
     }

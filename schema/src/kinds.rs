@@ -359,3 +359,31 @@ text_enum! {
         Suspended = "suspended",
     }
 }
+
+text_enum! {
+    /// What a tenant pays in, chosen at sign-up; it also chooses the payment provider:
+    /// roubles through ЮKassa (Russian legal entities, Mir cards), dollars through Stripe.
+    BillingCurrency {
+        Usd = "USD",
+        Rub = "RUB",
+    }
+}
+
+text_enum! {
+    /// Why a payment was made: the first one sends the merchant to the provider's page and
+    /// saves the card; renewals are autopayments with the saved card.
+    PaymentPurpose {
+        First = "first",
+        Renewal = "renewal",
+    }
+}
+
+text_enum! {
+    /// A payment's status as last read from the provider. `new`: recorded, not yet sent.
+    PaymentStatus {
+        New = "new",
+        Pending = "pending",
+        Succeeded = "succeeded",
+        Canceled = "canceled",
+    }
+}

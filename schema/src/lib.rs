@@ -8,8 +8,9 @@ pub use ids::{
     AccountId, ChannelId, ConversationId, CustomerId, MessageId, SyncRunId, TenantId, UserId,
 };
 pub use kinds::{
-    AccountState, Author, ChannelKind, Connection, ConversationMode, DeliveryStatus, Direction,
-    Marketplace, Resolver, Role, SyncHealth, SyncKind, UnknownVariant, WithdrawReason,
+    AccountState, Author, BillingCurrency, ChannelKind, Connection, ConversationMode,
+    DeliveryStatus, Direction, Marketplace, PaymentPurpose, PaymentStatus, Resolver, Role,
+    SyncHealth, SyncKind, UnknownVariant, WithdrawReason,
 };
 
 /// The SQL migrations, compiled into every binary that can migrate.

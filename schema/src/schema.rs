@@ -429,6 +429,46 @@ diesel::table! {
         past_due_since -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
         created_at -> Timestamptz,
+        currency -> Text,
+        payment_method -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        purpose -> Text,
+        plan_code -> Text,
+        operation -> Text,
+        amount -> Int8,
+        currency -> Text,
+        receipt -> Jsonb,
+        period_start -> Timestamptz,
+        period_end -> Timestamptz,
+        attempt -> Int4,
+        provider_payment -> Nullable<Text>,
+        status -> Text,
+        confirmation_url -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        refunded -> Int8,
+        applied_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refunds (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        payment_id -> Int8,
+        operation -> Text,
+        amount -> Int8,
+        provider_refund -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -529,5 +569,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     billing_events,
     meter_reports,
     billing_runs,
+    payments,
+    refunds,
     audit_log
 );

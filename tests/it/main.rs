@@ -21,6 +21,7 @@ mod admin_settings;
 mod assistant;
 mod billing;
 mod billing_provider;
+mod billing_yookassa;
 mod conversations;
 mod crash;
 mod database;

@@ -8,6 +8,7 @@ pub mod stripe;
 pub mod telegram;
 pub mod vk;
 pub mod yandexgpt;
+pub mod yookassa;
 
 pub use max::FakeMax;
 pub use openai::FakeOpenAi;

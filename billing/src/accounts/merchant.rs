@@ -7,7 +7,7 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use otklik_db::{AsyncPgConnection, TenantPool, TenantScope, billing as accounts, tenants};
-use otklik_schema::AccountState;
+use otklik_schema::{AccountState, BillingCurrency};
 
 use super::{Billing, BillingError, standing};
 
@@ -96,6 +96,19 @@ async fn customer(
     Ok(customer)
 }
 
+/// What the tenant pays in, opening its account if need be.
+async fn currency(
+    db: &TenantPool,
+    billing: &Billing,
+    scope: TenantScope,
+) -> Result<BillingCurrency, BillingError> {
+    let mut conn = db.get(scope).await?;
+    standing(&mut conn, billing, scope).await?;
+    Ok(accounts::get(&mut conn, scope)
+        .await?
+        .map_or_else(|| billing.default_currency(), |account| account.currency))
+}
+
 fn provider(billing: &Billing) -> Result<&crate::StripeProvider, BillingError> {
     billing.provider.as_ref().ok_or(BillingError::Off)
 }
@@ -111,6 +124,10 @@ pub async fn checkout(
     success_url: &str,
     cancel_url: &str,
 ) -> Result<HostedLink, BillingError> {
+    if currency(db, billing, scope).await? == BillingCurrency::Rub {
+        // ЮKassa returns the merchant to one page whether they paid or not.
+        return super::roubles::checkout(db, billing, scope, plan, operation, success_url).await;
+    }
     let plan = known_plan(billing, plan)?;
     let customer = customer(db, billing, scope).await?;
     let request = CheckoutRequest {

@@ -31,7 +31,8 @@ pub async fn standing(
         None => {
             let trial = catalog.trial();
             let ends_at = trial.ends_at(chrono::Utc::now());
-            billing::open_trial(conn, scope, trial.plan.as_str(), ends_at).await?
+            let currency = billing_setup.default_currency();
+            billing::open_trial(conn, scope, trial.plan.as_str(), ends_at, currency).await?
         }
     };
     if account.state == AccountState::Suspended {
@@ -39,7 +40,7 @@ pub async fn standing(
     }
     // With billing off (no provider) nothing can end a trial, so its cap would silence the
     // assistant for good: only a cap the merchant chose applies then.
-    let trial = (billing_setup.provider.is_some()
+    let trial = (billing_setup.is_on()
         && account.state == AccountState::Trialing
         && account.provider_subscription.is_none())
     .then(|| {

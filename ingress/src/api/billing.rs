@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post, put};
 use otklik_billing::InvoiceStatus;
+use otklik_billing::accounts::limits::{self, Limit};
 use otklik_billing::accounts::{BillingError, merchant};
 
 use serde::Deserialize;
@@ -41,10 +42,28 @@ impl From<BillingError> for ApiError {
             BillingError::Off => {
                 ApiError::Conflict("billing is not enabled on this installation".into())
             }
+            BillingError::NoProviderFor(currency) => ApiError::Conflict(format!(
+                "payments in {currency} are not enabled on this installation"
+            )),
+            BillingError::RefundRefused(reason) => ApiError::Conflict(reason),
             BillingError::Provider(err) => {
                 ApiError::Upstream(format!("the payment provider failed: {err}"))
             }
         }
+    }
+}
+
+/// Refuses (409, in Russian, offering the plan that allows more) to add a channel or a seat
+/// beyond the tenant's plan.
+pub(crate) async fn within_plan(
+    state: &AppState,
+    principal: &Principal,
+    limit: Limit,
+) -> Result<(), ApiError> {
+    let mut conn = state.db_for(principal).await?;
+    match limits::check(&mut conn, state.billing(), principal.tenant, limit).await? {
+        None => Ok(()),
+        Some(reached) => Err(ApiError::Conflict(reached.message())),
     }
 }
 

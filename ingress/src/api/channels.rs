@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
+use otklik_billing::accounts::limits::Limit;
 use otklik_db::DbError;
 use otklik_db::channels::{self, Channel};
 use otklik_db::sealed::Sealed;
@@ -200,6 +201,7 @@ fn telegram_error(err: RequestError) -> ApiError {
         (status = 201, description = "`{id, kind, name, enabled}`, with `bot_username` for Telegram and `chat_url` for a web chat", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The plan's channel limit is reached; the message offers the plan that allows more", body = crate::error::ErrorEnvelope),
         (status = 422, description = "A bad name, or a token Telegram does not accept", body = crate::error::ErrorEnvelope),
         (status = 502, description = "Telegram did not answer as expected", body = crate::error::ErrorEnvelope),
     ))]
@@ -213,6 +215,7 @@ async fn connect_telegram(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
+    crate::api::billing::within_plan(&state, &principal, Limit::Channels).await?;
     let token = request.bot_token.trim();
     let shaped = token
         .split_once(':')
@@ -271,6 +274,7 @@ struct Webchat {
         (status = 201, description = "`{id, kind, name, enabled}`, with `bot_username` for Telegram and `chat_url` for a web chat", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The plan's channel limit is reached; the message offers the plan that allows more", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
     ))]
 async fn create_webchat(
@@ -280,6 +284,7 @@ async fn create_webchat(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
+    crate::api::billing::within_plan(&state, &principal, Limit::Channels).await?;
     let channel = {
         let mut conn = state.db_for(&principal).await?;
         channels::create(

@@ -8,6 +8,7 @@ use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{delete, get, patch, post};
 use chrono::{Duration, Utc};
+use otklik_billing::accounts::limits::Limit;
 use otklik_db::invitations::{self, AcceptError, InviteError};
 use otklik_db::{DbError, users};
 use otklik_jobs::Notify;
@@ -151,7 +152,7 @@ fn invitation_view(invitation: &invitations::Invitation) -> Value {
             body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
-        (status = 409, description = "Someone with this e-mail already has an account", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Someone with this e-mail already has an account, or the plan's operator seats are taken (admins and operators, invited ones included; the message offers the plan that allows more)", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Not an e-mail address", body = crate::error::ErrorEnvelope),
     ))]
 async fn invite(
@@ -166,6 +167,9 @@ async fn invite(
             "email",
             Problem::InvalidEmail,
         )]));
+    }
+    if matches!(request.role, Role::Admin | Role::Operator) {
+        super::billing::within_plan(&state, &principal, Limit::OperatorSeats).await?;
     }
     let (token, hash) = otklik_jobs::new_token();
     let mut conn = state.db_for(&principal).await?;

@@ -69,6 +69,36 @@ pub(super) async fn apply(ctx: &Context, id: &str, body: &str) -> Result<(), Bil
     finish(ctx, id, Some(tenant), outcome).await
 }
 
+/// A ЮKassa notification: the object it names is read back from ЮKassa and its current
+/// state applied; a forged or replayed notification therefore changes nothing.
+pub(super) async fn apply_yookassa(
+    ctx: &Context,
+    event: &str,
+    object: &str,
+) -> Result<(), BillingError> {
+    let Some(event) = otklik_billing::yookassa::NotificationEvent::parse(event) else {
+        tracing::warn!(event, "an unknown ЮKassa event was queued; ignored");
+        return Ok(());
+    };
+    if ctx.billing.yookassa.is_none() {
+        tracing::warn!(
+            event = event.as_str(),
+            "a ЮKassa notification with ЮKassa off; ignored"
+        );
+        return Ok(());
+    }
+    let outcome =
+        otklik_billing::accounts::roubles::on_notification(&ctx.db, &ctx.billing, event, object)
+            .await?;
+    tracing::info!(
+        event = event.as_str(),
+        object,
+        outcome,
+        "ЮKassa notification applied"
+    );
+    Ok(())
+}
+
 /// Reads the subscription back from the provider and stores its standing.
 pub(super) async fn refresh(
     ctx: &Context,

@@ -21,6 +21,9 @@ use crate::Context;
 pub async fn handle(job: BillingJob, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     match job {
         BillingJob::ProviderEvent { id, body } => events::apply(&ctx, &id, &body).await?,
+        BillingJob::YooKassaNotification { event, object } => {
+            events::apply_yookassa(&ctx, &event, &object).await?;
+        }
         BillingJob::Run { tick } => {
             run(&ctx, &tick).await?;
         }

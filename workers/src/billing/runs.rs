@@ -77,10 +77,17 @@ async fn steps(
     details: &mut serde_json::Value,
 ) -> Result<(), BillingError> {
     // Without a provider nobody can pay, so nobody is suspended for not paying.
-    let Some(provider) = &ctx.billing.provider else {
+    if !ctx.billing.is_on() {
         details["provider"] = json!("off");
         return Ok(());
-    };
+    }
+    // Roubles first: a card charged now keeps its tenant out of the suspensions below.
+    let roubles =
+        otklik_billing::accounts::roubles::renew(&ctx.db, &ctx.billing, Utc::now()).await?;
+    details["roubles"] = json!({
+        "charged": roubles.charged, "declined": roubles.declined,
+        "pending": roubles.pending, "reconciled": roubles.reconciled,
+    });
     let cutoff = Utc::now() - ctx.billing.grace;
     let suspended = {
         let mut conn = ctx.db.get().await.map_err(DbError::from)?;
@@ -88,6 +95,9 @@ async fn steps(
     };
     summary.suspended = suspended.len();
     details["suspended"] = json!(suspended.iter().map(|t| t.0).collect::<Vec<_>>());
+    let Some(provider) = &ctx.billing.provider else {
+        return Ok(());
+    };
 
     let owed = {
         let mut conn = ctx.db.get().await.map_err(DbError::from)?;

@@ -90,8 +90,14 @@ pub struct SignUp {
     #[serde(default)]
     #[schema(max_length = 100)]
     name: String,
+    /// Where the shop is registered (ISO 3166-1 alpha-2). It chooses what the shop pays in:
+    /// `RU` pays in roubles through ЮKassa, any other country in dollars through Stripe.
+    /// Without it, the installation's default (roubles where only ЮKassa is set up).
+    #[serde(default)]
+    #[schema(min_length = 2, max_length = 2, pattern = r"^[A-Za-z]{2}$")]
+    country: Option<String>,
 }
-redacted_debug!(SignUp { shop_name, slug, email, name } hides password);
+redacted_debug!(SignUp { shop_name, slug, email, name, country } hides password);
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -298,6 +304,16 @@ fn check_sign_up(request: &SignUp) -> Result<(), ApiError> {
     if !valid_email(&request.email) {
         fields.push(FieldError::new("email", Problem::InvalidEmail));
     }
+    if request
+        .country
+        .as_ref()
+        .is_some_and(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        fields.push(FieldError::new(
+            "country",
+            Problem::LengthOutOfRange { min: 2, max: 2 },
+        ));
+    }
     if request.password.chars().count() < MIN_PASSWORD {
         fields.push(FieldError::new(
             "password",
@@ -388,6 +404,17 @@ pub async fn sign_up(
         SignupError::SlugTaken => ApiError::Conflict("this shop address is taken".into()),
         SignupError::Database(err) => err.into(),
     })?;
+    // The trial starts now, in the currency the shop's country pays in.
+    let billing = state.billing();
+    let trial = billing.catalog.trial();
+    otklik_db::billing::open_trial(
+        &mut conn,
+        TenantScope::trusted(user.tenant_id),
+        trial.plan.as_str(),
+        trial.ends_at(Utc::now()),
+        billing.currency_for_country(request.country.as_deref()),
+    )
+    .await?;
     drop(conn);
     let session = open_session(&state, &user, &tokens::new_family(), None).await?;
     Ok(session_answer(&state, StatusCode::CREATED, session))

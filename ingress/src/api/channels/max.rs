@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use otklik_billing::accounts::limits::Limit;
 use otklik_db::channels::{self, Channel};
 use otklik_messengers::CallError;
 use otklik_messengers::max::{MaxApi, MaxError};
@@ -70,6 +71,7 @@ fn max_error(err: MaxError) -> ApiError {
         (status = 201, description = "`{id, kind, name, enabled, bot_username, bot_url}`", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The plan's channel limit is reached; the message offers the plan that allows more", body = crate::error::ErrorEnvelope),
         (status = 422, description = "A bad name, or a token MAX does not accept", body = crate::error::ErrorEnvelope),
         (status = 502, description = "MAX did not answer as expected", body = crate::error::ErrorEnvelope),
     ))]
@@ -80,6 +82,7 @@ pub(crate) async fn connect(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
+    crate::api::billing::within_plan(&state, &principal, Limit::Channels).await?;
     let token = checked_token("bot_token", &request.bot_token)?;
     let api = api(&state)?;
     let me = api.me(token).await.map_err(max_error)?;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use otklik_billing::accounts::limits::Limit;
 use otklik_db::channels::{self, Channel};
 use otklik_jobs::handshakes;
 use otklik_messengers::CallError;
@@ -79,6 +80,7 @@ fn vk_error(err: VkError) -> ApiError {
         (status = 201, description = "`{id, kind, name, enabled, group_id, community_url}`", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The plan's channel limit is reached; the message offers the plan that allows more", body = crate::error::ErrorEnvelope),
         (status = 422, description = "A bad name or id, or a token VK does not accept for this community", body = crate::error::ErrorEnvelope),
         (status = 502, description = "VK did not answer as expected", body = crate::error::ErrorEnvelope),
     ))]
@@ -89,6 +91,7 @@ pub(crate) async fn connect(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
+    crate::api::billing::within_plan(&state, &principal, Limit::Channels).await?;
     let token = checked_token("access_token", &request.access_token)?;
     let group_id = request.group_id;
     if group_id < 1 {
