@@ -53,6 +53,8 @@ test("an operator takes over a handed-off web chat and answers it live", async (
     await dashboard.locator("#live.on").waitFor({ timeout: 10000 });
     assert.equal(await dashboard.getByRole("tab", { name: /Ждут/ }).getAttribute("aria-selected"), "true");
 
+    const waitingBefore = await dashboard.locator(".conv").evaluateAll((convs) => convs.map((c) => c.dataset.id));
+
     // The shopper, in a browser of their own.
     const shopperContext = await browser.newContext({ viewport: { width: 800, height: 800 } });
     const shopper = await shopperContext.newPage();
@@ -61,7 +63,12 @@ test("an operator takes over a handed-off web chat and answers it live", async (
     await shopper.keyboard.press("Enter");
 
     // Live: no reload of the dashboard.
-    const conversation = dashboard.locator(".conv", { hasText: /./ }).first();
+    // Other browser tests' shoppers may be waiting too: this shopper's conversation is the new one.
+    const newId = await dashboard.waitForFunction((known) => {
+      const fresh = [...document.querySelectorAll(".conv")].find((c) => !known.includes(c.dataset.id));
+      return fresh ? fresh.dataset.id : null;
+    }, waitingBefore, { timeout: 20000 });
+    const conversation = dashboard.locator(`.conv[data-id="${await newId.jsonValue()}"]`);
     await conversation.waitFor({ timeout: 20000 });
     await dashboard.locator('[data-counter="waiting"]', { hasText: /^[1-9]/ }).waitFor({ timeout: 10000 });
     await dashboard.screenshot({ path: `${artifacts}dashboard-list.png` });
