@@ -7,8 +7,8 @@
 //! Every endpoint is public, so each is bounded: only enabled web-chat channels are served
 //! (checked here, from a cached lookup, before anything is queued), posts — messages and ratings
 //! alike — are limited per client address, per visitor and per channel (GCRA in Redis, shared by
-//! all ingress processes; 429 and `Retry-After` past the limit), history reads per address, both history reads and ratings
-//! through the small public pool, and live streams per address.
+//! all ingress processes; 429 and `Retry-After` past the limit), history reads per address,
+//! history reads and ratings through the small public pool, and live streams per address.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
