@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/hooks/stripe", post(hooks::stripe::receive))
         .route("/hooks/yookassa", post(hooks::yookassa::receive))
         .route("/chat/{channel_id}/messages", post(webchat::post_message))
+        .route("/chat/{channel_id}/rating", post(webchat::post_rating))
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes));
     Router::new()
         .merge(hooks)

@@ -1,16 +1,17 @@
 //! The shopper web chat: a page, a message endpoint that enqueues like a webhook, the visitor's
-//! history, and live replies over server-sent events.
+//! history, live replies over server-sent events, and the visitor's rating of the answers.
 //!
 //! A visitor is identified by a random id their page keeps in local storage; knowing it is what
 //! lets a page read that visitor's history, so it must be unguessable (≥ 16 characters).
 //!
 //! Every endpoint is public, so each is bounded: only enabled web-chat channels are served
-//! (checked here, from a cached lookup, before anything is queued), posts are limited per client
-//! address, per visitor and per channel (GCRA in Redis, shared by all ingress processes; 429 and
-//! `Retry-After` past the limit), history reads per address and through the small public pool,
-//! and live streams per address.
+//! (checked here, from a cached lookup, before anything is queued), posts — messages and ratings
+//! alike — are limited per client address, per visitor and per channel (GCRA in Redis, shared by
+//! all ingress processes; 429 and `Retry-After` past the limit), history reads per address,
+//! history reads and ratings through the small public pool, and live streams per address.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use axum::Json;
@@ -24,6 +25,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use futures::{Stream, StreamExt};
 use otklik_db::messages::Line;
+use otklik_db::ratings::{self, Rated, Stars, WebchatTarget};
 use otklik_jobs::InboundEvent;
 use otklik_schema::ChannelId;
 use serde::Deserialize;
@@ -71,6 +73,35 @@ async fn limited(state: &AppState, limits: &[(String, PerMinute)]) -> Result<(),
             Err(ApiError::QueueUnavailable)
         }
     }
+}
+
+/// Takes one write from the client address's, the visitor's and the channel's budgets: messages
+/// and ratings share them.
+async fn write_limited(
+    state: &AppState,
+    address: IpAddr,
+    channel_id: ChannelId,
+    visitor_id: &str,
+) -> Result<(), ApiError> {
+    let config = state.config();
+    limited(
+        state,
+        &[
+            (
+                format!("webchat:address:{address}"),
+                PerMinute(config.webchat_per_address_per_min),
+            ),
+            (
+                format!("webchat:visitor:{channel_id}:{visitor_id}"),
+                PerMinute(config.webchat_per_visitor_per_min),
+            ),
+            (
+                format!("webchat:channel:{channel_id}"),
+                PerMinute(config.webchat_per_channel_per_min),
+            ),
+        ],
+    )
+    .await
 }
 
 /// The page with its inline style and script allowed by their hashes, nothing else.
@@ -152,25 +183,7 @@ pub async fn post_message(
 ) -> Result<StatusCode, ApiError> {
     let channel_id = channel(&channel_id)?;
     let (visitor_id, client_message_id, text) = parse_message(&body)?;
-    let config = state.config();
-    limited(
-        &state,
-        &[
-            (
-                format!("webchat:address:{address}"),
-                PerMinute(config.webchat_per_address_per_min),
-            ),
-            (
-                format!("webchat:visitor:{channel_id}:{visitor_id}"),
-                PerMinute(config.webchat_per_visitor_per_min),
-            ),
-            (
-                format!("webchat:channel:{channel_id}"),
-                PerMinute(config.webchat_per_channel_per_min),
-            ),
-        ],
-    )
-    .await?;
+    write_limited(&state, address, channel_id, &visitor_id).await?;
     // After the limits, so a flood of foreign ids costs Redis, not the database.
     open_channel(&state, &channel_id.to_string()).await?;
     let event = InboundEvent::Webchat {
@@ -181,6 +194,77 @@ pub async fn post_message(
     };
     crate::hooks::enqueue(&state, event).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostedRating {
+    visitor_id: String,
+    stars: u8,
+}
+
+/// A rating as the page posts it, checked: a visitor id of the right shape and 1–5 stars.
+pub fn parse_rating(body: &[u8]) -> Result<(String, Stars), ApiError> {
+    let posted: PostedRating = serde_json::from_slice(body)
+        .map_err(|err| ApiError::BadRequest(format!("invalid rating: {err}")))?;
+    check_token("visitor_id", &posted.visitor_id)?;
+    let stars = Stars::new(posted.stars)
+        .ok_or_else(|| ApiError::BadRequest("`stars` must be from 1 to 5".into()))?;
+    Ok((posted.visitor_id, stars))
+}
+
+/// The visitor rates their latest conversation: 201 once it is kept, credited to an operator
+/// when one answered in it and to the assistant otherwise. The first rating stands: another
+/// answers 409 and changes nothing, as does rating a conversation nobody has answered yet.
+pub async fn post_rating(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    Path(channel_id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let channel_id = channel(&channel_id)?;
+    let (visitor_id, stars) = parse_rating(&body)?;
+    write_limited(&state, address, channel_id, &visitor_id).await?;
+    open_channel(&state, &channel_id.to_string()).await?;
+    let mut conn = state
+        .public_db()
+        .get()
+        .await
+        .map_err(otklik_db::DbError::from)?;
+    let (tenant, conversation_id, resolved_by, intent) =
+        match ratings::webchat_target(&mut conn, channel_id, &visitor_id).await? {
+            WebchatTarget::NoConversation => return Err(ApiError::NotFound),
+            WebchatTarget::Unanswered => {
+                return Err(ApiError::Conflict(
+                    "nothing has been answered in this conversation yet".into(),
+                ));
+            }
+            WebchatTarget::Answered {
+                tenant,
+                conversation_id,
+                resolved_by,
+                intent,
+            } => (tenant, conversation_id, resolved_by, intent),
+        };
+    let rated = Rated {
+        conversation_id,
+        channel_id,
+        resolved_by,
+        intent: intent.as_deref(),
+    };
+    if ratings::record(&mut conn, tenant, &rated, stars).await? {
+        tracing::info!(
+            tenant_id = %tenant.tenant_id(),
+            conversation_id = %conversation_id,
+            stars = stars.get(),
+            "web-chat conversation rated"
+        );
+        Ok(StatusCode::CREATED)
+    } else {
+        Err(ApiError::Conflict(
+            "this conversation has already been rated".into(),
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -246,9 +330,25 @@ pub async fn events(
 mod tests {
     use proptest::prelude::*;
 
-    use super::{MAX_TEXT_CHARS, parse_message};
+    use super::{MAX_TEXT_CHARS, parse_message, parse_rating};
 
     proptest! {
+        /// Any body is answered without panicking; only 1–5 stars from a well-formed visitor pass.
+        #[test]
+        fn accepted_ratings_are_in_range(body in proptest::collection::vec(any::<u8>(), 0..128)) {
+            if let Ok((visitor, stars)) = parse_rating(&body) {
+                prop_assert!((16..=64).contains(&visitor.len()));
+                prop_assert!((1..=5).contains(&stars.get()));
+            }
+        }
+
+        #[test]
+        fn stars_outside_one_to_five_are_refused(stars in any::<i64>()) {
+            let body = serde_json::json!({"visitor_id": "visitor-0123456789abcdef", "stars": stars});
+            let parsed = parse_rating(body.to_string().as_bytes());
+            prop_assert_eq!(parsed.is_ok(), (1..=5).contains(&stars));
+        }
+
         /// Any body is answered without panicking; what is accepted is what can be stored.
         #[test]
         fn accepted_messages_are_clean(body in proptest::collection::vec(any::<u8>(), 0..512)) {

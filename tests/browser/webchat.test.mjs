@@ -1,5 +1,5 @@
 // The shopper web chat in a real browser (Debian's Chromium, driven by playwright-core):
-// type a message, see the reply arrive live, reload and find the conversation again.
+// type a message, see the reply arrive live, reload and find the conversation again, rate it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -22,7 +22,13 @@ test("a shopper writes in the web chat and gets the reply live", async () => {
     page.on("request", (request) => {
       if (!request.url().startsWith(new URL(chatUrl).origin)) external.push(request.url());
     });
+    const violations = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
     await page.goto(chatUrl);
+    const rating = page.getByRole("group", { name: "Оцените ответ" });
+    assert.equal(await rating.isVisible(), false, "nothing to rate before an answer");
     await page.getByRole("textbox", { name: "Сообщение" }).fill("Добрый день! Где мой заказ?");
     await page.keyboard.press("Enter");
 
@@ -42,7 +48,24 @@ test("a shopper writes in the web chat and gets the reply live", async () => {
     await page.locator(".msg.reply").nth(1).waitFor({ timeout: 5000 });
     assert.equal(await page.locator(".msg.shopper").count(), 2, "history after reload");
     assert.equal(await page.locator(".msg.reply").count(), 2);
+
+    // Rated from the keyboard, once: the thanks replaces the stars, and a reload does not ask again.
+    await rating.waitFor({ timeout: 5000 });
+    await page.getByRole("button", { name: "4 звезды из 5" }).focus();
+    const [rated] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith("/rating")),
+      page.keyboard.press("Enter"),
+    ]);
+    assert.equal(rated.status(), 201, "the rating is kept");
+    await page.getByText("Спасибо за оценку!").waitFor({ timeout: 5000 });
+    assert.equal(await page.getByRole("button", { name: /из 5/ }).count(), 0);
+    await page.screenshot({ path: `${artifacts}webchat-rated.png` });
+    await page.reload();
+    await page.locator(".msg.reply").nth(1).waitFor({ timeout: 5000 });
+    assert.equal(await rating.isVisible(), false, "a rated conversation is not asked again");
+
     assert.deepEqual(external, [], "the page makes no requests to other hosts");
+    assert.deepEqual(violations, [], "the page breaks none of its own security policy");
   } finally {
     await browser.close();
   }

@@ -41,3 +41,4 @@ mod security;
 mod telegram;
 mod vk;
 mod webchat;
+mod webchat_rating;
