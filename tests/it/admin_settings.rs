@@ -238,3 +238,44 @@ async fn tone_policies_and_handoff_rules_are_validated_merged_and_audited() {
     assert_eq!(after["assistant"], settings["assistant"], "nothing changed");
     assert_eq!(audits().await, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn working_hours_are_set_and_cleared_and_order_news_turned_off() {
+    let app = api().await;
+    let (_, session) = post(
+        &app,
+        "/api/v1/auth/signup",
+        None,
+        shop("hours", "a@hours.example"),
+    )
+    .await;
+    let admin = token(&session, "access_token");
+    let (status, settings) = patch(
+        &app,
+        &admin,
+        json!({"working_hours": {"from": 9, "to": 21}, "order_news": false}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    assert_eq!(
+        settings["assistant"]["working_hours"],
+        json!({"from": 9, "to": 21})
+    );
+    assert_eq!(settings["assistant"]["order_news"], false);
+
+    // Absent leaves the hours; null clears them: operators are always there again.
+    let (_, settings) = patch(&app, &admin, json!({"tone": "warm"})).await;
+    assert_eq!(
+        settings["assistant"]["working_hours"],
+        json!({"from": 9, "to": 21})
+    );
+    let (status, settings) = patch(&app, &admin, json!({"working_hours": null})).await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    assert!(
+        settings["assistant"]["working_hours"].is_null(),
+        "{settings}"
+    );
+
+    let (status, _) = patch(&app, &admin, json!({"order_news": "no"})).await;
+    assert!(status.is_client_error(), "{status}");
+}

@@ -47,7 +47,10 @@ pub struct SettingsPatch {
     /// A non-empty list, in the order to try.
     #[schema(value_type = Option<Vec<super::vocabulary::ResponderSchema>>, min_items = 1)]
     responders: Option<Vec<String>>,
-    working_hours: Option<Hours>,
+    /// When operators answer; `null` clears them (operators are always there).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Hours>, nullable = true)]
+    working_hours: Option<Option<Hours>>,
     /// `neutral` (default), `warm` (a friendly closing line) or `concise` (no pleasantries).
     /// The assistant says «вы» in every tone.
     #[schema(value_type = Option<super::vocabulary::ToneSchema>, example = "warm")]
@@ -86,6 +89,15 @@ struct Hours {
     from: u32,
     #[schema(minimum = 1, maximum = 24)]
     to: u32,
+}
+
+/// A field that was sent, even as `null`, is `Some`: `null` clears it, absence leaves it.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 fn stored(tenant: &tenants::Tenant) -> Map<String, Value> {
@@ -287,11 +299,17 @@ fn assistant_patch(
         }
         assistant.insert("responders".into(), json!(responders));
     }
-    if let Some(hours) = patch.working_hours {
-        if !(hours.from < hours.to && hours.to <= 24) {
-            fields.push(FieldError::new("working_hours", Problem::InvalidHours));
+    match patch.working_hours {
+        Some(Some(hours)) => {
+            if !(hours.from < hours.to && hours.to <= 24) {
+                fields.push(FieldError::new("working_hours", Problem::InvalidHours));
+            }
+            assistant.insert("working_hours".into(), json!(hours));
         }
-        assistant.insert("working_hours".into(), json!(hours));
+        Some(None) => {
+            assistant.insert("working_hours".into(), Value::Null);
+        }
+        None => {}
     }
     if let Some(tone) = patch.tone {
         if !TONES.contains(&tone.as_str()) {
