@@ -87,7 +87,7 @@ pub async fn since(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.order_id).collect();
-    let found: Vec<(Order, Marketplace)> = orders::table
+    let found: std::collections::HashMap<i64, (Order, Marketplace)> = orders::table
         .inner_join(
             marketplace_accounts::table.on(marketplace_accounts::id
                 .eq(orders::account_id)
@@ -96,12 +96,15 @@ pub async fn since(
         .filter(orders::tenant_id.eq(scope.tenant_id()))
         .filter(orders::id.eq_any(&ids))
         .select((Order::as_select(), marketplace_accounts::marketplace))
-        .load(conn)
-        .await?;
+        .load::<(Order, Marketplace)>(conn)
+        .await?
+        .into_iter()
+        .map(|found| (found.0.id, found))
+        .collect();
     Ok(rows
         .into_iter()
         .filter_map(|row| {
-            let (order, marketplace) = found.iter().find(|(o, _)| o.id == row.order_id)?.clone();
+            let (order, marketplace) = found.get(&row.order_id)?.clone();
             Some(News {
                 conversation_id: row.conversation_id,
                 channel_id: row.channel_id,

@@ -406,7 +406,8 @@ fn fold(text: &str) -> String {
     text.to_lowercase().replace('ё', "е")
 }
 
-fn mentions(text: &str, stem: &str) -> bool {
+/// Whether a word of `text` starts with `stem`.
+pub(super) fn mentions(text: &str, stem: &str) -> bool {
     text.match_indices(stem).any(|(at, _)| {
         !text[..at]
             .chars()

@@ -2,6 +2,8 @@
 //! delivery rules only when they name Uzbekistan or Tashkent: rules that list other countries
 //! say nothing about this one, and a guess would be a wrong fact.
 
+use super::card::mentions;
+
 /// A country beyond Russia: how shoppers name it or its big cities (stems, any script, lower
 /// case), and how the shop's Russian rules would.
 struct Country {
@@ -62,23 +64,13 @@ fn fold(text: &str) -> String {
         .replace(['ʻ', '‘', '’', '`', 'ʼ'], "'")
 }
 
-/// Whether a word of `text` starts with `stem`.
-fn names(text: &str, stem: &str) -> bool {
-    text.match_indices(stem).any(|(at, _)| {
-        !text[..at]
-            .chars()
-            .next_back()
-            .is_some_and(char::is_alphanumeric)
-    })
-}
-
 /// Whether the question names a country the rules do not: then they do not answer it.
 pub fn unanswered(question: &str, rules: &str) -> bool {
     let question = fold(question);
     let rules = fold(rules);
     COUNTRIES.iter().any(|country| {
-        country.asked.iter().any(|stem| names(&question, stem))
-            && !country.written.iter().any(|stem| names(&rules, stem))
+        country.asked.iter().any(|stem| mentions(&question, stem))
+            && !country.written.iter().any(|stem| mentions(&rules, stem))
     })
 }
 
