@@ -83,12 +83,49 @@ fn best(probabilities: &[f32; Intent::ALL.len()]) -> (Intent, f32) {
         .unwrap_or((Intent::Other, 0.0))
 }
 
-/// Clauses worth classifying on their own: sentences, and parts joined by «а ещё», «и ещё».
+/// A greeting that opens a sentence is this sure before it is told apart from the rest.
+const OPENING: f32 = 0.7;
+
+/// Clauses worth classifying on their own: sentences, with a greeting that opens one told apart
+/// from the question it leads into («добрый вечер, доставляете в Душанбе?»).
 fn clauses(text: &str) -> Vec<&str> {
+    let substantial = |c: &&str| c.chars().filter(|c| c.is_alphabetic()).count() >= 6;
     text.split(['.', '?', '!', '\n', ';'])
         .map(str::trim)
-        .filter(|c| c.chars().filter(|c| c.is_alphabetic()).count() >= 6)
+        .filter(substantial)
+        .flat_map(|sentence| match opening_greeting(sentence) {
+            Some((greeting, rest)) => vec![greeting, rest],
+            None => vec![sentence],
+        })
         .collect()
+}
+
+/// Splits a sentence after the words that greet, when what follows says more: the greeting up
+/// to a comma, or its first one to three words.
+fn opening_greeting(sentence: &str) -> Option<(&str, &str)> {
+    let comma = sentence.find(',').into_iter();
+    let words = sentence
+        .char_indices()
+        .filter(|(_, c)| c.is_whitespace())
+        .map(|(at, _)| at)
+        .take(3);
+    comma
+        .chain(words)
+        .filter_map(|at| {
+            let (greeting, rest) = sentence.split_at(at);
+            let rest = rest.trim_start_matches([',', ' ', '-', '—', '\t']).trim();
+            let letters = rest.chars().filter(|c| c.is_alphabetic()).count();
+            (letters >= 6).then_some((greeting.trim(), rest))
+        })
+        .find(|(greeting, rest)| {
+            let (intent, confidence) = best(&classify(greeting));
+            let greets = matches!(intent, Intent::Greeting) && confidence >= OPENING;
+            greets
+                && !matches!(
+                    best(&classify(rest)).0,
+                    Intent::Greeting | Intent::ThanksBye
+                )
+        })
 }
 
 /// Intent, confidence, secondary intents, entities and the handoff decision for one message.

@@ -113,6 +113,24 @@ const FAULTS: &[&str] = &[
     "ишламаяпти",
 ];
 
+/// Words that make a message a question without its question mark: «как у вас можно оплатить».
+const ASKING: &[&str] = &[
+    "как ",
+    "каким ",
+    "какие ",
+    "какой ",
+    "можно ",
+    "есть ли ",
+    "принимаете ",
+    "how ",
+    "can i ",
+    "do you ",
+    "қалай ",
+    "bo'ladimi",
+    "qanday ",
+    "қандай ",
+];
+
 /// Asking not to be written to first.
 const NO_NEWS: &[&str] = &[
     "не пишите мне",
@@ -387,7 +405,7 @@ pub fn reroute(
     // «Можно оплатить частями?» or «до скольки работаете?» may read as a payment problem or a
     // complaint to the classifier; asked calmly, they are questions the shop's rules answer.
     // A statement the classifier is sure of («платёж не проходит») stays a problem.
-    let asked = text.contains('?') || analysis.confidence < 0.9;
+    let asked = text.contains('?') || analysis.confidence < 0.9 || any(&fold(text), ASKING);
     if let Some(topic) = topic
         && matches!(intent, Intent::PaymentIssue | Intent::Complaint)
         && calm
@@ -529,6 +547,26 @@ mod tests {
             product_title: product,
             measured,
         })
+    }
+
+    #[test]
+    fn a_greeting_leads_into_the_question_it_opens() {
+        let chat = ChannelKind::Telegram;
+        for (text, topic) in [
+            ("добрый вечер, доставляете ли в Душанбе?", Topic::Delivery),
+            (
+                "Здравствуйте, сколько идёт доставка в Новосибирск?",
+                Topic::Delivery,
+            ),
+            ("добрый день как у вас можно оплатить", Topic::Payment),
+            ("Доброе утро, какая гарантия на обувь?", Topic::Warranty),
+        ] {
+            assert_eq!(routed(text, chat, None), Route::General(topic), "{text}");
+        }
+        assert_eq!(
+            routed("Добрый вечер!", chat, None),
+            Route::Intent(Intent::Greeting)
+        );
     }
 
     #[test]
