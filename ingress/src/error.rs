@@ -40,6 +40,10 @@ pub enum ApiError {
     /// The request is well-formed JSON but some fields are not acceptable.
     #[error("some fields are invalid")]
     Validation(Vec<FieldError>),
+    /// A value that must be unique in the shop is another object's already: a conflict with
+    /// what is stored (409), told at its field.
+    #[error("this value is already taken")]
+    Taken(FieldError),
     /// A service we depend on (Telegram, the payment provider) failed.
     #[error("{0}")]
     Upstream(String),
@@ -149,7 +153,7 @@ struct ErrorBody {
     code: &'static str,
     /// For people; may change.
     message: String,
-    /// Only with `validation_failed`.
+    /// With `validation_failed`, and with `conflict` when a value is taken.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     fields: Option<Vec<FieldError>>,
@@ -172,7 +176,7 @@ impl ApiError {
             Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Taken(_) => StatusCode::CONFLICT,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -196,7 +200,7 @@ impl ApiError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Forbidden => "forbidden",
-            Self::Conflict(_) => "conflict",
+            Self::Conflict(_) | Self::Taken(_) => "conflict",
             Self::Validation(_) => "validation_failed",
             Self::Upstream(_) => "upstream_failed",
             Self::Internal(_) => "internal",
@@ -226,6 +230,7 @@ impl IntoResponse for ApiError {
                 message,
                 fields: match &self {
                     Self::Validation(fields) => Some(fields.clone()),
+                    Self::Taken(field) => Some(vec![field.clone()]),
                     _ => None,
                 },
             },

@@ -250,15 +250,19 @@ async fn operators_manage_quick_replies_and_viewers_read_them() {
             json!({"title": "Т", "text": "Текст", "shortcut": "с пробелом"}),
             "shortcut",
         ),
-        (
-            json!({"title": "Т", "text": "Текст", "shortcut": "delivery"}),
-            "shortcut",
-        ),
     ] {
         let (status, error) = call(&app, Method::POST, path, &operator, Some(body)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
         assert_eq!(error["error"]["fields"][0]["field"], field, "{error}");
     }
+    // A shortcut another quick reply has is a conflict with what is stored, told at its field.
+    let taken = json!({"title": "Т", "text": "Текст", "shortcut": "delivery"});
+    let (status, error) = call(&app, Method::POST, path, &operator, Some(taken)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(
+        error["error"]["fields"][0]["code"], "shortcut_taken",
+        "{error}"
+    );
     let (status, _) = call(&app, Method::POST, path, &operator, Some(json!({"x": 1}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 

@@ -696,8 +696,14 @@ async fn bad_input_is_refused_with_clear_messages() {
         .expect("post");
     assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
 
-    let (status, _) = patch(&app, article, &admin, json!({})).await;
+    // An edit with nothing in it changes nothing; a list for the object it must be is refused.
+    let (status, unchanged) = patch(&app, article, &admin, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{unchanged}");
+    assert_eq!(unchanged["latest_version"], 1, "{unchanged}");
+    let (status, _) = patch(&app, article, &admin, json!([null, null])).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, error) = patch(&app, article, &admin, json!({"tags": ["а", "б\u{0}"]})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     let (status, error) = patch(&app, article, &admin, json!({"title": "Д".repeat(201)})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_names(&error), ["title"]);

@@ -278,4 +278,39 @@ async fn working_hours_are_set_and_cleared_and_order_news_turned_off() {
 
     let (status, _) = patch(&app, &admin, json!({"order_news": "no"})).await;
     assert!(status.is_client_error(), "{status}");
+
+    // Night shifts span midnight; a shift that starts and ends at the same hour is no shift.
+    let (status, settings) = patch(
+        &app,
+        &admin,
+        json!({"working_hours": {"from": 20, "to": 2}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    assert_eq!(
+        settings["assistant"]["working_hours"],
+        json!({"from": 20, "to": 2})
+    );
+    let (status, error) = patch(&app, &admin, json!({"working_hours": {"from": 9, "to": 9}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["fields"][0]["field"], "working_hours");
+
+    // A whole number written as `3.0` is the integer 3; a list where an object belongs is not
+    // read as the object's fields in order.
+    let (status, settings) =
+        patch(&app, &admin, json!({"handoff": {"after_bot_replies": 3.0}})).await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    assert_eq!(settings["assistant"]["handoff"]["after_bot_replies"], 3);
+    for list in [
+        json!({"handoff": [null, null, 2]}),
+        json!({"working_hours": [9, 18]}),
+    ] {
+        let (status, error) = patch(&app, &admin, list.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{list}: {error}");
+    }
+    let (_, settings) = patch(&app, &admin, json!({})).await;
+    assert_eq!(
+        settings["assistant"]["working_hours"],
+        json!({"from": 20, "to": 2})
+    );
 }

@@ -146,7 +146,11 @@ async fn invoices(
 #[serde(deny_unknown_fields)]
 struct CheckoutRequest {
     plan: String,
+    /// An http(s) URL on this installation's own origin.
+    #[schema(max_length = 2048, pattern = r"^https?://[!-~]+$")]
     success_url: String,
+    /// An http(s) URL on this installation's own origin.
+    #[schema(max_length = 2048, pattern = r"^https?://[!-~]+$")]
     cancel_url: String,
 }
 
@@ -221,6 +225,8 @@ async fn checkout(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PortalRequest {
+    /// An http(s) URL on this installation's own origin.
+    #[schema(max_length = 2048, pattern = r"^https?://[!-~]+$")]
     return_url: String,
 }
 

@@ -31,14 +31,22 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|err| rejected(err, state))?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes)
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|err| ApiError::BadRequest(format!("invalid JSON body: {err}")))?;
+        // serde would also read a struct from an array of its fields in order; the document
+        // promises an object.
+        if !value.is_object() {
+            return Err(ApiError::BadRequest(
+                "invalid JSON body: send a JSON object".into(),
+            ));
+        }
         if let Some(at) = nul_at(&value, String::new()) {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "body",
                 Problem::NulCharacter { at },
             )]));
         }
+        whole_numbers_as_integers(&mut value);
         serde_json::from_value(value)
             .map(JsonBody)
             .map_err(|err| ApiError::BadRequest(format!("invalid JSON body: {err}")))
@@ -65,6 +73,49 @@ pub(crate) fn nul_at(value: &serde_json::Value, at: String) -> Option<String> {
             }
         }),
         _ => None,
+    }
+}
+
+/// A nested object of a body, refused when sent as an array: serde would read a struct from
+/// the list of its fields in order.
+pub(crate) fn object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    Option::<serde_json::Map<String, serde_json::Value>>::deserialize(deserializer)?
+        .map(|map| serde_json::from_value(serde_json::Value::Object(map)).map_err(D::Error::custom))
+        .transpose()
+}
+
+/// [`object`] for a PATCH field where `null` clears (`Some(None)`) and absence leaves it (`None`).
+pub(crate) fn present_object<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    object(deserializer).map(Some)
+}
+
+/// `314.0` is the integer 314 to JSON Schema and to most clients' serialisers; serde reads it
+/// only as a float, so whole numbers are made integers before the body is read.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            let whole = number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15);
+            if let Some(whole) = whole {
+                // Exact: a whole float below 2^53 converts without rounding.
+                *value = Value::from(whole as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 

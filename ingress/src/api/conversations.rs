@@ -431,6 +431,16 @@ pub async fn return_to_bot(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextBody {
+    /// 1 to 4096 characters.
+    #[schema(min_length = 1, max_length = 4096, pattern = r"\S")]
+    text: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// 1 to 10,000 characters.
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     text: String,
 }
 
@@ -540,7 +550,7 @@ pub async fn reply(
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/notes", tag = "conversations",
     summary = "A private note for colleagues, never sent to the shopper", description = "Role: admin or operator (handle_conversations). Honours `Idempotency-Key`.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[!-~]+$", description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
-    request_body = TextBody,
+    request_body = NoteBody,
     responses(
         (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
         (status = 200, description = "A replay of the same key (`Idempotent-Replayed: true`)", body = Object),
@@ -555,7 +565,7 @@ pub async fn note(
     principal: Principal,
     ApiPath(id): ApiPath<ConversationId>,
     headers: HeaderMap,
-    JsonBody(body): JsonBody<TextBody>,
+    JsonBody(body): JsonBody<NoteBody>,
 ) -> Result<Response, ApiError> {
     principal.require(Permission::HandleConversations)?;
     let text = text_field("text", &body.text, MAX_NOTE_CHARS)?;
@@ -570,7 +580,8 @@ pub async fn note(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
-    /// The operator's edit; the assistant's text as it is when absent.
+    /// The operator's edit, 1 to 4096 characters; the assistant's text as it is when absent.
+    #[schema(min_length = 1, max_length = 4096, pattern = r"\S")]
     text: Option<String>,
 }
 

@@ -140,22 +140,68 @@ async fn list(
 #[schema(description = "A new article; it starts as a draft.")]
 #[serde(deny_unknown_fields)]
 struct NewArticle {
+    /// 1 to 200 characters on one line.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     title: String,
+    /// 1 to 20,000 characters.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     body: String,
+    /// Up to 100 characters on one line.
     #[serde(default)]
+    #[schema(max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     category: String,
+    /// Up to 20 tags of 1 to 50 characters, without commas or semicolons.
     #[serde(default)]
+    #[schema(schema_with = tags_schema)]
     tags: Vec<String>,
 }
 
-/// An edit; absent fields stay as they are, and at least one is sent.
+/// Tags as the document describes them: up to 20, each 1 to 50 characters without commas,
+/// semicolons or control characters.
+fn tags_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let tag = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(MAX_TAG))
+        .pattern(Some(
+            r"^[^\u0000-\u001f\u007f-\u009f,;]*[^\s\u0000-\u001f\u007f-\u009f,;][^\u0000-\u001f\u007f-\u009f,;]*$",
+        ));
+    ArrayBuilder::new()
+        .items(tag)
+        .max_items(Some(MAX_TAGS))
+        .build()
+}
+
+/// [`tags_schema`] in an edit, where `null` leaves the tags as they are.
+fn tags_patch_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let mut tags = tags_schema();
+    tags.schema_type = SchemaType::from_iter([Type::Array, Type::Null]);
+    tags
+}
+
+/// An edit; absent (or null) fields stay as they are, so an empty one changes nothing.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[schema(min_properties = 1)]
 #[serde(deny_unknown_fields)]
 struct ArticlePatch {
+    /// 1 to 200 characters on one line.
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     title: Option<String>,
+    /// 1 to 20,000 characters.
+    #[schema(max_length = 20000, pattern = r"\S")]
     body: Option<String>,
+    /// Up to 100 characters on one line.
+    #[schema(max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     category: Option<String>,
+    /// Up to 20 tags of 1 to 50 characters, without commas or semicolons.
+    #[schema(schema_with = tags_patch_schema)]
     tags: Option<Vec<String>>,
 }
 
@@ -354,15 +400,6 @@ async fn revise(
     JsonBody(patch): JsonBody<ArticlePatch>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::EditKnowledge)?;
-    if patch.title.is_none()
-        && patch.body.is_none()
-        && patch.category.is_none()
-        && patch.tags.is_none()
-    {
-        return Err(ApiError::BadRequest(
-            "send at least one of title, body, category, tags".into(),
-        ));
-    }
     let patch = checked(patch).map_err(ApiError::Validation)?;
     let revision = Revision {
         title: patch.title.as_deref(),

@@ -205,6 +205,16 @@ impl Modify for Shared {
                         error("A `cursor` this API did not give out names no page").into()
                     });
                 }
+                // Every body is read the same way: malformed JSON is a 400, a NUL character or
+                // a field out of its limits a 422.
+                if operation.request_body.is_some() {
+                    responses.entry("400".into()).or_insert_with(|| {
+                        error("Malformed JSON, not an object, or unknown fields").into()
+                    });
+                    responses
+                        .entry("422".into())
+                        .or_insert_with(|| error("Some fields are invalid").into());
+                }
                 responses
                     .entry("503".into())
                     .or_insert_with(|| error("Temporarily unavailable; retry shortly").into());
@@ -213,10 +223,106 @@ impl Modify for Shared {
     }
 }
 
-static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(AdminApi::openapi);
+static DOCUMENT: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    let mut document = serde_json::to_value(AdminApi::openapi()).unwrap_or_default();
+    // Only what requests carry: errors echo what was sent, NUL characters included.
+    let requests = request_schemas(&document);
+    let components = document
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+        .into_iter()
+        .flat_map(|schemas| schemas.iter_mut())
+        .filter(|(name, _)| requests.contains(name.as_str()));
+    for (_, schema) in components {
+        without_nul(schema);
+    }
+    if let Some(paths) = document.get_mut("paths") {
+        for body in paths
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|paths| paths.values_mut())
+            .filter_map(|item| item.as_object_mut())
+            .flat_map(|item| item.values_mut())
+            .filter_map(|operation| operation.get_mut("requestBody"))
+        {
+            without_nul(body);
+        }
+    }
+    document
+});
+
+/// The names of the component schemas request bodies use, directly or through each other.
+fn request_schemas(document: &serde_json::Value) -> std::collections::HashSet<String> {
+    fn refs<'a>(value: &'a serde_json::Value, found: &mut Vec<&'a str>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    found.push(name);
+                }
+                map.values().for_each(|v| refs(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    for operation in document["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(serde_json::Value::as_object)
+        .flat_map(|item| item.values())
+    {
+        refs(&operation["requestBody"], &mut pending);
+    }
+    let mut seen = std::collections::HashSet::new();
+    while let Some(name) = pending.pop() {
+        if seen.insert(name.to_owned()) {
+            refs(&document["components"]["schemas"][name], &mut pending);
+        }
+    }
+    seen
+}
+
+/// No text the API takes may hold a NUL character (PostgreSQL cannot store one; bodies with one
+/// get a 422), so every string of the request schemas says so in its pattern: a free string
+/// gets `^[^\u0000]*$`, and «not blank» (`\S`) becomes «not blank and without NUL». Strings
+/// with a format, a set of values or a stricter pattern already exclude it.
+fn without_nul(schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    match schema {
+        Value::Object(map) => {
+            let string = match map.get("type") {
+                Some(Value::String(kind)) => kind == "string",
+                Some(Value::Array(kinds)) => kinds.iter().any(|k| k == "string"),
+                _ => false,
+            };
+            let constrained = ["format", "enum", "const", "contentMediaType"]
+                .iter()
+                .any(|key| map.contains_key(*key));
+            if string && !constrained {
+                let pattern = match map.get("pattern").and_then(Value::as_str) {
+                    None => Some(r"^[^\u0000]*$"),
+                    Some(r"\S") => Some(r"^[^\u0000]*[^\s\u0000][^\u0000]*$"),
+                    Some(_) => None,
+                };
+                if let Some(pattern) = pattern {
+                    map.insert("pattern".into(), pattern.into());
+                }
+            }
+            map.values_mut().for_each(without_nul);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_nul),
+        _ => {}
+    }
+}
 
 /// `GET /api/openapi.json`.
-pub async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
+pub async fn document() -> Json<&'static serde_json::Value> {
     Json(&DOCUMENT)
 }
 

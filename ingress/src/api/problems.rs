@@ -176,7 +176,7 @@ impl fmt::Display for Problem {
                 write!(f, "{min} to {max}, or null for no limit")
             }
             Self::OutOfRange { min, max: None } => write!(f, "{min} or more, or null for no limit"),
-            Self::InvalidHours => f.write_str("from < to, hours 0 to 24"),
+            Self::InvalidHours => f.write_str("from 0 to 23 and to 1 to 24, not the same hour"),
             Self::NothingToChange { fields } => write!(f, "send {} to change", fields.join(" or ")),
             Self::KeyReused => f.write_str("this key was already used for a different request"),
             Self::NoSuchUser => f.write_str("no active user with this id in the shop"),

@@ -43,7 +43,7 @@ impl From<QuickReplyError> for ApiError {
         match err {
             QuickReplyError::NotFound => Self::NotFound,
             QuickReplyError::ShortcutTaken => {
-                Self::Validation(vec![FieldError::new("shortcut", Problem::ShortcutTaken)])
+                Self::Taken(FieldError::new("shortcut", Problem::ShortcutTaken))
             }
             QuickReplyError::Database(err) => Self::Database(err),
         }
@@ -133,7 +133,8 @@ fn shortcut_field(fields: &mut Vec<FieldError>, shortcut: &str) -> Option<String
         (status = 201, description = "The quick reply: `{id, title, text, shortcut, created_by, created_at, updated_at}`", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
-        (status = 422, description = "Some fields are invalid, or the shortcut is taken", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Another quick reply already uses this shortcut (`fields` names it)", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -173,7 +174,8 @@ pub async fn create(
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such quick reply in this shop", body = crate::error::ErrorEnvelope),
-        (status = 422, description = "Some fields are invalid, or the shortcut is taken", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Another quick reply already uses this shortcut (`fields` names it)", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn update(
     State(state): State<AppState>,

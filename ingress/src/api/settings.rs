@@ -48,7 +48,7 @@ pub struct SettingsPatch {
     #[schema(value_type = Option<Vec<super::vocabulary::ResponderSchema>>, min_items = 1)]
     responders: Option<Vec<String>>,
     /// When operators answer; `null` clears them (operators are always there).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::body::present_object")]
     #[schema(value_type = Option<Hours>, nullable = true)]
     working_hours: Option<Option<Hours>>,
     /// `neutral` (default), `warm` (a friendly closing line) or `concise` (no pleasantries).
@@ -60,6 +60,7 @@ pub struct SettingsPatch {
     /// an empty text removes it. Keys not sent keep their text.
     #[schema(value_type = Option<Object>, example = json!({"returns": "Вернуть товар можно в течение 30 дней."}))]
     policies: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "super::body::object")]
     handoff: Option<HandoffPatch>,
 }
 
@@ -81,7 +82,8 @@ struct HandoffPatch {
     after_bot_replies: Option<Option<u32>>,
 }
 
-/// Hours of the day, `from` < `to` ≤ 24.
+/// Hours of the day, `from` 0–23 and `to` 1–24, different; `from` after `to` spans midnight
+/// (20 to 2: from 20:00 until 02:00).
 #[derive(Debug, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Hours {
@@ -89,15 +91,6 @@ struct Hours {
     from: u32,
     #[schema(minimum = 1, maximum = 24)]
     to: u32,
-}
-
-/// A field that was sent, even as `null`, is `Some`: `null` clears it, absence leaves it.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 fn stored(tenant: &tenants::Tenant) -> Map<String, Value> {
@@ -301,7 +294,7 @@ fn assistant_patch(
     }
     match patch.working_hours {
         Some(Some(hours)) => {
-            if !(hours.from < hours.to && hours.to <= 24) {
+            if !(hours.from <= 23 && (1..=24).contains(&hours.to) && hours.from != hours.to) {
                 fields.push(FieldError::new("working_hours", Problem::InvalidHours));
             }
             assistant.insert("working_hours".into(), json!(hours));

@@ -40,7 +40,12 @@ impl WorkingHours {
     pub fn contains(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
         use chrono::Timelike;
         let hour = now.with_timezone(&self.time_zone).hour();
-        self.from <= hour && hour < self.to
+        if self.from < self.to {
+            self.from <= hour && hour < self.to
+        } else {
+            // Hours that span midnight: 20 to 2.
+            hour >= self.from || hour < self.to
+        }
     }
 
     /// «с 9:00 до 21:00 по Москве», in the reply's language.
@@ -302,6 +307,27 @@ mod tests {
             hours("Mars/Olympus").contains(winter),
             "an unknown zone is Moscow time"
         );
+    }
+
+    #[test]
+    fn working_hours_may_span_midnight() {
+        let night = Settings::of(&tenant(
+            "Europe/Moscow",
+            json!({"assistant": {"working_hours": {"from": 20, "to": 2}}}),
+        ))
+        .working_hours
+        .unwrap_or_else(|| panic!("hours are set"));
+        // Moscow is UTC+3: 18:30, 22:30 and 00:30 UTC are 21:30, 01:30 and 03:30 there.
+        let at = |hour| {
+            chrono::Utc
+                .with_ymd_and_hms(2026, 3, 10, hour, 30, 0)
+                .single()
+                .unwrap_or_else(|| panic!("a valid instant"))
+        };
+        assert!(night.contains(at(18)));
+        assert!(night.contains(at(22)));
+        assert!(!night.contains(at(0)));
+        assert!(!night.contains(at(12)));
     }
 
     #[test]

@@ -272,6 +272,9 @@ pub(super) fn valid_email(email: &str) -> bool {
         && email.len() <= 254
 }
 
+/// The admin's own name, as on their profile.
+const MAX_PERSON_NAME: usize = 100;
+
 fn check_sign_up(request: &SignUp) -> Result<(), ApiError> {
     let mut fields = Vec::new();
     let name_len = request.shop_name.trim().chars().count();
@@ -312,6 +315,14 @@ fn check_sign_up(request: &SignUp) -> Result<(), ApiError> {
         fields.push(FieldError::new(
             "country",
             Problem::LengthOutOfRange { min: 2, max: 2 },
+        ));
+    }
+    if request.name.trim().chars().count() > MAX_PERSON_NAME {
+        fields.push(FieldError::new(
+            "name",
+            Problem::TooLong {
+                max: MAX_PERSON_NAME,
+            },
         ));
     }
     if request.password.chars().count() < MIN_PASSWORD {

@@ -27,9 +27,11 @@ use crate::{ApiError, AppState};
 #[serde(deny_unknown_fields)]
 pub(crate) struct MaxBot {
     /// 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
     /// The bot's token from business.max.ru (Чат-боты → Интеграция); checked with MAX, never
     /// answered back.
+    #[schema(min_length = 1, max_length = 512, pattern = r"^\s*[!-~]+\s*$")]
     bot_token: String,
     /// Answer in group chats the bot is added to (default: only one-to-one dialogs).
     #[serde(default)]

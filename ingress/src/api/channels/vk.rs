@@ -29,11 +29,14 @@ use crate::{ApiError, AppState};
 #[serde(deny_unknown_fields)]
 pub(crate) struct VkCommunity {
     /// 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
     /// The community's numeric id (Управление → Работа с API → Callback API shows it).
+    #[schema(minimum = 1)]
     group_id: i64,
     /// A community access token with the rights to manage the community and its messages;
     /// checked with VK, never answered back.
+    #[schema(min_length = 1, max_length = 512, pattern = r"^\s*[!-~]+\s*$")]
     access_token: String,
     /// Answer in group chats the community bot is added to (default: only private messages).
     #[serde(default)]
