@@ -32,6 +32,7 @@ mod marketplace_answers;
 mod marketplace_inbox;
 mod marketplace_returns;
 mod marketplace_sync;
+mod marketplace_voices;
 mod max;
 mod messenger_limits;
 mod model_replies;

@@ -843,6 +843,10 @@ async fn the_demo_shops_marketplace_inbox_drafts_nothing_for_what_the_seller_ans
         "varied questions: {questions:?}"
     );
     assert_eq!(without_order, 0, "every chat message names its order");
+    assert_eq!(
+        asked_for_number, 0,
+        "chat answers asking for an order number the chat carries"
+    );
 }
 
 /// Sends a chat message through WB's API as our outbound pool does; returns the id our send

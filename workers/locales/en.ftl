@@ -266,6 +266,8 @@ review-sorry-thin_material = We're sorry the fabric seemed too thin to you.
 review-sorry-delivery_damage = We're very sorry the item was damaged in delivery.
 review-sorry-late = We're sorry the order took longer to arrive than you'd have liked.
 review-sorry-poor_quality = We're sorry the quality disappointed you.
+review-sorry-incomplete = We're sorry something was missing from your order.
+review-sorry-uncomfortable = We're sorry the item turned out uncomfortable.
 review-sorry-other = We're sorry the purchase didn't please you.
 review-sorry-general-1 = We're sorry the purchase didn't please you.
 review-sorry-general-2 = We're very sorry the item didn't live up to your expectations.
@@ -298,6 +300,8 @@ about-thin_material = about the fabric
 about-delivery_damage = about the packaging in delivery
 about-late = about the delivery time
 about-poor_quality = about the quality
+about-incomplete = about what came in the set
+about-uncomfortable = about the comfort
 about-other = in your review
 
 ## For operators (summaries are in Russian whatever the shopper's language)

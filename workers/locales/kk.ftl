@@ -272,6 +272,8 @@ review-sorry-thin_material = Матасы сізге тым жұқа көрін�
 review-sorry-delivery_damage = Тауар жеткізу кезінде зақымдалғанына қатты өкінеміз.
 review-sorry-late = Тапсырыс ойлағаныңыздан ұзағырақ жеткеніне өкінеміз.
 review-sorry-poor_quality = Сапасы көңіліңізден шықпағанына өкінеміз.
+review-sorry-incomplete = Тапсырыста бірдеңе жетпей қалғанына өкінеміз.
+review-sorry-uncomfortable = Киюге ыңғайсыз болғанына өкінеміз.
 review-sorry-other = Тауар көңіліңізден шықпағанына өкінеміз.
 review-sorry-general-1 = Тауар көңіліңізден шықпағанына өкінеміз.
 review-sorry-general-2 = Тауар үмітіңізді ақтамағанына қатты өкінеміз.
@@ -304,6 +306,8 @@ about-thin_material = мата туралы
 about-delivery_damage = жеткізу кезіндегі қаптама туралы
 about-late = жеткізу мерзімі туралы
 about-poor_quality = сапа туралы
+about-incomplete = жиынтық туралы
+about-uncomfortable = ыңғайлылық туралы
 about-other = пікіріңіздегі
 
 ## For operators (summaries are in Russian whatever the shopper's language)

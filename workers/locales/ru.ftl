@@ -270,6 +270,8 @@ review-sorry-thin_material = Жаль, что ткань показалась в
 review-sorry-delivery_damage = Очень жаль, что товар пострадал при доставке.
 review-sorry-late = Жаль, что заказ ехал дольше, чем хотелось бы.
 review-sorry-poor_quality = Жаль, что качество вас разочаровало.
+review-sorry-incomplete = Жаль, что в заказе чего-то не хватило.
+review-sorry-uncomfortable = Жаль, что вещь оказалась неудобной.
 review-sorry-other = Жаль, что покупка вас не порадовала.
 review-sorry-general-1 = Жаль, что покупка вас не порадовала.
 review-sorry-general-2 = Нам очень жаль, что товар не оправдал ожиданий.
@@ -302,6 +304,8 @@ about-thin_material = про ткань
 about-delivery_damage = про упаковку при доставке
 about-late = про сроки доставки
 about-poor_quality = про качество
+about-incomplete = про комплектацию
+about-uncomfortable = про удобство
 about-other = в отзыве
 
 ## For operators (summaries are in Russian whatever the shopper's language)

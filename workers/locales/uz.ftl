@@ -272,6 +272,8 @@ review-sorry-thin_material = Matosi sizga juda yupqa tuyulganidan afsusdamiz.
 review-sorry-delivery_damage = Mahsulot yetkazib berishda shikastlanganidan juda afsusdamiz.
 review-sorry-late = Buyurtma siz xohlagandan uzoqroq kelganidan afsusdamiz.
 review-sorry-poor_quality = Sifati umidingizni oqlamaganidan afsusdamiz.
+review-sorry-incomplete = Buyurtmada nimadir yetishmaganidan afsusdamiz.
+review-sorry-uncomfortable = Kiyish noqulay bo'lib chiqqanidan afsusdamiz.
 review-sorry-other = Xaridingiz sizni quvontirmaganidan afsusdamiz.
 review-sorry-general-1 = Xaridingiz sizni quvontirmaganidan afsusdamiz.
 review-sorry-general-2 = Mahsulot umidlaringizni oqlamaganidan juda afsusdamiz.
@@ -304,6 +306,8 @@ about-thin_material = mato haqidagi
 about-delivery_damage = yetkazib berishdagi qadoq haqidagi
 about-late = yetkazib berish muddati haqidagi
 about-poor_quality = sifat haqidagi
+about-incomplete = to'plam haqidagi
+about-uncomfortable = qulaylik haqidagi
 about-other = sharhingizdagi
 
 ## For operators (summaries are in Russian whatever the shopper's language)

@@ -452,6 +452,13 @@ pub fn asked(question: &str) -> Vec<Property> {
             found.push(rule.property);
         }
     }
+    // «На фото серый, а в названии графит: какой цвет?» asks whether the photo is true.
+    let photo = ["фото", "фотк", "картинк", "снимк"]
+        .iter()
+        .any(|stem| mentions(&question, stem));
+    if photo && found.contains(&Property::Colour) && !found.contains(&Property::ColourAsPictured) {
+        found.insert(0, Property::ColourAsPictured);
+    }
     // «цвет как на фото» is not a question about the colour's name.
     if found.contains(&Property::ColourAsPictured) {
         found.retain(|p| *p != Property::Colour);

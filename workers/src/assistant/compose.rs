@@ -140,14 +140,14 @@ fn order_cancel<'a>(turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'
     }
     match local::from_knowledge(speech, state, intent, facts, &turn.text) {
         // The rule in general, and the number to say what it means for this order.
-        Ok(mut rule) if facts.order.is_none() => {
+        Ok(mut rule) if facts.order.is_none() && turn.given.order.is_none() => {
             rule.text.push_str("\n\n");
             rule.text.push_str(&speech.text("ask-order-to-check", &[]));
             rule.key = format!("ask-order:{}", state.said.len());
             Composed::Done(turn.ask(Slot::OrderId, intent, rule))
         }
         Ok(rule) => Composed::Draft(Box::new(turn), rule),
-        Err(_) if facts.order.is_none() => {
+        Err(_) if facts.order.is_none() && turn.given.order.is_none() => {
             let reply = local::ask_order_id(speech, state);
             Composed::Done(turn.ask(Slot::OrderId, intent, reply))
         }

@@ -413,6 +413,15 @@ pub fn reroute(
     {
         return Route::General(topic);
     }
+    let product_known = input.product_title.is_some() || !entities.article.is_empty();
+    let properties = card::asked_about(text, input.product_title);
+    // A question the shop's texts would answer, unless it asks a property of the product in
+    // hand: «на фото серый, а в названии графит — какой цвет?» is the card's (or a person's).
+    let shop_question = if product_known && !has_order && !properties.is_empty() {
+        Route::Intent(Intent::ProductQuestion)
+    } else {
+        Route::ShopQuestion
+    };
     // A calm question is not a complaint, whatever one word of it resembles.
     if intent == Intent::Complaint
         && calm
@@ -420,7 +429,7 @@ pub fn reroute(
         && analysis.confidence < 0.8
         && !entities_name_a_problem(text)
     {
-        return Route::ShopQuestion;
+        return shop_question;
     }
     if needs_person_now(intent) {
         // Far below a guess: the classifier read nothing in it («кщцуке 12 ъъ»), so ask rather
@@ -476,9 +485,20 @@ pub fn reroute(
     if has_order && (guessed || matches!(intent, Intent::Other | Intent::Greeting)) {
         return Route::Intent(Intent::OrderStatus);
     }
-    let product_known = input.product_title.is_some() || !entities.article.is_empty();
-    let properties = card::asked_about(text, input.product_title);
-    if product_known && !has_order && !matches!(intent, Intent::Greeting | Intent::ThanksBye) {
+    // «Здравствуйте, а цвет как на фото?» is a question with a greeting, not a greeting.
+    let greeting_only =
+        intent == Intent::ThanksBye || intent == Intent::Greeting && !text.contains('?');
+    // «Обменяйте на другой цвет» asks for something done with an order, not about the card.
+    let order_action = matches!(
+        intent,
+        Intent::ExchangeRequest | Intent::ReturnRequest | Intent::OrderCancel | Intent::OrderStatus
+    );
+    // When a colour or size comes back is nowhere on the card: the stock answer says what is
+    // there and hands the rest to people.
+    if product_known && !has_order && topics::asks_restock(text) && !order_action {
+        return Route::Intent(Intent::ProductAvailability);
+    }
+    if product_known && !has_order && !greeting_only && !order_action {
         let only_size = properties.iter().all(|p| {
             matches!(
                 p,
@@ -489,11 +509,9 @@ pub fn reroute(
             )
         });
         if !(properties.is_empty() || only_size && input.measured) {
-            // «Есть в чёрном?» asks a colour, «есть L?» a size: only the first is the card's.
-            let colour = properties
-                .iter()
-                .any(|p| matches!(p, card::Property::Colour | card::Property::ColourAsPictured));
-            if intent != Intent::ProductAvailability || colour {
+            // «Есть в чёрном?» asks a colour, «есть L?» a size: only the first is the card's;
+            // «есть ли подарочная упаковка?» asks the card too.
+            if intent != Intent::ProductAvailability || !only_size {
                 return Route::Intent(Intent::ProductQuestion);
             }
         }
@@ -517,7 +535,7 @@ pub fn reroute(
         return Route::Intent(Intent::ProductQuestion);
     }
     if (guessed || intent == Intent::Other) && about_the_shop(text) {
-        return Route::ShopQuestion;
+        return shop_question;
     }
     if guessed {
         return Route::Clarify;

@@ -282,7 +282,16 @@ impl<'a> Turn<'a> {
         }
     }
 
+    /// Asks the shopper for what is missing. The order a marketplace chat names is never asked
+    /// for again: when the shop's data does not hold it yet, people look it up in the cabinet.
     pub(super) fn ask(mut self, slot: Slot, intent: Intent, reply: Reply) -> Decision {
+        if slot == Slot::OrderId && self.given.order.is_some() {
+            return self.handoff_detailing(
+                Reason::Intent(intent),
+                "Чат маркетплейса называет заказ, которого ещё нет в данных магазина: \
+                 найдите его в кабинете маркетплейса.",
+            );
+        }
         self.state.awaiting = Some(slot);
         self.state.pending_intent = Some(intent.as_str().to_owned());
         self.state.pending_question = Some(self.text.chars().take(500).collect());

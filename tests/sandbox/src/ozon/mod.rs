@@ -29,6 +29,7 @@ use crate::seller::{
 };
 use crate::server::Running;
 use crate::traffic::Traffic;
+use crate::voices::ReviewVoice;
 
 /// Every method the sandbox serves (what the default Admin role grants).
 pub const OZON_METHODS: &[&str] = &[
@@ -340,6 +341,13 @@ impl OzonSandbox {
         self.app
             .seller
             .ask_ozon_question(u64::try_from(sku).unwrap_or(0), text)
+    }
+
+    /// A shopper leaves `voice` (Ozon has no pros and cons: its text) as a review of the
+    /// `n`-th product it fits; returns the review's id and the SKU, `None` when none fits.
+    pub fn leave_voice(&self, voice: &ReviewVoice, n: usize) -> Option<(String, i64)> {
+        let sku = i64::try_from(self.app.seller.ozon_sku_for(voice, n)?).ok()?;
+        Some((self.leave_review(sku, &voice.text, voice.stars), sku))
     }
 
     /// A shopper leaves a review of `sku` (1..5 stars) now; returns its id.

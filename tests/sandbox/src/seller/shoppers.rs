@@ -356,6 +356,18 @@ impl SellerData {
         Some(choice)
     }
 
+    /// The `n`-th product (counting round) that a shopper's text of `goods` naming `subject`
+    /// is about, so tests can put every voice on a fitting card.
+    pub(crate) fn fitting(&self, goods: Goods, subject: Option<&str>, n: usize) -> Option<usize> {
+        let fit: Vec<usize> = (0..self.products.len())
+            .filter(|&product| {
+                let (kind, product_subject) = self.kind_of(product);
+                voices::belongs(goods, subject, kind, product_subject)
+            })
+            .collect();
+        (!fit.is_empty()).then(|| fit[n % fit.len()])
+    }
+
     pub(crate) fn fresh_question(
         &mut self,
         pool: &[&'static QuestionVoice],
@@ -1049,6 +1061,34 @@ impl Seller {
     pub(crate) fn leave_feedback(&self, nm_id: u64, text: &str, valuation: u8) -> String {
         self.write()
             .add_feedback(None, nm_id, text, valuation, Utc::now())
+    }
+
+    /// `voice` left now as a WB review of the `n`-th card it fits, with its pros and cons;
+    /// the review's id and the card's `nmID`, `None` when no card fits.
+    pub(crate) fn leave_wb_voice(&self, voice: &ReviewVoice, n: usize) -> Option<(String, u64)> {
+        let mut data = self.write();
+        let product = data.fitting(voice.goods, voice.subject, n)?;
+        let nm_id = data.products[product].wb.as_ref()?.nm_id;
+        let id = data.add_feedback(None, nm_id, &voice.text, voice.stars, Utc::now());
+        if let Some(feedback) = data.shoppers.feedbacks.iter_mut().find(|f| f.id == id) {
+            feedback.pros.clone_from(&voice.pros);
+            feedback.cons.clone_from(&voice.cons);
+        }
+        Some((id, nm_id))
+    }
+
+    /// The WB `nmID` of the `n`-th card a question of `voice` fits.
+    pub(crate) fn wb_card_for(&self, voice: &QuestionVoice, n: usize) -> Option<u64> {
+        let data = self.read();
+        let product = data.fitting(voice.goods, voice.subject, n)?;
+        data.products[product].wb.as_ref().map(|card| card.nm_id)
+    }
+
+    /// The Ozon SKU of the `n`-th product a review of `voice` fits.
+    pub(crate) fn ozon_sku_for(&self, voice: &ReviewVoice, n: usize) -> Option<u64> {
+        let data = self.read();
+        let product = data.fitting(voice.goods, voice.subject, n)?;
+        data.products[product].ozon.as_ref().map(|item| item.sku)
     }
 
     pub(crate) fn wb_seller_answers_question(&self, id: &str, text: &str) -> bool {

@@ -337,7 +337,12 @@ impl QuestionVoice {
 }
 
 /// Whether a text of `goods` naming `subject` belongs on a product of `kind` and `product_subject`.
-fn belongs(goods: Goods, subject: Option<&str>, kind: Goods, product_subject: &str) -> bool {
+pub(crate) fn belongs(
+    goods: Goods,
+    subject: Option<&str>,
+    kind: Goods,
+    product_subject: &str,
+) -> bool {
     goods.suits(kind) && subject.is_none_or(|named| named == product_subject)
 }
 

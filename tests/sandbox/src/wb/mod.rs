@@ -36,6 +36,7 @@ use crate::seller::{
 };
 use crate::server::Running;
 use crate::traffic::Traffic;
+use crate::voices::{QuestionVoice, ReviewVoice};
 
 use token::Claims;
 pub use token::{ACC_SERVICE, DEFAULT_CATEGORIES, wb_token};
@@ -348,6 +349,19 @@ impl WbSandbox {
         self.app
             .seller
             .leave_feedback(u64::try_from(nm_id).unwrap_or(0), text, valuation)
+    }
+
+    /// A shopper leaves `voice` (its text, pros, cons and stars) as a review of the `n`-th
+    /// card it fits (counting round); returns the review's id and the card's `nmID`, `None`
+    /// when no card fits.
+    pub fn leave_voice(&self, voice: &ReviewVoice, n: usize) -> Option<(String, i64)> {
+        let (id, nm_id) = self.app.seller.leave_wb_voice(voice, n)?;
+        Some((id, i64::try_from(nm_id).ok()?))
+    }
+
+    /// The `nmID` of the `n`-th card (counting round) a question or chat opener fits.
+    pub fn card_for(&self, voice: &QuestionVoice, n: usize) -> Option<i64> {
+        i64::try_from(self.app.seller.wb_card_for(voice, n)?).ok()
     }
 
     /// A shopper writes in a buyer chat now. `None` (or an id the sandbox does not know)
