@@ -28,6 +28,7 @@
     length_out_of_range: ({ min, max }) => `От ${min} до ${chars(max)}`,
     not_one_line: () => "Одна строка без служебных символов",
     invalid_email: () => "Это не похоже на адрес эл. почты",
+    consent_required: () => "Без этого согласия зарегистрироваться нельзя",
     invalid_slug: ({ min, max }) => `От ${min} до ${chars(max)}: строчные латинские буквы, цифры и дефис; первый знак — буква или цифра`,
     invalid_shortcut: ({ max }) => `От 1 до ${chars(max)}: строчные латинские буквы, цифры, _ и -`,
     not_http_url: () => "Укажите адрес, который начинается с http:// или https://",
@@ -1320,6 +1321,77 @@
     });
   }
   $("forgot").addEventListener("click", forgotScreen);
+
+  // Shop addresses are Latin; a Russian name is spelled out in it (ГОСТ 7.79-2000 system B, simplified).
+  const LATIN = { а: "a", б: "b", в: "v", г: "g", д: "d", е: "e", ё: "yo", ж: "zh", з: "z", и: "i", й: "j",
+    к: "k", л: "l", м: "m", н: "n", о: "o", п: "p", р: "r", с: "s", т: "t", у: "u", ф: "f", х: "x", ц: "c",
+    ч: "ch", ш: "sh", щ: "shh", ъ: "", ы: "y", ь: "", э: "e", ю: "yu", я: "ya" };
+  /** The shop's address in Otklik, made from its name; the random tail keeps two «Ромашки» apart. */
+  function slugFor(name) {
+    const latin = [...name.toLowerCase()].map((c) => LATIN[c] ?? c).join("")
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "");
+    const tail = Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(36).padStart(2, "0")).join("");
+    return (latin || "shop") + "-" + tail;
+  }
+
+  /**
+   * A new shop and its admin. Both consents are required by law for a Russian service (the terms
+   * as the contract; 152-FZ for the owner's personal data): the form refuses without them, and so
+   * does the server.
+   */
+  function signupScreen() {
+    const shopName = input("text", "", { autocomplete: "organization", required: "", maxlength: "200" });
+    const email = input("email", $("login-email").value.trim(), { autocomplete: "username", required: "" });
+    const password = input("password", "", { autocomplete: "new-password", required: "" });
+    const terms = checkbox("Принимаю условия использования сервиса «Отклик»", false, "accept_terms",
+      "Это договор между магазином и сервисом");
+    const personal = checkbox("Даю согласие на обработку моих персональных данных", false, "accept_personal_data",
+      "По Федеральному закону № 152-ФЗ «О персональных данных»: имя, почта, данные входа");
+    const { form } = entryScreen({
+      intro: "Создайте кабинет магазина. Пробный период бесплатный, карта не нужна.",
+      controls: [field("Название магазина", shopName, "shop_name", "Так его увидят сотрудники"),
+        field("Эл. почта", email, "email", "На неё придут счета и ссылка для смены пароля"),
+        newPasswordField(password), terms.node, personal.node],
+      submitText: "Создать аккаунт",
+      refusals: {},
+      send: async ({ form: card, screen }) => {
+        const say = (name, text) => { card.querySelector(`.field-error[data-field="${name}"]`).textContent = text; };
+        const missing = [];
+        if (!shopName.value.trim()) missing.push(["shop_name", PROBLEMS.required()]);
+        if (!email.value.trim()) missing.push(["email", "Введите почту"]);
+        if (password.value.length < 10) missing.push(["password", PROBLEMS.too_short({ min: 10 })]);
+        if (!terms.box.checked) missing.push(["accept_terms", PROBLEMS.consent_required()]);
+        if (!personal.box.checked) missing.push(["accept_personal_data", PROBLEMS.consent_required()]);
+        if (missing.length) {
+          for (const [name, text] of missing) say(name, text);
+          card.querySelector(`[name="${missing[0][0]}"]`)?.focus();
+          return;
+        }
+        const body = { shop_name: shopName.value.trim(), email: email.value.trim(), password: password.value,
+          accept_terms: true, accept_personal_data: true, country: "RU" };
+        let session = null;
+        // A taken address is someone else's shop of the same name: another random tail settles it.
+        for (let attempt = 0; attempt < 3 && !session; attempt += 1) {
+          try {
+            session = await api("POST", "/auth/signup", { ...body, slug: slugFor(body.shop_name) });
+          } catch (err) {
+            if (err.status !== 409) throw err;
+            if (/e-mail/i.test(err.message)) {
+              say("email", "С этой почтой уже есть аккаунт — войдите или восстановите пароль");
+              return;
+            }
+          }
+        }
+        if (!session) throw new Error("Не удалось создать аккаунт, попробуйте ещё раз");
+        O.saveSession(session);
+        screen.remove();
+        history.replaceState(null, "", location.pathname);
+        O.start();
+      },
+    });
+    form.classList.add("signup");
+  }
+  $("signup").addEventListener("click", signupScreen);
 
   /** Opens the screen an e-mailed link points to; false when the address is no such link. */
   O.entryLink = () => {
