@@ -10,7 +10,7 @@ use axum::routing::{get, post, put};
 use otklik_billing::InvoiceStatus;
 use otklik_billing::accounts::limits::{self, Limit};
 use otklik_billing::accounts::{Billing, BillingError, merchant};
-use otklik_schema::BillingCurrency;
+use otklik_schema::{BillingCurrency, PaymentStatus};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -141,7 +141,11 @@ async fn overview(
 }
 
 #[utoipa::path(get, path = "/api/v1/billing/invoices", tag = "billing",
-    summary = "Invoices", description = "Role: admin (manage_billing).", security(("bearer" = [])),
+    summary = "Invoices",
+    description = "Role: admin (manage_billing). A shop paying in dollars gets Stripe's invoices; \
+        a shop paying in roubles its ЮKassa payments, newest first (`open` while the payment \
+        waits for the payer or the bank, `paid`, `void` when declined or abandoned; `hosted_url` \
+        is the payment page while it waits).", security(("bearer" = [])),
     responses(
         (status = 200, description = "`{items: [{id, number, status, amount_due, amount_paid, currency, \
             period_start, period_end, hosted_url, pdf_url}]}`; amounts in minor units", body = Object),
@@ -154,6 +158,19 @@ async fn invoices(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
+    let roubles = {
+        let mut conn = state.db_for(&principal).await?;
+        match otklik_db::billing::get(&mut conn, principal.tenant).await? {
+            Some(account) if account.currency == BillingCurrency::Rub => {
+                Some(otklik_db::payments::list(&mut conn, principal.tenant, 24).await?)
+            }
+            _ => None,
+        }
+    };
+    if let Some(payments) = roubles {
+        let items: Vec<Value> = payments.iter().map(payment_view).collect();
+        return Ok(Json(json!({ "items": items })));
+    }
     let invoices =
         merchant::invoices(state.tenant_pool(), state.billing(), principal.tenant).await?;
     let items: Vec<Value> = invoices
@@ -170,6 +187,28 @@ async fn invoices(
         })
         .collect();
     Ok(Json(json!({ "items": items })))
+}
+
+/// A ЮKassa payment in the shape of an invoice: what a rouble shop was charged for which period.
+fn payment_view(payment: &otklik_db::payments::Payment) -> Value {
+    let status = match payment.status {
+        PaymentStatus::New | PaymentStatus::Pending => "open",
+        PaymentStatus::Succeeded => "paid",
+        PaymentStatus::Canceled => "void",
+    };
+    let paid = if payment.status == PaymentStatus::Succeeded {
+        payment.amount
+    } else {
+        0
+    };
+    json!({
+        "id": payment.provider_payment.clone().unwrap_or_else(|| payment.id.to_string()),
+        "number": payment.id.to_string(), "status": status,
+        "amount_due": payment.amount, "amount_paid": paid, "currency": payment.currency,
+        "period_start": payment.period_start, "period_end": payment.period_end,
+        "hosted_url": (status == "open").then_some(payment.confirmation_url.clone()).flatten(),
+        "pdf_url": null,
+    })
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
