@@ -18,6 +18,7 @@ pub mod knowledge_admin;
 pub mod marketplace_inbox;
 pub mod messages;
 mod migrate;
+pub mod onboarding;
 pub mod order_news;
 pub mod payments;
 mod pool;

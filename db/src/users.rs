@@ -42,6 +42,9 @@ pub struct NewMerchant<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
+    /// When the person accepted the terms and consented to the processing of their personal
+    /// data; sign-up refuses without both, so the moment is always known.
+    pub consented_at: DateTime<Utc>,
 }
 
 /// Creates the tenant and its first admin in one transaction.
@@ -72,6 +75,8 @@ pub async fn sign_up(
                 users::display_name.eq(merchant.display_name),
                 users::role.eq(Role::Admin),
                 users::password_hash.eq(merchant.password_hash),
+                users::terms_accepted_at.eq(merchant.consented_at),
+                users::personal_data_consent_at.eq(merchant.consented_at),
             ))
             .returning(User::as_returning())
             .get_result(conn)

@@ -28,6 +28,8 @@ diesel::table! {
         locked_until -> Nullable<Timestamptz>,
         last_login_at -> Nullable<Timestamptz>,
         tokens_valid_after -> Nullable<Timestamptz>,
+        terms_accepted_at -> Nullable<Timestamptz>,
+        personal_data_consent_at -> Nullable<Timestamptz>,
     }
 }
 

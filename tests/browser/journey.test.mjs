@@ -88,7 +88,8 @@ test("a merchant sets up a shop and an invited operator handles a handed-off con
     const email = "owner@journey.example";
     const signup = await fetch(`${origin}/api/v1/auth/signup`, {
       method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ shop_name: "Куртки и пуховики", slug: "journey", email, password: "first password 2026" }),
+      body: JSON.stringify({ shop_name: "Куртки и пуховики", slug: "journey", email, password: "first password 2026",
+        accept_terms: true, accept_personal_data: true }),
     });
     assert.equal(signup.status, 201, await signup.text());
 

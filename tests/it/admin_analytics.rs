@@ -514,7 +514,7 @@ async fn sign_up(app: &TestApp, slug: &str) -> String {
     let response = app
         .http
         .post(format!("{}/api/v1/auth/signup", app.base))
-        .json(&json!({"shop_name": "Магазин", "slug": slug,
+        .json(&json!({"accept_terms": true, "accept_personal_data": true, "shop_name": "Магазин", "slug": slug,
             "email": format!("boss@{slug}.example"), "password": "correct horse battery",
             "name": "Анна"}))
         .send()

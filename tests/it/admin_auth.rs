@@ -49,7 +49,8 @@ pub(crate) async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (Stat
 
 pub(crate) fn shop(slug: &str, email: &str) -> Value {
     json!({"shop_name": "Магазин «Север»", "slug": slug, "email": email,
-           "password": "correct horse battery", "name": "Анна"})
+           "password": "correct horse battery", "name": "Анна",
+           "accept_terms": true, "accept_personal_data": true})
 }
 
 pub(crate) fn token(session: &Value, kind: &str) -> String {
@@ -104,7 +105,17 @@ async fn sign_up_sign_in_refresh_and_sign_out() {
         .iter()
         .filter_map(|f| f["field"].as_str())
         .collect();
-    assert_eq!(fields, ["shop_name", "slug", "email", "password"]);
+    assert_eq!(
+        fields,
+        [
+            "shop_name",
+            "slug",
+            "email",
+            "password",
+            "accept_terms",
+            "accept_personal_data"
+        ]
+    );
     let mut unknown = shop("third", "c@sever.example");
     unknown["is_admin"] = json!(true);
     let (status, error) = post(&app, "/api/v1/auth/signup", None, unknown).await;

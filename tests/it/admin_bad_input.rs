@@ -289,8 +289,8 @@ async fn field_errors_carry_documented_codes_and_their_parameters() {
         .iter()
         .filter_map(|problem| problem["properties"]["code"]["enum"][0].as_str())
         .collect();
-    let bad_signup =
-        json!({"shop_name": "", "slug": "Не так", "email": "nope", "password": "short"});
+    let bad_signup = json!({"shop_name": "", "slug": "Не так", "email": "nope", "password": "short",
+               "accept_terms": false});
     let cases = [
         (
             "/api/v1/auth/signup",
@@ -301,6 +301,8 @@ async fn field_errors_carry_documented_codes_and_their_parameters() {
                 {"field": "slug", "code": "invalid_slug", "min": 2, "max": 63},
                 {"field": "email", "code": "invalid_email"},
                 {"field": "password", "code": "too_short", "min": 10},
+                {"field": "accept_terms", "code": "consent_required"},
+                {"field": "accept_personal_data", "code": "consent_required"},
             ]),
         ),
         (

@@ -74,7 +74,7 @@ async fn sign_in(app: &TestApp, email: &str) -> (String, i64) {
 /// Another shop signs up through the API; its password hash lets the test shop's people be
 /// added by SQL (the test shop itself is created without users).
 async fn staff(app: &TestApp) -> Staff {
-    let signup = json!({"shop_name": "Чужой магазин", "slug": "chuzhoy",
+    let signup = json!({"accept_terms": true, "accept_personal_data": true, "shop_name": "Чужой магазин", "slug": "chuzhoy",
         "email": "boss@chuzhoy.example", "password": "correct horse battery", "name": "Пётр"});
     let response = app
         .http

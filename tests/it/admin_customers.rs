@@ -50,7 +50,7 @@ async fn sign_in(app: &TestApp, email: &str) -> String {
 
 /// The test shop's admin, operator and viewer, and the admin of another shop.
 async fn staff(app: &TestApp) -> [String; 4] {
-    let signup = json!({"shop_name": "Чужой магазин", "slug": "chuzhoy-customers",
+    let signup = json!({"accept_terms": true, "accept_personal_data": true, "shop_name": "Чужой магазин", "slug": "chuzhoy-customers",
         "email": "boss@chuzhoy-customers.example", "password": "correct horse battery",
         "name": "Пётр"});
     let response = app

@@ -92,7 +92,7 @@ async fn sign_up(app: &TestApp, slug: &str) -> (String, TenantScope) {
     let (status, session) = call_anonymous(
         app,
         "/api/v1/auth/signup",
-        json!({"shop_name": "Магазин", "slug": slug, "email": format!("admin@{slug}.example"),
+        json!({"accept_terms": true, "accept_personal_data": true, "shop_name": "Магазин", "slug": slug, "email": format!("admin@{slug}.example"),
                "password": "correct horse battery", "name": "Анна"}),
     )
     .await;

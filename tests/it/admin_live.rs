@@ -25,7 +25,7 @@ pub(crate) async fn shop(app: &TestApp, slug: &str) -> (String, TenantId) {
         .http
         .post(format!("{}/api/v1/auth/signup", app.base))
         .json(
-            &json!({"shop_name": format!("Магазин {slug}"), "slug": slug,
+            &json!({"accept_terms": true, "accept_personal_data": true, "shop_name": format!("Магазин {slug}"), "slug": slug,
             "email": format!("boss@{slug}.example"), "password": "correct horse battery"}),
         )
         .send()

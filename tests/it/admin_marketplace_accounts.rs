@@ -22,7 +22,7 @@ async fn staff(shop: &Shop) -> [String; 3] {
         "/api/v1/auth/signup",
         None,
         Some(
-            json!({"shop_name": "Чужой магазин", "slug": "chuzhoy-accounts",
+            json!({"accept_terms": true, "accept_personal_data": true, "shop_name": "Чужой магазин", "slug": "chuzhoy-accounts",
             "email": "boss@chuzhoy-accounts.example", "password": "correct horse battery"}),
         ),
     )

@@ -23,6 +23,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/v1/me/password", true),
     ("GET", "/api/v1/settings", true),
     ("PATCH", "/api/v1/settings", true),
+    ("GET", "/api/v1/onboarding", true),
     ("GET", "/api/v1/users", true),
     ("PATCH", "/api/v1/users/{id}", true),
     ("GET", "/api/v1/invitations", true),

@@ -14,6 +14,7 @@ mod admin_keys;
 mod admin_knowledge;
 mod admin_live;
 mod admin_marketplace_accounts;
+mod admin_onboarding;
 mod admin_openapi;
 mod admin_people;
 mod admin_roles;

@@ -15,7 +15,13 @@
 //! card and 3-D Secure page) until the test plays the payer: [`FakeYooKassa::pay`] or
 //! [`FakeYooKassa::decline`]. A payment with a saved `payment_method_id` (an autopayment)
 //! succeeds at once unless [`FakeYooKassa::decline_next_autopayment`] said otherwise. The
-//! fake sends no notifications: tests post [`notification`] fixtures to the ingress.
+//! fake sends no notifications unless told where ([`FakeYooKassa::notify_to`]): tests post
+//! [`notification`] fixtures to the ingress themselves.
+//!
+//! The `confirmation_url` is a page of the fake (`GET /checkout/payments/v2/contract`) where a
+//! person plays the payer in the demo and the browser tests: «Оплатить» or «Банк отказал»
+//! settle the payment, post its notification where told, and return to the shop's
+//! `return_url`.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -28,6 +34,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
+
+mod checkout;
 
 pub const SHOP_ID: &str = "506751";
 pub const SECRET_KEY: &str = "test_otklik_fake_secret";
@@ -55,6 +63,8 @@ struct FakeState {
     idempotence: HashMap<String, (String, Value, StatusCode, Value)>,
     autopayment_declines: VecDeque<String>,
     requests: Vec<FakeRequest>,
+    /// Where the checkout page posts the notification of a payment it settled.
+    notify: Option<String>,
 }
 
 impl FakeState {
@@ -76,10 +86,18 @@ pub struct FakeYooKassa {
 
 impl FakeYooKassa {
     pub async fn start() -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on("127.0.0.1:0").await
+    }
+
+    pub async fn start_on(addr: &str) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(Mutex::new(FakeState::default()));
         let app = Router::new()
+            .route(
+                "/checkout/payments/v2/contract",
+                axum::routing::get(checkout::page).post(checkout::settle),
+            )
             .fallback(handle)
             .with_state((state.clone(), addr));
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -89,6 +107,12 @@ impl FakeYooKassa {
     /// The API base to configure (`…/v3/`).
     pub fn url(&self) -> String {
         format!("http://{}/v3/", self.addr)
+    }
+
+    /// The checkout page posts each payment it settles to `url` as ЮKassa would (the
+    /// ingress's `/hooks/yookassa`).
+    pub fn notify_to(&self, url: &str) {
+        self.lock().notify = Some(url.to_owned());
     }
 
     fn lock(&self) -> MutexGuard<'_, FakeState> {
@@ -118,34 +142,12 @@ impl FakeYooKassa {
     /// The payer completes the page (card, 3-D Secure): the pending payment succeeds and its
     /// method is saved if it asked to be. Returns the payment, for a notification.
     pub fn pay(&self, id: &str) -> Option<Value> {
-        let mut state = self.lock();
-        let saving = state.saving.contains(id);
-        let payment = state.payments.get_mut(id)?;
-        if payment["status"] != "pending" {
-            return None;
-        }
-        payment["status"] = json!("succeeded");
-        payment["paid"] = json!(true);
-        payment["refundable"] = json!(true);
-        payment["captured_at"] = json!(chrono::Utc::now().to_rfc3339());
-        payment["payment_method"]["saved"] = json!(saving);
-        payment.as_object_mut()?.remove("confirmation");
-        let payment = payment.clone();
-        if saving {
-            state.saved_methods.insert(id.to_owned());
-        }
-        Some(payment)
+        pay(&mut self.lock(), id)
     }
 
     /// The payment fails on the page (`3d_secure_failed`, `insufficient_funds`, …).
     pub fn decline(&self, id: &str, reason: &str) -> Option<Value> {
-        let mut state = self.lock();
-        let payment = state.payments.get_mut(id)?;
-        if payment["status"] != "pending" {
-            return None;
-        }
-        cancel(payment, reason);
-        Some(payment.clone())
+        decline(&mut self.lock(), id, reason)
     }
 
     /// The next autopayment is declined by the card's bank with `reason`.
@@ -154,6 +156,34 @@ impl FakeYooKassa {
             .autopayment_declines
             .push_back(reason.to_owned());
     }
+}
+
+fn pay(state: &mut FakeState, id: &str) -> Option<Value> {
+    let saving = state.saving.contains(id);
+    let payment = state.payments.get_mut(id)?;
+    if payment["status"] != "pending" {
+        return None;
+    }
+    payment["status"] = json!("succeeded");
+    payment["paid"] = json!(true);
+    payment["refundable"] = json!(true);
+    payment["captured_at"] = json!(chrono::Utc::now().to_rfc3339());
+    payment["payment_method"]["saved"] = json!(saving);
+    payment.as_object_mut()?.remove("confirmation");
+    let payment = payment.clone();
+    if saving {
+        state.saved_methods.insert(id.to_owned());
+    }
+    Some(payment)
+}
+
+fn decline(state: &mut FakeState, id: &str, reason: &str) -> Option<Value> {
+    let payment = state.payments.get_mut(id)?;
+    if payment["status"] != "pending" {
+        return None;
+    }
+    cancel(payment, reason);
+    Some(payment.clone())
 }
 
 fn cancel(payment: &mut Value, reason: &str) {

@@ -22,6 +22,11 @@ pub struct Overview {
     /// Replies the period includes: the plan's, or the trial's cap.
     pub included: u64,
     pub reply_cap: Option<i64>,
+    /// What the tenant pays in, so the page shows prices in it.
+    pub currency: BillingCurrency,
+    pub trial_ends_at: Option<DateTime<Utc>>,
+    /// When a tenant behind on payment loses its assistant, unless it pays first.
+    pub suspends_at: Option<DateTime<Utc>>,
 }
 
 pub async fn overview(
@@ -49,6 +54,12 @@ pub async fn overview(
         replies,
         included,
         reply_cap: account.reply_cap,
+        currency: account.currency,
+        trial_ends_at: account.trial_ends_at,
+        suspends_at: (account.state == AccountState::PastDue)
+            .then_some(account.past_due_since)
+            .flatten()
+            .map(|since| since + billing.grace),
     })
 }
 

@@ -736,6 +736,7 @@
     $("user-name").textContent = state.me.user.name || state.me.user.email;
     $("tenant-name").textContent = state.me.tenant.name;
     for (const link of document.querySelectorAll("#pages-nav [data-can]")) link.hidden = !can(link.dataset.can);
+    Otklik.showAccount(state.me.account);
     selectView(state.view);
     loadCounters().catch((e) => toast(e.message));
     setComposer("reply");
@@ -759,6 +760,8 @@
     showLogin,
     route: () => showConversations(true),
     entryLink: () => false,
+    // pages.js: the account's standing above every page.
+    showAccount: () => {},
     // pages.js says it in Russian by the problem's code.
     describeField: (f) => f.message,
   };

@@ -28,6 +28,7 @@
     length_out_of_range: ({ min, max }) => `От ${min} до ${chars(max)}`,
     not_one_line: () => "Одна строка без служебных символов",
     invalid_email: () => "Это не похоже на адрес эл. почты",
+    consent_required: () => "Без этого согласия зарегистрироваться нельзя",
     invalid_slug: ({ min, max }) => `От ${min} до ${chars(max)}: строчные латинские буквы, цифры и дефис; первый знак — буква или цифра`,
     invalid_shortcut: ({ max }) => `От 1 до ${chars(max)}: строчные латинские буквы, цифры, _ и -`,
     not_http_url: () => "Укажите адрес, который начинается с http:// или https://",
@@ -256,6 +257,7 @@
     if (!page) {
       markNav("conversations");
       O.showConversations(true);
+      loadChecklist().catch(() => {});
       const open = /^#c(\d+)$/.exec(location.hash);
       if (open && O.state.current?.id !== Number(open[1])) O.openConversation(Number(open[1]));
       return;
@@ -1205,9 +1207,227 @@
     await load();
   }
 
+  // ---------- billing: plan, standing, usage, plans on sale, invoices, the reply cap ----------
+  const dayFmt = new Intl.DateTimeFormat("ru-RU", { day: "numeric", month: "long" });
+  const fullDayFmt = new Intl.DateTimeFormat("ru-RU", { day: "numeric", month: "long", year: "numeric" });
+  const DAY_MS = 24 * 60 * 60 * 1000;
+  /** Whole days from now until `iso`, rounded up: a trial ending tonight has 1 day left. */
+  const daysUntil = (iso) => Math.ceil((new Date(iso) - Date.now()) / DAY_MS);
+  const days = (n) => `${n} ${plural(n, "день", "дня", "дней")}`;
+  /** Minor units as people write money: «4 990 ₽», «7,50 ₽», «$400». */
+  function price(minor, currency) {
+    const cents = Number(minor) % 100 !== 0;
+    try {
+      return new Intl.NumberFormat("ru-RU", { style: "currency", currency: currency || "RUB",
+        minimumFractionDigits: cents ? 2 : 0, maximumFractionDigits: 2 }).format(Number(minor) / 100);
+    } catch (_) { return `${Number(minor) / 100} ${currency || ""}`; }
+  }
+  const INVOICE_STATUSES = { draft: "Черновик", open: "Ждёт оплаты", paid: "Оплачен", uncollectible: "Не оплачен", void: "Аннулирован" };
+  const STATES = { trialing: "Пробный период", active: "Подписка оплачена", past_due: "Платёж не прошёл", suspended: "Подписка приостановлена" };
+
+  /**
+   * What the account's standing means and what to do about it, or null when nothing needs doing
+   * (`soon`: only trials that end within 3 days). `admin`: the reader can pay.
+   */
+  function standingNotice(account, admin, soon) {
+    if (!account) return null;
+    const ask = admin ? "" : " Попросите администратора магазина оплатить подписку.";
+    if (account.state === "trialing" && account.trial_ends_at) {
+      const left = daysUntil(account.trial_ends_at);
+      if (soon && left > 3) return null;
+      if (left <= 0) {
+        return { urgent: true, action: "Выбрать тариф",
+          text: "Пробный период закончился. Выберите тариф, чтобы ассистент отвечал покупателям." + ask };
+      }
+      return { urgent: left <= 1, action: "Выбрать тариф",
+        text: `Пробный период закончится через ${days(left)}, ${dayFmt.format(new Date(account.trial_ends_at))}. `
+          + "Выберите тариф, чтобы ассистент продолжал отвечать покупателям." + ask };
+    }
+    if (account.state === "past_due") {
+      const until = account.suspends_at ? ` до ${dayFmt.format(new Date(account.suspends_at))}` : "";
+      return { urgent: true, action: "Оплатить",
+        text: `Платёж за подписку не прошёл. Оплатите её${until}, иначе ассистент перестанет отвечать покупателям.` + ask };
+    }
+    if (account.state === "suspended") {
+      return { urgent: true, action: "Оплатить",
+        text: "Подписка приостановлена: ассистент не отвечает покупателям, но их сообщения сохраняются. "
+          + "Оплатите тариф, чтобы возобновить работу." + ask };
+    }
+    return null;
+  }
+
+  /** The banner above every page: a trial ending within 3 days, a failed payment, a suspension. */
+  function showAccount(account) {
+    const banner = $("account-banner");
+    const notice = standingNotice(account, can("manage_billing"), true);
+    banner.hidden = !notice;
+    if (!notice) { banner.replaceChildren(); return; }
+    banner.className = "account-banner" + (notice.urgent ? " urgent" : "");
+    banner.replaceChildren(el("span", "", notice.text));
+    if (can("manage_billing")) banner.append(link(notice.action, "#/billing"));
+  }
+  O.showAccount = showAccount;
+
+  async function billingPage(token) {
+    const [overview, invoices] = await Promise.all([api("GET", "/billing"),
+      api("GET", "/billing/invoices").catch(() => ({ items: [] }))]);
+    const account = { state: overview.state, trial_ends_at: overview.trial_ends_at, suspends_at: overview.suspends_at };
+    if (O.state.me) O.state.me.account = overview.payments_enabled ? account : null;
+    showAccount(O.state.me?.account);
+    const currency = overview.currency;
+    const current = overview.plans.find((p) => p.code === overview.plan);
+
+    // Plan and standing.
+    const facts = el("dl", "facts");
+    const fact = (term, value) => facts.append(el("dt", "", term), el("dd", "", value));
+    fact("Тариф", current ? current.name : overview.plan);
+    fact("Состояние", STATES[overview.state] || overview.state);
+    if (overview.state === "trialing" && overview.trial_ends_at) {
+      const left = Math.max(0, daysUntil(overview.trial_ends_at));
+      fact("Пробный период", left > 0 ? `осталось ${days(left)}, до ${fullDayFmt.format(new Date(overview.trial_ends_at))}`
+        : "закончился");
+    } else if (overview.period_end) {
+      fact("Оплачено до", fullDayFmt.format(new Date(overview.period_end)));
+    }
+    const notice = standingNotice(account, true, false);
+    const standing = el("p", "standing" + (notice?.urgent ? " urgent" : ""),
+      notice ? notice.text : overview.state === "active"
+        ? "Всё в порядке: подписка продлится автоматически с сохранённой карты." : "");
+    standing.hidden = !standing.textContent;
+
+    // Replies this period.
+    const usage = el("div", "usage");
+    const included = overview.included_replies;
+    const meter = el("meter");
+    meter.min = 0;
+    meter.max = Math.max(included, 1);
+    meter.value = Math.min(overview.replies, meter.max);
+    meter.high = meter.max * 0.8;
+    meter.setAttribute("aria-label", "Ответы ассистента за период");
+    const trial = overview.state === "trialing";
+    usage.append(el("p", "", `Ответов ассистента ${trial ? "за пробный период" : "в этом периоде"}: `
+      + `${overview.replies} из ${included} ${trial ? "доступных" : "включённых в тариф"}`), meter);
+    if (!trial && current && overview.replies > included) {
+      usage.append(el("p", "muted", `Сверх тарифа: ${overview.replies - included} — по ${price(current.overage_per_reply, currency)} за ответ`));
+    }
+
+    // The merchant's own cap.
+    const cap = input("number", overview.reply_cap ?? "", { min: "0", step: "1", placeholder: "Без лимита" });
+    const capForm = el("form", "form");
+    const capError = el("p", "error");
+    const capSave = el("button", "", "Сохранить лимит");
+    capSave.type = "submit";
+    capForm.append(field("Не больше ответов ассистента за период", cap, "reply_cap",
+      "Когда лимит достигнут, диалоги переходят к сотрудникам. Оставьте пустым, чтобы не ограничивать."), capError, capSave);
+    capForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      showErrors(capForm, null, capError);
+      const value = cap.value.trim();
+      try {
+        await api("PUT", "/billing/reply-cap", { reply_cap: value === "" ? null : Number(value) });
+        toast(value === "" ? "Лимит снят" : "Лимит сохранён");
+        O.route();
+      } catch (err) { showErrors(capForm, err, capError); }
+    });
+
+    // Plans on sale.
+    const plans = el("div", "plans");
+    const subscribed = overview.state === "active" && overview.payments_enabled;
+    // Stripe changes a subscription's plan in place; a rouble shop pays for the new plan instead.
+    const switches = subscribed && currency !== "RUB";
+    for (const plan of overview.plans) {
+      const card = el("article", "plan" + (plan.code === overview.plan && !trial ? " current" : ""));
+      card.setAttribute("aria-label", "Тариф " + plan.name);
+      const perks = el("ul");
+      perks.append(el("li", "", `${plan.included_replies.toLocaleString("ru-RU")} ответов ассистента в месяц`),
+        el("li", "", `дальше ${price(plan.overage_per_reply, currency)} за ответ`),
+        el("li", "", `каналов: до ${plan.channels}`), el("li", "", `сотрудников: до ${plan.operator_seats}`));
+      card.append(el("h3", "", plan.name), el("div", "price", price(plan.monthly_price, currency) + " в месяц"), perks);
+      const isCurrent = subscribed && plan.code === overview.plan;
+      const choose = button(isCurrent ? "Ваш тариф" : switches ? "Перейти на этот тариф" : "Оплатить", isCurrent ? "" : "primary");
+      choose.disabled = isCurrent || !overview.payments_enabled;
+      choose.addEventListener("click", async () => {
+        choose.disabled = true;
+        try {
+          if (switches) {
+            await api("POST", "/billing/plan", { plan: plan.code });
+            toast(`Тариф изменён на «${plan.name}»`);
+            O.route();
+          } else {
+            const back = location.origin + location.pathname + "#/billing";
+            // The provider's page (ЮKassa's card form) comes back to this page when done.
+            const hosted = await api("POST", "/billing/checkout", { plan: plan.code, success_url: back, cancel_url: back });
+            location.assign(hosted.url);
+          }
+        } catch (err) { toast(problem(err)); choose.disabled = false; }
+      });
+      card.append(choose);
+      plans.append(card);
+    }
+    const plansSection = section("Тарифы", plans);
+    if (!overview.payments_enabled) {
+      plansSection.append(el("p", "muted", "Приём оплаты на этой установке не настроен: выбрать тариф пока нельзя."));
+    } else if (!subscribed) {
+      plansSection.append(el("p", "muted", "Оплата картой через ЮKassa. Карта сохранится для ежемесячного продления, чек придёт на почту."));
+    }
+
+    // Invoices.
+    const rows = invoices.items.map((inv) => {
+      const period = inv.period_start ? `${fullDayFmt.format(new Date(inv.period_start))} — ${inv.period_end ? fullDayFmt.format(new Date(inv.period_end)) : "…"}` : "—";
+      const doc = inv.pdf_url || inv.hosted_url;
+      const open = doc ? link("Открыть", doc) : "—";
+      if (doc) { open.target = "_blank"; open.rel = "noopener"; }
+      return [inv.number || "—", period, price(inv.amount_due, inv.currency),
+        INVOICE_STATUSES[inv.status] || inv.status || "—", open];
+    });
+    render(token, heading("Оплата"),
+      section("Подписка", facts, standing),
+      section("Использование", usage, capForm),
+      plansSection,
+      section("Счета и платежи", table(["Номер", "Период", "Сумма", "Статус", "Документ"], rows, "Счета")));
+  }
+
+  // ---------- the first-run checklist on the start page ----------
+  const STEPS = [
+    ["marketplace_account", "Подключите кабинет Wildberries или Ozon", "#/channels",
+      "Ассистент будет знать заказы, товары и остатки магазина"],
+    ["channel", "Подключите канал: Telegram, MAX, ВКонтакте или веб-чат", "#/channels",
+      "Через него покупатели напишут магазину"],
+    ["knowledge_article", "Добавьте первую статью в базу знаний", "#/knowledge",
+      "Условия возврата, доставки и оплаты — ассистент будет отвечать по ним"],
+    ["colleague", "Пригласите коллегу", "#/users", "Оператора, который возьмёт на себя сложные вопросы"],
+    ["webchat_tried", "Напишите в веб-чат как покупатель", "#/channels",
+      "Создайте веб-чат в разделе «Каналы», откройте его ссылку и задайте вопрос"],
+  ];
+  const checklistHidden = () => STORE_CHECKLIST + O.state.me?.tenant?.id;
+  const STORE_CHECKLIST = "otklik-dashboard-checklist-hidden-";
+
+  async function loadChecklist() {
+    const box = $("checklist");
+    if (!O.state.me || !can("edit_settings") || localStorage.getItem(checklistHidden())) { box.hidden = true; return; }
+    const progress = await api("GET", "/onboarding");
+    box.hidden = progress.complete;
+    if (progress.complete) return;
+    const done = STEPS.filter(([key]) => progress[key]).length;
+    $("checklist-count").textContent = `${done} из ${STEPS.length}`;
+    $("checklist-steps").replaceChildren(...STEPS.map(([key, text, hash, hint]) => {
+      const li = el("li", progress[key] ? "done" : "");
+      li.dataset.step = key;
+      const mark = el("span", "mark", progress[key] ? "✓" : "○");
+      mark.setAttribute("aria-label", progress[key] ? "Сделано" : "Не сделано");
+      li.append(mark, link(text, hash), el("span", "muted field-hint", hint));
+      return li;
+    }));
+  }
+  $("checklist-dismiss").addEventListener("click", () => {
+    localStorage.setItem(checklistHidden(), "1");
+    $("checklist").hidden = true;
+  });
+
   const PAGES = {
     customers: customersPage, knowledge: knowledgePage, "quick-replies": quickRepliesPage,
     channels: channelsPage, users: usersPage, settings: settingsPage, analytics: analyticsPage,
+    billing: billingPage,
   };
 
   // ---------- screens before sign-in: an invitation, a forgotten password ----------
@@ -1320,6 +1540,77 @@
     });
   }
   $("forgot").addEventListener("click", forgotScreen);
+
+  // Shop addresses are Latin; a Russian name is spelled out in it (ГОСТ 7.79-2000 system B, simplified).
+  const LATIN = { а: "a", б: "b", в: "v", г: "g", д: "d", е: "e", ё: "yo", ж: "zh", з: "z", и: "i", й: "j",
+    к: "k", л: "l", м: "m", н: "n", о: "o", п: "p", р: "r", с: "s", т: "t", у: "u", ф: "f", х: "x", ц: "c",
+    ч: "ch", ш: "sh", щ: "shh", ъ: "", ы: "y", ь: "", э: "e", ю: "yu", я: "ya" };
+  /** The shop's address in Otklik, made from its name; the random tail keeps two «Ромашки» apart. */
+  function slugFor(name) {
+    const latin = [...name.toLowerCase()].map((c) => LATIN[c] ?? c).join("")
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "");
+    const tail = Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(36).padStart(2, "0")).join("");
+    return (latin || "shop") + "-" + tail;
+  }
+
+  /**
+   * A new shop and its admin. Both consents are required by law for a Russian service (the terms
+   * as the contract; 152-FZ for the owner's personal data): the form refuses without them, and so
+   * does the server.
+   */
+  function signupScreen() {
+    const shopName = input("text", "", { autocomplete: "organization", required: "", maxlength: "200" });
+    const email = input("email", $("login-email").value.trim(), { autocomplete: "username", required: "" });
+    const password = input("password", "", { autocomplete: "new-password", required: "" });
+    const terms = checkbox("Принимаю условия использования сервиса «Отклик»", false, "accept_terms",
+      "Это договор между магазином и сервисом");
+    const personal = checkbox("Даю согласие на обработку моих персональных данных", false, "accept_personal_data",
+      "По Федеральному закону № 152-ФЗ «О персональных данных»: имя, почта, данные входа");
+    const { form } = entryScreen({
+      intro: "Создайте кабинет магазина. Пробный период бесплатный, карта не нужна.",
+      controls: [field("Название магазина", shopName, "shop_name", "Так его увидят сотрудники"),
+        field("Эл. почта", email, "email", "На неё придут счета и ссылка для смены пароля"),
+        newPasswordField(password), terms.node, personal.node],
+      submitText: "Создать аккаунт",
+      refusals: {},
+      send: async ({ form: card, screen }) => {
+        const say = (name, text) => { card.querySelector(`.field-error[data-field="${name}"]`).textContent = text; };
+        const missing = [];
+        if (!shopName.value.trim()) missing.push(["shop_name", PROBLEMS.required()]);
+        if (!email.value.trim()) missing.push(["email", "Введите почту"]);
+        if (password.value.length < 10) missing.push(["password", PROBLEMS.too_short({ min: 10 })]);
+        if (!terms.box.checked) missing.push(["accept_terms", PROBLEMS.consent_required()]);
+        if (!personal.box.checked) missing.push(["accept_personal_data", PROBLEMS.consent_required()]);
+        if (missing.length) {
+          for (const [name, text] of missing) say(name, text);
+          card.querySelector(`[name="${missing[0][0]}"]`)?.focus();
+          return;
+        }
+        const body = { shop_name: shopName.value.trim(), email: email.value.trim(), password: password.value,
+          accept_terms: true, accept_personal_data: true, country: "RU" };
+        let session = null;
+        // A taken address is someone else's shop of the same name: another random tail settles it.
+        for (let attempt = 0; attempt < 3 && !session; attempt += 1) {
+          try {
+            session = await api("POST", "/auth/signup", { ...body, slug: slugFor(body.shop_name) });
+          } catch (err) {
+            if (err.status !== 409) throw err;
+            if (/e-mail/i.test(err.message)) {
+              say("email", "С этой почтой уже есть аккаунт — войдите или восстановите пароль");
+              return;
+            }
+          }
+        }
+        if (!session) throw new Error("Не удалось создать аккаунт, попробуйте ещё раз");
+        O.saveSession(session);
+        screen.remove();
+        history.replaceState(null, "", location.pathname);
+        O.start();
+      },
+    });
+    form.classList.add("signup");
+  }
+  $("signup").addEventListener("click", signupScreen);
 
   /** Opens the screen an e-mailed link points to; false when the address is no such link. */
   O.entryLink = () => {

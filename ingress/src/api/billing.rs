@@ -9,7 +9,8 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post, put};
 use otklik_billing::InvoiceStatus;
 use otklik_billing::accounts::limits::{self, Limit};
-use otklik_billing::accounts::{BillingError, merchant};
+use otklik_billing::accounts::{Billing, BillingError, merchant};
+use otklik_schema::{BillingCurrency, PaymentStatus};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -82,12 +83,41 @@ fn operation(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
 }
 
-fn overview_view(overview: &merchant::Overview) -> Value {
+/// The overview with what the page offers: the plans on sale priced in the tenant's currency
+/// (minor units), and whether this installation can take that currency at all.
+fn overview_view(billing: &Billing, overview: &merchant::Overview) -> Value {
+    let roubles = overview.currency == BillingCurrency::Rub;
+    let plans: Vec<Value> = billing
+        .catalog
+        .plans()
+        .iter()
+        .filter_map(|plan| {
+            let (price, overage) = if roubles {
+                let rub = plan.rub.as_ref()?;
+                (&rub.monthly_price, &rub.overage_per_reply)
+            } else {
+                (&plan.monthly_price, &plan.overage_per_reply)
+            };
+            Some(json!({
+                "code": plan.code.as_str(), "name": plan.name,
+                "monthly_price": price.minor, "overage_per_reply": overage.minor,
+                "included_replies": plan.included_replies, "channels": plan.channels,
+                "operator_seats": plan.operator_seats,
+            }))
+        })
+        .collect();
+    let payments = if roubles {
+        billing.yookassa.is_some()
+    } else {
+        billing.provider.is_some()
+    };
     json!({
         "plan": overview.plan, "state": overview.state,
         "period_start": overview.period_start, "period_end": overview.period_end,
         "replies": overview.replies, "included_replies": overview.included,
-        "reply_cap": overview.reply_cap,
+        "reply_cap": overview.reply_cap, "currency": overview.currency,
+        "trial_ends_at": overview.trial_ends_at, "suspends_at": overview.suspends_at,
+        "payments_enabled": payments, "plans": plans,
     })
 }
 
@@ -95,7 +125,7 @@ fn overview_view(overview: &merchant::Overview) -> Value {
     summary = "Plan, standing and replies this period",
     description = "Role: admin (manage_billing).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap}`", body = Object),
+        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap, currency, trial_ends_at, suspends_at, payments_enabled, plans: [{code, name, monthly_price, overage_per_reply, included_replies, channels, operator_seats}]}`; prices in minor units of `currency`; `suspends_at` while past due", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
         (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
@@ -107,11 +137,15 @@ async fn overview(
     principal.require(Permission::ManageBilling)?;
     let mut conn = state.db_for(&principal).await?;
     let overview = merchant::overview(&mut conn, state.billing(), principal.tenant).await?;
-    Ok(Json(overview_view(&overview)))
+    Ok(Json(overview_view(state.billing(), &overview)))
 }
 
 #[utoipa::path(get, path = "/api/v1/billing/invoices", tag = "billing",
-    summary = "Invoices", description = "Role: admin (manage_billing).", security(("bearer" = [])),
+    summary = "Invoices",
+    description = "Role: admin (manage_billing). A shop paying in dollars gets Stripe's invoices; \
+        a shop paying in roubles its ЮKassa payments, newest first (`open` while the payment \
+        waits for the payer or the bank, `paid`, `void` when declined or abandoned; `hosted_url` \
+        is the payment page while it waits).", security(("bearer" = [])),
     responses(
         (status = 200, description = "`{items: [{id, number, status, amount_due, amount_paid, currency, \
             period_start, period_end, hosted_url, pdf_url}]}`; amounts in minor units", body = Object),
@@ -124,6 +158,19 @@ async fn invoices(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Permission::ManageBilling)?;
+    let roubles = {
+        let mut conn = state.db_for(&principal).await?;
+        match otklik_db::billing::get(&mut conn, principal.tenant).await? {
+            Some(account) if account.currency == BillingCurrency::Rub => {
+                Some(otklik_db::payments::list(&mut conn, principal.tenant, 24).await?)
+            }
+            _ => None,
+        }
+    };
+    if let Some(payments) = roubles {
+        let items: Vec<Value> = payments.iter().map(payment_view).collect();
+        return Ok(Json(json!({ "items": items })));
+    }
     let invoices =
         merchant::invoices(state.tenant_pool(), state.billing(), principal.tenant).await?;
     let items: Vec<Value> = invoices
@@ -140,6 +187,28 @@ async fn invoices(
         })
         .collect();
     Ok(Json(json!({ "items": items })))
+}
+
+/// A ЮKassa payment in the shape of an invoice: what a rouble shop was charged for which period.
+fn payment_view(payment: &otklik_db::payments::Payment) -> Value {
+    let status = match payment.status {
+        PaymentStatus::New | PaymentStatus::Pending => "open",
+        PaymentStatus::Succeeded => "paid",
+        PaymentStatus::Canceled => "void",
+    };
+    let paid = if payment.status == PaymentStatus::Succeeded {
+        payment.amount
+    } else {
+        0
+    };
+    json!({
+        "id": payment.provider_payment.clone().unwrap_or_else(|| payment.id.to_string()),
+        "number": payment.id.to_string(), "status": status,
+        "amount_due": payment.amount, "amount_paid": paid, "currency": payment.currency,
+        "period_start": payment.period_start, "period_end": payment.period_end,
+        "hosted_url": (status == "open").then_some(payment.confirmation_url.clone()).flatten(),
+        "pdf_url": null,
+    })
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -272,7 +341,7 @@ struct PlanRequest {
     params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = PlanRequest,
     responses(
-        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap}`", body = Object),
+        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap, currency, trial_ends_at, suspends_at, payments_enabled, plans: [{code, name, monthly_price, overage_per_reply, included_replies, channels, operator_seats}]}`; prices in minor units of `currency`; `suspends_at` while past due", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
@@ -294,7 +363,7 @@ async fn change_plan(
         &operation(&headers),
     )
     .await?;
-    Ok(Json(overview_view(&overview)))
+    Ok(Json(overview_view(state.billing(), &overview)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -310,7 +379,7 @@ struct CapRequest {
     description = "Role: admin (manage_billing).", security(("bearer" = [])),
     request_body = CapRequest,
     responses(
-        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap}`", body = Object),
+        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap, currency, trial_ends_at, suspends_at, payments_enabled, plans: [{code, name, monthly_price, overage_per_reply, included_replies, channels, operator_seats}]}`; prices in minor units of `currency`; `suspends_at` while past due", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
@@ -337,5 +406,5 @@ async fn reply_cap(
         request.reply_cap,
     )
     .await?;
-    Ok(Json(overview_view(&overview)))
+    Ok(Json(overview_view(state.billing(), &overview)))
 }

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::Response;
 use otklik_db::{tenants, users};
+use otklik_schema::AccountState;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -23,9 +24,10 @@ const MAX_NAME: usize = 100;
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
     summary = "Who is signed in, in which shop, and what they may do",
     description = "Role: signed in. `permissions` lists what the role allows, for showing or \
-        hiding controls.", security(("bearer" = [])),
+        hiding controls. `account` is where the shop stands with billing, for a notice on every \
+        page: `null` when this installation takes no payments.", security(("bearer" = [])),
     responses((status = 200, description = "`{user: {id, email, name, role}, tenant: {id, name, slug}, \
-        permissions: [string]}`", body = Object)))]
+        permissions: [string], account: {state, trial_ends_at, suspends_at} | null}`", body = Object)))]
 pub async fn me(
     State(state): State<AppState>,
     principal: Principal,
@@ -35,10 +37,24 @@ pub async fn me(
         .await?
         .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
     let tenant = tenants::get(&mut conn, principal.tenant).await?;
+    let billing = state.billing();
+    let account = if billing.is_on() {
+        otklik_db::billing::get(&mut conn, principal.tenant).await?
+    } else {
+        None
+    };
+    let account = account.map(|account| {
+        let suspends_at = (account.state == AccountState::PastDue)
+            .then_some(account.past_due_since)
+            .flatten()
+            .map(|since| since + billing.grace);
+        json!({"state": account.state, "trial_ends_at": account.trial_ends_at, "suspends_at": suspends_at})
+    });
     Ok(Json(json!({
         "user": {"id": user.id.0, "email": user.email, "name": user.display_name, "role": user.role},
         "tenant": {"id": tenant.id.0, "name": tenant.name, "slug": tenant.slug},
         "permissions": granted(user.role),
+        "account": account,
     })))
 }
 

@@ -14,6 +14,7 @@ mod idempotency;
 mod knowledge;
 mod marketplace_accounts;
 mod me;
+mod onboarding;
 mod openapi;
 pub mod page;
 mod params;
@@ -65,4 +66,5 @@ fn routes() -> Router<AppState> {
         .merge(quick_replies::routes())
         .merge(knowledge::routes())
         .merge(marketplace_accounts::routes())
+        .merge(onboarding::routes())
 }

@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, analytics, auth, billing, channels, conversations, customers, knowledge,
-    marketplace_accounts, me, quick_replies, settings, users, vocabulary,
+    marketplace_accounts, me, onboarding, quick_replies, settings, users, vocabulary,
 };
 
 #[derive(OpenApi)]
@@ -75,6 +75,7 @@ use super::{
         me::change_password,
         settings::show,
         settings::update,
+        onboarding::checklist,
         users::list,
         users::update,
         users::pending,

@@ -27,6 +27,8 @@ pub enum Problem {
     /// Line breaks or other control characters where one line is expected.
     NotOneLine,
     InvalidEmail,
+    /// A consent that must be given (`true`), such as accepting the terms at sign-up.
+    ConsentRequired,
     /// A shop address: `min` to `max` of `a-z`, `0-9` and `-`, not starting with `-`.
     InvalidSlug {
         min: usize,
@@ -140,6 +142,7 @@ impl fmt::Display for Problem {
             Self::LengthOutOfRange { min, max } => write!(f, "{min} to {max} characters"),
             Self::NotOneLine => f.write_str("one line without control characters"),
             Self::InvalidEmail => f.write_str("not an e-mail address"),
+            Self::ConsentRequired => f.write_str("must be true: this consent is required"),
             Self::InvalidSlug { min, max } => write!(
                 f,
                 "{min} to {max} lower-case latin letters, digits or dashes, starting with a \

@@ -220,7 +220,7 @@ async fn sign_up(http: &reqwest::Client, base: &str, slug: &str) -> anyhow::Resu
     let response = http
         .post(format!("{base}/api/v1/auth/signup"))
         .json(
-            &json!({"shop_name": "Магазин для замеров", "slug": slug, "email": email,
+            &json!({"accept_terms": true, "accept_personal_data": true, "shop_name": "Магазин для замеров", "slug": slug, "email": email,
                       "password": PASSWORD, "name": "Администратор"}),
         )
         .send()

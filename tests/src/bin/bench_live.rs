@@ -327,7 +327,7 @@ async fn main() -> anyhow::Result<()> {
     let session: Value = http
         .post(format!("{base}/api/v1/auth/signup"))
         .json(
-            &json!({"shop_name": "Демо-магазин", "slug": slug, "email": email,
+            &json!({"accept_terms": true, "accept_personal_data": true, "shop_name": "Демо-магазин", "slug": slug, "email": email,
             "password": PASSWORD, "name": "Администратор"}),
         )
         .send()

@@ -96,8 +96,19 @@ pub struct SignUp {
     #[serde(default)]
     #[schema(min_length = 2, max_length = 2, pattern = r"^[A-Za-z]{2}$")]
     country: Option<String>,
+    /// Must be `true`: the person accepts the terms of service. Without it the answer is 422
+    /// `consent_required`; the moment of acceptance is recorded.
+    #[serde(default)]
+    #[schema(required = true)]
+    accept_terms: bool,
+    /// Must be `true`: the person consents to the processing of their personal data (Russian
+    /// Federal Law 152-FZ). Without it the answer is 422 `consent_required`; the moment of
+    /// consent is recorded.
+    #[serde(default)]
+    #[schema(required = true)]
+    accept_personal_data: bool,
 }
-redacted_debug!(SignUp { shop_name, slug, email, name, country } hides password);
+redacted_debug!(SignUp { shop_name, slug, email, name, country, accept_terms, accept_personal_data } hides password);
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -331,6 +342,15 @@ fn check_sign_up(request: &SignUp) -> Result<(), ApiError> {
             Problem::TooShort { min: MIN_PASSWORD },
         ));
     }
+    if !request.accept_terms {
+        fields.push(FieldError::new("accept_terms", Problem::ConsentRequired));
+    }
+    if !request.accept_personal_data {
+        fields.push(FieldError::new(
+            "accept_personal_data",
+            Problem::ConsentRequired,
+        ));
+    }
     if fields.is_empty() {
         Ok(())
     } else {
@@ -383,7 +403,7 @@ pub(super) async fn open_session(
         (status = 201, description = "The shop exists and its admin is signed in", body = Session),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The e-mail or the shop address is taken", body = crate::error::ErrorEnvelope),
-        (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Some fields are invalid, or a consent is missing (`consent_required`)", body = crate::error::ErrorEnvelope),
         (status = 429, description = "Too many attempts; see `Retry-After`", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn sign_up(
@@ -407,6 +427,7 @@ pub async fn sign_up(
             email: &email,
             display_name: request.name.trim(),
             password_hash: &hash,
+            consented_at: Utc::now(),
         },
     )
     .await

@@ -1,0 +1,3 @@
+ALTER TABLE users
+    DROP COLUMN personal_data_consent_at,
+    DROP COLUMN terms_accepted_at;
