@@ -321,8 +321,8 @@ async fn the_assistant_quotes_an_article_only_once_a_version_is_approved() {
 
     let (status, archived) = call(
         &app,
-        Method::DELETE,
-        &format!("{ARTICLES}/{article}"),
+        Method::POST,
+        &format!("{ARTICLES}/{article}/archive"),
         &admin,
         None,
     )
@@ -390,7 +390,8 @@ async fn operators_and_viewers_read_and_other_shops_see_nothing() {
             approve(&app, article, 1, reader).await.0,
             StatusCode::FORBIDDEN
         );
-        let (status, _) = call(&app, Method::DELETE, &detail, reader, None).await;
+        let archive = format!("{detail}/archive");
+        let (status, _) = call(&app, Method::POST, &archive, reader, None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, _) = upload(&app, reader, "text/markdown", "# Заголовок\nТекст").await;
         assert_eq!(status, StatusCode::FORBIDDEN);
@@ -414,7 +415,8 @@ async fn operators_and_viewers_read_and_other_shops_see_nothing() {
         approve(&app, article, 1, &stranger).await.0,
         StatusCode::NOT_FOUND
     );
-    let (status, _) = call(&app, Method::DELETE, &detail, &stranger, None).await;
+    let archive = format!("{detail}/archive");
+    let (status, _) = call(&app, Method::POST, &archive, &stranger, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, theirs) = get(&app, ARTICLES, &stranger).await;
     assert_eq!(theirs["items"], json!([]));

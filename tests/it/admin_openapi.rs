@@ -52,7 +52,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/v1/knowledge/articles", true),
     ("GET", "/api/v1/knowledge/articles/{id}", true),
     ("PATCH", "/api/v1/knowledge/articles/{id}", true),
-    ("DELETE", "/api/v1/knowledge/articles/{id}", true),
+    ("POST", "/api/v1/knowledge/articles/{id}/archive", true),
     (
         "GET",
         "/api/v1/knowledge/articles/{id}/versions/{version}",

@@ -478,7 +478,7 @@
     if (article && can("edit_knowledge") && article.status !== "archived") {
       actions.push(button("В архив", "danger", async () => {
         if (!(await confirmAction(`Убрать статью «${article.title}» в архив? Ассистент перестанет на неё опираться.`, "В архив"))) return;
-        try { await api("DELETE", `/knowledge/articles/${article.id}`); toast("Статья в архиве"); route(); } catch (e) { toast(problem(e)); }
+        try { await api("POST", `/knowledge/articles/${article.id}/archive`); toast("Статья в архиве"); route(); } catch (e) { toast(problem(e)); }
       }));
     }
     const parts = [link("← Все статьи", "#/knowledge"),

@@ -36,10 +36,8 @@ const MAX_IMPORT: usize = 1000;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/knowledge/articles", get(list).post(create))
-        .route(
-            "/api/v1/knowledge/articles/{id}",
-            get(show).patch(revise).delete(archive),
-        )
+        .route("/api/v1/knowledge/articles/{id}", get(show).patch(revise))
+        .route("/api/v1/knowledge/articles/{id}/archive", post(archive))
         .route(
             "/api/v1/knowledge/articles/{id}/versions/{version}",
             get(show_version),
@@ -439,8 +437,9 @@ async fn approve(
     Ok(Json(detail_view(&detail)))
 }
 
-/// `DELETE /api/v1/knowledge/articles/{id}`: archives; the assistant stops quoting it at once.
-#[utoipa::path(delete, path = "/api/v1/knowledge/articles/{id}", tag = "knowledge",
+/// `POST /api/v1/knowledge/articles/{id}/archive`: the assistant stops quoting it at once. Not a
+/// `DELETE`: the article stays readable, with its versions, as a record of what was quoted.
+#[utoipa::path(post, path = "/api/v1/knowledge/articles/{id}/archive", tag = "knowledge",
     summary = "Archive an article; the assistant stops quoting it",
     description = "Role: admin (edit_knowledge).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The article's id")),

@@ -489,10 +489,13 @@ pub fn reroute(
     let greeting_only =
         intent == Intent::ThanksBye || intent == Intent::Greeting && !text.contains('?');
     // «Обменяйте на другой цвет» asks for something done with an order, not about the card.
-    let order_action = matches!(
-        intent,
-        Intent::ExchangeRequest | Intent::ReturnRequest | Intent::OrderCancel | Intent::OrderStatus
-    );
+    // «Где производят пуховик 139204857?» may read as an order's whereabouts; a property asked
+    // of a named product is still the card's.
+    let order_action = !guessed
+        && matches!(
+            intent,
+            Intent::ExchangeRequest | Intent::ReturnRequest | Intent::OrderCancel
+        );
     // When a colour or size comes back is nowhere on the card: the stock answer says what is
     // there and hands the rest to people.
     if product_known && !has_order && topics::asks_restock(text) && !order_action {

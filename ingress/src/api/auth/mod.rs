@@ -99,14 +99,21 @@ pub struct SignUp {
     /// Must be `true`: the person accepts the terms of service. Without it the answer is 422
     /// `consent_required`; the moment of acceptance is recorded.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, schema_with = consent_schema)]
     accept_terms: bool,
     /// Must be `true`: the person consents to the processing of their personal data (Russian
     /// Federal Law 152-FZ). Without it the answer is 422 `consent_required`; the moment of
     /// consent is recorded.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, schema_with = consent_schema)]
     accept_personal_data: bool,
+}
+/// A consent in the document: `true` is the only answer that signs up.
+fn consent_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .enum_values(Some([true]))
+        .build()
 }
 redacted_debug!(SignUp { shop_name, slug, email, name, country, accept_terms, accept_personal_data } hides password);
 
