@@ -1,7 +1,7 @@
 //! How far a new shop has got with setting itself up, for the dashboard's first-run checklist.
 //! Each step is read from the rows it creates, so the checklist never ticks what is not there;
-//! each looks for one row (people are counted, a
-//! handful) under the tenant's index, so the cost does not grow with the shop.
+//! each looks for one row under the tenant's index (people are counted: a handful), so the cost
+//! does not grow with the shop.
 
 use diesel::dsl::exists;
 use diesel::prelude::*;
