@@ -103,6 +103,14 @@ fn clauses(text: &str) -> Vec<&str> {
 /// Splits a sentence after the words that greet, when what follows says more: the greeting up
 /// to a comma, or its first one to three words.
 fn opening_greeting(sentence: &str) -> Option<(&str, &str)> {
+    // One look at the first word keeps the other sentences at one pass of the model.
+    let first = sentence
+        .split_whitespace()
+        .next()?
+        .trim_end_matches([',', '!']);
+    if best(&classify(first)).0 != Intent::Greeting {
+        return None;
+    }
     let comma = sentence.find(',').into_iter();
     let words = sentence
         .char_indices()
