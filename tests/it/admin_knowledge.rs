@@ -706,6 +706,12 @@ async fn bad_input_is_refused_with_clear_messages() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, error) = patch(&app, article, &admin, json!({"tags": ["а", "б\u{0}"]})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    // Twenty-one tags are too many even when two of them are the same.
+    let mut tags: Vec<String> = (0..20).map(|n| format!("метка {n}")).collect();
+    tags.push("МЕТКА 0".to_owned());
+    let (status, error) = patch(&app, article, &admin, json!({ "tags": tags })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["fields"][0]["code"], "too_many", "{error}");
     let (status, error) = patch(&app, article, &admin, json!({"title": "Д".repeat(201)})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_names(&error), ["title"]);

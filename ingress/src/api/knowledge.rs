@@ -245,18 +245,11 @@ fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
             errors.push(FieldError::new("category", Problem::NotOneLine));
         }
     }
-    let tags = patch.tags.map(|tags| {
-        let mut unique: Vec<String> = Vec::new();
-        for tag in tags {
-            let tag = tag.trim().to_lowercase();
-            if !unique.contains(&tag) {
-                unique.push(tag);
-            }
-        }
-        unique
-    });
-    if let Some(tags) = &tags {
+    // Counted and measured as sent, before duplicates fold and case changes length, so what
+    // the schema refuses is refused here too.
+    if let Some(tags) = &patch.tags {
         let bad_tag = |tag: &String| {
+            let tag = tag.trim();
             !(1..=MAX_TAG).contains(&tag.chars().count())
                 || tag.chars().any(|c| c.is_control() || c == ',' || c == ';')
         };
@@ -269,6 +262,16 @@ fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
             ));
         }
     }
+    let tags = patch.tags.map(|tags| {
+        let mut unique: Vec<String> = Vec::new();
+        for tag in tags {
+            let tag = tag.trim().to_lowercase();
+            if !unique.contains(&tag) {
+                unique.push(tag);
+            }
+        }
+        unique
+    });
     if errors.is_empty() {
         Ok(ArticlePatch {
             title,

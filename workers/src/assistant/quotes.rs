@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use otklik_db::knowledge::Hit;
 use regex::Regex;
+use rust_stemmers::{Algorithm, Stemmer};
 
 static WORDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[\p{L}]{4,}").unwrap_or_else(|e| panic!("word pattern: {e}")));
@@ -91,29 +92,71 @@ const CHATTER: &[&str] = &[
     "дней",
 ];
 
+/// Whether a stem is one of [`CHATTER`]'s.
+fn chatter(stem: &str) -> bool {
+    // Stems are five letters at most, as every entry is: equal is the same word.
+    CHATTER.iter().any(|c| c.chars().take(5).eq(stem.chars()))
+}
+
 /// The question's own content stems: what an answer must be about.
 pub fn key_stems(question: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for stem in stems(question) {
-        // Stems are five letters at most, as every entry is: equal is the same word.
-        if !CHATTER.iter().any(|c| c.chars().take(5).eq(stem.chars())) && !out.contains(&stem) {
+        if !chatter(&stem) && !out.contains(&stem) {
             out.push(stem);
         }
     }
     out
 }
 
+static RUSSIAN: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::Russian));
+
+/// A word as [`relevant`] compares it: its [`stems`] prefix and its Snowball stem.
+struct Word {
+    prefix: String,
+    stem: String,
+}
+
+fn words(text: &str) -> Vec<Word> {
+    WORDS
+        .find_iter(&text.to_lowercase().replace('ё', "е"))
+        .map(|m| Word {
+            prefix: m.as_str().chars().take(5).collect(),
+            stem: RUSSIAN.stem(m.as_str()).into_owned(),
+        })
+        .collect()
+}
+
+impl Word {
+    /// Whether two words are one: the same first five letters, unless both Snowball stems are
+    /// long enough to trust and part after them («промока» of «промокают», «промокод»). The
+    /// stemmer alone is not enough: it cuts «обмен» to «обм» and «обменять» to «обменя».
+    fn same_as(&self, other: &Word) -> bool {
+        const TRUSTED: usize = 6;
+        let (short, long) = if self.stem.len() <= other.stem.len() {
+            (&self.stem, &other.stem)
+        } else {
+            (&other.stem, &self.stem)
+        };
+        let parted = short.chars().count() >= TRUSTED && !long.starts_with(short.as_str());
+        self.prefix == other.prefix && !parted
+    }
+}
+
 /// Whether an article speaks to the question: it shares a content word with the question and,
 /// when the question belongs to a topic, with the topic. Full-text search finds articles that
 /// share only «товар» or a topic word the search itself added; those are not answers.
 pub fn relevant(hit: &Hit, question: &str, topic: &[&str]) -> bool {
-    let article: Vec<String> = stems(&format!("{} {}", hit.title, hit.body));
-    if !covers_conditions(&format!("{} {}", hit.title, hit.body), question) {
+    let text = format!("{} {}", hit.title, hit.body);
+    let article: Vec<String> = stems(&text);
+    if !covers_conditions(&text, question) {
         return false;
     }
-    let shares = |stem: &str| article.iter().any(|a| a == stem);
-    let keys = key_stems(question);
-    let on_question = keys.iter().any(|k| shares(k));
+    let article_words = words(&text);
+    let on_question = words(question)
+        .iter()
+        .filter(|word| !chatter(&word.prefix))
+        .any(|word| article_words.iter().any(|a| a.same_as(word)));
     let on_topic = topic.is_empty()
         || topic.iter().any(|t| {
             article
@@ -362,6 +405,17 @@ mod tests {
             "Сколько идёт доставка в Екатеринбург?",
             &["доставк"]
         ));
+        let promo = hit(
+            "Баллы и промокоды",
+            "Промокод действует на первый заказ. Баллы начисляются за отзывы.",
+        );
+        assert!(relevant(&promo, "Где взять промокод?", &[]));
+        let exchange = hit("Обмен на другой размер", "Прямого обмена нет.");
+        assert!(relevant(&exchange, "Хочу обменять футболку", &[]));
+        assert!(
+            !relevant(&promo, "А они не промокают под дождём?", &[]),
+            "getting wet is not a promo code"
+        );
     }
 
     #[test]
