@@ -35,8 +35,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("your role does not allow this")]
     Forbidden,
-    #[error("{0}")]
-    Conflict(String),
+    /// The request collides with the shop's state; the reason is the dashboard's to say.
+    #[error("{1}")]
+    Conflict(Conflict, String),
     /// The request is well-formed JSON but some fields are not acceptable.
     #[error("some fields are invalid")]
     Validation(Vec<FieldError>),
@@ -45,8 +46,8 @@ pub enum ApiError {
     #[error("this value is already taken")]
     Taken(FieldError),
     /// A service we depend on (Telegram, the payment provider) failed.
-    #[error("{0}")]
-    Upstream(String),
+    #[error("{1}")]
+    Upstream(Service, String),
     /// Something of ours failed; the detail is logged, not returned.
     #[error("internal error")]
     Internal(String),
@@ -157,6 +158,67 @@ struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     fields: Option<Vec<FieldError>>,
+    /// With `conflict`, what it collides with; with `upstream_failed`, the service that failed.
+    /// Clients word these themselves (the dashboard does, in Russian).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, value_type = String)]
+    reason: Option<&'static str>,
+}
+
+/// What a request collided with (409).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    EmailRegistered,
+    SlugTaken,
+    AlreadyMember,
+    BillingOff,
+    CurrencyOff,
+    RefundRefused,
+    PlanLimit,
+    RequestInProgress,
+    ConversationClosed,
+    NotADraft,
+    NothingAnswered,
+    AlreadyRated,
+}
+
+impl Conflict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EmailRegistered => "email_registered",
+            Self::SlugTaken => "slug_taken",
+            Self::AlreadyMember => "already_member",
+            Self::BillingOff => "billing_off",
+            Self::CurrencyOff => "currency_off",
+            Self::RefundRefused => "refund_refused",
+            Self::PlanLimit => "plan_limit",
+            Self::RequestInProgress => "request_in_progress",
+            Self::ConversationClosed => "conversation_closed",
+            Self::NotADraft => "not_a_draft",
+            Self::NothingAnswered => "nothing_answered",
+            Self::AlreadyRated => "already_rated",
+        }
+    }
+}
+
+/// A service outside that failed (502).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Telegram,
+    Max,
+    Vk,
+    Payments,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Telegram => "telegram",
+            Self::Max => "max",
+            Self::Vk => "vk",
+            Self::Payments => "payments",
+        }
+    }
 }
 
 impl ApiError {
@@ -176,9 +238,9 @@ impl ApiError {
             Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Conflict(_) | Self::Taken(_) => StatusCode::CONFLICT,
+            Self::Conflict(..) | Self::Taken(_) => StatusCode::CONFLICT,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::Upstream(..) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -200,9 +262,9 @@ impl ApiError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Forbidden => "forbidden",
-            Self::Conflict(_) | Self::Taken(_) => "conflict",
+            Self::Conflict(..) | Self::Taken(_) => "conflict",
             Self::Validation(_) => "validation_failed",
-            Self::Upstream(_) => "upstream_failed",
+            Self::Upstream(..) => "upstream_failed",
             Self::Internal(_) => "internal",
         }
     }
@@ -231,6 +293,11 @@ impl IntoResponse for ApiError {
                 fields: match &self {
                     Self::Validation(fields) => Some(fields.clone()),
                     Self::Taken(field) => Some(vec![field.clone()]),
+                    _ => None,
+                },
+                reason: match &self {
+                    Self::Conflict(conflict, _) => Some(conflict.as_str()),
+                    Self::Upstream(service, _) => Some(service.as_str()),
                     _ => None,
                 },
             },

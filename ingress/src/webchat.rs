@@ -32,6 +32,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::client_address::ClientAddress;
+use crate::error::Conflict;
 use crate::rate_limits::PerMinute;
 use crate::{ApiError, AppState};
 
@@ -236,6 +237,7 @@ pub async fn post_rating(
             WebchatTarget::NoConversation => return Err(ApiError::NotFound),
             WebchatTarget::Unanswered => {
                 return Err(ApiError::Conflict(
+                    Conflict::NothingAnswered,
                     "nothing has been answered in this conversation yet".into(),
                 ));
             }
@@ -262,6 +264,7 @@ pub async fn post_rating(
         Ok(StatusCode::CREATED)
     } else {
         Err(ApiError::Conflict(
+            Conflict::AlreadyRated,
             "this conversation has already been rated".into(),
         ))
     }

@@ -38,7 +38,7 @@ test("a seller signs up, sees the checklist, and pays for a plan on ЮKassa's pa
       if (!ours) problems.push(`request to ${url}`);
     });
     page.on("console", (message) => {
-      if (message.type() === "error" && !/status of 422/.test(message.text())) problems.push(message.text());
+      if (message.type() === "error" && !/status of (422|409)/.test(message.text())) problems.push(message.text());
     });
     page.on("pageerror", (error) => problems.push(String(error)));
 
@@ -123,6 +123,20 @@ test("a seller signs up, sees the checklist, and pays for a plan on ЮKassa's pa
     assert.match(row, /39 900 ₽/);
     assert.match(row, /Оплачен/);
     await shot(page, "paid");
+
+    // Signing up again with the same address is told in Russian, at the address.
+    const again = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    again.on("pageerror", (error) => problems.push(String(error)));
+    await again.goto(`${origin}/app/`);
+    await again.getByRole("button", { name: "Создать аккаунт" }).click();
+    const retry = again.locator(".login:visible");
+    await retry.getByLabel("Название магазина").fill("Другой магазин");
+    await retry.getByLabel("Эл. почта").fill(email);
+    await retry.getByLabel("Пароль").fill("надёжный пароль 2026");
+    await retry.getByLabel("Принимаю условия использования сервиса «Отклик»").check();
+    await retry.getByLabel("Даю согласие на обработку моих персональных данных").check();
+    await retry.getByRole("button", { name: "Создать аккаунт" }).click();
+    await retry.locator(".field-error", { hasText: "С этой почтой уже есть аккаунт" }).waitFor();
 
     assert.deepEqual(problems, []);
   } finally {

@@ -80,7 +80,8 @@ async fn sign_up_sign_in_refresh_and_sign_out() {
     );
 
     // The same e-mail (any case) or shop address again is a conflict; bad fields say which.
-    let (status, _) = post(
+    // Each collision names its reason, for the dashboard to word.
+    let (status, taken) = post(
         &app,
         "/api/v1/auth/signup",
         None,
@@ -88,7 +89,8 @@ async fn sign_up_sign_in_refresh_and_sign_out() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, _) = post(
+    assert_eq!(taken["error"]["reason"], "email_registered", "{taken}");
+    let (status, taken) = post(
         &app,
         "/api/v1/auth/signup",
         None,
@@ -96,6 +98,7 @@ async fn sign_up_sign_in_refresh_and_sign_out() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(taken["error"]["reason"], "slug_taken", "{taken}");
     let bad = json!({"shop_name": "", "slug": "Не так", "email": "nope", "password": "short"});
     let (status, error) = post(&app, "/api/v1/auth/signup", None, bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");

@@ -405,6 +405,10 @@ async fn an_operator_takes_over_replies_once_and_gives_the_conversation_back() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["error"]["reason"], "conversation_closed",
+        "{refused}"
+    );
     let (_, counters) = get(&app, "/api/v1/conversations/counters", &staff.operator).await;
     assert_eq!(
         counters,

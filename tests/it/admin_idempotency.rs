@@ -244,6 +244,7 @@ async fn keys_belong_to_one_shop_and_one_caller() {
     let busy = send(&app, &north_admin, REPLIES, Some("busy"), running).await;
     assert_eq!(busy.status, StatusCode::CONFLICT, "{}", busy.body);
     assert_eq!(busy.body["error"]["code"], "conflict");
+    assert_eq!(busy.body["error"]["reason"], "request_in_progress");
     assert_eq!(quick_replies(&app, &north_admin).await.len(), 2, "not run");
     // Once the first gives the key up (it failed on our side), the retry runs.
     idempotency::release(&mut conn, owner)

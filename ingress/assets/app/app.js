@@ -112,8 +112,14 @@
     return state.refreshing;
   }
 
+  /** A refused request: its status, the words for people, field problems and the envelope's reason. */
   class ApiError extends Error {
-    constructor(status, message, fields) { super(message); this.status = status; this.fields = fields || []; }
+    constructor(status, message, fields, reason) {
+      super(message);
+      this.status = status;
+      this.fields = fields || [];
+      this.reason = reason;
+    }
   }
 
   async function api(method, path, body, retried) {
@@ -123,20 +129,27 @@
     if (body !== undefined) headers["content-type"] = raw ? body.type : "application/json";
     if (method === "POST") headers["idempotency-key"] = randomKey();
     const payload = body === undefined ? undefined : raw ? body.text : JSON.stringify(body);
-    const res = await fetch(API + path, { method, headers, body: payload });
+    let res;
+    try {
+      res = await fetch(API + path, { method, headers, body: payload });
+    } catch {
+      throw new ApiError(0, "Нет связи с сервером — проверьте подключение и попробуйте ещё раз");
+    }
     if (res.status === 401 && !retried) {
       if (await refresh()) return api(method, path, body, true);
       signOut();
       throw new ApiError(401, "Сессия истекла, войдите снова");
     }
     const text = await res.text();
-    const data = text ? JSON.parse(text) : null;
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
     if (!res.ok) {
       const error = data?.error;
       const fields = error?.fields || [];
-      const message = fields.map((f) => Otklik.describeField(f)).join("; ") || error?.message || "Ошибка " + res.status;
-      throw new ApiError(res.status, message, fields);
+      const message = fields.map((f) => Otklik.describeField(f)).join("; ") || Otklik.describeError(error, res.status);
+      throw new ApiError(res.status, message, fields, error?.reason);
     }
+    if (text && data === null) throw new ApiError(res.status, "Сервер ответил непонятно — обновите страницу и попробуйте ещё раз");
     return data;
   }
 
@@ -196,7 +209,7 @@
     const data = await res.json().catch(() => null);
     if (!res.ok) {
       $("login-error").textContent = res.status === 429 ? "Слишком много попыток, подождите"
-        : res.status === 401 ? "Неверная почта или пароль" : data?.error?.message || "Не удалось войти";
+        : res.status === 401 ? "Неверная почта или пароль" : Otklik.describeError(data?.error, res.status);
       return;
     }
     $("login-password").value = "";
@@ -762,8 +775,9 @@
     entryLink: () => false,
     // pages.js: the account's standing above every page.
     showAccount: () => {},
-    // pages.js says it in Russian by the problem's code.
+    // pages.js says these in Russian by the problem's code.
     describeField: (f) => f.message,
+    describeError: (error, status) => error?.message || "Ошибка " + status,
   };
 
   // After pages.js has registered its pages (deferred scripts run before this event).

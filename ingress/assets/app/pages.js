@@ -75,15 +75,48 @@
     return f.row && PROBLEMS[f.code] ? `строка ${f.row}: ${ru(f)}` : ru(f);
   }
   O.describeField = fieldText;
-  /** What went wrong, in Russian where we know the server's words. */
-  function problem(error) {
-    // api() has already said the fields in Russian (describeField).
-    if (error.fields?.length) return error.message;
-    if (error.status === 409) return "Такая запись уже есть";
-    if (error.status === 403) return "Вашей роли это недоступно";
-    if (error.status === 404) return "Не найдено — возможно, запись уже удалили";
-    return error.message;
-  }
+  /** What a request collided with, or which service failed, by the envelope's `reason`. */
+  const REASONS = {
+    email_registered: () => "Этот адрес эл. почты уже зарегистрирован — войдите или восстановите пароль",
+    slug_taken: () => "Этот адрес магазина уже занят — выберите другой",
+    already_member: () => "У человека с этим адресом уже есть доступ к магазину",
+    billing_off: () => "Оплата в этой установке не подключена",
+    currency_off: () => "Оплата в валюте вашего магазина пока не подключена",
+    refund_refused: () => "Вернуть этот платёж нельзя — проверьте платёж и сумму",
+    // Said in Russian by the server, with the plan's names.
+    plan_limit: (e) => e.message,
+    request_in_progress: () => "Этот запрос ещё выполняется — подождите несколько секунд и обновите страницу",
+    conversation_closed: () => "Разговор уже закрыт — откройте его снова, чтобы ответить",
+    not_a_draft: () => "Этот черновик уже отправлен или заменён",
+    nothing_answered: () => "В этом разговоре ещё нечего оценивать",
+    already_rated: () => "Этот разговор уже оценён",
+    telegram: () => "Telegram сейчас отвечает с ошибкой — попробуйте ещё раз через минуту",
+    max: () => "MAX сейчас отвечает с ошибкой — попробуйте ещё раз через минуту",
+    vk: () => "ВКонтакте сейчас отвечает с ошибкой — попробуйте ещё раз через минуту",
+    payments: () => "Платёжный сервис сейчас не отвечает — попробуйте ещё раз через несколько минут",
+  };
+  /** The rest by the envelope's `code`. */
+  const CODES = {
+    bad_request: () => "Запрос не удалось прочитать — обновите страницу и попробуйте снова",
+    too_large: () => "Слишком большой объём данных — сократите текст или файл",
+    unauthenticated: () => "Сессия истекла, войдите снова",
+    invalid_credentials: () => "Неверная почта или пароль",
+    forbidden: () => "Вашей роли это недоступно",
+    not_found: () => "Не найдено — возможно, запись уже удалили",
+    conflict: () => "Такая запись уже есть",
+    too_many_requests: () => "Слишком много попыток подряд — подождите немного и попробуйте снова",
+    unavailable: () => "Сервис ненадолго недоступен — попробуйте ещё раз через несколько секунд",
+    upstream_failed: () => "Внешний сервис сейчас не отвечает — попробуйте ещё раз через минуту",
+    internal: (e) => {
+      const id = /error id (\w+)/.exec(e.message || "")?.[1];
+      return "Что-то пошло не так на нашей стороне. Попробуйте ещё раз" + (id ? `; если повторится, сообщите в поддержку код ${id}` : "");
+    },
+  };
+  /** An error without fields in Russian; never the server's English words. */
+  O.describeError = (error, status) => {
+    const text = REASONS[error?.reason] || CODES[error?.code];
+    return text ? text(error) : `Не получилось (ошибка ${status}) — попробуйте ещё раз`;
+  };
 
   // ---------- small building blocks ----------
   function button(text, className, onClick) {
@@ -159,7 +192,7 @@
       if (target) target.textContent = fieldText(f);
       else rest.push(fieldText(f));
     }
-    if (!(error.fields || []).length) rest.push(problem(error));
+    if (!(error.fields || []).length) rest.push(error.message);
     if (general) general.textContent = rest.join("; ");
     else if (rest.length) toast(rest.join("; "));
   }
@@ -266,7 +299,7 @@
     O.showConversations(false);
     const token = routeToken;
     $("page").replaceChildren(el("p", "muted loading", "Загружаем…"));
-    page(token, match[2]).catch((e) => render(token, el("p", "error", problem(e))));
+    page(token, match[2]).catch((e) => render(token, el("p", "error", e.message)));
   }
   O.route = route;
   window.addEventListener("hashchange", () => { if (O.state.me && !$("shell").hidden) route(); });
@@ -292,8 +325,8 @@
           c.username ? "@" + c.username : "—", channelLabel(c.channel), String(c.conversation_count ?? 0),
           when(c.last_seen_at)]), "Покупатели"));
     };
-    search.addEventListener("input", debounce(() => load(false).catch((e) => toast(problem(e))), 250));
-    more.addEventListener("click", () => load(true).catch((e) => toast(problem(e))));
+    search.addEventListener("input", debounce(() => load(false).catch((e) => toast(e.message)), 250));
+    more.addEventListener("click", () => load(true).catch((e) => toast(e.message)));
     await load(false);
     const bar = el("div", "toolbar");
     bar.append(search);
@@ -391,10 +424,10 @@
           articleStatus(a), a.live_version ? `${a.live_version} из ${a.latest_version}` : `— из ${a.latest_version}`,
           timesText(a.usage_count), when(a.updated_at)]), "Статьи базы знаний"));
     };
-    const reload = debounce(() => load(false).catch((e) => toast(problem(e))), 250);
+    const reload = debounce(() => load(false).catch((e) => toast(e.message)), 250);
     for (const control of [q, category, tag]) control.addEventListener("input", reload);
     status.addEventListener("change", reload);
-    more.addEventListener("click", () => load(true).catch((e) => toast(problem(e))));
+    more.addEventListener("click", () => load(true).catch((e) => toast(e.message)));
     await load(false);
 
     const actions = [];
@@ -434,7 +467,7 @@
       const problems = (result.errors || []).map(fieldText);
       toast(`Импортировано статей: ${created}` + (problems.length ? `. Не удалось: ${problems.join("; ")}` : ""));
       await after();
-    } catch (e) { toast("Импорт не удался: " + problem(e)); }
+    } catch (e) { toast("Импорт не удался: " + e.message); }
   }
 
   async function articlePage(token, id) {
@@ -478,7 +511,7 @@
     if (article && can("edit_knowledge") && article.status !== "archived") {
       actions.push(button("В архив", "danger", async () => {
         if (!(await confirmAction(`Убрать статью «${article.title}» в архив? Ассистент перестанет на неё опираться.`, "В архив"))) return;
-        try { await api("POST", `/knowledge/articles/${article.id}/archive`); toast("Статья в архиве"); route(); } catch (e) { toast(problem(e)); }
+        try { await api("POST", `/knowledge/articles/${article.id}/archive`); toast("Статья в архиве"); route(); } catch (e) { toast(e.message); }
       }));
     }
     const parts = [link("← Все статьи", "#/knowledge"),
@@ -516,7 +549,7 @@
             await api("POST", `/knowledge/articles/${article.id}/versions/${v.version}/approve`);
             toast(newer ? `Версия ${v.version} одобрена — ассистент отвечает по ней` : `Статья возвращена к версии ${v.version}`);
             route();
-          } catch (e) { toast(problem(e)); }
+          } catch (e) { toast(e.message); }
         }));
       }
       list.append(li);
@@ -573,7 +606,7 @@
           title.focus();
         }), button("Удалить", "danger", async () => {
           if (!(await confirmAction(`Удалить быстрый ответ «${r.title}»?`, "Удалить"))) return;
-          try { await api("DELETE", `/quick-replies/${r.id}`); toast("Быстрый ответ удалён"); route(); } catch (e) { toast(problem(e)); }
+          try { await api("DELETE", `/quick-replies/${r.id}`); toast("Быстрый ответ удалён"); route(); } catch (e) { toast(e.message); }
         }));
       }
       return [r.title, r.shortcut ? "/" + r.shortcut : "—", el("span", "clip", r.text), actions];
@@ -611,7 +644,7 @@
       if (can("manage_channels") && c.enabled) {
         actions.append(button("Отключить", "danger", async () => {
           if (!(await confirmAction(`Отключить канал «${c.name}»? Новые сообщения из него перестанут приходить, диалоги останутся.`, "Отключить"))) return;
-          try { await api("DELETE", `/channels/${c.id}`); toast("Канал отключён"); route(); } catch (e) { toast(problem(e)); }
+          try { await api("DELETE", `/channels/${c.id}`); toast("Канал отключён"); route(); } catch (e) { toast(e.message); }
         }));
       }
       let address = c.bot_username ? "@" + c.bot_username : "—";
@@ -785,7 +818,7 @@
       if (can("manage_channels") && a.status !== "disconnected") {
         actions.append(button("Отключить", "danger", async () => {
           if (!(await confirmAction(`Отключить кабинет «${a.name}»? Синхронизация и ответы в нём остановятся, загруженные заказы останутся.`, "Отключить"))) return;
-          try { await api("DELETE", `/marketplace-accounts/${a.id}`); toast("Кабинет отключён"); route(); } catch (e) { toast(problem(e)); }
+          try { await api("DELETE", `/marketplace-accounts/${a.id}`); toast("Кабинет отключён"); route(); } catch (e) { toast(e.message); }
         }));
       }
       return [a.name || "—", MARKETPLACES[a.marketplace] || a.marketplace || "—", state, when(a.last_synced_at), actions];
@@ -852,13 +885,13 @@
       role.setAttribute("aria-label", "Роль: " + (u.name || u.email));
       role.disabled = u.id === me;
       role.addEventListener("change", async () => {
-        try { await api("PATCH", `/users/${u.id}`, { role: role.value }); toast("Роль изменена"); } catch (e) { toast(problem(e)); role.value = u.role; }
+        try { await api("PATCH", `/users/${u.id}`, { role: role.value }); toast("Роль изменена"); } catch (e) { toast(e.message); role.value = u.role; }
       });
       const actions = el("div", "row-actions");
       if (u.id !== me) {
         actions.append(button(u.disabled ? "Вернуть доступ" : "Отключить", u.disabled ? "" : "danger", async () => {
           if (!u.disabled && !(await confirmAction(`Отключить ${u.name || u.email}? Сотрудник сразу выйдет из системы.`, "Отключить"))) return;
-          try { await api("PATCH", `/users/${u.id}`, { disabled: !u.disabled }); route(); } catch (e) { toast(problem(e)); }
+          try { await api("PATCH", `/users/${u.id}`, { disabled: !u.disabled }); route(); } catch (e) { toast(e.message); }
         }));
       }
       return [u.name || "—", u.email, role, u.disabled ? "Отключён" : "Активен", when(u.last_login_at), actions];
@@ -896,7 +929,7 @@
       const actions = el("div", "row-actions");
       actions.append(button("Отозвать", "danger", async () => {
         if (!(await confirmAction(`Отозвать приглашение для ${i.email}?`, "Отозвать"))) return;
-        try { await api("DELETE", `/invitations/${i.id}`); toast("Приглашение отозвано"); route(); } catch (e) { toast(problem(e)); }
+        try { await api("DELETE", `/invitations/${i.id}`); toast("Приглашение отозвано"); route(); } catch (e) { toast(e.message); }
       }));
       return [i.email, ROLES[i.role] || i.role, when(i.expires_at), actions];
     });
@@ -1188,7 +1221,7 @@
           "Сообщений: покупатели / бот / сотрудники"], channelRows, "По каналам")),
         section("Сообщения", bars(messages, "Сообщения по авторам")));
     };
-    const reload = () => load().catch((e) => toast(problem(e)));
+    const reload = () => load().catch((e) => toast(e.message));
     days.addEventListener("change", reload);
     channel.addEventListener("change", reload);
     download.addEventListener("click", async () => {
@@ -1359,7 +1392,7 @@
             const hosted = await api("POST", "/billing/checkout", { plan: plan.code, success_url: back, cancel_url: back });
             location.assign(hosted.url);
           }
-        } catch (err) { toast(problem(err)); choose.disabled = false; }
+        } catch (err) { toast(err.message); choose.disabled = false; }
       });
       card.append(choose);
       plans.append(card);
@@ -1595,7 +1628,7 @@
             session = await api("POST", "/auth/signup", { ...body, slug: slugFor(body.shop_name) });
           } catch (err) {
             if (err.status !== 409) throw err;
-            if (/e-mail/i.test(err.message)) {
+            if (err.reason === "email_registered") {
               say("email", "С этой почтой уже есть аккаунт — войдите или восстановите пароль");
               return;
             }

@@ -19,7 +19,7 @@ use super::auth::Principal;
 use super::body::JsonBody;
 use super::permissions::Permission;
 use super::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{Conflict, FieldError, Service};
 use crate::{ApiError, AppState};
 
 pub fn routes() -> axum::Router<AppState> {
@@ -40,16 +40,21 @@ impl From<BillingError> for ApiError {
                 "plan",
                 Problem::PlanUnavailable { reason },
             )]),
-            BillingError::Off => {
-                ApiError::Conflict("billing is not enabled on this installation".into())
+            BillingError::Off => ApiError::Conflict(
+                Conflict::BillingOff,
+                "billing is not enabled on this installation".into(),
+            ),
+            BillingError::NoProviderFor(currency) => ApiError::Conflict(
+                Conflict::CurrencyOff,
+                format!("payments in {currency} are not enabled on this installation"),
+            ),
+            BillingError::RefundRefused(reason) => {
+                ApiError::Conflict(Conflict::RefundRefused, reason)
             }
-            BillingError::NoProviderFor(currency) => ApiError::Conflict(format!(
-                "payments in {currency} are not enabled on this installation"
-            )),
-            BillingError::RefundRefused(reason) => ApiError::Conflict(reason),
-            BillingError::Provider(err) => {
-                ApiError::Upstream(format!("the payment provider failed: {err}"))
-            }
+            BillingError::Provider(err) => ApiError::Upstream(
+                Service::Payments,
+                format!("the payment provider failed: {err}"),
+            ),
         }
     }
 }
@@ -64,7 +69,7 @@ pub(crate) async fn within_plan(
     let mut conn = state.db_for(principal).await?;
     match limits::check(&mut conn, state.billing(), principal.tenant, limit).await? {
         None => Ok(()),
-        Some(reached) => Err(ApiError::Conflict(reached.message())),
+        Some(reached) => Err(ApiError::Conflict(Conflict::PlanLimit, reached.message())),
     }
 }
 

@@ -27,7 +27,7 @@ use super::body::JsonBody;
 use super::params::ApiPath;
 use super::permissions::Permission;
 use super::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{FieldError, Service};
 use crate::{ApiError, AppState};
 
 const MAX_NAME: usize = 100;
@@ -188,7 +188,10 @@ fn telegram_error(err: RequestError) -> ApiError {
                 Problem::BotTokenRejected,
             )])
         }
-        other => ApiError::Upstream(format!("Telegram did not answer as expected: {other}")),
+        other => ApiError::Upstream(
+            Service::Telegram,
+            format!("Telegram did not answer as expected: {other}"),
+        ),
     }
 }
 

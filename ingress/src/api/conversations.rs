@@ -52,7 +52,7 @@ use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery, search_text};
 use super::permissions::Permission;
 use super::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{Conflict, FieldError};
 use crate::{ApiError, AppState};
 
 /// Telegram's limit for one message; the strictest of the channels people answer in.
@@ -83,7 +83,8 @@ impl From<InboxError> for ApiError {
     fn from(err: InboxError) -> Self {
         match err {
             InboxError::ConversationNotFound | InboxError::MessageNotFound => Self::NotFound,
-            InboxError::Closed | InboxError::NotADraft => Self::Conflict(err.to_string()),
+            InboxError::Closed => Self::Conflict(Conflict::ConversationClosed, err.to_string()),
+            InboxError::NotADraft => Self::Conflict(Conflict::NotADraft, err.to_string()),
             InboxError::KeyReused => {
                 Self::Validation(vec![FieldError::new("Idempotency-Key", Problem::KeyReused)])
             }

@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Principal;
 use super::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{Conflict, FieldError};
 use crate::{ApiError, AppState};
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -140,6 +140,7 @@ async fn guarded(state: AppState, request: Request, next: Next) -> Result<Respon
         Claim::Completed(stored) => return Ok(replay(stored)),
         Claim::InProgress => {
             return Err(ApiError::Conflict(
+                Conflict::RequestInProgress,
                 "a request with this Idempotency-Key is still being processed; retry shortly"
                     .into(),
             ));

@@ -22,7 +22,7 @@ use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
 use super::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{Conflict, FieldError};
 use crate::{ApiError, AppState};
 
 const INVITATION_TTL: Duration = Duration::days(7);
@@ -184,9 +184,10 @@ async fn invite(
     )
     .await
     .map_err(|err| match err {
-        InviteError::AlreadyUser => {
-            ApiError::Conflict("someone with this e-mail already has an account".into())
-        }
+        InviteError::AlreadyUser => ApiError::Conflict(
+            Conflict::AlreadyMember,
+            "someone with this e-mail already has an account".into(),
+        ),
         InviteError::Database(err) => err.into(),
     })?;
     drop(conn);
@@ -299,9 +300,10 @@ async fn accept(
     .await
     .map_err(|err| match err {
         AcceptError::Invalid => ApiError::NotFound,
-        AcceptError::AlreadyUser => {
-            ApiError::Conflict("someone with this e-mail already has an account".into())
-        }
+        AcceptError::AlreadyUser => ApiError::Conflict(
+            Conflict::AlreadyMember,
+            "someone with this e-mail already has an account".into(),
+        ),
         AcceptError::Database(err) => err.into(),
     })?;
     drop(conn);

@@ -29,7 +29,7 @@ pub use tokens::Signer;
 
 use super::body::JsonBody;
 use super::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{Conflict, FieldError};
 use crate::{ApiError, AppState};
 
 /// Failures in a row that lock an account, and for how long.
@@ -439,8 +439,13 @@ pub async fn sign_up(
     )
     .await
     .map_err(|err| match err {
-        SignupError::EmailTaken => ApiError::Conflict("this e-mail is already registered".into()),
-        SignupError::SlugTaken => ApiError::Conflict("this shop address is taken".into()),
+        SignupError::EmailTaken => ApiError::Conflict(
+            Conflict::EmailRegistered,
+            "this e-mail is already registered".into(),
+        ),
+        SignupError::SlugTaken => {
+            ApiError::Conflict(Conflict::SlugTaken, "this shop address is taken".into())
+        }
         SignupError::Database(err) => err.into(),
     })?;
     // The trial starts now, in the currency the shop's country pays in.

@@ -20,7 +20,7 @@ use crate::api::auth::Principal;
 use crate::api::body::JsonBody;
 use crate::api::permissions::Permission;
 use crate::api::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{FieldError, Service};
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -59,7 +59,10 @@ fn max_error(err: MaxError) -> ApiError {
                 Problem::MaxTokenRejected,
             )])
         }
-        other => ApiError::Upstream(format!("MAX did not answer as expected: {other}")),
+        other => ApiError::Upstream(
+            Service::Max,
+            format!("MAX did not answer as expected: {other}"),
+        ),
     }
 }
 

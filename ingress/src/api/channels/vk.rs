@@ -22,7 +22,7 @@ use crate::api::auth::Principal;
 use crate::api::body::JsonBody;
 use crate::api::permissions::Permission;
 use crate::api::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{FieldError, Service};
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -67,7 +67,10 @@ fn vk_error(err: VkError) -> ApiError {
                 Problem::VkCommunityNotManaged,
             )])
         }
-        other => ApiError::Upstream(format!("VK did not answer as expected: {other}")),
+        other => ApiError::Upstream(
+            Service::Vk,
+            format!("VK did not answer as expected: {other}"),
+        ),
     }
 }
 
