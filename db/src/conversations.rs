@@ -75,7 +75,14 @@ pub async fn record_inbound(
                                         reply_token, reply_due_at)
              SELECT $1, $2, customer.id, $6, $10, $11 FROM customer
              ON CONFLICT (customer_id) WHERE mode <> 'closed' DO UPDATE
-                 SET last_message_at = now(), external_chat_id = EXCLUDED.external_chat_id,
+                 -- A message seen before (a marketplace poll reads the same page every minute)
+                 -- does not move the conversation up the list.
+                 SET last_message_at = CASE
+                         WHEN EXISTS (SELECT 1 FROM messages m
+                                      WHERE m.channel_id = $2 AND m.external_id = $7
+                                        AND m.direction = 'inbound')
+                         THEN conversations.last_message_at ELSE now() END,
+                     external_chat_id = EXCLUDED.external_chat_id,
                      reply_token = coalesce(EXCLUDED.reply_token, conversations.reply_token),
                      reply_due_at = coalesce(EXCLUDED.reply_due_at, conversations.reply_due_at)
              RETURNING id),

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use diesel::{ExpressionMethods, QueryDsl};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_db::TenantScope;
 use otklik_db::channels::Channel;
@@ -83,6 +84,17 @@ async fn queries_never_cross_tenants() {
         .await
         .expect("record");
     assert!(recorded.message_id.is_some() && recorded.unanswered);
+    let last_message_at = async |conn: &mut AsyncPgConnection| {
+        use otklik_schema::schema::conversations::dsl;
+        dsl::conversations
+            .filter(dsl::id.eq(recorded.conversation_id))
+            .select(dsl::last_message_at)
+            .first::<chrono::DateTime<chrono::Utc>>(conn)
+            .await
+            .expect("the conversation")
+    };
+    let first = last_message_at(&mut conn).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
     let again = conversations::record_inbound(&mut conn, shop, &message)
         .await
         .expect("record again");
@@ -90,6 +102,12 @@ async fn queries_never_cross_tenants() {
         (again.message_id, again.unanswered),
         (None, true),
         "a duplicate is recognised"
+    );
+    // A marketplace poll sees the same question every minute: the conversation did not move.
+    assert_eq!(
+        last_message_at(&mut conn).await,
+        first,
+        "a duplicate is not news"
     );
 
     // The other tenant sees nothing and can change nothing.
