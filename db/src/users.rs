@@ -205,6 +205,24 @@ pub async fn list(
         .await?)
 }
 
+/// The people a conversation can be handed to: active admins and operators, by name. A shop's
+/// plan bounds its seats, so the list is short.
+pub async fn assignees(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+) -> Result<Vec<User>, DbError> {
+    const MAX: i64 = 500;
+    Ok(users::table
+        .filter(users::tenant_id.eq(scope.tenant_id()))
+        .filter(users::disabled_at.is_null())
+        .filter(users::role.eq_any([Role::Admin, Role::Operator]))
+        .order((users::display_name, users::id))
+        .limit(MAX)
+        .select(User::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// Changes someone's role or access; `None` when the tenant has no such user. Disabling ends
 /// their sessions; a new role or disabling refuses their access tokens signed before (see
 /// [`session_state`]).

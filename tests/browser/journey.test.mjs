@@ -235,10 +235,28 @@ test("a merchant sets up a shop and an invited operator handles a handed-off con
     await shot(shopper, "shopper");
     await shot(operator, "reply");
 
+    // The operator hands the conversation to the owner from the side panel (the owner gave no
+    // name, so their address stands for it), and the owner sees it as theirs.
+    const assignee = operator.getByLabel("Ответственный");
+    assert.equal(await assignee.locator("option:checked").textContent(), "Марина (вы)");
+    await assignee.selectOption({ label: email });
+    await operator.locator("#toast", { hasText: `Разговор передан: ${email}` }).waitFor({ timeout: 10000 });
+    await operator.locator('[data-counter="mine"]', { hasText: "0" }).waitFor({ timeout: 10000 });
+    await merchant.getByRole("navigation", { name: "Разделы" }).getByRole("link", { name: "Диалоги", exact: true }).click();
+    await merchant.locator('[data-counter="mine"]', { hasText: "1" }).waitFor({ timeout: 10000 });
+
     await operator.getByRole("button", { name: "Вернуть боту" }).click();
     await operator.locator("#chat-mode", { hasText: "Бот" }).waitFor({ timeout: 10000 });
     await operator.locator('[data-counter="waiting"]', { hasText: "0" }).waitFor({ timeout: 10000 });
     await operator.locator('[data-counter="mine"]', { hasText: "0" }).waitFor({ timeout: 10000 });
+
+    // Closing asks once more on the button; a closed conversation has no reply box.
+    await operator.getByRole("button", { name: "Закрыть" }).click();
+    await operator.getByRole("button", { name: "Точно закрыть?" }).click();
+    await operator.locator("#chat-mode", { hasText: "Закрыт" }).waitFor({ timeout: 10000 });
+    await operator.locator("#closed-note").waitFor();
+    assert.ok(await operator.locator("#reply-form").isHidden(), "no reply box on a closed conversation");
+    await shot(operator, "closed");
 
     assert.deepEqual(problems, [], "no script errors, CSP violations or requests to other hosts");
   } finally {

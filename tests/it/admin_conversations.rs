@@ -784,6 +784,25 @@ async fn the_inbox_pages_searches_refuses_bad_input_and_stays_in_its_tenant() {
     assert_eq!(again["body"], edited);
     assert_eq!(audited(&app, "conversation.approve_draft").await, 1);
 
+    // Who it can go to: the shop's admins and operators by name, never a viewer or a stranger.
+    let (status, people) = get(&app, "/api/v1/conversations/assignees", &staff.operator).await;
+    assert_eq!(status, StatusCode::OK, "{people}");
+    let names: Vec<(&str, &str)> = people
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or(""),
+                p["role"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(names, [("Анна", "admin"), ("Мария", "operator")]);
+    assert!(people[1].get("email").is_none(), "{people}");
+    let (status, _) = get(&app, "/api/v1/conversations/assignees", &staff.viewer).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
     // Assigned to a colleague of the same shop, people answer it.
     let (status, assigned) = post(
         &app,

@@ -66,6 +66,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/v1/knowledge/import", true),
     ("GET", "/api/v1/conversations", true),
     ("GET", "/api/v1/conversations/counters", true),
+    ("GET", "/api/v1/conversations/assignees", true),
     ("GET", "/api/v1/conversations/{id}", true),
     ("GET", "/api/v1/conversations/{id}/messages", true),
     ("POST", "/api/v1/conversations/{id}/take-over", true),

@@ -48,6 +48,8 @@
     conversations: new Map(), current: null, timeline: new Map(), composer: "reply",
     socket: null, retry: 0, refreshing: null, reloadTimer: null,
     quick: [], quickShown: [], quickAt: 0,
+    // A promise of the people conversations can go to, once a session.
+    assignees: null,
   };
   const ORDER_STATUSES = {
     new: "Новый", confirm: "На сборке", complete: "В доставке", cancel: "Отменён",
@@ -224,6 +226,7 @@
     }
     saveSession(null);
     state.me = null;
+    state.assignees = null;
     if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
     showLogin();
   }
@@ -421,7 +424,7 @@
       text.setAttribute("aria-label", "Текст черновика");
       const approve = el("button", "primary", "Одобрить и отправить");
       approve.type = "button";
-      approve.disabled = !can("handle_conversations");
+      approve.disabled = !can("handle_conversations") || state.current?.mode === "closed";
       approve.addEventListener("click", async () => {
         approve.disabled = true;
         try {
@@ -484,7 +487,10 @@
     $("take-over").hidden = !handle || mine || c.mode === "closed";
     $("return-to-bot").hidden = !handle || c.mode === "bot" || c.mode === "closed";
     $("close").hidden = !handle || c.mode === "closed";
-    $("reply-form").hidden = !handle;
+    resetClose();
+    $("reply-form").hidden = !handle || c.mode === "closed";
+    $("closed-note").hidden = c.mode !== "closed";
+    renderAssignee(c, handle);
     // The name leads to the customer's page: their orders and other conversations.
     if (c.customer?.id && can("read_conversations")) {
       const page = el("a", "", c.customer.name || "Покупатель #" + c.customer.id);
@@ -515,7 +521,61 @@
   }
   $("take-over").addEventListener("click", () => act("take-over"));
   $("return-to-bot").addEventListener("click", () => act("return-to-bot"));
-  $("close").addEventListener("click", () => act("close"));
+
+  // Closing asks once more on the button itself: a stray click must not end a conversation.
+  let closeArmed = null;
+  function resetClose() {
+    clearTimeout(closeArmed);
+    closeArmed = null;
+    $("close").textContent = "Закрыть";
+    $("close").classList.remove("danger");
+  }
+  $("close").addEventListener("click", () => {
+    if (closeArmed) { resetClose(); act("close"); return; }
+    $("close").textContent = "Точно закрыть?";
+    $("close").classList.add("danger");
+    closeArmed = setTimeout(resetClose, 5000);
+  });
+
+  // ---------- who answers ----------
+  /** Admins and operators a conversation can go to, loaded once a session. */
+  async function assignees() {
+    state.assignees ??= api("GET", "/conversations/assignees").catch((e) => { state.assignees = null; throw e; });
+    return state.assignees;
+  }
+
+  async function renderAssignee(c, handle) {
+    const select = $("side-assignee");
+    const name = $("side-assignee-name");
+    const people = handle ? await assignees().catch(() => []) : [];
+    if (state.current?.id !== c.id) return;
+    const current = people.find((p) => p.id === c.assignee_id);
+    name.textContent = current ? current.name : c.assignee_id ? "назначен" : "не назначен";
+    select.hidden = !handle || c.mode === "closed" || !people.length;
+    name.hidden = !select.hidden;
+    if (select.hidden) return;
+    const none = el("option", "", "Не назначен");
+    none.value = "";
+    none.disabled = true;
+    const options = people.map((p) => {
+      const option = el("option", "", p.id === state.me?.user.id ? `${p.name} (вы)` : p.name);
+      option.value = String(p.id);
+      return option;
+    });
+    select.replaceChildren(none, ...options);
+    select.value = current ? String(current.id) : "";
+  }
+  $("side-assignee").addEventListener("change", async (e) => {
+    const id = Number(e.target.value);
+    if (!state.current || !id) return;
+    try {
+      state.current = await api("POST", `/conversations/${state.current.id}/assign`, { user_id: id });
+      const who = (await assignees()).find((p) => p.id === id);
+      toast(id === state.me?.user.id ? "Разговор теперь ваш" : `Разговор передан: ${who?.name ?? "сотрудник"}`);
+      renderChat();
+      scheduleReload();
+    } catch (err) { toast(err.message); renderChat(); }
+  });
 
   function setComposer(mode) {
     state.composer = mode;

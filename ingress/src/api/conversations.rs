@@ -36,11 +36,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use otklik_db::TenantScope;
 use otklik_db::inbox::{
     self, Counters, Entry, InboxError, ListFilter, Order, Posted, Summary, Transition, View,
 };
 use otklik_db::marketplace_inbox::ORIGIN_MARKETPLACE;
+use otklik_db::{TenantScope, users};
 use otklik_jobs::{Deliver, topics};
 use otklik_schema::{ChannelId, ConversationId, DeliveryStatus, MessageId, UserId};
 use serde::Deserialize;
@@ -65,6 +65,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/conversations", get(list))
         .route("/api/v1/conversations/counters", get(counters))
+        .route("/api/v1/conversations/assignees", get(assignees))
         .route(ONE, get(show))
         .route(&format!("{ONE}/messages"), get(timeline))
         .route(&format!("{ONE}/take-over"), post(take_over))
@@ -218,6 +219,33 @@ pub async fn counters(
     let mut conn = state.db_for(&principal).await?;
     Ok(Json(
         inbox::counters(&mut conn, principal.tenant, principal.user).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/assignees", tag = "conversations",
+    summary = "Who a conversation can be assigned to: active admins and operators, by name (the e-mail address for someone who gave no name)", description = "Role: admin or operator (handle_conversations).", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`[{id, name, role}]`", body = Vec<Object>),
+        (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
+    ))]
+pub async fn assignees(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    principal.require(Permission::HandleConversations)?;
+    let mut conn = state.db_for(&principal).await?;
+    let people = users::assignees(&mut conn, principal.tenant).await?;
+    Ok(Json(
+        people
+            .iter()
+            .map(|user| {
+                let name = match user.display_name.trim() {
+                    "" => &user.email,
+                    name => name,
+                };
+                json!({"id": user.id, "name": name, "role": user.role})
+            })
+            .collect(),
     ))
 }
 

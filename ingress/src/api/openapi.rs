@@ -103,6 +103,7 @@ use super::{
         knowledge::import,
         conversations::list,
         conversations::counters,
+        conversations::assignees,
         conversations::show,
         conversations::timeline,
         conversations::take_over,
