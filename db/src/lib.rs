@@ -23,6 +23,7 @@ pub mod order_news;
 pub mod payments;
 mod pool;
 pub mod quick_replies;
+pub mod receipts;
 pub mod ratings;
 pub mod returns;
 mod scope;
