@@ -451,6 +451,15 @@ async fn a_reply_outside_the_24_hour_window_is_not_sent_and_operators_read_why()
 
     // Writing again opens the window: the next reply goes.
     assert_eq!(shop.text(wa_id, "wamid.second", "Да, здесь").await, 200);
+    let recorded = shop
+        .app
+        .eventually(Duration::from_secs(10), 1, || async {
+            shop.app
+                .count("SELECT count(*) AS n FROM messages WHERE external_id = 'wamid.second'")
+                .await
+        })
+        .await;
+    assert_eq!(recorded, 1);
     let (status, _) = post(
         &shop.app,
         &format!("/api/v1/conversations/{conversation}/reply"),
