@@ -131,7 +131,8 @@ async fn connecting_checks_the_number_and_only_the_channels_verify_token_is_answ
         (NUMBER.to_owned(), Some(TOKEN.to_owned())),
         "the number was read with the token as a Bearer header"
     );
-    let (status, channels) = crate::admin_auth::get(&shop.app, "/api/v1/channels", Some(&shop.admin)).await;
+    let (status, channels) =
+        crate::admin_auth::get(&shop.app, "/api/v1/channels", Some(&shop.admin)).await;
     assert_eq!(status, StatusCode::OK);
     let listed = channels["items"]
         .as_array()
@@ -153,12 +154,30 @@ async fn connecting_checks_the_number_and_only_the_channels_verify_token_is_answ
                "app_secret": secret, "verify_token": VERIFY})
     };
     for (body, field, code) in [
-        (connect(NUMBER, "EAAG-revoked", APP_SECRET), "access_token", "whatsapp_token_rejected"),
-        (connect("999000111", TOKEN, APP_SECRET), "phone_number_id", "whatsapp_number_not_accessible"),
-        (connect("+7 700 555", TOKEN, APP_SECRET), "phone_number_id", "whatsapp_number_id_malformed"),
+        (
+            connect(NUMBER, "EAAG-revoked", APP_SECRET),
+            "access_token",
+            "whatsapp_token_rejected",
+        ),
+        (
+            connect("999000111", TOKEN, APP_SECRET),
+            "phone_number_id",
+            "whatsapp_number_not_accessible",
+        ),
+        (
+            connect("+7 700 555", TOKEN, APP_SECRET),
+            "phone_number_id",
+            "whatsapp_number_id_malformed",
+        ),
         (connect(NUMBER, TOKEN, "   "), "app_secret", "required"),
     ] {
-        let (status, error) = post(&shop.app, "/api/v1/channels/whatsapp", Some(&shop.admin), body).await;
+        let (status, error) = post(
+            &shop.app,
+            "/api/v1/channels/whatsapp",
+            Some(&shop.admin),
+            body,
+        )
+        .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
         assert_eq!(error["error"]["fields"][0]["field"], field, "{error}");
         assert_eq!(error["error"]["fields"][0]["code"], code, "{error}");
@@ -181,14 +200,20 @@ async fn connecting_checks_the_number_and_only_the_channels_verify_token_is_answ
     // Meta's verification: the challenge back as plain text, only for the channel's token.
     let hook = shop.hook();
     assert_eq!(
-        shop.wa.verify(&hook, "subscribe", VERIFY, "1158201444").await,
+        shop.wa
+            .verify(&hook, "subscribe", VERIFY, "1158201444")
+            .await,
         (200, "1158201444".to_owned())
     );
     let response = shop
         .app
         .http
         .get(&hook)
-        .query(&[("hub.mode", "subscribe"), ("hub.verify_token", VERIFY), ("hub.challenge", "42")])
+        .query(&[
+            ("hub.mode", "subscribe"),
+            ("hub.verify_token", VERIFY),
+            ("hub.challenge", "42"),
+        ])
         .send()
         .await
         .expect("verify");
@@ -200,11 +225,23 @@ async fn connecting_checks_the_number_and_only_the_channels_verify_token_is_answ
             .is_some_and(|v| v.starts_with("text/plain")),
         "plain text"
     );
-    assert_eq!(shop.wa.verify(&hook, "subscribe", "meatyhamhock", "1").await.0, 403);
-    assert_eq!(shop.wa.verify(&hook, "unsubscribe", VERIFY, "1").await.0, 403);
+    assert_eq!(
+        shop.wa
+            .verify(&hook, "subscribe", "meatyhamhock", "1")
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        shop.wa.verify(&hook, "unsubscribe", VERIFY, "1").await.0,
+        403
+    );
     assert_eq!(shop.wa.verify(&hook, "subscribe", VERIFY, "").await.0, 403);
     let other = format!("{}/hooks/whatsapp/{}", shop.app.base, shop.channel.0 + 1000);
-    assert_eq!(shop.wa.verify(&other, "subscribe", VERIFY, "1").await.0, 403);
+    assert_eq!(
+        shop.wa.verify(&other, "subscribe", VERIFY, "1").await.0,
+        403
+    );
 
     // Switched off: neither verification nor webhooks are accepted any more.
     let (status, _) = call(
@@ -217,7 +254,10 @@ async fn connecting_checks_the_number_and_only_the_channels_verify_token_is_answ
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(shop.wa.verify(&hook, "subscribe", VERIFY, "1").await.0, 403);
-    assert_eq!(shop.text("77011112233", "wamid.late", "Есть кто?").await, 401);
+    assert_eq!(
+        shop.text("77011112233", "wamid.late", "Есть кто?").await,
+        401
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,7 +267,11 @@ async fn a_shoppers_text_gets_the_assistants_reply_once_and_statuses_move_its_re
     let wamid = "wamid.HBgLNzcwMTIzNDU2NzgVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=";
     let question = "Здравствуйте! Где мой заказ 1456789012?";
     assert_eq!(shop.text(wa_id, wamid, question).await, 200);
-    assert_eq!(shop.text(wa_id, wamid, question).await, 200, "a redelivery is acknowledged");
+    assert_eq!(
+        shop.text(wa_id, wamid, question).await,
+        200,
+        "a redelivery is acknowledged"
+    );
 
     let sent = shop.replies(1).await;
     assert_eq!(sent[0].to, wa_id);
@@ -264,16 +308,24 @@ async fn a_shoppers_text_gets_the_assistants_reply_once_and_statuses_move_its_re
     assert_eq!(shop.status(&reply, "delivered", wa_id, None).await, 200);
     let receipt = shop
         .app
-        .eventually(Duration::from_secs(10), "delivered".to_owned(), || shop.receipt_of(&reply))
+        .eventually(Duration::from_secs(10), "delivered".to_owned(), || {
+            shop.receipt_of(&reply)
+        })
         .await;
     assert_eq!(receipt, "delivered");
     assert_eq!(shop.status(&reply, "read", wa_id, None).await, 200);
     let receipt = shop
         .app
-        .eventually(Duration::from_secs(10), "read".to_owned(), || shop.receipt_of(&reply))
+        .eventually(Duration::from_secs(10), "read".to_owned(), || {
+            shop.receipt_of(&reply)
+        })
         .await;
     assert_eq!(receipt, "read");
-    assert_eq!(shop.status(&reply, "delivered", wa_id, None).await, 200, "a late delivered");
+    assert_eq!(
+        shop.status(&reply, "delivered", wa_id, None).await,
+        200,
+        "a late delivered"
+    );
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(shop.receipt_of(&reply).await, "read");
     assert_eq!(
@@ -321,7 +373,11 @@ async fn a_button_reply_a_list_row_and_a_photo_are_taken_in() {
         "reaction",
         json!({"message_id": "wamid.button", "emoji": "👍"}),
     );
-    assert_eq!(shop.deliver(&reaction).await, 200, "unknown to the inbox, still acknowledged");
+    assert_eq!(
+        shop.deliver(&reaction).await,
+        200,
+        "unknown to the inbox, still acknowledged"
+    );
     let taken = shop
         .app
         .eventually(Duration::from_secs(15), 3, || async {
@@ -365,7 +421,11 @@ async fn forged_unsigned_and_malformed_webhooks_are_refused_and_change_nothing()
         401,
         "signed with another secret"
     );
-    assert_eq!(shop.wa.post(&hook, body.clone(), None).await, 401, "unsigned");
+    assert_eq!(
+        shop.wa.post(&hook, body.clone(), None).await,
+        401,
+        "unsigned"
+    );
     let other = whatsapp::sign(APP_SECRET.as_bytes(), b"{}");
     assert_eq!(
         shop.wa.post(&hook, body.clone(), Some(other)).await,
@@ -373,14 +433,23 @@ async fn forged_unsigned_and_malformed_webhooks_are_refused_and_change_nothing()
         "the signature of another body"
     );
     assert_eq!(
-        shop.wa.post(&hook, body.clone(), Some("sha256=".into())).await,
+        shop.wa
+            .post(&hook, body.clone(), Some("sha256=".into()))
+            .await,
         401
     );
     let signed = |bytes: &[u8]| Some(whatsapp::sign(APP_SECRET.as_bytes(), bytes));
-    assert_eq!(shop.wa.post(&hook, b"{oops".to_vec(), signed(b"{oops")).await, 400);
+    assert_eq!(
+        shop.wa
+            .post(&hook, b"{oops".to_vec(), signed(b"{oops"))
+            .await,
+        400
+    );
     let page = json!({"object": "page", "entry": [{"id": "1", "changes": []}]}).to_string();
     assert_eq!(
-        shop.wa.post(&hook, page.clone().into_bytes(), signed(page.as_bytes())).await,
+        shop.wa
+            .post(&hook, page.clone().into_bytes(), signed(page.as_bytes()))
+            .await,
         200,
         "another object is acknowledged and dropped"
     );
@@ -403,8 +472,14 @@ async fn forged_unsigned_and_malformed_webhooks_are_refused_and_change_nothing()
     );
     assert_eq!(shop.deliver(&other_number).await, 200);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(shop.app.count("SELECT count(*) AS n FROM messages").await, 0);
-    assert_eq!(shop.app.count("SELECT count(*) AS n FROM customers").await, 0);
+    assert_eq!(
+        shop.app.count("SELECT count(*) AS n FROM messages").await,
+        0
+    );
+    assert_eq!(
+        shop.app.count("SELECT count(*) AS n FROM customers").await,
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -484,20 +559,35 @@ async fn a_reply_outside_the_24_hour_window_is_not_sent_and_operators_read_why()
 async fn error_codes_decide_retries_and_a_failed_status_hands_the_conversation_to_people() {
     let shop = WhatsappShop::start().await;
     // Throughput reached, then the pair rate: both waited out and tried again.
-    shop.wa.script(Script { status: 429, code: 130_429 });
-    shop.wa.script(Script { status: 400, code: 131_056 });
-    assert_eq!(shop.text("77050000001", "wamid.a", "Добрый день").await, 200);
+    shop.wa.script(Script {
+        status: 429,
+        code: 130_429,
+    });
+    shop.wa.script(Script {
+        status: 400,
+        code: 131_056,
+    });
+    assert_eq!(
+        shop.text("77050000001", "wamid.a", "Добрый день").await,
+        200
+    );
     let sent = shop.replies(1).await;
     let statuses = shop
         .app
-        .eventually(Duration::from_secs(15), vec![("sent".to_owned(), None)], || async {
-            outbound_statuses(&mut shop.app.db().await).await
-        })
+        .eventually(
+            Duration::from_secs(15),
+            vec![("sent".to_owned(), None)],
+            || async { outbound_statuses(&mut shop.app.db().await).await },
+        )
         .await;
     assert_eq!(statuses, vec![("sent".to_owned(), None)]);
 
     // Meta accepted it, then says it could not be delivered (131026).
-    assert_eq!(shop.status(&sent[0].wamid, "failed", "77050000001", Some(131_026)).await, 200);
+    assert_eq!(
+        shop.status(&sent[0].wamid, "failed", "77050000001", Some(131_026))
+            .await,
+        200
+    );
     let failed = shop
         .app
         .eventually(Duration::from_secs(10), 1, || async {
@@ -509,7 +599,10 @@ async fn error_codes_decide_retries_and_a_failed_status_hands_the_conversation_t
     assert_eq!(failed, 1);
     let statuses = outbound_statuses(&mut shop.app.db().await).await;
     assert!(
-        statuses[0].1.as_deref().is_some_and(|why| why.contains("WhatsApp не может доставить")),
+        statuses[0]
+            .1
+            .as_deref()
+            .is_some_and(|why| why.contains("WhatsApp не может доставить")),
         "{statuses:?}"
     );
     assert_eq!(
@@ -520,9 +613,15 @@ async fn error_codes_decide_retries_and_a_failed_status_hands_the_conversation_t
     );
 
     // A closed window said by WhatsApp itself (131047) and a shopper who cannot be written to.
-    shop.wa.script(Script { status: 400, code: 131_047 });
+    shop.wa.script(Script {
+        status: 400,
+        code: 131_047,
+    });
     assert_eq!(shop.text("77050000002", "wamid.b", "Алло").await, 200);
-    shop.wa.script(Script { status: 400, code: 131_026 });
+    shop.wa.script(Script {
+        status: 400,
+        code: 131_026,
+    });
     assert_eq!(shop.text("77050000003", "wamid.c", "Алло").await, 200);
     let settled = shop
         .app

@@ -98,7 +98,13 @@ impl FakeWhatsApp {
     }
 
     /// A business number that `token` may use.
-    pub fn add_number(&self, phone_number_id: &str, display: &str, verified_name: &str, token: &str) {
+    pub fn add_number(
+        &self,
+        phone_number_id: &str,
+        display: &str,
+        verified_name: &str,
+        token: &str,
+    ) {
         lock(&self.inner.numbers).insert(
             phone_number_id.to_owned(),
             Number {
@@ -136,7 +142,13 @@ impl FakeWhatsApp {
     }
 
     /// Meta's verification request to `hook`: `(status, body)`.
-    pub async fn verify(&self, hook: &str, mode: &str, verify_token: &str, challenge: &str) -> (u16, String) {
+    pub async fn verify(
+        &self,
+        hook: &str,
+        mode: &str,
+        verify_token: &str,
+        challenge: &str,
+    ) -> (u16, String) {
         let response = self
             .http
             .get(hook)
@@ -242,7 +254,14 @@ pub fn message(
 }
 
 /// A status of a message the business sent; `error` is a code for `failed`.
-pub fn status(number: &str, display: &str, wamid: &str, state: &str, recipient: &str, error: Option<i64>) -> Value {
+pub fn status(
+    number: &str,
+    display: &str,
+    wamid: &str,
+    state: &str,
+    recipient: &str,
+    error: Option<i64>,
+) -> Value {
     let mut status = json!({
         "id": wamid, "status": state, "timestamp": "1749416600", "recipient_id": recipient,
         "pricing": { "billable": false, "pricing_model": "PMP", "category": "service", "type": "free_customer_service" },
@@ -276,10 +295,13 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Graph's refusal: the HTTP status, the error code and subcode, the message.
+type Refusal = (StatusCode, i64, Option<i64>, &'static str);
+
 /// The number `id` if `headers` carry a token that may use it, or Graph's refusal.
-fn authorised(inner: &Inner, id: &str, headers: &HeaderMap) -> Result<Number, Response> {
+fn authorised(inner: &Inner, id: &str, headers: &HeaderMap) -> Result<Number, Refusal> {
     let Some(token) = bearer(headers) else {
-        return Err(graph_error(
+        return Err((
             StatusCode::UNAUTHORIZED,
             104,
             None,
@@ -288,7 +310,7 @@ fn authorised(inner: &Inner, id: &str, headers: &HeaderMap) -> Result<Number, Re
     };
     let numbers = lock(&inner.numbers);
     if !numbers.values().any(|n| n.token == token) {
-        return Err(graph_error(
+        return Err((
             StatusCode::UNAUTHORIZED,
             190,
             Some(463),
@@ -296,7 +318,7 @@ fn authorised(inner: &Inner, id: &str, headers: &HeaderMap) -> Result<Number, Re
         ));
     }
     if !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(graph_error(
+        return Err((
             StatusCode::BAD_REQUEST,
             100,
             None,
@@ -304,8 +326,8 @@ fn authorised(inner: &Inner, id: &str, headers: &HeaderMap) -> Result<Number, Re
         ));
     }
     match numbers.get(id) {
-        None => Err(graph_error(StatusCode::NOT_FOUND, 803, None, "Phone number not found")),
-        Some(number) if number.token != token => Err(graph_error(
+        None => Err((StatusCode::NOT_FOUND, 803, None, "Phone number not found")),
+        Some(number) if number.token != token => Err((
             StatusCode::FORBIDDEN,
             200,
             Some(1_349_174),
@@ -322,7 +344,12 @@ async fn phone_number(
 ) -> Response {
     lock(&inner.lookups).push((id.clone(), bearer(&headers)));
     if version != VERSION {
-        return graph_error(StatusCode::BAD_REQUEST, 100, None, "Unknown path components");
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            None,
+            "Unknown path components",
+        );
     }
     match authorised(&inner, &id, &headers) {
         Ok(number) => Json(json!({
@@ -330,7 +357,7 @@ async fn phone_number(
             "verified_name": number.verified_name, "quality_rating": "GREEN",
         }))
         .into_response(),
-        Err(refusal) => refusal,
+        Err((status, code, subcode, message)) => graph_error(status, code, subcode, message),
     }
 }
 
@@ -341,10 +368,15 @@ async fn messages(
     body: Bytes,
 ) -> Response {
     if version != VERSION {
-        return graph_error(StatusCode::BAD_REQUEST, 100, None, "Unknown path components");
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            None,
+            "Unknown path components",
+        );
     }
-    if let Err(refusal) = authorised(&inner, &id, &headers) {
-        return refusal;
+    if let Err((status, code, subcode, message)) = authorised(&inner, &id, &headers) {
+        return graph_error(status, code, subcode, message);
     }
     let invalid = |what: &str| {
         graph_error(

@@ -98,9 +98,7 @@ pub async fn receive(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let channel_id: ChannelId = channel_id.parse().map_err(|_| ApiError::NotFound)?;
-    let given = headers
-        .get(signature::HEADER)
-        .map(|value| value.as_bytes());
+    let given = headers.get(signature::HEADER).map(|value| value.as_bytes());
     let Some(secrets) = secrets(&state, channel_id).await? else {
         return Err(ApiError::Unauthorized);
     };

@@ -121,11 +121,7 @@ impl GraphApi {
         request: reqwest::RequestBuilder,
         token: &str,
     ) -> Result<T, WhatsAppError> {
-        let response = request
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(transport)?;
+        let response = request.bearer_auth(token).send().await.map_err(transport)?;
         let status = response.status();
         let body = response.bytes().await.map_err(transport)?;
         if status.is_success() {
@@ -183,9 +179,7 @@ impl GraphApi {
         token: &str,
         phone_number_id: &str,
     ) -> Result<PhoneNumber, WhatsAppError> {
-        let request = self
-            .http
-            .get(format!("{}/{phone_number_id}", self.base));
+        let request = self.http.get(format!("{}/{phone_number_id}", self.base));
         self.call(request, token).await
     }
 

@@ -110,8 +110,7 @@ pub fn split(raw: &[u8]) -> Result<Vec<Split>, serde_json::Error> {
             });
         }
         for status in value.statuses {
-            let (Some(id), Some(state)) = (status["id"].as_str(), status["status"].as_str())
-            else {
+            let (Some(id), Some(state)) = (status["id"].as_str(), status["status"].as_str()) else {
                 continue;
             };
             let item = serde_json::json!({ "metadata": metadata, "status": status });
@@ -130,7 +129,7 @@ pub enum Item {
     Message {
         phone_number_id: String,
         contact: Option<Contact>,
-        message: Message,
+        message: Box<Message>,
     },
     Status {
         phone_number_id: String,
@@ -157,7 +156,7 @@ impl Item {
                 phone_number_id,
                 // A contact that does not read leaves the shopper known by `from` alone.
                 contact: raw.contact.and_then(|c| Contact::deserialize(c).ok()),
-                message,
+                message: Box::new(message),
             }),
             (None, Some(status)) => Ok(Self::Status {
                 phone_number_id,
@@ -254,8 +253,14 @@ pub enum Content<'a> {
     Text(&'a str),
     /// A reply button or list row tapped (interactive `button_reply`/`list_reply`, or a
     /// template's quick reply): what it said and its id.
-    Choice { title: String, id: String },
-    Media { kind: &'a str, media: &'a Media },
+    Choice {
+        title: String,
+        id: String,
+    },
+    Media {
+        kind: &'a str,
+        media: &'a Media,
+    },
     Location(&'a Location),
     Contacts(&'a [Value]),
     /// A reaction, a system notice, an order, an unsupported or unknown type: not a question.
@@ -413,8 +418,14 @@ mod tests {
         assert_eq!(phone_number_id, "106540352242922");
         let contact = contact.expect("the sender's contact");
         assert_eq!(contact.wa_id, "16505551234");
-        assert_eq!(contact.profile.map(|p| p.name).as_deref(), Some("Sheena Nelson"));
-        assert!(matches!(message.content(), Content::Text("Does it come in another color?")));
+        assert_eq!(
+            contact.profile.map(|p| p.name).as_deref(),
+            Some("Sheena Nelson")
+        );
+        assert!(matches!(
+            message.content(),
+            Content::Text("Does it come in another color?")
+        ));
         let Item::Message { message, .. } = Item::parse(&items[1].item)? else {
             panic!("a message");
         };
@@ -434,7 +445,10 @@ mod tests {
         let Item::Status { status, .. } = Item::parse(&items[4].item)? else {
             panic!("a status");
         };
-        assert_eq!((status.id.as_str(), status.status.as_str()), ("wamid.OURS", "delivered"));
+        assert_eq!(
+            (status.id.as_str(), status.status.as_str()),
+            ("wamid.OURS", "delivered")
+        );
         Ok(())
     }
 
@@ -453,7 +467,10 @@ mod tests {
             panic!("a message");
         };
         assert_eq!(message.kind, "malformed");
-        assert!(Item::parse(r#"{"metadata": {"phone_number_id": "1"}, "message": {"id": "w"}}"#).is_err());
+        assert!(
+            Item::parse(r#"{"metadata": {"phone_number_id": "1"}, "message": {"id": "w"}}"#)
+                .is_err()
+        );
         Ok(())
     }
 }

@@ -82,10 +82,7 @@ pub(super) async fn handle(ctx: &Context, channel: &Channel, raw: &str) -> Resul
 /// Applies a status to the message it names, and tells operators what changed.
 async fn receipt(ctx: &Context, channel: &Channel, status: &Status) -> Result<(), BoxDynError> {
     let code = status.errors.first().map(|e| e.code);
-    let reason = for_people(
-        code.and_then(Verdict::of_code)
-            .unwrap_or(Verdict::Refused),
-    );
+    let reason = for_people(code.and_then(Verdict::of_code).unwrap_or(Verdict::Refused));
     let receipt = match status.status.as_str() {
         "delivered" => Receipt::Delivered,
         "read" | "played" => Receipt::Read,
@@ -131,7 +128,8 @@ async fn receipt(ctx: &Context, channel: &Channel, status: &Status) -> Result<()
             "reason": otklik_db::messages::DELIVERY_FAILED,
             "summary": reason,
         });
-        ctx.tell_operators(scope, &event, "a failed WhatsApp message").await;
+        ctx.tell_operators(scope, &event, "a failed WhatsApp message")
+            .await;
     }
     Ok(())
 }
@@ -175,11 +173,17 @@ fn normalise(message: &Message) -> Option<Normalised> {
             if cards.is_empty() {
                 return None;
             }
-            let label = if cards.len() == 1 { "Контакт" } else { "Контакты" };
+            let label = if cards.len() == 1 {
+                "Контакт"
+            } else {
+                "Контакты"
+            };
             let kept: Vec<Value> = contacts
                 .iter()
-                .map(|c| json!({ "kind": "contact", "name": c["name"]["formatted_name"],
-                                 "phones": c["phones"], "emails": c["emails"] }))
+                .map(|c| {
+                    json!({ "kind": "contact", "name": c["name"]["formatted_name"],
+                                 "phones": c["phones"], "emails": c["emails"] })
+                })
                 .collect();
             (format!("{label}: {}", cards.join("; ")), Value::Array(kept))
         }
@@ -206,13 +210,16 @@ fn location_text(location: &Location) -> String {
 /// A shared contact card in one line: the name, phones, e-mails and company it has.
 fn contact_text(contact: &Value) -> Option<String> {
     let name = &contact["name"];
-    let name = name["formatted_name"].as_str().map(str::to_owned).or_else(|| {
-        let parts: Vec<&str> = ["first_name", "last_name"]
-            .iter()
-            .filter_map(|f| name[*f].as_str())
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(" "))
-    });
+    let name = name["formatted_name"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| {
+            let parts: Vec<&str> = ["first_name", "last_name"]
+                .iter()
+                .filter_map(|f| name[*f].as_str())
+                .collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        });
     let listed = |list: &str, field: &str| -> Vec<String> {
         contact[list]
             .as_array()
@@ -270,7 +277,10 @@ mod tests {
         let voice = message(
             r#"{"from": "1", "id": "w", "type": "audio", "audio": {"mime_type": "audio/ogg; codecs=opus", "id": "5", "voice": true}}"#,
         );
-        assert_eq!(normalise(&voice).expect("taken in").attachments[0]["kind"], "voice");
+        assert_eq!(
+            normalise(&voice).expect("taken in").attachments[0]["kind"],
+            "voice"
+        );
     }
 
     #[test]
@@ -300,7 +310,8 @@ mod tests {
             r#"{"from": "1", "id": "w", "type": "reaction", "reaction": {"message_id": "x", "emoji": "👍"}}"#,
         );
         assert_eq!(normalise(&reaction), None);
-        let broken = message(r#"{"from": "1", "id": "w", "type": "interactive", "interactive": "oops"}"#);
+        let broken =
+            message(r#"{"from": "1", "id": "w", "type": "interactive", "interactive": "oops"}"#);
         assert_eq!(normalise(&broken), None);
     }
 }

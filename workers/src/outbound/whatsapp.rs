@@ -85,7 +85,8 @@ impl super::Channel for Whatsapp {
                 .whatsapp
                 .send_text(token, number, &delivery.chat_id, part)
                 .await;
-            let number_wide = matches!(&result, Err(CallError::Refused(e)) if e.verdict() == Verdict::Throughput);
+            let number_wide =
+                matches!(&result, Err(CallError::Refused(e)) if e.verdict() == Verdict::Throughput);
             match (classify(result, delivery.attempts), first_id.is_some()) {
                 (Sent::Ok { external_id }, _) => {
                     first_id.get_or_insert(external_id);
@@ -132,9 +133,7 @@ fn within_window(delivery: &Delivery) -> bool {
 /// How one call ended, in the shared path's terms.
 fn classify(result: Result<String, WhatsAppError>, attempts: i32) -> Sent {
     match result {
-        Ok(wamid) => Sent::Ok {
-            external_id: wamid,
-        },
+        Ok(wamid) => Sent::Ok { external_id: wamid },
         Err(CallError::Refused(error)) => refused(&error, attempts),
         Err(CallError::Unreachable(err)) => Sent::Failed(err.to_string()),
         // It may have arrived: tried again by default, as for every channel.
@@ -151,7 +150,9 @@ fn refused(error: &ApiError, attempts: i32) -> Sent {
         Verdict::Throughput => Sent::RetryAfter(backoff(attempts).max(Duration::from_secs(1))),
         // The pair rate: Meta's guidance is 4^n seconds.
         Verdict::PairRate => {
-            let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(4);
+            let exponent = u32::try_from(attempts.saturating_sub(1))
+                .unwrap_or(0)
+                .min(4);
             Sent::RetryAfter(Duration::from_secs(4_u64.pow(exponent)))
         }
         Verdict::Undeliverable => Sent::Undeliverable(for_people(verdict).to_owned()),
@@ -177,11 +178,22 @@ mod tests {
 
     #[test]
     fn error_codes_decide_what_happens_to_the_delivery() {
-        assert!(matches!(refused(&error(400, 131_047), 1), Sent::NotAllowed(why) if why.contains("24 часов")));
-        assert!(matches!(refused(&error(429, 130_429), 1), Sent::RetryAfter(wait) if wait >= Duration::from_secs(1)));
-        assert!(matches!(refused(&error(400, 131_056), 3), Sent::RetryAfter(wait) if wait == Duration::from_secs(16)));
-        assert!(matches!(refused(&error(400, 131_026), 1), Sent::Undeliverable(_)));
-        assert!(matches!(refused(&error(401, 190), 1), Sent::Rejected(why) if why.contains("ключ")));
+        assert!(
+            matches!(refused(&error(400, 131_047), 1), Sent::NotAllowed(why) if why.contains("24 часов"))
+        );
+        assert!(
+            matches!(refused(&error(429, 130_429), 1), Sent::RetryAfter(wait) if wait >= Duration::from_secs(1))
+        );
+        assert!(
+            matches!(refused(&error(400, 131_056), 3), Sent::RetryAfter(wait) if wait == Duration::from_secs(16))
+        );
+        assert!(matches!(
+            refused(&error(400, 131_026), 1),
+            Sent::Undeliverable(_)
+        ));
+        assert!(
+            matches!(refused(&error(401, 190), 1), Sent::Rejected(why) if why.contains("ключ"))
+        );
         assert!(matches!(refused(&error(500, 131_000), 1), Sent::Failed(_)));
         assert!(matches!(refused(&error(400, 100), 1), Sent::Rejected(_)));
     }

@@ -100,9 +100,7 @@ fn checked_number_id(given: &str) -> Result<&str, ApiError> {
     } else {
         Err(ApiError::Validation(vec![FieldError::new(
             "phone_number_id",
-            Problem::WhatsappNumberIdMalformed {
-                max: MAX_NUMBER_ID,
-            },
+            Problem::WhatsappNumberIdMalformed { max: MAX_NUMBER_ID },
         )]))
     }
 }
@@ -163,9 +161,13 @@ pub(crate) async fn connect(
         .await?
     };
     let namespace = &state.config().redis_namespace;
-    if let Err(err) =
-        handshakes::remember_whatsapp(&mut state.redis(), namespace, channel.id, &webhook.to_text())
-            .await
+    if let Err(err) = handshakes::remember_whatsapp(
+        &mut state.redis(),
+        namespace,
+        channel.id,
+        &webhook.to_text(),
+    )
+    .await
     {
         let mut conn = state.db_for(&principal).await?;
         channels::set_enabled(&mut conn, principal.tenant, channel.id, false).await?;
@@ -181,8 +183,7 @@ pub(crate) async fn connect(
 /// app's webhook configuration; only the merchant can remove it there).
 pub(super) async fn switch_off(state: &AppState, channel: &Channel) {
     let namespace = &state.config().redis_namespace;
-    if let Err(err) = handshakes::forget_whatsapp(&mut state.redis(), namespace, channel.id).await
-    {
+    if let Err(err) = handshakes::forget_whatsapp(&mut state.redis(), namespace, channel.id).await {
         tracing::warn!(channel.id = %channel.id, error = %err, "could not forget a WhatsApp channel's webhook secrets");
     }
 }
