@@ -471,6 +471,12 @@ async fn forged_unsigned_and_malformed_webhooks_are_refused_and_change_nothing()
         json!({"body": "Чужой номер"}),
     );
     assert_eq!(shop.deliver(&other_number).await, 200);
+    assert_eq!(
+        shop.status("wamid.never-ours", "failed", "77030000001", Some(131_026))
+            .await,
+        200,
+        "a status of a message we never sent is acknowledged"
+    );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
         shop.app.count("SELECT count(*) AS n FROM messages").await,

@@ -4,6 +4,8 @@
 //! `wa_id` with their profile name. Statuses of our own messages move their receipts
 //! (delivered, read) or fail them, handing the conversation to people.
 
+use std::time::Duration;
+
 use apalis::prelude::{AbortError, BoxDynError};
 use otklik_db::channels::Channel;
 use otklik_db::conversations::NewInbound;
@@ -15,6 +17,13 @@ use serde_json::{Value, json};
 use super::record;
 use crate::Context;
 use crate::outbound::whatsapp::for_people;
+
+/// Pauses before looking again for the sent message a `failed` status names.
+const FAILED_PATIENCE: [Duration; 3] = [
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
 
 #[derive(Debug, PartialEq)]
 struct Normalised {
@@ -95,10 +104,20 @@ async fn receipt(ctx: &Context, channel: &Channel, status: &Status) -> Result<()
         _ => return Ok(()),
     };
     let scope = channel.scope();
-    let applied = {
-        let mut conn = ctx.db.get().await?;
-        receipts::apply(&mut conn, scope, channel.id, &status.id, receipt).await?
-    };
+    let mut applied = None;
+    for attempt in 0..=FAILED_PATIENCE.len() {
+        applied = {
+            let mut conn = ctx.db.get().await?;
+            receipts::apply(&mut conn, scope, channel.id, &status.id, receipt).await?
+        };
+        // A failure can overtake the recording of the send it is about (the webhook and our
+        // send's answer race): the message is looked for again a few times. Other receipts of
+        // an unknown message only lose a tick, and most are of messages not sent by us.
+        match (&applied, receipt, FAILED_PATIENCE.get(attempt)) {
+            (None, Receipt::Failed { .. }, Some(pause)) => tokio::time::sleep(*pause).await,
+            _ => break,
+        }
+    }
     let Some(applied) = applied else {
         tracing::debug!(channel.id = %channel.id, whatsapp.status = %status.status,
             "WhatsApp status for no sent message of ours, or already known");
