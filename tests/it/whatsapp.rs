@@ -649,3 +649,38 @@ async fn error_codes_decide_retries_and_a_failed_status_hands_the_conversation_t
     );
     assert_eq!(shop.wa.sent().len(), 1, "nothing else reached a shopper");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_secrets_lost_from_redis_are_restored_from_the_database() {
+    let shop = WhatsappShop::start().await;
+    let namespace = shop.app.config.redis_namespace.clone();
+    let mut redis = otklik_jobs::connect(&crate::support::redis_url())
+        .await
+        .expect("redis");
+    otklik_jobs::handshakes::forget_whatsapp(&mut redis, &namespace, shop.channel)
+        .await
+        .expect("forget");
+    let hook = shop.hook();
+    assert_eq!(shop.wa.verify(&hook, "subscribe", VERIFY, "7").await.0, 403);
+
+    // What `workers migrate` and `workers secrets rotate` do.
+    let vault = otklik_db::sealed::Vault::new(&shop.app.config.master_keys());
+    let restored = otklik_workers::handshakes::restore(
+        &mut shop.app.db().await,
+        &mut redis,
+        &namespace,
+        &vault,
+    )
+    .await
+    .expect("restore");
+    assert_eq!(restored, 1);
+    assert_eq!(
+        shop.wa.verify(&hook, "subscribe", VERIFY, "7").await,
+        (200, "7".to_owned())
+    );
+    assert_eq!(
+        shop.text("77060000001", "wamid.back", "Снова работает?")
+            .await,
+        200
+    );
+}
