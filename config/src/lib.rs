@@ -69,6 +69,11 @@ pub struct Config {
     pub vk_api_url: String,
     #[serde(default = "defaults::vk_per_group_per_sec")]
     pub vk_per_group_per_sec: u32,
+    /// The Graph API with its version, such as `https://graph.facebook.com/v23.0`.
+    #[serde(default = "defaults::whatsapp_api_url")]
+    pub whatsapp_api_url: String,
+    #[serde(default = "defaults::whatsapp_per_number_per_sec")]
+    pub whatsapp_per_number_per_sec: u32,
     #[serde(default)]
     pub log_format: LogFormat,
     /// The OpenAI-compatible provider is on when this is set.
@@ -305,6 +310,7 @@ impl Config {
             ("telegram_api_url", &self.telegram_api_url),
             ("max_api_url", &self.max_api_url),
             ("vk_api_url", &self.vk_api_url),
+            ("whatsapp_api_url", &self.whatsapp_api_url),
             ("yandexgpt_base_url", &self.yandexgpt_base_url),
             ("ozon_base_url", &self.ozon_base_url),
             ("stripe_api_base", &self.stripe_api_base),
@@ -369,6 +375,10 @@ impl Config {
             ),
             ("max_per_bot_per_sec", u64::from(self.max_per_bot_per_sec)),
             ("vk_per_group_per_sec", u64::from(self.vk_per_group_per_sec)),
+            (
+                "whatsapp_per_number_per_sec",
+                u64::from(self.whatsapp_per_number_per_sec),
+            ),
             ("llm_timeout_secs", self.llm_timeout_secs),
             ("llm_max_attempts", u64::from(self.llm_max_attempts)),
             ("llm_context_tokens", self.llm_context_tokens as u64),
@@ -564,6 +574,7 @@ fn expectation(field: &str) -> &'static str {
         | "telegram_api_url"
         | "max_api_url"
         | "vk_api_url"
+        | "whatsapp_api_url"
         | "openai_base_url"
         | "yandexgpt_base_url"
         | "embeddings_base_url"
@@ -662,6 +673,13 @@ mod defaults {
     }
     pub fn vk_per_group_per_sec() -> u32 {
         20
+    }
+    pub fn whatsapp_api_url() -> String {
+        "https://graph.facebook.com/v23.0".into()
+    }
+    /// Cloud API's default throughput of a business number (inbound and outbound together).
+    pub fn whatsapp_per_number_per_sec() -> u32 {
+        80
     }
     pub fn telegram_per_bot_per_sec() -> u32 {
         30

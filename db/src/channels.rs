@@ -179,6 +179,20 @@ pub async fn find(conn: &mut AsyncPgConnection, id: ChannelId) -> Result<Option<
         .optional()?)
 }
 
+/// Every tenant's switched-on channels of one kind, oldest first (maintenance, as the service).
+pub async fn enabled_of_kind(
+    conn: &mut AsyncPgConnection,
+    kind: ChannelKind,
+) -> Result<Vec<Channel>, DbError> {
+    Ok(channels::table
+        .filter(channels::kind.eq(kind))
+        .filter(channels::enabled.eq(true))
+        .order(channels::id)
+        .select(Channel::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// The tenant's channels of one kind, oldest first.
 pub async fn list_by_kind(
     conn: &mut AsyncPgConnection,

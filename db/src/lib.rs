@@ -24,6 +24,7 @@ pub mod payments;
 mod pool;
 pub mod quick_replies;
 pub mod ratings;
+pub mod receipts;
 pub mod returns;
 mod scope;
 pub mod sealed;

@@ -75,6 +75,10 @@ pub struct Delivery {
     /// community's messages).
     #[diesel(sql_type = Bool)]
     pub recipient_stopped: bool,
+    /// When the shopper last wrote through this channel (any of their conversations): WhatsApp
+    /// allows free-form replies only within 24 hours of it.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 impl Delivery {
@@ -174,7 +178,11 @@ pub async fn to_send(
                 m.delivery_status AS status, m.delivery_claimed_at AS claimed_at,
                 coalesce(m.delivery_claimed_at < now() - make_interval(secs => $3), false)
                     AS interrupted,
-                m.meta -> 'choices' AS choices, cu.stopped_at IS NOT NULL AS recipient_stopped
+                m.meta -> 'choices' AS choices, cu.stopped_at IS NOT NULL AS recipient_stopped,
+                (SELECT max(i.created_at) FROM messages i
+                   JOIN conversations ic ON ic.id = i.conversation_id
+                  WHERE ic.customer_id = c.customer_id AND i.direction = 'inbound')
+                    AS last_inbound_at
            FROM messages m
            JOIN conversations c ON c.id = m.conversation_id
            JOIN channels ch ON ch.id = m.channel_id
@@ -450,6 +458,7 @@ mod tests {
             interrupted: false,
             choices,
             recipient_stopped: false,
+            last_inbound_at: None,
         }
     }
 

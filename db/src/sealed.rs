@@ -51,6 +51,17 @@ impl Sealed {
         self.0.get("kid").and_then(Value::as_str)
     }
 
+    /// The envelope as JSON text, for a copy kept outside the database (a webhook's secrets in
+    /// Redis, which the ingress reads without SQL).
+    pub fn to_text(&self) -> String {
+        self.0.to_string()
+    }
+
+    /// An envelope read back from [`Sealed::to_text`].
+    pub fn from_text(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok().map(Self)
+    }
+
     fn is_envelope(&self) -> bool {
         self.0.get("sealed").and_then(Value::as_i64) == Some(1)
     }

@@ -34,6 +34,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/hooks/max/{channel_id}", post(hooks::max::receive))
         .route("/hooks/vk/{channel_id}", post(hooks::vk::receive))
+        .route(
+            "/hooks/whatsapp/{channel_id}",
+            get(hooks::whatsapp::verify).post(hooks::whatsapp::receive),
+        )
         .route("/hooks/stripe", post(hooks::stripe::receive))
         .route("/hooks/yookassa", post(hooks::yookassa::receive))
         .route("/chat/{channel_id}/messages", post(webchat::post_message))

@@ -1,6 +1,7 @@
 //! What the ingress must answer in a webhook handshake without a database lookup: a VK
-//! community's Callback API confirmation string, kept in Redis under the channel by whoever
-//! connects it (the admin API, the demo seed) before the callback server is added, and
+//! community's Callback API confirmation string, and a WhatsApp number's app secret and verify
+//! token (sealed: only a holder of the master key opens them), kept in Redis under the channel
+//! by whoever connects it (the admin API, the demo seed) before webhooks can come, and
 //! forgotten when the channel is switched off.
 
 use otklik_schema::ChannelId;
@@ -53,4 +54,37 @@ pub async fn forget_vk(
     channel: ChannelId,
 ) -> redis::RedisResult<()> {
     redis.del(vk_key(namespace, channel)).await
+}
+
+fn whatsapp_key(namespace: &str, channel: ChannelId) -> String {
+    format!("{namespace}:handshakes:whatsapp:{channel}")
+}
+
+/// Remembers `channel`'s webhook secrets (the app secret and the verify token), sealed, as
+/// `Sealed::to_text` gives them.
+pub async fn remember_whatsapp(
+    redis: &mut ConnectionManager,
+    namespace: &str,
+    channel: ChannelId,
+    sealed: &str,
+) -> redis::RedisResult<()> {
+    redis.set(whatsapp_key(namespace, channel), sealed).await
+}
+
+/// `channel`'s sealed webhook secrets, if it is a connected WhatsApp number.
+pub async fn whatsapp_secrets(
+    redis: &mut ConnectionManager,
+    namespace: &str,
+    channel: ChannelId,
+) -> redis::RedisResult<Option<String>> {
+    redis.get(whatsapp_key(namespace, channel)).await
+}
+
+/// Forgets `channel`'s webhook secrets: its webhooks are refused from now on.
+pub async fn forget_whatsapp(
+    redis: &mut ConnectionManager,
+    namespace: &str,
+    channel: ChannelId,
+) -> redis::RedisResult<()> {
+    redis.del(whatsapp_key(namespace, channel)).await
 }

@@ -26,6 +26,14 @@ pub enum InboundEvent {
         event_id: String,
         event: String,
     },
+    /// One message or status of a WhatsApp webhook (the ingress splits a payload into them; see
+    /// `otklik_messengers::whatsapp::webhooks`), known by `key` (`message:<wamid>` or
+    /// `status:<wamid>:<status>`).
+    Whatsapp {
+        channel_id: ChannelId,
+        key: String,
+        item: String,
+    },
     /// A message typed into the web-chat widget.
     Webchat {
         channel_id: ChannelId,
@@ -42,6 +50,7 @@ impl InboundEvent {
             Self::Telegram { channel_id, .. }
             | Self::Max { channel_id, .. }
             | Self::Vk { channel_id, .. }
+            | Self::Whatsapp { channel_id, .. }
             | Self::Webchat { channel_id, .. } => *channel_id,
         }
     }
@@ -62,6 +71,9 @@ impl InboundEvent {
                 event_id,
                 ..
             } => format!("vk:{channel_id}:{event_id}"),
+            Self::Whatsapp {
+                channel_id, key, ..
+            } => format!("wa:{channel_id}:{key}"),
             Self::Webchat {
                 channel_id,
                 client_message_id,

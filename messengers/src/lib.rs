@@ -2,6 +2,7 @@
 
 pub mod max;
 pub mod vk;
+pub mod whatsapp;
 
 /// A button the shopper can press instead of typing: `label` is shown, `payload` comes back
 /// with the press and is recorded as what the shopper said.

@@ -34,6 +34,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/v1/channels/telegram", true),
     ("POST", "/api/v1/channels/max", true),
     ("POST", "/api/v1/channels/vk", true),
+    ("POST", "/api/v1/channels/whatsapp", true),
     ("POST", "/api/v1/channels/webchat", true),
     ("DELETE", "/api/v1/channels/{id}", true),
     ("GET", "/api/v1/billing", true),

@@ -1,7 +1,8 @@
-"""Telegram, MAX and VK as they answer a token they do not know, for the schemathesis run:
-connecting a channel checks its token with the provider, and every generated token is unknown.
-Telegram answers 401 `Unauthorized`, MAX 401 `verify.token`, VK 200 with error 5, as their
-specs (`../shared/reference/messengers/`) show. Prints the port it listens on."""
+"""Telegram, MAX, VK and WhatsApp as they answer a token they do not know, for the schemathesis
+run: connecting a channel checks its token with the provider, and every generated token is
+unknown. Telegram answers 401 `Unauthorized`, MAX 401 `verify.token`, VK 200 with error 5, the
+WhatsApp Graph API (under `/v23.0/`) 401 with error 190, as their specs
+(`../shared/reference/messengers/`) show. Prints the port it listens on."""
 
 import json
 import sys
@@ -15,6 +16,8 @@ class Refuse(BaseHTTPRequestHandler):
             self.rfile.read(length)
         if self.path.startswith("/bot"):
             status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        elif self.path.startswith("/v23.0/"):
+            status, body = 401, {"error": {"message": "Invalid OAuth access token", "type": "OAuthException", "code": 190, "error_subcode": 463, "fbtrace_id": "AXsgnV2Cm3ZMGF3dF_cfYIn"}}
         elif self.path.startswith("/method/"):
             status, body = 200, {"error": {"error_code": 5, "error_msg": "User authorization failed: invalid access_token (4).", "request_params": []}}
         else:

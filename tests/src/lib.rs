@@ -7,6 +7,7 @@ pub mod smtp;
 pub mod stripe;
 pub mod telegram;
 pub mod vk;
+pub mod whatsapp;
 pub mod yandexgpt;
 pub mod yookassa;
 
@@ -14,6 +15,7 @@ pub use max::FakeMax;
 pub use openai::FakeOpenAi;
 pub use telegram::FakeTelegram;
 pub use vk::FakeVk;
+pub use whatsapp::FakeWhatsApp;
 pub use yandexgpt::FakeYandexGpt;
 
 /// A Telegram channel of `tenant` with `bot_token` (sealed by `vault`), the way an operator

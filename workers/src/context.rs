@@ -25,9 +25,10 @@ pub struct Context {
     pub(crate) settings: QueueSettings,
     pub(crate) telegram: TelegramClients,
     pub(crate) limiter: Limiter,
-    /// MAX and VK: one HTTP client each, tokens per call; their rates through `pace`.
+    /// MAX, VK and WhatsApp: one HTTP client each, tokens per call; their rates through `pace`.
     pub(crate) max: otklik_messengers::max::MaxApi,
     pub(crate) vk: otklik_messengers::vk::VkApi,
+    pub(crate) whatsapp: otklik_messengers::whatsapp::GraphApi,
     pub(crate) pace: Pacer,
     pub(crate) answering: Answering,
     pub(crate) syncer: Syncer,
@@ -103,6 +104,10 @@ impl Context {
             limiter: Limiter::new(redis.clone(), &config),
             max: otklik_messengers::max::MaxApi::new(&config.max_api_url, messenger_http(&config)?),
             vk: otklik_messengers::vk::VkApi::new(&config.vk_api_url, messenger_http(&config)?),
+            whatsapp: otklik_messengers::whatsapp::GraphApi::new(
+                &config.whatsapp_api_url,
+                messenger_http(&config)?,
+            ),
             pace: Pacer::new(redis.clone(), &config),
             answering: Answering::new(db.clone(), retrieval, model, cache),
             vault: std::sync::Arc::new(otklik_db::sealed::Vault::new(&config.master_keys())),

@@ -5,6 +5,7 @@ pub mod billing;
 mod context;
 pub mod demo;
 pub mod eval;
+pub mod handshakes;
 mod inbound;
 pub mod inbox;
 pub mod marketplaces;

@@ -295,8 +295,10 @@ fn nlu(action: NluAction) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Re-seals stored credentials under the current master key (and seals plaintext ones).
-async fn rotate_secrets(config: &Config) -> anyhow::Result<()> {
+/// Re-seals stored credentials under the current master key (and seals plaintext ones), and
+/// restores the webhook secrets the ingress reads from Redis under it; `strict`: a Redis failure
+/// fails the command.
+async fn rotate_secrets(config: &Config, strict: bool) -> anyhow::Result<()> {
     let vault = Vault::new(&config.master_keys());
     let mut conn = otklik_db::connect(config.database_url.expose_secret()).await?;
     let rotation = otklik_db::sealed::rotate(&mut conn, &vault).await?;
@@ -311,6 +313,30 @@ async fn rotate_secrets(config: &Config) -> anyhow::Result<()> {
         "{} credentials open with no configured key (OTKLIK_PREVIOUS_MASTER_KEYS)",
         rotation.failed
     );
+    let restored = async {
+        let mut redis = otklik_jobs::connect(config.redis_url.expose_secret()).await?;
+        let restored = otklik_workers::handshakes::restore(
+            &mut conn,
+            &mut redis,
+            &config.redis_namespace,
+            &vault,
+        )
+        .await?;
+        anyhow::Ok(restored)
+    };
+    match restored.await {
+        Ok(restored) => {
+            tracing::info!(
+                restored,
+                "WhatsApp webhook secrets kept for the ingress under the current key"
+            );
+        }
+        // Migrations must not wait for Redis; `workers secrets rotate` says it failed.
+        Err(err) if !strict => {
+            tracing::warn!(error = %err, "WhatsApp webhook secrets not restored in Redis; run `workers secrets rotate` once Redis is up");
+        }
+        Err(err) => return Err(err),
+    }
     Ok(())
 }
 
@@ -322,11 +348,11 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Migrate => {
             let applied = otklik_db::run_migrations(config.database_url.expose_secret()).await?;
             tracing::info!(count = applied.len(), "migrations applied: {applied:?}");
-            rotate_secrets(&config).await?;
+            rotate_secrets(&config, false).await?;
         }
         Command::Secrets {
             action: SecretsAction::Rotate,
-        } => rotate_secrets(&config).await?,
+        } => rotate_secrets(&config, true).await?,
         Command::DemoSeed {
             sandbox,
             messengers,

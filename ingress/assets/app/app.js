@@ -386,10 +386,15 @@
     if (customer && state.current?.customer?.id === id) renderCustomer(customer);
   }
 
+  // What the messenger later said of a sent message (WhatsApp statuses): it is on the
+  // shopper's phone, or they read it.
+  const RECEIPTS = { delivered: ["✓✓", "Доставлено"], read: ["✓✓", "Прочитано"] };
+
   function tick(m) {
-    const t = TICKS[m.delivery_status];
+    const receipt = m.delivery_status === "sent" && RECEIPTS[m.meta?.receipt];
+    const t = receipt || TICKS[m.delivery_status];
     if (!t || m.direction !== "outbound") return null;
-    const span = el("span", "tick " + m.delivery_status, t[0]);
+    const span = el("span", "tick " + (receipt ? m.meta.receipt : m.delivery_status), t[0]);
     span.title = t[1] + (m.delivery_error ? ": " + m.delivery_error : "");
     span.setAttribute("aria-label", span.title);
     return span;
@@ -726,6 +731,7 @@
       const m = state.current?.id === id ? state.timeline.get(event.message_id) : null;
       if (m) {
         m.delivery_status = event.status;
+        if (event.receipt) m.meta = { ...(m.meta || {}), receipt: event.receipt };
         renderTimeline();
       } else if (state.current?.id === id) {
         await rereadOpen(id);

@@ -58,6 +58,9 @@
     max_token_rejected: () => "MAX не принял этот токен — скопируйте его заново на business.max.ru в разделе «Чат-боты»",
     vk_token_rejected: () => "ВКонтакте не принял этот ключ — создайте ключ доступа сообщества с правами на управление сообществом и сообщения",
     vk_community_not_managed: () => "Этот ключ не от этого сообщества или без нужных прав — проверьте ID сообщества и права ключа",
+    whatsapp_number_id_malformed: ({ max }) => `Идентификатор номера — до ${max} цифр из WhatsApp Manager («Настройка API»), а не сам номер телефона`,
+    whatsapp_token_rejected: () => "Meta не принимает этот ключ доступа — создайте постоянный ключ системного пользователя с разрешением whatsapp_business_messaging",
+    whatsapp_number_not_accessible: () => "С этим ключом номер недоступен — проверьте идентификатор номера и доступ системного пользователя к аккаунту WhatsApp Business",
     payload_undecodable: () => "Данные этого задания больше не читаются, повторить его нельзя",
     plan_unavailable: () => "Этот тариф сейчас выбрать нельзя",
     wrong_field_count: ({ expected, found }) => `Полей в строке: ${found}, а в заголовке: ${expected}`,
@@ -626,7 +629,7 @@
     const parts = [heading("Каналы"), channelTable(channels.items)];
     if (can("manage_channels")) {
       const forms = el("div", "columns");
-      forms.append(maxForm(), vkForm(), telegramForm(), webchatForm());
+      forms.append(maxForm(), vkForm(), whatsappForm(), telegramForm(), webchatForm());
       parts.push(forms);
     }
     parts.push(marketplaceSection(accounts));
@@ -648,7 +651,7 @@
         }));
       }
       let address = c.bot_username ? "@" + c.bot_username : "—";
-      const url = c.chat_url || c.bot_url || c.community_url;
+      const url = c.chat_url || c.bot_url || c.community_url || c.whatsapp_url;
       if (url) {
         address = link(url.replace(/^https?:\/\//, ""), url);
         address.target = "_blank";
@@ -768,6 +771,61 @@
       } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
     });
     return section("Подключить сообщество ВКонтакте", form);
+  }
+
+  function whatsappForm() {
+    const form = el("form", "form");
+    form.noValidate = true;
+    const name = input("text", "", { maxlength: "100", placeholder: "WhatsApp магазина" });
+    const number = input("text", "", { inputmode: "numeric", autocomplete: "off", placeholder: "Например, 106540352242922" });
+    const token = input("password", "", { autocomplete: "off", placeholder: "EAAG…" });
+    const secret = input("password", "", { autocomplete: "off", placeholder: "32 символа из настроек приложения" });
+    // A random verify token to start with: 32 hex characters.
+    const suggested = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const verify = input("text", suggested, { autocomplete: "off", maxlength: "512" });
+    const general = el("p", "error");
+    const result = el("div", "result");
+    result.hidden = true;
+    const save = el("button", "primary", "Подключить WhatsApp");
+    save.type = "submit";
+    form.append(
+      steps(
+        "В Meta for Developers создайте приложение типа «Бизнес» и добавьте в него продукт WhatsApp.",
+        "В WhatsApp Manager, в разделе «Настройка API», скопируйте идентификатор номера телефона (Phone number ID).",
+        "В Business Manager создайте системного пользователя, дайте ему доступ к аккаунту WhatsApp Business и выпустите постоянный ключ доступа с разрешением whatsapp_business_messaging.",
+        "В настройках приложения («Основное») скопируйте секрет приложения.",
+        "Нажмите «Подключить WhatsApp», затем в настройках вебхука WhatsApp в приложении укажите показанный адрес и проверочный токен и подпишитесь на поле messages.",
+      ),
+      field("Название", name, "name"),
+      field("Идентификатор номера", number, "phone_number_id", "Только цифры — это не номер телефона"),
+      field("Ключ доступа", token, "access_token", "Ключ не показывается после сохранения"),
+      field("Секрет приложения", secret, "app_secret", "Им WhatsApp подписывает каждое уведомление"),
+      field("Проверочный токен", verify, "verify_token", "Любая строка; её же нужно ввести в настройках вебхука"),
+      general, save, result);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const id = number.value.trim();
+      if (!/^\d{1,20}$/.test(id)) {
+        showErrors(form, { fields: [{ field: "phone_number_id", message: "Укажите идентификатор номера цифрами" }] }, general);
+        return;
+      }
+      save.disabled = true;
+      try {
+        const channel = await api("POST", "/channels/whatsapp", { name: name.value.trim(), phone_number_id: id,
+          access_token: token.value.trim(), app_secret: secret.value.trim(), verify_token: verify.value.trim() });
+        showErrors(form, null, general);
+        toast("Номер WhatsApp подключён");
+        const hook = input("text", channel.webhook_url, { readonly: "", "aria-label": "Адрес вебхука" });
+        const verifyCopy = input("text", verify.value.trim(), { readonly: "", "aria-label": "Проверочный токен" });
+        result.replaceChildren(
+          el("p", "", `Номер ${channel.display_phone_number || id} подключён. Укажите в настройках вебхука WhatsApp в приложении Meta этот адрес:`),
+          hook, el("p", "", "и проверочный токен:"), verifyCopy,
+          el("p", "", "Затем подпишитесь на поле messages — сообщения покупателей начнут приходить сюда."));
+        result.hidden = false;
+        refreshChannelTable();
+      } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
+    });
+    return section("Подключить WhatsApp Business", form);
   }
 
   function webchatForm() {
@@ -1424,7 +1482,7 @@
   const STEPS = [
     ["marketplace_account", "Подключите кабинет Wildberries или Ozon", "#/channels",
       "Ассистент будет знать заказы, товары и остатки магазина"],
-    ["channel", "Подключите канал: Telegram, MAX, ВКонтакте или веб-чат", "#/channels",
+    ["channel", "Подключите канал: Telegram, MAX, ВКонтакте, WhatsApp или веб-чат", "#/channels",
       "Через него покупатели напишут магазину"],
     ["knowledge_article", "Добавьте первую статью в базу знаний", "#/knowledge",
       "Условия возврата, доставки и оплаты — ассистент будет отвечать по ним"],

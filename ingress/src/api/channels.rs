@@ -1,10 +1,11 @@
 //! Where shoppers reach the shop: `GET /api/v1/channels`, connecting a Telegram bot (the token
 //! is checked with Telegram and the webhook registered with a per-channel secret), a MAX bot
-//! (`max`), a VK community (`vk`), a web chat, and switching a channel off. Credentials never
-//! leave the server.
+//! (`max`), a VK community (`vk`), a WhatsApp Business number (`whatsapp`), a web chat, and
+//! switching a channel off. Credentials never leave the server.
 
 pub(crate) mod max;
 pub(crate) mod vk;
+pub(crate) mod whatsapp;
 
 use axum::Json;
 use axum::extract::State;
@@ -40,6 +41,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/channels/telegram", post(connect_telegram))
         .route("/api/v1/channels/max", post(max::connect))
         .route("/api/v1/channels/vk", post(vk::connect))
+        .route("/api/v1/channels/whatsapp", post(whatsapp::connect))
         .route("/api/v1/channels/webchat", post(create_webchat))
         .route("/api/v1/channels/{id}", delete(switch_off))
 }
@@ -81,6 +83,21 @@ fn view(state: &AppState, channel: &Channel) -> Value {
                 json!(group.as_i64().map(|id| format!("https://vk.com/club{id}")));
             view["group_id"] = group;
         }
+        ChannelKind::Whatsapp => {
+            let display = public("display_phone_number");
+            let digits: Option<String> = display
+                .as_str()
+                .map(|number| number.chars().filter(char::is_ascii_digit).collect());
+            view["whatsapp_url"] = json!(
+                digits
+                    .filter(|d| !d.is_empty())
+                    .map(|d| format!("https://wa.me/{d}"))
+            );
+            view["display_phone_number"] = display;
+            view["phone_number_id"] = public("phone_number_id");
+            view["verified_name"] = public("verified_name");
+            view["webhook_url"] = json!(whatsapp::hook_url(state, channel.id));
+        }
         _ => {}
     }
     view
@@ -89,7 +106,7 @@ fn view(state: &AppState, channel: &Channel) -> Value {
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
     summary = "The shop's channels", description = "Role: any (read_settings).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled}`, with `bot_username` for Telegram, `bot_username` and `bot_url` for MAX, `group_id` and `community_url` for VK, and `chat_url` for a web chat", body = Object),
+        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled}`, with `bot_username` for Telegram, `bot_username` and `bot_url` for MAX, `group_id` and `community_url` for VK, `phone_number_id`, `display_phone_number`, `verified_name`, `whatsapp_url` and `webhook_url` for WhatsApp, and `chat_url` for a web chat", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 async fn list(
@@ -332,6 +349,7 @@ async fn switch_off(
     match channel.kind {
         ChannelKind::Max => max::switch_off(&state, &channel).await,
         ChannelKind::Vk => vk::switch_off(&state, &channel).await,
+        ChannelKind::Whatsapp => whatsapp::switch_off(&state, &channel).await,
         ChannelKind::Telegram => {
             if let Some(token) = channel.bot_token(state.vault())
                 && let Err(err) = bot(&state, &token)?.delete_webhook().await

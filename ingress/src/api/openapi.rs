@@ -86,6 +86,7 @@ use super::{
         channels::connect_telegram,
         channels::max::connect,
         channels::vk::connect,
+        channels::whatsapp::connect,
         channels::create_webchat,
         channels::switch_off,
         marketplace_accounts::list,

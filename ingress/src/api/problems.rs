@@ -110,6 +110,14 @@ pub enum Problem {
     VkTokenRejected,
     /// The token does not manage this community (another community's, or without the rights).
     VkCommunityNotManaged,
+    /// A WhatsApp phone number id that is not 1 to `max` digits.
+    WhatsappNumberIdMalformed {
+        max: usize,
+    },
+    /// Meta refused the access token (invalid or expired).
+    WhatsappTokenRejected,
+    /// Meta has no such number, or this token may not use it.
+    WhatsappNumberNotAccessible,
     /// A dead letter whose job no longer decodes, so it cannot be replayed.
     PayloadUndecodable,
     /// The billing service cannot serve this plan request (an unknown plan, no subscription to
@@ -204,6 +212,18 @@ impl fmt::Display for Problem {
             Self::VkCommunityNotManaged => f.write_str(
                 "this token does not manage this community: check the community id and the \
                  token's rights",
+            ),
+            Self::WhatsappNumberIdMalformed { max } => write!(
+                f,
+                "1 to {max} digits: the phone number id from WhatsApp Manager, not the number itself"
+            ),
+            Self::WhatsappTokenRejected => f.write_str(
+                "Meta does not accept this access token: create a system user token with \
+                 whatsapp_business_messaging",
+            ),
+            Self::WhatsappNumberNotAccessible => f.write_str(
+                "this token cannot use this phone number: check the phone number id and the \
+                 token's access to the WhatsApp Business account",
             ),
             Self::PayloadUndecodable => {
                 f.write_str("the job's payload no longer decodes; it cannot be replayed")

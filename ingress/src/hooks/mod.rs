@@ -4,6 +4,7 @@ pub mod max;
 pub mod stripe;
 pub mod telegram;
 pub mod vk;
+pub mod whatsapp;
 pub mod yookassa;
 
 use std::time::Instant;

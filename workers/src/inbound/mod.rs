@@ -5,6 +5,7 @@ mod greeting;
 mod max;
 mod telegram;
 mod vk;
+mod whatsapp;
 
 use std::sync::Arc;
 
@@ -61,6 +62,12 @@ pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), 
                 return Err(AbortError::new(WrongKind(channel_id)).into());
             }
             vk::handle(&ctx, &channel, &event).await
+        }
+        InboundEvent::Whatsapp { item, .. } => {
+            if channel.kind != ChannelKind::Whatsapp {
+                return Err(AbortError::new(WrongKind(channel_id)).into());
+            }
+            whatsapp::handle(&ctx, &channel, &item).await
         }
         InboundEvent::Webchat {
             visitor_id,

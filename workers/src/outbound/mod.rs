@@ -14,6 +14,7 @@ pub mod pace;
 pub mod telegram;
 mod vk;
 mod webchat;
+pub(crate) mod whatsapp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +59,9 @@ pub enum Sent {
     Rejected(String),
     /// Not sent after all: the seller had already answered at the marketplace (why, for people).
     Withdrawn(String),
+    /// The channel's rules forbid this message now (WhatsApp's 24-hour window has closed): not
+    /// sent, and people take over. The reason is written for operators, in Russian.
+    NotAllowed(String),
 }
 
 /// A channel the shared path delivers to.
@@ -101,6 +105,7 @@ pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynE
         ChannelKind::Telegram => deliver(&ctx, scope, &delivery, &telegram::Telegram).await,
         ChannelKind::Max => deliver(&ctx, scope, &delivery, &max::Max).await,
         ChannelKind::Vk => deliver(&ctx, scope, &delivery, &vk::Vk).await,
+        ChannelKind::Whatsapp => deliver(&ctx, scope, &delivery, &whatsapp::Whatsapp).await,
         kind if kind.is_marketplace() => {
             deliver(&ctx, scope, &delivery, &marketplace::Marketplace).await
         }
@@ -117,7 +122,8 @@ fn reason_of(sent: &Sent) -> String {
         | Sent::Unknown(reason)
         | Sent::Undeliverable(reason)
         | Sent::Rejected(reason)
-        | Sent::Withdrawn(reason) => reason.clone(),
+        | Sent::Withdrawn(reason)
+        | Sent::NotAllowed(reason) => reason.clone(),
     }
 }
 
@@ -169,8 +175,16 @@ async fn deliver(
             (Outcome::Undeliverable { reason }, None)
         }
         Sent::Withdrawn(reason) => (Outcome::Withdrawn { reason }, None),
+        Sent::NotAllowed(reason) => {
+            tracing::info!(message.id = %delivery.id, reason = %reason, "not allowed by the channel; handing off");
+            (Outcome::Failed { reason }, None)
+        }
     };
-    record(ctx, scope, delivery, outcome, attempt).await?;
+    let explained = match &sent {
+        Sent::NotAllowed(reason) => Some(reason.as_str()),
+        _ => None,
+    };
+    record(ctx, scope, delivery, outcome, attempt, explained).await?;
     if let Some(wait) = again {
         ctx.queues
             .push_delivery_later(job_of(scope, delivery.id), wait)
@@ -259,10 +273,17 @@ pub async fn approve_draft(
     Ok(approved)
 }
 
-/// What operators read first in a conversation whose reply could not be delivered.
-fn handoff_note(outcome: &Outcome<'_>, attempts: i32, body: &str) -> String {
-    let why = match outcome {
-        Outcome::Undeliverable { .. } => {
+/// What operators read first in a conversation whose reply could not be delivered: `explained`
+/// when the channel said why in words for people.
+fn handoff_note(
+    outcome: &Outcome<'_>,
+    attempts: i32,
+    body: &str,
+    explained: Option<&str>,
+) -> String {
+    let why = match (outcome, explained) {
+        (_, Some(explained)) => explained.to_owned(),
+        (Outcome::Undeliverable { .. }, None) => {
             "Ответ не доставлен: канал его не принимает (например, покупатель заблокировал бота или ответ нарушает правила площадки)."
                 .to_owned()
         }
@@ -284,10 +305,11 @@ async fn record(
     delivery: &Delivery,
     outcome: Outcome<'_>,
     attempts: i32,
+    explained: Option<&str>,
 ) -> Result<(), BoxDynError> {
     let status = outcome.status();
     let note = if outcome.is_final_failure() {
-        handoff_note(&outcome, attempts, &delivery.body)
+        handoff_note(&outcome, attempts, &delivery.body, explained)
     } else {
         String::new()
     };

@@ -1,5 +1,6 @@
-//! Request rates of MAX bots and VK communities, shared by every worker process: at most N
-//! calls in any window of a second per bot or community, counted in Redis by Redis's clock.
+//! Request rates of MAX bots, VK communities and WhatsApp business numbers, shared by every
+//! worker process: at most N calls in any window of a second per bot, community or number,
+//! counted in Redis by Redis's clock.
 //!
 //! Each call reserves its moment in one script: the earliest time that keeps N calls to a
 //! window and calls a little apart, recorded in a sorted set of the window's calls (future ones
@@ -78,6 +79,7 @@ pub struct Pacer {
     namespace: String,
     max_per_sec: u32,
     vk_per_sec: u32,
+    whatsapp_per_sec: u32,
 }
 
 impl Pacer {
@@ -89,6 +91,7 @@ impl Pacer {
             namespace: config.redis_namespace.clone(),
             max_per_sec: config.max_per_bot_per_sec,
             vk_per_sec: config.vk_per_group_per_sec,
+            whatsapp_per_sec: config.whatsapp_per_number_per_sec,
         }
     }
 
@@ -99,6 +102,7 @@ impl Pacer {
     fn rate(&self, kind: ChannelKind) -> u32 {
         match kind {
             ChannelKind::Vk => self.vk_per_sec,
+            ChannelKind::Whatsapp => self.whatsapp_per_sec,
             _ => self.max_per_sec,
         }
     }

@@ -32,6 +32,7 @@ pub async fn deliver(
             external_id: &external_id,
         },
         attempts,
+        None,
     )
     .await?;
     if let Err(err) = publish(&ctx.redis, &ctx.config.redis_namespace, delivery).await {
