@@ -207,6 +207,7 @@ pub enum Service {
     Telegram,
     Max,
     Vk,
+    WhatsApp,
     Payments,
 }
 
@@ -216,6 +217,7 @@ impl Service {
             Self::Telegram => "telegram",
             Self::Max => "max",
             Self::Vk => "vk",
+            Self::WhatsApp => "whatsapp",
             Self::Payments => "payments",
         }
     }

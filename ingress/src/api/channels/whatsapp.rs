@@ -24,7 +24,7 @@ use crate::api::auth::Principal;
 use crate::api::body::JsonBody;
 use crate::api::permissions::Permission;
 use crate::api::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{FieldError, Service};
 use crate::{ApiError, AppState};
 
 /// The longest phone number id (Meta's are 15 to 16 digits).
@@ -89,7 +89,7 @@ fn graph_error(err: WhatsAppError) -> ApiError {
                 Problem::WhatsappNumberNotAccessible,
             )])
         }
-        other => ApiError::Upstream(format!("WhatsApp did not answer as expected: {other}")),
+        other => ApiError::Upstream(Service::WhatsApp, format!("WhatsApp did not answer as expected: {other}")),
     }
 }
 
