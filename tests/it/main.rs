@@ -44,3 +44,4 @@ mod telegram;
 mod vk;
 mod webchat;
 mod webchat_rating;
+mod worker_metrics;

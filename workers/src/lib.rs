@@ -8,6 +8,7 @@ pub mod eval;
 mod inbound;
 pub mod inbox;
 pub mod marketplaces;
+mod metrics;
 mod notify;
 mod outbound;
 mod runner;

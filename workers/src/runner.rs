@@ -16,6 +16,7 @@ use otklik_jobs::wake::{Doorbell, WakeOrTick};
 use otklik_jobs::{Pool, Queue, RedisStorage};
 use secrecy::ExposeSecret;
 
+use crate::metrics::JobMetricsLayer;
 use crate::{Context, StartError, billing, inbound, inbox, notify, outbound, sync, turns};
 
 /// A worker that keeps failing to reach Redis is restarted this many times, then the process
@@ -81,6 +82,7 @@ pub async fn run(
                     .parallelize(tokio::spawn)
                     .concurrency(concurrency)
                     .retry(RetryPolicy::retries(queue.in_process_retries()))
+                    .layer(JobMetricsLayer::new(queue, ctx.metrics.clone()))
                     .catch_panic()
                     .data(ctx.clone())
                     .build($handler)
@@ -137,6 +139,7 @@ pub async fn run(
         }
     }
 
+    let metrics = ctx.serve_metrics().await.map_err(StartError::from)?;
     let sweeper = tokio::spawn(sweep_finished_jobs(ctx.clone(), pools.to_vec()));
     let reclaimer = tokio::spawn(reclaim_local_orphans(
         ctx.clone(),
@@ -163,6 +166,9 @@ pub async fn run(
     sweeper.abort();
     reclaimer.abort();
     listener.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     monitor_result?;
     if asked_to_stop.load(Ordering::SeqCst) {
         Ok(())

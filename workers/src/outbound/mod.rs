@@ -26,6 +26,7 @@ use otklik_schema::{ChannelKind, MessageId};
 use rand::Rng;
 
 use crate::Context;
+use crate::metrics::DeliveryOutcome;
 
 /// Waits up to this long are slept through; longer ones are rescheduled so the worker slot is
 /// free for other chats.
@@ -202,6 +203,16 @@ fn job_of(scope: TenantScope, message_id: MessageId) -> Deliver {
     }
 }
 
+/// How the operations metrics count an outcome.
+fn counted(outcome: &Outcome<'_>) -> DeliveryOutcome {
+    match outcome {
+        Outcome::Sent { .. } => DeliveryOutcome::sent,
+        Outcome::Retry { .. } | Outcome::Wait { .. } => DeliveryOutcome::retried,
+        Outcome::Failed { .. } | Outcome::Undeliverable { .. } => DeliveryOutcome::failed,
+        Outcome::Withdrawn { .. } => DeliveryOutcome::withdrawn,
+    }
+}
+
 /// Tries the (still pending) message again after `wait`.
 async fn later(
     ctx: &Context,
@@ -285,6 +296,8 @@ async fn record(
     outcome: Outcome<'_>,
     attempts: i32,
 ) -> Result<(), BoxDynError> {
+    ctx.metrics
+        .delivery(delivery.channel_kind, counted(&outcome));
     let status = outcome.status();
     let note = if outcome.is_final_failure() {
         handoff_note(&outcome, attempts, &delivery.body)
