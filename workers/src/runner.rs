@@ -42,6 +42,7 @@ pub async fn run(
 ) -> Result<(), RunError> {
     let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);
     let ctx = Arc::new(Context::connect(config).await?);
+    let metrics = ctx.serve_metrics().await.map_err(StartError::from)?;
     let instance = format!("{}-{}", hostname(), std::process::id());
     let mut monitor = Monitor::new();
     // One doorbell per queue this process serves, rung by one subscription (`otklik_jobs::wake`).
@@ -139,7 +140,6 @@ pub async fn run(
         }
     }
 
-    let metrics = ctx.serve_metrics().await.map_err(StartError::from)?;
     let sweeper = tokio::spawn(sweep_finished_jobs(ctx.clone(), pools.to_vec()));
     let reclaimer = tokio::spawn(reclaim_local_orphans(
         ctx.clone(),

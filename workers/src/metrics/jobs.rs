@@ -81,10 +81,10 @@ where
 /// any other error is retried until Redis's attempt limit.
 fn outcome_of(error: Option<&BoxDynError>, attempt: usize) -> JobOutcome {
     match error {
-        None => JobOutcome::done,
-        Some(err) if err.downcast_ref::<AbortError>().is_some() => JobOutcome::dead_lettered,
-        Some(_) if attempt >= REDIS_MAX_ATTEMPTS => JobOutcome::dead_lettered,
-        Some(_) => JobOutcome::retried,
+        None => JobOutcome::Done,
+        Some(err) if err.downcast_ref::<AbortError>().is_some() => JobOutcome::DeadLettered,
+        Some(_) if attempt >= REDIS_MAX_ATTEMPTS => JobOutcome::DeadLettered,
+        Some(_) => JobOutcome::Retried,
     }
 }
 
@@ -98,19 +98,19 @@ mod tests {
 
     #[test]
     fn success_is_done() {
-        assert_eq!(outcome_of(None, 1), JobOutcome::done);
+        assert_eq!(outcome_of(None, 1), JobOutcome::Done);
     }
 
     #[test]
     fn an_ordinary_error_is_retried_until_the_attempts_run_out() {
-        assert_eq!(outcome_of(Some(&plain()), 1), JobOutcome::retried);
-        assert_eq!(outcome_of(Some(&plain()), 24), JobOutcome::retried);
-        assert_eq!(outcome_of(Some(&plain()), 25), JobOutcome::dead_lettered);
+        assert_eq!(outcome_of(Some(&plain()), 1), JobOutcome::Retried);
+        assert_eq!(outcome_of(Some(&plain()), 24), JobOutcome::Retried);
+        assert_eq!(outcome_of(Some(&plain()), 25), JobOutcome::DeadLettered);
     }
 
     #[test]
     fn an_abort_is_dead_lettered_at_once() {
         let aborted: BoxDynError = Box::new(AbortError::new(plain()));
-        assert_eq!(outcome_of(Some(&aborted), 1), JobOutcome::dead_lettered);
+        assert_eq!(outcome_of(Some(&aborted), 1), JobOutcome::DeadLettered);
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use otklik_jobs::Queue;
 use otklik_schema::ChannelKind;
-use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -23,50 +23,67 @@ pub(crate) use listener::{ListenError, Listener};
 pub(crate) use queues::QueueDepth;
 
 /// What became of one attempt of a job.
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
-#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub(crate) enum JobOutcome {
-    done,
+    Done,
     /// It failed and runs again (in this process, or rescheduled by Redis).
-    retried,
+    Retried,
     /// It failed for good (given up on purpose, panicked, or out of attempts): a dead letter.
-    dead_lettered,
+    DeadLettered,
 }
 
 /// What became of one try of a delivery.
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
-#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub(crate) enum DeliveryOutcome {
-    sent,
+    Sent,
     /// Tried again later: the provider failed or asked to wait.
-    retried,
+    Retried,
     /// Given up: the conversation went to people.
-    failed,
+    Failed,
     /// Not sent after all: the seller had answered at the marketplace.
-    withdrawn,
+    Withdrawn,
 }
 
 /// What a finished turn decided.
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
-#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub(crate) enum TurnOutcome {
-    reply,
-    draft,
-    handoff,
+    Reply,
+    Draft,
+    Handoff,
     /// Nothing to answer, or people are answering.
-    none,
+    Nothing,
+}
+
+/// Label values as the docs and alert rules spell them.
+macro_rules! label_values {
+    ($($kind:ty { $($variant:ident => $text:literal),* $(,)? })*) => {$(
+        impl EncodeLabelValue for $kind {
+            fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+                let text = match self {
+                    $(Self::$variant => $text),*
+                };
+                EncodeLabelValue::encode(&text, encoder)
+            }
+        }
+    )*};
+}
+
+label_values! {
+    JobOutcome { Done => "done", Retried => "retried", DeadLettered => "dead_lettered" }
+    DeliveryOutcome { Sent => "sent", Retried => "retried", Failed => "failed", Withdrawn => "withdrawn" }
+    TurnOutcome { Reply => "reply", Draft => "draft", Handoff => "handoff", Nothing => "none" }
 }
 
 impl TurnOutcome {
     pub(crate) fn of(turned: &crate::turns::Turned) -> Self {
         if turned.handoff.is_some() {
-            Self::handoff
+            Self::Handoff
         } else if turned.draft {
-            Self::draft
+            Self::Draft
         } else if turned.reply.is_some() {
-            Self::reply
+            Self::Reply
         } else {
-            Self::none
+            Self::Nothing
         }
     }
 }
@@ -254,16 +271,16 @@ mod tests {
         let metrics = Metrics::default();
         metrics.job_finished(
             Queue::Deliveries,
-            JobOutcome::done,
+            JobOutcome::Done,
             Duration::from_millis(30),
         );
         metrics.job_finished(
             Queue::Deliveries,
-            JobOutcome::retried,
+            JobOutcome::Retried,
             Duration::from_millis(5),
         );
-        metrics.delivery(ChannelKind::Telegram, DeliveryOutcome::sent);
-        metrics.turn_finished(TurnOutcome::handoff, Duration::from_millis(250));
+        metrics.delivery(ChannelKind::Telegram, DeliveryOutcome::Sent);
+        metrics.turn_finished(TurnOutcome::Handoff, Duration::from_millis(250));
         let depth = QueueDepth {
             waiting: 3,
             delayed: 1,

@@ -206,10 +206,10 @@ fn job_of(scope: TenantScope, message_id: MessageId) -> Deliver {
 /// How the operations metrics count an outcome.
 fn counted(outcome: &Outcome<'_>) -> DeliveryOutcome {
     match outcome {
-        Outcome::Sent { .. } => DeliveryOutcome::sent,
-        Outcome::Retry { .. } | Outcome::Wait { .. } => DeliveryOutcome::retried,
-        Outcome::Failed { .. } | Outcome::Undeliverable { .. } => DeliveryOutcome::failed,
-        Outcome::Withdrawn { .. } => DeliveryOutcome::withdrawn,
+        Outcome::Sent { .. } => DeliveryOutcome::Sent,
+        Outcome::Retry { .. } | Outcome::Wait { .. } => DeliveryOutcome::Retried,
+        Outcome::Failed { .. } | Outcome::Undeliverable { .. } => DeliveryOutcome::Failed,
+        Outcome::Withdrawn { .. } => DeliveryOutcome::Withdrawn,
     }
 }
 
