@@ -206,6 +206,10 @@ pub struct Config {
     /// `/metrics` answers only `Authorization: Bearer <token>`; unset, it is not served.
     #[serde(default)]
     pub metrics_token: Option<SecretString>,
+    /// Where a worker process serves `/metrics` (same token rule); unset, it serves nothing.
+    /// Per process: several workers on one machine each need their own port.
+    #[serde(default)]
+    pub worker_metrics_addr: Option<SocketAddr>,
 }
 
 /// How processes write their logs.
@@ -570,6 +574,7 @@ fn expectation(field: &str) -> &'static str {
         "redis_url" => "expected a Redis URL such as redis://127.0.0.1:6379/0",
         "master_key" => "expected a random secret of at least 32 characters (openssl rand -hex 32)",
         "http_addr" => "expected host:port such as 127.0.0.1:8080",
+        "worker_metrics_addr" => "expected host:port such as 127.0.0.1:9101",
         "public_url"
         | "telegram_api_url"
         | "max_api_url"

@@ -3,7 +3,6 @@
 //! lists them for operators and replays one after its cause was fixed.
 
 use apalis_core::backend::TaskSink;
-use apalis_core::task::builder::TaskBuilder;
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use serde::Serialize;
@@ -129,7 +128,7 @@ impl PushAgain<'_> {
             })?;
         storage
             .clone()
-            .push_task(TaskBuilder::new(job).build())
+            .push_task(crate::queues::stamped(job, std::time::Duration::ZERO).build())
             .await?;
         Ok(())
     }

@@ -15,7 +15,9 @@ pub use payloads::{
     BillingJob, CheckAccount, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox,
     SyncAccount,
 };
-pub use queues::{EnqueueError, Pool, Queue, QueueSettings, Queues, UnknownPool, UnknownQueue};
+pub use queues::{
+    DUE_AT, EnqueueError, Pool, Queue, QueueSettings, Queues, UnknownPool, UnknownQueue,
+};
 pub use redis_conn::connect;
 pub use secrets::{WebhookSecrets, new_token, token_hash};
 

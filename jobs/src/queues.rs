@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use apalis_core::backend::TaskSink;
 use apalis_core::task::builder::TaskBuilder;
+use apalis_core::task::metadata::MetadataStore;
 use apalis_core::task::task_id::TaskId;
 use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
@@ -289,7 +290,7 @@ impl Queues {
     /// silently dropped by Redis.
     pub async fn push_inbound(&self, event: InboundEvent) -> Result<(), EnqueueError> {
         let key = event.idempotency_key();
-        let task = TaskBuilder::new(event).idempotency_key(key).build();
+        let task = stamped(event, Duration::ZERO).idempotency_key(key).build();
         let pushed = self.inbound.clone().push_task(task).await;
         self.announcer.after(Queue::Inbound, pushed).await
     }
@@ -305,7 +306,7 @@ impl Queues {
         let pushed = self
             .turns
             .clone()
-            .push_task(TaskBuilder::new(turn).task_id(id).build())
+            .push_task(stamped(turn, Duration::ZERO).task_id(id).build())
             .await;
         self.announcer.after(Queue::Turns, pushed).await
     }
@@ -317,7 +318,7 @@ impl Queues {
         let pushed = self
             .deliveries
             .clone()
-            .push_task(TaskBuilder::new(job).task_id(id).build())
+            .push_task(stamped(job, Duration::ZERO).task_id(id).build())
             .await;
         self.announcer.after(Queue::Deliveries, pushed).await
     }
@@ -346,7 +347,7 @@ impl Queues {
     /// the first one wins.
     pub async fn push_sync(&self, job: SyncAccount, occasion: &str) -> Result<(), EnqueueError> {
         let key = format!("sync:{}:{}:{occasion}", job.account_id, job.kind);
-        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        let task = stamped(job, Duration::ZERO).idempotency_key(key).build();
         let pushed = self.syncs.clone().push_task(task).await;
         self.announcer.after(Queue::Syncs, pushed).await
     }
@@ -367,7 +368,7 @@ impl Queues {
         occasion: &str,
     ) -> Result<(), EnqueueError> {
         let key = format!("inbox:{}:{occasion}", job.account_id);
-        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        let task = stamped(job, Duration::ZERO).idempotency_key(key).build();
         let pushed = self.inbox.clone().push_task(task).await;
         self.announcer.after(Queue::Inbox, pushed).await
     }
@@ -376,7 +377,7 @@ impl Queues {
     /// credentials adds nothing.
     pub async fn push_check(&self, job: CheckAccount) -> Result<(), EnqueueError> {
         let key = format!("check:{}:{}", job.account_id, job.generation);
-        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        let task = stamped(job, Duration::ZERO).idempotency_key(key).build();
         let pushed = self.checks.clone().push_task(task).await;
         self.announcer.after(Queue::Checks, pushed).await
     }
@@ -386,8 +387,8 @@ impl Queues {
     /// (ЮKassa notifications) is queued every time.
     pub async fn push_billing(&self, job: BillingJob) -> Result<(), EnqueueError> {
         let task = match job.idempotency_key() {
-            Some(key) => TaskBuilder::new(job).idempotency_key(key).build(),
-            None => TaskBuilder::new(job).build(),
+            Some(key) => stamped(job, Duration::ZERO).idempotency_key(key).build(),
+            None => stamped(job, Duration::ZERO).build(),
         };
         let pushed = self.billing.clone().push_task(task).await;
         self.announcer.after(Queue::Billing, pushed).await
@@ -402,10 +403,28 @@ impl Queues {
                 format!("invitation:{invitation_id}:{occasion}")
             }
         };
-        let task = TaskBuilder::new(job).idempotency_key(key).build();
+        let task = stamped(job, Duration::ZERO).idempotency_key(key).build();
         let pushed = self.notifications.clone().push_task(task).await;
         self.announcer.after(Queue::Notifications, pushed).await
     }
+}
+
+/// The metadata field holding when a job is due (unix seconds). apalis-redis forgets that time
+/// once a fetch moves the job from its schedule to the ready list; the workers' metrics read it
+/// there to tell how long the oldest ready job has waited.
+pub const DUE_AT: &str = "due_at";
+
+/// A task of `job`, stamped with when it is due: now plus `delay`.
+pub(crate) fn stamped<T>(job: T, delay: Duration) -> TaskBuilder<T> {
+    let due = std::time::SystemTime::now() + delay;
+    let seconds = due
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let mut metadata = MetadataStore::new();
+    // A fresh store has no keys, so the insert cannot meet a duplicate.
+    let _ = metadata.insert(DUE_AT, seconds.to_string());
+    TaskBuilder::new(job).with_metadata(metadata)
 }
 
 /// A fresh task (new id, no dedupe key) of `job` that runs after `delay`.
@@ -417,6 +436,6 @@ async fn push_later<T>(
 where
     T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + Unpin + 'static,
 {
-    let task = TaskBuilder::new(job).run_after(delay).build();
+    let task = stamped(job, delay).run_after(delay).build();
     storage.clone().push_task(task).await
 }

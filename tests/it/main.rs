@@ -45,3 +45,4 @@ mod vk;
 mod webchat;
 mod webchat_rating;
 mod whatsapp;
+mod worker_metrics;

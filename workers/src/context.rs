@@ -9,6 +9,7 @@ use secrecy::ExposeSecret;
 use crate::assistant::{AnswerCache, Answering, ModelResponder, Providers, Retrieval};
 use crate::billing::{Billing, BillingSetupError};
 use crate::marketplaces::Marketplaces;
+use crate::metrics::{ListenError, Listener, Metrics};
 use crate::outbound::limits::Limiter;
 use crate::outbound::pace::Pacer;
 use crate::outbound::telegram::TelegramClients;
@@ -35,6 +36,8 @@ pub struct Context {
     pub(crate) billing: Billing,
     /// `None` when `OTKLIK_SMTP_URL` is not set: e-mails are skipped with a warning.
     pub(crate) mailer: Option<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>>,
+    /// Operations metrics, served on `OTKLIK_WORKER_METRICS_ADDR` when set.
+    pub(crate) metrics: Metrics,
 }
 
 /// The workers could not start.
@@ -54,6 +57,8 @@ pub enum StartError {
     Billing(#[from] BillingSetupError),
     #[error("invalid OTKLIK_SMTP_URL: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    #[error(transparent)]
+    Metrics(#[from] ListenError),
 }
 
 impl Context {
@@ -115,7 +120,28 @@ impl Context {
             db,
             settings,
             config,
+            metrics: Metrics::default(),
         })
+    }
+
+    /// Starts serving `/metrics` when `OTKLIK_WORKER_METRICS_ADDR` is set; the task serves until
+    /// aborted.
+    pub(crate) async fn serve_metrics(
+        &self,
+    ) -> Result<Option<tokio::task::JoinHandle<()>>, ListenError> {
+        let Some(addr) = self.config.worker_metrics_addr else {
+            return Ok(None);
+        };
+        let listener = Listener::bind(
+            addr,
+            self.metrics.clone(),
+            self.redis.clone(),
+            self.settings.clone(),
+            self.config.metrics_token.clone(),
+        )
+        .await?;
+        tracing::info!(%addr, "serving /metrics");
+        Ok(Some(tokio::spawn(listener.serve())))
     }
 
     /// A send still `sending` this long after it started was interrupted: the HTTP client would

@@ -9,6 +9,7 @@ pub mod handshakes;
 mod inbound;
 pub mod inbox;
 pub mod marketplaces;
+mod metrics;
 mod notify;
 mod outbound;
 mod runner;

@@ -16,6 +16,7 @@ use otklik_jobs::wake::{Doorbell, WakeOrTick};
 use otklik_jobs::{Pool, Queue, RedisStorage};
 use secrecy::ExposeSecret;
 
+use crate::metrics::JobMetricsLayer;
 use crate::{Context, StartError, billing, inbound, inbox, notify, outbound, sync, turns};
 
 /// A worker that keeps failing to reach Redis is restarted this many times, then the process
@@ -41,6 +42,7 @@ pub async fn run(
 ) -> Result<(), RunError> {
     let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);
     let ctx = Arc::new(Context::connect(config).await?);
+    let metrics = ctx.serve_metrics().await.map_err(StartError::from)?;
     let instance = format!("{}-{}", hostname(), std::process::id());
     let mut monitor = Monitor::new();
     // One doorbell per queue this process serves, rung by one subscription (`otklik_jobs::wake`).
@@ -81,6 +83,7 @@ pub async fn run(
                     .parallelize(tokio::spawn)
                     .concurrency(concurrency)
                     .retry(RetryPolicy::retries(queue.in_process_retries()))
+                    .layer(JobMetricsLayer::new(queue, ctx.metrics.clone()))
                     .catch_panic()
                     .data(ctx.clone())
                     .build($handler)
@@ -163,6 +166,9 @@ pub async fn run(
     sweeper.abort();
     reclaimer.abort();
     listener.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     monitor_result?;
     if asked_to_stop.load(Ordering::SeqCst) {
         Ok(())

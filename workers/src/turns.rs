@@ -18,6 +18,7 @@ use otklik_schema::{Author, ChannelKind, ConversationId, ConversationMode, Messa
 use crate::Context;
 use crate::assistant::{self, TurnInput};
 use crate::billing;
+use crate::metrics::TurnOutcome;
 
 /// How long a turn holds its conversation unless it renews the lease; a crashed turn frees it
 /// after this. Kept short (a crash must not block a shopper for long) and renewed every
@@ -56,8 +57,13 @@ pub struct Turned {
 
 pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
+    let started = std::time::Instant::now();
     let turned = match take(&ctx, scope, job.conversation_id).await? {
-        Taken::Done(turned) => turned,
+        Taken::Done(turned) => {
+            ctx.metrics
+                .turn_finished(TurnOutcome::of(&turned), started.elapsed());
+            turned
+        }
         Taken::Missing => return Ok(()),
         Taken::Busy => {
             ctx.queues.push_turn_later(job, BUSY_RETRY).await?;

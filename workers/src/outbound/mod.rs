@@ -27,6 +27,7 @@ use otklik_schema::{ChannelKind, MessageId};
 use rand::Rng;
 
 use crate::Context;
+use crate::metrics::DeliveryOutcome;
 
 /// Waits up to this long are slept through; longer ones are rescheduled so the worker slot is
 /// free for other chats.
@@ -216,6 +217,16 @@ fn job_of(scope: TenantScope, message_id: MessageId) -> Deliver {
     }
 }
 
+/// How the operations metrics count an outcome.
+fn counted(outcome: &Outcome<'_>) -> DeliveryOutcome {
+    match outcome {
+        Outcome::Sent { .. } => DeliveryOutcome::Sent,
+        Outcome::Retry { .. } | Outcome::Wait { .. } => DeliveryOutcome::Retried,
+        Outcome::Failed { .. } | Outcome::Undeliverable { .. } => DeliveryOutcome::Failed,
+        Outcome::Withdrawn { .. } => DeliveryOutcome::Withdrawn,
+    }
+}
+
 /// Tries the (still pending) message again after `wait`.
 async fn later(
     ctx: &Context,
@@ -307,6 +318,8 @@ async fn record(
     attempts: i32,
     explained: Option<&str>,
 ) -> Result<(), BoxDynError> {
+    ctx.metrics
+        .delivery(delivery.channel_kind, counted(&outcome));
     let status = outcome.status();
     let note = if outcome.is_final_failure() {
         handoff_note(&outcome, attempts, &delivery.body, explained)

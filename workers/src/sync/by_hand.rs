@@ -46,7 +46,13 @@ impl Context {
     }
 
     pub async fn schedule(&self, shutdown: impl Future<Output = ()>) -> Result<(), ScheduleError> {
-        super::schedule(self.db.clone(), self.queues.clone(), shutdown).await
+        // The scheduler serves the queue figures too (it runs no jobs to count).
+        let metrics = self.serve_metrics().await?;
+        let scheduled = super::schedule(self.db.clone(), self.queues.clone(), shutdown).await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
+        scheduled
     }
 
     /// The onboarding checks of an account's credentials, as `workers connect` and the admin

@@ -30,6 +30,8 @@ pub enum ScheduleError {
     Cron(#[from] cron::error::Error),
     #[error("the cron clock failed: {0}")]
     Clock(String),
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics::ListenError),
 }
 
 /// Runs until `shutdown` completes.
