@@ -823,6 +823,9 @@
           hook, el("p", "", "и проверочный токен:"), verifyCopy,
           el("p", "", "Затем подпишитесь на поле messages — сообщения покупателей начнут приходить сюда."));
         result.hidden = false;
+        // The secrets are not kept on screen, and a second press cannot connect the number twice.
+        token.value = "";
+        secret.value = "";
         refreshChannelTable();
       } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
     });
