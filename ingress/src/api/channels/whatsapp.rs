@@ -89,7 +89,10 @@ fn graph_error(err: WhatsAppError) -> ApiError {
                 Problem::WhatsappNumberNotAccessible,
             )])
         }
-        other => ApiError::Upstream(Service::WhatsApp, format!("WhatsApp did not answer as expected: {other}")),
+        other => ApiError::Upstream(
+            Service::WhatsApp,
+            format!("WhatsApp did not answer as expected: {other}"),
+        ),
     }
 }
 
