@@ -706,6 +706,13 @@ async fn bad_input_is_refused_with_clear_messages() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, error) = patch(&app, article, &admin, json!({"tags": ["а", "б\u{0}"]})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    // A line break is refused where it was sent, even at the end, where trimming would hide it.
+    let (status, error) = patch(&app, article, &admin, json!({"category": "Доставка\r"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(
+        error["error"]["fields"][0]["code"], "not_one_line",
+        "{error}"
+    );
     // Twenty-one tags are too many even when two of them are the same.
     let mut tags: Vec<String> = (0..20).map(|n| format!("метка {n}")).collect();
     tags.push("МЕТКА 0".to_owned());

@@ -205,11 +205,11 @@ struct ArticlePatch {
 
 /// Trimmed, normalised values of the fields given, or what is wrong with them.
 fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
+    // Lengths and characters are checked as sent, so what the schema refuses (a trailing
+    // line break, a space past the limit) is refused here too; emptiness after trimming.
     let mut errors = Vec::new();
-    let title = patch.title.map(|title| title.trim().to_owned());
-    if let Some(title) = &title {
-        let chars = title.chars().count();
-        if !(1..=MAX_TITLE).contains(&chars) {
+    if let Some(title) = &patch.title {
+        if title.trim().is_empty() || title.chars().count() > MAX_TITLE {
             errors.push(FieldError::new(
                 "title",
                 Problem::LengthOutOfRange {
@@ -221,10 +221,10 @@ fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
             errors.push(FieldError::new("title", Problem::NotOneLine));
         }
     }
-    let body = patch.body.map(|body| body.trim().to_owned());
-    if body
+    if patch
+        .body
         .as_ref()
-        .is_some_and(|body| !(1..=MAX_BODY).contains(&body.chars().count()))
+        .is_some_and(|body| body.trim().is_empty() || body.chars().count() > MAX_BODY)
     {
         errors.push(FieldError::new(
             "body",
@@ -234,8 +234,7 @@ fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
             },
         ));
     }
-    let category = patch.category.map(|category| category.trim().to_owned());
-    if let Some(category) = &category {
+    if let Some(category) = &patch.category {
         if category.chars().count() > MAX_CATEGORY {
             errors.push(FieldError::new(
                 "category",
@@ -245,12 +244,11 @@ fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
             errors.push(FieldError::new("category", Problem::NotOneLine));
         }
     }
-    // Counted and measured as sent, before duplicates fold and case changes length, so what
-    // the schema refuses is refused here too.
+    // Counted as sent too, before duplicates fold and case changes length.
     if let Some(tags) = &patch.tags {
         let bad_tag = |tag: &String| {
-            let tag = tag.trim();
-            !(1..=MAX_TAG).contains(&tag.chars().count())
+            tag.trim().is_empty()
+                || tag.chars().count() > MAX_TAG
                 || tag.chars().any(|c| c.is_control() || c == ',' || c == ';')
         };
         if tags.len() > MAX_TAGS {
@@ -262,6 +260,9 @@ fn checked(patch: ArticlePatch) -> Result<ArticlePatch, Vec<FieldError>> {
             ));
         }
     }
+    let title = patch.title.map(|title| title.trim().to_owned());
+    let body = patch.body.map(|body| body.trim().to_owned());
+    let category = patch.category.map(|category| category.trim().to_owned());
     let tags = patch.tags.map(|tags| {
         let mut unique: Vec<String> = Vec::new();
         for tag in tags {
