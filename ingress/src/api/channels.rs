@@ -121,9 +121,9 @@ async fn list(
 }
 
 fn checked_name(name: &str) -> Result<&str, ApiError> {
-    let name = name.trim();
-    if (1..=MAX_NAME).contains(&name.chars().count()) {
-        Ok(name)
+    // Measured as sent, as the schema measures it; stored trimmed.
+    if !name.trim().is_empty() && name.chars().count() <= MAX_NAME {
+        Ok(name.trim())
     } else {
         Err(ApiError::Validation(vec![FieldError::new(
             "name",

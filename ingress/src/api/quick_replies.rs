@@ -98,19 +98,23 @@ pub struct QuickReplyPatch {
     shortcut: Option<Option<String>>,
 }
 
+/// Measured as sent (as the schema measures it), empty once trimmed, stored trimmed.
 fn text_field(fields: &mut Vec<FieldError>, field: &'static str, text: &str, max: usize) -> String {
-    let text = text.trim();
-    if text.is_empty() {
+    if text.trim().is_empty() {
         fields.push(FieldError::new(field, Problem::Required));
     } else if text.chars().count() > max {
         fields.push(FieldError::new(field, Problem::TooLong { max }));
     }
-    text.to_owned()
+    text.trim().to_owned()
 }
 
 /// The shortcut trimmed of a leading `/`, lower-cased; `None` when blank.
 fn shortcut_field(fields: &mut Vec<FieldError>, shortcut: &str) -> Option<String> {
-    let shortcut = shortcut.trim().trim_start_matches('/').to_lowercase();
+    // As the schema has it: one optional leading `/`, no spaces; stored lower-cased.
+    let shortcut = shortcut
+        .strip_prefix('/')
+        .unwrap_or(shortcut)
+        .to_lowercase();
     if shortcut.is_empty() {
         return None;
     }
