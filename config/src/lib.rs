@@ -11,6 +11,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use subtle::ConstantTimeEq;
 
 pub use price::{Cost, InvalidPrice, Price};
 pub use process::{init_tracing, shutdown_signal};
@@ -235,6 +236,15 @@ pub struct ConfigError {
 
 /// Variables read without the `OTKLIK_` prefix, by convention of the tools around us.
 const UNPREFIXED: [&str; 2] = ["DATABASE_URL", "REDIS_URL"];
+
+/// Whether an `Authorization` header value is `Bearer <token>`, compared in constant time: the
+/// ingress's and the workers' `/metrics` admit the same callers by the same rule.
+pub fn admits_bearer(token: &SecretString, authorization: Option<&str>) -> bool {
+    let given = authorization
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes()))
+}
 
 impl Config {
     /// Loads defaults, then the TOML file, then the process environment.

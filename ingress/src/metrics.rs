@@ -86,17 +86,13 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 pub async fn render(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    use secrecy::ExposeSecret;
-    use subtle::ConstantTimeEq;
     let Some(token) = state.config().metrics_token.as_ref() else {
         return crate::ApiError::NotFound.into_response();
     };
     let given = headers
         .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+        .and_then(|value| value.to_str().ok());
+    if !otklik_config::admits_bearer(token, given) {
         return crate::ApiError::Unauthenticated("send the metrics token as a bearer token")
             .into_response();
     }

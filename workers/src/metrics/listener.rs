@@ -12,8 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use otklik_jobs::QueueSettings;
 use redis::aio::ConnectionManager;
-use secrecy::{ExposeSecret, SecretString};
-use subtle::ConstantTimeEq;
+use secrecy::SecretString;
 
 use super::Metrics;
 
@@ -80,10 +79,8 @@ async fn render(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> Re
     };
     let given = headers
         .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+        .and_then(|value| value.to_str().ok());
+    if !otklik_config::admits_bearer(token, given) {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
