@@ -18,13 +18,9 @@ pub enum Receipt<'a> {
     Delivered,
     /// Seen by the shopper; kept as `meta.receipt = "read"`.
     Read,
-    /// Not delivered after all: `reason` is what operators read (also in front of the handoff
-    /// summary, with `note`), `code` the provider's error code (`meta.error_code`).
-    Failed {
-        code: Option<i64>,
-        reason: &'a str,
-        note: &'a str,
-    },
+    /// Not delivered after all: `reason` is what operators read, on the message and in front
+    /// of the handoff summary; `code` the provider's error code (`meta.error_code`).
+    Failed { code: Option<i64>, reason: &'a str },
 }
 
 /// What a receipt changed.
@@ -76,7 +72,7 @@ pub async fn apply(
             .get_result::<Row>(conn)
             .await
         }
-        Receipt::Failed { code, reason, note } => {
+        Receipt::Failed { code, reason } => {
             diesel::sql_query(
                 "WITH done AS (
                      UPDATE messages
@@ -88,7 +84,7 @@ pub async fn apply(
                  handoff AS (
                      UPDATE conversations c
                         SET mode = 'waiting_operator', handoff_reason = $6, handoff_at = now(),
-                            handoff_summary = $7 || coalesce(' ' || c.handoff_summary, '')
+                            handoff_summary = $4 || coalesce(' ' || c.handoff_summary, '')
                        FROM done
                       WHERE c.id = done.conversation_id AND c.tenant_id = $1
                         AND c.mode IN ('bot', 'waiting_operator')
@@ -103,7 +99,6 @@ pub async fn apply(
             .bind::<Text, _>(reason)
             .bind::<Nullable<BigInt>, _>(code)
             .bind::<Text, _>(DELIVERY_FAILED)
-            .bind::<Text, _>(note)
             .get_result::<Row>(conn)
             .await
         }

@@ -95,11 +95,7 @@ async fn receipt(ctx: &Context, channel: &Channel, status: &Status) -> Result<()
     let receipt = match status.status.as_str() {
         "delivered" => Receipt::Delivered,
         "read" | "played" => Receipt::Read,
-        "failed" => Receipt::Failed {
-            code,
-            reason,
-            note: reason,
-        },
+        "failed" => Receipt::Failed { code, reason },
         // `sent` is what our own send recorded; other values are not receipts.
         _ => return Ok(()),
     };
