@@ -148,20 +148,19 @@ impl Word {
 /// share only «товар» or a topic word the search itself added; those are not answers.
 pub fn relevant(hit: &Hit, question: &str, topic: &[&str]) -> bool {
     let text = format!("{} {}", hit.title, hit.body);
-    let article: Vec<String> = stems(&text);
     if !covers_conditions(&text, question) {
         return false;
     }
-    let article_words = words(&text);
+    let article = words(&text);
     let on_question = words(question)
         .iter()
         .filter(|word| !chatter(&word.prefix))
-        .any(|word| article_words.iter().any(|a| a.same_as(word)));
+        .any(|word| article.iter().any(|a| a.same_as(word)));
     let on_topic = topic.is_empty()
         || topic.iter().any(|t| {
             article
                 .iter()
-                .any(|a| a.starts_with(t) || t.starts_with(a.as_str()))
+                .any(|a| a.prefix.starts_with(t) || t.starts_with(a.prefix.as_str()))
         });
     on_question && on_topic
 }
