@@ -285,15 +285,25 @@ pub struct Finished {
     pub handed_off: bool,
 }
 
+/// How a claimed send ended, and what people read of it.
+#[derive(Debug, Clone)]
+pub struct Recorded<'a> {
+    pub outcome: Outcome<'a>,
+    /// Why it did not go, in words for operators (`delivery_error`); the outcome's own reason
+    /// (the provider's words) is kept in `meta.provider_error` for support.
+    pub for_people: Option<&'a str>,
+    /// Put in front of the handoff summary when a final failure hands the conversation over.
+    pub note: &'a str,
+}
+
 /// Records how a claimed send ended. A final failure also hands the conversation to people
-/// (unless an operator already has it), with `note` — what operators read — in front of its
-/// handoff summary, in the same statement.
+/// (unless an operator already has it), with the note in front of its handoff summary, in the
+/// same statement.
 pub async fn finish(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     id: MessageId,
-    outcome: Outcome<'_>,
-    note: &str,
+    recorded: Recorded<'_>,
 ) -> Result<Finished, DbError> {
     #[derive(QueryableByName)]
     struct Row {
@@ -302,6 +312,11 @@ pub async fn finish(
         #[diesel(sql_type = BigInt)]
         handed_off: i64,
     }
+    let Recorded {
+        outcome,
+        for_people,
+        note,
+    } = recorded;
     let status = outcome.status();
     let hand_off = outcome.is_final_failure();
     let given_back = i32::from(matches!(outcome, Outcome::Wait { .. }));
@@ -316,8 +331,10 @@ pub async fn finish(
     let row = diesel::sql_query(
         "WITH done AS (
              UPDATE messages
-                SET delivery_status = $3, delivery_error = $4, external_id = $5, sent_at = $6,
-                    delivery_attempts = greatest(delivery_attempts - $7, 0)
+                SET delivery_status = $3, delivery_error = $11, external_id = $5, sent_at = $6,
+                    delivery_attempts = greatest(delivery_attempts - $7, 0),
+                    meta = CASE WHEN $4::text IS NULL THEN meta - 'provider_error'
+                                ELSE meta || jsonb_build_object('provider_error', $4::text) END
               WHERE id = $1 AND tenant_id = $2 AND delivery_status = 'sending'
           RETURNING conversation_id),
          handoff AS (
@@ -341,6 +358,7 @@ pub async fn finish(
     .bind::<Text, _>(DELIVERY_FAILED)
     .bind::<Text, _>(note)
     .bind::<Bool, _>(hand_off)
+    .bind::<Nullable<Text>, _>(for_people)
     .get_result::<Row>(conn)
     .await?;
     Ok(Finished {

@@ -172,7 +172,7 @@ async fn a_wb_question_is_drafted_then_published_and_a_contact_in_the_draft_is_b
         blocked
             .error
             .as_deref()
-            .is_some_and(|e| e.contains("phone number")),
+            .is_some_and(|e| e.contains("номер телефона")),
         "{blocked:?}"
     );
     assert_eq!(asked(&second).answer, None, "WB never saw the number");

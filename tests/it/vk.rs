@@ -408,6 +408,17 @@ async fn errors_inside_200_are_retried_or_final_and_a_lost_answer_never_duplicat
         )
         .await;
     assert_eq!(last, "undeliverable");
+    // Operators read why in Russian; VK's own words are kept for support, not shown.
+    let statuses = outbound_statuses(&mut shop.app.db().await).await;
+    let why = statuses[1].1.clone().unwrap_or_default();
+    assert!(why.starts_with("Ответ не доставлен"), "{why}");
+    assert!(!why.chars().any(|c| c.is_ascii_alphabetic()), "{why}");
+    assert_eq!(
+        shop.app
+            .count("SELECT count(*) AS n FROM messages WHERE meta ? 'provider_error'")
+            .await,
+        1
+    );
     assert_eq!(
         shop.app.count("SELECT count(*) AS n FROM customers WHERE external_id = '444' AND stopped_at IS NOT NULL").await,
         1

@@ -395,7 +395,7 @@
     const t = receipt || TICKS[m.delivery_status];
     if (!t || m.direction !== "outbound") return null;
     const span = el("span", "tick " + (receipt ? m.meta.receipt : m.delivery_status), t[0]);
-    span.title = t[1] + (m.delivery_error ? ": " + m.delivery_error : "");
+    span.title = m.delivery_error ? `${t[1]}. ${m.delivery_error}` : t[1];
     span.setAttribute("aria-label", span.title);
     return span;
   }

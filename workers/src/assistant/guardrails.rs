@@ -82,18 +82,18 @@ pub enum Violation {
     Empty,
 }
 
-/// Why a text may not be published on a marketplace as it is: WB and Ozon fine sellers for
-/// contacts, links and invitations elsewhere. Checked on every marketplace send, whoever wrote
+/// Why a text may not be published on a marketplace as it is, in words for operators: WB and
+/// Ozon fine sellers for contacts, links and invitations elsewhere. Checked on every marketplace send, whoever wrote
 /// the text, so an operator's edit of a draft cannot slip one through.
 pub fn marketplace_breach(text: &str) -> Option<&'static str> {
     if PHONE.is_match(text) {
-        Some("it contains a phone number")
+        Some("в нём есть номер телефона")
     } else if EMAIL.is_match(text) {
-        Some("it contains an e-mail address")
+        Some("в нём есть адрес электронной почты")
     } else if LINK.is_match(text) {
-        Some("it contains a link")
+        Some("в нём есть ссылка")
     } else if MESSENGER.is_match(text) {
-        Some("it invites the shopper to another messenger")
+        Some("в нём покупателя зовут в другой мессенджер")
     } else {
         None
     }
@@ -236,11 +236,11 @@ mod tests {
     fn marketplace_sends_are_refused_with_contacts() {
         assert_eq!(
             marketplace_breach("Позвоните нам: 8 (912) 345-67-89"),
-            Some("it contains a phone number")
+            Some("в нём есть номер телефона")
         );
         assert_eq!(
             marketplace_breach("Пишите в телеграм @shop"),
-            Some("it invites the shopper to another messenger")
+            Some("в нём покупателя зовут в другой мессенджер")
         );
         assert_eq!(
             marketplace_breach("Размер M подойдёт при росте 170 см."),

@@ -31,10 +31,14 @@ impl super::Channel for Marketplace {
         Ok(None)
     }
 
+    fn words_refusals(&self) -> bool {
+        true
+    }
+
     async fn send(&self, ctx: &Context, scope: TenantScope, delivery: &Delivery) -> Sent {
         if let Some(breach) = guardrails::marketplace_breach(&delivery.body) {
             return Sent::Undeliverable(format!(
-                "not published: {breach}, which the marketplace forbids"
+                "Ответ не опубликован: {breach}, а площадка это запрещает. Уберите это из текста и отправьте снова."
             ));
         }
         let account = match delivery.account_id {
@@ -51,7 +55,9 @@ impl super::Channel for Marketplace {
             None => None,
         };
         let Some(account) = account else {
-            return Sent::Rejected("the channel's marketplace account is gone".into());
+            return Sent::Rejected(
+                "Кабинет площадки, через который отвечает этот канал, отключён.".into(),
+            );
         };
         let sent = match ctx.syncer.marketplaces.client(&account) {
             Ok(client) => publish(&client, delivery).await,
@@ -72,18 +78,7 @@ impl super::Channel for Marketplace {
             }
             Err(err) => {
                 tracing::warn!(message.id = %delivery.id, error = %err, "marketplace refused an answer");
-                let reason = match (&err, delivery.channel_kind) {
-                    (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonChat) => format!(
-                        "{err} (answering Ozon chats needs the seller's Premium Plus or Premium Pro)"
-                    ),
-                    (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonQuestions) => format!(
-                        "{err} (answering Ozon questions needs the seller's Premium Plus or Premium Pro)"
-                    ),
-                    (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonReviews) => format!(
-                        "{err} (answering Ozon reviews needs the seller's «Управление отзывами» or Premium Pro)"
-                    ),
-                    _ => err.to_string(),
-                };
+                let reason = refusal(&err, delivery.channel_kind);
                 if err.needs_seller() {
                     Sent::Undeliverable(reason)
                 } else {
@@ -91,6 +86,30 @@ impl super::Channel for Marketplace {
                 }
             }
         }
+    }
+}
+
+/// Why the marketplace refused an answer, in words for operators: what the seller can do about
+/// it. The marketplace's own words go to the log.
+fn refusal(err: &MarketplaceError, kind: ChannelKind) -> String {
+    let market = match kind.marketplace() {
+        Some(Market::Ozon) => "Ozon",
+        _ => "WB",
+    };
+    match (err, kind) {
+        (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonChat) => {
+            "Ozon не принял ответ: писать в чаты Ozon можно только с подпиской Premium Plus или Premium Pro.".to_owned()
+        }
+        (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonQuestions) => {
+            "Ozon не принял ответ: отвечать на вопросы покупателей можно только с подпиской Premium Plus или Premium Pro.".to_owned()
+        }
+        (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonReviews) => {
+            "Ozon не принял ответ: отвечать на отзывы можно только с подпиской «Управление отзывами» или Premium Pro.".to_owned()
+        }
+        (MarketplaceError::Unauthorized { .. } | MarketplaceError::Credentials(_), _) => format!(
+            "{market} не принял ключ доступа: обновите его в разделе «Площадки» и отправьте ответ снова."
+        ),
+        _ => format!("{market} не принял ответ. Проверьте текст и опубликуйте его в кабинете {market}."),
     }
 }
 
@@ -163,7 +182,8 @@ async fn publish(client: &Client, delivery: &Delivery) -> Result<Published, Mark
             if delivery.sent_before >= WB_WRITES =>
         {
             Ok(Published::Refused(
-                "WB allows an answer and one edit; this would be a second edit".into(),
+                "WB разрешает ответить и один раз исправить ответ: вторую правку площадка не примет."
+                    .into(),
             ))
         }
         (Client::Wb(wb), ChannelKind::WbQuestions) => {
@@ -202,9 +222,10 @@ async fn publish(client: &Client, delivery: &Delivery) -> Result<Published, Mark
             };
             match sign {
                 Some(sign) => Ok(Published::Sent(wb.send_chat_message(&sign, text).await?)),
-                None => Ok(Published::Refused(format!(
-                    "WB gives no reply signature for chat {target}"
-                ))),
+                None => Ok(Published::Refused(
+                    "WB не дал подписи для ответа в этот чат: ответьте покупателю в кабинете WB."
+                        .into(),
+                )),
             }
         }
         (Client::Ozon(ozon), ChannelKind::OzonChat) => {
@@ -239,9 +260,9 @@ async fn publish(client: &Client, delivery: &Delivery) -> Result<Published, Mark
             }
             Ok(Published::Sent(ozon.comment_review(target, text).await?))
         }
-        (_, kind) => Ok(Published::Refused(format!(
-            "a {kind} channel cannot answer through this account's marketplace"
-        ))),
+        _ => Ok(Published::Refused(
+            "Через подключённый кабинет площадки в этот канал ответить нельзя.".into(),
+        )),
     }
 }
 

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use apalis::prelude::{BoxDynError, Data};
 use otklik_db::TenantScope;
-use otklik_db::messages::{self, Delivery, Finished, Outcome, ToSend};
+use otklik_db::messages::{self, Delivery, Finished, Outcome, Recorded, ToSend};
 use otklik_jobs::Deliver;
 use otklik_schema::{ChannelKind, MessageId};
 use rand::Rng;
@@ -77,6 +77,12 @@ pub(crate) trait Channel {
 
     /// Makes the provider request. Called only after the message was claimed.
     async fn send(&self, ctx: &Context, scope: TenantScope, delivery: &Delivery) -> Sent;
+
+    /// Whether this channel words its refusals (`Undeliverable`, `Rejected`) for operators, in
+    /// Russian; otherwise they are the provider's words, kept for support only.
+    fn words_refusals(&self) -> bool {
+        false
+    }
 }
 
 pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
@@ -183,6 +189,9 @@ async fn deliver(
     };
     let explained = match &sent {
         Sent::NotAllowed(reason) => Some(reason.as_str()),
+        Sent::Undeliverable(reason) | Sent::Rejected(reason) if channel.words_refusals() => {
+            Some(reason.as_str())
+        }
         _ => None,
     };
     record(ctx, scope, delivery, outcome, attempt, explained).await?;
@@ -284,15 +293,19 @@ pub async fn approve_draft(
     Ok(approved)
 }
 
-/// What operators read first in a conversation whose reply could not be delivered: `explained`
-/// when the channel said why in words for people.
-fn handoff_note(
-    outcome: &Outcome<'_>,
-    attempts: i32,
-    body: &str,
-    explained: Option<&str>,
-) -> String {
+/// Why a send did not go, in the words operators read beside its tick; `None` once it went.
+/// `explained` when the channel said why in words for people. The provider's own words stay in
+/// the message's `meta.provider_error` and the logs, for support.
+fn for_people(outcome: &Outcome<'_>, attempts: i32, explained: Option<&str>) -> Option<String> {
     let why = match (outcome, explained) {
+        (Outcome::Sent { .. }, _) => return None,
+        (Outcome::Withdrawn { reason }, _) => (*reason).to_owned(),
+        (Outcome::Retry { .. }, _) => {
+            "Канал не ответил вовремя, отправим ещё раз автоматически.".to_owned()
+        }
+        (Outcome::Wait { .. }, _) => {
+            "Канал попросил подождать, ответ уйдёт через несколько секунд.".to_owned()
+        }
         (_, Some(explained)) => explained.to_owned(),
         (Outcome::Undeliverable { .. }, None) => {
             "Ответ не доставлен: канал его не принимает (например, покупатель заблокировал бота или ответ нарушает правила площадки)."
@@ -303,6 +316,12 @@ fn handoff_note(
         }
         _ => "Ответ не доставлен: канал отказался его принять.".to_owned(),
     };
+    Some(why)
+}
+
+/// What operators read first in a conversation whose reply could not be delivered: why, then
+/// the reply itself.
+fn handoff_note(why: &str, body: &str) -> String {
     let quoted: String = body.chars().take(300).collect();
     let ellipsis = if quoted.len() < body.len() { "…" } else { "" };
     format!("{why} Текст ответа: «{quoted}{ellipsis}»")
@@ -321,17 +340,22 @@ async fn record(
     ctx.metrics
         .delivery(delivery.channel_kind, counted(&outcome));
     let status = outcome.status();
-    let note = if outcome.is_final_failure() {
-        handoff_note(&outcome, attempts, &delivery.body, explained)
-    } else {
-        String::new()
+    let shown = for_people(&outcome, attempts, explained);
+    let note = match &shown {
+        Some(why) if outcome.is_final_failure() => handoff_note(why, &delivery.body),
+        _ => String::new(),
     };
     let started = tokio::time::Instant::now();
     let mut pause = Duration::from_millis(250);
     let finished = loop {
         let attempt = async {
             let mut conn = ctx.db.get().await.map_err(otklik_db::DbError::from)?;
-            messages::finish(&mut conn, scope, delivery.id, outcome.clone(), &note).await
+            let recorded = Recorded {
+                outcome: outcome.clone(),
+                for_people: shown.as_deref(),
+                note: &note,
+            };
+            messages::finish(&mut conn, scope, delivery.id, recorded).await
         };
         match attempt.await {
             Ok(finished) => break finished,
