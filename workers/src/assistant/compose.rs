@@ -125,6 +125,12 @@ fn order_status<'a>(turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'
             turn.state.order_id = None;
             Composed::Done(turn.ask(Slot::OrderId, intent, reply))
         }
+        // The marketplace named the order, but the shop's synced data has no such order (not
+        // synced yet, or fulfilled where no API reports it): asking the shopper for it again
+        // helps nobody, people look it up.
+        (None, None) if turn.given.order.is_some() => {
+            Composed::Done(turn.handoff(Reason::NoKnowledge))
+        }
         (None, None) => {
             let reply = local::ask_order_id(speech, state);
             Composed::Done(turn.ask(Slot::OrderId, intent, reply))

@@ -498,7 +498,11 @@ pub fn reroute(
         );
     // When a colour or size comes back is nowhere on the card: the stock answer says what is
     // there and hands the rest to people.
-    if product_known && !has_order && topics::asks_restock(text) && !order_action {
+    // «Когда будет заказ в пункте выдачи?» reads like a restock question; the classifier, sure
+    // it asks about an order, knows better.
+    let about_my_order = intent == Intent::OrderStatus && !guessed;
+    if product_known && !has_order && topics::asks_restock(text) && !order_action && !about_my_order
+    {
         return Route::Intent(Intent::ProductAvailability);
     }
     if product_known && !has_order && !greeting_only && !order_action {
@@ -568,6 +572,31 @@ mod tests {
             product_title: product,
             measured,
         })
+    }
+
+    #[test]
+    fn when_my_order_comes_is_not_a_restock_question() {
+        let chat = ChannelKind::WbChat;
+        let hat = Some("Шапка детская утеплённая");
+        for text in [
+            "Подскажите, когда будет доставка моего заказа?",
+            "когда будет посылка в ПВЗ",
+            "Уже пять дней собираете, когда будет отправка?",
+        ] {
+            assert_eq!(
+                routed(text, chat, hat),
+                Route::Intent(Intent::OrderStatus),
+                "{text}"
+            );
+        }
+        for text in ["Когда будет в наличии размер 52?", "когда будут синие?"]
+        {
+            assert_eq!(
+                routed(text, chat, hat),
+                Route::Intent(Intent::ProductAvailability),
+                "{text}"
+            );
+        }
     }
 
     #[test]
