@@ -120,6 +120,7 @@ async fn marketplace_chats_start_from_the_order_they_name() {
     all_correct(r#"
 {"id": "wb-chat-rid", "channel": "wb_chat", "context": {"rid": "7d1c3f0a9b2e4c5d8e6f7a8b9c0d1e2f", "product": "148305521"}, "turns": [{"shopper": "Здравствуйте, что с моим заказом?", "expect": "answer", "contains": ["1456789015"], "absent": ["номер заказа"]}]}
 {"id": "ozon-chat-order", "channel": "ozon_chat", "context": {"order": "12345678-0012-1"}, "turns": [{"shopper": "Когда приедет посылка?", "expect": "answer", "contains": ["12345678-0012-1", "RU1234567890"], "absent": ["номер заказа"]}]}
+{"id": "wb-chat-unsynced-order", "channel": "wb_chat", "context": {"rid": "00000000000000000000000000000bad", "product": "148305521"}, "turns": [{"shopper": "Добрый день, когда будет отправка заказа?", "expect": "handoff", "reason": "no_knowledge", "absent": ["номер заказа", "в наличии"]}]}
 "#).await;
 }
 
