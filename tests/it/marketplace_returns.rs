@@ -1,5 +1,6 @@
 //! Shoppers' returns: WB claims and Ozon returns synced from the sandboxes, kept current by
-//! incremental syncs, and explained to a shopper who asks about one.
+//! incremental syncs, explained to a shopper who asks about one, and told unasked to the
+//! shopper whose order it is when it is decided or refunded.
 
 use std::collections::BTreeSet;
 
@@ -7,7 +8,7 @@ use otklik_sandbox::{OzonOptions, ReturnStage, SandboxOrder, SandboxReturn, Sell
 use otklik_schema::{AccountId, Marketplace, SyncKind};
 
 use crate::assistant::say;
-use crate::marketplace_sync::{Shop, shop, spec};
+use crate::marketplace_sync::{Shop, noon_zone, shop, spec};
 
 type Row = (String, String, String, Option<String>);
 
@@ -176,4 +177,78 @@ async fn the_assistant_says_where_a_return_stands() {
         reply.contains("одобрена") && reply.contains("вернуть товар продавцу"),
         "{reply}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shopper_hears_once_when_their_return_is_approved_and_again_when_refunded() {
+    use diesel_async::RunQueryDsl;
+
+    let options = WbOptions {
+        rate_scale: 60.0,
+        ..WbOptions::default()
+    };
+    let shop = shop(Seller::demo(), options, OzonOptions::default(), true).await;
+    diesel::sql_query(format!(
+        "UPDATE tenants SET timezone = '{}' WHERE id = {}",
+        noon_zone(),
+        shop.app.tenant.tenant_id()
+    ))
+    .execute(&mut shop.app.db().await)
+    .await
+    .expect("time zone");
+    let account = shop.connect(Marketplace::Wb).await;
+    shop.sync(account, SyncKind::Full).await.expect("sync");
+
+    // The shopper proves the order theirs (its product), then files a return at WB.
+    let proven = say(
+        &shop.app,
+        1,
+        "Заказ 1456789013, пуховик женский. Где он сейчас?",
+    )
+    .await;
+    assert!(proven.contains("1456789013"), "{proven}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let claim = shop.wb.open_return("1456789013").expect("claim opened");
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("sync");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        shop.app.telegram.sent().len(),
+        1,
+        "a pending claim is not news"
+    );
+
+    assert!(shop.wb.decide_return(&claim, ReturnStage::Approved));
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("sync");
+    let sent = shop.app.expect_replies(2).await;
+    let news = crate::assistant::text(&sent[1]);
+    assert!(
+        news.starts_with("Новости по вашему заказу.")
+            && news.contains("1456789013")
+            && news.contains("одобрена"),
+        "{news}"
+    );
+
+    // A sync that finds nothing new tells nothing; the refund is news of its own.
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("sync");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(shop.app.telegram.sent().len(), 2, "told once");
+    assert!(shop.wb.decide_return(&claim, ReturnStage::Refunded));
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("sync");
+    let sent = shop.app.expect_replies(3).await;
+    let refunded = crate::assistant::text(&sent[2]);
+    assert!(refunded.contains("1456789013"), "{refunded}");
+    assert_ne!(refunded, news);
+    shop.sync(account, SyncKind::Incremental)
+        .await
+        .expect("sync");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(shop.app.telegram.sent().len(), 3, "each stage once");
 }

@@ -556,7 +556,7 @@ async fn scheduler_replicas_enqueue_each_sync_once() {
 }
 
 /// A tz name whose local time is around noon now, so quiet hours never hold a test's news.
-fn noon_zone() -> String {
+pub(crate) fn noon_zone() -> String {
     use chrono::Timelike;
     let offset = 12 - chrono::Utc::now().hour() as i32;
     // `Etc/GMT-3` is three hours ahead of UTC.

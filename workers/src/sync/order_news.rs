@@ -1,5 +1,6 @@
 //! After a sync: one message to each conversation whose shopper proved an order theirs, when
-//! that order shipped, reached the pickup point or was cancelled (`assistant::order_news`).
+//! that order shipped, reached the pickup point or was cancelled, or its return was decided or
+//! refunded (`assistant::order_news`).
 //! Never on marketplace channels, whose rules leave the first word to the shopper; at night in
 //! the shop's time zone the message waits until morning.
 
@@ -7,9 +8,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
-use otklik_db::{DbError, TenantScope, order_news, tenants};
+use otklik_db::order_news::Addressed;
+use otklik_db::{AsyncPgConnection, DbError, TenantScope, order_news, tenants};
 use otklik_jobs::{Deliver, EnqueueError};
 use otklik_schema::AccountId;
+use otklik_schema::ChannelKind;
 
 use crate::Context;
 use crate::assistant::{self, Settings};
@@ -57,42 +60,89 @@ pub async fn announce(
         return Ok(0);
     }
     let zone = tenant.timezone.parse::<Tz>().unwrap_or(Tz::Europe__Moscow);
+    let teller = Teller { ctx, scope, zone };
     let mut posted = 0;
     for news in order_news::since(&mut conn, scope, account, since).await? {
-        if news.channel_kind.is_marketplace() {
-            continue;
-        }
         let Some(announcement) = assistant::order_news::announce(&news) else {
             continue;
+        };
+        let to = Addressed {
+            conversation_id: news.conversation_id,
+            channel_id: news.channel_id,
+            order: news.order.id,
         };
         let key = format!(
             "order-news:{}:{}:{}",
             news.conversation_id, news.order.id, announcement.stage
         );
-        let Some(message_id) =
-            order_news::post(&mut conn, scope, &news, &announcement.text, &key).await?
-        else {
+        let text = &announcement.text;
+        posted += usize::from(
+            teller
+                .tell(&mut conn, news.channel_kind, to, text, &key)
+                .await?,
+        );
+    }
+    for news in order_news::returns_since(&mut conn, scope, account, since).await? {
+        let Some(announcement) = assistant::order_news::announce_return(&news) else {
             continue;
         };
-        posted += 1;
-        let job = Deliver {
-            tenant_id: scope.tenant_id(),
-            message_id,
+        let to = Addressed {
+            conversation_id: news.conversation_id,
+            channel_id: news.channel_id,
+            order: news.order_id,
         };
-        let wait = until_morning(Utc::now(), zone);
-        if wait.is_zero() {
-            ctx.queues.push_delivery(job).await?;
-        } else {
-            ctx.queues.push_delivery_later(job, wait).await?;
-        }
-        tracing::info!(
-            conversation.id = %news.conversation_id,
-            order.id = news.order.id,
-            stage = announcement.stage,
-            "order news posted"
+        let key = format!(
+            "return-news:{}:{}:{}",
+            news.conversation_id, news.found.external_id, announcement.stage
+        );
+        let text = &announcement.text;
+        posted += usize::from(
+            teller
+                .tell(&mut conn, news.channel_kind, to, text, &key)
+                .await?,
         );
     }
     Ok(posted)
+}
+
+/// Posts one piece of news and enqueues its delivery, in the morning when it is night in the
+/// shop's zone.
+struct Teller<'a> {
+    ctx: &'a Context,
+    scope: TenantScope,
+    zone: Tz,
+}
+
+impl Teller<'_> {
+    /// Whether a message was posted: never on marketplace channels, whose rules leave the first
+    /// word to the shopper, and once per key.
+    async fn tell(
+        &self,
+        conn: &mut AsyncPgConnection,
+        channel: ChannelKind,
+        to: Addressed,
+        text: &str,
+        key: &str,
+    ) -> Result<bool, NewsError> {
+        if channel.is_marketplace() {
+            return Ok(false);
+        }
+        let Some(message_id) = order_news::post(conn, self.scope, to, text, key).await? else {
+            return Ok(false);
+        };
+        let job = Deliver {
+            tenant_id: self.scope.tenant_id(),
+            message_id,
+        };
+        let wait = until_morning(Utc::now(), self.zone);
+        if wait.is_zero() {
+            self.ctx.queues.push_delivery(job).await?;
+        } else {
+            self.ctx.queues.push_delivery_later(job, wait).await?;
+        }
+        tracing::info!(conversation.id = %to.conversation_id, order.id = to.order, key, "order news posted");
+        Ok(true)
+    }
 }
 
 #[cfg(test)]

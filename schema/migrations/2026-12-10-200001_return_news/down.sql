@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS returns_synced_idx;
