@@ -284,6 +284,14 @@ async fn main() -> anyhow::Result<()> {
         ("OTKLIK_HTTP_ADDR", format!("127.0.0.1:{port}")),
         ("OTKLIK_PUBLIC_URL", base.clone()),
         ("RUST_LOG", "error".to_owned()),
+        // Every simulated shopper writes from 127.0.0.1 and to one channel; in production each
+        // comes from an address of their own, so the per-address and per-channel web-chat
+        // limits are lifted here. The load scenario's shoppers write every 5–10 s, more than
+        // the default 10 a minute a visitor may.
+        ("OTKLIK_WEBCHAT_PER_ADDRESS_PER_MIN", "1000000".to_owned()),
+        ("OTKLIK_WEBCHAT_PER_CHANNEL_PER_MIN", "1000000".to_owned()),
+        ("OTKLIK_LIVE_STREAMS_PER_ADDRESS", "100000".to_owned()),
+        ("OTKLIK_WEBCHAT_PER_VISITOR_PER_MIN", "30".to_owned()),
     ];
     let spawn = |program: &str, run: &[&str]| {
         tokio::process::Command::new(args.bin.join(program))
