@@ -165,13 +165,13 @@ test("a person switches the dashboard to English and back", async () => {
     await assertEnglish(page, shop, "the inbox with a conversation open");
     await page.screenshot({ path: `${artifacts}i18n-inbox-en.png` });
 
-    for (const [name, heading] of [["Customers"], ["Knowledge base"], ["Saved replies"], ["Channels"],
+    for (const [name, heading] of [["Customers"], ["Knowledge", "Knowledge base"], ["Saved replies"], ["Channels"],
       ["Team"], ["Settings", "Assistant settings"], ["Analytics"], ["Billing"]]) {
       await openPage(page, name, heading);
       await assertEnglish(page, shop, name);
     }
     // An article's page, with its versions.
-    await openPage(page, "Knowledge base");
+    await openPage(page, "Knowledge", "Knowledge base");
     const article = page.locator("#page table a").first();
     if (await article.count()) {
       await article.click();

@@ -557,7 +557,10 @@ async fn each_person_keeps_their_own_dashboard_language() {
     let (_, me) = get(&app, "/api/v1/me", Some(&admin)).await;
     assert_eq!(me["user"]["locale"], "en", "kept: {me}");
     let (_, theirs) = get(&app, "/api/v1/me", Some(&operator)).await;
-    assert_eq!(theirs["user"]["locale"], "ru", "a colleague's is theirs: {theirs}");
+    assert_eq!(
+        theirs["user"]["locale"], "ru",
+        "a colleague's is theirs: {theirs}"
+    );
 
     // A language the dashboard does not speak is a field error, and nothing changes.
     let (status, error) = call(

@@ -361,7 +361,7 @@
     }
     const bar = el("div", "toolbar");
     bar.append(q, status, category, tag);
-    render(token, heading(t("nav.knowledge"), ...actions), bar, holder, more);
+    render(token, heading(t("knowledge.heading"), ...actions), bar, holder, more);
   }
 
   function articleStatus(a) {

@@ -169,6 +169,7 @@
   },
   knowledge: {
     search: "Поиск по статьям",
+    heading: "База знаний",
     allStatuses: "Все статусы",
     status: "Статус",
     category: "Категория",

@@ -272,8 +272,14 @@ mod tests {
 
     /// The dashboard's catalogues, one a language.
     const CATALOGUES: [(&str, &str); 2] = [
-        ("strings.ru.js", include_str!("../../assets/app/strings.ru.js")),
-        ("strings.en.js", include_str!("../../assets/app/strings.en.js")),
+        (
+            "strings.ru.js",
+            include_str!("../../assets/app/strings.ru.js"),
+        ),
+        (
+            "strings.en.js",
+            include_str!("../../assets/app/strings.en.js"),
+        ),
     ];
 
     /// The keys of a catalogue's `problem` section, one `code: …` a line.
