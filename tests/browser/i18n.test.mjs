@@ -169,6 +169,7 @@ test("a person switches the dashboard to English and back", async () => {
       ["Team"], ["Settings", "Assistant settings"], ["Analytics"], ["Billing"]]) {
       await openPage(page, name, heading);
       await assertEnglish(page, shop, name);
+      await page.screenshot({ path: `${artifacts}i18n-${name.toLowerCase().replace(/ /g, "-")}-en.png`, fullPage: true });
     }
     // An article's page, with its versions.
     await openPage(page, "Knowledge", "Knowledge base");

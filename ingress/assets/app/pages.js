@@ -1026,7 +1026,7 @@
   const percent = (share) => (share === null || share === undefined ? "—"
     : new Intl.NumberFormat(OtklikI18n.tag(), { style: "percent", maximumFractionDigits: 1 }).format(share));
 
-  /** A duration in seconds as people say it: «45 с», «12 мин», «3 ч 5 мин». */
+  /** A duration in seconds as people say it (`duration.*`): 45 s, 12 min, 3 h 5 min. */
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "—";
     if (seconds < 1) return t("duration.underSecond");
@@ -1308,7 +1308,7 @@
             O.route();
           } else {
             const back = location.origin + location.pathname + "#/billing";
-            // The provider's page (ЮKassa's card form) comes back to this page when done.
+            // The provider's page (YooKassa's card form) comes back to this page when done.
             const hosted = await api("POST", "/billing/checkout", { plan: plan.code, success_url: back, cancel_url: back });
             location.assign(hosted.url);
           }
@@ -1490,7 +1490,7 @@
   const LATIN = { а: "a", б: "b", в: "v", г: "g", д: "d", е: "e", ё: "yo", ж: "zh", з: "z", и: "i", й: "j",
     к: "k", л: "l", м: "m", н: "n", о: "o", п: "p", р: "r", с: "s", т: "t", у: "u", ф: "f", х: "x", ц: "c",
     ч: "ch", ш: "sh", щ: "shh", ъ: "", ы: "y", ь: "", э: "e", ю: "yu", я: "ya" };
-  /** The shop's address in Otklik, made from its name; the random tail keeps two «Ромашки» apart. */
+  /** The shop's address in Otklik, made from its name; the random tail keeps two shops of one name apart. */
   function slugFor(name) {
     const latin = [...name.toLowerCase()].map((c) => LATIN[c] ?? c).join("")
       .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "");
