@@ -1258,11 +1258,12 @@
     meter.high = meter.max * 0.8;
     meter.setAttribute("aria-label", t("billing.meter"));
     const trial = overview.state === "trialing";
+    const number = (n) => Number(n).toLocaleString(OtklikI18n.tag());
     usage.append(el("p", "", t(trial ? "billing.usageTrial" : "billing.usagePeriod",
-      { replies: overview.replies, included })), meter);
+      { replies: number(overview.replies), included: number(included) })), meter);
     if (!trial && current && overview.replies > included) {
       usage.append(el("p", "muted", t("billing.overage",
-        { count: overview.replies - included, price: price(current.overage_per_reply, currency) })));
+        { count: number(overview.replies - included), price: price(current.overage_per_reply, currency) })));
     }
 
     // The merchant's own cap.
