@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{tenants, users};
-use otklik_schema::{Role, TenantId, UserId};
+use otklik_schema::{Locale, Role, TenantId, UserId};
 
 use crate::{DbError, TenantScope};
 
@@ -17,6 +17,8 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// The language they read the dashboard in.
+    pub locale: Locale,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -448,24 +450,39 @@ pub async fn change_password(
     .await
 }
 
-/// Renames the signed-in user.
-pub async fn rename(
+/// What a person may change of their own profile; a `None` stays as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChange<'a> {
+    pub display_name: Option<&'a str>,
+    pub locale: Option<Locale>,
+}
+
+/// Changes the signed-in user's own profile; `None` when the account is disabled. Nothing to
+/// change reads the user as they are.
+pub async fn update_profile(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     user: UserId,
-    display_name: &str,
+    change: ProfileChange<'_>,
 ) -> Result<Option<User>, DbError> {
-    Ok(diesel::update(
-        users::table
-            .filter(users::tenant_id.eq(scope.tenant_id()))
-            .filter(users::id.eq(user))
-            .filter(users::disabled_at.is_null()),
-    )
-    .set(users::display_name.eq(display_name))
-    .returning(User::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    let mine = users::table
+        .filter(users::tenant_id.eq(scope.tenant_id()))
+        .filter(users::id.eq(user))
+        .filter(users::disabled_at.is_null());
+    if change.display_name.is_none() && change.locale.is_none() {
+        return Ok(mine
+            .select(User::as_select())
+            .first(conn)
+            .await
+            .optional()?);
+    }
+    Ok(diesel::update(mine)
+        .set(change)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
 }
 
 /// What decides whether a user's access tokens still hold: their account is enabled, and tokens

@@ -274,6 +274,18 @@ impl WithdrawReason {
 }
 
 text_enum! {
+    /// The language a person reads the dashboard in; Russian until they choose.
+    #[derive(Default, utoipa::ToSchema)]
+    // The OpenAPI document's names; serde's come from the variants' own renames, which agree.
+    #[schema(rename_all = "lowercase")]
+    Locale {
+        #[default]
+        Ru = "ru",
+        En = "en",
+    }
+}
+
+text_enum! {
     /// What a merchant's staff member may do.
     Role {
         Admin = "admin",

@@ -9,7 +9,7 @@ pub use ids::{
 };
 pub use kinds::{
     AccountState, Author, BillingCurrency, ChannelKind, Connection, ConversationMode,
-    DeliveryStatus, Direction, Marketplace, PaymentPurpose, PaymentStatus, Resolver, Role,
+    DeliveryStatus, Direction, Locale, Marketplace, PaymentPurpose, PaymentStatus, Resolver, Role,
     SyncHealth, SyncKind, UnknownVariant, WithdrawReason,
 };
 

@@ -30,6 +30,7 @@ diesel::table! {
         tokens_valid_after -> Nullable<Timestamptz>,
         terms_accepted_at -> Nullable<Timestamptz>,
         personal_data_consent_at -> Nullable<Timestamptz>,
+        locale -> Text,
     }
 }
 

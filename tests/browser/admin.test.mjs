@@ -45,7 +45,7 @@ test("an admin runs the shop from the dashboard's pages", async () => {
     await shopper.keyboard.press("Enter");
     await shopper.locator(".msg.reply").first().waitFor({ timeout: 20000 });
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
     const page = await context.newPage();
     const external = [];
     const problems = [];

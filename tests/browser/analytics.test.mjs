@@ -34,7 +34,7 @@ test("the seller sees the automation rate and the handoff reasons of the shop's 
     await shopperWrites(browser, "Добрый день! Есть ли размер M?");
     await shopperWrites(browser, "Позовите, пожалуйста, оператора");
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: "ru-RU" });
     const page = await context.newPage();
     const external = [];
     const problems = [];

@@ -132,7 +132,7 @@ test("an admin connects MAX and VK from the dashboard and their shoppers are ans
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" });
     const problems = [];
     page.on("console", (message) => {
       if (message.type() === "error" && !/status of 422/.test(message.text())) problems.push(message.text());

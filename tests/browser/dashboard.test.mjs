@@ -32,7 +32,7 @@ test("an operator takes over a handed-off web chat and answers it live", async (
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   try {
-    const operatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const operatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
     const dashboard = await operatorContext.newPage();
     const external = [];
     const problems = [];

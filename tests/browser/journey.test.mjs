@@ -93,7 +93,7 @@ test("a merchant sets up a shop and an invited operator handles a handed-off con
     });
     assert.equal(signup.status, 201, await signup.text());
 
-    const merchantContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const merchantContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
     const merchant = await merchantContext.newPage();
     watch(merchant, problems);
     await merchant.goto(`${origin}/app`);
@@ -196,7 +196,7 @@ test("a merchant sets up a shop and an invited operator handles a handed-off con
     await shot(merchant, "invite");
 
     // The operator, in a browser of their own, joins through the link.
-    const operatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const operatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ru-RU" });
     const operator = await operatorContext.newPage();
     watch(operator, problems);
     await operator.goto(acceptUrl);

@@ -30,7 +30,7 @@ test("a seller signs up, sees the checklist, and pays for a plan on ЮKassa's pa
   });
   const problems = [];
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" });
     const page = await context.newPage();
     page.on("request", (request) => {
       const url = request.url();
@@ -125,7 +125,7 @@ test("a seller signs up, sees the checklist, and pays for a plan on ЮKassa's pa
     await shot(page, "paid");
 
     // Signing up again with the same address is told in Russian, at the address.
-    const again = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    const again = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" })).newPage();
     again.on("pageerror", (error) => problems.push(String(error)));
     await again.goto(`${origin}/app/`);
     await again.getByRole("button", { name: "Создать аккаунт" }).click();

@@ -119,7 +119,7 @@ test("an admin connects WhatsApp from the dashboard and its shopper is answered"
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" });
     const problems = [];
     const external = [];
     page.on("request", (request) => {

@@ -508,3 +508,99 @@ async fn the_demo_shop_has_an_admin_who_can_sign_in() {
     let (_, me) = get(&app, "/api/v1/me", Some(&token(&session, "access_token"))).await;
     assert_eq!(me["tenant"]["slug"], "demo");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_person_keeps_their_own_dashboard_language() {
+    let app = api().await;
+    let (_, north) = post(
+        &app,
+        "/api/v1/auth/signup",
+        None,
+        shop("north", "a@north.example"),
+    )
+    .await;
+    let admin = token(&north, "access_token");
+    let tenant = north["user"]["tenant_id"].as_i64().expect("tenant id");
+    let mut conn = app.db().await;
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(format!(
+        "INSERT INTO users (tenant_id, email, role, password_hash)
+         SELECT tenant_id, 'op@north.example', 'operator', password_hash FROM users
+          WHERE tenant_id = {tenant} AND role = 'admin'"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("operator");
+    let (_, operator) = post(
+        &app,
+        "/api/v1/auth/login",
+        None,
+        json!({"email": "op@north.example", "password": "correct horse battery"}),
+    )
+    .await;
+    let operator = token(&operator, "access_token");
+
+    let (_, me) = get(&app, "/api/v1/me", Some(&admin)).await;
+    assert_eq!(me["user"]["locale"], "ru", "Russian until chosen: {me}");
+
+    let (status, me) = call(
+        &app,
+        reqwest::Method::PATCH,
+        "/api/v1/me",
+        Some(&admin),
+        Some(json!({"locale": "en"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["user"]["locale"], "en");
+    assert_eq!(me["user"]["name"], "Анна", "the name stays as it was");
+    let (_, me) = get(&app, "/api/v1/me", Some(&admin)).await;
+    assert_eq!(me["user"]["locale"], "en", "kept: {me}");
+    let (_, theirs) = get(&app, "/api/v1/me", Some(&operator)).await;
+    assert_eq!(
+        theirs["user"]["locale"], "ru",
+        "a colleague's is theirs: {theirs}"
+    );
+
+    // A language the dashboard does not speak is a field error, and nothing changes.
+    let (status, error) = call(
+        &app,
+        reqwest::Method::PATCH,
+        "/api/v1/me",
+        Some(&admin),
+        Some(json!({"locale": "de", "name": "Анна Петровна"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["fields"][0]["field"], "locale", "{error}");
+    assert_eq!(error["error"]["fields"][0]["code"], "not_one_of", "{error}");
+    let (_, me) = get(&app, "/api/v1/me", Some(&admin)).await;
+    assert_eq!(me["user"]["locale"], "en");
+    assert_eq!(me["user"]["name"], "Анна");
+
+    let (status, me) = call(
+        &app,
+        reqwest::Method::PATCH,
+        "/api/v1/me",
+        Some(&admin),
+        Some(json!({"locale": "ru"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["user"]["locale"], "ru");
+
+    // The API's description says what may be sent.
+    let (_, doc) = get(&app, "/api/openapi.json", None).await;
+    assert_eq!(
+        doc["components"]["schemas"]["Locale"]["enum"],
+        json!(["ru", "en"]),
+        "{}",
+        doc["components"]["schemas"]["Locale"]
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["ProfilePatch"]["properties"]["locale"]["oneOf"][1]["$ref"],
+        "#/components/schemas/Locale",
+        "{}",
+        doc["components"]["schemas"]["ProfilePatch"]
+    );
+}

@@ -1,4 +1,4 @@
-// Отклик operator dashboard: plain JS, no build step, no requests beyond this origin.
+// Otklik's operator dashboard: plain JS, no build step, no requests beyond this origin.
 // Talks to /api/v1 with a bearer token (refreshed on 401) and hears live events on /ws.
 // Every text from the server goes in through textContent, never as HTML.
 "use strict";
@@ -7,10 +7,8 @@
   const API = "/api/v1";
   const STORE = "otklik-dashboard";
   const VIEWS = ["waiting", "mine", "bot", "closed"];
-  const MODES = { bot: "Бот", waiting_operator: "Ждёт оператора", operator: "У оператора", closed: "Закрыт" };
-  const CHANNELS = { telegram: "Telegram", max: "MAX", vk: "ВКонтакте", whatsapp: "WhatsApp", webchat: "Веб-чат",
-    wb_questions: "Вопросы WB", wb_feedbacks: "Отзывы WB", wb_chat: "Чат WB", ozon_chat: "Чат Ozon",
-    ozon_questions: "Вопросы Ozon", ozon_reviews: "Отзывы Ozon" };
+  // Every word shown comes from the catalogues (strings.*.js) through i18n.js.
+  const { t, label } = window.OtklikI18n;
   // The marketplace a channel belongs to, for lines the seller wrote in its own cabinet.
   const marketplaceOf = (kind) => (kind?.startsWith("wb_") ? "Wildberries" : kind?.startsWith("ozon_") ? "Ozon" : "");
   // A channel's mark: letters on its brand colour (CSS `.ch-<kind>`), named for screen readers.
@@ -19,16 +17,12 @@
   function channelIcon(kind) {
     const mark = el("span", "ch ch-" + String(kind || "").replace(/[^a-z_]/g, ""), CHANNEL_MARKS[kind] || "•");
     mark.setAttribute("role", "img");
-    mark.setAttribute("aria-label", CHANNELS[kind] || String(kind || ""));
-    mark.title = CHANNELS[kind] || String(kind || "");
+    mark.setAttribute("aria-label", label("channel", kind));
+    mark.title = label("channel", kind);
     return mark;
   }
-  const AUTHORS = { shopper: "Покупатель", bot: "Ассистент", operator: "Оператор", system: "Система" };
-  const TICKS = {
-    pending: ["…", "Ожидает отправки"], sending: ["✓", "Отправляется"], sent: ["✓✓", "Отправлено"],
-    failed: ["!", "Не удалось отправить"], undeliverable: ["!", "Не доставить: покупатель недоступен"],
-    withdrawn: ["×", "Отозван"],
-  };
+  // A delivery state's mark; its words are `tick.<state>` in the catalogues.
+  const TICKS = { pending: "…", sending: "✓", sent: "✓✓", failed: "!", undeliverable: "!", withdrawn: "×" };
 
   // Our own requests' answers and pushed messages can arrive after the delivery event that
   // settled the same message: they must not take its tick back to "waiting".
@@ -51,35 +45,10 @@
     // A promise of the people conversations can go to, once a session.
     assignees: null,
   };
-  const ORDER_STATUSES = {
-    new: "Новый", confirm: "На сборке", complete: "В доставке", cancel: "Отменён",
-    waiting: "Ожидает", sorted: "Отсортирован", sold: "Получен", canceled: "Отменён",
-    canceled_by_client: "Отменён покупателем", declined_by_client: "Отказ покупателя",
-    defect: "Брак", ready_for_pickup: "Ждёт в пункте выдачи", postponed_delivery: "Доставка отложена",
-    awaiting_registration: "Оформляется", awaiting_packaging: "Ожидает сборки",
-    awaiting_deliver: "Ожидает отгрузки", delivering: "Доставляется", driver_pickup: "У водителя",
-    delivered: "Доставлен", cancelled: "Отменён", arbitration: "Арбитраж",
-    posting_on_way_to_pickup_point: "Едет в пункт выдачи",
-  };
-  // The codes conversations are handed off with: the assistant's (workers/src/assistant/handoff_note.rs,
-  // intents.md) and the outbound pool's `delivery_failed` (db/src/messages.rs).
-  const REASONS = {
-    human_request: "Покупатель просит сотрудника", complaint: "Жалоба", payment_issue: "Проблема с оплатой",
-    defect_or_wrong_item: "Брак, повреждение или не тот товар", refund_status: "Вопрос о возврате денег",
-    not_understood: "Ассистент дважды не понял вопрос", negative_sentiment: "Покупатель раздражён",
-    refund_overdue: "Деньги за возврат задерживаются", no_knowledge: "В базе знаний нет ответа",
-    flood: "Слишком много сообщений подряд", model_transfer: "Ассистент решил, что нужен сотрудник",
-    operator_only: "Включён режим «только операторы»", trial_reply_cap: "Закончились ответы пробного периода",
-    reply_cap: "Достигнут лимит ответов ассистента", billing_suspended: "Подписка приостановлена",
-    order_status: "Вопрос о статусе заказа", order_cancel: "Отмена заказа", return_request: "Возврат товара",
-    exchange_request: "Обмен товара", product_question: "Вопрос о товаре", product_availability: "Наличие товара",
-    size_advice: "Подбор размера", discount_promo: "Скидки и промокоды", other: "Вопрос для сотрудника",
-    tenant_intent: "Тема, которую магазин передаёт сотрудникам", tenant_keyword: "Слово из правил передачи",
-    bot_reply_limit: "Ассистент ответил максимум раз подряд",
-    delivery_failed: "Ответ не удалось доставить покупателю",
-  };
-  const reasonText = (code) => (code ? REASONS[code] || "Вопрос для сотрудника" : "");
-  const RETURN_STATUSES = { pending: "На рассмотрении", approved: "Одобрен", rejected: "Отклонён" };
+  /** An order's state as the marketplace's detailed status says it, else its main status. */
+  const orderStatus = (o) => (OtklikI18n.has("orderStatus." + o.substatus) ? t("orderStatus." + o.substatus)
+    : label("orderStatus", o.status) || o.substatus || "");
+  const reasonText = (code) => (code ? (OtklikI18n.has("reason." + code) ? t("reason." + code) : t("reason.other")) : "");
 
   // ---------- session & API ----------
   // The refresh token lives only in its HttpOnly cookie (set by the sign-in answers, sent to
@@ -135,12 +104,12 @@
     try {
       res = await fetch(API + path, { method, headers, body: payload });
     } catch {
-      throw new ApiError(0, "Нет связи с сервером — проверьте подключение и попробуйте ещё раз");
+      throw new ApiError(0, t("errors.offline"));
     }
     if (res.status === 401 && !retried) {
       if (await refresh()) return api(method, path, body, true);
       signOut();
-      throw new ApiError(401, "Сессия истекла, войдите снова");
+      throw new ApiError(401, t("errors.expired"));
     }
     const text = await res.text();
     let data = null;
@@ -151,7 +120,7 @@
       const message = fields.map((f) => Otklik.describeField(f)).join("; ") || Otklik.describeError(error, res.status);
       throw new ApiError(res.status, message, fields, error?.reason);
     }
-    if (text && data === null) throw new ApiError(res.status, "Сервер ответил непонятно — обновите страницу и попробуйте ещё раз");
+    if (text && data === null) throw new ApiError(res.status, t("errors.garbled"));
     return data;
   }
 
@@ -171,12 +140,19 @@
   function can(permission) { return (state.me?.permissions || []).includes(permission); }
 
   // ---------- formatting ----------
-  const timeFmt = new Intl.DateTimeFormat("ru-RU", { hour: "2-digit", minute: "2-digit" });
-  const dateFmt = new Intl.DateTimeFormat("ru-RU", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  /** A date formatter for the chosen language, made once per language and options. */
+  const formats = new Map();
+  function dateFormat(options) {
+    const key = OtklikI18n.tag() + JSON.stringify(options);
+    if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(OtklikI18n.tag(), options));
+    return formats.get(key);
+  }
   function when(iso) {
     if (!iso) return "—";
     const d = new Date(iso);
-    return d.toDateString() === new Date().toDateString() ? timeFmt.format(d) : dateFmt.format(d);
+    return d.toDateString() === new Date().toDateString()
+      ? dateFormat({ hour: "2-digit", minute: "2-digit" }).format(d)
+      : dateFormat({ day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(d);
   }
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -185,7 +161,7 @@
     return node;
   }
   function customerName(c) {
-    return c.customer?.name || (c.customer?.username ? "@" + c.customer.username : "Покупатель #" + c.customer?.id);
+    return c.customer?.name || (c.customer?.username ? "@" + c.customer.username : t("list.customer", { id: c.customer?.id }));
   }
 
   // ---------- login ----------
@@ -202,16 +178,16 @@
     e.preventDefault();
     $("login-error").textContent = "";
     const email = $("login-email").value.trim(), password = $("login-password").value;
-    if (!email || !password) { $("login-error").textContent = "Введите почту и пароль"; return; }
+    if (!email || !password) { $("login-error").textContent = t("login.missing"); return; }
     const res = await fetch(API + "/auth/login", {
       method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ email, password }),
     }).catch(() => null);
-    if (!res) { $("login-error").textContent = "Нет связи с сервером"; return; }
+    if (!res) { $("login-error").textContent = t("login.offline"); return; }
     const data = await res.json().catch(() => null);
     if (!res.ok) {
-      $("login-error").textContent = res.status === 429 ? "Слишком много попыток, подождите"
-        : res.status === 401 ? "Неверная почта или пароль" : Otklik.describeError(data?.error, res.status);
+      $("login-error").textContent = res.status === 429 ? t("login.tooMany")
+        : res.status === 401 ? t("login.wrong") : Otklik.describeError(data?.error, res.status);
       return;
     }
     $("login-password").value = "";
@@ -231,6 +207,28 @@
     showLogin();
   }
   $("logout").addEventListener("click", signOut);
+
+  // ---------- language ----------
+  for (const picker of document.querySelectorAll("select.locale")) OtklikI18n.fillPicker(picker);
+  OtklikI18n.apply();
+  // Before sign-in the choice is this browser's; signed in, it is the person's, kept by the server.
+  $("login-locale").addEventListener("change", (e) => OtklikI18n.setLocale(e.target.value));
+  $("locale").addEventListener("change", async (e) => {
+    try {
+      state.me = await api("PATCH", "/me", { locale: e.target.value });
+      OtklikI18n.setLocale(state.me.user.locale);
+    } catch (err) { e.target.value = OtklikI18n.locale(); toast(err.message); }
+  });
+  // Everything drawn from data is drawn again in the new language.
+  document.addEventListener("otklik:locale", () => {
+    if ($("shell").hidden || !state.me) return;
+    setLive(!!state.live);
+    setComposer(state.composer);
+    renderList();
+    if (state.current) renderChat();
+    Otklik.showAccount(state.me.account);
+    Otklik.route();
+  });
 
   // ---------- theme ----------
   function applyTheme(theme) {
@@ -270,7 +268,7 @@
   function renderList() {
     const list = $("conversations");
     list.replaceChildren();
-    if (state.conversations.size === 0) list.append(el("li", "empty-list", "Здесь пока пусто"));
+    if (state.conversations.size === 0) list.append(el("li", "empty-list", t("app.empty")));
     for (const c of state.conversations.values()) {
       const li = el("li");
       const button = el("button", "conv");
@@ -283,11 +281,11 @@
       button.append(name, el("span", "time", when(c.last_message_at)));
       const last = c.last_message;
       const prefix = last?.direction !== "outbound" ? ""
-        : last.written_at_marketplace ? "Продавец: " : last.author === "bot" ? "Бот: " : "Оператор: ";
+        : last.written_at_marketplace ? t("list.seller") : last.author === "bot" ? t("list.botPrefix") : t("list.operatorPrefix");
       button.append(el("span", "preview", last ? prefix + (last.preview || "") : ""));
-      if (c.has_draft) button.append(el("span", "flag", "Черновик ждёт одобрения"));
+      if (c.has_draft) button.append(el("span", "flag", t("list.draftWaiting")));
       else if (c.marketplace_note) button.append(el("span", "flag note", c.marketplace_note));
-      else if (c.mode === "waiting_operator") button.append(el("span", "flag", "Ждёт оператора"));
+      else if (c.mode === "waiting_operator") button.append(el("span", "flag", t("list.waitingOperator")));
       button.addEventListener("click", () => openConversation(c.id));
       li.append(button);
       list.append(li);
@@ -338,7 +336,8 @@
   function money(minor, currency) {
     if (minor === null || minor === undefined) return "";
     try {
-      return new Intl.NumberFormat("ru-RU", { style: "currency", currency: currency || "RUB" }).format(minor / 100);
+      return new Intl.NumberFormat(OtklikI18n.tag(), { style: "currency", currency: currency || "RUB",
+        currencyDisplay: "narrowSymbol" }).format(minor / 100);
     } catch (_) { return String(minor / 100) + " " + (currency || ""); }
   }
 
@@ -353,19 +352,20 @@
       const head = el("div", "order-head");
       head.append(el("strong", "", "№ " + o.number),
         el("span", "muted", o.marketplace === "wb" ? "WB" : o.marketplace === "ozon" ? "Ozon" : o.marketplace),
-        el("span", "status", ORDER_STATUSES[o.substatus] || ORDER_STATUSES[o.status] || o.substatus || o.status));
+        el("span", "status", orderStatus(o)));
       li.append(head);
       const items = el("ul", "items");
       for (const item of o.items || []) {
-        const name = item.title || (item.article ? "Артикул " + item.article : "Товар");
+        const name = item.title || (item.article ? t("side.article", { article: item.article }) : t("side.product"));
         items.append(el("li", "", name + (item.quantity > 1 ? " × " + item.quantity : "")));
       }
       if (items.childElementCount) li.append(items);
-      const details = [money(o.total_minor, o.currency), o.pickup_point, o.storage_until ? "хранится до " + o.storage_until : "",
-        o.delivery_date ? "доставка " + o.delivery_date : ""].filter(Boolean).join(" · ");
+      const details = [money(o.total_minor, o.currency), o.pickup_point,
+        o.storage_until ? t("side.storedUntil", { date: o.storage_until }) : "",
+        o.delivery_date ? t("side.delivery", { date: o.delivery_date }) : ""].filter(Boolean).join(" · ");
       if (details) li.append(el("div", "muted", details));
       for (const r of o.returns || []) {
-        const text = "Возврат: " + (r.status_text || RETURN_STATUSES[r.status] || r.status)
+        const text = t("side.returned", { status: r.status_text || label("returnStatus", r.status) })
           + (r.product_name ? " — " + r.product_name : "") + (r.reason ? " (" + r.reason + ")" : "");
         li.append(el("div", "return", text));
       }
@@ -374,7 +374,8 @@
     $("side-orders-block").hidden = orders.length === 0;
     const productList = $("side-products");
     productList.replaceChildren(...products.map((p) => el("li", "",
-      (p.title || "Товар") + " · арт. " + p.article + (p.stock === 0 ? " · нет в наличии" : ""))));
+      t("side.productLine", { title: p.title || t("side.product"), article: p.article })
+        + (p.stock === 0 ? t("side.outOfStock") : ""))));
     $("side-products-block").hidden = products.length === 0;
   }
 
@@ -388,22 +389,24 @@
 
   // What the messenger later said of a sent message (WhatsApp statuses): it is on the
   // shopper's phone, or they read it.
-  const RECEIPTS = { delivered: ["✓✓", "Доставлено"], read: ["✓✓", "Прочитано"] };
+  // Its words are `receipt.<state>` in the catalogues.
+  const RECEIPTS = { delivered: "✓✓", read: "✓✓" };
 
   function tick(m) {
-    const receipt = m.delivery_status === "sent" && RECEIPTS[m.meta?.receipt];
-    const t = receipt || TICKS[m.delivery_status];
-    if (!t || m.direction !== "outbound") return null;
-    const span = el("span", "tick " + (receipt ? m.meta.receipt : m.delivery_status), t[0]);
-    span.title = m.delivery_error ? `${t[1]}. ${m.delivery_error}` : t[1];
+    const receipt = m.delivery_status === "sent" && RECEIPTS[m.meta?.receipt] ? m.meta.receipt : null;
+    const mark = receipt ? RECEIPTS[receipt] : TICKS[m.delivery_status];
+    if (!mark || m.direction !== "outbound") return null;
+    const span = el("span", "tick " + (receipt || m.delivery_status), mark);
+    const status = receipt ? t("receipt." + receipt) : t("tick." + m.delivery_status);
+    span.title = m.delivery_error ? `${status}. ${m.delivery_error}` : status;
     span.setAttribute("aria-label", span.title);
     return span;
   }
 
-  /** A review's rating as five stars, read out as «Оценка N из 5». */
+  /** A review's rating as five stars, read out as «N out of 5». */
   function stars(n) {
     const span = el("span", "stars", "★".repeat(n) + "☆".repeat(5 - n));
-    span.title = `Оценка ${n} из 5`;
+    span.title = t("chat.stars", { n });
     span.setAttribute("aria-label", span.title);
     return span;
   }
@@ -419,15 +422,15 @@
     li.dataset.id = m.id;
     if (m.kind === "note") {
       li.className = "msg note";
-      li.append(el("div", "who", "Заметка · видна только сотрудникам"), el("div", "body", m.body));
+      li.append(el("div", "who", t("chat.noteHead")), el("div", "body", m.body));
     } else if (m.delivery_status === "draft") {
       li.className = "msg draft";
-      li.append(el("div", "who", "Черновик ассистента — проверьте и отправьте"));
+      li.append(el("div", "who", t("chat.draftHead")));
       const text = el("textarea");
       text.value = m.body || "";
       text.rows = 4;
-      text.setAttribute("aria-label", "Текст черновика");
-      const approve = el("button", "primary", "Одобрить и отправить");
+      text.setAttribute("aria-label", t("chat.draftText"));
+      const approve = el("button", "primary", t("chat.approve"));
       approve.type = "button";
       approve.disabled = !can("handle_conversations") || state.current?.mode === "closed";
       approve.addEventListener("click", async () => {
@@ -444,23 +447,23 @@
       li.append(text, approve);
     } else if (m.delivery_status === "withdrawn") {
       li.className = "msg outbound withdrawn";
-      li.append(el("div", "who", "Черновик ассистента отозван"), el("div", "body", m.body || ""),
+      li.append(el("div", "who", t("chat.withdrawnHead")), el("div", "body", m.body || ""),
         el("div", "why", m.delivery_error || ""));
     } else {
       li.className = "msg " + (m.direction === "inbound" ? "inbound" : "outbound");
       const who = el("div", "who", m.meta?.origin === "marketplace"
-        ? "Продавец в кабинете " + marketplaceOf(state.current?.channel?.kind) : AUTHORS[m.author] || "");
+        ? t("chat.sellerIn", { marketplace: marketplaceOf(state.current?.channel?.kind) }) : label("author", m.author));
       const rating = ratingOf(m);
       if (rating) who.append(" · ", stars(rating));
-      li.append(who, el("div", "body", m.body || (rating ? "Оценка без текста" : m.attachments?.length ? "[вложение]" : "")));
+      li.append(who, el("div", "body", m.body || (rating ? t("chat.ratingOnly") : m.attachments?.length ? t("chat.attachment") : "")));
     }
     const meta = el("div", "meta");
     meta.append(el("time", "", when(m.created_at)));
     // What the shopper did to it afterwards, in MAX or VK.
-    if (m.meta?.removed_at) meta.append(" · ", el("span", "muted", "удалено покупателем"));
+    if (m.meta?.removed_at) meta.append(" · ", el("span", "muted", t("chat.removed")));
     else if (m.meta?.edited_at) {
-      const edited = el("span", "muted", "изменено");
-      if (m.meta.original_body) edited.title = "Было: " + m.meta.original_body;
+      const edited = el("span", "muted", t("chat.edited"));
+      if (m.meta.original_body) edited.title = t("chat.was", { text: m.meta.original_body });
       meta.append(" · ", edited);
     }
     const t = tick(m);
@@ -486,7 +489,7 @@
     if (!c) return;
     $("chat-title").textContent = customerName(c);
     if (c.rating) $("chat-title").append(" ", stars(c.rating));
-    $("chat-mode").textContent = (MODES[c.mode] || c.mode) + (c.marketplace_note ? " · " + c.marketplace_note : "");
+    $("chat-mode").textContent = label("mode", c.mode) + (c.marketplace_note ? " · " + c.marketplace_note : "");
     const handle = can("handle_conversations");
     const mine = c.mode === "operator" && c.assignee_id === state.me?.user.id;
     $("take-over").hidden = !handle || mine || c.mode === "closed";
@@ -498,15 +501,15 @@
     renderAssignee(c, handle);
     // The name leads to the customer's page: their orders and other conversations.
     if (c.customer?.id && can("read_conversations")) {
-      const page = el("a", "", c.customer.name || "Покупатель #" + c.customer.id);
+      const page = el("a", "", c.customer.name || t("list.customer", { id: c.customer.id }));
       page.href = `#/customers/${c.customer.id}`;
       $("side-customer").replaceChildren(page);
     } else {
       $("side-customer").textContent = c.customer?.name || "—";
     }
     $("side-username").textContent = c.customer?.username ? "@" + c.customer.username : "—";
-    $("side-channel").textContent = (c.channel?.name || "") + " · " + (CHANNELS[c.channel?.kind] || c.channel?.kind || "");
-    $("side-mode").textContent = MODES[c.mode] || c.mode;
+    $("side-channel").textContent = (c.channel?.name || "") + " · " + label("channel", c.channel?.kind);
+    $("side-mode").textContent = label("mode", c.mode);
     $("side-created").textContent = when(c.created_at);
     $("side-due").textContent = when(c.reply_due_at);
     $("side-handoff").hidden = !c.handoff;
@@ -532,12 +535,12 @@
   function resetClose() {
     clearTimeout(closeArmed);
     closeArmed = null;
-    $("close").textContent = "Закрыть";
+    $("close").textContent = t("chat.close");
     $("close").classList.remove("danger");
   }
   $("close").addEventListener("click", () => {
     if (closeArmed) { resetClose(); act("close"); return; }
-    $("close").textContent = "Точно закрыть?";
+    $("close").textContent = t("chat.closeSure");
     $("close").classList.add("danger");
     closeArmed = setTimeout(resetClose, 5000);
   });
@@ -555,15 +558,15 @@
     const people = handle ? await assignees().catch(() => []) : [];
     if (state.current?.id !== c.id) return;
     const current = people.find((p) => p.id === c.assignee_id);
-    name.textContent = current ? current.name : c.assignee_id ? "назначен" : "не назначен";
+    name.textContent = current ? current.name : c.assignee_id ? t("chat.assigned") : t("chat.unassigned");
     select.hidden = !handle || c.mode === "closed" || !people.length;
     name.hidden = !select.hidden;
     if (select.hidden) return;
-    const none = el("option", "", "Не назначен");
+    const none = el("option", "", t("chat.unassignedOption"));
     none.value = "";
     none.disabled = true;
     const options = people.map((p) => {
-      const option = el("option", "", p.id === state.me?.user.id ? `${p.name} (вы)` : p.name);
+      const option = el("option", "", p.id === state.me?.user.id ? t("chat.you", { name: p.name }) : p.name);
       option.value = String(p.id);
       return option;
     });
@@ -576,7 +579,7 @@
     try {
       state.current = await api("POST", `/conversations/${state.current.id}/assign`, { user_id: id });
       const who = (await assignees()).find((p) => p.id === id);
-      toast(id === state.me?.user.id ? "Разговор теперь ваш" : `Разговор передан: ${who?.name ?? "сотрудник"}`);
+      toast(id === state.me?.user.id ? t("chat.nowYours") : t("chat.handedTo", { name: who?.name ?? t("chat.someone") }));
       renderChat();
       scheduleReload();
     } catch (err) { toast(err.message); renderChat(); }
@@ -587,11 +590,9 @@
     $("mode-reply").setAttribute("aria-selected", String(mode === "reply"));
     $("mode-note").setAttribute("aria-selected", String(mode === "note"));
     $("reply-form").classList.toggle("note", mode === "note");
-    $("reply-text").setAttribute("aria-label", mode === "note" ? "Заметка для коллег" : "Ответ покупателю");
-    $("reply-text").placeholder = mode === "note"
-      ? "Заметка видна только сотрудникам… (Ctrl+Enter — сохранить)"
-      : "Ответ покупателю… (/ — быстрые ответы, Ctrl+Enter — отправить)";
-    $("send").textContent = mode === "note" ? "Сохранить заметку" : "Отправить";
+    $("reply-text").setAttribute("aria-label", mode === "note" ? t("chat.noteLabel") : t("chat.replyLabel"));
+    $("reply-text").placeholder = mode === "note" ? t("chat.notePlaceholder") : t("chat.replyPlaceholder");
+    $("send").textContent = mode === "note" ? t("chat.saveNote") : t("chat.send");
   }
   $("mode-reply").addEventListener("click", () => setComposer("reply"));
   $("mode-note").addEventListener("click", () => setComposer("note"));
@@ -668,7 +669,7 @@
     const list = $("quick-list");
     list.replaceChildren();
     if (state.quickShown.length === 0) {
-      list.append(el("li", "muted", state.quick.length ? "Ничего не найдено" : "Быстрых ответов пока нет"));
+      list.append(el("li", "muted", state.quick.length ? t("chat.quickNothing") : t("chat.quickNone")));
       return;
     }
     state.quickShown.forEach((r, i) => {
@@ -758,7 +759,8 @@
   }
 
   function setLive(on) {
-    $("live").textContent = on ? "в сети" : "не в сети";
+    state.live = on;
+    $("live").textContent = on ? t("header.online") : t("header.offline");
     $("live").className = "live " + (on ? "on" : "off");
   }
 
@@ -810,6 +812,8 @@
     try {
       state.me = await api("GET", "/me");
     } catch (_) { showLogin(); return; }
+    OtklikI18n.setLocale(state.me.user.locale || "ru");
+    setLive(false);
     $("login").hidden = true;
     $("shell").hidden = false;
     $("user-name").textContent = state.me.user.name || state.me.user.email;
@@ -834,16 +838,15 @@
 
   // What the other pages (pages.js) use.
   const Otklik = window.Otklik = {
-    $, api, RawBody, el, toast, can, when, money, state, CHANNELS, channelIcon, MODES, ORDER_STATUSES,
-    RETURN_STATUSES, REASONS, reasonText, customerName, openConversation, showConversations, saveSession, start,
+    $, api, RawBody, el, toast, can, when, dateFormat, money, state, channelIcon, orderStatus, reasonText, customerName, openConversation, showConversations, saveSession, start,
     showLogin,
     route: () => showConversations(true),
     entryLink: () => false,
     // pages.js: the account's standing above every page.
     showAccount: () => {},
-    // pages.js says these in Russian by the problem's code.
+    // pages.js says these in the chosen language by the problem's code.
     describeField: (f) => f.message,
-    describeError: (error, status) => error?.message || "Ошибка " + status,
+    describeError: (error, status) => error?.message || t("errors.status", { status }),
   };
 
   // After pages.js has registered its pages (deferred scripts run before this event).

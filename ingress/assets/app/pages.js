@@ -1,125 +1,35 @@
-// Отклик dashboard pages beside the conversations: customers, knowledge base, quick replies,
+// Otklik's dashboard pages beside the conversations: customers, knowledge base, quick replies,
 // channels, people and settings. Served after app.js in the same file; uses its helpers.
 "use strict";
 (() => {
   const O = window.Otklik;
   const { $, api, el, toast, can, when } = O;
+  // Every word shown comes from the catalogues (strings.*.js) through i18n.js.
+  const { t, label, labels } = window.OtklikI18n;
 
-  const ROLES = { admin: "Администратор", operator: "Оператор", viewer: "Наблюдатель" };
-  const ARTICLE_STATUSES = { draft: "Черновик", approved: "Опубликована", archived: "В архиве" };
-  const VERSION_STATUSES = { draft: "Черновик", live: "Действующая" };
-  const RESPONDERS = { local: "Встроенная модель", openai: "OpenAI", yandexgpt: "YandexGPT" };
-  const MARKETPLACES = { wb: "Wildberries", ozon: "Ozon" };
-
-  /** «N знаков» after «до», «не больше», «не короче»: one form for 1, 21, 31…, another for the rest. */
-  function chars(n) {
-    return `${n} ${n % 10 === 1 && n % 100 !== 11 ? "знака" : "знаков"}`;
-  }
-  function items(n) {
-    return `${n} ${n % 10 === 1 && n % 100 !== 11 ? "значения" : "значений"}`;
-  }
-
-  // The API names each field's problem with a stable code and its parameters; operators read it
-  // in Russian. The ingress's tests check that every code it sends has a line here.
-  const PROBLEMS = {
-    required: () => "Заполните это поле",
-    too_short: ({ min }) => `Не короче ${chars(min)}`,
-    too_long: ({ max }) => `Не больше ${chars(max)}`,
-    length_out_of_range: ({ min, max }) => `От ${min} до ${chars(max)}`,
-    not_one_line: () => "Одна строка без служебных символов",
-    invalid_email: () => "Это не похоже на адрес эл. почты",
-    consent_required: () => "Без этого согласия зарегистрироваться нельзя",
-    invalid_slug: ({ min, max }) => `От ${min} до ${chars(max)}: строчные латинские буквы, цифры и дефис; первый знак — буква или цифра`,
-    invalid_shortcut: ({ max }) => `От 1 до ${chars(max)}: строчные латинские буквы, цифры, _ и -`,
-    not_http_url: () => "Укажите адрес, который начинается с http:// или https://",
-    not_text: () => "Здесь нужен текст",
-    nul_character: () => "В тексте есть недопустимый нулевой символ (U+0000): уберите его",
-    not_own_origin: () => "Ссылка должна вести на этот же сайт",
-    not_object: () => "Здесь нужен набор полей, а не одно значение",
-    unexpected_keys: ({ expected }) => `Укажите только эти поля: ${expected.join(", ")}`,
-    not_one_of: () => "Выберите значение из списка",
-    unknown_values: ({ values }) => `Неизвестные значения: ${values.join(", ")}`,
-    none_chosen: () => "Выберите хотя бы один вариант",
-    too_many: ({ max }) => `Не больше ${items(max)}`,
-    item_too_long: ({ max }) => `Каждое значение — не больше ${chars(max)}`,
-    invalid_tag: ({ max }) => `Каждый тег — от 1 до ${chars(max)}, без запятых и точек с запятой`,
-    out_of_range: ({ min, max }) => max === undefined
-      ? `Укажите число не меньше ${min} или оставьте поле пустым`
-      : `Укажите число от ${min} до ${max} или оставьте поле пустым`,
-    invalid_hours: () => "Укажите часы от 0 до 24; начало должно быть раньше конца",
-    nothing_to_change: () => "Измените хотя бы одно поле",
-    key_reused: () => "Запрос с этим ключом уже отправлялся с другими данными",
-    no_such_user: () => "Такого сотрудника в магазине нет или его доступ отключён",
-    viewer_cannot_handle: () => "Наблюдатель не может вести разговоры — выберите администратора или оператора",
-    own_account: () => "Свою роль и доступ изменить нельзя — попросите другого администратора",
-    shortcut_taken: () => "Это сокращение уже занято другим быстрым ответом",
-    bot_token_malformed: () => "Токен выглядит так: 123456789:AA… — скопируйте его у @BotFather",
-    bot_token_rejected: () => "Telegram не принял этот токен — скопируйте его заново у @BotFather",
-    max_token_rejected: () => "MAX не принял этот токен — скопируйте его заново на business.max.ru в разделе «Чат-боты»",
-    vk_token_rejected: () => "ВКонтакте не принял этот ключ — создайте ключ доступа сообщества с правами на управление сообществом и сообщения",
-    vk_community_not_managed: () => "Этот ключ не от этого сообщества или без нужных прав — проверьте ID сообщества и права ключа",
-    whatsapp_number_id_malformed: ({ max }) => `Идентификатор номера — до ${max} цифр из WhatsApp Manager («Настройка API»), а не сам номер телефона`,
-    whatsapp_token_rejected: () => "Meta не принимает этот ключ доступа — создайте постоянный ключ системного пользователя с разрешением whatsapp_business_messaging",
-    whatsapp_number_not_accessible: () => "С этим ключом номер недоступен — проверьте идентификатор номера и доступ системного пользователя к аккаунту WhatsApp Business",
-    payload_undecodable: () => "Данные этого задания больше не читаются, повторить его нельзя",
-    plan_unavailable: () => "Этот тариф сейчас выбрать нельзя",
-    wrong_field_count: ({ expected, found }) => `Полей в строке: ${found}, а в заголовке: ${expected}`,
-    before_first_heading: () => "Текст до первого заголовка «# Название» не относится ни к одной статье",
-    no_articles: () => "В файле не нашлось ни одной статьи",
-    invalid_period: (p) => `Начало периода должно быть не позже конца, а сам период — не длиннее ${p.max_days} дней`,
-  };
-  /** A field's problem in Russian, by its code; a code we do not know keeps the server's words. */
-  function ru(f) {
-    const text = PROBLEMS[f.code];
-    return text ? text(f) : f.message;
+  /** A field's problem in the chosen language, by its code; a code we do not know keeps the server's words. */
+  function problemText(f) {
+    return OtklikI18n.has("problem." + f.code) ? t("problem." + f.code, f) : f.message;
   }
   /** A field error as shown: an imported file's row first (the server's own message names it). */
   function fieldText(f) {
-    return f.row && PROBLEMS[f.code] ? `строка ${f.row}: ${ru(f)}` : ru(f);
+    return f.row && OtklikI18n.has("problem." + f.code) ? t("errors.row", { row: f.row, text: problemText(f) }) : problemText(f);
   }
   O.describeField = fieldText;
-  /** What a request collided with, or which service failed, by the envelope's `reason`. */
-  const REASONS = {
-    email_registered: () => "Этот адрес эл. почты уже зарегистрирован — войдите или восстановите пароль",
-    slug_taken: () => "Этот адрес магазина уже занят — выберите другой",
-    already_member: () => "У человека с этим адресом уже есть доступ к магазину",
-    billing_off: () => "Оплата в этой установке не подключена",
-    currency_off: () => "Оплата в валюте вашего магазина пока не подключена",
-    refund_refused: () => "Вернуть этот платёж нельзя — проверьте платёж и сумму",
-    // Said in Russian by the server, with the plan's names.
-    plan_limit: (e) => e.message,
-    request_in_progress: () => "Этот запрос ещё выполняется — подождите несколько секунд и обновите страницу",
-    conversation_closed: () => "Разговор уже закрыт — откройте его снова, чтобы ответить",
-    not_a_draft: () => "Этот черновик уже отправлен или заменён",
-    nothing_answered: () => "В этом разговоре ещё нечего оценивать",
-    already_rated: () => "Этот разговор уже оценён",
-    telegram: () => "Telegram сейчас отвечает с ошибкой — попробуйте ещё раз через минуту",
-    max: () => "MAX сейчас отвечает с ошибкой — попробуйте ещё раз через минуту",
-    vk: () => "ВКонтакте сейчас отвечает с ошибкой — попробуйте ещё раз через минуту",
-    whatsapp: () => "WhatsApp сейчас отвечает с ошибкой — попробуйте ещё раз через минуту",
-    payments: () => "Платёжный сервис сейчас не отвечает — попробуйте ещё раз через несколько минут",
-  };
-  /** The rest by the envelope's `code`. */
-  const CODES = {
-    bad_request: () => "Запрос не удалось прочитать — обновите страницу и попробуйте снова",
-    too_large: () => "Слишком большой объём данных — сократите текст или файл",
-    unauthenticated: () => "Сессия истекла, войдите снова",
-    invalid_credentials: () => "Неверная почта или пароль",
-    forbidden: () => "Вашей роли это недоступно",
-    not_found: () => "Не найдено — возможно, запись уже удалили",
-    conflict: () => "Такая запись уже есть",
-    too_many_requests: () => "Слишком много попыток подряд — подождите немного и попробуйте снова",
-    unavailable: () => "Сервис ненадолго недоступен — попробуйте ещё раз через несколько секунд",
-    upstream_failed: () => "Внешний сервис сейчас не отвечает — попробуйте ещё раз через минуту",
-    internal: (e) => {
-      const id = /error id (\w+)/.exec(e.message || "")?.[1];
-      return "Что-то пошло не так на нашей стороне. Попробуйте ещё раз" + (id ? `; если повторится, сообщите в поддержку код ${id}` : "");
-    },
-  };
-  /** An error without fields in Russian; never the server's English words. */
+  /**
+   * An error without fields in the chosen language: by the envelope's `reason` (what a request
+   * collided with, or which service failed), else by its `code`; never the server's English words.
+   */
   O.describeError = (error, status) => {
-    const text = REASONS[error?.reason] || CODES[error?.code];
-    return text ? text(error) : `Не получилось (ошибка ${status}) — попробуйте ещё раз`;
+    // Said by the server in Russian, with the plan's names.
+    if (error?.reason === "plan_limit") return error.message;
+    if (OtklikI18n.has("refusal." + error?.reason)) return t("refusal." + error.reason);
+    if (error?.code === "internal") {
+      const id = /error id (\w+)/.exec(error.message || "")?.[1];
+      return id ? t("errors.internalId", { id }) : t("errors.internal");
+    }
+    if (OtklikI18n.has("code." + error?.code)) return t("code." + error.code);
+    return t("errors.other", { status });
   };
 
   // ---------- small building blocks ----------
@@ -205,9 +115,9 @@
   function confirmAction(message, okText) {
     return new Promise((resolve) => {
       const dialog = el("dialog", "confirm");
-      dialog.setAttribute("aria-label", "Подтверждение");
+      dialog.setAttribute("aria-label", t("app.confirmTitle"));
       const ok = button(okText, "danger", () => dialog.close("ok"));
-      const cancel = button("Отмена", "", () => dialog.close("cancel"));
+      const cancel = button(t("app.cancel"), "", () => dialog.close("cancel"));
       const actions = el("div", "actions");
       actions.append(cancel, ok);
       dialog.append(el("p", "", message), actions);
@@ -244,7 +154,7 @@
     }
     if (!rows.length) {
       const tr = el("tr");
-      const td = el("td", "muted", "Здесь пока пусто");
+      const td = el("td", "muted", t("app.empty"));
       td.colSpan = columns.length;
       tr.append(td);
       body.append(tr);
@@ -302,7 +212,7 @@
     markNav(match[1]);
     O.showConversations(false);
     const token = routeToken;
-    $("page").replaceChildren(el("p", "muted loading", "Загружаем…"));
+    $("page").replaceChildren(el("p", "muted loading", t("app.loading")));
     page(token, match[2]).catch((e) => render(token, el("p", "error", e.message)));
   }
   O.route = route;
@@ -311,9 +221,9 @@
   // ---------- customers ----------
   async function customersPage(token, id) {
     if (id) return customerPage(token, Number(id));
-    const search = input("search", "", { placeholder: "Имя или логин", "aria-label": "Поиск покупателей" });
+    const search = input("search", "", { placeholder: t("customers.search"), "aria-label": t("customers.searchLabel") });
     const holder = el("div");
-    const more = button("Показать ещё", "ghost");
+    const more = button(t("app.showMore"), "ghost");
     let cursor = null;
     let rows = [];
     const load = async (append) => {
@@ -324,22 +234,22 @@
       rows = append ? rows.concat(page.items) : page.items;
       cursor = page.next_cursor;
       more.hidden = !cursor;
-      holder.replaceChildren(table(["Покупатель", "Логин", "Канал", "Диалогов", "Последний раз"],
+      holder.replaceChildren(table([t("customers.customer"), t("customers.username"), t("customers.channel"), t("customers.conversations"), t("customers.lastSeen")],
         rows.map((c) => [link(O.customerName({ customer: c }), `#/customers/${c.id}`),
           c.username ? "@" + c.username : "—", channelLabel(c.channel), String(c.conversation_count ?? 0),
-          when(c.last_seen_at)]), "Покупатели"));
+          when(c.last_seen_at)]), t("nav.customers")));
     };
     search.addEventListener("input", debounce(() => load(false).catch((e) => toast(e.message)), 250));
     more.addEventListener("click", () => load(true).catch((e) => toast(e.message)));
     await load(false);
     const bar = el("div", "toolbar");
     bar.append(search);
-    render(token, heading("Покупатели"), bar, holder, more);
+    render(token, heading(t("nav.customers")), bar, holder, more);
   }
 
   function channelLabel(channel) {
     if (!channel) return "—";
-    const kind = O.CHANNELS[channel.kind] || channel.kind;
+    const kind = label("channel", channel.kind);
     return channel.name ? `${channel.name} · ${kind}` : kind;
   }
 
@@ -347,70 +257,71 @@
     const c = await api("GET", `/customers/${id}`);
     const info = el("dl", "facts");
     const fact = (term, value) => info.append(el("dt", "", term), el("dd", "", value || "—"));
-    fact("Логин", c.username ? "@" + c.username : "");
-    fact("Канал", channelLabel(c.channel));
-    fact("Впервые", when(c.created_at));
-    fact("Последний раз", when(c.last_seen_at));
+    fact(t("customers.username"), c.username ? "@" + c.username : "");
+    fact(t("customers.channel"), channelLabel(c.channel));
+    fact(t("customers.firstSeen"), when(c.created_at));
+    fact(t("customers.lastSeen"), when(c.last_seen_at));
 
     const conversations = el("ul", "rows");
     for (const conv of c.conversations || []) {
       const li = el("li");
-      const open = button(`Диалог №${conv.id}`, "link", () => { location.hash = "#c" + conv.id; });
-      li.append(open, el("span", "badge", O.MODES[conv.mode] || conv.mode),
-        el("span", "muted", "последнее сообщение " + when(conv.last_message_at)));
+      const open = button(t("customers.conversation", { id: conv.id }), "link", () => { location.hash = "#c" + conv.id; });
+      li.append(open, el("span", "badge", label("mode", conv.mode)),
+        el("span", "muted", t("customers.lastMessage", { when: when(conv.last_message_at) })));
       conversations.append(li);
     }
-    if (!conversations.childElementCount) conversations.append(el("li", "muted", "Диалогов нет"));
+    if (!conversations.childElementCount) conversations.append(el("li", "muted", t("customers.noConversations")));
 
     const orders = el("ul", "rows");
     for (const o of c.orders || []) {
       const li = el("li", "order");
       const head = el("div", "order-head");
-      head.append(el("strong", "", "Заказ " + (o.number || o.id)),
-        el("span", "badge", O.ORDER_STATUSES[o.status] || o.status || "—"),
-        el("span", "muted", (MARKETPLACES[o.marketplace] || o.marketplace || "") + " · " + when(o.placed_at)));
+      head.append(el("strong", "", t("customers.order", { number: o.number || o.id })),
+        el("span", "badge", O.orderStatus(o) || "—"),
+        el("span", "muted", label("marketplace", o.marketplace) + " · " + when(o.placed_at)));
       li.append(head);
       const items = el("ul", "items");
       for (const item of o.items || []) {
-        const name = item.title || item.name || (item.article ? "арт. " + item.article : "Товар");
+        const name = item.title || item.name || (item.article ? t("customers.article", { article: item.article }) : t("side.product"));
         items.append(el("li", "", name + (item.quantity > 1 ? " × " + item.quantity : "")));
       }
       if (items.childElementCount) li.append(items);
       const money = O.money(o.total_minor, o.currency);
-      if (money) li.append(el("div", "muted", "Сумма: " + money));
+      if (money) li.append(el("div", "muted", t("customers.total", { money })));
       for (const r of o.returns || []) {
-        li.append(el("div", "return", "Возврат: " + (r.status_text || O.RETURN_STATUSES[r.status] || r.status)
+        li.append(el("div", "return", t("side.returned", { status: r.status_text || label("returnStatus", r.status) })
           + (r.product_name ? " — " + r.product_name : "") + (r.reason ? " (" + r.reason + ")" : "")));
       }
       orders.append(li);
     }
-    if (!orders.childElementCount) orders.append(el("li", "muted", "Заказов с маркетплейсов нет"));
+    if (!orders.childElementCount) orders.append(el("li", "muted", t("customers.noOrders")));
 
     const products = el("ul", "rows");
     for (const p of c.products || []) {
-      products.append(el("li", "", (p.title || "Товар") + " · арт. " + p.article
+      products.append(el("li", "", t("side.productLine", { title: p.title || t("side.product"), article: p.article })
         + (p.price_minor ? " · " + O.money(p.price_minor, p.currency) : "")
-        + (p.stock === 0 ? " · нет в наличии" : "")));
+        + (p.stock === 0 ? t("side.outOfStock") : "")));
     }
-    if (!products.childElementCount) products.append(el("li", "muted", "О товарах не спрашивал"));
+    if (!products.childElementCount) products.append(el("li", "muted", t("customers.noProducts")));
 
     const name = O.customerName({ customer: c });
     const columns = el("div", "columns");
-    columns.append(section("Диалоги", conversations), section("Заказы", orders), section("Спрашивал о товарах", products));
-    render(token, link("← Все покупатели", "#/customers"), heading(name), section("", info), columns);
+    columns.append(section(t("customers.conversationsTitle"), conversations), section(t("customers.ordersTitle"), orders),
+      section(t("customers.productsTitle"), products));
+    render(token, link(t("customers.all"), "#/customers"), heading(name), section("", info), columns);
   }
 
   // ---------- knowledge base ----------
   async function knowledgePage(token, id) {
     if (id) return articlePage(token, id === "new" ? null : Number(id));
     const edit = can("edit_knowledge");
-    const q = input("search", "", { placeholder: "Поиск по статьям", "aria-label": "Поиск по статьям" });
-    const status = select({ "": "Все статусы", ...ARTICLE_STATUSES }, "");
-    status.setAttribute("aria-label", "Статус");
-    const category = input("text", "", { placeholder: "Категория", "aria-label": "Категория" });
-    const tag = input("text", "", { placeholder: "Тег", "aria-label": "Тег" });
+    const q = input("search", "", { placeholder: t("knowledge.search"), "aria-label": t("knowledge.search") });
+    const status = select({ "": t("knowledge.allStatuses"), ...labels("articleStatus") }, "");
+    status.setAttribute("aria-label", t("knowledge.status"));
+    const category = input("text", "", { placeholder: t("knowledge.category"), "aria-label": t("knowledge.category") });
+    const tag = input("text", "", { placeholder: t("knowledge.tag"), "aria-label": t("knowledge.tag") });
     const holder = el("div");
-    const more = button("Показать ещё", "ghost");
+    const more = button(t("app.showMore"), "ghost");
     let cursor = null;
     let rows = [];
     const load = async (append) => {
@@ -423,10 +334,12 @@
       rows = append ? rows.concat(page.items) : page.items;
       cursor = page.next_cursor;
       more.hidden = !cursor;
-      holder.replaceChildren(table(["Статья", "Категория", "Теги", "Статус", "Версия", "Использована", "Изменена"],
+      holder.replaceChildren(table([t("knowledge.article"), t("knowledge.category"), t("knowledge.tags"), t("knowledge.status"),
+        t("knowledge.version"), t("knowledge.used"), t("knowledge.changed")],
         rows.map((a) => [link(a.title, `#/knowledge/${a.id}`), a.category || "—", (a.tags || []).join(", ") || "—",
-          articleStatus(a), a.live_version ? `${a.live_version} из ${a.latest_version}` : `— из ${a.latest_version}`,
-          timesText(a.usage_count), when(a.updated_at)]), "Статьи базы знаний"));
+          articleStatus(a), a.live_version ? t("knowledge.liveOf", { live: a.live_version, latest: a.latest_version })
+            : t("knowledge.noneOf", { latest: a.latest_version }),
+          timesText(a.usage_count), when(a.updated_at)]), t("knowledge.tableLabel")));
     };
     const reload = debounce(() => load(false).catch((e) => toast(e.message)), 250);
     for (const control of [q, category, tag]) control.addEventListener("input", reload);
@@ -436,31 +349,28 @@
 
     const actions = [];
     if (edit) {
-      actions.push(button("Новая статья", "primary", () => { location.hash = "#/knowledge/new"; }));
-      const file = input("file", undefined, { accept: ".csv,.md,.markdown,text/csv,text/markdown", "aria-label": "Файл для импорта" });
+      actions.push(button(t("knowledge.newArticle"), "primary", () => { location.hash = "#/knowledge/new"; }));
+      const file = input("file", undefined, { accept: ".csv,.md,.markdown,text/csv,text/markdown", "aria-label": t("knowledge.importFile") });
       file.hidden = true;
       file.addEventListener("change", async () => {
         const chosen = file.files[0];
         file.value = "";
         if (chosen) await importFile(chosen, () => load(false));
       });
-      actions.push(file, button("Импорт CSV или Markdown", "", () => file.click()));
+      actions.push(file, button(t("knowledge.import"), "", () => file.click()));
     }
     const bar = el("div", "toolbar");
     bar.append(q, status, category, tag);
-    render(token, heading("База знаний", ...actions), bar, holder, more);
+    render(token, heading(t("knowledge.heading"), ...actions), bar, holder, more);
   }
 
   function articleStatus(a) {
-    const text = ARTICLE_STATUSES[a.status] || a.status;
-    return a.status === "approved" && a.draft_version ? text + ", есть черновик" : text;
+    const text = label("articleStatus", a.status);
+    return a.status === "approved" && a.draft_version ? t("knowledge.withDraft", { status: text }) : text;
   }
 
   function timesText(n) {
-    n = Number(n || 0);
-    const mod10 = n % 10, mod100 = n % 100;
-    const word = mod10 === 1 && mod100 !== 11 ? "раз" : mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14) ? "раза" : "раз";
-    return `${n} ${word}`;
+    return t("knowledge.times", { count: Number(n || 0) });
   }
 
   async function importFile(file, after) {
@@ -469,9 +379,10 @@
       const result = await api("POST", "/knowledge/import", new O.RawBody(await file.text(), markdown ? "text/markdown" : "text/csv"));
       const created = result.created?.length || 0;
       const problems = (result.errors || []).map(fieldText);
-      toast(`Импортировано статей: ${created}` + (problems.length ? `. Не удалось: ${problems.join("; ")}` : ""));
+      toast(t("knowledge.imported", { count: created })
+        + (problems.length ? t("knowledge.importProblems", { problems: problems.join("; ") }) : ""));
       await after();
-    } catch (e) { toast("Импорт не удался: " + e.message); }
+    } catch (e) { toast(t("knowledge.importFailed", { error: e.message })); }
   }
 
   async function articlePage(token, id) {
@@ -487,10 +398,10 @@
     for (const control of [title, category, tags, body]) control.disabled = !edit;
     const general = el("p", "error");
     general.setAttribute("role", "alert");
-    form.append(field("Заголовок", title, "title"), field("Категория", category, "category"),
-      field("Теги", tags, "tags", "Через запятую"), field("Текст", body, "body"), general);
+    form.append(field(t("knowledge.title"), title, "title"), field(t("knowledge.category"), category, "category"),
+      field(t("knowledge.tags"), tags, "tags", t("knowledge.tagsHint")), field(t("knowledge.body"), body, "body"), general);
     if (edit) {
-      const save = el("button", "primary", article ? "Сохранить новую версию" : "Создать статью");
+      const save = el("button", "primary", article ? t("knowledge.saveVersion") : t("knowledge.create"));
       save.type = "submit";
       const foot = el("div", "form-foot");
       foot.append(save);
@@ -505,7 +416,7 @@
       try {
         const saved = article ? await api("PATCH", `/knowledge/articles/${article.id}`, payload)
           : await api("POST", "/knowledge/articles", payload);
-        toast(article ? "Сохранено как новая версия — одобрите её, чтобы ассистент начал ею пользоваться" : "Статья создана как черновик");
+        toast(article ? t("knowledge.savedVersion") : t("knowledge.created"));
         if (article) route();
         else location.hash = `#/knowledge/${saved.id}`;
       } catch (err) { showErrors(form, err, general); }
@@ -513,22 +424,22 @@
 
     const actions = [];
     if (article && can("edit_knowledge") && article.status !== "archived") {
-      actions.push(button("В архив", "danger", async () => {
-        if (!(await confirmAction(`Убрать статью «${article.title}» в архив? Ассистент перестанет на неё опираться.`, "В архив"))) return;
-        try { await api("POST", `/knowledge/articles/${article.id}/archive`); toast("Статья в архиве"); route(); } catch (e) { toast(e.message); }
+      actions.push(button(t("knowledge.archive"), "danger", async () => {
+        if (!(await confirmAction(t("knowledge.archiveConfirm", { title: article.title }), t("knowledge.archive")))) return;
+        try { await api("POST", `/knowledge/articles/${article.id}/archive`); toast(t("knowledge.archived")); route(); } catch (e) { toast(e.message); }
       }));
     }
-    const parts = [link("← Все статьи", "#/knowledge"),
-      heading(article ? article.title : "Новая статья", ...actions)];
+    const parts = [link(t("knowledge.all"), "#/knowledge"),
+      heading(article ? article.title : t("knowledge.newArticle"), ...actions)];
     if (article) {
       const facts = el("p", "muted");
-      facts.textContent = `${articleStatus(article)} · действующая версия: ${article.live_version ?? "нет"} · `
-        + `ассистент использовал статью ${timesText(article.usage_count)}`;
+      facts.textContent = t("knowledge.facts", { status: articleStatus(article),
+        live: article.live_version ?? t("knowledge.noLive"), times: timesText(article.usage_count) });
       parts.push(facts);
     }
     const columns = el("div", "columns wide-left");
-    columns.append(section(article ? "Редактирование" : "", form));
-    if (article) columns.append(section("Версии", versionsList(article)));
+    columns.append(section(article ? t("knowledge.editing") : "", form));
+    if (article) columns.append(section(t("knowledge.versions"), versionsList(article)));
     parts.push(columns);
     render(token, ...parts);
   }
@@ -538,8 +449,8 @@
     for (const v of article.versions || []) {
       const li = el("li");
       const head = el("div", "order-head");
-      head.append(el("strong", "", `Версия ${v.version}`),
-        el("span", "badge " + (v.status === "live" ? "ok" : ""), VERSION_STATUSES[v.status] || "Прежняя"),
+      head.append(el("strong", "", t("knowledge.versionN", { version: v.version })),
+        el("span", "badge " + (v.status === "live" ? "ok" : ""), label("versionStatus", v.status === "live" || v.status === "draft" ? v.status : "old")),
         el("span", "muted", when(v.created_at)));
       li.append(head);
       const text = el("details");
@@ -547,11 +458,10 @@
       li.append(text);
       if (can("edit_knowledge") && article.status !== "archived" && v.status !== "live") {
         const newer = v.version > (article.live_version ?? 0);
-        const label = newer ? "Одобрить" : "Вернуть эту версию";
-        li.append(button(label, newer ? "primary" : "", async () => {
+        li.append(button(newer ? t("knowledge.approve") : t("knowledge.restore"), newer ? "primary" : "", async () => {
           try {
             await api("POST", `/knowledge/articles/${article.id}/versions/${v.version}/approve`);
-            toast(newer ? `Версия ${v.version} одобрена — ассистент отвечает по ней` : `Статья возвращена к версии ${v.version}`);
+            toast(t(newer ? "knowledge.approved" : "knowledge.restored", { version: v.version }));
             route();
           } catch (e) { toast(e.message); }
         }));
@@ -568,22 +478,22 @@
     const form = el("form", "form inline-form");
     form.noValidate = true;
     const title = input("text", "", { maxlength: "100" });
-    const shortcut = input("text", "", { maxlength: "32", placeholder: "например, dostavka" });
+    const shortcut = input("text", "", { maxlength: "32", placeholder: t("quick.shortcutPlaceholder") });
     const text = input("textarea", "", { rows: "3", maxlength: "4096" });
     const general = el("p", "error");
     let editing = null;
-    const save = el("button", "primary", "Добавить");
+    const save = el("button", "primary", t("quick.add"));
     save.type = "submit";
-    const cancel = button("Отмена", "", () => reset());
+    const cancel = button(t("app.cancel"), "", () => reset());
     cancel.hidden = true;
     const foot = el("div", "form-foot");
     foot.append(general, el("span", "grow"), cancel, save);
-    form.append(field("Название", title, "title"), field("Сокращение", shortcut, "shortcut", "Вызывается через / в ответе"),
-      field("Текст ответа", text, "text"), foot);
+    form.append(field(t("app.name"), title, "title"), field(t("quick.shortcut"), shortcut, "shortcut", t("quick.shortcutHint")),
+      field(t("quick.text"), text, "text"), foot);
     const reset = () => {
       editing = null;
       title.value = shortcut.value = text.value = "";
-      save.textContent = "Добавить";
+      save.textContent = t("quick.add");
       cancel.hidden = true;
       showErrors(form, null, general);
     };
@@ -593,31 +503,31 @@
       try {
         if (editing) await api("PATCH", `/quick-replies/${editing.id}`, payload);
         else await api("POST", "/quick-replies", payload);
-        toast(editing ? "Быстрый ответ изменён" : "Быстрый ответ добавлен");
+        toast(editing ? t("quick.changed") : t("quick.added"));
         route();
       } catch (err) { showErrors(form, err, general); }
     });
     const rows = page.items.map((r) => {
       const actions = el("div", "row-actions");
       if (editable) {
-        actions.append(button("Изменить", "", () => {
+        actions.append(button(t("quick.edit"), "", () => {
           editing = r;
           title.value = r.title;
           shortcut.value = r.shortcut || "";
           text.value = r.text;
-          save.textContent = "Сохранить";
+          save.textContent = t("app.save");
           cancel.hidden = false;
           title.focus();
-        }), button("Удалить", "danger", async () => {
-          if (!(await confirmAction(`Удалить быстрый ответ «${r.title}»?`, "Удалить"))) return;
-          try { await api("DELETE", `/quick-replies/${r.id}`); toast("Быстрый ответ удалён"); route(); } catch (e) { toast(e.message); }
+        }), button(t("quick.delete"), "danger", async () => {
+          if (!(await confirmAction(t("quick.deleteConfirm", { title: r.title }), t("quick.delete")))) return;
+          try { await api("DELETE", `/quick-replies/${r.id}`); toast(t("quick.deleted")); route(); } catch (e) { toast(e.message); }
         }));
       }
       return [r.title, r.shortcut ? "/" + r.shortcut : "—", el("span", "clip", r.text), actions];
     });
-    const parts = [heading("Быстрые ответы")];
-    if (editable) parts.push(section("Новый или изменённый ответ", form));
-    parts.push(table(["Название", "Сокращение", "Текст", ""], rows, "Быстрые ответы"));
+    const parts = [heading(t("quick.title"))];
+    if (editable) parts.push(section(t("quick.form"), form));
+    parts.push(table([t("app.name"), t("quick.shortcut"), t("quick.textColumn"), ""], rows, t("quick.title")));
     render(token, ...parts);
   }
 
@@ -627,7 +537,7 @@
       api("GET", "/channels"),
       marketplaceAccounts(),
     ]);
-    const parts = [heading("Каналы"), channelTable(channels.items)];
+    const parts = [heading(t("channels.title")), channelTable(channels.items)];
     if (can("manage_channels")) {
       const forms = el("div", "columns");
       forms.append(maxForm(), vkForm(), whatsappForm(), telegramForm(), webchatForm());
@@ -646,9 +556,9 @@
     const rows = items.map((c) => {
       const actions = el("div", "row-actions");
       if (can("manage_channels") && c.enabled) {
-        actions.append(button("Отключить", "danger", async () => {
-          if (!(await confirmAction(`Отключить канал «${c.name}»? Новые сообщения из него перестанут приходить, диалоги останутся.`, "Отключить"))) return;
-          try { await api("DELETE", `/channels/${c.id}`); toast("Канал отключён"); route(); } catch (e) { toast(e.message); }
+        actions.append(button(t("channels.disable"), "danger", async () => {
+          if (!(await confirmAction(t("channels.disableConfirm", { name: c.name }), t("channels.disable")))) return;
+          try { await api("DELETE", `/channels/${c.id}`); toast(t("channels.disabled")); route(); } catch (e) { toast(e.message); }
         }));
       }
       let address = c.bot_username ? "@" + c.bot_username : "—";
@@ -659,11 +569,11 @@
         address.rel = "noopener";
       }
       const kind = el("span", "kind");
-      kind.append(O.channelIcon(c.kind), " ", O.CHANNELS[c.kind] || c.kind);
+      kind.append(O.channelIcon(c.kind), " ", label("channel", c.kind));
       return [c.name, kind,
-        el("span", "badge " + (c.enabled ? "ok" : "off"), c.enabled ? "Работает" : "Отключён"), address, actions];
+        el("span", "badge " + (c.enabled ? "ok" : "off"), c.enabled ? t("channels.working") : t("channels.off")), address, actions];
     });
-    return table(["Название", "Тип", "Состояние", "Адрес", ""], rows, "Каналы");
+    return table([t("app.name"), t("channels.kind"), t("channels.state"), t("channels.address"), ""], rows, t("channels.title"));
   }
 
   /** Reloads the channel table only, keeping a just-shown web-chat link on screen. */
@@ -677,25 +587,25 @@
   function telegramForm() {
     const form = el("form", "form");
     form.noValidate = true;
-    const name = input("text", "", { maxlength: "100", placeholder: "Бот магазина" });
+    const name = input("text", "", { maxlength: "100", placeholder: t("channels.telegramName") });
     const token = input("password", "", { autocomplete: "off", placeholder: "123456789:AA…" });
     const general = el("p", "error");
-    const save = el("button", "primary", "Подключить бота");
+    const save = el("button", "primary", t("channels.telegramConnect"));
     save.type = "submit";
-    form.append(field("Название", name, "name"), field("Токен бота", token, "bot_token", "Выдаёт @BotFather в Telegram"), general, save);
+    form.append(field(t("app.name"), name, "name"), field(t("channels.botToken"), token, "bot_token", t("channels.telegramHint")), general, save);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       save.disabled = true;
       try {
         await api("POST", "/channels/telegram", { name: name.value.trim(), bot_token: token.value.trim() });
-        toast("Telegram-бот подключён");
+        toast(t("channels.telegramConnected"));
         route();
       } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
     });
-    return section("Подключить Telegram-бота", form);
+    return section(t("channels.telegramTitle"), form);
   }
 
-  /** Numbered steps a seller follows outside Отклик before pasting what they got. */
+  /** Numbered steps a seller follows outside Otklik before pasting what they got. */
   function steps(...lines) {
     const list = el("ol", "steps");
     for (const line of lines) list.append(el("li", "", line));
@@ -705,109 +615,92 @@
   function maxForm() {
     const form = el("form", "form");
     form.noValidate = true;
-    const name = input("text", "", { maxlength: "100", placeholder: "Бот магазина в MAX" });
-    const token = input("password", "", { autocomplete: "off", placeholder: "Токен из business.max.ru" });
-    const { node: groups, box: groupsBox } = checkbox("Отвечать и в групповых чатах", false, "group_chats",
-      "Если выключено, бот отвечает только в личных диалогах.");
+    const name = input("text", "", { maxlength: "100", placeholder: t("channels.maxName") });
+    const token = input("password", "", { autocomplete: "off", placeholder: t("channels.maxToken") });
+    const { node: groups, box: groupsBox } = checkbox(t("channels.maxGroups"), false, "group_chats",
+      t("channels.maxGroupsHint"));
     const general = el("p", "error");
-    const save = el("button", "primary", "Подключить MAX");
+    const save = el("button", "primary", t("channels.maxConnect"));
     save.type = "submit";
     form.append(
-      steps(
-        "Войдите на business.max.ru под учётной записью магазина — ИП или организации, прошедших проверку.",
-        "В разделе чат-ботов создайте бота: название и аватар увидят покупатели.",
-        "Откройте настройки бота и скопируйте его токен.",
-        "Вставьте токен сюда и нажмите «Подключить MAX» — Отклик проверит токен и сам подпишется на сообщения бота.",
-      ),
-      field("Название", name, "name"),
-      field("Токен бота", token, "bot_token", "Токен не показывается после сохранения"),
+      steps(t("channels.maxStep1"), t("channels.maxStep2"), t("channels.maxStep3"), t("channels.maxStep4")),
+      field(t("app.name"), name, "name"),
+      field(t("channels.botToken"), token, "bot_token", t("channels.tokenHidden")),
       groups, general, save);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       save.disabled = true;
       try {
         await api("POST", "/channels/max", { name: name.value.trim(), bot_token: token.value.trim(), group_chats: groupsBox.checked });
-        toast("Бот MAX подключён");
+        toast(t("channels.maxConnected"));
         route();
       } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
     });
-    return section("Подключить бота MAX", form);
+    return section(t("channels.maxTitle"), form);
   }
 
   function vkForm() {
     const form = el("form", "form");
     form.noValidate = true;
-    const name = input("text", "", { maxlength: "100", placeholder: "Сообщество ВКонтакте" });
-    const group = input("text", "", { inputmode: "numeric", autocomplete: "off", placeholder: "Например, 218000111" });
+    const name = input("text", "", { maxlength: "100", placeholder: t("channels.vkName") });
+    const group = input("text", "", { inputmode: "numeric", autocomplete: "off", placeholder: t("channels.vkGroupPlaceholder") });
     const token = input("password", "", { autocomplete: "off", placeholder: "vk1.a.…" });
-    const { node: groups, box: groupsBox } = checkbox("Отвечать и в беседах", false, "group_chats",
-      "Если выключено, сообщество отвечает только в личных сообщениях.");
+    const { node: groups, box: groupsBox } = checkbox(t("channels.vkGroups"), false, "group_chats",
+      t("channels.vkGroupsHint"));
     const general = el("p", "error");
-    const save = el("button", "primary", "Подключить ВКонтакте");
+    const save = el("button", "primary", t("channels.vkConnect"));
     save.type = "submit";
     form.append(
-      steps(
-        "В сообществе откройте «Управление» → «Сообщения» и включите сообщения сообщества.",
-        "Там же, в «Настройках для бота», включите возможности ботов.",
-        "В «Управление» → «Работа с API» → «Ключи доступа» создайте ключ с доступом к управлению сообществом и к сообщениям сообщества.",
-        "Скопируйте ключ и ID сообщества — число из адреса vk.com/club…; если у сообщества короткий адрес, ID показан в «Работа с API» → «Callback API».",
-        "Вставьте их сюда и нажмите «Подключить ВКонтакте» — сервер для уведомлений Отклик добавит и подтвердит сам.",
-      ),
-      field("Название", name, "name"),
-      field("ID сообщества", group, "group_id", "Только цифры, без «club» и «public»"),
-      field("Ключ доступа сообщества", token, "access_token", "Ключ не показывается после сохранения"),
+      steps(t("channels.vkStep1"), t("channels.vkStep2"), t("channels.vkStep3"), t("channels.vkStep4"), t("channels.vkStep5")),
+      field(t("app.name"), name, "name"),
+      field(t("channels.vkGroup"), group, "group_id", t("channels.vkGroupHint")),
+      field(t("channels.vkToken"), token, "access_token", t("channels.keyHidden")),
       groups, general, save);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const id = group.value.trim().replace(/^(club|public)/, "");
       if (!/^\d{1,19}$/.test(id)) {
-        showErrors(form, { fields: [{ field: "group_id", message: "Укажите ID сообщества цифрами" }] }, general);
+        showErrors(form, { fields: [{ field: "group_id", message: t("channels.vkGroupDigits") }] }, general);
         return;
       }
       save.disabled = true;
       try {
         await api("POST", "/channels/vk", { name: name.value.trim(), group_id: Number(id), access_token: token.value.trim(), group_chats: groupsBox.checked });
-        toast("Сообщество ВКонтакте подключено");
+        toast(t("channels.vkConnected"));
         route();
       } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
     });
-    return section("Подключить сообщество ВКонтакте", form);
+    return section(t("channels.vkTitle"), form);
   }
 
   function whatsappForm() {
     const form = el("form", "form");
     form.noValidate = true;
-    const name = input("text", "", { maxlength: "100", placeholder: "WhatsApp магазина" });
-    const number = input("text", "", { inputmode: "numeric", autocomplete: "off", placeholder: "Например, 106540352242922" });
+    const name = input("text", "", { maxlength: "100", placeholder: t("channels.waName") });
+    const number = input("text", "", { inputmode: "numeric", autocomplete: "off", placeholder: t("channels.waNumberPlaceholder") });
     const token = input("password", "", { autocomplete: "off", placeholder: "EAAG…" });
-    const secret = input("password", "", { autocomplete: "off", placeholder: "32 символа из настроек приложения" });
+    const secret = input("password", "", { autocomplete: "off", placeholder: t("channels.waSecretPlaceholder") });
     // A random verify token to start with: 32 hex characters.
     const suggested = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
     const verify = input("text", suggested, { autocomplete: "off", maxlength: "512" });
     const general = el("p", "error");
     const result = el("div", "result");
     result.hidden = true;
-    const save = el("button", "primary", "Подключить WhatsApp");
+    const save = el("button", "primary", t("channels.waConnect"));
     save.type = "submit";
     form.append(
-      steps(
-        "В Meta for Developers создайте приложение типа «Бизнес» и добавьте в него продукт WhatsApp.",
-        "В WhatsApp Manager, в разделе «Настройка API», скопируйте идентификатор номера телефона (Phone number ID).",
-        "В Business Manager создайте системного пользователя, дайте ему доступ к аккаунту WhatsApp Business и выпустите постоянный ключ доступа с разрешением whatsapp_business_messaging.",
-        "В настройках приложения («Основное») скопируйте секрет приложения.",
-        "Нажмите «Подключить WhatsApp», затем в настройках вебхука WhatsApp в приложении укажите показанный адрес и проверочный токен и подпишитесь на поле messages.",
-      ),
-      field("Название", name, "name"),
-      field("Идентификатор номера", number, "phone_number_id", "Только цифры — это не номер телефона"),
-      field("Ключ доступа", token, "access_token", "Ключ не показывается после сохранения"),
-      field("Секрет приложения", secret, "app_secret", "Им WhatsApp подписывает каждое уведомление"),
-      field("Проверочный токен", verify, "verify_token", "Любая строка; её же нужно ввести в настройках вебхука"),
+      steps(t("channels.waStep1"), t("channels.waStep2"), t("channels.waStep3"), t("channels.waStep4"), t("channels.waStep5")),
+      field(t("app.name"), name, "name"),
+      field(t("channels.waNumber"), number, "phone_number_id", t("channels.waNumberHint")),
+      field(t("channels.waToken"), token, "access_token", t("channels.keyHidden")),
+      field(t("channels.waSecret"), secret, "app_secret", t("channels.waSecretHint")),
+      field(t("channels.waVerify"), verify, "verify_token", t("channels.waVerifyHint")),
       general, save, result);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const id = number.value.trim();
       if (!/^\d{1,20}$/.test(id)) {
-        showErrors(form, { fields: [{ field: "phone_number_id", message: "Укажите идентификатор номера цифрами" }] }, general);
+        showErrors(form, { fields: [{ field: "phone_number_id", message: t("channels.waNumberDigits") }] }, general);
         return;
       }
       save.disabled = true;
@@ -815,13 +708,13 @@
         const channel = await api("POST", "/channels/whatsapp", { name: name.value.trim(), phone_number_id: id,
           access_token: token.value.trim(), app_secret: secret.value.trim(), verify_token: verify.value.trim() });
         showErrors(form, null, general);
-        toast("Номер WhatsApp подключён");
-        const hook = input("text", channel.webhook_url, { readonly: "", "aria-label": "Адрес вебхука" });
-        const verifyCopy = input("text", verify.value.trim(), { readonly: "", "aria-label": "Проверочный токен" });
+        toast(t("channels.waConnected"));
+        const hook = input("text", channel.webhook_url, { readonly: "", "aria-label": t("channels.waHook") });
+        const verifyCopy = input("text", verify.value.trim(), { readonly: "", "aria-label": t("channels.waVerify") });
         result.replaceChildren(
-          el("p", "", `Номер ${channel.display_phone_number || id} подключён. Укажите в настройках вебхука WhatsApp в приложении Meta этот адрес:`),
-          hook, el("p", "", "и проверочный токен:"), verifyCopy,
-          el("p", "", "Затем подпишитесь на поле messages — сообщения покупателей начнут приходить сюда."));
+          el("p", "", t("channels.waDone", { number: channel.display_phone_number || id })),
+          hook, el("p", "", t("channels.waAndVerify")), verifyCopy,
+          el("p", "", t("channels.waThen")));
         result.hidden = false;
         // The secrets are not kept on screen, and a second press cannot connect the number twice.
         token.value = "";
@@ -829,65 +722,62 @@
         refreshChannelTable();
       } catch (err) { showErrors(form, err, general); } finally { save.disabled = false; }
     });
-    return section("Подключить WhatsApp Business", form);
+    return section(t("channels.waTitle"), form);
   }
 
   function webchatForm() {
     const form = el("form", "form");
     form.noValidate = true;
-    const name = input("text", "", { maxlength: "100", placeholder: "Чат на сайте" });
+    const name = input("text", "", { maxlength: "100", placeholder: t("channels.webchatName") });
     const general = el("p", "error");
     const result = el("div", "result");
     result.hidden = true;
-    const save = el("button", "primary", "Создать веб-чат");
+    const save = el("button", "primary", t("channels.webchatCreate"));
     save.type = "submit";
-    form.append(field("Название", name, "name"), general, save, result);
+    form.append(field(t("app.name"), name, "name"), general, save, result);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       try {
         const channel = await api("POST", "/channels/webchat", { name: name.value.trim() });
         showErrors(form, null, general);
-        const snippet = `<a href="${channel.chat_url}" target="_blank" rel="noopener">Написать нам</a>`;
-        const url = input("text", channel.chat_url, { readonly: "", "aria-label": "Ссылка на веб-чат" });
-        const code = input("textarea", snippet, { readonly: "", rows: "2", "aria-label": "Код для сайта" });
-        result.replaceChildren(el("p", "", "Веб-чат создан. Ссылка на страницу чата:"), url,
-          el("p", "", "Код кнопки для вашего сайта:"), code);
+        const snippet = `<a href="${channel.chat_url}" target="_blank" rel="noopener">${t("channels.webchatButton")}</a>`;
+        const url = input("text", channel.chat_url, { readonly: "", "aria-label": t("channels.webchatLink") });
+        const code = input("textarea", snippet, { readonly: "", rows: "2", "aria-label": t("channels.webchatCode") });
+        result.replaceChildren(el("p", "", t("channels.webchatCreated")), url,
+          el("p", "", t("channels.webchatSnippet")), code);
         result.hidden = false;
         name.value = "";
         refreshChannelTable();
       } catch (err) { showErrors(form, err, general); }
     });
-    return section("Создать веб-чат", form);
+    return section(t("channels.webchatCreate"), form);
   }
-
-  const ACCOUNT_STATUSES = { checking: "Проверяется", connected: "Подключён", rejected: "Данные не подошли", disconnected: "Отключён" };
-  const SYNC_STATUSES = { idle: "", running: "синхронизируется", failing: "синхронизация не удаётся" };
 
   /** The accounts with their check results; admins connect, re-check and disconnect here. */
   function marketplaceSection(accounts) {
     if (!accounts) {
-      return section("Кабинеты Wildberries и Ozon",
-        el("p", "error", "Не удалось загрузить кабинеты маркетплейсов. Обновите страницу."));
+      return section(t("accounts.title"), el("p", "error", t("accounts.loadFailed")));
     }
     const rows = (accounts.items || []).map((a) => {
       const state = el("div");
-      state.append(el("span", "badge " + (a.status === "connected" ? "ok" : "off"), ACCOUNT_STATUSES[a.status] || a.status));
-      const sync = SYNC_STATUSES[a.sync_status];
+      state.append(el("span", "badge " + (a.status === "connected" ? "ok" : "off"), label("accountStatus", a.status)));
+      const sync = OtklikI18n.has("syncStatus." + a.sync_status) ? t("syncStatus." + a.sync_status) : "";
       if (sync) state.append(el("div", "muted", sync));
       for (const text of a.problems || []) state.append(el("div", "error", text));
       for (const text of a.notes || []) state.append(el("div", "muted", text));
       const actions = el("div", "row-actions");
       if (can("manage_channels") && a.status !== "disconnected") {
-        actions.append(button("Отключить", "danger", async () => {
-          if (!(await confirmAction(`Отключить кабинет «${a.name}»? Синхронизация и ответы в нём остановятся, загруженные заказы останутся.`, "Отключить"))) return;
-          try { await api("DELETE", `/marketplace-accounts/${a.id}`); toast("Кабинет отключён"); route(); } catch (e) { toast(e.message); }
+        actions.append(button(t("channels.disable"), "danger", async () => {
+          if (!(await confirmAction(t("accounts.disableConfirm", { name: a.name }), t("channels.disable")))) return;
+          try { await api("DELETE", `/marketplace-accounts/${a.id}`); toast(t("accounts.disabled")); route(); } catch (e) { toast(e.message); }
         }));
       }
-      return [a.name || "—", MARKETPLACES[a.marketplace] || a.marketplace || "—", state, when(a.last_synced_at), actions];
+      return [a.name || "—", label("marketplace", a.marketplace) || "—", state, when(a.last_synced_at), actions];
     });
-    const parts = [table(["Название", "Маркетплейс", "Состояние", "Синхронизирован", ""], rows, "Кабинеты маркетплейсов")];
+    const parts = [table([t("app.name"), t("accounts.marketplace"), t("channels.state"), t("accounts.synced"), ""], rows,
+      t("accounts.tableLabel"))];
     if (can("manage_channels")) parts.push(marketplaceForm());
-    return section("Кабинеты Wildberries и Ozon", ...parts);
+    return section(t("accounts.title"), ...parts);
   }
 
   /** Connects a WB or Ozon account: the server checks the credentials in the background, so the
@@ -895,17 +785,17 @@
   function marketplaceForm() {
     const form = el("form", "form");
     form.noValidate = true;
-    const market = select(MARKETPLACES, "wb");
-    const name = input("text", "", { maxlength: "100", placeholder: "Кабинет WB" });
+    const market = select(labels("marketplace"), "wb");
+    const name = input("text", "", { maxlength: "100", placeholder: t("accounts.namePlaceholder") });
     const wbToken = input("password", "", { autocomplete: "off", placeholder: "eyJhbGciOi…" });
     const clientId = input("text", "", { autocomplete: "off", inputmode: "numeric", placeholder: "123456" });
     const apiKey = input("password", "", { autocomplete: "off", placeholder: "xxxxxxxx-xxxx-…" });
-    const wbFields = field("Токен API", wbToken, "credentials.token", "Кабинет продавца WB → Настройки → Доступ к API");
+    const wbFields = field(t("accounts.wbToken"), wbToken, "credentials.token", t("accounts.wbHint"));
     const ozonFields = el("div");
     ozonFields.append(field("Client ID", clientId, "credentials.client_id"),
-      field("API-ключ", apiKey, "credentials.api_key", "Кабинет продавца Ozon → Настройки → Seller API"));
+      field(t("accounts.ozonKey"), apiKey, "credentials.api_key", t("accounts.ozonHint")));
     const general = el("p", "error");
-    const save = el("button", "primary", "Подключить кабинет");
+    const save = el("button", "primary", t("accounts.connect"));
     save.type = "submit";
     const choose = () => {
       wbFields.hidden = market.value !== "wb";
@@ -913,8 +803,8 @@
     };
     market.addEventListener("change", choose);
     choose();
-    form.append(el("h3", "", "Подключить кабинет"), field("Маркетплейс", market, "marketplace"),
-      field("Название", name, "name"), wbFields, ozonFields, general, save);
+    form.append(el("h3", "", t("accounts.connect")), field(t("accounts.marketplace"), market, "marketplace"),
+      field(t("app.name"), name, "name"), wbFields, ozonFields, general, save);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       save.disabled = true;
@@ -923,7 +813,7 @@
         : { client_id: clientId.value.trim(), api_key: apiKey.value.trim() };
       try {
         const account = await api("POST", "/marketplace-accounts", { marketplace: market.value, name: name.value.trim(), credentials });
-        toast("Проверяем доступ к кабинету…");
+        toast(t("accounts.checking"));
         const token = routeToken;
         for (let i = 0; i < 30 && token === routeToken; i++) {
           const now = await api("GET", `/marketplace-accounts/${account.id}`).catch(() => null);
@@ -943,37 +833,37 @@
     const [users, invitations] = await Promise.all([api("GET", "/users?limit=100"), api("GET", "/invitations")]);
     const me = O.state.me.user.id;
     const rows = users.items.map((u) => {
-      const role = select(ROLES, u.role);
-      role.setAttribute("aria-label", "Роль: " + (u.name || u.email));
+      const role = select(labels("role"), u.role);
+      role.setAttribute("aria-label", t("users.roleOf", { name: u.name || u.email }));
       role.disabled = u.id === me;
       role.addEventListener("change", async () => {
-        try { await api("PATCH", `/users/${u.id}`, { role: role.value }); toast("Роль изменена"); } catch (e) { toast(e.message); role.value = u.role; }
+        try { await api("PATCH", `/users/${u.id}`, { role: role.value }); toast(t("users.roleChanged")); } catch (e) { toast(e.message); role.value = u.role; }
       });
       const actions = el("div", "row-actions");
       if (u.id !== me) {
-        actions.append(button(u.disabled ? "Вернуть доступ" : "Отключить", u.disabled ? "" : "danger", async () => {
-          if (!u.disabled && !(await confirmAction(`Отключить ${u.name || u.email}? Сотрудник сразу выйдет из системы.`, "Отключить"))) return;
+        actions.append(button(u.disabled ? t("users.restore") : t("users.disable"), u.disabled ? "" : "danger", async () => {
+          if (!u.disabled && !(await confirmAction(t("users.disableConfirm", { name: u.name || u.email }), t("users.disable")))) return;
           try { await api("PATCH", `/users/${u.id}`, { disabled: !u.disabled }); route(); } catch (e) { toast(e.message); }
         }));
       }
-      return [u.name || "—", u.email, role, u.disabled ? "Отключён" : "Активен", when(u.last_login_at), actions];
+      return [u.name || "—", u.email, role, u.disabled ? t("users.off") : t("users.active"), when(u.last_login_at), actions];
     });
 
     const form = el("form", "form inline-form");
     form.noValidate = true;
     const email = input("email", "", { autocomplete: "off", placeholder: "name@example.ru" });
-    const role = select(ROLES, "operator");
+    const role = select(labels("role"), "operator");
     const general = el("p", "error");
-    const invite = el("button", "primary", "Пригласить");
+    const invite = el("button", "primary", t("users.invite"));
     invite.type = "submit";
     const result = el("div", "result");
     result.hidden = true;
     const foot = el("div", "form-foot");
     foot.append(general, el("span", "grow"), invite);
-    form.append(field("Эл. почта", email, "email"), field("Роль", role, "role"), foot, result);
+    form.append(field(t("login.email"), email, "email"), field(t("users.role"), role, "role"), foot, result);
     if (invited) {
-      const url = input("text", invited.accept_url, { readonly: "", "aria-label": "Ссылка-приглашение" });
-      result.replaceChildren(el("p", "", `Ссылка-приглашение для ${invited.email}. Если письмо не придёт, отправьте её сотруднику сами:`), url);
+      const url = input("text", invited.accept_url, { readonly: "", "aria-label": t("users.inviteLink") });
+      result.replaceChildren(el("p", "", t("users.inviteLinkFor", { email: invited.email })), url);
       result.hidden = false;
       invited = null;
     }
@@ -981,7 +871,7 @@
       e.preventDefault();
       try {
         const sent = await api("POST", "/invitations", { email: email.value.trim(), role: role.value });
-        toast(sent.email_queued ? `Приглашение отправлено на ${sent.email}` : "Приглашение создано — передайте ссылку сотруднику");
+        toast(sent.email_queued ? t("users.invitationSent", { email: sent.email }) : t("users.invitationMade"));
         invited = sent;
         route();
       } catch (err) { showErrors(form, err, general); }
@@ -989,36 +879,21 @@
 
     const pending = (invitations.items || []).map((i) => {
       const actions = el("div", "row-actions");
-      actions.append(button("Отозвать", "danger", async () => {
-        if (!(await confirmAction(`Отозвать приглашение для ${i.email}?`, "Отозвать"))) return;
-        try { await api("DELETE", `/invitations/${i.id}`); toast("Приглашение отозвано"); route(); } catch (e) { toast(e.message); }
+      actions.append(button(t("users.revoke"), "danger", async () => {
+        if (!(await confirmAction(t("users.revokeConfirm", { email: i.email }), t("users.revoke")))) return;
+        try { await api("DELETE", `/invitations/${i.id}`); toast(t("users.revoked")); route(); } catch (e) { toast(e.message); }
       }));
-      return [i.email, ROLES[i.role] || i.role, when(i.expires_at), actions];
+      return [i.email, label("role", i.role), when(i.expires_at), actions];
     });
-    render(token, heading("Сотрудники"),
-      table(["Имя", "Эл. почта", "Роль", "Доступ", "Последний вход", ""], rows, "Сотрудники"),
-      section("Пригласить сотрудника", form),
-      section("Ждут ответа", table(["Эл. почта", "Роль", "Действует до", ""], pending, "Приглашения")));
+    render(token, heading(t("users.title")),
+      table([t("users.name"), t("login.email"), t("users.role"), t("users.access"), t("users.lastLogin"), ""], rows, t("users.title")),
+      section(t("users.inviteTitle"), form),
+      section(t("users.pending"), table([t("login.email"), t("users.role"), t("users.validUntil"), ""], pending, t("users.invitations"))));
   }
 
   // ---------- settings ----------
-  const TONES = {
-    neutral: "Нейтральный — вежливо и по делу",
-    warm: "Тёплый — с дружелюбной фразой после ответа",
-    concise: "Краткий — только приветствие и ответ",
-  };
-  const POLICIES = {
-    returns: ["Возврат и обмен", "Например: вернуть товар можно в течение 30 дней, если сохранены бирки и упаковка."],
-    delivery: ["Доставка", "Например: отправляем заказы в течение 1–2 дней, доставка занимает 2–5 дней."],
-    payment: ["Оплата", "Например: оплата картой или при получении, рассрочка через маркетплейс."],
-    warranty: ["Гарантия", "Например: гарантия на технику — 12 месяцев с даты получения."],
-  };
-  // The intent labels of intents.md a shop may keep for people; the rest people get anyway.
-  const HANDOFF_INTENTS = {
-    order_status: "Статус заказа", order_cancel: "Отмена заказа", return_request: "Возврат товара",
-    exchange_request: "Обмен товара", refund_status: "Возврат денег", product_question: "Вопросы о товаре",
-    product_availability: "Наличие товара", size_advice: "Подбор размера", discount_promo: "Скидки и промокоды",
-  };
+  // The shop's written policies the assistant quotes; their labels and examples are `policy.*`.
+  const POLICIES = ["returns", "delivery", "payment", "warranty"];
 
   async function settingsPage(token) {
     const settings = await api("GET", "/settings");
@@ -1027,74 +902,73 @@
     const form = el("form", "form settings");
     form.noValidate = true;
     const persona = input("textarea", assistant.persona || "", { rows: "5", maxlength: "2000",
-      placeholder: "Например: вы — Анна, консультант магазина. Общаетесь дружелюбно, на «вы», коротко и по делу." });
+      placeholder: t("settings.personaPlaceholder") });
     const hours = assistant.working_hours;
-    const from = input("number", hours?.from ?? "", { min: "0", max: "23", "aria-label": "С (час)" });
-    const to = input("number", hours?.to ?? "", { min: "1", max: "24", "aria-label": "До (час)" });
+    const from = input("number", hours?.from ?? "", { min: "0", max: "23", "aria-label": t("settings.from") });
+    const to = input("number", hours?.to ?? "", { min: "1", max: "24", "aria-label": t("settings.to") });
     const hoursRow = el("div", "hours");
-    hoursRow.append(el("span", "", "с"), from, el("span", "", "до"), to, el("span", "muted", `часов (${settings.timezone})`));
+    hoursRow.append(el("span", "", t("settings.fromWord")), from, el("span", "", t("settings.toWord")), to,
+      el("span", "muted", t("settings.hoursIn", { timezone: settings.timezone })));
     const responders = el("fieldset", "checks");
-    responders.append(el("legend", "", "Кто отвечает покупателям"));
+    responders.append(el("legend", "", t("settings.responders")));
     const chosen = assistant.responders || ["local"];
-    checkboxes(responders, RESPONDERS, chosen);
-    responders.append(el("span", "muted field-hint", "Если первый не ответил, пробуется следующий: в порядке слева направо."));
+    checkboxes(responders, labels("responder"), chosen);
+    responders.append(el("span", "muted field-hint", t("settings.respondersHint")));
     const responderErrors = el("span", "error field-error");
     responderErrors.dataset.field = "responders";
     responders.append(responderErrors);
-    const tone = select(TONES, assistant.tone || "neutral");
+    const tone = select(labels("tone"), assistant.tone || "neutral");
     const policies = el("div", "policies");
     const policyBoxes = {};
-    for (const [key, [label, placeholder]] of Object.entries(POLICIES)) {
-      policyBoxes[key] = input("textarea", assistant.policies?.[key] || "", { rows: "3", maxlength: "2000", placeholder });
-      policies.append(field(label, policyBoxes[key], "policies." + key));
+    for (const key of POLICIES) {
+      policyBoxes[key] = input("textarea", assistant.policies?.[key] || "",
+        { rows: "3", maxlength: "2000", placeholder: t(`policy.${key}Example`) });
+      policies.append(field(t("policy." + key), policyBoxes[key], "policies." + key));
     }
     const policyErrors = el("span", "error field-error");
     policyErrors.dataset.field = "policies";
     const rules = assistant.handoff || {};
     const intents = el("fieldset", "checks");
-    intents.append(el("legend", "", "Всегда передавать сотруднику вопросы на темы"));
-    checkboxes(intents, HANDOFF_INTENTS, rules.intents || []);
-    intents.append(el("span", "muted field-hint", "Брак, проблемы с оплатой, жалобы и просьбы позвать сотрудника передаются всегда."));
+    intents.append(el("legend", "", t("settings.intents")));
+    checkboxes(intents, labels("intent"), rules.intents || []);
+    intents.append(el("span", "muted field-hint", t("settings.intentsHint")));
     const intentErrors = el("span", "error field-error");
     intentErrors.dataset.field = "handoff.intents";
     intents.append(intentErrors);
-    const keywords = input("text", (rules.keywords || []).join(", "), { placeholder: "юрист, суд, Роспотребнадзор" });
+    const keywords = input("text", (rules.keywords || []).join(", "), { placeholder: t("settings.keywordsPlaceholder") });
     const botReplies = input("number", rules.after_bot_replies ?? "", { min: "1", max: "10" });
     const capRow = el("div", "hours");
-    capRow.append(botReplies, el("span", "muted", "ответов подряд"));
-    const autoPublish = checkbox("Публиковать ответы на маркетплейсах без проверки",
-      !!assistant.marketplace_auto_publish, "marketplace_auto_publish",
-      "Если выключено, ответы на вопросы и отзывы WB и Ozon ждут одобрения оператора.");
-    const orderNews = checkbox("Сообщать покупателям о движении заказа", assistant.order_news !== false, "order_news",
-      "Когда заказ, который покупатель подтвердил в переписке, отправлен, прибыл в пункт выдачи или отменён, ассистент пишет ему сам — в мессенджерах и веб-чате, не ночью. Покупатель может отказаться, написав «не пишите мне».");
-    const operatorOnly = checkbox("Только операторы", !!settings.operator_only, "operator_only",
-      "Ассистент не отвечает сам: каждое сообщение сразу передаётся сотрудникам.");
+    capRow.append(botReplies, el("span", "muted", t("settings.inARow")));
+    const autoPublish = checkbox(t("settings.autoPublish"),
+      !!assistant.marketplace_auto_publish, "marketplace_auto_publish", t("settings.autoPublishHint"));
+    const orderNews = checkbox(t("settings.orderNews"), assistant.order_news !== false, "order_news",
+      t("settings.orderNewsHint"));
+    const operatorOnly = checkbox(t("settings.operatorOnly"), !!settings.operator_only, "operator_only",
+      t("settings.operatorOnlyHint"));
     const general = el("p", "error");
     general.setAttribute("role", "alert");
     form.append(
-      field("Персона ассистента", persona, "persona", "Как ассистент представляется и в какой манере пишет; до 2000 знаков."),
-      field("Тон ответов", tone, "tone", "К покупателю ассистент всегда обращается на «вы»; тон меняет только количество любезностей."),
-      field("Рабочие часы операторов", hoursRow, "working_hours", "Вне этих часов ассистент предупреждает, что сотрудник ответит позже. Оставьте пустым, если операторы на связи всегда."),
+      field(t("settings.persona"), persona, "persona", t("settings.personaHint")),
+      field(t("settings.tone"), tone, "tone", t("settings.toneHint")),
+      field(t("settings.hours"), hoursRow, "working_hours", t("settings.hoursHint")),
       responders, autoPublish.node, orderNews.node, operatorOnly.node,
-      el("h3", "", "Правила магазина"),
-      el("span", "muted field-hint", "Ассистент цитирует эти тексты раньше статей базы знаний. Пустое поле — ассистент отвечает по базе знаний."),
+      el("h3", "", t("settings.rules")),
+      el("span", "muted field-hint", t("settings.rulesHint")),
       policies, policyErrors,
-      el("h3", "", "Когда передавать разговор сотруднику"),
+      el("h3", "", t("settings.handoff")),
       intents,
-      field("Слова, после которых разговор передаётся сотруднику", keywords, "handoff.keywords",
-        "Через запятую, до 50 слов. Регистр не важен: «суд» сработает и на «в суде», но не на «посуда»."),
-      field("Ответов ассистента подряд, после которых подключается сотрудник", capRow, "handoff.after_bot_replies",
-        "От 1 до 10. Оставьте пустым, чтобы не ограничивать."),
+      field(t("settings.keywords"), keywords, "handoff.keywords", t("settings.keywordsHint")),
+      field(t("settings.cap"), capRow, "handoff.after_bot_replies", t("settings.capHint")),
       general);
     if (editable) {
-      const save = el("button", "primary", "Сохранить");
+      const save = el("button", "primary", t("app.save"));
       save.type = "submit";
       const foot = el("div", "form-foot");
       foot.append(save);
       form.append(foot);
     } else {
       for (const control of form.querySelectorAll("input, textarea, select")) control.disabled = true;
-      form.prepend(el("p", "muted", "Менять настройки могут только администраторы."));
+      form.prepend(el("p", "muted", t("settings.adminsOnly")));
     }
     // Only what was changed is sent, so untouched settings keep following the defaults.
     const policyValues = () => Object.fromEntries(Object.entries(policyBoxes).map(([key, box]) => [key, box.value.trim()]));
@@ -1121,15 +995,15 @@
       };
       const patch = Object.fromEntries(Object.entries(wanted)
         .filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(saved[key])));
-      if (!Object.keys(patch).length) { toast("Изменений нет"); return; }
+      if (!Object.keys(patch).length) { toast(t("settings.noChanges")); return; }
       try {
         await api("PATCH", "/settings", patch);
         Object.assign(saved, patch);
         showErrors(form, null, general);
-        toast("Настройки сохранены");
+        toast(t("settings.saved"));
       } catch (err) { showErrors(form, err, general); }
     });
-    render(token, heading("Настройки ассистента"), section("", form));
+    render(token, heading(t("settings.title")), section("", form));
   }
 
   function checkbox(label, checked, name, hint) {
@@ -1148,35 +1022,20 @@
 
 
   // ---------- analytics (definitions: docs/metrics.md) ----------
-  const OUTCOMES = {
-    bot_resolved: "Решено ботом", bot_pending: "Ждут подтверждения (24 ч)", not_resolved: "Бот не помог",
-    handed_off: "Передано сотрудникам", operator: "Ответил сотрудник", unanswered: "Без ответа",
-    greeting_only: "Только приветствие",
-  };
-  const PERIODS = { 7: "7 дней", 30: "30 дней", 90: "90 дней" };
-  const percent = (share) => (share === null || share === undefined ? "—" : `${Math.round(share * 1000) / 10}%`);
+  const OUTCOMES = ["bot_resolved", "bot_pending", "not_resolved", "handed_off", "operator", "unanswered", "greeting_only"];
+  const percent = (share) => (share === null || share === undefined ? "—"
+    : new Intl.NumberFormat(OtklikI18n.tag(), { style: "percent", maximumFractionDigits: 1 }).format(share));
 
-  /** The form of a noun after a number: `plural(n, "диалог", "диалога", "диалогов")`. */
-  function plural(n, one, few, many) {
-    const tens = n % 100;
-    const last = n % 10;
-    if (tens >= 11 && tens <= 14) return many;
-    if (last === 1) return one;
-    return last >= 2 && last <= 4 ? few : many;
-  }
-  /** «из N …» takes the genitive: «из 1 диалога», «из 5 диалогов». */
-  const outOf = (n, singular, pluralForm) => `из ${n} ${n % 10 === 1 && n % 100 !== 11 ? singular : pluralForm}`;
-
-  /** A duration in seconds as people say it: «45 с», «12 мин», «3 ч 5 мин». */
+  /** A duration in seconds as people say it (`duration.*`): 45 s, 12 min, 3 h 5 min. */
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "—";
-    if (seconds < 1) return "< 1 с";
-    if (seconds < 60) return `${seconds} с`;
+    if (seconds < 1) return t("duration.underSecond");
+    if (seconds < 60) return t("duration.seconds", { s: seconds });
     const minutes = Math.round(seconds / 60);
-    if (minutes < 60) return `${minutes} мин`;
+    if (minutes < 60) return t("duration.minutes", { m: minutes });
     const hours = Math.floor(minutes / 60);
-    if (hours < 48) return minutes % 60 ? `${hours} ч ${minutes % 60} мин` : `${hours} ч`;
-    return `${Math.round(hours / 24)} дн`;
+    if (hours < 48) return minutes % 60 ? t("duration.hoursMinutes", { h: hours, m: minutes % 60 }) : t("duration.hours", { h: hours });
+    return t("duration.days", { d: Math.round(hours / 24) });
   }
 
   /** Horizontal bars drawn as inline SVG: `[label, value]` rows, longest bar for the largest value. */
@@ -1209,7 +1068,7 @@
       count.textContent = String(value);
       svg.append(text, bar, count);
     });
-    if (!rows.length) return el("p", "muted", "Здесь пока пусто");
+    if (!rows.length) return el("p", "muted", t("app.empty"));
     return svg;
   }
 
@@ -1221,14 +1080,14 @@
   }
 
   async function analyticsPage(token) {
-    const days = select(PERIODS, sessionStorage.getItem("analytics-days") || "30");
-    days.setAttribute("aria-label", "Период");
+    const days = select(labels("period"), sessionStorage.getItem("analytics-days") || "30");
+    days.setAttribute("aria-label", t("analytics.period"));
     const channelList = await api("GET", "/channels");
-    const channelNames = { "": "Все каналы" };
+    const channelNames = { "": t("analytics.allChannels") };
     for (const c of channelList.items || channelList) channelNames[String(c.id)] = channelLabel(c);
     const channel = select(channelNames, "");
-    channel.setAttribute("aria-label", "Канал");
-    const download = button("Скачать CSV", "ghost");
+    channel.setAttribute("aria-label", t("analytics.channel"));
+    const download = button(t("analytics.download"), "ghost");
     const holder = el("div");
     const query = () => {
       const to = new Date();
@@ -1246,20 +1105,23 @@
       ]);
       const cards = el("div", "stats");
       cards.append(
-        stat("Решено ботом", percent(s.automation_rate),
-          `${s.bot_resolved} ${outOf(s.decided, "обращения", "обращений")}`
-          + (s.bot_pending ? `; ещё ${s.bot_pending} ${plural(s.bot_pending, "ждёт", "ждут", "ждут")} подтверждения` : "")),
-        stat("Бот ответил", percent(s.involvement), `в ${s.bot_involved} ${outOf(s.conversations, "диалога", "диалогов")}`),
-        stat("Передано сотрудникам", percent(s.handoff_rate),
-          `${s.handed_off} ${plural(s.handed_off, "диалог", "диалога", "диалогов")}`),
-        stat("Первый ответ", duration(s.first_response_seconds.p50), `у 90% — не дольше ${duration(s.first_response_seconds.p90)}`),
-        stat("Время решения", duration(s.resolution_seconds.p50), `у 90% — не дольше ${duration(s.resolution_seconds.p90)}`),
-        stat("Довольны (CSAT)", percent(s.csat.score),
-          s.csat.rated ? `оценок: ${s.csat.rated}, средняя ${s.csat.average_stars}` : "оценок пока нет"),
+        stat(t("analytics.botResolved"), percent(s.automation_rate),
+          t("analytics.resolvedOf", { resolved: s.bot_resolved, count: s.decided })
+          + (s.bot_pending ? t("analytics.pending", { count: s.bot_pending }) : "")),
+        stat(t("analytics.botAnswered"), percent(s.involvement),
+          t("analytics.involvedOf", { involved: s.bot_involved, count: s.conversations })),
+        stat(t("analytics.handedOff"), percent(s.handoff_rate), t("analytics.conversations", { count: s.handed_off })),
+        stat(t("analytics.firstResponse"), duration(s.first_response_seconds.p50),
+          t("analytics.p90", { duration: duration(s.first_response_seconds.p90) })),
+        stat(t("analytics.resolution"), duration(s.resolution_seconds.p50),
+          t("analytics.p90", { duration: duration(s.resolution_seconds.p90) })),
+        stat(t("analytics.csat"), percent(s.csat.score),
+          s.csat.rated ? t("analytics.rated", { rated: s.csat.rated, average: s.csat.average_stars }) : t("analytics.notRated")),
       );
-      const outcomes = Object.entries(OUTCOMES).map(([code, name]) => [name, s.outcomes[code] || 0]);
+      const outcomes = OUTCOMES.map((code) => [t("outcome." + code), s.outcomes[code] || 0]);
       const reasons = s.handoff_reasons.map((r) => [O.reasonText(r.reason), r.conversations]);
-      const messages = [["Покупатели", s.messages.shopper], ["Бот", s.messages.bot], ["Сотрудники", s.messages.operator]];
+      const messages = [[t("analytics.shoppers"), s.messages.shopper], [t("analytics.bot"), s.messages.bot],
+        [t("analytics.staff"), s.messages.operator]];
       const gapRows = gaps.items.map((g) => {
         const examples = el("div", "examples");
         for (const e of g.examples) {
@@ -1267,21 +1129,23 @@
           examples.append(a, el("br"));
         }
         return [O.reasonText(g.reason), g.intent ? O.reasonText(g.intent) : "—", String(g.conversations), examples,
-          can("edit_knowledge") ? link("Написать статью", "#/knowledge/new") : ""];
+          can("edit_knowledge") ? link(t("analytics.writeArticle"), "#/knowledge/new") : ""];
       });
       const channelRows = s.channels.map((c) => [channelLabel(c.channel), String(c.conversations), percent(c.automation_rate),
         percent(c.handoff_rate), duration(c.first_response_seconds.p50), percent(c.csat.score),
         `${c.messages.shopper} / ${c.messages.bot} / ${c.messages.operator}`]);
-      render(token, heading("Аналитика", days, channel, download), holder);
+      render(token, heading(t("analytics.title"), days, channel, download), holder);
       holder.replaceChildren(cards,
-        section("Чем закончились диалоги", bars(outcomes, "Чем закончились диалоги")),
-        section("Почему передали сотрудникам", bars(reasons, "Причины передачи")),
-        section("Вопросы, на которые у бота нет ответа",
-          el("p", "muted", "Добавьте статьи в базу знаний — и бот сможет отвечать на такие вопросы сам."),
-          table(["Причина", "Тема", "Диалогов", "Примеры", ""], gapRows, "Пробелы в базе знаний")),
-        section("По каналам", table(["Канал", "Диалогов", "Решено ботом", "Передано", "Первый ответ", "Довольны",
-          "Сообщений: покупатели / бот / сотрудники"], channelRows, "По каналам")),
-        section("Сообщения", bars(messages, "Сообщения по авторам")));
+        section(t("analytics.outcomes"), bars(outcomes, t("analytics.outcomes"))),
+        section(t("analytics.reasons"), bars(reasons, t("analytics.reasonsLabel"))),
+        section(t("analytics.gaps"),
+          el("p", "muted", t("analytics.gapsHint")),
+          table([t("analytics.reason"), t("analytics.topic"), t("analytics.count"), t("analytics.examples"), ""], gapRows,
+            t("analytics.gapsLabel"))),
+        section(t("analytics.byChannel"), table([t("analytics.channel"), t("analytics.count"), t("analytics.botResolved"),
+          t("analytics.handed"), t("analytics.firstResponse"), t("analytics.satisfied"), t("analytics.messagesBy")],
+        channelRows, t("analytics.byChannel"))),
+        section(t("analytics.messages"), bars(messages, t("analytics.messagesLabel"))));
     };
     const reload = () => load().catch((e) => toast(e.message));
     days.addEventListener("change", reload);
@@ -1289,11 +1153,11 @@
     download.addEventListener("click", async () => {
       const res = await fetch("/api/v1/analytics/conversations.csv?" + query(),
         { headers: { authorization: "Bearer " + (O.state.session?.access_token ?? "") } }).catch(() => null);
-      if (!res || !res.ok) { toast("Не удалось выгрузить файл, попробуйте ещё раз"); return; }
+      if (!res || !res.ok) { toast(t("analytics.downloadFailed")); return; }
       const url = URL.createObjectURL(await res.blob());
       const a = el("a");
       a.href = url;
-      a.download = `dialogi-${query().get("from")}-${query().get("to")}.csv`;
+      a.download = `${t("analytics.fileName")}-${query().get("from")}-${query().get("to")}.csv`;
       document.body.append(a);
       a.click();
       a.remove();
@@ -1303,22 +1167,20 @@
   }
 
   // ---------- billing: plan, standing, usage, plans on sale, invoices, the reply cap ----------
-  const dayFmt = new Intl.DateTimeFormat("ru-RU", { day: "numeric", month: "long" });
-  const fullDayFmt = new Intl.DateTimeFormat("ru-RU", { day: "numeric", month: "long", year: "numeric" });
+  const dayFmt = { format: (d) => O.dateFormat({ day: "numeric", month: "long" }).format(d) };
+  const fullDayFmt = { format: (d) => O.dateFormat({ day: "numeric", month: "long", year: "numeric" }).format(d) };
   const DAY_MS = 24 * 60 * 60 * 1000;
   /** Whole days from now until `iso`, rounded up: a trial ending tonight has 1 day left. */
   const daysUntil = (iso) => Math.ceil((new Date(iso) - Date.now()) / DAY_MS);
-  const days = (n) => `${n} ${plural(n, "день", "дня", "дней")}`;
+  const days = (n) => t("billing.days", { count: n });
   /** Minor units as people write money: «4 990 ₽», «7,50 ₽», «$400». */
   function price(minor, currency) {
     const cents = Number(minor) % 100 !== 0;
     try {
-      return new Intl.NumberFormat("ru-RU", { style: "currency", currency: currency || "RUB",
-        minimumFractionDigits: cents ? 2 : 0, maximumFractionDigits: 2 }).format(Number(minor) / 100);
+      return new Intl.NumberFormat(OtklikI18n.tag(), { style: "currency", currency: currency || "RUB",
+        currencyDisplay: "narrowSymbol", minimumFractionDigits: cents ? 2 : 0, maximumFractionDigits: 2 }).format(Number(minor) / 100);
     } catch (_) { return `${Number(minor) / 100} ${currency || ""}`; }
   }
-  const INVOICE_STATUSES = { draft: "Черновик", open: "Ждёт оплаты", paid: "Оплачен", uncollectible: "Не оплачен", void: "Аннулирован" };
-  const STATES = { trialing: "Пробный период", active: "Подписка оплачена", past_due: "Платёж не прошёл", suspended: "Подписка приостановлена" };
 
   /**
    * What the account's standing means and what to do about it, or null when nothing needs doing
@@ -1326,27 +1188,22 @@
    */
   function standingNotice(account, admin, soon) {
     if (!account) return null;
-    const ask = admin ? "" : " Попросите администратора магазина оплатить подписку.";
+    const ask = admin ? "" : t("billing.ask");
     if (account.state === "trialing" && account.trial_ends_at) {
       const left = daysUntil(account.trial_ends_at);
       if (soon && left > 3) return null;
       if (left <= 0) {
-        return { urgent: true, action: "Выбрать тариф",
-          text: "Пробный период закончился. Выберите тариф, чтобы ассистент отвечал покупателям." + ask };
+        return { urgent: true, action: t("billing.choosePlan"), text: t("billing.trialOver") + ask };
       }
-      return { urgent: left <= 1, action: "Выбрать тариф",
-        text: `Пробный период закончится через ${days(left)}, ${dayFmt.format(new Date(account.trial_ends_at))}. `
-          + "Выберите тариф, чтобы ассистент продолжал отвечать покупателям." + ask };
+      return { urgent: left <= 1, action: t("billing.choosePlan"),
+        text: t("billing.trialEnds", { days: days(left), date: dayFmt.format(new Date(account.trial_ends_at)) }) + ask };
     }
     if (account.state === "past_due") {
-      const until = account.suspends_at ? ` до ${dayFmt.format(new Date(account.suspends_at))}` : "";
-      return { urgent: true, action: "Оплатить",
-        text: `Платёж за подписку не прошёл. Оплатите её${until}, иначе ассистент перестанет отвечать покупателям.` + ask };
+      const until = account.suspends_at ? t("billing.until", { date: dayFmt.format(new Date(account.suspends_at)) }) : "";
+      return { urgent: true, action: t("billing.pay"), text: t("billing.pastDue", { until }) + ask };
     }
     if (account.state === "suspended") {
-      return { urgent: true, action: "Оплатить",
-        text: "Подписка приостановлена: ассистент не отвечает покупателям, но их сообщения сохраняются. "
-          + "Оплатите тариф, чтобы возобновить работу." + ask };
+      return { urgent: true, action: t("billing.pay"), text: t("billing.suspended") + ask };
     }
     return null;
   }
@@ -1375,19 +1232,20 @@
     // Plan and standing.
     const facts = el("dl", "facts");
     const fact = (term, value) => facts.append(el("dt", "", term), el("dd", "", value));
-    fact("Тариф", current ? current.name : overview.plan);
-    fact("Состояние", STATES[overview.state] || overview.state);
+    fact(t("billing.plan"), current ? current.name : overview.plan);
+    fact(t("billing.state"), label("billingState", overview.state));
     if (overview.state === "trialing" && overview.trial_ends_at) {
       const left = Math.max(0, daysUntil(overview.trial_ends_at));
-      fact("Пробный период", left > 0 ? `осталось ${days(left)}, до ${fullDayFmt.format(new Date(overview.trial_ends_at))}`
-        : "закончился");
+      fact(t("billing.trial"), left > 0
+        ? t("billing.trialLeft", { days: days(left), date: fullDayFmt.format(new Date(overview.trial_ends_at)) })
+        : t("billing.trialEnded"));
     } else if (overview.period_end) {
-      fact("Оплачено до", fullDayFmt.format(new Date(overview.period_end)));
+      fact(t("billing.paidUntil"), fullDayFmt.format(new Date(overview.period_end)));
     }
     const notice = standingNotice(account, true, false);
     const standing = el("p", "standing" + (notice?.urgent ? " urgent" : ""),
       notice ? notice.text : overview.state === "active"
-        ? "Всё в порядке: подписка продлится автоматически с сохранённой карты." : "");
+        ? t("billing.allGood") : "");
     standing.hidden = !standing.textContent;
 
     // Replies this period.
@@ -1398,29 +1256,30 @@
     meter.max = Math.max(included, 1);
     meter.value = Math.min(overview.replies, meter.max);
     meter.high = meter.max * 0.8;
-    meter.setAttribute("aria-label", "Ответы ассистента за период");
+    meter.setAttribute("aria-label", t("billing.meter"));
     const trial = overview.state === "trialing";
-    usage.append(el("p", "", `Ответов ассистента ${trial ? "за пробный период" : "в этом периоде"}: `
-      + `${overview.replies} из ${included} ${trial ? "доступных" : "включённых в тариф"}`), meter);
+    const number = (n) => Number(n).toLocaleString(OtklikI18n.tag());
+    usage.append(el("p", "", t(trial ? "billing.usageTrial" : "billing.usagePeriod",
+      { replies: number(overview.replies), included: number(included) })), meter);
     if (!trial && current && overview.replies > included) {
-      usage.append(el("p", "muted", `Сверх тарифа: ${overview.replies - included} — по ${price(current.overage_per_reply, currency)} за ответ`));
+      usage.append(el("p", "muted", t("billing.overage",
+        { count: number(overview.replies - included), price: price(current.overage_per_reply, currency) })));
     }
 
     // The merchant's own cap.
-    const cap = input("number", overview.reply_cap ?? "", { min: "0", step: "1", placeholder: "Без лимита" });
+    const cap = input("number", overview.reply_cap ?? "", { min: "0", step: "1", placeholder: t("billing.noCap") });
     const capForm = el("form", "form");
     const capError = el("p", "error");
-    const capSave = el("button", "", "Сохранить лимит");
+    const capSave = el("button", "", t("billing.saveCap"));
     capSave.type = "submit";
-    capForm.append(field("Не больше ответов ассистента за период", cap, "reply_cap",
-      "Когда лимит достигнут, диалоги переходят к сотрудникам. Оставьте пустым, чтобы не ограничивать."), capError, capSave);
+    capForm.append(field(t("billing.cap"), cap, "reply_cap", t("billing.capHint")), capError, capSave);
     capForm.addEventListener("submit", async (e) => {
       e.preventDefault();
       showErrors(capForm, null, capError);
       const value = cap.value.trim();
       try {
         await api("PUT", "/billing/reply-cap", { reply_cap: value === "" ? null : Number(value) });
-        toast(value === "" ? "Лимит снят" : "Лимит сохранён");
+        toast(value === "" ? t("billing.capRemoved") : t("billing.capSaved"));
         O.route();
       } catch (err) { showErrors(capForm, err, capError); }
     });
@@ -1432,25 +1291,25 @@
     const switches = subscribed && currency !== "RUB";
     for (const plan of overview.plans) {
       const card = el("article", "plan" + (plan.code === overview.plan && !trial ? " current" : ""));
-      card.setAttribute("aria-label", "Тариф " + plan.name);
+      card.setAttribute("aria-label", t("billing.planNamed", { name: plan.name }));
       const perks = el("ul");
-      perks.append(el("li", "", `${plan.included_replies.toLocaleString("ru-RU")} ответов ассистента в месяц`),
-        el("li", "", `дальше ${price(plan.overage_per_reply, currency)} за ответ`),
-        el("li", "", `каналов: до ${plan.channels}`), el("li", "", `сотрудников: до ${plan.operator_seats}`));
-      card.append(el("h3", "", plan.name), el("div", "price", price(plan.monthly_price, currency) + " в месяц"), perks);
+      perks.append(el("li", "", t("billing.included", { count: plan.included_replies.toLocaleString(OtklikI18n.tag()) })),
+        el("li", "", t("billing.then", { price: price(plan.overage_per_reply, currency) })),
+        el("li", "", t("billing.channels", { count: plan.channels })), el("li", "", t("billing.seats", { count: plan.operator_seats })));
+      card.append(el("h3", "", plan.name), el("div", "price", t("billing.perMonth", { price: price(plan.monthly_price, currency) })), perks);
       const isCurrent = subscribed && plan.code === overview.plan;
-      const choose = button(isCurrent ? "Ваш тариф" : switches ? "Перейти на этот тариф" : "Оплатить", isCurrent ? "" : "primary");
+      const choose = button(isCurrent ? t("billing.yours") : switches ? t("billing.switch") : t("billing.pay"), isCurrent ? "" : "primary");
       choose.disabled = isCurrent || !overview.payments_enabled;
       choose.addEventListener("click", async () => {
         choose.disabled = true;
         try {
           if (switches) {
             await api("POST", "/billing/plan", { plan: plan.code });
-            toast(`Тариф изменён на «${plan.name}»`);
+            toast(t("billing.switched", { name: plan.name }));
             O.route();
           } else {
             const back = location.origin + location.pathname + "#/billing";
-            // The provider's page (ЮKassa's card form) comes back to this page when done.
+            // The provider's page (YooKassa's card form) comes back to this page when done.
             const hosted = await api("POST", "/billing/checkout", { plan: plan.code, success_url: back, cancel_url: back });
             location.assign(hosted.url);
           }
@@ -1459,40 +1318,35 @@
       card.append(choose);
       plans.append(card);
     }
-    const plansSection = section("Тарифы", plans);
+    const plansSection = section(t("billing.plans"), plans);
     if (!overview.payments_enabled) {
-      plansSection.append(el("p", "muted", "Приём оплаты на этой установке не настроен: выбрать тариф пока нельзя."));
+      plansSection.append(el("p", "muted", t("billing.paymentsOff")));
     } else if (!subscribed) {
-      plansSection.append(el("p", "muted", "Оплата картой через ЮKassa. Карта сохранится для ежемесячного продления, чек придёт на почту."));
+      plansSection.append(el("p", "muted", t("billing.cardNote")));
     }
 
     // Invoices.
     const rows = invoices.items.map((inv) => {
       const period = inv.period_start ? `${fullDayFmt.format(new Date(inv.period_start))} — ${inv.period_end ? fullDayFmt.format(new Date(inv.period_end)) : "…"}` : "—";
       const doc = inv.pdf_url || inv.hosted_url;
-      const open = doc ? link("Открыть", doc) : "—";
+      const open = doc ? link(t("billing.open"), doc) : "—";
       if (doc) { open.target = "_blank"; open.rel = "noopener"; }
       return [inv.number || "—", period, price(inv.amount_due, inv.currency),
-        INVOICE_STATUSES[inv.status] || inv.status || "—", open];
+        label("invoiceStatus", inv.status) || "—", open];
     });
-    render(token, heading("Оплата"),
-      section("Подписка", facts, standing),
-      section("Использование", usage, capForm),
+    render(token, heading(t("billing.title")),
+      section(t("billing.subscription"), facts, standing),
+      section(t("billing.usage"), usage, capForm),
       plansSection,
-      section("Счета и платежи", table(["Номер", "Период", "Сумма", "Статус", "Документ"], rows, "Счета")));
+      section(t("billing.invoices"), table([t("billing.number"), t("billing.period"), t("billing.amount"), t("billing.status"),
+        t("billing.document")], rows, t("billing.invoicesLabel"))));
   }
 
   // ---------- the first-run checklist on the start page ----------
+  // Each step's words are `checklist.<step>` and `checklist.<step>Hint`.
   const STEPS = [
-    ["marketplace_account", "Подключите кабинет Wildberries или Ozon", "#/channels",
-      "Ассистент будет знать заказы, товары и остатки магазина"],
-    ["channel", "Подключите канал: Telegram, MAX, ВКонтакте, WhatsApp или веб-чат", "#/channels",
-      "Через него покупатели напишут магазину"],
-    ["knowledge_article", "Добавьте первую статью в базу знаний", "#/knowledge",
-      "Условия возврата, доставки и оплаты — ассистент будет отвечать по ним"],
-    ["colleague", "Пригласите коллегу", "#/users", "Оператора, который возьмёт на себя сложные вопросы"],
-    ["webchat_tried", "Напишите в веб-чат как покупатель", "#/channels",
-      "Создайте веб-чат в разделе «Каналы», откройте его ссылку и задайте вопрос"],
+    ["marketplace_account", "#/channels"], ["channel", "#/channels"], ["knowledge_article", "#/knowledge"],
+    ["colleague", "#/users"], ["webchat_tried", "#/channels"],
   ];
   const checklistHidden = () => STORE_CHECKLIST + O.state.me?.tenant?.id;
   const STORE_CHECKLIST = "otklik-dashboard-checklist-hidden-";
@@ -1504,13 +1358,13 @@
     box.hidden = progress.complete;
     if (progress.complete) return;
     const done = STEPS.filter(([key]) => progress[key]).length;
-    $("checklist-count").textContent = `${done} из ${STEPS.length}`;
-    $("checklist-steps").replaceChildren(...STEPS.map(([key, text, hash, hint]) => {
+    $("checklist-count").textContent = t("checklist.count", { done, total: STEPS.length });
+    $("checklist-steps").replaceChildren(...STEPS.map(([key, hash]) => {
       const li = el("li", progress[key] ? "done" : "");
       li.dataset.step = key;
       const mark = el("span", "mark", progress[key] ? "✓" : "○");
-      mark.setAttribute("aria-label", progress[key] ? "Сделано" : "Не сделано");
-      li.append(mark, link(text, hash), el("span", "muted field-hint", hint));
+      mark.setAttribute("aria-label", progress[key] ? t("checklist.done") : t("checklist.notDone"));
+      li.append(mark, link(t("checklist." + key), hash), el("span", "muted field-hint", t(`checklist.${key}Hint`)));
       return li;
     }));
   }
@@ -1545,13 +1399,13 @@
     const submit = el("button", "primary", submitText);
     submit.type = "submit";
     const screen = el("div", "login");
-    const back = button("Вернуться ко входу", "link", () => backToLogin(screen));
-    form.append(el("h1", "", "Отклик"), el("p", "muted", intro), ...controls, general, submit, back);
+    const back = button(t("entry.back"), "link", () => backToLogin(screen));
+    form.append(el("h1", "", t("app.brand")), el("p", "muted", intro), ...controls, general, submit, back);
     screen.append(form);
     $("login").hidden = true;
     document.body.prepend(screen);
     form.querySelector("input")?.focus();
-    const words = { 429: "Слишком много попыток — подождите минуту", ...refusals };
+    const words = { 429: t("entry.tooMany"), ...refusals };
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       showErrors(form, null, general);
@@ -1567,7 +1421,7 @@
   }
 
   function newPasswordField(password) {
-    return field("Пароль", password, "password", "Не короче 10 знаков");
+    return field(t("login.password"), password, "password", t("entry.passwordHint"));
   }
 
   // Built only when the invitation link is opened, so the sign-in form stays the one password field.
@@ -1575,13 +1429,10 @@
     const name = input("text", "", { autocomplete: "name" });
     const password = input("password", "", { autocomplete: "new-password", required: "" });
     entryScreen({
-      intro: "Вас пригласили в команду магазина. Придумайте пароль, чтобы войти.",
-      controls: [field("Ваше имя", name, "name"), newPasswordField(password)],
-      submitText: "Присоединиться",
-      refusals: {
-        404: "Приглашение не найдено или уже недействительно",
-        409: "Это приглашение уже принято — войдите со своим паролем",
-      },
+      intro: t("entry.acceptIntro"),
+      controls: [field(t("entry.yourName"), name, "name"), newPasswordField(password)],
+      submitText: t("entry.join"),
+      refusals: { 404: t("entry.inviteNotFound"), 409: t("entry.inviteAccepted") },
       send: async ({ screen }) => {
         const session = await api("POST", "/invitations/accept",
           { token, name: name.value.trim(), password: password.value });
@@ -1598,19 +1449,19 @@
     const password = input("password", "", { autocomplete: "new-password", required: "" });
     const again = input("password", "", { autocomplete: "new-password", required: "" });
     entryScreen({
-      intro: "Придумайте новый пароль для входа.",
-      controls: [newPasswordField(password), field("Пароль ещё раз", again, "again")],
-      submitText: "Сменить пароль",
-      refusals: { 404: "Ссылка устарела или уже использована — запросите новую" },
+      intro: t("entry.resetIntro"),
+      controls: [newPasswordField(password), field(t("entry.again"), again, "again")],
+      submitText: t("entry.change"),
+      refusals: { 404: t("entry.linkStale") },
       send: async ({ form, screen }) => {
         if (password.value !== again.value) {
-          form.querySelector('.field-error[data-field="again"]').textContent = "Пароли не совпадают";
+          form.querySelector('.field-error[data-field="again"]').textContent = t("entry.mismatch");
           again.focus();
           return;
         }
         await api("POST", "/auth/password-reset/confirm", { token, password: password.value });
         O.saveSession(null);
-        backToLogin(screen, "Пароль изменён. Войдите с новым паролем.");
+        backToLogin(screen, t("entry.changed"));
       },
     });
   }
@@ -1619,18 +1470,18 @@
   function forgotScreen() {
     const email = input("email", $("login-email").value.trim(), { autocomplete: "username", required: "" });
     entryScreen({
-      intro: "Укажите почту, с которой вы входите, — мы пришлём ссылку для смены пароля.",
-      controls: [field("Эл. почта", email, "email")],
-      submitText: "Прислать ссылку",
+      intro: t("entry.forgotIntro"),
+      controls: [field(t("login.email"), email, "email")],
+      submitText: t("entry.send"),
       send: async ({ form }) => {
         if (!email.value.trim()) {
-          form.querySelector('.field-error[data-field="email"]').textContent = "Введите почту";
+          form.querySelector('.field-error[data-field="email"]').textContent = t("entry.enterEmail");
           return;
         }
         await api("POST", "/auth/password-reset", { email: email.value.trim() });
-        const sent = el("p", "notice", "Если такой адрес зарегистрирован, мы отправили на него ссылку для смены пароля.");
+        const sent = el("p", "notice", t("entry.sent"));
         sent.setAttribute("role", "status");
-        form.replaceChildren(el("h1", "", "Отклик"), sent, form.querySelector("button.link"));
+        form.replaceChildren(el("h1", "", t("app.brand")), sent, form.querySelector("button.link"));
       },
     });
   }
@@ -1640,7 +1491,7 @@
   const LATIN = { а: "a", б: "b", в: "v", г: "g", д: "d", е: "e", ё: "yo", ж: "zh", з: "z", и: "i", й: "j",
     к: "k", л: "l", м: "m", н: "n", о: "o", п: "p", р: "r", с: "s", т: "t", у: "u", ф: "f", х: "x", ц: "c",
     ч: "ch", ш: "sh", щ: "shh", ъ: "", ы: "y", ь: "", э: "e", ю: "yu", я: "ya" };
-  /** The shop's address in Otklik, made from its name; the random tail keeps two «Ромашки» apart. */
+  /** The shop's address in Otklik, made from its name; the random tail keeps two shops of one name apart. */
   function slugFor(name) {
     const latin = [...name.toLowerCase()].map((c) => LATIN[c] ?? c).join("")
       .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "");
@@ -1657,25 +1508,23 @@
     const shopName = input("text", "", { autocomplete: "organization", required: "", maxlength: "200" });
     const email = input("email", $("login-email").value.trim(), { autocomplete: "username", required: "" });
     const password = input("password", "", { autocomplete: "new-password", required: "" });
-    const terms = checkbox("Принимаю условия использования сервиса «Отклик»", false, "accept_terms",
-      "Это договор между магазином и сервисом");
-    const personal = checkbox("Даю согласие на обработку моих персональных данных", false, "accept_personal_data",
-      "По Федеральному закону № 152-ФЗ «О персональных данных»: имя, почта, данные входа");
+    const terms = checkbox(t("signup.terms"), false, "accept_terms", t("signup.termsHint"));
+    const personal = checkbox(t("signup.personal"), false, "accept_personal_data", t("signup.personalHint"));
     const { form } = entryScreen({
-      intro: "Создайте кабинет магазина. Пробный период бесплатный, карта не нужна.",
-      controls: [field("Название магазина", shopName, "shop_name", "Так его увидят сотрудники"),
-        field("Эл. почта", email, "email", "На неё придут счета и ссылка для смены пароля"),
+      intro: t("signup.intro"),
+      controls: [field(t("signup.shopName"), shopName, "shop_name", t("signup.shopNameHint")),
+        field(t("login.email"), email, "email", t("signup.emailHint")),
         newPasswordField(password), terms.node, personal.node],
-      submitText: "Создать аккаунт",
+      submitText: t("signup.create"),
       refusals: {},
       send: async ({ form: card, screen }) => {
         const say = (name, text) => { card.querySelector(`.field-error[data-field="${name}"]`).textContent = text; };
         const missing = [];
-        if (!shopName.value.trim()) missing.push(["shop_name", PROBLEMS.required()]);
-        if (!email.value.trim()) missing.push(["email", "Введите почту"]);
-        if (password.value.length < 10) missing.push(["password", PROBLEMS.too_short({ min: 10 })]);
-        if (!terms.box.checked) missing.push(["accept_terms", PROBLEMS.consent_required()]);
-        if (!personal.box.checked) missing.push(["accept_personal_data", PROBLEMS.consent_required()]);
+        if (!shopName.value.trim()) missing.push(["shop_name", t("problem.required")]);
+        if (!email.value.trim()) missing.push(["email", t("entry.enterEmail")]);
+        if (password.value.length < 10) missing.push(["password", t("problem.too_short", { min: 10 })]);
+        if (!terms.box.checked) missing.push(["accept_terms", t("problem.consent_required")]);
+        if (!personal.box.checked) missing.push(["accept_personal_data", t("problem.consent_required")]);
         if (missing.length) {
           for (const [name, text] of missing) say(name, text);
           card.querySelector(`[name="${missing[0][0]}"]`)?.focus();
@@ -1691,12 +1540,12 @@
           } catch (err) {
             if (err.status !== 409) throw err;
             if (err.reason === "email_registered") {
-              say("email", "С этой почтой уже есть аккаунт — войдите или восстановите пароль");
+              say("email", t("signup.emailTaken"));
               return;
             }
           }
         }
-        if (!session) throw new Error("Не удалось создать аккаунт, попробуйте ещё раз");
+        if (!session) throw new Error(t("signup.failed"));
         O.saveSession(session);
         screen.remove();
         history.replaceState(null, "", location.pathname);

@@ -1,5 +1,5 @@
 //! The signed-in person: `GET /api/v1/me` (who, in which shop, what they may do),
-//! `PATCH /api/v1/me` (their name) and `POST /api/v1/me/password` (a new password, given the
+//! `PATCH /api/v1/me` (their name and the dashboard's language) and `POST /api/v1/me/password` (a new password, given the
 //! current one: every other session ends, unused reset links are void, and a fresh session is
 //! answered for the device that changed it).
 
@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::Response;
 use otklik_db::{tenants, users};
-use otklik_schema::AccountState;
+use otklik_schema::{AccountState, Locale};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,8 +26,9 @@ const MAX_NAME: usize = 100;
     description = "Role: signed in. `permissions` lists what the role allows, for showing or \
         hiding controls. `account` is where the shop stands with billing, for a notice on every \
         page: `null` when this installation takes no payments.", security(("bearer" = [])),
-    responses((status = 200, description = "`{user: {id, email, name, role}, tenant: {id, name, slug}, \
-        permissions: [string], account: {state, trial_ends_at, suspends_at} | null}`", body = Object)))]
+    responses((status = 200, description = "`{user: {id, email, name, role, locale}, tenant: {id, name, slug}, \
+        permissions: [string], account: {state, trial_ends_at, suspends_at} | null}`; `locale` is \
+        the dashboard's language for this person (`ru` or `en`)", body = Object)))]
 pub async fn me(
     State(state): State<AppState>,
     principal: Principal,
@@ -51,7 +52,7 @@ pub async fn me(
         json!({"state": account.state, "trial_ends_at": account.trial_ends_at, "suspends_at": suspends_at})
     });
     Ok(Json(json!({
-        "user": {"id": user.id.0, "email": user.email, "name": user.display_name, "role": user.role},
+        "user": {"id": user.id.0, "email": user.email, "name": user.display_name, "role": user.role, "locale": user.locale},
         "tenant": {"id": tenant.id.0, "name": tenant.name, "slug": tenant.slug},
         "permissions": granted(user.role),
         "account": account,
@@ -65,6 +66,10 @@ pub struct ProfilePatch {
     /// How colleagues see you, 0 to 100 characters.
     #[schema(max_length = 100)]
     name: Option<String>,
+    /// The language the dashboard speaks to you. Read as text so that another value is a field
+    /// error (422), not an unreadable body.
+    #[schema(value_type = Option<Locale>)]
+    locale: Option<String>,
 }
 
 #[utoipa::path(patch, path = "/api/v1/me", tag = "auth",
@@ -75,7 +80,7 @@ pub struct ProfilePatch {
         (status = 200, description = "As `GET /api/v1/me`", body = Object),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "An API key cannot change a person's profile", body = crate::error::ErrorEnvelope),
-        (status = 422, description = "A name too long, or on several lines", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "A name too long or on several lines, or a locale other than `ru` or `en`", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -85,24 +90,44 @@ pub async fn update(
     if principal.api_key.is_some() {
         return Err(ApiError::Forbidden);
     }
-    if let Some(name) = patch.name.as_deref().map(str::trim) {
+    let mut fields = Vec::new();
+    let name = patch.name.as_deref().map(str::trim);
+    if let Some(name) = name {
         if name.chars().count() > MAX_NAME {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "name",
-                Problem::TooLong { max: MAX_NAME },
-            )]));
+            fields.push(FieldError::new("name", Problem::TooLong { max: MAX_NAME }));
+        } else if name.chars().any(char::is_control) {
+            fields.push(FieldError::new("name", Problem::NotOneLine));
         }
-        if name.chars().any(char::is_control) {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "name",
-                Problem::NotOneLine,
-            )]));
-        }
-        let mut conn = state.db_for(&principal).await?;
-        users::rename(&mut conn, principal.tenant, principal.user, name)
-            .await?
-            .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
     }
+    let locale = match patch.locale.as_deref().map(str::parse::<Locale>) {
+        None => None,
+        Some(Ok(locale)) => Some(locale),
+        Some(Err(_)) => {
+            fields.push(FieldError::new(
+                "locale",
+                Problem::NotOneOf {
+                    allowed: Locale::ALL.iter().map(|l| l.as_str()).collect(),
+                },
+            ));
+            None
+        }
+    };
+    if !fields.is_empty() {
+        return Err(ApiError::Validation(fields));
+    }
+    let mut conn = state.db_for(&principal).await?;
+    users::update_profile(
+        &mut conn,
+        principal.tenant,
+        principal.user,
+        users::ProfileChange {
+            display_name: name,
+            locale,
+        },
+    )
+    .await?
+    .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
+    drop(conn);
     me(State(state), principal).await
 }
 

@@ -46,6 +46,7 @@ use super::{
         vocabulary::ToneSchema,
         vocabulary::ResponderSchema,
         vocabulary::QueueSchema,
+        otklik_schema::Locale,
     )),
     tags(
         (name = "auth", description = "Sign-up, sessions, password reset, the signed-in user"),

@@ -1,6 +1,7 @@
 //! What can be wrong with one field of a request, as a stable `code` with the numbers and values
-//! a client needs to say it in its own words. The dashboard translates by code (see `PROBLEMS`
-//! in `assets/app/pages.js`), so rewording an English message never breaks it.
+//! a client needs to say it in its own words. The dashboard words it by code in each of its
+//! languages (the `problem` section of `assets/app/strings.*.js`), so rewording an English
+//! message never breaks it.
 
 use std::fmt;
 
@@ -269,16 +270,27 @@ mod tests {
             .collect()
     }
 
-    /// The keys of `PROBLEMS` in the dashboard's script, one `code: (…) => …` a line.
-    fn translated() -> BTreeSet<String> {
-        let script = include_str!("../../assets/app/pages.js");
-        let start = script
-            .find("const PROBLEMS = {")
-            .expect("pages.js has a PROBLEMS table");
-        let end = start + script[start..].find("\n  };").expect("PROBLEMS ends");
-        script[start..end]
+    /// The dashboard's catalogues, one a language.
+    const CATALOGUES: [(&str, &str); 2] = [
+        (
+            "strings.ru.js",
+            include_str!("../../assets/app/strings.ru.js"),
+        ),
+        (
+            "strings.en.js",
+            include_str!("../../assets/app/strings.en.js"),
+        ),
+    ];
+
+    /// The keys of a catalogue's `problem` section, one `code: …` a line.
+    fn translated(catalogue: &str) -> BTreeSet<String> {
+        let start = catalogue
+            .find("\n  problem: {")
+            .expect("the catalogue has a problem section");
+        let end = start + catalogue[start..].find("\n  },").expect("the section ends");
+        catalogue[start..end]
             .lines()
-            .skip(1)
+            .skip(2)
             .filter_map(|line| line.trim().split_once(": "))
             .map(|(key, _)| key)
             .filter(|key| {
@@ -289,20 +301,19 @@ mod tests {
     }
 
     #[test]
-    fn every_code_has_russian_text_in_the_dashboard() {
+    fn every_code_has_text_in_each_of_the_dashboards_languages() {
         let codes = codes();
         assert!(codes.len() > 30, "{codes:?}");
-        let translated = translated();
-        let missing: Vec<&String> = codes.difference(&translated).collect();
-        assert!(
-            missing.is_empty(),
-            "no Russian text in pages.js for {missing:?}"
-        );
-        let stale: Vec<&String> = translated.difference(&codes).collect();
-        assert!(
-            stale.is_empty(),
-            "pages.js translates codes the API never sends: {stale:?}"
-        );
+        for (name, catalogue) in CATALOGUES {
+            let translated = translated(catalogue);
+            let missing: Vec<&String> = codes.difference(&translated).collect();
+            assert!(missing.is_empty(), "no text in {name} for {missing:?}");
+            let stale: Vec<&String> = translated.difference(&codes).collect();
+            assert!(
+                stale.is_empty(),
+                "{name} words codes the API never sends: {stale:?}"
+            );
+        }
     }
 
     #[test]

@@ -7,9 +7,13 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 const INDEX: &str = include_str!("../../assets/app/index.html");
-/// The shell with the conversations (app.js), then the other pages (pages.js) that use its
-/// helpers: one request, and no route to add for a second file.
+/// The words in Russian and English (strings.*.js) and the language switch over them (i18n.js),
+/// the shell with the conversations (app.js), then the other pages (pages.js) that use its
+/// helpers: one request, and no route to add for more files.
 const SCRIPT: &str = concat!(
+    include_str!("../../assets/app/strings.ru.js"),
+    include_str!("../../assets/app/strings.en.js"),
+    include_str!("../../assets/app/i18n.js"),
     include_str!("../../assets/app/app.js"),
     include_str!("../../assets/app/pages.js")
 );
