@@ -30,6 +30,8 @@ diesel::table! {
         tokens_valid_after -> Nullable<Timestamptz>,
         terms_accepted_at -> Nullable<Timestamptz>,
         personal_data_consent_at -> Nullable<Timestamptz>,
+        /// Alert kinds the person switched off (`AlertKind`); every other kind is on.
+        alerts_off -> Array<Text>,
     }
 }
 
@@ -289,6 +291,19 @@ diesel::table! {
         checked_at -> Nullable<Timestamptz>,
         credentials_expire_at -> Nullable<Timestamptz>,
         check_generation -> Int4,
+        /// When the current failure streak began; `NULL` while syncs succeed.
+        failing_since -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Alerts mailed, one per person, kind and subject: claimed before sending.
+    alerts_sent (user_id, kind, subject) {
+        tenant_id -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        subject -> Text,
+        sent_at -> Timestamptz,
     }
 }
 
@@ -540,6 +555,7 @@ diesel::joinable!(orders -> marketplace_accounts (account_id));
 diesel::joinable!(order_status_history -> orders (order_id));
 diesel::joinable!(returns -> marketplace_accounts (account_id));
 diesel::joinable!(sync_runs -> marketplace_accounts (account_id));
+diesel::joinable!(alerts_sent -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -573,5 +589,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     billing_runs,
     payments,
     refunds,
-    audit_log
+    audit_log,
+    alerts_sent
 );
