@@ -137,6 +137,61 @@ pub async fn sync_failing_due(
     .await?)
 }
 
+/// A person to alert about a WB question whose answer deadline is less than a day away.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DeadlineDue {
+    #[diesel(sql_type = BigInt)]
+    pub tenant_id: TenantId,
+    #[diesel(sql_type = BigInt)]
+    pub conversation_id: ConversationId,
+    #[diesel(sql_type = Timestamptz)]
+    pub reply_due_at: DateTime<Utc>,
+    /// The question and its deadline.
+    #[diesel(sql_type = Text)]
+    pub subject: String,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: UserId,
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    #[diesel(sql_type = Text)]
+    pub shop: String,
+    #[diesel(sql_type = Text)]
+    pub customer: String,
+}
+
+/// Every (question, person) pair due a deadline alert at `at`: open conversations of WB
+/// question channels whose answer deadline falls within the next day, through the partial
+/// index of open conversations with a deadline; admins and operators with the alert on, or
+/// only the assignee; pairs already alerted left out.
+pub async fn deadline_due(
+    conn: &mut AsyncPgConnection,
+    at: DateTime<Utc>,
+) -> Result<Vec<DeadlineDue>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT c.tenant_id, c.id AS conversation_id, c.reply_due_at, s.subject,
+                u.id AS user_id, u.email, t.name AS shop, cu.display_name AS customer
+           FROM conversations c
+           JOIN channels ch ON ch.id = c.channel_id AND ch.kind = 'wb_questions'
+           JOIN tenants t ON t.id = c.tenant_id
+           JOIN customers cu ON cu.id = c.customer_id
+           CROSS JOIN LATERAL (SELECT 'question:' || c.id || '@'
+                                      || floor(extract(epoch FROM c.reply_due_at))::bigint AS subject) s
+           JOIN users u ON u.tenant_id = c.tenant_id AND u.disabled_at IS NULL
+                       AND u.role IN ('admin', 'operator')
+                       AND (c.assignee_id IS NULL OR u.id = c.assignee_id)
+                       AND NOT ('wb_question_deadline' = ANY (u.alerts_off))
+          WHERE c.reply_due_at IS NOT NULL AND c.mode <> 'closed'
+            AND c.reply_due_at > $1 AND c.reply_due_at <= $1 + interval '1 day'
+            AND NOT EXISTS (SELECT 1 FROM alerts_sent a
+                             WHERE a.user_id = u.id AND a.kind = 'wb_question_deadline'
+                               AND a.subject = s.subject)
+          ORDER BY c.reply_due_at, c.id, u.id",
+    )
+    .bind::<Timestamptz, _>(at)
+    .load(conn)
+    .await?)
+}
+
 /// Claims the alert for sending; `false` when it was already claimed (sent, or being sent).
 pub async fn claim(
     conn: &mut AsyncPgConnection,

@@ -475,3 +475,50 @@ async fn a_sync_failing_for_an_hour_alerts_admins_once_per_streak() {
     let mail = smtp.wait_for(2, std::time::Duration::from_secs(5)).await;
     assert_eq!(mail.len(), 2, "a new streak: {mail:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wb_question_is_alerted_once_a_day_before_its_deadline() {
+    let (app, smtp) = app_with_mail().await;
+    let north = sign_up(&app, "sever", "anna@sever.example").await;
+    let north_id = tenant_of(&north);
+    let account = app
+        .count(&format!(
+            "INSERT INTO marketplace_accounts (tenant_id, marketplace, name)
+             VALUES ({north_id}, 'wb', 'Основной кабинет') RETURNING id AS n"
+        ))
+        .await;
+    let questions = app
+        .count(&format!(
+            "INSERT INTO channels (tenant_id, kind, name, credentials, account_id)
+             VALUES ({north_id}, 'wb_questions', 'Вопросы WB', '{{}}', {account}) RETURNING id AS n"
+        ))
+        .await;
+    let open = waiting(&app, north_id, questions, "Ирина", moscow(8, 0), None).await;
+    let answered = waiting(&app, north_id, questions, "Глеб", moscow(8, 0), None).await;
+    // Due at 12:00 tomorrow; the answered one is closed.
+    let due = moscow(12, 0) + chrono::Duration::days(1);
+    app.count(&format!(
+        "UPDATE conversations SET mode = 'operator', reply_due_at = '{due}'
+          WHERE id = {open} RETURNING 1::bigint AS n"
+    ))
+    .await;
+    app.count(&format!(
+        "UPDATE conversations SET mode = 'closed', closed_at = now(), reply_due_at = '{due}'
+          WHERE id = {answered} RETURNING 1::bigint AS n"
+    ))
+    .await;
+    sweep(&app, moscow(11, 0), 0).await;
+    assert!(smtp.mail().is_empty(), "more than a day left");
+    sweep(&app, moscow(12, 30), 1).await;
+    sweep(&app, moscow(18, 0), 2).await;
+    let mail = smtp.wait_for(1, std::time::Duration::from_secs(5)).await;
+    assert_eq!(mail.len(), 1, "once, for the open question: {mail:?}");
+    let text = mail[0].text();
+    for expected in [
+        "На вопрос покупателя «Ирина» на Wildberries",
+        "срок ответа истекает 2 декабря 2026 г., 12:00",
+        &format!("/app/#c{open}"),
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+}

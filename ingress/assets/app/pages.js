@@ -1129,7 +1129,57 @@
         toast("Настройки сохранены");
       } catch (err) { showErrors(form, err, general); }
     });
-    render(token, heading("Настройки ассистента"), section("", form));
+    render(token, heading("Настройки ассистента"), section("", form), await alertsSection(settings));
+  }
+
+  // ---------- e-mail alerts (workers/README.md, "Alerts") ----------
+  /** The signed-in person's e-mail alerts, switched as they are clicked; admins also set how
+   * long a shopper may wait before people are told. Viewers get no alerts. */
+  async function alertsSection(settings) {
+    const me = O.state.me.user;
+    if (me.role === "viewer") return el("span");
+    let choices;
+    try { choices = await api("GET", "/me/alerts"); } catch (err) {
+      return section("Уведомления на почту", el("p", "error", err.message));
+    }
+    const kinds = [["waiting_conversation", "Покупатель ждёт ответа сотрудника",
+      "Когда диалог ждёт сотрудника дольше заданного времени в рабочие часы. Если диалог назначен, письмо получает только назначенный сотрудник."],
+      ["wb_question_deadline", "Срок ответа на вопрос WB истекает",
+        "Wildberries даёт на ответ на вопрос о товаре 10 дней. Письмо приходит за сутки до конца срока, если ответа ещё нет."]];
+    if (me.role === "admin") {
+      kinds.push(["sync_failing", "Не удаётся синхронизировать кабинет маркетплейса",
+        "Когда данные из кабинета WB или Ozon не загружаются больше часа. Одно письмо на каждый сбой."]);
+    }
+    const form = el("form", "form settings");
+    form.noValidate = true;
+    form.addEventListener("submit", (e) => e.preventDefault());
+    form.append(el("p", "muted", `Письма приходят на ${me.email}. Отписаться можно и по ссылке в любом письме.`));
+    for (const [kind, label, hint] of kinds) {
+      const box = checkbox(label, !!choices[kind], kind, hint);
+      box.box.addEventListener("change", async () => {
+        try {
+          await api("PATCH", "/me/alerts", { [kind]: box.box.checked });
+          toast(box.box.checked ? "Уведомление включено" : "Уведомление выключено");
+        } catch (err) { box.box.checked = !box.box.checked; toast(err.message); }
+      });
+      form.append(box.node);
+    }
+    if (can("edit_settings")) {
+      const minutes = input("number", settings.assistant?.waiting_alert_minutes ?? 10, { min: "1", max: "1440" });
+      const row = el("div", "hours");
+      row.append(minutes, el("span", "muted", "минут"));
+      const general = el("p", "error");
+      minutes.addEventListener("change", async () => {
+        try {
+          await api("PATCH", "/settings", { waiting_alert_minutes: Number(minutes.value) });
+          showErrors(form, null, general);
+          toast("Настройки сохранены");
+        } catch (err) { showErrors(form, err, general); }
+      });
+      form.append(field("Сообщать, если покупатель ждёт сотрудника дольше", row, "waiting_alert_minutes",
+        "От 1 до 1440 минут, для всех сотрудников магазина."), general);
+    }
+    return section("Уведомления на почту", form);
   }
 
   function checkbox(label, checked, name, hint) {

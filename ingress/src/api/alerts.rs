@@ -69,7 +69,7 @@ impl AlertsPatch {
     responses(
         (status = 200, description = "Your choices", body = AlertChoices),
     ))]
-pub async fn show(
+pub async fn show_alerts(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Json<AlertChoices>, ApiError> {
@@ -91,7 +91,7 @@ pub async fn show(
         (status = 403, description = "An API key cannot change a person's alerts", body = crate::error::ErrorEnvelope),
         (status = 422, description = "A NUL character in the body", body = crate::error::ErrorEnvelope),
     ))]
-pub async fn update(
+pub async fn update_alerts(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(patch): JsonBody<AlertsPatch>,

@@ -24,6 +24,10 @@ CREATE INDEX alerts_sent_by_tenant ON alerts_sent (tenant_id, sent_at);
 -- follows the waiting queue, not a shop's history.
 CREATE INDEX conversations_waiting_idx ON conversations (handoff_at) WHERE mode = 'waiting_operator';
 
+-- The deadline sweep reads only open conversations with a marketplace's answer deadline.
+CREATE INDEX conversations_reply_due_idx ON conversations (reply_due_at)
+    WHERE reply_due_at IS NOT NULL AND mode <> 'closed';
+
 -- When the account's current failure streak began (cleared by a successful sync), so a failing
 -- sync alerts once per streak.
 ALTER TABLE marketplace_accounts ADD COLUMN failing_since TIMESTAMPTZ;

@@ -1,8 +1,9 @@
 //! Alerts to a shop's people by e-mail, found by a sweep the scheduler enqueues every minute:
-//! a shopper waiting for a person longer than the shop allows (in its working hours only), and
-//! a marketplace account whose syncs have failed for an hour. Each alert is claimed before it
-//! is sent and the claim is given back when the send fails, so a sweep run twice mails once and
-//! a failed one is mailed by the next. Every alert carries a signed one-click unsubscribe link.
+//! a shopper waiting for a person longer than the shop allows (in its working hours only), a
+//! marketplace account whose syncs have failed for an hour, and a WB question within a day of
+//! its answer deadline. Each alert is claimed before it is sent and the claim is given back
+//! when the send fails, so a sweep run twice mails once and a failed one is mailed by the next.
+//! Every alert carries a signed one-click unsubscribe link.
 
 use chrono::{DateTime, Utc};
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -36,13 +37,19 @@ pub(super) async fn sweep(ctx: &Context, at: DateTime<Utc>) -> Result<(), Notify
     let mut conn = ctx.db.get().await.map_err(DbError::from)?;
     let waiting = alerts::waiting_due(&mut conn, at).await?;
     let failing = alerts::sync_failing_due(&mut conn, at).await?;
+    let deadlines = alerts::deadline_due(&mut conn, at).await?;
     drop(conn);
     let links = Links::new(ctx);
     let due = waiting
         .into_iter()
         .filter(|due| in_working_hours(due, at))
         .map(|due| waiting_alert(&links, &due, at))
-        .chain(failing.into_iter().map(|due| sync_alert(&links, &due)));
+        .chain(failing.into_iter().map(|due| sync_alert(&links, &due)))
+        .chain(
+            deadlines
+                .into_iter()
+                .map(|due| deadline_alert(&links, &due)),
+        );
     let mut failure = None;
     let mut sent = 0_usize;
     for alert in due {
@@ -209,6 +216,35 @@ fn sync_alert(links: &Links, due: &alerts::SyncFailingDue) -> Alert {
         title: format!(
             "Не удаётся синхронизировать кабинет {} — магазин «{}»",
             due.marketplace.display_name(),
+            due.shop
+        ),
+        body,
+    }
+}
+
+fn deadline_alert(links: &Links, due: &alerts::DeadlineDue) -> Alert {
+    let who = if due.customer.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" «{}»", due.customer.trim())
+    };
+    let body = format!(
+        "Здравствуйте!\n\nНа вопрос покупателя{who} на Wildberries в магазине «{shop}» ещё нет \
+         ответа, а срок ответа истекает {due} (по московскому времени). Wildberries даёт на \
+         ответ 10 дней; вопрос без ответа снижает доверие покупателей к карточке товара.\n\n\
+         Открыть вопрос:\n{link}\n",
+        shop = due.shop,
+        due = moscow_date(due.reply_due_at),
+        link = links.conversation(due.conversation_id),
+    );
+    Alert {
+        tenant_id: due.tenant_id,
+        user_id: due.user_id,
+        kind: AlertKind::WbQuestionDeadline,
+        subject_key: due.subject.clone(),
+        to: due.email.clone(),
+        title: format!(
+            "Меньше суток на ответ на вопрос WB — магазин «{}»",
             due.shop
         ),
         body,

@@ -1,7 +1,8 @@
 //! The scheduler process: enqueues an incremental sync of every enabled account every 15
-//! minutes, a full one nightly at 03:00 Moscow time, and a poll of its marketplace shopper
-//! channels and a sweep for alerts to people every minute, and the billing run hourly. Every replica enqueues; the job's idempotency key (account, kind,
-//! tick) lets only the first through, so running two schedulers for safety never syncs twice.
+//! minutes, a full one nightly at 03:00 Moscow time, a poll of its marketplace shopper channels
+//! and a sweep for alerts to people every minute, and the billing run hourly. Every replica
+//! enqueues; the job's idempotency key (account, kind, tick) lets only the first through, so
+//! running two schedulers for safety never syncs twice.
 
 use std::str::FromStr;
 
