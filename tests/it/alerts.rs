@@ -522,3 +522,17 @@ async fn a_wb_question_is_alerted_once_a_day_before_its_deadline() {
         assert!(text.contains(expected), "{expected:?} in {text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduler_replicas_enqueue_each_alert_sweep_once() {
+    let app = crate::admin_auth::api().await;
+    let redis = otklik_jobs::connect(&redis_url()).await.expect("redis");
+    let queues = otklik_jobs::Queues::new(redis, &app.queue_settings());
+    // Two replicas see the same tick; the next minute is a new sweep.
+    for tick in [1_800_000_030, 1_800_000_030, 1_800_000_090] {
+        otklik_workers::sync::enqueue_alert_sweep(&queues, tick)
+            .await
+            .expect("enqueue");
+    }
+    assert_eq!(app.jobs_in(otklik_jobs::Queue::Notifications).await, 2);
+}
