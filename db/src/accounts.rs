@@ -103,6 +103,7 @@ pub async fn set_credentials(
     .set((
         marketplace_accounts::credentials.eq(credentials),
         marketplace_accounts::failures.eq(0),
+        marketplace_accounts::failing_since.eq(None::<DateTime<Utc>>),
     ))
     .execute(conn)
     .await?;
@@ -226,6 +227,7 @@ pub async fn release(
                     marketplace_accounts::last_error.eq(None::<String>),
                     marketplace_accounts::last_synced_at.eq(diesel::dsl::now),
                     marketplace_accounts::failures.eq(0),
+                    marketplace_accounts::failing_since.eq(None::<DateTime<Utc>>),
                 ))
                 .execute(conn)
                 .await?
@@ -237,6 +239,12 @@ pub async fn release(
                     marketplace_accounts::sync_status.eq(SyncHealth::Failing),
                     marketplace_accounts::last_error.eq(reason),
                     marketplace_accounts::failures.eq(marketplace_accounts::failures + 1),
+                    // The streak's start, for the failing-sync alert (once per streak).
+                    marketplace_accounts::failing_since.eq(diesel::dsl::sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+                    >(
+                        "coalesce(failing_since, now())"
+                    )),
                 ))
                 .execute(conn)
                 .await?
@@ -341,6 +349,7 @@ pub async fn replace_for_check(
         marketplace_accounts::notes.eq(Vec::<String>::new()),
         marketplace_accounts::credentials_expire_at.eq(None::<DateTime<Utc>>),
         marketplace_accounts::failures.eq(0),
+        marketplace_accounts::failing_since.eq(None::<DateTime<Utc>>),
         marketplace_accounts::check_generation.eq(marketplace_accounts::check_generation + 1),
     ))
     .returning(marketplace_accounts::check_generation)

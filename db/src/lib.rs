@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
+pub mod alerts;
 pub mod analytics;
 pub mod api_keys;
 pub mod audit;

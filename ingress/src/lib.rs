@@ -13,6 +13,7 @@ mod realtime;
 mod security_headers;
 mod server;
 mod state;
+mod unsubscribe;
 mod webchat;
 
 use std::future::Future;
@@ -51,6 +52,10 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/{channel_id}", get(webchat::page))
         .route("/chat/{channel_id}/history", get(webchat::history))
         .route("/chat/{channel_id}/events", get(webchat::events))
+        .route(
+            "/alerts/unsubscribe",
+            get(unsubscribe::page).post(unsubscribe::confirm),
+        )
         .route("/app", get(dashboard::redirect))
         .route("/app/", get(dashboard::index))
         .route("/app/app.js", get(dashboard::script))

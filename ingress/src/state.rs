@@ -4,7 +4,7 @@ use std::time::Duration;
 use otklik_config::{Config, IpRange};
 use otklik_db::sealed::Vault;
 use otklik_db::{DbError, DbPool, TenantConn, TenantPool, TenantScope};
-use otklik_jobs::{QueueSettings, Queues, WebhookSecrets};
+use otklik_jobs::{QueueSettings, Queues, UnsubscribeTokens, WebhookSecrets};
 use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
 use tokio::sync::watch;
@@ -37,6 +37,8 @@ struct Inner {
     /// Seals and opens channel tokens and marketplace keys.
     vault: Vault,
     secrets: WebhookSecrets,
+    /// Signs and checks the unsubscribe links of alert e-mails.
+    unsubscribe: UnsubscribeTokens,
     metrics: Metrics,
     hub: Hub,
     /// Operators' live events (handoffs, replies, drafts) for the dashboard's sockets.
@@ -92,6 +94,7 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             queues: Queues::new(redis.clone(), &settings),
             secrets: WebhookSecrets::new(config.master_key.clone()),
+            unsubscribe: UnsubscribeTokens::new(&config.master_keys()),
             billing: Billing::from_config(&config)?,
             auth: Auth {
                 signer: Signer::new(&config.master_key),
@@ -128,6 +131,9 @@ impl AppState {
     }
     pub(crate) fn public_db(&self) -> &DbPool {
         &self.0.public_db
+    }
+    pub(crate) fn unsubscribe_tokens(&self) -> &UnsubscribeTokens {
+        &self.0.unsubscribe
     }
     pub(crate) fn webchat_channels(&self) -> &WebchatChannels {
         &self.0.webchat_channels

@@ -9,6 +9,7 @@ mod redis_conn;
 pub mod retention;
 mod secrets;
 pub mod topics;
+mod unsubscribe;
 pub mod wake;
 
 pub use payloads::{
@@ -20,5 +21,6 @@ pub use queues::{
 };
 pub use redis_conn::connect;
 pub use secrets::{WebhookSecrets, new_token, token_hash};
+pub use unsubscribe::{Unsubscribe, UnsubscribeTokens};
 
 pub use apalis_redis::RedisStorage;

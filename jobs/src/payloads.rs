@@ -165,4 +165,7 @@ pub enum Notify {
         tenant_id: TenantId,
         invitation_id: i64,
     },
+    /// Look for alerts due across shops as of `at` (Unix seconds, the scheduler's tick) and
+    /// mail each once: the sweep claims every alert before sending it.
+    AlertSweep { at: i64 },
 }

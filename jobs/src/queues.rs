@@ -402,6 +402,7 @@ impl Queues {
             Notify::Invitation { invitation_id, .. } => {
                 format!("invitation:{invitation_id}:{occasion}")
             }
+            Notify::AlertSweep { at } => format!("alerts:{at}:{occasion}"),
         };
         let task = stamped(job, Duration::ZERO).idempotency_key(key).build();
         let pushed = self.notifications.clone().push_task(task).await;

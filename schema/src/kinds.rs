@@ -399,3 +399,15 @@ text_enum! {
         Canceled = "canceled",
     }
 }
+
+text_enum! {
+    /// What a shop's person may be alerted about by e-mail; each person switches kinds off.
+    AlertKind {
+        /// A shopper has waited for a person longer than the shop allows.
+        WaitingConversation = "waiting_conversation",
+        /// A marketplace account's syncs have failed for an hour.
+        SyncFailing = "sync_failing",
+        /// A WB question is within a day of its answer deadline.
+        WbQuestionDeadline = "wb_question_deadline",
+    }
+}

@@ -8,7 +8,7 @@ pub use ids::{
     AccountId, ChannelId, ConversationId, CustomerId, MessageId, SyncRunId, TenantId, UserId,
 };
 pub use kinds::{
-    AccountState, Author, BillingCurrency, ChannelKind, Connection, ConversationMode,
+    AccountState, AlertKind, Author, BillingCurrency, ChannelKind, Connection, ConversationMode,
     DeliveryStatus, Direction, Locale, Marketplace, PaymentPurpose, PaymentStatus, Resolver, Role,
     SyncHealth, SyncKind, UnknownVariant, WithdrawReason,
 };

@@ -31,6 +31,8 @@ diesel::table! {
         terms_accepted_at -> Nullable<Timestamptz>,
         personal_data_consent_at -> Nullable<Timestamptz>,
         locale -> Text,
+        /// Alert kinds the person switched off (`AlertKind`); every other kind is on.
+        alerts_off -> Array<Text>,
     }
 }
 
@@ -290,6 +292,19 @@ diesel::table! {
         checked_at -> Nullable<Timestamptz>,
         credentials_expire_at -> Nullable<Timestamptz>,
         check_generation -> Int4,
+        /// When the current failure streak began; `NULL` while syncs succeed.
+        failing_since -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Alerts mailed, one per person, kind and subject: claimed before sending.
+    alerts_sent (user_id, kind, subject) {
+        tenant_id -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        subject -> Text,
+        sent_at -> Timestamptz,
     }
 }
 
@@ -541,6 +556,7 @@ diesel::joinable!(orders -> marketplace_accounts (account_id));
 diesel::joinable!(order_status_history -> orders (order_id));
 diesel::joinable!(returns -> marketplace_accounts (account_id));
 diesel::joinable!(sync_runs -> marketplace_accounts (account_id));
+diesel::joinable!(alerts_sent -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -574,5 +590,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     billing_runs,
     payments,
     refunds,
-    audit_log
+    audit_log,
+    alerts_sent
 );

@@ -115,6 +115,16 @@ test("an admin runs the shop from the dashboard's pages", async () => {
     assert.ok(await main.getByRole("checkbox", { name: "Отмена заказа" }).isChecked());
     assert.equal(await main.getByLabel("Слова, после которых").inputValue(), "юрист, суд");
     assert.equal(await cap.inputValue(), "5");
+    // E-mail alerts: on by default, switched off with a click, still off after a reload.
+    const alerts = page.locator("section", { hasText: "Уведомления на почту" });
+    const waiting = alerts.getByRole("checkbox", { name: "Покупатель ждёт ответа сотрудника" });
+    assert.ok(await waiting.isChecked());
+    await waiting.uncheck();
+    await page.locator("#toast", { hasText: "Уведомление выключено" }).waitFor();
+    await page.reload();
+    await waiting.waitFor({ timeout: 10000 });
+    assert.ok(!(await waiting.isChecked()));
+    assert.ok(await alerts.getByRole("checkbox", { name: "Не удаётся синхронизировать кабинет маркетплейса" }).isChecked());
     await shoot(page, "settings");
 
     // Quick replies: the server's word on a bad shortcut shows by the field.

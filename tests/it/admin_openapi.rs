@@ -21,6 +21,8 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/api/v1/me", true),
     ("PATCH", "/api/v1/me", true),
     ("POST", "/api/v1/me/password", true),
+    ("GET", "/api/v1/me/alerts", true),
+    ("PATCH", "/api/v1/me/alerts", true),
     ("GET", "/api/v1/settings", true),
     ("PATCH", "/api/v1/settings", true),
     ("GET", "/api/v1/onboarding", true),

@@ -104,6 +104,7 @@ async fn tone_policies_and_handoff_rules_are_validated_merged_and_audited() {
             "tone": "neutral",
             "policies": {"returns": "", "delivery": "", "payment": "", "warranty": ""},
             "handoff": {"intents": [], "keywords": [], "after_bot_replies": null},
+            "waiting_alert_minutes": 10,
         }),
         "the new fields are answered with their defaults"
     );

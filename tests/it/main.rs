@@ -19,6 +19,7 @@ mod admin_openapi;
 mod admin_people;
 mod admin_roles;
 mod admin_settings;
+mod alerts;
 mod assistant;
 mod billing;
 mod billing_provider;

@@ -414,9 +414,35 @@ async fn a_revoked_token_fails_its_account_only_and_keeps_its_data() {
             .await,
         1
     );
+    // The streak's start, for the failing-sync alert: kept by the next failure.
+    let since = format!(
+        "SELECT coalesce(extract(epoch FROM failing_since)::bigint, 0) AS n
+           FROM marketplace_accounts WHERE id = {wb}"
+    );
+    let started = shop.app.count(&since).await;
+    assert!(started > 0, "a failure starts a streak");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(shop.sync(wb, SyncKind::Incremental).await.is_err());
+    assert_eq!(shop.app.count(&since).await, started, "the same streak");
+    shop.app
+        .count(&format!(
+            "UPDATE marketplace_accounts SET failing_since = now() WHERE id = {ozon}
+             RETURNING 1::bigint AS n"
+        ))
+        .await;
     shop.sync(ozon, SyncKind::Incremental)
         .await
         .expect("the other account syncs");
+    assert_eq!(
+        shop.app
+            .count(&format!(
+                "SELECT count(*) AS n FROM marketplace_accounts
+                  WHERE id = {ozon} AND failing_since IS NULL"
+            ))
+            .await,
+        1,
+        "a success ends the streak"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1003,7 +1003,50 @@
         toast(t("settings.saved"));
       } catch (err) { showErrors(form, err, general); }
     });
-    render(token, heading(t("settings.title")), section("", form));
+    render(token, heading(t("settings.title")), section("", form), await alertsSection(settings));
+  }
+
+  // ---------- e-mail alerts (workers/README.md, "Alerts") ----------
+  /** The signed-in person's e-mail alerts, switched as they are clicked; admins also set how
+   * long a shopper may wait before people are told. Viewers get no alerts. */
+  async function alertsSection(settings) {
+    const me = O.state.me.user;
+    if (me.role === "viewer") return el("span");
+    let choices;
+    try { choices = await api("GET", "/me/alerts"); } catch (err) {
+      return section(t("alerts.title"), el("p", "error", err.message));
+    }
+    const kinds = ["waiting_conversation", "wb_question_deadline"];
+    if (me.role === "admin") kinds.push("sync_failing");
+    const form = el("form", "form settings");
+    form.noValidate = true;
+    form.addEventListener("submit", (e) => e.preventDefault());
+    form.append(el("p", "muted", t("alerts.mailedTo", { email: me.email })));
+    for (const kind of kinds) {
+      const box = checkbox(t("alerts." + kind), !!choices[kind], kind, t("alerts." + kind + "Hint"));
+      box.box.addEventListener("change", async () => {
+        try {
+          await api("PATCH", "/me/alerts", { [kind]: box.box.checked });
+          toast(t(box.box.checked ? "alerts.on" : "alerts.off"));
+        } catch (err) { box.box.checked = !box.box.checked; toast(err.message); }
+      });
+      form.append(box.node);
+    }
+    if (can("edit_settings")) {
+      const minutes = input("number", settings.assistant?.waiting_alert_minutes ?? 10, { min: "1", max: "1440" });
+      const row = el("div", "hours");
+      row.append(minutes, el("span", "muted", t("alerts.minutes")));
+      const general = el("p", "error");
+      minutes.addEventListener("change", async () => {
+        try {
+          await api("PATCH", "/settings", { waiting_alert_minutes: Number(minutes.value) });
+          showErrors(form, null, general);
+          toast(t("settings.saved"));
+        } catch (err) { showErrors(form, err, general); }
+      });
+      form.append(field(t("alerts.waitLabel"), row, "waiting_alert_minutes", t("alerts.waitHint")), general);
+    }
+    return section(t("alerts.title"), form);
   }
 
   function checkbox(label, checked, name, hint) {

@@ -3,6 +3,7 @@
 //! `Idempotency-Key` on every POST (see [`idempotency`]).
 
 mod admin;
+mod alerts;
 mod analytics;
 pub mod auth;
 mod billing;
@@ -52,6 +53,10 @@ fn routes() -> Router<AppState> {
         )
         .route("/api/v1/me", get(me::me).patch(me::update))
         .route("/api/v1/me/password", post(me::change_password))
+        .route(
+            "/api/v1/me/alerts",
+            get(alerts::show_alerts).patch(alerts::update_alerts),
+        )
         .route(
             "/api/v1/settings",
             get(settings::show).patch(settings::update),

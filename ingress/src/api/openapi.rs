@@ -17,7 +17,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, analytics, auth, billing, channels, conversations, customers, knowledge,
+    admin, alerts, analytics, auth, billing, channels, conversations, customers, knowledge,
     marketplace_accounts, me, onboarding, quick_replies, settings, users, vocabulary,
 };
 
@@ -74,6 +74,8 @@ use super::{
         me::me,
         me::update,
         me::change_password,
+        alerts::show_alerts,
+        alerts::update_alerts,
         settings::show,
         settings::update,
         onboarding::checklist,

@@ -31,6 +31,8 @@ const MAX_KEYWORDS: usize = 50;
 const MAX_KEYWORD: usize = 64;
 /// The assistant sees the conversation's last 20 lines, so it can count up to 10 of its replies.
 const MAX_BOT_REPLIES: u32 = 10;
+/// The longest a shopper may wait for a person before people are e-mailed: a day.
+const MAX_WAITING_ALERT_MINUTES: u32 = 1440;
 
 /// Only the fields sent change.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -62,6 +64,10 @@ pub struct SettingsPatch {
     policies: Option<Map<String, Value>>,
     #[serde(default, deserialize_with = "super::body::object")]
     handoff: Option<HandoffPatch>,
+    /// Minutes a shopper may wait for a person, in working hours, before the shop's people are
+    /// e-mailed (1 to 1440; 10 unless set).
+    #[schema(minimum = 1, maximum = 1440)]
+    waiting_alert_minutes: Option<u32>,
 }
 
 /// When people take over whatever the assistant could answer. Fields not sent keep their value.
@@ -114,6 +120,9 @@ fn view(tenant: &tenants::Tenant) -> Value {
         handoff.entry("keywords").or_insert_with(|| json!([]));
         handoff.entry("after_bot_replies").or_insert(Value::Null);
     }
+    assistant
+        .entry("waiting_alert_minutes")
+        .or_insert_with(|| json!(otklik_db::alerts::DEFAULT_WAITING_MINUTES));
     json!({
         "name": tenant.name,
         "slug": tenant.slug,
@@ -128,8 +137,9 @@ fn view(tenant: &tenants::Tenant) -> Value {
     responses(
         (status = 200, description = "`{name, slug, timezone, operator_only, assistant: {persona?, \
             responders?, working_hours?, marketplace_auto_publish?, order_news?, tone, policies: {returns, delivery, \
-            payment, warranty}, handoff: {intents, keywords, after_bot_replies}}}`; tone, policies and \
-            handoff are filled with their defaults (`neutral`, empty texts, no rules)", body = Object),
+            payment, warranty}, handoff: {intents, keywords, after_bot_replies}, waiting_alert_minutes}}`; \
+            tone, policies, handoff and waiting_alert_minutes are filled with their defaults \
+            (`neutral`, empty texts, no rules, 10)", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn show(
@@ -318,6 +328,18 @@ fn assistant_patch(
     if let Some(policies) = patch.policies {
         let merged = policies_patch(policies, current.get("policies"), &mut fields);
         assistant.insert("policies".into(), merged);
+    }
+    if let Some(minutes) = patch.waiting_alert_minutes {
+        if !(1..=MAX_WAITING_ALERT_MINUTES).contains(&minutes) {
+            fields.push(FieldError::new(
+                "waiting_alert_minutes",
+                Problem::OutOfRange {
+                    min: 1,
+                    max: Some(MAX_WAITING_ALERT_MINUTES.into()),
+                },
+            ));
+        }
+        assistant.insert("waiting_alert_minutes".into(), json!(minutes));
     }
     if let Some(handoff) = patch.handoff {
         let merged = handoff_patch(handoff, current.get("handoff"), &mut fields);

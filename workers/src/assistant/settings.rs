@@ -243,21 +243,26 @@ impl Settings {
     /// A malformed document or zone falls back to the defaults, loudly: a typo in settings
     /// must not silence the assistant.
     pub fn of(tenant: &Tenant) -> Settings {
-        let mut settings: Settings = match tenant.settings.get("assistant") {
+        Self::from_document(&tenant.settings, &tenant.timezone)
+    }
+
+    /// The settings in a tenant's `settings` document, with its time zone (`tenants.timezone`).
+    pub fn from_document(document: &serde_json::Value, timezone: &str) -> Settings {
+        let mut settings: Settings = match document.get("assistant") {
             None => Settings::default(),
             Some(doc) => serde_json::from_value(doc.clone()).unwrap_or_else(|err| {
                 tracing::warn!(error = %err, "tenant assistant settings are invalid; using defaults");
                 Settings::default()
             }),
         };
-        match tenant.timezone.parse::<Tz>() {
+        match timezone.parse::<Tz>() {
             Ok(zone) => {
                 if let Some(hours) = &mut settings.working_hours {
                     hours.time_zone = zone;
                 }
             }
             Err(err) => {
-                tracing::warn!(timezone = %tenant.timezone, error = %err, "tenant time zone is unknown; using Moscow time");
+                tracing::warn!(%timezone, error = %err, "tenant time zone is unknown; using Moscow time");
             }
         }
         settings

@@ -2,7 +2,10 @@
 //! here, stores its hash, and mails the link; a job run twice mails two working links, never
 //! none. An invitation mail likewise carries a token made here (the invitation's second one,
 //! besides the link answered to the admin), but claims the invitation's e-mail before sending,
-//! so a retried job sends once; a failed send gives the claim back for the retry.
+//! so a retried job sends once; a failed send gives the claim back for the retry. Alerts to a
+//! shop's people are found and mailed by a periodic sweep ([`alerts`]).
+
+mod alerts;
 
 use std::sync::Arc;
 
@@ -54,6 +57,10 @@ pub async fn handle(job: Notify, ctx: Data<Arc<Context>>) -> Result<(), BoxDynEr
             tenant_id,
             invitation_id,
         } => invitation(&ctx, TenantScope::trusted(tenant_id), invitation_id).await?,
+        Notify::AlertSweep { at } => {
+            let at = DateTime::from_timestamp(at, 0).unwrap_or_else(Utc::now);
+            alerts::sweep(&ctx, at).await?
+        }
     }
     Ok(())
 }
@@ -165,7 +172,19 @@ async fn send(
     subject: &str,
     body: String,
 ) -> Result<(), NotifyError> {
-    let message = Message::builder()
+    send_with(ctx, mailer, to, subject, body, &[]).await
+}
+
+/// [`send`] with more headers (an alert's `List-Unsubscribe`).
+async fn send_with(
+    ctx: &Context,
+    mailer: &AsyncSmtpTransport<Tokio1Executor>,
+    to: &str,
+    subject: &str,
+    body: String,
+    headers: &[lettre::message::header::HeaderValue],
+) -> Result<(), NotifyError> {
+    let mut message = Message::builder()
         .from(
             ctx.config
                 .mail_from
@@ -176,7 +195,11 @@ async fn send(
             .parse()
             .map_err(|err| NotifyError::Message(format!("the recipient's e-mail: {err}")))?)
         .subject(subject)
-        .header(ContentType::TEXT_PLAIN)
+        .header(ContentType::TEXT_PLAIN);
+    for header in headers {
+        message = message.raw_header(header.clone());
+    }
+    let message = message
         .body(body)
         .map_err(|err| NotifyError::Message(err.to_string()))?;
     mailer.send(message).await?;

@@ -24,7 +24,9 @@ use otklik_schema::{AccountId, SyncKind};
 
 pub use by_hand::ConnectError;
 pub use pages::{Progress, Silent};
-pub use schedule::{EnqueueError, ScheduleError, enqueue, enqueue_inbox_polls, schedule};
+pub use schedule::{
+    EnqueueError, ScheduleError, enqueue, enqueue_alert_sweep, enqueue_inbox_polls, schedule,
+};
 
 use crate::Context;
 use crate::marketplaces::{Client, MarketplaceError, Marketplaces};

@@ -1,20 +1,23 @@
 //! The scheduler process: enqueues an incremental sync of every enabled account every 15
-//! minutes, a full one nightly at 03:00 Moscow time, and a poll of its marketplace shopper
-//! channels every minute, and the billing run hourly. Every replica enqueues; the job's idempotency key (account, kind,
-//! tick) lets only the first through, so running two schedulers for safety never syncs twice.
+//! minutes, a full one nightly at 03:00 Moscow time, a poll of its marketplace shopper channels
+//! and a sweep for alerts to people every minute, and the billing run hourly. Every replica
+//! enqueues; the job's idempotency key (account, kind, tick) lets only the first through, so
+//! running two schedulers for safety never syncs twice.
 
 use std::str::FromStr;
 
 use apalis_cron::CronScheduler;
 use futures::StreamExt;
 use otklik_db::{DbError, DbPool, accounts};
-use otklik_jobs::{BillingJob, PollInbox, Queues, SyncAccount};
+use otklik_jobs::{BillingJob, Notify, PollInbox, Queues, SyncAccount};
 use otklik_schema::{AccountId, SyncKind, TenantId};
 
 const INCREMENTAL: &str = "0 */15 * * * *";
 const FULL: &str = "0 0 3 * * *";
 const INBOX: &str = "0 * * * * *";
 const BILLING: &str = "0 5 * * * *";
+/// Half past each minute, away from the inbox polls on the minute.
+const ALERTS: &str = "30 * * * * *";
 
 /// What a tick asks for.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +25,7 @@ enum Due {
     Sync(SyncKind),
     Inbox,
     Billing,
+    Alerts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,15 +57,22 @@ pub async fn schedule(
     let billing = CronScheduler::new(cron::Schedule::from_str(BILLING)?)
         .into_stream()
         .map(|tick| tick.map(|t| (Due::Billing, t.get_timestamp())));
+    let alerts = CronScheduler::new(cron::Schedule::from_str(ALERTS)?)
+        .into_stream()
+        .map(|tick| tick.map(|t| (Due::Alerts, t.get_timestamp())));
     let mut ticks = futures::stream::select(
-        futures::stream::select(incremental, full),
-        futures::stream::select(inbox, billing),
+        futures::stream::select(
+            futures::stream::select(incremental, full),
+            futures::stream::select(inbox, billing),
+        ),
+        alerts,
     );
     tracing::info!(
         incremental = INCREMENTAL,
         full = FULL,
         inbox = INBOX,
         billing = BILLING,
+        alerts = ALERTS,
         "scheduler started"
     );
     let mut shutdown = std::pin::pin!(shutdown);
@@ -76,6 +87,7 @@ pub async fn schedule(
                     Due::Sync(kind) => enqueue(&db, &queues, kind, at).await,
                     Due::Inbox => enqueue_inbox_polls(&db, &queues, at).await,
                     Due::Billing => enqueue_billing_run(&queues, at).await,
+                    Due::Alerts => enqueue_alert_sweep(&queues, at).await,
                 };
                 if let Err(err) = enqueued {
                     tracing::error!(error = %err, ?due, "could not enqueue scheduled jobs");
@@ -142,6 +154,15 @@ pub async fn enqueue_billing_run(queues: &Queues, at: u64) -> Result<usize, Enqu
         .unwrap_or_else(chrono::Utc::now);
     let tick = crate::billing::schedule_tick(when);
     queues.push_billing(BillingJob::Run { tick }).await?;
+    Ok(1)
+}
+
+/// Enqueues the alert sweep of the tick at `at` (Unix seconds), once however many replicas ask.
+pub async fn enqueue_alert_sweep(queues: &Queues, at: u64) -> Result<usize, EnqueueError> {
+    let at = i64::try_from(at).unwrap_or(i64::MAX);
+    queues
+        .push_notify(Notify::AlertSweep { at }, "scheduled")
+        .await?;
     Ok(1)
 }
 
