@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use otklik_jobs::{Queue, QueueSettings, WebhookSecrets};
 use otklik_schema::ChannelKind;
 use otklik_tests::FakeTelegram;
@@ -491,14 +491,20 @@ async fn main() -> anyhow::Result<()> {
             samples.clone(),
             counters.clone(),
         );
-        let ws = format!("ws://127.0.0.1:{port}/ws?token={token}");
+        let ws = format!("ws://127.0.0.1:{port}/ws");
         operators.push(tokio::spawn(async move {
-            let socket = match tokio_tungstenite::connect_async(ws).await {
-                Ok((socket, _)) => socket,
-                Err(_) => {
-                    counters.errors.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
+            // As the dashboard does: the access token is the socket's first message.
+            let hello = json!({ "token": token }).to_string();
+            let connected = match tokio_tungstenite::connect_async(ws).await {
+                Ok((mut socket, _)) => socket
+                    .send(Message::Text(hello.into()))
+                    .await
+                    .map(|()| socket),
+                Err(err) => Err(err),
+            };
+            let Ok(socket) = connected else {
+                counters.errors.fetch_add(1, Ordering::Relaxed);
+                return;
             };
             let listening = {
                 let counters = counters.clone();
