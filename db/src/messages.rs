@@ -322,11 +322,12 @@ pub async fn finish(
     let given_back = i32::from(matches!(outcome, Outcome::Wait { .. }));
     let (reason, external_id, sent_at) = match outcome {
         Outcome::Sent { external_id } => (None, Some(external_id), Some(Utc::now())),
+        // A withdrawal's reason is already the words for people: nothing else to keep.
+        Outcome::Withdrawn { .. } => (None, None, None),
         Outcome::Retry { reason }
         | Outcome::Wait { reason }
         | Outcome::Failed { reason }
-        | Outcome::Undeliverable { reason }
-        | Outcome::Withdrawn { reason } => (Some(reason), None, None),
+        | Outcome::Undeliverable { reason } => (Some(reason), None, None),
     };
     let row = diesel::sql_query(
         "WITH done AS (

@@ -172,14 +172,6 @@ impl Marketplace {
             ],
         }
     }
-
-    /// The marketplace's name for people.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Self::Wb => "Wildberries",
-            Self::Ozon => "Ozon",
-        }
-    }
 }
 
 text_enum! {
@@ -264,7 +256,7 @@ text_enum! {
 impl WithdrawReason {
     /// What operators read, in the dashboard's conversation list and view.
     pub fn text(self, marketplace: Marketplace) -> String {
-        let name = marketplace.display_name();
+        let name = marketplace.name();
         match self {
             Self::AnsweredAtMarketplace => format!("Продавец уже ответил на {name}"),
             Self::ClosedAtMarketplace => format!("Продавец уже закрыл это на {name} без ответа"),

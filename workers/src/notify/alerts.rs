@@ -202,7 +202,7 @@ fn sync_alert(links: &Links, due: &alerts::SyncFailingDue) -> Alert {
          Чаще всего причина в ключе API: его отозвали, у него истёк срок или не хватает прав. \
          Проверьте кабинет на странице «Каналы»:\n{link}\n",
         since = moscow_date(due.failing_since),
-        marketplace = due.marketplace.display_name(),
+        marketplace = due.marketplace.name(),
         account = due.account,
         shop = due.shop,
         link = links.accounts(),
@@ -215,7 +215,7 @@ fn sync_alert(links: &Links, due: &alerts::SyncFailingDue) -> Alert {
         to: due.email.clone(),
         title: format!(
             "Не удаётся синхронизировать кабинет {} — магазин «{}»",
-            due.marketplace.display_name(),
+            due.marketplace.name(),
             due.shop
         ),
         body,

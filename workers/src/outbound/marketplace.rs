@@ -92,10 +92,7 @@ impl super::Channel for Marketplace {
 /// Why the marketplace refused an answer, in words for operators: what the seller can do about
 /// it. The marketplace's own words go to the log.
 fn refusal(err: &MarketplaceError, kind: ChannelKind) -> String {
-    let market = match kind.marketplace() {
-        Some(Market::Ozon) => "Ozon",
-        _ => "WB",
-    };
+    let market = kind.marketplace().unwrap_or(Market::Wb).name();
     match (err, kind) {
         (MarketplaceError::Unauthorized { .. }, ChannelKind::OzonChat) => {
             "Ozon не принял ответ: писать в чаты Ozon можно только с подпиской Premium Plus или Premium Pro.".to_owned()
