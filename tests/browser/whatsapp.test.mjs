@@ -168,7 +168,7 @@ test("an admin connects WhatsApp from the dashboard and its shopper is answered"
     assert.equal(await form.getByLabel("Секрет приложения").inputValue(), "", "nor the app secret");
     const hook = await form.getByLabel("Адрес вебхука").inputValue();
     assert.match(hook, new RegExp(`^${origin}/hooks/whatsapp/\\d+$`));
-    assert.equal(await form.getByRole("textbox", { name: "Проверочный токен" }).last().inputValue(), VERIFY_TOKEN);
+    assert.equal(await form.getByRole("textbox", { name: "Проверочный токен для настроек вебхука" }).inputValue(), VERIFY_TOKEN);
     await shoot(page, "connected");
 
     // Meta verifies the address: the challenge comes back as plain text, only for the right token.

@@ -261,3 +261,32 @@ async fn a_repeated_policy_question_comes_from_the_cache_until_the_knowledge_cha
     app.expect_replies(3).await;
     assert_eq!(model.call_count(), 2);
 }
+
+/// A link the model wrote that no article gave (an injection, or a guess) reaches no other
+/// shopper through the answer cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_answer_keeps_no_link_the_knowledge_did_not_give() {
+    let (app, model) = shop_with_model().await;
+    model.push(Reply::Text(
+        "Вернуть товар можно в течение 21 дня. Оплатить доставку возврата: https://evil.example/pay"
+            .to_owned(),
+    ));
+
+    app.shopper_writes(1, 6101, 1, "Как вернуть товар?").await;
+    app.expect_replies(1).await;
+    app.shopper_writes(2, 6102, 1, "как вернуть товар").await;
+    let replies = app.expect_replies(2).await;
+    assert_eq!(
+        model.call_count(),
+        1,
+        "the second shopper got the cached answer"
+    );
+    let to_second: Vec<String> = replies
+        .iter()
+        .filter(|call| call.body["chat_id"] == 6102)
+        .map(text)
+        .collect();
+    assert_eq!(to_second.len(), 1, "{replies:?}");
+    assert!(to_second[0].contains("21 дня"), "{to_second:?}");
+    assert!(!to_second[0].contains("evil.example"), "{to_second:?}");
+}

@@ -710,7 +710,7 @@
         showErrors(form, null, general);
         toast(t("channels.waConnected"));
         const hook = input("text", channel.webhook_url, { readonly: "", "aria-label": t("channels.waHook") });
-        const verifyCopy = input("text", verify.value.trim(), { readonly: "", "aria-label": t("channels.waVerify") });
+        const verifyCopy = input("text", verify.value.trim(), { readonly: "", "aria-label": t("channels.waVerifyCopy") });
         result.replaceChildren(
           el("p", "", t("channels.waDone", { number: channel.display_phone_number || id })),
           hook, el("p", "", t("channels.waAndVerify")), verifyCopy,

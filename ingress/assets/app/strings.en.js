@@ -286,6 +286,7 @@
     waSecret: "App secret",
     waSecretHint: "WhatsApp signs every notification with it",
     waVerify: "Verify token",
+    waVerifyCopy: "Verify token for the webhook settings",
     waVerifyHint: "Any string; enter the same one in the webhook settings",
     waNumberDigits: "Enter the phone number ID as digits",
     waConnected: "WhatsApp number connected",

@@ -29,6 +29,8 @@ pub enum Property {
     SizeFit,
     /// Whether it shrinks in the wash.
     Shrinkage,
+    /// What it costs: the card's price, not a characteristic.
+    Price,
 }
 
 impl Property {
@@ -53,6 +55,7 @@ impl Property {
             Property::Equipment => "equipment",
             Property::SizeFit => "size_fit",
             Property::Shrinkage => "shrinkage",
+            Property::Price => "price",
         }
     }
 }
@@ -66,6 +69,30 @@ struct Rule {
 }
 
 const RULES: &[Rule] = &[
+    Rule {
+        property: Property::Price,
+        asked: &[
+            "сколько стоит",
+            "сколько стоят",
+            "сколько будет стоить",
+            "скок стоит",
+            "скока стоит",
+            "почем",
+            "по чем",
+            "цена",
+            "цену",
+            "цены",
+            "стоимост",
+            "how much",
+            "price",
+            "қанша тұрады",
+            "бағасы",
+            "qancha turadi",
+            "narxi",
+            "нархи",
+        ],
+        fields: &[],
+    },
     Rule {
         property: Property::ColourAsPictured,
         asked: &[
@@ -111,6 +138,9 @@ const RULES: &[Rule] = &[
             "усадк",
             "не сядет",
             "садится при стирк",
+            "после стирки сад",
+            "после стирки сяд",
+            "после стирки сел",
         ],
         fields: &["усадк"],
     },
@@ -503,6 +533,9 @@ pub fn answer(
     property: Property,
     question: &str,
 ) -> Option<Vec<(String, String)>> {
+    if property == Property::Price {
+        return price(product).map(|price| vec![("Цена".to_owned(), price)]);
+    }
     let rule = RULES.iter().find(|r| r.property == property)?;
     let all = characteristics(product);
     let mut found: Vec<(String, String)> = all
@@ -536,13 +569,54 @@ pub fn answer(
     (!found.is_empty()).then_some(found)
 }
 
+/// The card's price as shoppers read it («8 990 ₽»), when the marketplace gave one.
+fn price(product: &Product) -> Option<String> {
+    let minor = product.price_minor.filter(|p| *p > 0)?;
+    let whole = (minor / 100).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push('\u{a0}');
+        }
+        grouped.push(digit);
+    }
+    let kopecks = minor % 100;
+    if kopecks != 0 {
+        grouped.push_str(&format!(",{kopecks:02}"));
+    }
+    let currency = match product.currency.as_str() {
+        "RUB" => "₽",
+        other => other,
+    };
+    Some(format!("{grouped}\u{a0}{currency}"))
+}
+
 /// A characteristic the question names directly («какой капюшон?» → «Капюшон: съёмный»), for
 /// questions no rule covers. Names of one or two letters never match.
 pub fn named(product: &Product, question: &str) -> Option<Vec<(String, String)>> {
+    named_by(product, question, |_| true)
+}
+
+/// A characteristic named by a word no rule knows: «какая плотность ткани?» wants «Плотность
+/// ткани», not the fabric's composition that «ткань» asks.
+pub fn named_beyond_rules(product: &Product, question: &str) -> Option<Vec<(String, String)>> {
+    named_by(product, question, |word| {
+        !RULES
+            .iter()
+            .flat_map(|rule| rule.asked.iter())
+            .any(|stem| word.starts_with(stem))
+    })
+}
+
+fn named_by(
+    product: &Product,
+    question: &str,
+    counts: impl Fn(&str) -> bool,
+) -> Option<Vec<(String, String)>> {
     let question = fold(question);
     let words: Vec<&str> = question
         .split(|c: char| !c.is_alphabetic())
-        .filter(|w| w.chars().count() >= 4)
+        .filter(|w| w.chars().count() >= 4 && counts(w))
         .collect();
     let found: Vec<(String, String)> = characteristics(product)
         .into_iter()
@@ -617,6 +691,40 @@ mod tests {
         assert_eq!(
             named(&jacket, "а капюшон отстёгивается?"),
             Some(vec![("Капюшон".into(), "съёмный".into())])
+        );
+        let mut tshirt = jacket.clone();
+        tshirt.attributes = json!({"characteristics": {
+            "Состав": "хлопок 100%",
+            "Плотность ткани": "180 г/м²"
+        }});
+        assert_eq!(asked("Какая плотность ткани?"), vec![Property::Material]);
+        assert_eq!(
+            named_beyond_rules(&tshirt, "Какая плотность ткани?"),
+            Some(vec![("Плотность ткани".into(), "180 г/м²".into())])
+        );
+        assert_eq!(named_beyond_rules(&tshirt, "Какой состав ткани?"), None);
+        assert_eq!(
+            named_beyond_rules(&jacket, "цвет как на фото?"),
+            None,
+            "a word a rule knows is that rule's"
+        );
+
+        assert_eq!(
+            asked_about("скок стоит пуховик?", Some("Пуховик женский")),
+            vec![Property::Price]
+        );
+        assert_eq!(
+            answer(&jacket, Property::Price, ""),
+            Some(vec![("Цена".into(), "8\u{a0}990\u{a0}₽".into())])
+        );
+        let unpriced = Product {
+            price_minor: None,
+            ..jacket.clone()
+        };
+        assert_eq!(
+            answer(&unpriced, Property::Price, ""),
+            None,
+            "an unknown price is not said"
         );
         assert_eq!(named(&jacket, "подойдёт ли в подарок?"), None);
     }

@@ -253,9 +253,10 @@ pub fn product_question(speech: Speech, product: &Product, question: &str) -> Re
     let asked = card::asked_about(question, Some(&product.title));
     let mut found: Vec<(String, String)> = match asked.first() {
         None => card::named(product, question).ok_or(Gap::NoKnowledge)?,
-        Some(first) => {
-            card::answer(product, *first, question).ok_or(Gap::NotInCard(vec![*first]))?
-        }
+        Some(first) => match card::named_beyond_rules(product, question) {
+            Some(named) => named,
+            None => card::answer(product, *first, question).ok_or(Gap::NotInCard(vec![*first]))?,
+        },
     };
     if let Some(second) = asked.get(1)
         && let Some(fields) = card::answer(product, *second, question)

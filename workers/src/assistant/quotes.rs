@@ -152,7 +152,8 @@ pub fn relevant(hit: &Hit, question: &str, topic: &[&str]) -> bool {
         return false;
     }
     let article = words(&text);
-    let on_question = words(question)
+    let question = in_policy_words(question);
+    let on_question = words(&question)
         .iter()
         .filter(|word| !chatter(&word.prefix))
         .any(|word| article.iter().any(|a| a.same_as(word)));
@@ -163,6 +164,75 @@ pub fn relevant(hit: &Hit, question: &str, topic: &[&str]) -> bool {
                 .any(|a| a.prefix.starts_with(t) || t.starts_with(a.prefix.as_str()))
         });
     on_question && on_topic
+}
+
+/// Everyday words for what policies name formally: «сдать обратно» is «вернуть», «поменять»
+/// is «обмен», Владивосток is in the Far East. Each entry: the shopper's stems, the policy's
+/// words.
+const EVERYDAY: &[(&[&str], &str)] = &[
+    (
+        &[
+            "сдать",
+            "сдам ",
+            "сдаю",
+            "сдала",
+            "сдали",
+            "отдать обратно",
+            "отнести обратно",
+        ],
+        "вернуть возврат",
+    ),
+    (&["поменя", "замени", "замену"], "обмен"),
+    // Cities, by the regions delivery terms are written for.
+    (&["москв", "подмосков"], "москва"),
+    (&["питер", "спб", "санкт-петерб", "ленинград"], "петербург"),
+    (
+        &[
+            "екатеринб",
+            "челябинск",
+            "перми",
+            "пермь",
+            "тюмен",
+            "курган",
+        ],
+        "урал",
+    ),
+    (
+        &[
+            "новосиб",
+            "омск",
+            "красноярск",
+            "барнаул",
+            "кемеров",
+            "иркутск",
+        ],
+        "сибирь",
+    ),
+    (
+        &[
+            "владивост",
+            "хабаровск",
+            "якутск",
+            "магадан",
+            "сахалин",
+            "благовещ",
+            "камчат",
+        ],
+        "дальний восток",
+    ),
+];
+
+/// The question with the policy's words added for the everyday ones it uses.
+fn in_policy_words(question: &str) -> String {
+    let folded = question.to_lowercase().replace('ё', "е");
+    let mut out = question.to_owned();
+    for (everyday, formal) in EVERYDAY {
+        if everyday.iter().any(|word| folded.contains(word)) {
+            out.push(' ');
+            out.push_str(formal);
+        }
+    }
+    out
 }
 
 /// Conditions that change a policy's answer: a return without the receipt, after washing, a
@@ -206,11 +276,85 @@ fn covers_conditions(article: &str, question: &str) -> bool {
     })
 }
 
-/// Whether an article names the product — a word of its title — as warranties per kind of
-/// product do («на обувь … на рюкзаки …»).
+/// Kinds of product policies name, by the stems of product titles that belong to them:
+/// «на обувь 60 дней» covers «Кеды детские».
+const KINDS: &[(&str, &[&str])] = &[
+    (
+        "обувь",
+        &[
+            "кеды",
+            "кросс",
+            "ботин",
+            "туфл",
+            "сапог",
+            "сандал",
+            "тапоч",
+            "шлеп",
+            "лофер",
+            "мокас",
+            "балет",
+            "слип",
+            "угги",
+            "вален",
+        ],
+    ),
+    (
+        "одежда",
+        &[
+            "футбо",
+            "пухов",
+            "куртк",
+            "плать",
+            "брюк",
+            "джинс",
+            "рубаш",
+            "свите",
+            "худи",
+            "толст",
+            "юбка",
+            "пальт",
+            "жилет",
+            "костю",
+            "шорт",
+            "кофт",
+            "блуз",
+            "парк",
+        ],
+    ),
+    (
+        "сумки",
+        &["рюкза", "сумк", "портф", "клатч", "чемод", "кошел"],
+    ),
+    (
+        "посуда",
+        &[
+            "кружк",
+            "термо",
+            "чашк",
+            "тарел",
+            "кастр",
+            "сковор",
+            "бутыл",
+        ],
+    ),
+];
+
+/// Whether an article names the product — a word of its title, or its kind — as warranties
+/// per kind of product do («на обувь … на рюкзаки …»).
 pub fn mentions_product(hit: &Hit, title: &str) -> bool {
     let article = stems(&format!("{} {}", hit.title, hit.body));
-    stems(title).iter().any(|stem| article.contains(stem))
+    let named = stems(title);
+    let kinds = KINDS.iter().filter_map(|(kind, members)| {
+        let belongs = named
+            .iter()
+            .any(|stem| members.iter().any(|m| stem.starts_with(m)));
+        belongs.then(|| kind.chars().take(5).collect::<String>())
+    });
+    named
+        .iter()
+        .cloned()
+        .chain(kinds)
+        .any(|stem| article.contains(&stem))
 }
 
 /// The part of an article that answers the question: the paragraphs sharing the most stems
@@ -415,6 +559,41 @@ mod tests {
             !relevant(&promo, "А они не промокают под дождём?", &[]),
             "getting wet is not a promo code"
         );
+    }
+
+    #[test]
+    fn a_policy_per_kind_of_product_covers_its_members_only() {
+        let warranty = hit(
+            "Гарантия",
+            "На обувь действует гарантия 60 дней, на рюкзаки и сумки — 6 месяцев.",
+        );
+        assert!(mentions_product(&warranty, "Кеды детские на липучках"));
+        assert!(mentions_product(&warranty, "Рюкзак детский спортивный"));
+        assert!(!mentions_product(&warranty, "Термокружка 450 мл"));
+        assert!(!mentions_product(&warranty, "Пуховик женский удлинённый"));
+    }
+
+    #[test]
+    fn everyday_words_reach_the_policy_that_names_them_formally() {
+        let returns = hit(
+            "Возврат товара",
+            "Вернуть товар надлежащего качества можно в течение 21 дня после получения.",
+        );
+        assert!(relevant(
+            &returns,
+            "Как сдать обратно вещь, если не подошла?",
+            &[]
+        ));
+        let exchange = hit("Обмен на другой размер", "Прямого обмена нет.");
+        assert!(relevant(
+            &exchange,
+            "Можно поменять куртку на другой цвет?",
+            &[]
+        ));
+        assert!(!relevant(&returns, "Когда сдаётся новый склад?", &[]));
+        let delivery = hit("Сроки доставки", "Дальний Восток — 7–12 дней.");
+        assert!(relevant(&delivery, "А во Владивосток сколько ехать?", &[]));
+        assert!(!relevant(&delivery, "А в Краснодар сколько ехать?", &[]));
     }
 
     #[test]

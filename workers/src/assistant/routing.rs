@@ -209,11 +209,18 @@ const SUMMONS: &[&str] = &[
     "нужен",
     "нужна",
     "хочу поговорить",
+    "поговорить с",
+    "связаться с",
+    "а не с ботом",
+    "а не с роботом",
     "пригласите",
     "подключите",
     "call a",
     "connect me",
     "i want to talk",
+    "talk to a",
+    "speak to a",
+    "speak with a",
 ];
 
 const CONTACTS: &[&str] = &[
@@ -431,6 +438,24 @@ pub fn reroute(
     {
         return shop_question;
     }
+    // A marketplace question comes before the purchase: «Крышка откручивается полностью?» asks
+    // about the product, whatever a word of it resembles.
+    if intent == Intent::DefectOrWrongItem
+        && analysis.confidence >= CONFIDENT
+        && input.channel.is_product_question()
+        && product_known
+        && text.trim_end().ends_with('?')
+    {
+        return Route::Intent(Intent::ProductQuestion);
+    }
+    // «Промокод не применяется» is a problem at checkout, not a question about promos.
+    if intent == Intent::DiscountPromo && topics::promo_fails(text) {
+        return Route::Handoff(Reason::Intent(Intent::PaymentIssue));
+    }
+    // «Как быстро вернут деньги после возврата?» asks about the money, not how to return.
+    if intent == Intent::ReturnRequest && topics::asks_money_back(text) {
+        return Route::Intent(Intent::RefundStatus);
+    }
     if needs_person_now(intent) {
         // Far below a guess: the classifier read nothing in it («кщцуке 12 ъъ»), so ask rather
         // than call a person to a message nobody can act on.
@@ -476,6 +501,11 @@ pub fn reroute(
         && input.bot_replies_in_a_row >= limit as usize
     {
         return Route::Handoff(Reason::BotReplyLimit);
+    }
+    // «А на термокружку 934512876 гарантия есть?» asks that product's card: the shop's warranty
+    // article speaks of kinds of products and may well not cover this one.
+    if topic == Some(Topic::Warranty) && product_known && !has_order {
+        return Route::Intent(Intent::ProductQuestion);
     }
     if let Some(topic) = topic {
         return Route::General(topic);

@@ -114,6 +114,12 @@ const DELIVERY: &[&str] = &[
     "сколько дней",
     "сколько идет",
     "сколько едет",
+    "сколько ехать",
+    "долго ехать",
+    "долго едет",
+    "долго идет",
+    "сколько везут",
+    "долго везут",
     "сколько по времени",
     "как долго",
     "какие города",
@@ -222,12 +228,62 @@ const RETURN_STATUS: &[&str] = &[
     "одобрен",
     "приняли возврат",
     "рассмотр",
+    // A return already made: «оформлял возврат футболки, когда деньги?».
+    "оформил возврат",
+    "оформила возврат",
+    "оформлял возврат",
+    "оформляла возврат",
+    "сделал возврат",
+    "сделала возврат",
+    "сдал возврат",
+    "сдала возврат",
     "my return",
     "return status",
 ];
 
 pub fn asks_return_status(text: &str) -> bool {
     any(&fold(text), RETURN_STATUS)
+}
+
+/// A promo code or discount that does not work.
+const PROMO_FAILS: &[&str] = &[
+    "не применя",
+    "не работает",
+    "не срабатыва",
+    "не действует",
+    "не принима",
+    "не активир",
+    "не проходит",
+    "не сработал",
+    "не списал",
+    "не учл",
+    "doesn't work",
+    "does not work",
+    "not working",
+    "not applied",
+];
+
+pub fn promo_fails(text: &str) -> bool {
+    any(&fold(text), PROMO_FAILS)
+}
+
+/// Asking when or whether the money for a return comes back.
+const MONEY_BACK: &[&str] = &[
+    "вернут деньги",
+    "деньги вернут",
+    "вернутся деньги",
+    "деньги вернутся",
+    "придут деньги",
+    "деньги придут",
+    "вернете деньги",
+    "деньги вернете",
+    "when will i get my money",
+    "when do i get my money",
+    "refund take",
+];
+
+pub fn asks_money_back(text: &str) -> bool {
+    any(&fold(text), MONEY_BACK)
 }
 
 /// Asking when a product will be back.
@@ -252,9 +308,44 @@ pub fn asks_restock(text: &str) -> bool {
 
 /// The general topic a message asks about, if it is one; `None` for questions about the
 /// shopper's own order, a product, or anything else.
+/// «Вы работаете с юрлицами?», «работаете по договору?»: with whom or how, not when. «с 9»,
+/// «с понедельника», «с утра» still ask when.
+fn asks_with_whom(text: &str) -> bool {
+    const WHEN: &[&str] = &[
+        "утр",
+        "обед",
+        "вечер",
+        "понедельн",
+        "вторн",
+        "сред",
+        "четверг",
+        "пятниц",
+        "суббот",
+        "воскрес",
+        "выходн",
+        "праздн",
+    ];
+    if text.contains("work with") || text.contains("работаете напрямую") {
+        return true;
+    }
+    [
+        "работаете с ",
+        "работаете со ",
+        "работаете по ",
+        "работаете ли вы с ",
+    ]
+    .iter()
+    .filter_map(|cue| text.find(cue).map(|at| &text[at + cue.len()..]))
+    .filter_map(|rest| rest.split_whitespace().next())
+    .any(|word| {
+        word.chars().next().is_some_and(char::is_alphabetic)
+            && !WHEN.iter().any(|stem| word.starts_with(stem))
+    })
+}
+
 pub fn general(text: &str, intent: Intent, entities: &Entities) -> Option<Topic> {
     let text = fold(text);
-    if any(&text, HOURS) {
+    if any(&text, HOURS) && !asks_with_whom(&text) {
         return Some(Topic::Hours);
     }
     let personal = !entities.order_id.is_empty() || any(&text, PERSONAL);
@@ -328,5 +419,24 @@ mod tests {
             topic("До скольки вы работаете?", Intent::Other),
             Some(Topic::Hours)
         );
+        assert_eq!(
+            topic("Вы работаете с юрлицами? Нужен счёт", Intent::Complaint),
+            None,
+            "with whom the shop works is not when"
+        );
+        assert!(asks_return_status(
+            "Заказ 123, оформлял возврат футболки. Когда деньги вернут?"
+        ));
+        assert!(!asks_return_status("Как оформить возврат?"));
+        assert!(asks_money_back("Как быстро вернут деньги после возврата?"));
+        assert!(!asks_money_back("Как вернуть товар?"));
+        assert!(promo_fails("Промокод не применяется при оформлении"));
+        assert!(!promo_fails("Какие есть промокоды?"));
+        for text in [
+            "Вы работаете с 9 утра?",
+            "вы работаете с понедельника по пятницу?",
+        ] {
+            assert_eq!(topic(text, Intent::Other), Some(Topic::Hours), "{text}");
+        }
     }
 }
