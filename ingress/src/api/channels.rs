@@ -59,33 +59,43 @@ pub struct ChannelView {
     enabled: bool,
     /// Telegram and MAX: the bot's username.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     bot_username: Option<String>,
     /// MAX: the bot's page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     bot_url: Option<String>,
     /// VK: the community's id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     group_id: Option<i64>,
     /// VK: the community's page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     community_url: Option<String>,
     /// WhatsApp: Meta's id of the number.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     phone_number_id: Option<String>,
     /// WhatsApp: the number as people dial it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     display_phone_number: Option<String>,
     /// WhatsApp: the business name Meta verified.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     verified_name: Option<String>,
     /// WhatsApp: the chat link for shoppers.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     whatsapp_url: Option<String>,
     /// WhatsApp: where Meta's webhook must point.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     webhook_url: Option<String>,
     /// A web chat: the page shoppers chat on.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     chat_url: Option<String>,
 }
 

@@ -119,10 +119,11 @@ pub struct SettingsView {
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct AssistantSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     persona: Option<String>,
     /// In the order tried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<super::vocabulary::ResponderSchema>>)]
+    #[schema(value_type = Option<Vec<super::vocabulary::ResponderSchema>>, nullable = false)]
     responders: Option<Vec<String>>,
     /// When operators answer; `null` once cleared (operators are always there).
     #[serde(
@@ -133,17 +134,24 @@ pub struct AssistantSettings {
     #[schema(value_type = Option<Hours>, nullable = true)]
     working_hours: Option<Option<Hours>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     marketplace_auto_publish: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     order_news: Option<bool>,
+    // Filled with their defaults, so always answered; `default` alone would document them as
+    // optional.
     #[serde(default = "default_tone")]
-    #[schema(value_type = super::vocabulary::ToneSchema)]
+    #[schema(value_type = super::vocabulary::ToneSchema, required = true)]
     tone: String,
     #[serde(default)]
+    #[schema(required = true)]
     policies: Policies,
     #[serde(default)]
+    #[schema(required = true)]
     handoff: HandoffRules,
     #[serde(default = "default_waiting_alert_minutes")]
+    #[schema(required = true)]
     waiting_alert_minutes: i32,
 }
 
@@ -159,9 +167,13 @@ fn default_waiting_alert_minutes() -> i32 {
 #[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Policies {
+    #[schema(required = true)]
     returns: String,
+    #[schema(required = true)]
     delivery: String,
+    #[schema(required = true)]
     payment: String,
+    #[schema(required = true)]
     warranty: String,
 }
 
@@ -169,9 +181,12 @@ pub struct Policies {
 #[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct HandoffRules {
+    #[schema(required = true)]
     intents: Vec<String>,
+    #[schema(required = true)]
     keywords: Vec<String>,
     /// `null` for no cap.
+    #[schema(required = true)]
     after_bot_replies: Option<u32>,
 }
 
