@@ -63,7 +63,9 @@ pub struct KeyView {
     /// The admin the key acts for.
     created_by: UserId,
     created_at: DateTime<Utc>,
+    #[schema(required = true)]
     last_used_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -95,14 +97,17 @@ pub struct NewKeyView {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEntryView {
     id: i64,
+    #[schema(required = true)]
     actor_user_id: Option<UserId>,
     action: String,
     target_type: String,
+    #[schema(required = true)]
     target_id: Option<String>,
     /// What changed, as the action records it.
     details: Value,
     created_at: DateTime<Utc>,
     /// The API key the action was made with, if it was.
+    #[schema(required = true)]
     api_key_id: Option<i64>,
 }
 
@@ -112,11 +117,15 @@ pub struct DeadLetterView {
     #[schema(value_type = super::vocabulary::QueueSchema)]
     queue: &'static str,
     id: String,
+    #[schema(required = true)]
     status: Option<String>,
+    #[schema(required = true)]
     error: Option<String>,
     /// When it died, in seconds since the Unix epoch.
+    #[schema(required = true)]
     died_at: Option<i64>,
     /// The job as it was enqueued; `null` when it no longer decodes.
+    #[schema(required = true)]
     payload: Option<Value>,
 }
 

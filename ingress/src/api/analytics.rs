@@ -105,14 +105,17 @@ fn seconds(value: Option<f64>) -> Option<i64> {
 pub struct FiguresView {
     conversations: i64,
     bot_involved: i64,
+    #[schema(required = true)]
     involvement: Option<f64>,
     requests: i64,
     decided: i64,
     bot_resolved: i64,
     bot_pending: i64,
+    #[schema(required = true)]
     automation_rate: Option<f64>,
     outcomes: Outcomes,
     handed_off: i64,
+    #[schema(required = true)]
     handoff_rate: Option<f64>,
     first_response_seconds: Percentiles,
     resolution_seconds: Percentiles,
@@ -134,7 +137,9 @@ pub struct Outcomes {
 /// Seconds at the median and the 90th percentile; `null` without data.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Percentiles {
+    #[schema(required = true)]
     p50: Option<i64>,
+    #[schema(required = true)]
     p90: Option<i64>,
 }
 
@@ -144,7 +149,9 @@ pub struct Csat {
     rated: i64,
     /// Ratings of 4 or 5.
     satisfied: i64,
+    #[schema(required = true)]
     score: Option<f64>,
+    #[schema(required = true)]
     average_stars: Option<f64>,
 }
 
@@ -168,7 +175,9 @@ pub struct ReasonFigure {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReportChannel {
     id: ChannelId,
+    #[schema(required = true)]
     kind: Option<ChannelKind>,
+    #[schema(required = true)]
     name: Option<String>,
 }
 
@@ -187,6 +196,7 @@ pub struct AnalyticsSummary {
     from: NaiveDate,
     to: NaiveDate,
     /// The channel asked for, if any.
+    #[schema(required = true)]
     channel: Option<ChannelId>,
     #[serde(flatten)]
     figures: FiguresView,
@@ -253,6 +263,7 @@ pub struct GapReport {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GapGroup {
     reason: String,
+    #[schema(required = true)]
     intent: Option<String>,
     conversations: i64,
     examples: Vec<GapExample>,

@@ -93,16 +93,20 @@ pub struct BillingOverview {
     plan: String,
     state: AccountState,
     period_start: DateTime<Utc>,
+    #[schema(required = true)]
     period_end: Option<DateTime<Utc>>,
     /// AI replies this period.
     replies: i64,
     /// Replies the period includes: the plan's, or the trial's cap.
     included_replies: u64,
     /// The merchant's own cap on AI replies per period; `null` for none.
+    #[schema(required = true)]
     reply_cap: Option<i64>,
     currency: BillingCurrency,
+    #[schema(required = true)]
     trial_ends_at: Option<DateTime<Utc>>,
     /// While past due: when the assistant stops unless the shop pays first.
+    #[schema(required = true)]
     suspends_at: Option<DateTime<Utc>>,
     /// This installation can take payments in `currency`.
     payments_enabled: bool,
@@ -178,9 +182,11 @@ pub struct InvoiceList {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InvoiceView {
     id: String,
+    #[schema(required = true)]
     number: Option<String>,
     /// The provider's status (`draft`, `open`, `paid`, `uncollectible`, `void`); `null` while
     /// Stripe still assembles it.
+    #[schema(required = true)]
     status: Option<String>,
     amount_due: u64,
     amount_paid: u64,
@@ -188,7 +194,9 @@ pub struct InvoiceView {
     period_start: DateTime<Utc>,
     period_end: DateTime<Utc>,
     /// The provider's page to see and pay it.
+    #[schema(required = true)]
     hosted_url: Option<String>,
+    #[schema(required = true)]
     pdf_url: Option<String>,
 }
 

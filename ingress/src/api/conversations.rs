@@ -112,14 +112,19 @@ pub struct ConversationView {
     channel: ChannelRef,
     customer: CustomerRef,
     mode: ConversationMode,
+    #[schema(required = true)]
     assignee_id: Option<UserId>,
     /// Why and when the assistant handed the conversation to people; `null` if it did not.
+    #[schema(required = true)]
     handoff: Option<Handoff>,
     /// The marketplace's answer deadline (WB questions and feedbacks).
+    #[schema(required = true)]
     reply_due_at: Option<DateTime<Utc>>,
     /// The latest message other than a draft; `null` before the first.
+    #[schema(required = true)]
     last_message: Option<LastMessage>,
     /// Why nothing more is owed: the seller already answered (or closed) it at the marketplace.
+    #[schema(required = true)]
     marketplace_note: Option<String>,
     last_message_at: DateTime<Utc>,
     /// People owe the shopper an answer.
@@ -127,8 +132,10 @@ pub struct ConversationView {
     /// An assistant's draft waits for approval.
     has_draft: bool,
     /// A review's stars, 1 to 5.
+    #[schema(required = true)]
     rating: Option<i16>,
     created_at: DateTime<Utc>,
+    #[schema(required = true)]
     closed_at: Option<DateTime<Utc>>,
 }
 
@@ -145,6 +152,7 @@ pub struct ChannelRef {
 pub struct CustomerRef {
     id: CustomerId,
     name: String,
+    #[schema(required = true)]
     username: Option<String>,
 }
 
@@ -152,7 +160,9 @@ pub struct CustomerRef {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Handoff {
     reason: String,
+    #[schema(required = true)]
     summary: Option<String>,
+    #[schema(required = true)]
     at: Option<DateTime<Utc>>,
 }
 
@@ -160,12 +170,16 @@ pub struct Handoff {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LastMessage {
     direction: Direction,
+    #[schema(required = true)]
     author: Option<Author>,
     /// The first 200 characters.
+    #[schema(required = true)]
     preview: Option<String>,
+    #[schema(required = true)]
     delivery_status: Option<DeliveryStatus>,
     /// The seller wrote it in the marketplace's own cabinet.
     written_at_marketplace: bool,
+    #[schema(required = true)]
     created_at: Option<DateTime<Utc>>,
 }
 
@@ -224,19 +238,24 @@ pub struct MessageView {
     id: MessageId,
     kind: EntryKind,
     /// `null` for a note.
+    #[schema(required = true)]
     direction: Option<Direction>,
     author: Author,
     /// The operator who wrote a reply or a note.
+    #[schema(required = true)]
     author_user_id: Option<UserId>,
     body: String,
     /// Files and pictures, as the channel gave them.
     attachments: Value,
     /// Outbound messages only; `draft` awaits an operator's approval.
+    #[schema(required = true)]
     delivery_status: Option<DeliveryStatus>,
+    #[schema(required = true)]
     delivery_error: Option<String>,
     /// How a reply came about (intent, responder, articles), who approved a draft.
     meta: Value,
     created_at: DateTime<Utc>,
+    #[schema(required = true)]
     sent_at: Option<DateTime<Utc>>,
 }
 

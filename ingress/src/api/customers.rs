@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
 pub struct CustomerView {
     id: CustomerId,
     name: String,
+    #[schema(required = true)]
     username: Option<String>,
     channel: ChannelRef,
     conversation_count: i64,
@@ -82,9 +83,11 @@ pub struct CustomerCard {
 pub struct CustomerConversation {
     id: ConversationId,
     mode: ConversationMode,
+    #[schema(required = true)]
     assignee_id: Option<UserId>,
     last_message_at: DateTime<Utc>,
     created_at: DateTime<Utc>,
+    #[schema(required = true)]
     closed_at: Option<DateTime<Utc>>,
 }
 
@@ -96,8 +99,10 @@ pub struct ProductView {
     title: String,
     brand: String,
     marketplace: Marketplace,
+    #[schema(required = true)]
     price_minor: Option<i64>,
     currency: String,
+    #[schema(required = true)]
     stock: Option<i32>,
 }
 
@@ -121,13 +126,19 @@ impl From<&ProductRow> for ProductView {
 pub struct ReturnView {
     /// The marketplace's id of the return.
     id: String,
+    #[schema(required = true)]
     product_name: Option<String>,
     status: String,
+    #[schema(required = true)]
     substatus: Option<String>,
+    #[schema(required = true)]
     status_text: Option<String>,
+    #[schema(required = true)]
     reason: Option<String>,
+    #[schema(required = true)]
     amount_minor: Option<i64>,
     currency: String,
+    #[schema(required = true)]
     opened_at: Option<DateTime<Utc>>,
     changed_at: DateTime<Utc>,
 }
@@ -157,16 +168,23 @@ pub struct OrderView {
     number: String,
     marketplace: Marketplace,
     status: String,
+    #[schema(required = true)]
     substatus: Option<String>,
     /// The order's items as the marketplace gave them (`{article, quantity, …}`), with the
     /// catalogue's `title` where the article is known.
     items: Vec<Value>,
+    #[schema(required = true)]
     total_minor: Option<i64>,
     currency: String,
+    #[schema(required = true)]
     pickup_point: Option<Value>,
+    #[schema(required = true)]
     storage_until: Option<Value>,
+    #[schema(required = true)]
     delivery_date: Option<Value>,
+    #[schema(required = true)]
     placed_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     changed_at: Option<DateTime<Utc>>,
     /// When a conversation last named it.
     mentioned_at: DateTime<Utc>,

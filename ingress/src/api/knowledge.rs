@@ -60,9 +60,11 @@ pub struct ArticleView {
     #[schema(value_type = super::vocabulary::ArticleStatusSchema)]
     status: Status,
     /// The version the assistant answers from; `null` before the first approval.
+    #[schema(required = true)]
     live_version: Option<i32>,
     latest_version: i32,
     /// The newest version while it awaits approval.
+    #[schema(required = true)]
     draft_version: Option<i32>,
     /// How often the assistant answered from it.
     usage_count: i64,
@@ -97,8 +99,11 @@ pub struct VersionView {
     /// `live`, `approved` (once, not now) or `draft`.
     status: String,
     /// In an article's version list, only the live and the newest version carry their text.
+    #[schema(required = true)]
     body: Option<String>,
+    #[schema(required = true)]
     author_user_id: Option<UserId>,
+    #[schema(required = true)]
     approved_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
 }

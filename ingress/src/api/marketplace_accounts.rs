@@ -60,11 +60,15 @@ pub struct AccountView {
     problems: Vec<String>,
     /// The last check's report: what the seller should know (Russian).
     notes: Vec<String>,
+    #[schema(required = true)]
     checked_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     credentials_expire_at: Option<DateTime<Utc>>,
     sync_status: SyncHealth,
     /// The last failed sync's reason.
+    #[schema(required = true)]
     last_error: Option<String>,
+    #[schema(required = true)]
     last_synced_at: Option<DateTime<Utc>>,
     /// Failed syncs in a row.
     failures: i32,

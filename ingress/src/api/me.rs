@@ -79,6 +79,7 @@ pub struct Profile {
     /// What the role allows, for showing or hiding controls.
     permissions: Vec<Permission>,
     /// Where the shop stands with billing; `null` when this installation takes no payments.
+    #[schema(required = true)]
     account: Option<Standing>,
 }
 
@@ -105,8 +106,10 @@ pub struct ProfileTenant {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Standing {
     state: AccountState,
+    #[schema(required = true)]
     trial_ends_at: Option<DateTime<Utc>>,
     /// While past due: when the assistant stops unless the shop pays first.
+    #[schema(required = true)]
     suspends_at: Option<DateTime<Utc>>,
 }
 

@@ -58,7 +58,9 @@ pub struct QuickReplyView {
     id: i64,
     title: String,
     text: String,
+    #[schema(required = true)]
     shortcut: Option<String>,
+    #[schema(required = true)]
     created_by: Option<UserId>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,

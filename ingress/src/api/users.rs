@@ -43,6 +43,7 @@ pub struct MemberView {
     name: String,
     role: Role,
     disabled: bool,
+    #[schema(required = true)]
     last_login_at: Option<DateTime<Utc>>,
 }
 
