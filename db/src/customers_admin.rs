@@ -15,6 +15,9 @@ use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use otklik_schema::{
+    ChannelId, ChannelKind, ConversationId, ConversationMode, CustomerId, Marketplace, UserId,
+};
 
 use crate::returns::{self, Return};
 use crate::{DbError, TenantScope};
@@ -23,15 +26,15 @@ use crate::{DbError, TenantScope};
 #[derive(Debug, Clone, QueryableByName)]
 pub struct CustomerRow {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: CustomerId,
     #[diesel(sql_type = Text)]
     pub display_name: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub username: Option<String>,
     #[diesel(sql_type = BigInt)]
-    pub channel_id: i64,
+    pub channel_id: ChannelId,
     #[diesel(sql_type = Text)]
-    pub channel_kind: String,
+    pub channel_kind: ChannelKind,
     #[diesel(sql_type = Text)]
     pub channel_name: String,
     #[diesel(sql_type = Timestamptz)]
@@ -104,11 +107,11 @@ pub async fn get(
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ConversationRow {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: ConversationId,
     #[diesel(sql_type = Text)]
-    pub mode: String,
+    pub mode: ConversationMode,
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
     #[diesel(sql_type = Timestamptz)]
     pub last_message_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
@@ -162,7 +165,7 @@ pub struct OrderRow {
     #[diesel(sql_type = Text)]
     pub external_id: String,
     #[diesel(sql_type = Text)]
-    pub marketplace: String,
+    pub marketplace: Marketplace,
     #[diesel(sql_type = Text)]
     pub status: String,
     #[diesel(sql_type = Nullable<Text>)]
@@ -244,7 +247,7 @@ pub struct ProductRow {
     #[diesel(sql_type = Text)]
     pub brand: String,
     #[diesel(sql_type = Text)]
-    pub marketplace: String,
+    pub marketplace: Marketplace,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub price_minor: Option<i64>,
     #[diesel(sql_type = Text)]

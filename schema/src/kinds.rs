@@ -44,6 +44,22 @@ macro_rules! text_enum {
             }
         }
 
+        // The OpenAPI document lists the stored forms, so it cannot drift from the enum.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(Self::ALL.iter().map(|value| value.as_str())))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = UnknownVariant;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -267,9 +283,7 @@ impl WithdrawReason {
 
 text_enum! {
     /// The language a person reads the dashboard in; Russian until they choose.
-    #[derive(Default, utoipa::ToSchema)]
-    // The OpenAPI document's names; serde's come from the variants' own renames, which agree.
-    #[schema(rename_all = "lowercase")]
+    #[derive(Default)]
     Locale {
         #[default]
         Ru = "ru",

@@ -196,6 +196,11 @@ fn check_operation(method: &str, path: &str, operation: &Value, tags: &BTreeSet<
         "{method} {path}: no success answer"
     );
     for (status, response) in responses {
+        if status.starts_with('2')
+            && let Some(schema) = response["content"].get("application/json")
+        {
+            assert_typed(&format!("{method} {path} {status}"), &schema["schema"]);
+        }
         if status.starts_with('4') || status.starts_with('5') {
             assert_eq!(
                 response["content"]["application/json"]["schema"]["$ref"],
@@ -203,6 +208,34 @@ fn check_operation(method: &str, path: &str, operation: &Value, tags: &BTreeSet<
                 "{method} {path} {status}"
             );
         }
+    }
+}
+
+/// A success body says what it holds, so the document is a contract the answers are checked
+/// against: a named schema, or an inline one whose objects list their properties — never a
+/// bare `object` or an empty schema, which any body satisfies.
+fn assert_typed(what: &str, schema: &Value) {
+    let map = schema
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: no schema"));
+    if map.contains_key("$ref") {
+        return;
+    }
+    let bare = map.is_empty()
+        || (map.get("type").and_then(Value::as_str) == Some("object")
+            && !map.contains_key("properties"));
+    assert!(!bare, "{what}: an untyped body {schema}");
+    if let Some(items) = map.get("items") {
+        assert_typed(what, items);
+    }
+    for property in map
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|properties| properties.values())
+        .filter(|property| property.get("type").and_then(Value::as_str) == Some("array"))
+    {
+        assert_typed(what, property);
     }
 }
 

@@ -10,11 +10,12 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use otklik_db::{DbError, TenantScope, api_keys, audit, channels};
 use otklik_jobs::dead_letters::{self, DeadLetter, DeadLetterError};
 use otklik_jobs::{Queue, QueueSettings};
-use otklik_schema::Role;
-use serde::Deserialize;
+use otklik_schema::{Role, UserId};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::auth::Principal;
@@ -51,12 +52,91 @@ pub fn new_key() -> (String, String) {
     (secret, hash)
 }
 
-fn key_view(key: &api_keys::ApiKey) -> Value {
-    json!({
-        "id": key.id, "name": key.name, "role": key.role, "prefix": key.prefix,
-        "created_by": key.created_by.0, "created_at": key.created_at,
-        "last_used_at": key.last_used_at, "revoked_at": key.revoked_at,
-    })
+/// An API key; never the secret.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyView {
+    id: i64,
+    name: String,
+    role: Role,
+    /// The key's first characters, to recognise it.
+    prefix: String,
+    /// The admin the key acts for.
+    created_by: UserId,
+    created_at: DateTime<Utc>,
+    #[schema(required = true)]
+    last_used_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<&api_keys::ApiKey> for KeyView {
+    fn from(key: &api_keys::ApiKey) -> Self {
+        Self {
+            id: key.id,
+            name: key.name.clone(),
+            role: key.role,
+            prefix: key.prefix.clone(),
+            created_by: key.created_by,
+            created_at: key.created_at,
+            last_used_at: key.last_used_at,
+            revoked_at: key.revoked_at,
+        }
+    }
+}
+
+/// A new API key with its secret: answered once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NewKeyView {
+    #[serde(flatten)]
+    api_key: KeyView,
+    /// The secret (`ok_live_…`); a replay of the same `Idempotency-Key` shows it redacted.
+    key: String,
+}
+
+/// An entry of the audit log.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditEntryView {
+    id: i64,
+    #[schema(required = true)]
+    actor_user_id: Option<UserId>,
+    action: String,
+    target_type: String,
+    #[schema(required = true)]
+    target_id: Option<String>,
+    /// What changed, as the action records it.
+    details: Value,
+    created_at: DateTime<Utc>,
+    /// The API key the action was made with, if it was.
+    #[schema(required = true)]
+    api_key_id: Option<i64>,
+}
+
+/// A job that failed for good.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeadLetterView {
+    #[schema(value_type = super::vocabulary::QueueSchema)]
+    queue: &'static str,
+    id: String,
+    #[schema(required = true)]
+    status: Option<String>,
+    #[schema(required = true)]
+    error: Option<String>,
+    /// When it died, in seconds since the Unix epoch.
+    #[schema(required = true)]
+    died_at: Option<i64>,
+    /// The job as it was enqueued; `null` when it no longer decodes.
+    #[schema(required = true)]
+    payload: Option<Value>,
+}
+
+/// A replayed dead letter.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Replayed {
+    #[schema(value_type = super::vocabulary::QueueSchema)]
+    queue: &'static str,
+    id: String,
+    /// Always `true`.
+    replayed: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -66,7 +146,6 @@ struct NewKey {
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
     /// What the key may do.
-    #[schema(value_type = super::vocabulary::RoleSchema)]
     role: Role,
 }
 
@@ -80,8 +159,7 @@ struct NewKey {
     security(("bearer" = [])),
     request_body = NewKey,
     responses(
-        (status = 201, description = "`{id, name, role, prefix, created_by, created_at, last_used_at, revoked_at, key}`",
-            body = Object),
+        (status = 201, description = "The key with its secret", body = NewKeyView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "An empty or too long name", body = crate::error::ErrorEnvelope),
@@ -90,7 +168,7 @@ async fn create_key(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(request): JsonBody<NewKey>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NewKeyView>), ApiError> {
     principal.require(Permission::ManageApiKeys)?;
     let name = request.name.trim();
     if name.is_empty() || name.chars().count() > MAX_KEY_NAME {
@@ -115,8 +193,10 @@ async fn create_key(
         &hash,
     )
     .await?;
-    let mut body = key_view(&key);
-    body["key"] = json!(secret);
+    let body = NewKeyView {
+        api_key: KeyView::from(&key),
+        key: secret,
+    };
     Ok((StatusCode::CREATED, Json(body)))
 }
 
@@ -125,8 +205,7 @@ async fn create_key(
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "Items are `{id, name, role, prefix, created_by, created_at, last_used_at, revoked_at}`, newest first",
-            body = Page<Value>),
+        (status = 200, description = "A page of keys, newest first", body = Page<KeyView>),
         (status = 400, description = "A bad `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
@@ -134,7 +213,7 @@ async fn list_keys(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(page): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Value>>, ApiError> {
+) -> Result<Json<Page<KeyView>>, ApiError> {
     principal.require(Permission::ManageApiKeys)?;
     let limit = page.limit()?;
     let after: Option<i64> = page.after()?;
@@ -142,7 +221,7 @@ async fn list_keys(
     let rows = api_keys::list(&mut conn, principal.tenant, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |key| key.id);
     Ok(Json(Page {
-        items: page.items.iter().map(key_view).collect(),
+        items: page.items.iter().map(KeyView::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -187,8 +266,7 @@ struct AuditQuery {
     description = "Role: admin (read_audit_log). Newest first.", security(("bearer" = [])),
     params(AuditQuery),
     responses(
-        (status = 200, description = "Items are `{id, actor_user_id, action, target_type, target_id, details, created_at, api_key_id}`; `api_key_id` names the API key the action was made with",
-            body = Page<Value>),
+        (status = 200, description = "A page of entries", body = Page<AuditEntryView>),
         (status = 400, description = "A bad `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
@@ -196,7 +274,7 @@ async fn audit_log(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> Result<Json<Page<Value>>, ApiError> {
+) -> Result<Json<Page<AuditEntryView>>, ApiError> {
     principal.require(Permission::ReadAuditLog)?;
     let page = PageQuery {
         limit: query.limit,
@@ -215,14 +293,16 @@ async fn audit_log(
     Ok(Json(Page {
         items: page
             .items
-            .iter()
-            .map(|entry| {
-                json!({
-                    "id": entry.id, "actor_user_id": entry.actor_user_id, "action": entry.action,
-                    "target_type": entry.target_type, "target_id": entry.target_id,
-                    "details": entry.details, "created_at": entry.created_at,
-                    "api_key_id": entry.api_key_id,
-                })
+            .into_iter()
+            .map(|entry| AuditEntryView {
+                id: entry.id,
+                actor_user_id: entry.actor_user_id.map(UserId),
+                action: entry.action,
+                target_type: entry.target_type,
+                target_id: entry.target_id,
+                details: entry.details,
+                created_at: entry.created_at,
+                api_key_id: entry.api_key_id,
             })
             .collect(),
         next_cursor: page.next_cursor,
@@ -259,12 +339,18 @@ fn belongs(letter: &DeadLetter, tenant: TenantScope, channels: &HashSet<i64>) ->
         .is_some_and(|channel| channels.contains(&channel))
 }
 
-fn letter_view(queue: Queue, letter: &DeadLetter) -> Value {
-    json!({
-        "queue": queue.as_str(), "id": letter.id, "status": letter.status, "error": letter.error,
-        "died_at": letter.died_at,
-        "payload": letter.payload.as_deref().and_then(|p| serde_json::from_str::<Value>(p).ok()),
-    })
+fn letter_view(queue: Queue, letter: &DeadLetter) -> DeadLetterView {
+    DeadLetterView {
+        queue: queue.as_str(),
+        id: letter.id.clone(),
+        status: letter.status.clone(),
+        error: letter.error.clone(),
+        died_at: letter.died_at,
+        payload: letter
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Value>(p).ok()),
+    }
 }
 
 /// The tenant's dead letters in every queue, in no particular order.
@@ -314,8 +400,7 @@ fn letter_key(queue: Queue, letter: &DeadLetter) -> LetterKey {
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "Items are `{queue, id, status, error, died_at, payload}`",
-            body = Page<Value>),
+        (status = 200, description = "A page of dead letters", body = Page<DeadLetterView>),
         (status = 400, description = "A bad `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
@@ -323,7 +408,7 @@ async fn dead_letters(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(page): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Value>>, ApiError> {
+) -> Result<Json<Page<DeadLetterView>>, ApiError> {
     principal.require(Permission::ManageJobs)?;
     let limit = page.limit()?;
     let after: Option<LetterKey> = page.after()?;
@@ -360,7 +445,7 @@ async fn dead_letters(
         ("id" = String, Path, description = "The job's id"),
     ),
     responses(
-        (status = 202, description = "`{queue, id, replayed: true}`", body = Object),
+        (status = 202, description = "Enqueued again", body = Replayed),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such dead letter of this shop", body = crate::error::ErrorEnvelope),
         (status = 422, description = "The payload no longer decodes", body = crate::error::ErrorEnvelope),
@@ -369,7 +454,7 @@ async fn replay(
     State(state): State<AppState>,
     principal: Principal,
     Path((queue, id)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Replayed>), ApiError> {
     principal.require(Permission::ManageJobs)?;
     let queue: Queue = queue.parse().map_err(|_| ApiError::NotFound)?;
     let ours = tenant_letters(&state, principal.tenant)
@@ -397,6 +482,10 @@ async fn replay(
     .map_err(DbError::from)?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"queue": queue.as_str(), "id": id, "replayed": true})),
+        Json(Replayed {
+            queue: queue.as_str(),
+            id,
+            replayed: true,
+        }),
     ))
 }

@@ -19,9 +19,8 @@ use axum::{Json, Router};
 use chrono::{Days, NaiveDate};
 use otklik_db::analytics::{self, Figures, MessageCounts, Period};
 use otklik_db::channels;
-use otklik_schema::ChannelId;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use otklik_schema::{ChannelId, ChannelKind, ConversationId};
+use serde::{Deserialize, Serialize};
 
 use super::auth::Principal;
 use super::params::ApiQuery;
@@ -90,52 +89,191 @@ async fn period(
     })
 }
 
-fn share(value: Option<f64>) -> Value {
-    value.map_or(Value::Null, |v| json!((v * 10_000.0).round() / 10_000.0))
+/// A share rounded to four places.
+fn share(value: Option<f64>) -> Option<f64> {
+    value.map(|v| (v * 10_000.0).round() / 10_000.0)
 }
 
-fn seconds(value: Option<f64>) -> Value {
-    value.map_or(Value::Null, |v| json!(v.round() as i64))
+/// Whole seconds.
+fn seconds(value: Option<f64>) -> Option<i64> {
+    value.map(|v| v.round() as i64)
 }
 
-fn figures_view(f: &Figures) -> Value {
-    json!({
-        "conversations": f.conversations,
-        "bot_involved": f.bot_involved,
-        "involvement": share(f.involvement()),
-        "requests": f.requests,
-        "decided": f.decided,
-        "bot_resolved": f.bot_resolved,
-        "bot_pending": f.bot_pending,
-        "automation_rate": share(f.automation_rate()),
-        "outcomes": {
-            "bot_resolved": f.bot_resolved,
-            "bot_pending": f.bot_pending,
-            "not_resolved": f.not_resolved,
-            "handed_off": f.handed_off,
-            "operator": f.operator,
-            "unanswered": f.unanswered,
-            "greeting_only": f.greeting_only,
+/// A period's figures, for the shop or one channel. Shares are 0–1, `null` when there is
+/// nothing to divide by; definitions in docs/metrics.md.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FiguresView {
+    conversations: i64,
+    bot_involved: i64,
+    #[schema(required = true)]
+    involvement: Option<f64>,
+    requests: i64,
+    decided: i64,
+    bot_resolved: i64,
+    bot_pending: i64,
+    #[schema(required = true)]
+    automation_rate: Option<f64>,
+    outcomes: Outcomes,
+    handed_off: i64,
+    #[schema(required = true)]
+    handoff_rate: Option<f64>,
+    first_response_seconds: Percentiles,
+    resolution_seconds: Percentiles,
+    csat: Csat,
+}
+
+/// Conversations by how they ended.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Outcomes {
+    bot_resolved: i64,
+    bot_pending: i64,
+    not_resolved: i64,
+    handed_off: i64,
+    operator: i64,
+    unanswered: i64,
+    greeting_only: i64,
+}
+
+/// Seconds at the median and the 90th percentile; `null` without data.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Percentiles {
+    #[schema(required = true)]
+    p50: Option<i64>,
+    #[schema(required = true)]
+    p90: Option<i64>,
+}
+
+/// Shoppers' ratings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Csat {
+    rated: i64,
+    /// Ratings of 4 or 5.
+    satisfied: i64,
+    #[schema(required = true)]
+    score: Option<f64>,
+    #[schema(required = true)]
+    average_stars: Option<f64>,
+}
+
+/// Messages of the period by who wrote them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MessageFigures {
+    shopper: i64,
+    bot: i64,
+    operator: i64,
+}
+
+/// How many conversations were handed off for a reason.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReasonFigure {
+    reason: String,
+    conversations: i64,
+}
+
+/// The channel a row of figures is about; `kind` and `name` are `null` for a channel no
+/// longer known.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportChannel {
+    id: ChannelId,
+    #[schema(required = true)]
+    kind: Option<ChannelKind>,
+    #[schema(required = true)]
+    name: Option<String>,
+}
+
+/// One channel's figures.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChannelFigures {
+    channel: ReportChannel,
+    #[serde(flatten)]
+    figures: FiguresView,
+    messages: MessageFigures,
+}
+
+/// A period's figures for the shop, with the same per channel.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AnalyticsSummary {
+    from: NaiveDate,
+    to: NaiveDate,
+    /// The channel asked for, if any.
+    #[schema(required = true)]
+    channel: Option<ChannelId>,
+    #[serde(flatten)]
+    figures: FiguresView,
+    handoff_reasons: Vec<ReasonFigure>,
+    messages: MessageFigures,
+    channels: Vec<ChannelFigures>,
+}
+
+fn figures_view(f: &Figures) -> FiguresView {
+    FiguresView {
+        conversations: f.conversations,
+        bot_involved: f.bot_involved,
+        involvement: share(f.involvement()),
+        requests: f.requests,
+        decided: f.decided,
+        bot_resolved: f.bot_resolved,
+        bot_pending: f.bot_pending,
+        automation_rate: share(f.automation_rate()),
+        outcomes: Outcomes {
+            bot_resolved: f.bot_resolved,
+            bot_pending: f.bot_pending,
+            not_resolved: f.not_resolved,
+            handed_off: f.handed_off,
+            operator: f.operator,
+            unanswered: f.unanswered,
+            greeting_only: f.greeting_only,
         },
-        "handed_off": f.handed_off,
-        "handoff_rate": share(f.handoff_rate()),
-        "first_response_seconds": {"p50": seconds(f.first_response_p50), "p90": seconds(f.first_response_p90)},
-        "resolution_seconds": {"p50": seconds(f.resolution_p50), "p90": seconds(f.resolution_p90)},
-        "csat": {
-            "rated": f.rated,
-            "satisfied": f.satisfied,
-            "score": share(f.csat()),
-            "average_stars": f.average_stars.map(|v| (v * 100.0).round() / 100.0),
+        handed_off: f.handed_off,
+        handoff_rate: share(f.handoff_rate()),
+        first_response_seconds: Percentiles {
+            p50: seconds(f.first_response_p50),
+            p90: seconds(f.first_response_p90),
         },
-    })
+        resolution_seconds: Percentiles {
+            p50: seconds(f.resolution_p50),
+            p90: seconds(f.resolution_p90),
+        },
+        csat: Csat {
+            rated: f.rated,
+            satisfied: f.satisfied,
+            score: share(f.csat()),
+            average_stars: f.average_stars.map(|v| (v * 100.0).round() / 100.0),
+        },
+    }
 }
 
-fn messages_view(m: Option<&MessageCounts>) -> Value {
-    json!({
-        "shopper": m.map_or(0, |m| m.shopper),
-        "bot": m.map_or(0, |m| m.bot),
-        "operator": m.map_or(0, |m| m.operator),
-    })
+fn messages_view(m: Option<&MessageCounts>) -> MessageFigures {
+    MessageFigures {
+        shopper: m.map_or(0, |m| m.shopper),
+        bot: m.map_or(0, |m| m.bot),
+        operator: m.map_or(0, |m| m.operator),
+    }
+}
+
+/// Questions the bot could not answer, grouped.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GapReport {
+    from: NaiveDate,
+    to: NaiveDate,
+    items: Vec<GapGroup>,
+}
+
+/// Conversations handed off for one reason and intent, with the latest questions.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GapGroup {
+    reason: String,
+    #[schema(required = true)]
+    intent: Option<String>,
+    conversations: i64,
+    examples: Vec<GapExample>,
+}
+
+/// A question the bot could not answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GapExample {
+    conversation_id: ConversationId,
+    question: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/analytics/summary", tag = "analytics",
@@ -146,7 +284,7 @@ fn messages_view(m: Option<&MessageCounts>) -> Value {
     security(("bearer" = [])),
     params(PeriodQuery),
     responses(
-        (status = 200, description = "`{from, to, channel, conversations, bot_involved, involvement, requests, decided, bot_resolved, bot_pending, automation_rate, outcomes: {bot_resolved, bot_pending, not_resolved, handed_off, operator, unanswered, greeting_only}, handed_off, handoff_rate, handoff_reasons: [{reason, conversations}], first_response_seconds: {p50, p90}, resolution_seconds: {p50, p90}, csat: {rated, satisfied, score, average_stars}, messages: {shopper, bot, operator}, channels: [{channel: {id, kind, name}, …the same figures…, messages}]}`", body = Object),
+        (status = 200, description = "The figures", body = AnalyticsSummary),
         (status = 400, description = "A malformed parameter (a date not `YYYY-MM-DD`, a channel not a number)", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "`from` after `to`, or a period over 366 days", body = crate::error::ErrorEnvelope),
@@ -155,7 +293,7 @@ pub async fn summary(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PeriodQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AnalyticsSummary>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     let scope = principal.tenant;
     let mut conn = state.db_for(&principal).await?;
@@ -164,40 +302,53 @@ pub async fn summary(
     let messages = analytics::messages(&mut conn, scope, period).await?;
     let reasons = analytics::handoff_reasons(&mut conn, scope, period).await?;
     let known = channels::list(&mut conn, scope).await?;
-    let total = figures.iter().find(|f| f.channel_id.is_none());
-    let mut view = total.map_or_else(|| figures_view(&Figures::default()), figures_view);
-    view["from"] = json!(period.from);
-    view["to"] = json!(period.to);
-    view["channel"] = json!(period.channel);
-    view["handoff_reasons"] = json!(reasons);
-    view["messages"] = messages_view(messages.iter().find(|m| m.channel_id.is_none()));
-    let mut by_channel: Vec<Option<ChannelId>> = figures
+    let figures_of = |channel: Option<ChannelId>| {
+        figures
+            .iter()
+            .find(|f| f.channel_id == channel)
+            .map_or_else(|| figures_view(&Figures::default()), figures_view)
+    };
+    let messages_of = |channel: Option<ChannelId>| {
+        messages_view(messages.iter().find(|m| m.channel_id == channel))
+    };
+    let mut by_channel: Vec<ChannelId> = figures
         .iter()
         .map(|f| f.channel_id)
         .chain(messages.iter().map(|m| m.channel_id))
-        .filter(Option::is_some)
+        .flatten()
         .collect();
     by_channel.sort();
     by_channel.dedup();
-    view["channels"] = by_channel
+    let channels = by_channel
         .into_iter()
-        .flatten()
         .map(|id| {
-            let mut row = figures
-                .iter()
-                .find(|f| f.channel_id == Some(id))
-                .map_or_else(|| figures_view(&Figures::default()), figures_view);
             let channel = known.iter().find(|c| c.id == id);
-            row["channel"] = json!({
-                "id": id,
-                "kind": channel.map(|c| c.kind),
-                "name": channel.map(|c| c.name.as_str()),
-            });
-            row["messages"] = messages_view(messages.iter().find(|m| m.channel_id == Some(id)));
-            row
+            ChannelFigures {
+                channel: ReportChannel {
+                    id,
+                    kind: channel.map(|c| c.kind),
+                    name: channel.map(|c| c.name.clone()),
+                },
+                figures: figures_of(Some(id)),
+                messages: messages_of(Some(id)),
+            }
         })
         .collect();
-    Ok(Json(view))
+    Ok(Json(AnalyticsSummary {
+        from: period.from,
+        to: period.to,
+        channel: period.channel,
+        figures: figures_of(None),
+        handoff_reasons: reasons
+            .into_iter()
+            .map(|r| ReasonFigure {
+                reason: r.reason,
+                conversations: r.conversations,
+            })
+            .collect(),
+        messages: messages_of(None),
+        channels,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/analytics/gaps", tag = "analytics",
@@ -210,7 +361,7 @@ pub async fn summary(
     security(("bearer" = [])),
     params(PeriodQuery),
     responses(
-        (status = 200, description = "`{from, to, items: [{reason, intent, conversations, examples: [{conversation_id, question}]}]}`", body = Object),
+        (status = 200, description = "The groups, largest first", body = GapReport),
         (status = 400, description = "A malformed parameter", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "`from` after `to`, or a period over 366 days", body = crate::error::ErrorEnvelope),
@@ -219,27 +370,33 @@ pub async fn gaps(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PeriodQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<GapReport>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     let mut conn = state.db_for(&principal).await?;
     let period = period(&mut conn, &principal, &query).await?;
     let gaps = analytics::gaps(&mut conn, principal.tenant, period, GAP_GROUPS).await?;
-    let items: Vec<Value> = gaps
-        .iter()
-        .map(|g| {
-            json!({
-                "reason": g.reason,
-                "intent": g.intent,
-                "conversations": g.conversations,
-                "examples": g.examples.iter().zip(&g.example_conversations)
-                    .map(|(question, id)| json!({"conversation_id": id, "question": question}))
-                    .collect::<Vec<_>>(),
-            })
+    let items = gaps
+        .into_iter()
+        .map(|g| GapGroup {
+            examples: g
+                .examples
+                .into_iter()
+                .zip(g.example_conversations)
+                .map(|(question, id)| GapExample {
+                    conversation_id: ConversationId(id),
+                    question,
+                })
+                .collect(),
+            reason: g.reason,
+            intent: g.intent,
+            conversations: g.conversations,
         })
         .collect();
-    Ok(Json(
-        json!({"from": period.from, "to": period.to, "items": items}),
-    ))
+    Ok(Json(GapReport {
+        from: period.from,
+        to: period.to,
+        items,
+    }))
 }
 
 /// One CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is defused so a

@@ -7,13 +7,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post, put};
-use otklik_billing::InvoiceStatus;
+use chrono::{DateTime, Utc};
 use otklik_billing::accounts::limits::{self, Limit};
 use otklik_billing::accounts::{Billing, BillingError, merchant};
-use otklik_schema::{BillingCurrency, PaymentStatus};
-
-use serde::Deserialize;
-use serde_json::{Value, json};
+use otklik_schema::{AccountState, BillingCurrency, PaymentStatus};
+use serde::{Deserialize, Serialize};
 
 use super::auth::Principal;
 use super::body::JsonBody;
@@ -88,11 +86,50 @@ fn operation(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
 }
 
+/// The billing page: plan, standing, replies this period and the plans on sale. Prices are in
+/// minor units of `currency`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BillingOverview {
+    plan: String,
+    state: AccountState,
+    period_start: DateTime<Utc>,
+    #[schema(required = true)]
+    period_end: Option<DateTime<Utc>>,
+    /// AI replies this period.
+    replies: i64,
+    /// Replies the period includes: the plan's, or the trial's cap.
+    included_replies: u64,
+    /// The merchant's own cap on AI replies per period; `null` for none.
+    #[schema(required = true)]
+    reply_cap: Option<i64>,
+    currency: BillingCurrency,
+    #[schema(required = true)]
+    trial_ends_at: Option<DateTime<Utc>>,
+    /// While past due: when the assistant stops unless the shop pays first.
+    #[schema(required = true)]
+    suspends_at: Option<DateTime<Utc>>,
+    /// This installation can take payments in `currency`.
+    payments_enabled: bool,
+    plans: Vec<PlanOffer>,
+}
+
+/// A plan on sale, priced in the shop's currency.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanOffer {
+    code: String,
+    name: String,
+    monthly_price: u64,
+    overage_per_reply: u64,
+    included_replies: u64,
+    channels: u32,
+    operator_seats: u32,
+}
+
 /// The overview with what the page offers: the plans on sale priced in the tenant's currency
 /// (minor units), and whether this installation can take that currency at all.
-fn overview_view(billing: &Billing, overview: &merchant::Overview) -> Value {
+fn overview_view(billing: &Billing, overview: &merchant::Overview) -> BillingOverview {
     let roubles = overview.currency == BillingCurrency::Rub;
-    let plans: Vec<Value> = billing
+    let plans = billing
         .catalog
         .plans()
         .iter()
@@ -103,12 +140,15 @@ fn overview_view(billing: &Billing, overview: &merchant::Overview) -> Value {
             } else {
                 (&plan.monthly_price, &plan.overage_per_reply)
             };
-            Some(json!({
-                "code": plan.code.as_str(), "name": plan.name,
-                "monthly_price": price.minor, "overage_per_reply": overage.minor,
-                "included_replies": plan.included_replies, "channels": plan.channels,
-                "operator_seats": plan.operator_seats,
-            }))
+            Some(PlanOffer {
+                code: plan.code.as_str().to_owned(),
+                name: plan.name.clone(),
+                monthly_price: price.minor,
+                overage_per_reply: overage.minor,
+                included_replies: plan.included_replies,
+                channels: plan.channels,
+                operator_seats: plan.operator_seats,
+            })
         })
         .collect();
     let payments = if roubles {
@@ -116,21 +156,62 @@ fn overview_view(billing: &Billing, overview: &merchant::Overview) -> Value {
     } else {
         billing.provider.is_some()
     };
-    json!({
-        "plan": overview.plan, "state": overview.state,
-        "period_start": overview.period_start, "period_end": overview.period_end,
-        "replies": overview.replies, "included_replies": overview.included,
-        "reply_cap": overview.reply_cap, "currency": overview.currency,
-        "trial_ends_at": overview.trial_ends_at, "suspends_at": overview.suspends_at,
-        "payments_enabled": payments, "plans": plans,
-    })
+    BillingOverview {
+        plan: overview.plan.clone(),
+        state: overview.state,
+        period_start: overview.period_start,
+        period_end: overview.period_end,
+        replies: overview.replies,
+        included_replies: overview.included,
+        reply_cap: overview.reply_cap,
+        currency: overview.currency,
+        trial_ends_at: overview.trial_ends_at,
+        suspends_at: overview.suspends_at,
+        payments_enabled: payments,
+        plans,
+    }
+}
+
+/// The shop's invoices, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvoiceList {
+    items: Vec<InvoiceView>,
+}
+
+/// An invoice (Stripe's, or a ЮKassa payment in its shape). Amounts in minor units.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvoiceView {
+    id: String,
+    #[schema(required = true)]
+    number: Option<String>,
+    /// The provider's status (`draft`, `open`, `paid`, `uncollectible`, `void`); `null` while
+    /// Stripe still assembles it.
+    #[schema(required = true)]
+    status: Option<String>,
+    amount_due: u64,
+    amount_paid: u64,
+    currency: String,
+    period_start: DateTime<Utc>,
+    period_end: DateTime<Utc>,
+    /// The provider's page to see and pay it.
+    #[schema(required = true)]
+    hosted_url: Option<String>,
+    #[schema(required = true)]
+    pdf_url: Option<String>,
+}
+
+/// A page at the payment provider to send the merchant to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HostedPage {
+    id: String,
+    url: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/billing", tag = "billing",
     summary = "Plan, standing and replies this period",
     description = "Role: admin (manage_billing).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap, currency, trial_ends_at, suspends_at, payments_enabled, plans: [{code, name, monthly_price, overage_per_reply, included_replies, channels, operator_seats}]}`; prices in minor units of `currency`; `suspends_at` while past due", body = Object),
+        (status = 200, description = "The overview; prices in minor units of `currency`", body = BillingOverview),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
         (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
@@ -138,7 +219,7 @@ fn overview_view(billing: &Billing, overview: &merchant::Overview) -> Value {
 async fn overview(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BillingOverview>, ApiError> {
     principal.require(Permission::ManageBilling)?;
     let mut conn = state.db_for(&principal).await?;
     let overview = merchant::overview(&mut conn, state.billing(), principal.tenant).await?;
@@ -152,8 +233,7 @@ async fn overview(
         waits for the payer or the bank, `paid`, `void` when declined or abandoned; `hosted_url` \
         is the payment page while it waits).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{items: [{id, number, status, amount_due, amount_paid, currency, \
-            period_start, period_end, hosted_url, pdf_url}]}`; amounts in minor units", body = Object),
+        (status = 200, description = "The invoices; amounts in minor units", body = InvoiceList),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
         (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
@@ -161,7 +241,7 @@ async fn overview(
 async fn invoices(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InvoiceList>, ApiError> {
     principal.require(Permission::ManageBilling)?;
     let roubles = {
         let mut conn = state.db_for(&principal).await?;
@@ -173,47 +253,64 @@ async fn invoices(
         }
     };
     if let Some(payments) = roubles {
-        let items: Vec<Value> = payments.iter().map(payment_view).collect();
-        return Ok(Json(json!({ "items": items })));
+        return Ok(Json(InvoiceList {
+            items: payments.iter().map(payment_view).collect(),
+        }));
     }
     let invoices =
         merchant::invoices(state.tenant_pool(), state.billing(), principal.tenant).await?;
-    let items: Vec<Value> = invoices
+    let items = invoices
         .iter()
-        .map(|invoice| {
-            json!({
-                "id": invoice.id.as_str(), "number": invoice.number,
-                "status": invoice.status.as_ref().map(InvoiceStatus::as_str),
-                "amount_due": invoice.amount_due.minor, "amount_paid": invoice.amount_paid.minor,
-                "currency": invoice.amount_due.currency.as_str(),
-                "period_start": invoice.period_start, "period_end": invoice.period_end,
-                "hosted_url": invoice.hosted_url, "pdf_url": invoice.pdf_url,
-            })
+        .map(|invoice| InvoiceView {
+            id: invoice.id.as_str().to_owned(),
+            number: invoice.number.clone(),
+            status: invoice
+                .status
+                .as_ref()
+                .map(|status| status.as_str().to_owned()),
+            amount_due: invoice.amount_due.minor,
+            amount_paid: invoice.amount_paid.minor,
+            currency: invoice.amount_due.currency.as_str().to_owned(),
+            period_start: invoice.period_start,
+            period_end: invoice.period_end,
+            hosted_url: invoice.hosted_url.clone(),
+            pdf_url: invoice.pdf_url.clone(),
         })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(InvoiceList { items }))
 }
 
 /// A ЮKassa payment in the shape of an invoice: what a rouble shop was charged for which period.
-fn payment_view(payment: &otklik_db::payments::Payment) -> Value {
+fn payment_view(payment: &otklik_db::payments::Payment) -> InvoiceView {
     let status = match payment.status {
         PaymentStatus::New | PaymentStatus::Pending => "open",
         PaymentStatus::Succeeded => "paid",
         PaymentStatus::Canceled => "void",
     };
+    // Amounts are never negative; the database keeps them as BIGINT.
+    let amount = u64::try_from(payment.amount).unwrap_or(0);
     let paid = if payment.status == PaymentStatus::Succeeded {
-        payment.amount
+        amount
     } else {
         0
     };
-    json!({
-        "id": payment.provider_payment.clone().unwrap_or_else(|| payment.id.to_string()),
-        "number": payment.id.to_string(), "status": status,
-        "amount_due": payment.amount, "amount_paid": paid, "currency": payment.currency,
-        "period_start": payment.period_start, "period_end": payment.period_end,
-        "hosted_url": (status == "open").then_some(payment.confirmation_url.clone()).flatten(),
-        "pdf_url": null,
-    })
+    InvoiceView {
+        id: payment
+            .provider_payment
+            .clone()
+            .unwrap_or_else(|| payment.id.to_string()),
+        number: Some(payment.id.to_string()),
+        status: Some(status.to_owned()),
+        amount_due: amount,
+        amount_paid: paid,
+        currency: payment.currency.clone(),
+        period_start: payment.period_start,
+        period_end: payment.period_end,
+        hosted_url: (status == "open")
+            .then_some(payment.confirmation_url.clone())
+            .flatten(),
+        pdf_url: None,
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -267,7 +364,7 @@ fn same_origin(public_url: &str, url: &str) -> bool {
     params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = CheckoutRequest,
     responses(
-        (status = 200, description = "`{id, url}`: the hosted page to send the merchant to", body = Object),
+        (status = 200, description = "The hosted page to send the merchant to", body = HostedPage),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
@@ -279,7 +376,7 @@ async fn checkout(
     principal: Principal,
     headers: HeaderMap,
     JsonBody(request): JsonBody<CheckoutRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HostedPage>, ApiError> {
     principal.require(Permission::ManageBilling)?;
     check_url(&state, "success_url", &request.success_url)?;
     check_url(&state, "cancel_url", &request.cancel_url)?;
@@ -293,7 +390,10 @@ async fn checkout(
         &request.cancel_url,
     )
     .await?;
-    Ok(Json(json!({ "id": link.id, "url": link.url })))
+    Ok(Json(HostedPage {
+        id: link.id,
+        url: link.url,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -309,7 +409,7 @@ struct PortalRequest {
     params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = PortalRequest,
     responses(
-        (status = 200, description = "`{id, url}`: the hosted page to send the merchant to", body = Object),
+        (status = 200, description = "The hosted page to send the merchant to", body = HostedPage),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
@@ -321,7 +421,7 @@ async fn portal(
     principal: Principal,
     headers: HeaderMap,
     JsonBody(request): JsonBody<PortalRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HostedPage>, ApiError> {
     principal.require(Permission::ManageBilling)?;
     check_url(&state, "return_url", &request.return_url)?;
     let link = merchant::portal(
@@ -332,7 +432,10 @@ async fn portal(
         &request.return_url,
     )
     .await?;
-    Ok(Json(json!({ "id": link.id, "url": link.url })))
+    Ok(Json(HostedPage {
+        id: link.id,
+        url: link.url,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -346,7 +449,7 @@ struct PlanRequest {
     params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$", description = "A retried request with the same key gets the same page")),
     request_body = PlanRequest,
     responses(
-        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap, currency, trial_ends_at, suspends_at, payments_enabled, plans: [{code, name, monthly_price, overage_per_reply, included_replies, channels, operator_seats}]}`; prices in minor units of `currency`; `suspends_at` while past due", body = Object),
+        (status = 200, description = "The overview; prices in minor units of `currency`", body = BillingOverview),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
@@ -358,7 +461,7 @@ async fn change_plan(
     principal: Principal,
     headers: HeaderMap,
     JsonBody(request): JsonBody<PlanRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BillingOverview>, ApiError> {
     principal.require(Permission::ManageBilling)?;
     let overview = merchant::change_plan(
         state.tenant_pool(),
@@ -384,7 +487,7 @@ struct CapRequest {
     description = "Role: admin (manage_billing).", security(("bearer" = [])),
     request_body = CapRequest,
     responses(
-        (status = 200, description = "`{plan, state, period_start, period_end, replies, included_replies, reply_cap, currency, trial_ends_at, suspends_at, payments_enabled, plans: [{code, name, monthly_price, overage_per_reply, included_replies, channels, operator_seats}]}`; prices in minor units of `currency`; `suspends_at` while past due", body = Object),
+        (status = 200, description = "The overview; prices in minor units of `currency`", body = BillingOverview),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
@@ -395,7 +498,7 @@ async fn reply_cap(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(request): JsonBody<CapRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BillingOverview>, ApiError> {
     principal.require(Permission::ManageBilling)?;
     if request.reply_cap.is_some_and(|cap| cap < 0) {
         return Err(ApiError::Validation(vec![FieldError::new(

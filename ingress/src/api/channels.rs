@@ -16,7 +16,7 @@ use otklik_db::DbError;
 use otklik_db::channels::{self, Channel};
 use otklik_db::sealed::Sealed;
 use otklik_schema::{ChannelId, ChannelKind};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use teloxide::payloads::SetWebhookSetters;
 use teloxide::prelude::Requester;
@@ -50,74 +50,134 @@ fn public_url(state: &AppState) -> &str {
     state.config().public_url.trim_end_matches('/')
 }
 
-fn view(state: &AppState, channel: &Channel) -> Value {
-    let mut view = json!({
-        "id": channel.id.0, "kind": channel.kind, "name": channel.name, "enabled": channel.enabled,
-    });
-    // Public names (a bot's username, a community's id) are kept sealed with the token.
-    let public = |field: &str| {
-        state
-            .vault()
-            .open(&channel.credentials)
-            .ok()
-            .and_then(|open| open.get(field).cloned())
-            .unwrap_or(Value::Null)
+/// A channel; which optional fields it has depends on its kind.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChannelView {
+    id: ChannelId,
+    kind: ChannelKind,
+    name: String,
+    enabled: bool,
+    /// Telegram and MAX: the bot's username.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    bot_username: Option<String>,
+    /// MAX: the bot's page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    bot_url: Option<String>,
+    /// VK: the community's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    group_id: Option<i64>,
+    /// VK: the community's page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    community_url: Option<String>,
+    /// WhatsApp: Meta's id of the number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    phone_number_id: Option<String>,
+    /// WhatsApp: the number as people dial it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    display_phone_number: Option<String>,
+    /// WhatsApp: the business name Meta verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    verified_name: Option<String>,
+    /// WhatsApp: the chat link for shoppers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    whatsapp_url: Option<String>,
+    /// WhatsApp: where Meta's webhook must point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    webhook_url: Option<String>,
+    /// A web chat: the page shoppers chat on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    chat_url: Option<String>,
+}
+
+fn view(state: &AppState, channel: &Channel) -> ChannelView {
+    let mut view = ChannelView {
+        id: channel.id,
+        kind: channel.kind,
+        name: channel.name.clone(),
+        enabled: channel.enabled,
+        bot_username: None,
+        bot_url: None,
+        group_id: None,
+        community_url: None,
+        phone_number_id: None,
+        display_phone_number: None,
+        verified_name: None,
+        whatsapp_url: None,
+        webhook_url: None,
+        chat_url: None,
     };
+    // Public names (a bot's username, a community's id) are kept sealed with the token.
+    let public = state
+        .vault()
+        .open(&channel.credentials)
+        .unwrap_or(Value::Null);
+    let text = |field: &str| public.get(field).and_then(Value::as_str).map(str::to_owned);
     match channel.kind {
-        ChannelKind::Telegram => view["bot_username"] = public("bot_username"),
+        ChannelKind::Telegram => view.bot_username = text("bot_username"),
         ChannelKind::Webchat => {
-            view["chat_url"] = json!(format!("{}/chat/{}", public_url(state), channel.id.0));
+            view.chat_url = Some(format!("{}/chat/{}", public_url(state), channel.id.0));
         }
         ChannelKind::Max => {
-            let username = public("bot_username");
-            view["bot_url"] = json!(
-                username
-                    .as_str()
-                    .map(|name| format!("https://max.ru/{name}"))
-            );
-            view["bot_username"] = username;
+            view.bot_username = text("bot_username");
+            view.bot_url = view
+                .bot_username
+                .as_ref()
+                .map(|name| format!("https://max.ru/{name}"));
         }
         ChannelKind::Vk => {
-            let group = public("group_id");
-            view["community_url"] =
-                json!(group.as_i64().map(|id| format!("https://vk.com/club{id}")));
-            view["group_id"] = group;
+            view.group_id = public.get("group_id").and_then(Value::as_i64);
+            view.community_url = view.group_id.map(|id| format!("https://vk.com/club{id}"));
         }
         ChannelKind::Whatsapp => {
-            let display = public("display_phone_number");
-            let digits: Option<String> = display
-                .as_str()
+            view.display_phone_number = text("display_phone_number");
+            let digits: Option<String> = view
+                .display_phone_number
+                .as_ref()
                 .map(|number| number.chars().filter(char::is_ascii_digit).collect());
-            view["whatsapp_url"] = json!(
-                digits
-                    .filter(|d| !d.is_empty())
-                    .map(|d| format!("https://wa.me/{d}"))
-            );
-            view["display_phone_number"] = display;
-            view["phone_number_id"] = public("phone_number_id");
-            view["verified_name"] = public("verified_name");
-            view["webhook_url"] = json!(whatsapp::hook_url(state, channel.id));
+            view.whatsapp_url = digits
+                .filter(|d| !d.is_empty())
+                .map(|d| format!("https://wa.me/{d}"));
+            view.phone_number_id = text("phone_number_id");
+            view.verified_name = text("verified_name");
+            view.webhook_url = Some(whatsapp::hook_url(state, channel.id));
         }
         _ => {}
     }
     view
 }
 
+/// The shop's channels.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChannelList {
+    items: Vec<ChannelView>,
+}
+
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
     summary = "The shop's channels", description = "Role: any (read_settings).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled}`, with `bot_username` for Telegram, `bot_username` and `bot_url` for MAX, `group_id` and `community_url` for VK, `phone_number_id`, `display_phone_number`, `verified_name`, `whatsapp_url` and `webhook_url` for WhatsApp, and `chat_url` for a web chat", body = Object),
+        (status = 200, description = "Every channel, switched off ones included", body = ChannelList),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 async fn list(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ChannelList>, ApiError> {
     principal.require(Permission::ReadSettings)?;
     let mut conn = state.db_for(&principal).await?;
     let channels = channels::list(&mut conn, principal.tenant).await?;
-    let items: Vec<Value> = channels.iter().map(|c| view(&state, c)).collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(ChannelList {
+        items: channels.iter().map(|c| view(&state, c)).collect(),
+    }))
 }
 
 fn checked_name(name: &str) -> Result<&str, ApiError> {
@@ -218,7 +278,7 @@ fn telegram_error(err: RequestError) -> ApiError {
         webhook registered with the channel's own secret.", security(("bearer" = [])),
     request_body = TelegramBot,
     responses(
-        (status = 201, description = "`{id, kind, name, enabled}`, with `bot_username` for Telegram and `chat_url` for a web chat", body = Object),
+        (status = 201, description = "The channel", body = ChannelView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The plan's channel limit is reached; the message offers the plan that allows more", body = crate::error::ErrorEnvelope),
@@ -232,7 +292,7 @@ async fn connect_telegram(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(request): JsonBody<TelegramBot>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
     crate::api::billing::within_plan(&state, &principal, Limit::Channels).await?;
@@ -291,7 +351,7 @@ struct Webchat {
     summary = "Create a web chat", description = "Role: admin (manage_channels).", security(("bearer" = [])),
     request_body = Webchat,
     responses(
-        (status = 201, description = "`{id, kind, name, enabled}`, with `bot_username` for Telegram and `chat_url` for a web chat", body = Object),
+        (status = 201, description = "The channel", body = ChannelView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The plan's channel limit is reached; the message offers the plan that allows more", body = crate::error::ErrorEnvelope),
@@ -301,7 +361,7 @@ async fn create_webchat(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(request): JsonBody<Webchat>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
     crate::api::billing::within_plan(&state, &principal, Limit::Channels).await?;

@@ -36,14 +36,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use otklik_db::inbox::{
     self, Counters, Entry, InboxError, ListFilter, Order, Posted, Summary, Transition, View,
 };
 use otklik_db::marketplace_inbox::ORIGIN_MARKETPLACE;
 use otklik_db::{TenantScope, users};
 use otklik_jobs::{Deliver, topics};
-use otklik_schema::{ChannelId, ConversationId, DeliveryStatus, MessageId, UserId};
-use serde::Deserialize;
+use otklik_schema::{
+    Author, ChannelId, ChannelKind, ConversationId, ConversationMode, CustomerId, DeliveryStatus,
+    Direction, MessageId, Role, UserId,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::auth::Principal;
@@ -101,50 +105,199 @@ impl From<InboxError> for ApiError {
     }
 }
 
-fn summary_view(c: &Summary) -> Value {
-    json!({
-        "id": c.id,
-        "channel": {"id": c.channel_id, "kind": c.channel_kind, "name": c.channel_name},
-        "customer": {"id": c.customer_id, "name": c.customer_name, "username": c.customer_username},
-        "mode": c.mode,
-        "assignee_id": c.assignee_id,
-        "handoff": c.handoff_reason.as_ref().map(|reason| json!({
-            "reason": reason, "summary": c.handoff_summary, "at": c.handoff_at,
-        })),
-        "reply_due_at": c.reply_due_at,
-        "last_message": c.last_direction.map(|direction| json!({
-            "direction": direction,
-            "author": c.last_author,
-            "preview": c.last_preview,
-            "delivery_status": c.last_delivery_status,
-            "written_at_marketplace": c.last_origin.as_deref() == Some(ORIGIN_MARKETPLACE),
-            "created_at": c.last_created_at,
-        })),
-        "marketplace_note": c.marketplace_note(),
-        "last_message_at": c.last_message_at,
-        "awaiting_reply": c.awaiting_reply(),
-        "has_draft": c.has_draft,
-        "rating": c.rating,
-        "created_at": c.created_at,
-        "closed_at": c.closed_at,
-    })
+/// A conversation as the inbox shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConversationView {
+    id: ConversationId,
+    channel: ChannelRef,
+    customer: CustomerRef,
+    mode: ConversationMode,
+    #[schema(required = true)]
+    assignee_id: Option<UserId>,
+    /// Why and when the assistant handed the conversation to people; `null` if it did not.
+    #[schema(required = true)]
+    handoff: Option<Handoff>,
+    /// The marketplace's answer deadline (WB questions and feedbacks).
+    #[schema(required = true)]
+    reply_due_at: Option<DateTime<Utc>>,
+    /// The latest message other than a draft; `null` before the first.
+    #[schema(required = true)]
+    last_message: Option<LastMessage>,
+    /// Why nothing more is owed: the seller already answered (or closed) it at the marketplace.
+    #[schema(required = true)]
+    marketplace_note: Option<String>,
+    last_message_at: DateTime<Utc>,
+    /// People owe the shopper an answer.
+    awaiting_reply: bool,
+    /// An assistant's draft waits for approval.
+    has_draft: bool,
+    /// A review's stars, 1 to 5.
+    #[schema(required = true)]
+    rating: Option<i16>,
+    created_at: DateTime<Utc>,
+    #[schema(required = true)]
+    closed_at: Option<DateTime<Utc>>,
 }
 
-fn entry_view(e: &Entry) -> Value {
-    json!({
-        "id": e.id,
-        "kind": if e.is_note { "note" } else { "message" },
-        "direction": e.direction,
-        "author": e.author,
-        "author_user_id": e.author_user_id,
-        "body": e.body,
-        "attachments": e.attachments,
-        "delivery_status": e.delivery_status,
-        "delivery_error": e.delivery_error,
-        "meta": e.meta,
-        "created_at": e.created_at,
-        "sent_at": e.sent_at,
-    })
+/// The channel a conversation or a customer is at.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChannelRef {
+    pub id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: String,
+}
+
+/// The shopper of a conversation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerRef {
+    id: CustomerId,
+    name: String,
+    #[schema(required = true)]
+    username: Option<String>,
+}
+
+/// The assistant's handoff to people.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Handoff {
+    reason: String,
+    #[schema(required = true)]
+    summary: Option<String>,
+    #[schema(required = true)]
+    at: Option<DateTime<Utc>>,
+}
+
+/// The latest message of a conversation, in short.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LastMessage {
+    direction: Direction,
+    #[schema(required = true)]
+    author: Option<Author>,
+    /// The first 200 characters.
+    #[schema(required = true)]
+    preview: Option<String>,
+    #[schema(required = true)]
+    delivery_status: Option<DeliveryStatus>,
+    /// The seller wrote it in the marketplace's own cabinet.
+    written_at_marketplace: bool,
+    #[schema(required = true)]
+    created_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Summary> for ConversationView {
+    fn from(c: &Summary) -> Self {
+        Self {
+            id: c.id,
+            channel: ChannelRef {
+                id: c.channel_id,
+                kind: c.channel_kind,
+                name: c.channel_name.clone(),
+            },
+            customer: CustomerRef {
+                id: c.customer_id,
+                name: c.customer_name.clone(),
+                username: c.customer_username.clone(),
+            },
+            mode: c.mode,
+            assignee_id: c.assignee_id,
+            handoff: c.handoff_reason.as_ref().map(|reason| Handoff {
+                reason: reason.clone(),
+                summary: c.handoff_summary.clone(),
+                at: c.handoff_at,
+            }),
+            reply_due_at: c.reply_due_at,
+            last_message: c.last_direction.map(|direction| LastMessage {
+                direction,
+                author: c.last_author,
+                preview: c.last_preview.clone(),
+                delivery_status: c.last_delivery_status,
+                written_at_marketplace: c.last_origin.as_deref() == Some(ORIGIN_MARKETPLACE),
+                created_at: c.last_created_at,
+            }),
+            marketplace_note: c.marketplace_note(),
+            last_message_at: c.last_message_at,
+            awaiting_reply: c.awaiting_reply(),
+            has_draft: c.has_draft,
+            rating: c.rating,
+            created_at: c.created_at,
+            closed_at: c.closed_at,
+        }
+    }
+}
+
+/// What a timeline entry is: a message the shopper sees, or a private note.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    Message,
+    Note,
+}
+
+/// A message, a draft or a private note in a conversation's timeline.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MessageView {
+    id: MessageId,
+    kind: EntryKind,
+    /// `null` for a note.
+    #[schema(required = true)]
+    direction: Option<Direction>,
+    author: Author,
+    /// The operator who wrote a reply or a note.
+    #[schema(required = true)]
+    author_user_id: Option<UserId>,
+    body: String,
+    /// Files and pictures, as the channel gave them.
+    attachments: Value,
+    /// Outbound messages only; `draft` awaits an operator's approval.
+    #[schema(required = true)]
+    delivery_status: Option<DeliveryStatus>,
+    #[schema(required = true)]
+    delivery_error: Option<String>,
+    /// How a reply came about (intent, responder, articles), who approved a draft.
+    meta: Value,
+    created_at: DateTime<Utc>,
+    #[schema(required = true)]
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Entry> for MessageView {
+    fn from(e: &Entry) -> Self {
+        Self {
+            id: e.id,
+            kind: if e.is_note {
+                EntryKind::Note
+            } else {
+                EntryKind::Message
+            },
+            direction: e.direction,
+            author: e.author,
+            author_user_id: e.author_user_id,
+            body: e.body.clone(),
+            attachments: e.attachments.clone(),
+            delivery_status: e.delivery_status,
+            delivery_error: e.delivery_error.clone(),
+            meta: e.meta.clone(),
+            created_at: e.created_at,
+            sent_at: e.sent_at,
+        }
+    }
+}
+
+/// How many conversations each view holds for the caller.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InboxCounters {
+    waiting: i64,
+    mine: i64,
+    bot: i64,
+    closed: i64,
+}
+
+/// Someone a conversation can be assigned to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Assignee {
+    id: UserId,
+    /// The name, or the e-mail address for someone who gave none.
+    name: String,
+    role: Role,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -171,7 +324,7 @@ pub struct ListQuery {
     summary = "The inbox, by last activity, newest first", description = "Role: any (read_conversations).", security(("bearer" = [])),
     params(ListQuery),
     responses(
-        (status = 200, description = "Items are conversations: A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`; `marketplace_note` says when the seller already answered (or closed) it at the marketplace, and `last_message.written_at_marketplace` marks a line the seller wrote there", body = Page<Value>),
+        (status = 200, description = "A page of conversations", body = Page<ConversationView>),
         (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "The search text is too long", body = crate::error::ErrorEnvelope),
@@ -180,7 +333,7 @@ pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(params): ApiQuery<ListQuery>,
-) -> Result<Json<Page<Value>>, ApiError> {
+) -> Result<Json<Page<ConversationView>>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     let search = search_text(params.q.as_deref())?;
     let page = PageQuery {
@@ -193,14 +346,14 @@ pub async fn list(
         viewer: principal.user,
         channel: params.channel_id,
         search,
-        after: page.after::<(chrono::DateTime<chrono::Utc>, ConversationId)>()?,
+        after: page.after::<(DateTime<Utc>, ConversationId)>()?,
         limit: limit + 1,
     };
     let mut conn = state.db_for(&principal).await?;
     let rows = inbox::list(&mut conn, principal.tenant, &filter).await?;
     let page = Page::from_rows(rows, limit, |c| (c.last_message_at, c.id));
     Ok(Json(Page {
-        items: page.items.iter().map(summary_view).collect(),
+        items: page.items.iter().map(ConversationView::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -208,30 +361,39 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/conversations/counters", tag = "conversations",
     summary = "How many conversations each view holds", description = "Role: any (read_conversations).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{waiting, mine, bot, closed}`", body = Object),
+        (status = 200, description = "The counts", body = InboxCounters),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn counters(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Counters>, ApiError> {
+) -> Result<Json<InboxCounters>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     let mut conn = state.db_for(&principal).await?;
-    Ok(Json(
-        inbox::counters(&mut conn, principal.tenant, principal.user).await?,
-    ))
+    let Counters {
+        waiting,
+        mine,
+        bot,
+        closed,
+    } = inbox::counters(&mut conn, principal.tenant, principal.user).await?;
+    Ok(Json(InboxCounters {
+        waiting,
+        mine,
+        bot,
+        closed,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/conversations/assignees", tag = "conversations",
     summary = "Who a conversation can be assigned to: active admins and operators, by name (the e-mail address for someone who gave no name)", description = "Role: admin or operator (handle_conversations).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`[{id, name, role}]`", body = Vec<Object>),
+        (status = 200, description = "The people, by name", body = Vec<Assignee>),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn assignees(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<Assignee>>, ApiError> {
     principal.require(Permission::HandleConversations)?;
     let mut conn = state.db_for(&principal).await?;
     let people = users::assignees(&mut conn, principal.tenant).await?;
@@ -243,7 +405,11 @@ pub async fn assignees(
                     "" => &user.email,
                     name => name,
                 };
-                json!({"id": user.id, "name": name, "role": user.role})
+                Assignee {
+                    id: user.id,
+                    name: name.to_owned(),
+                    role: user.role,
+                }
             })
             .collect(),
     ))
@@ -253,11 +419,11 @@ async fn summary(
     state: &AppState,
     tenant: TenantScope,
     id: ConversationId,
-) -> Result<Value, ApiError> {
+) -> Result<ConversationView, ApiError> {
     let mut conn = state.tenant_db(tenant).await?;
     inbox::get(&mut conn, tenant, id)
         .await?
-        .map(|c| summary_view(&c))
+        .map(|c| ConversationView::from(&c))
         .ok_or(ApiError::NotFound)
 }
 
@@ -265,7 +431,7 @@ async fn summary(
     summary = "One conversation", description = "Role: any (read_conversations).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
+        (status = 200, description = "The conversation", body = ConversationView),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
     ))]
@@ -273,7 +439,7 @@ pub async fn show(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ConversationId>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConversationView>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     Ok(Json(summary(&state, principal.tenant, id).await?))
 }
@@ -297,7 +463,7 @@ pub struct TimelineQuery {
     summary = "Messages, drafts and private notes", description = "Role: any (read_conversations).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id"), TimelineQuery),
     responses(
-        (status = 200, description = "Items are `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Page<Value>),
+        (status = 200, description = "A page of messages, drafts and notes", body = Page<MessageView>),
         (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
@@ -307,7 +473,7 @@ pub async fn timeline(
     principal: Principal,
     ApiPath(id): ApiPath<ConversationId>,
     ApiQuery(params): ApiQuery<TimelineQuery>,
-) -> Result<Json<Page<Value>>, ApiError> {
+) -> Result<Json<Page<MessageView>>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     let page = PageQuery {
         limit: params.limit,
@@ -328,7 +494,7 @@ pub async fn timeline(
     .ok_or(ApiError::NotFound)?;
     let page = Page::from_rows(entries, limit, |e| e.id);
     Ok(Json(Page {
-        items: page.items.iter().map(entry_view).collect(),
+        items: page.items.iter().map(MessageView::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -353,7 +519,7 @@ async fn change(
     principal: Principal,
     id: ConversationId,
     transition: Transition,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConversationView>, ApiError> {
     principal.require(Permission::HandleConversations)?;
     let changed = {
         let mut conn = state.db_for(&principal).await?;
@@ -365,8 +531,8 @@ async fn change(
             "type": "conversation",
             "action": transition.action(),
             "conversation_id": id,
-            "mode": conversation["mode"],
-            "assignee_id": conversation["assignee_id"],
+            "mode": conversation.mode,
+            "assignee_id": conversation.assignee_id,
             "by": principal.user,
         });
         publish(&state, principal.tenant, event).await;
@@ -379,7 +545,7 @@ async fn change(
     summary = "Take over: the caller answers, the assistant stays silent", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
+        (status = 200, description = "The conversation", body = ConversationView),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
@@ -388,7 +554,7 @@ pub async fn take_over(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ConversationId>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConversationView>, ApiError> {
     change(state, principal, id, Transition::TakeOver).await
 }
 
@@ -406,7 +572,7 @@ pub struct AssignBody {
     params(("id" = i64, Path, description = "The conversation's id")),
     request_body = AssignBody,
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
+        (status = 200, description = "The conversation", body = ConversationView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
@@ -418,7 +584,7 @@ pub async fn assign(
     principal: Principal,
     ApiPath(id): ApiPath<ConversationId>,
     JsonBody(body): JsonBody<AssignBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConversationView>, ApiError> {
     change(state, principal, id, Transition::Assign(body.user_id)).await
 }
 
@@ -426,7 +592,7 @@ pub async fn assign(
     summary = "Close the conversation", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
+        (status = 200, description = "The conversation", body = ConversationView),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
@@ -435,7 +601,7 @@ pub async fn close(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ConversationId>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConversationView>, ApiError> {
     change(state, principal, id, Transition::Close).await
 }
 
@@ -444,7 +610,7 @@ pub async fn close(
     summary = "Return the conversation to the assistant", description = "Role: admin or operator (handle_conversations). Idempotent: repeating it answers 200 and records nothing.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The conversation's id")),
     responses(
-        (status = 200, description = "A conversation: `{id, channel: {id, kind, name}, customer: {id, name, username}, mode, assignee_id, handoff, reply_due_at, last_message, last_message_at, awaiting_reply, has_draft, rating (a review's stars), marketplace_note, created_at, closed_at}`", body = Object),
+        (status = 200, description = "The conversation", body = ConversationView),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The conversation is closed", body = crate::error::ErrorEnvelope),
@@ -453,7 +619,7 @@ pub async fn return_to_bot(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ConversationId>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConversationView>, ApiError> {
     change(state, principal, id, Transition::ReturnToBot).await
 }
 
@@ -522,7 +688,7 @@ async fn posted(
     action: &str,
     posted: Posted,
 ) -> Result<Response, ApiError> {
-    let view = entry_view(&posted.entry);
+    let view = MessageView::from(&posted.entry);
     if !posted.replayed {
         let event = json!({
             "type": "message", "action": action, "conversation_id": id, "message": view,
@@ -550,8 +716,8 @@ async fn posted(
     params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[!-~]+$", description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
     request_body = TextBody,
     responses(
-        (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
-        (status = 200, description = "A replay of the same key (`Idempotent-Replayed: true`)", body = Object),
+        (status = 201, description = "The message", body = MessageView),
+        (status = 200, description = "A replay of the same key (`Idempotent-Replayed: true`)", body = MessageView),
         (status = 400, description = "Malformed JSON, unknown fields or a bad `Idempotency-Key`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
@@ -581,8 +747,8 @@ pub async fn reply(
     params(("id" = i64, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[!-~]+$", description = "1 to 200 visible ASCII characters; a retry with the same key records and sends once")),
     request_body = NoteBody,
     responses(
-        (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
-        (status = 200, description = "A replay of the same key (`Idempotent-Replayed: true`)", body = Object),
+        (status = 201, description = "The message", body = MessageView),
+        (status = 200, description = "A replay of the same key (`Idempotent-Replayed: true`)", body = MessageView),
         (status = 400, description = "Malformed JSON, unknown fields or a bad `Idempotency-Key`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation in this shop", body = crate::error::ErrorEnvelope),
@@ -620,8 +786,8 @@ pub struct ApproveBody {
     params(("id" = i64, Path, description = "The conversation's id"), ("message_id" = i64, Path, description = "The draft message's id")),
     request_body = ApproveBody,
     responses(
-        (status = 201, description = "The message: `{id, kind: message|note, direction, author, author_user_id, body, attachments, delivery_status, delivery_error, meta, created_at, sent_at}`", body = Object),
-        (status = 200, description = "Already approved (`Idempotent-Replayed: true`)", body = Object),
+        (status = 201, description = "The message", body = MessageView),
+        (status = 200, description = "Already approved (`Idempotent-Replayed: true`)", body = MessageView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such conversation or draft in this shop", body = crate::error::ErrorEnvelope),

@@ -19,10 +19,12 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use otklik_db::customers_admin::{self, CustomerRow, OrderRow, ProductRow};
 use otklik_db::returns::Return;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use otklik_schema::{ConversationId, ConversationMode, CustomerId, Marketplace, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::auth::Principal;
+use super::conversations::ChannelRef;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery, search_text};
 use super::permissions::Permission;
@@ -34,44 +36,159 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/customers/{id}", get(show))
 }
 
-fn customer_view(c: &CustomerRow) -> Value {
-    json!({
-        "id": c.id,
-        "name": c.display_name,
-        "username": c.username,
-        "channel": {"id": c.channel_id, "kind": c.channel_kind, "name": c.channel_name},
-        "conversation_count": c.conversations,
-        "created_at": c.created_at,
-        "last_seen_at": c.last_seen_at,
-    })
+/// A shopper as known at one channel.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerView {
+    id: CustomerId,
+    name: String,
+    #[schema(required = true)]
+    username: Option<String>,
+    channel: ChannelRef,
+    conversation_count: i64,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
 }
 
-fn product_view(p: &ProductRow) -> Value {
-    json!({
-        "article": p.external_id,
-        "vendor_code": p.vendor_code,
-        "title": p.title,
-        "brand": p.brand,
-        "marketplace": p.marketplace,
-        "price_minor": p.price_minor,
-        "currency": p.currency,
-        "stock": p.stock,
-    })
+impl From<&CustomerRow> for CustomerView {
+    fn from(c: &CustomerRow) -> Self {
+        Self {
+            id: c.id,
+            name: c.display_name.clone(),
+            username: c.username.clone(),
+            channel: ChannelRef {
+                id: c.channel_id,
+                kind: c.channel_kind,
+                name: c.channel_name.clone(),
+            },
+            conversation_count: c.conversations,
+            created_at: c.created_at,
+            last_seen_at: c.last_seen_at,
+        }
+    }
 }
 
-fn return_view(r: &Return) -> Value {
-    json!({
-        "id": r.external_id,
-        "product_name": r.product_name,
-        "status": r.status,
-        "substatus": r.substatus,
-        "status_text": r.status_text,
-        "reason": r.reason,
-        "amount_minor": r.amount_minor,
-        "currency": r.currency,
-        "opened_at": r.opened_at,
-        "changed_at": r.changed_at,
-    })
+/// One shopper with their conversations, orders (with returns) and the products they asked
+/// about.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerCard {
+    #[serde(flatten)]
+    customer: CustomerView,
+    conversations: Vec<CustomerConversation>,
+    orders: Vec<OrderView>,
+    products: Vec<ProductView>,
+}
+
+/// One of a shopper's conversations.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerConversation {
+    id: ConversationId,
+    mode: ConversationMode,
+    #[schema(required = true)]
+    assignee_id: Option<UserId>,
+    last_message_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    #[schema(required = true)]
+    closed_at: Option<DateTime<Utc>>,
+}
+
+/// A product of the shop's catalogue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProductView {
+    article: String,
+    vendor_code: String,
+    title: String,
+    brand: String,
+    marketplace: Marketplace,
+    #[schema(required = true)]
+    price_minor: Option<i64>,
+    currency: String,
+    #[schema(required = true)]
+    stock: Option<i32>,
+}
+
+impl From<&ProductRow> for ProductView {
+    fn from(p: &ProductRow) -> Self {
+        Self {
+            article: p.external_id.clone(),
+            vendor_code: p.vendor_code.clone(),
+            title: p.title.clone(),
+            brand: p.brand.clone(),
+            marketplace: p.marketplace,
+            price_minor: p.price_minor,
+            currency: p.currency.clone(),
+            stock: p.stock,
+        }
+    }
+}
+
+/// A return of an order, as the marketplace reports it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReturnView {
+    /// The marketplace's id of the return.
+    id: String,
+    #[schema(required = true)]
+    product_name: Option<String>,
+    status: String,
+    #[schema(required = true)]
+    substatus: Option<String>,
+    #[schema(required = true)]
+    status_text: Option<String>,
+    #[schema(required = true)]
+    reason: Option<String>,
+    #[schema(required = true)]
+    amount_minor: Option<i64>,
+    currency: String,
+    #[schema(required = true)]
+    opened_at: Option<DateTime<Utc>>,
+    changed_at: DateTime<Utc>,
+}
+
+impl From<&Return> for ReturnView {
+    fn from(r: &Return) -> Self {
+        Self {
+            id: r.external_id.clone(),
+            product_name: r.product_name.clone(),
+            status: r.status.clone(),
+            substatus: r.substatus.clone(),
+            status_text: r.status_text.clone(),
+            reason: r.reason.clone(),
+            amount_minor: r.amount_minor,
+            currency: r.currency.clone(),
+            opened_at: r.opened_at,
+            changed_at: r.changed_at,
+        }
+    }
+}
+
+/// A synced order one of the shopper's conversations names.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderView {
+    id: i64,
+    /// The marketplace's order number.
+    number: String,
+    marketplace: Marketplace,
+    status: String,
+    #[schema(required = true)]
+    substatus: Option<String>,
+    /// The order's items as the marketplace gave them (`{article, quantity, …}`), with the
+    /// catalogue's `title` where the article is known.
+    items: Vec<Value>,
+    #[schema(required = true)]
+    total_minor: Option<i64>,
+    currency: String,
+    #[schema(required = true)]
+    pickup_point: Option<Value>,
+    #[schema(required = true)]
+    storage_until: Option<Value>,
+    #[schema(required = true)]
+    delivery_date: Option<Value>,
+    #[schema(required = true)]
+    placed_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
+    changed_at: Option<DateTime<Utc>>,
+    /// When a conversation last named it.
+    mentioned_at: DateTime<Utc>,
+    returns: Vec<ReturnView>,
 }
 
 /// The article an order item names (a string or a number, as the marketplaces send it).
@@ -83,9 +200,9 @@ fn item_article(item: &Value) -> Option<String> {
     }
 }
 
-fn order_view(o: &OrderRow, titles: &HashMap<String, String>, returns: &[Return]) -> Value {
+fn order_view(o: &OrderRow, titles: &HashMap<String, String>, returns: &[Return]) -> OrderView {
     let names = customers_admin::order_names(o);
-    let items: Vec<Value> = o
+    let items = o
         .items
         .as_array()
         .map(Vec::as_slice)
@@ -95,32 +212,33 @@ fn order_view(o: &OrderRow, titles: &HashMap<String, String>, returns: &[Return]
             let mut item = item.clone();
             let title = item_article(&item).and_then(|a| titles.get(&a).cloned());
             if let (Some(object), Some(title)) = (item.as_object_mut(), title) {
-                object.entry("title").or_insert(json!(title));
+                object.entry("title").or_insert(Value::String(title));
             }
             item
         })
         .collect();
-    json!({
-        "id": o.id,
-        "number": o.external_id,
-        "marketplace": o.marketplace,
-        "status": o.status,
-        "substatus": o.substatus,
-        "items": items,
-        "total_minor": o.total_minor,
-        "currency": o.currency,
-        "pickup_point": o.details.get("pickup_point"),
-        "storage_until": o.details.get("storage_until"),
-        "delivery_date": o.details.get("delivery_date"),
-        "placed_at": o.placed_at,
-        "changed_at": o.changed_at,
-        "mentioned_at": o.mentioned_at,
-        "returns": returns
+    let detail = |key: &str| o.details.get(key).cloned();
+    OrderView {
+        id: o.id,
+        number: o.external_id.clone(),
+        marketplace: o.marketplace,
+        status: o.status.clone(),
+        substatus: o.substatus.clone(),
+        items,
+        total_minor: o.total_minor,
+        currency: o.currency.clone(),
+        pickup_point: detail("pickup_point"),
+        storage_until: detail("storage_until"),
+        delivery_date: detail("delivery_date"),
+        placed_at: o.placed_at,
+        changed_at: o.changed_at,
+        mentioned_at: o.mentioned_at,
+        returns: returns
             .iter()
             .filter(|r| names.contains(&r.order_ref.as_str()))
-            .map(return_view)
-            .collect::<Vec<_>>(),
-    })
+            .map(ReturnView::from)
+            .collect(),
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -141,7 +259,7 @@ pub struct ListQuery {
     summary = "Shoppers, last seen first", description = "Role: any (read_conversations).", security(("bearer" = [])),
     params(ListQuery),
     responses(
-        (status = 200, description = "Items are customers: `{id, name, username, channel: {id, kind, name}, conversation_count, created_at, last_seen_at}`", body = Page<Value>),
+        (status = 200, description = "A page of customers", body = Page<CustomerView>),
         (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "The search text is too long", body = crate::error::ErrorEnvelope),
@@ -150,7 +268,7 @@ pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(params): ApiQuery<ListQuery>,
-) -> Result<Json<Page<Value>>, ApiError> {
+) -> Result<Json<Page<CustomerView>>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     let search = search_text(params.q.as_deref())?;
     let page = PageQuery {
@@ -163,7 +281,7 @@ pub async fn list(
     let rows = customers_admin::list(&mut conn, principal.tenant, search, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |c| (c.last_seen_at, c.id));
     Ok(Json(Page {
-        items: page.items.iter().map(customer_view).collect(),
+        items: page.items.iter().map(CustomerView::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -172,7 +290,7 @@ pub async fn list(
     summary = "One shopper with their conversations, orders, returns and products", description = "Role: any (read_conversations). Orders are the shop's synced orders the shopper's conversations name: attached to a marketplace chat or question, or a number the assistant read in their messages.", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The customer's id")),
     responses(
-        (status = 200, description = "`{id, name, username, channel, conversation_count, created_at, last_seen_at, conversations: [{id, mode, assignee_id, last_message_at, created_at, closed_at}], orders: [{id, number, marketplace, status, substatus, items: [{article, quantity, title?}], total_minor, currency, pickup_point, storage_until, delivery_date, placed_at, changed_at, mentioned_at, returns: [{id, product_name, status, substatus, status_text, reason, amount_minor, currency, opened_at, changed_at}]}], products: [{article, vendor_code, title, brand, marketplace, price_minor, currency, stock}]}`", body = Object),
+        (status = 200, description = "The customer", body = CustomerCard),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such customer in this shop", body = crate::error::ErrorEnvelope),
     ))]
@@ -180,7 +298,7 @@ pub async fn show(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CustomerCard>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     let scope = principal.tenant;
     let mut conn = state.db_for(&principal).await?;
@@ -204,24 +322,23 @@ pub async fn show(
         .into_iter()
         .map(|p| (p.external_id, p.title))
         .collect();
-    let mut view = customer_view(&customer);
-    view["conversations"] = conversations
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "mode": c.mode,
-                "assignee_id": c.assignee_id,
-                "last_message_at": c.last_message_at,
-                "created_at": c.created_at,
-                "closed_at": c.closed_at,
+    Ok(Json(CustomerCard {
+        customer: CustomerView::from(&customer),
+        conversations: conversations
+            .iter()
+            .map(|c| CustomerConversation {
+                id: c.id,
+                mode: c.mode,
+                assignee_id: c.assignee_id,
+                last_message_at: c.last_message_at,
+                created_at: c.created_at,
+                closed_at: c.closed_at,
             })
-        })
-        .collect();
-    view["orders"] = orders
-        .iter()
-        .map(|o| order_view(o, &titles, &returns))
-        .collect();
-    view["products"] = products.iter().map(product_view).collect();
-    Ok(Json(view))
+            .collect(),
+        orders: orders
+            .iter()
+            .map(|o| order_view(o, &titles, &returns))
+            .collect(),
+        products: products.iter().map(ProductView::from).collect(),
+    }))
 }

@@ -12,9 +12,10 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use otklik_db::knowledge_admin::{self, Article, Detail, Draft, Filter, Revision, Status, Version};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use otklik_schema::UserId;
+use serde::{Deserialize, Serialize};
 
 use super::auth::Principal;
 use super::body::JsonBody;
@@ -49,38 +50,110 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/knowledge/import", post(import))
 }
 
-fn article_view(article: &Article) -> Value {
-    json!({
-        "id": article.id,
-        "title": article.title,
-        "category": article.category,
-        "tags": article.tags,
-        "status": article.status,
-        "live_version": article.live_version,
-        "latest_version": article.latest_version,
-        "draft_version": article.draft_version,
-        "usage_count": article.usage_count,
-        "created_at": article.created_at,
-        "updated_at": article.updated_at,
-    })
+/// A knowledge article without its versions.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ArticleView {
+    id: i64,
+    title: String,
+    category: String,
+    tags: Vec<String>,
+    #[schema(value_type = super::vocabulary::ArticleStatusSchema)]
+    status: Status,
+    /// The version the assistant answers from; `null` before the first approval.
+    #[schema(required = true)]
+    live_version: Option<i32>,
+    latest_version: i32,
+    /// The newest version while it awaits approval.
+    #[schema(required = true)]
+    draft_version: Option<i32>,
+    /// How often the assistant answered from it.
+    usage_count: i64,
+    created_at: DateTime<Utc>,
+    /// The last change of the article or its newest version.
+    updated_at: DateTime<Utc>,
 }
 
-fn version_view(version: &Version) -> Value {
-    json!({
-        "version": version.version,
-        "title": version.title,
-        "status": version.status,
-        "body": version.body,
-        "author_user_id": version.author_user_id,
-        "approved_at": version.approved_at,
-        "created_at": version.created_at,
-    })
+impl From<&Article> for ArticleView {
+    fn from(article: &Article) -> Self {
+        Self {
+            id: article.id,
+            title: article.title.clone(),
+            category: article.category.clone(),
+            tags: article.tags.clone(),
+            status: article.status,
+            live_version: article.live_version,
+            latest_version: article.latest_version,
+            draft_version: article.draft_version,
+            usage_count: article.usage_count,
+            created_at: article.created_at,
+            updated_at: article.updated_at,
+        }
+    }
 }
 
-fn detail_view(detail: &Detail) -> Value {
-    let mut view = article_view(&detail.article);
-    view["versions"] = detail.versions.iter().map(version_view).collect();
-    view
+/// One version of an article.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionView {
+    version: i32,
+    title: String,
+    /// `live`, `approved` (once, not now) or `draft`.
+    status: String,
+    /// In an article's version list, only the live and the newest version carry their text.
+    #[schema(required = true)]
+    body: Option<String>,
+    #[schema(required = true)]
+    author_user_id: Option<UserId>,
+    #[schema(required = true)]
+    approved_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<&Version> for VersionView {
+    fn from(version: &Version) -> Self {
+        Self {
+            version: version.version,
+            title: version.title.clone(),
+            status: version.status.clone(),
+            body: version.body.clone(),
+            author_user_id: version.author_user_id.map(UserId),
+            approved_at: version.approved_at,
+            created_at: version.created_at,
+        }
+    }
+}
+
+/// An article with its versions, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ArticleDetail {
+    #[serde(flatten)]
+    article: ArticleView,
+    versions: Vec<VersionView>,
+}
+
+impl From<&Detail> for ArticleDetail {
+    fn from(detail: &Detail) -> Self {
+        Self {
+            article: ArticleView::from(&detail.article),
+            versions: detail.versions.iter().map(VersionView::from).collect(),
+        }
+    }
+}
+
+/// What an import created, and the parts of the file that are no article.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    created: Vec<Imported>,
+    /// Field errors with their row.
+    errors: Vec<import::RowError>,
+}
+
+/// An article an import created, as a draft.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Imported {
+    /// Where in the file it was.
+    row: usize,
+    id: i64,
+    title: String,
 }
 
 /// List filters; every one optional.
@@ -101,7 +174,7 @@ struct ListFilter {
     summary = "Articles, newest first", description = "Role: any (read_knowledge).", security(("bearer" = [])),
     params(PageQuery, ListFilter),
     responses(
-        (status = 200, description = "Items are articles without versions", body = Page<Value>),
+        (status = 200, description = "A page of articles, without versions", body = Page<ArticleView>),
         (status = 400, description = "A bad filter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "The search text is too long", body = crate::error::ErrorEnvelope),
@@ -111,7 +184,7 @@ async fn list(
     principal: Principal,
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(filter): ApiQuery<ListFilter>,
-) -> Result<Json<Page<Value>>, ApiError> {
+) -> Result<Json<Page<ArticleView>>, ApiError> {
     principal.require(Permission::ReadKnowledge)?;
     let limit = page.limit()?;
     let after: Option<i64> = page.after()?;
@@ -128,7 +201,7 @@ async fn list(
         knowledge_admin::list(&mut conn, principal.tenant, &filter, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |article| article.id);
     Ok(Json(Page {
-        items: page.items.iter().map(article_view).collect(),
+        items: page.items.iter().map(ArticleView::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -310,7 +383,7 @@ fn as_patch(article: NewArticle) -> ArticlePatch {
     description = "Role: admin (edit_knowledge).", security(("bearer" = [])),
     request_body = NewArticle,
     responses(
-        (status = 201, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 201, description = "The article with its versions, newest first", body = ArticleDetail),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
@@ -319,7 +392,7 @@ async fn create(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(article): JsonBody<NewArticle>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ArticleDetail>), ApiError> {
     principal.require(Permission::EditKnowledge)?;
     let article = checked(as_patch(article)).map_err(ApiError::Validation)?;
     let mut conn = state.db_for(&principal).await?;
@@ -330,7 +403,7 @@ async fn create(
         &draft(&article),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(detail_view(&detail))))
+    Ok((StatusCode::CREATED, Json(ArticleDetail::from(&detail))))
 }
 
 /// `GET /api/v1/knowledge/articles/{id}`: the article and its versions, with the text of the
@@ -339,7 +412,7 @@ async fn create(
     summary = "An article and its versions", description = "Role: any (read_knowledge).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The article's id")),
     responses(
-        (status = 200, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 200, description = "The article with its versions, newest first", body = ArticleDetail),
         (status = 400, description = "The id is not a number", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
@@ -348,13 +421,13 @@ async fn show(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ArticleDetail>, ApiError> {
     principal.require(Permission::ReadKnowledge)?;
     let mut conn = state.db_for(&principal).await?;
     let detail = knowledge_admin::detail(&mut conn, principal.tenant, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(detail_view(&detail)))
+    Ok(Json(ArticleDetail::from(&detail)))
 }
 
 /// `GET /api/v1/knowledge/articles/{id}/versions/{version}`: any version with its text.
@@ -362,7 +435,7 @@ async fn show(
     summary = "One version with its text", description = "Role: any (read_knowledge).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The article's id"), ("version" = i32, Path, description = "The version number")),
     responses(
-        (status = 200, description = "`{version, title, status, body, author_user_id, approved_at, created_at}`", body = Object),
+        (status = 200, description = "The version", body = VersionView),
         (status = 400, description = "The id or version is not a number", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
@@ -371,13 +444,13 @@ async fn show_version(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((id, version)): ApiPath<(i64, i32)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VersionView>, ApiError> {
     principal.require(Permission::ReadKnowledge)?;
     let mut conn = state.db_for(&principal).await?;
     let version = knowledge_admin::version(&mut conn, principal.tenant, id, version)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(version_view(&version)))
+    Ok(Json(VersionView::from(&version)))
 }
 
 /// `PATCH /api/v1/knowledge/articles/{id}`: a new title or body is a new draft version;
@@ -389,7 +462,7 @@ async fn show_version(
     params(("id" = i64, Path, description = "The article's id")),
     request_body = ArticlePatch,
     responses(
-        (status = 200, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 200, description = "The article with its versions, newest first", body = ArticleDetail),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
@@ -400,7 +473,7 @@ async fn revise(
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
     JsonBody(patch): JsonBody<ArticlePatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ArticleDetail>, ApiError> {
     principal.require(Permission::EditKnowledge)?;
     let patch = checked(patch).map_err(ApiError::Validation)?;
     let revision = Revision {
@@ -414,7 +487,7 @@ async fn revise(
         knowledge_admin::revise(&mut conn, principal.tenant, principal.user, id, &revision)
             .await?
             .ok_or(ApiError::NotFound)?;
-    Ok(Json(detail_view(&detail)))
+    Ok(Json(ArticleDetail::from(&detail)))
 }
 
 /// `POST /api/v1/knowledge/articles/{id}/versions/{version}/approve`: the version goes live.
@@ -423,7 +496,7 @@ async fn revise(
     description = "Role: admin (edit_knowledge).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The article's id"), ("version" = i32, Path, description = "The version number")),
     responses(
-        (status = 200, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 200, description = "The article with its versions, newest first", body = ArticleDetail),
         (status = 400, description = "The id or version is not a number", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
@@ -432,13 +505,13 @@ async fn approve(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((id, version)): ApiPath<(i64, i32)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ArticleDetail>, ApiError> {
     principal.require(Permission::EditKnowledge)?;
     let mut conn = state.db_for(&principal).await?;
     let detail = knowledge_admin::approve(&mut conn, principal.tenant, principal.user, id, version)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(detail_view(&detail)))
+    Ok(Json(ArticleDetail::from(&detail)))
 }
 
 /// `POST /api/v1/knowledge/articles/{id}/archive`: the assistant stops quoting it at once. Not a
@@ -448,7 +521,7 @@ async fn approve(
     description = "Role: admin (edit_knowledge).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The article's id")),
     responses(
-        (status = 200, description = "The article `{id, title, category, tags, status, live_version, latest_version, draft_version, usage_count, created_at, updated_at}` with `versions: [{version, title, status, body, author_user_id, approved_at, created_at}]`", body = Object),
+        (status = 200, description = "The article with its versions, newest first", body = ArticleDetail),
         (status = 400, description = "The id is not a number", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such article (or version) in this shop", body = crate::error::ErrorEnvelope),
@@ -457,13 +530,13 @@ async fn archive(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ArticleDetail>, ApiError> {
     principal.require(Permission::EditKnowledge)?;
     let mut conn = state.db_for(&principal).await?;
     let detail = knowledge_admin::archive(&mut conn, principal.tenant, principal.user, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(detail_view(&detail)))
+    Ok(Json(ArticleDetail::from(&detail)))
 }
 
 /// The import formats, named by the body's media type.
@@ -512,7 +585,7 @@ fn format(headers: &HeaderMap) -> Result<Format, ApiError> {
         `;`); Markdown `# Title` sections. UTF-8, at most 1000 articles.", security(("bearer" = [])),
     request_body(content(("text/csv"), ("text/markdown"))),
     responses(
-        (status = 201, description = "`{created: [{row, id, title}], errors: [{row, field, code, message, …}]}`; each error is a field error with its row", body = Object),
+        (status = 201, description = "What was created, and each mistake by row", body = ImportReport),
         (status = 400, description = "Another content type, not UTF-8, unreadable CSV or too many articles", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 413, description = "The file is over the body limit", body = crate::error::ErrorEnvelope),
@@ -523,7 +596,7 @@ async fn import(
     principal: Principal,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     principal.require(Permission::EditKnowledge)?;
     let format = format(&headers)?;
     let body = body.map_err(|err| super::body::rejected(err, &state))?;
@@ -581,15 +654,16 @@ async fn import(
         &drafts,
     )
     .await?;
-    let created: Vec<Value> = good
+    let created = good
         .iter()
         .zip(ids)
-        .map(|((row, article), id)| json!({"row": row, "id": id, "title": article.title}))
+        .map(|((row, article), id)| Imported {
+            row: *row,
+            id,
+            title: article.title.clone().unwrap_or_default(),
+        })
         .collect();
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"created": created, "errors": errors})),
-    ))
+    Ok((StatusCode::CREATED, Json(ImportReport { created, errors })))
 }
 
 #[cfg(test)]

@@ -19,11 +19,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use otklik_db::accounts::{self, Overview};
 use otklik_db::{DbError, TenantScope};
 use otklik_jobs::CheckAccount;
-use otklik_schema::{AccountId, Marketplace};
-use serde::Deserialize;
+use otklik_schema::{AccountId, Connection, Marketplace, SyncHealth};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::auth::Principal;
@@ -48,12 +49,58 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// A marketplace account: everything but the credentials.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountView {
+    id: AccountId,
+    marketplace: Marketplace,
+    name: String,
+    status: Connection,
+    /// The last check's report: what the seller must fix (Russian).
+    problems: Vec<String>,
+    /// The last check's report: what the seller should know (Russian).
+    notes: Vec<String>,
+    #[schema(required = true)]
+    checked_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
+    credentials_expire_at: Option<DateTime<Utc>>,
+    sync_status: SyncHealth,
+    /// The last failed sync's reason.
+    #[schema(required = true)]
+    last_error: Option<String>,
+    #[schema(required = true)]
+    last_synced_at: Option<DateTime<Utc>>,
+    /// Failed syncs in a row.
+    failures: i32,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Overview> for AccountView {
+    fn from(account: Overview) -> Self {
+        Self {
+            id: account.id,
+            marketplace: account.marketplace,
+            name: account.name,
+            status: account.status,
+            problems: account.problems,
+            notes: account.notes,
+            checked_at: account.checked_at,
+            credentials_expire_at: account.credentials_expire_at,
+            sync_status: account.sync_status,
+            last_error: account.last_error,
+            last_synced_at: account.last_synced_at,
+            failures: account.failures,
+            created_at: account.created_at,
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/marketplace-accounts", tag = "marketplace-accounts",
     summary = "The shop's marketplace accounts, oldest first", description = "Role: any (read_settings).",
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "Items are accounts: `{id, marketplace, name, status, problems, notes, checked_at, credentials_expire_at, sync_status, last_error, last_synced_at, failures, created_at}`; never the credentials", body = Page<Value>),
+        (status = 200, description = "A page of accounts; never the credentials", body = Page<AccountView>),
         (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
@@ -61,13 +108,17 @@ pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(page): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Overview>>, ApiError> {
+) -> Result<Json<Page<AccountView>>, ApiError> {
     principal.require(Permission::ReadSettings)?;
     let limit = page.limit()?;
     let after = page.after::<AccountId>()?;
     let mut conn = state.db_for(&principal).await?;
     let rows = accounts::list(&mut conn, principal.tenant, after, limit + 1).await?;
-    Ok(Json(Page::from_rows(rows, limit, |a| a.id)))
+    let page = Page::from_rows(rows, limit, |a| a.id);
+    Ok(Json(Page {
+        items: page.items.into_iter().map(AccountView::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/marketplace-accounts/{id}", tag = "marketplace-accounts",
@@ -75,7 +126,7 @@ pub async fn list(
     description = "Role: any (read_settings).", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The account's id")),
     responses(
-        (status = 200, description = "The account: `{id, marketplace, name, status, problems, notes, checked_at, credentials_expire_at, sync_status, last_error, last_synced_at, failures, created_at}`", body = Object),
+        (status = 200, description = "The account", body = AccountView),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such account in this shop", body = crate::error::ErrorEnvelope),
     ))]
@@ -83,16 +134,16 @@ pub async fn show(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<AccountId>,
-) -> Result<Json<Overview>, ApiError> {
+) -> Result<Json<AccountView>, ApiError> {
     principal.require(Permission::ReadSettings)?;
     let mut conn = state.db_for(&principal).await?;
-    Ok(Json(found(&mut conn, principal.tenant, id).await?))
+    Ok(Json(found(&mut conn, principal.tenant, id).await?.into()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
-    #[schema(value_type = super::vocabulary::MarketplaceSchema)]
+    #[schema(value_type = Marketplace)]
     marketplace: String,
     /// 1 to 100 characters, as the seller calls the shop.
     name: String,
@@ -112,7 +163,7 @@ super::auth::redacted_debug!(NewAccount { marketplace, name } hides credentials)
     security(("bearer" = [])),
     request_body = NewAccount,
     responses(
-        (status = 202, description = "The account, `checking`", body = Object),
+        (status = 202, description = "The account, `checking`", body = AccountView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "An unknown marketplace, a bad name, or credentials of the wrong shape", body = crate::error::ErrorEnvelope),
@@ -121,7 +172,7 @@ pub async fn connect(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(body): JsonBody<NewAccount>,
-) -> Result<(StatusCode, Json<Overview>), ApiError> {
+) -> Result<(StatusCode, Json<AccountView>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let mut fields = Vec::new();
     let marketplace = match body.marketplace.trim() {
@@ -169,7 +220,7 @@ pub async fn connect(
         json!({ "marketplace": marketplace, "name": name }),
     )
     .await?;
-    Ok((StatusCode::ACCEPTED, Json(account)))
+    Ok((StatusCode::ACCEPTED, Json(account.into())))
 }
 
 /// Only the fields sent change.
@@ -193,8 +244,8 @@ super::auth::redacted_debug!(AccountPatch { name } hides credentials);
     params(("id" = i64, Path, description = "The account's id")),
     request_body = AccountPatch,
     responses(
-        (status = 200, description = "Renamed: the account", body = Object),
-        (status = 202, description = "New credentials taken: the account, `checking`", body = Object),
+        (status = 200, description = "Renamed: the account", body = AccountView),
+        (status = 202, description = "New credentials taken: the account, `checking`", body = AccountView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such account in this shop", body = crate::error::ErrorEnvelope),
@@ -205,7 +256,7 @@ pub async fn update(
     principal: Principal,
     ApiPath(id): ApiPath<AccountId>,
     JsonBody(body): JsonBody<AccountPatch>,
-) -> Result<(StatusCode, Json<Overview>), ApiError> {
+) -> Result<(StatusCode, Json<AccountView>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let mut conn = state.db_for(&principal).await?;
     let account = found(&mut conn, principal.tenant, id).await?;
@@ -256,7 +307,7 @@ pub async fn update(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(account)))
+    Ok((status, Json(account.into())))
 }
 
 #[utoipa::path(delete, path = "/api/v1/marketplace-accounts/{id}", tag = "marketplace-accounts",

@@ -7,14 +7,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use otklik_db::{tenants, users};
-use otklik_schema::{AccountState, Locale};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use otklik_schema::{AccountState, Locale, Role, TenantId, UserId};
+use serde::{Deserialize, Serialize};
 
 use super::auth::{self, Principal, password, tokens};
 use super::body::JsonBody;
-use super::permissions::granted;
+use super::permissions::{Permission, granted};
 use super::problems::Problem;
 use crate::error::FieldError;
 use crate::{ApiError, AppState};
@@ -26,13 +26,11 @@ const MAX_NAME: usize = 100;
     description = "Role: signed in. `permissions` lists what the role allows, for showing or \
         hiding controls. `account` is where the shop stands with billing, for a notice on every \
         page: `null` when this installation takes no payments.", security(("bearer" = [])),
-    responses((status = 200, description = "`{user: {id, email, name, role, locale}, tenant: {id, name, slug}, \
-        permissions: [string], account: {state, trial_ends_at, suspends_at} | null}`; `locale` is \
-        the dashboard's language for this person (`ru` or `en`)", body = Object)))]
+    responses((status = 200, description = "The person, their shop and what they may do", body = Profile)))]
 pub async fn me(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Profile>, ApiError> {
     let mut conn = state.db_for(&principal).await?;
     let user = users::active(&mut conn, principal.tenant, principal.user)
         .await?
@@ -49,14 +47,70 @@ pub async fn me(
             .then_some(account.past_due_since)
             .flatten()
             .map(|since| since + billing.grace);
-        json!({"state": account.state, "trial_ends_at": account.trial_ends_at, "suspends_at": suspends_at})
+        Standing {
+            state: account.state,
+            trial_ends_at: account.trial_ends_at,
+            suspends_at,
+        }
     });
-    Ok(Json(json!({
-        "user": {"id": user.id.0, "email": user.email, "name": user.display_name, "role": user.role, "locale": user.locale},
-        "tenant": {"id": tenant.id.0, "name": tenant.name, "slug": tenant.slug},
-        "permissions": granted(user.role),
-        "account": account,
-    })))
+    Ok(Json(Profile {
+        user: ProfileUser {
+            id: user.id,
+            email: user.email,
+            name: user.display_name,
+            role: user.role,
+            locale: user.locale,
+        },
+        tenant: ProfileTenant {
+            id: tenant.id,
+            name: tenant.name,
+            slug: tenant.slug,
+        },
+        permissions: granted(user.role),
+        account,
+    }))
+}
+
+/// Who is signed in, in which shop, and what they may do.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Profile {
+    user: ProfileUser,
+    tenant: ProfileTenant,
+    /// What the role allows, for showing or hiding controls.
+    permissions: Vec<Permission>,
+    /// Where the shop stands with billing; `null` when this installation takes no payments.
+    #[schema(required = true)]
+    account: Option<Standing>,
+}
+
+/// The signed-in person.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProfileUser {
+    id: UserId,
+    email: String,
+    name: String,
+    role: Role,
+    /// The dashboard's language for this person.
+    locale: Locale,
+}
+
+/// The signed-in person's shop.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProfileTenant {
+    id: TenantId,
+    name: String,
+    slug: String,
+}
+
+/// Where a shop stands with billing, for a notice on every page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Standing {
+    state: AccountState,
+    #[schema(required = true)]
+    trial_ends_at: Option<DateTime<Utc>>,
+    /// While past due: when the assistant stops unless the shop pays first.
+    #[schema(required = true)]
+    suspends_at: Option<DateTime<Utc>>,
 }
 
 /// Only the fields sent change.
@@ -77,7 +131,7 @@ pub struct ProfilePatch {
     description = "Role: signed in (not with an API key).", security(("bearer" = [])),
     request_body = ProfilePatch,
     responses(
-        (status = 200, description = "As `GET /api/v1/me`", body = Object),
+        (status = 200, description = "As `GET /api/v1/me`", body = Profile),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "An API key cannot change a person's profile", body = crate::error::ErrorEnvelope),
         (status = 422, description = "A name too long or on several lines, or a locale other than `ru` or `en`", body = crate::error::ErrorEnvelope),
@@ -86,7 +140,7 @@ pub async fn update(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(patch): JsonBody<ProfilePatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Profile>, ApiError> {
     if principal.api_key.is_some() {
         return Err(ApiError::Forbidden);
     }

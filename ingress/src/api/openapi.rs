@@ -38,11 +38,11 @@ use super::{
     ),
     modifiers(&Shared),
     components(schemas(
-        vocabulary::RoleSchema,
+        otklik_schema::Role,
         vocabulary::ViewSchema,
         vocabulary::OrderSchema,
         vocabulary::ArticleStatusSchema,
-        vocabulary::MarketplaceSchema,
+        otklik_schema::Marketplace,
         vocabulary::ToneSchema,
         vocabulary::ResponderSchema,
         vocabulary::QueueSchema,

@@ -52,6 +52,7 @@ impl PageQuery {
 pub struct Page<T> {
     pub items: Vec<T>,
     /// `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -5,7 +5,7 @@ use otklik_schema::Role;
 use serde::Serialize;
 
 /// Something an endpoint does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Read conversations, customers, orders.

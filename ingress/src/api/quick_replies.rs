@@ -16,8 +16,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use otklik_db::quick_replies::{self, Fields, QuickReply, QuickReplyError};
-use serde::Deserialize;
+use otklik_schema::UserId;
+use serde::{Deserialize, Serialize};
 
 use super::auth::Principal;
 use super::body::JsonBody;
@@ -50,11 +52,39 @@ impl From<QuickReplyError> for ApiError {
     }
 }
 
+/// A ready-made answer for the reply box.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QuickReplyView {
+    id: i64,
+    title: String,
+    text: String,
+    #[schema(required = true)]
+    shortcut: Option<String>,
+    #[schema(required = true)]
+    created_by: Option<UserId>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<QuickReply> for QuickReplyView {
+    fn from(reply: QuickReply) -> Self {
+        Self {
+            id: reply.id,
+            title: reply.title,
+            text: reply.text,
+            shortcut: reply.shortcut,
+            created_by: reply.created_by.map(UserId),
+            created_at: reply.created_at,
+            updated_at: reply.updated_at,
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/quick-replies", tag = "quick-replies",
     summary = "The shop's quick replies, oldest first", description = "Role: any (read_conversations).", security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "Items are quick replies: `{id, title, text, shortcut, created_by, created_at, updated_at}`", body = Page<serde_json::Value>),
+        (status = 200, description = "A page of quick replies", body = Page<QuickReplyView>),
         (status = 400, description = "A bad parameter, `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
@@ -62,13 +92,17 @@ pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(page): ApiQuery<PageQuery>,
-) -> Result<Json<Page<QuickReply>>, ApiError> {
+) -> Result<Json<Page<QuickReplyView>>, ApiError> {
     principal.require(Permission::ReadConversations)?;
     let limit = page.limit()?;
     let after = page.after::<i64>()?;
     let mut conn = state.db_for(&principal).await?;
     let rows = quick_replies::list(&mut conn, principal.tenant, after, limit + 1).await?;
-    Ok(Json(Page::from_rows(rows, limit, |r| r.id)))
+    let page = Page::from_rows(rows, limit, |r| r.id);
+    Ok(Json(Page {
+        items: page.items.into_iter().map(QuickReplyView::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -134,7 +168,7 @@ fn shortcut_field(fields: &mut Vec<FieldError>, shortcut: &str) -> Option<String
     summary = "Add a quick reply", description = "Role: admin or operator (handle_conversations). Audit-logged.", security(("bearer" = [])),
     request_body = NewQuickReply,
     responses(
-        (status = 201, description = "The quick reply: `{id, title, text, shortcut, created_by, created_at, updated_at}`", body = Object),
+        (status = 201, description = "The quick reply", body = QuickReplyView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Another quick reply already uses this shortcut (`fields` names it)", body = crate::error::ErrorEnvelope),
@@ -144,7 +178,7 @@ pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(body): JsonBody<NewQuickReply>,
-) -> Result<(StatusCode, Json<QuickReply>), ApiError> {
+) -> Result<(StatusCode, Json<QuickReplyView>), ApiError> {
     principal.require(Permission::HandleConversations)?;
     let mut fields = Vec::new();
     let title = text_field(&mut fields, "title", &body.title, MAX_TITLE_CHARS);
@@ -166,7 +200,7 @@ pub async fn create(
         shortcut.as_deref(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(reply)))
+    Ok((StatusCode::CREATED, Json(reply.into())))
 }
 
 #[utoipa::path(patch, path = "/api/v1/quick-replies/{id}", tag = "quick-replies",
@@ -174,7 +208,7 @@ pub async fn create(
     params(("id" = i64, Path, description = "The quick reply's id")),
     request_body = QuickReplyPatch,
     responses(
-        (status = 200, description = "The quick reply: `{id, title, text, shortcut, created_by, created_at, updated_at}`", body = Object),
+        (status = 200, description = "The quick reply", body = QuickReplyView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such quick reply in this shop", body = crate::error::ErrorEnvelope),
@@ -186,7 +220,7 @@ pub async fn update(
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody<QuickReplyPatch>,
-) -> Result<Json<QuickReply>, ApiError> {
+) -> Result<Json<QuickReplyView>, ApiError> {
     principal.require(Permission::HandleConversations)?;
     let mut fields = Vec::new();
     let patch = Fields {
@@ -205,7 +239,9 @@ pub async fn update(
     }
     let mut conn = state.db_for(&principal).await?;
     Ok(Json(
-        quick_replies::update(&mut conn, principal.tenant, principal.user, id, patch).await?,
+        quick_replies::update(&mut conn, principal.tenant, principal.user, id, patch)
+            .await?
+            .into(),
     ))
 }
 

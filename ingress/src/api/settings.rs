@@ -6,7 +6,7 @@ use axum::extract::State;
 use diesel_async::AsyncConnection;
 use otklik_db::tenants;
 use otklik_nlu::Intent;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::auth::Principal;
@@ -90,7 +90,7 @@ struct HandoffPatch {
 
 /// Hours of the day, `from` 0–23 and `to` 1–24, different; `from` after `to` spans midnight
 /// (20 to 2: from 20:00 until 02:00).
-#[derive(Debug, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Hours {
     #[schema(minimum = 0, maximum = 23)]
@@ -103,54 +103,120 @@ fn stored(tenant: &tenants::Tenant) -> Map<String, Value> {
     stored_object(tenant.settings.get("assistant"))
 }
 
-/// The settings as stored, with the tone, policies and handoff rules filled in with their
-/// defaults so a form can show every field.
-fn view(tenant: &tenants::Tenant) -> Value {
-    let mut assistant = stored(tenant);
-    assistant.entry("tone").or_insert_with(|| json!(TONES[0]));
-    let policies = assistant.entry("policies").or_insert_with(|| json!({}));
-    if let Some(policies) = policies.as_object_mut() {
-        for (key, _) in POLICIES {
-            policies.entry(key).or_insert_with(|| json!(""));
-        }
-    }
-    let handoff = assistant.entry("handoff").or_insert_with(|| json!({}));
-    if let Some(handoff) = handoff.as_object_mut() {
-        handoff.entry("intents").or_insert_with(|| json!([]));
-        handoff.entry("keywords").or_insert_with(|| json!([]));
-        handoff.entry("after_bot_replies").or_insert(Value::Null);
-    }
-    assistant
-        .entry("waiting_alert_minutes")
-        .or_insert_with(|| json!(otklik_db::alerts::DEFAULT_WAITING_MINUTES));
-    json!({
-        "name": tenant.name,
-        "slug": tenant.slug,
-        "timezone": tenant.timezone,
-        "operator_only": tenant.operator_only,
-        "assistant": assistant,
+/// The shop's settings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SettingsView {
+    name: String,
+    slug: String,
+    timezone: String,
+    operator_only: bool,
+    assistant: AssistantSettings,
+}
+
+/// The assistant's settings as stored, with the tone, policies, handoff rules and the waiting
+/// alert filled in with their defaults so a form can show every field; the others are absent
+/// until set.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct AssistantSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    persona: Option<String>,
+    /// In the order tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<super::vocabulary::ResponderSchema>>, nullable = false)]
+    responders: Option<Vec<String>>,
+    /// When operators answer; `null` once cleared (operators are always there).
+    #[serde(
+        default,
+        deserialize_with = "super::params::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<Hours>, nullable = true)]
+    working_hours: Option<Option<Hours>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    marketplace_auto_publish: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    order_news: Option<bool>,
+    // Filled with their defaults, so always answered; `default` alone would document them as
+    // optional.
+    #[serde(default = "default_tone")]
+    #[schema(value_type = super::vocabulary::ToneSchema, required = true)]
+    tone: String,
+    #[serde(default)]
+    #[schema(required = true)]
+    policies: Policies,
+    #[serde(default)]
+    #[schema(required = true)]
+    handoff: HandoffRules,
+    #[serde(default = "default_waiting_alert_minutes")]
+    #[schema(required = true)]
+    waiting_alert_minutes: i32,
+}
+
+fn default_tone() -> String {
+    TONES[0].to_owned()
+}
+
+fn default_waiting_alert_minutes() -> i32 {
+    otklik_db::alerts::DEFAULT_WAITING_MINUTES
+}
+
+/// The shop's policy texts; empty when not given.
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Policies {
+    #[schema(required = true)]
+    returns: String,
+    #[schema(required = true)]
+    delivery: String,
+    #[schema(required = true)]
+    payment: String,
+    #[schema(required = true)]
+    warranty: String,
+}
+
+/// When people take over whatever the assistant could answer.
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct HandoffRules {
+    #[schema(required = true)]
+    intents: Vec<String>,
+    #[schema(required = true)]
+    keywords: Vec<String>,
+    /// `null` for no cap.
+    #[schema(required = true)]
+    after_bot_replies: Option<u32>,
+}
+
+fn view(tenant: &tenants::Tenant) -> Result<SettingsView, ApiError> {
+    let assistant = serde_json::from_value(Value::Object(stored(tenant)))
+        .map_err(|err| ApiError::Internal(format!("the stored assistant settings: {err}")))?;
+    Ok(SettingsView {
+        name: tenant.name.clone(),
+        slug: tenant.slug.clone(),
+        timezone: tenant.timezone.clone(),
+        operator_only: tenant.operator_only,
+        assistant,
     })
 }
 
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
     summary = "The shop's assistant settings", description = "Role: any (read_settings).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{name, slug, timezone, operator_only, assistant: {persona?, \
-            responders?, working_hours?, marketplace_auto_publish?, order_news?, tone, policies: {returns, delivery, \
-            payment, warranty}, handoff: {intents, keywords, after_bot_replies}, waiting_alert_minutes}}`; \
-            tone, policies, handoff and waiting_alert_minutes are filled with their defaults \
-            (`neutral`, empty texts, no rules, 10)", body = Object),
+        (status = 200, description = "The settings; tone, policies, handoff rules and the waiting alert filled with their defaults", body = SettingsView),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn show(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SettingsView>, ApiError> {
     principal.require(Permission::ReadSettings)?;
     let mut conn = state.db_for(&principal).await?;
     Ok(Json(view(
         &tenants::get(&mut conn, principal.tenant).await?,
-    )))
+    )?))
 }
 
 /// The stored object a patch merges over; nothing stored yet is an empty one.
@@ -357,7 +423,7 @@ fn assistant_patch(
     description = "Role: admin (edit_settings). Audit-logged.", security(("bearer" = [])),
     request_body = SettingsPatch,
     responses(
-        (status = 200, description = "The settings after the change, as `GET` answers them", body = Object),
+        (status = 200, description = "The settings after the change, as `GET` answers them", body = SettingsView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Some fields are invalid", body = crate::error::ErrorEnvelope),
@@ -366,7 +432,7 @@ pub async fn update(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(patch): JsonBody<SettingsPatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SettingsView>, ApiError> {
     principal.require(Permission::EditSettings)?;
     let mut conn = state.db_for(&principal).await?;
     let tenant = conn
@@ -385,5 +451,5 @@ pub async fn update(
             .await?)
         })
         .await?;
-    Ok(Json(view(&tenant)))
+    Ok(Json(view(&tenant)?))
 }

@@ -7,14 +7,13 @@ use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{delete, get, patch, post};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use otklik_billing::accounts::limits::Limit;
 use otklik_db::invitations::{self, AcceptError, InviteError};
 use otklik_db::{DbError, users};
 use otklik_jobs::Notify;
 use otklik_schema::{Role, UserId};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::auth::{self, Principal, Session, password, tokens};
 use super::body::JsonBody;
@@ -36,20 +35,36 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/invitations/accept", post(accept))
 }
 
-fn member_view(member: &users::Member) -> Value {
-    json!({
-        "id": member.user.id.0, "email": member.user.email, "name": member.user.display_name,
-        "role": member.user.role, "disabled": member.disabled_at.is_some(),
-        "last_login_at": member.last_login_at,
-    })
+/// A person of the shop.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MemberView {
+    id: UserId,
+    email: String,
+    name: String,
+    role: Role,
+    disabled: bool,
+    #[schema(required = true)]
+    last_login_at: Option<DateTime<Utc>>,
+}
+
+impl From<&users::Member> for MemberView {
+    fn from(member: &users::Member) -> Self {
+        Self {
+            id: member.user.id,
+            email: member.user.email.clone(),
+            name: member.user.display_name.clone(),
+            role: member.user.role,
+            disabled: member.disabled_at.is_some(),
+            last_login_at: member.last_login_at,
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
     summary = "The shop's people", description = "Role: admin (manage_users).", security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "Items are `{id, email, name, role, disabled, last_login_at}`",
-            body = Page<Value>),
+        (status = 200, description = "A page of people", body = Page<MemberView>),
         (status = 400, description = "A bad `limit` or `cursor`", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
@@ -57,7 +72,7 @@ async fn list(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(page): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Value>>, ApiError> {
+) -> Result<Json<Page<MemberView>>, ApiError> {
     principal.require(Permission::ManageUsers)?;
     let limit = page.limit()?;
     let after: Option<i64> = page.after()?;
@@ -65,7 +80,7 @@ async fn list(
     let rows = users::list(&mut conn, principal.tenant, after, limit + 1).await?;
     let page = Page::from_rows(rows, limit, |member| member.user.id.0);
     Ok(Json(Page {
-        items: page.items.iter().map(member_view).collect(),
+        items: page.items.iter().map(MemberView::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -73,7 +88,6 @@ async fn list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MemberPatch {
-    #[schema(value_type = Option<super::vocabulary::RoleSchema>)]
     role: Option<Role>,
     /// Disabling ends the person's sessions.
     disabled: Option<bool>,
@@ -85,7 +99,7 @@ struct MemberPatch {
     params(("id" = i64, Path, description = "The user's id")),
     request_body = MemberPatch,
     responses(
-        (status = 200, description = "`{id, email, name, role, disabled, last_login_at}`", body = Object),
+        (status = 200, description = "The person after the change", body = MemberView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such user in this shop", body = crate::error::ErrorEnvelope),
@@ -96,7 +110,7 @@ async fn update(
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
     JsonBody(patch): JsonBody<MemberPatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MemberView>, ApiError> {
     principal.require(Permission::ManageUsers)?;
     if UserId(id) == principal.user {
         return Err(ApiError::Validation(vec![FieldError::new(
@@ -120,7 +134,7 @@ async fn update(
         state.auth().revocations.forget(UserId(id));
         auth::announce_revocation(&state, principal.tenant, UserId(id)).await;
     }
-    Ok(Json(member_view(&member)))
+    Ok(Json(MemberView::from(&member)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -128,15 +142,47 @@ async fn update(
 struct NewInvitation {
     #[schema(format = Email, max_length = 254)]
     email: String,
-    #[schema(value_type = super::vocabulary::RoleSchema)]
     role: Role,
 }
 
-fn invitation_view(invitation: &invitations::Invitation) -> Value {
-    json!({
-        "id": invitation.id, "email": invitation.email, "role": invitation.role,
-        "expires_at": invitation.expires_at, "created_at": invitation.created_at,
-    })
+/// An invitation not yet accepted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvitationView {
+    id: i64,
+    email: String,
+    role: Role,
+    expires_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<&invitations::Invitation> for InvitationView {
+    fn from(invitation: &invitations::Invitation) -> Self {
+        Self {
+            id: invitation.id,
+            email: invitation.email.clone(),
+            role: invitation.role,
+            expires_at: invitation.expires_at,
+            created_at: invitation.created_at,
+        }
+    }
+}
+
+/// A new invitation, with its token: answered once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NewInvitationView {
+    #[serde(flatten)]
+    invitation: InvitationView,
+    /// `false` when the e-mail could not be queued: hand the link over yourself.
+    email_queued: bool,
+    token: String,
+    /// The page where the invited person accepts.
+    accept_url: String,
+}
+
+/// Invitations not yet accepted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvitationList {
+    items: Vec<InvitationView>,
 }
 
 /// E-mails the invitation (with a link of its own) and answers the token once, with the link,
@@ -148,8 +194,7 @@ fn invitation_view(invitation: &invitations::Invitation) -> Value {
         when the e-mail could not be queued: hand the link over yourself.", security(("bearer" = [])),
     request_body = NewInvitation,
     responses(
-        (status = 201, description = "`{id, email, role, expires_at, created_at, token, accept_url, email_queued}`",
-            body = Object),
+        (status = 201, description = "The invitation with its token and link", body = NewInvitationView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Someone with this e-mail already has an account, or the plan's operator seats are taken (admins and operators, invited ones included; the message offers the plan that allows more)", body = crate::error::ErrorEnvelope),
@@ -159,7 +204,7 @@ async fn invite(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(request): JsonBody<NewInvitation>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NewInvitationView>), ApiError> {
     principal.require(Permission::ManageUsers)?;
     let email = request.email.trim();
     if !auth::valid_email(email) {
@@ -191,13 +236,16 @@ async fn invite(
         InviteError::Database(err) => err.into(),
     })?;
     drop(conn);
-    let mut body = invitation_view(&invitation);
-    body["email_queued"] = json!(queue_mail(&state, principal, invitation.id).await);
-    body["token"] = json!(token);
-    body["accept_url"] = json!(format!(
+    let accept_url = format!(
         "{}/app/#/invitation/{token}",
         state.config().public_url.trim_end_matches('/')
-    ));
+    );
+    let body = NewInvitationView {
+        invitation: InvitationView::from(&invitation),
+        email_queued: queue_mail(&state, principal, invitation.id).await,
+        token,
+        accept_url,
+    };
     Ok((StatusCode::CREATED, Json(body)))
 }
 
@@ -217,19 +265,19 @@ async fn queue_mail(state: &AppState, principal: Principal, invitation: i64) -> 
 #[utoipa::path(get, path = "/api/v1/invitations", tag = "users",
     summary = "Invitations not yet accepted", description = "Role: admin (manage_users).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{items: [{id, email, role, expires_at, created_at}]}`", body = Object),
+        (status = 200, description = "The pending invitations", body = InvitationList),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 async fn pending(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InvitationList>, ApiError> {
     principal.require(Permission::ManageUsers)?;
     let mut conn = state.db_for(&principal).await?;
     let pending = invitations::pending(&mut conn, principal.tenant).await?;
-    Ok(Json(
-        json!({ "items": pending.iter().map(invitation_view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(InvitationList {
+        items: pending.iter().map(InvitationView::from).collect(),
+    }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/invitations/{id}", tag = "users",

@@ -1,5 +1,6 @@
-//! The closed sets the admin API takes and answers, as the OpenAPI document shows them: each a
-//! string `enum` listing every allowed value, so clients (and the contract tests) know them
+//! The closed sets the admin API takes and answers that the domain keeps outside
+//! `otklik_schema` (whose enums describe themselves), as the OpenAPI document shows them: each
+//! a string `enum` listing every allowed value, so clients (and the contract tests) know them
 //! without reading prose. Where the domain has the set as an enum with `ALL`, the values come
 //! from it, so the document cannot drift from the code.
 
@@ -35,10 +36,6 @@ macro_rules! vocabulary {
 }
 
 vocabulary!(
-    /// A person's or an API key's role.
-    RoleSchema as "Role" = otklik_schema::Role::ALL.iter().map(|role| role.as_str())
-);
-vocabulary!(
     /// An inbox view.
     ViewSchema as "InboxView" = ["waiting", "mine", "bot", "closed", "all"]
 );
@@ -49,11 +46,6 @@ vocabulary!(
 vocabulary!(
     /// Where a knowledge article stands.
     ArticleStatusSchema as "ArticleStatus" = ["draft", "approved", "archived"]
-);
-vocabulary!(
-    /// A marketplace a seller's account is at.
-    MarketplaceSchema as "Marketplace" =
-        otklik_schema::Marketplace::ALL.iter().map(|marketplace| marketplace.as_str())
 );
 vocabulary!(
     /// A tone of the assistant.

@@ -227,7 +227,6 @@ pub struct UserView {
     tenant_id: i64,
     email: String,
     name: String,
-    #[schema(value_type = crate::api::vocabulary::RoleSchema)]
     role: otklik_schema::Role,
 }
 

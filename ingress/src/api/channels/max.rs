@@ -13,9 +13,9 @@ use otklik_messengers::CallError;
 use otklik_messengers::max::{MaxApi, MaxError};
 use otklik_schema::{ChannelId, ChannelKind};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{audit, checked_name, checked_token, public_url, view};
+use super::{ChannelView, audit, checked_name, checked_token, public_url, view};
 use crate::api::auth::Principal;
 use crate::api::body::JsonBody;
 use crate::api::permissions::Permission;
@@ -73,7 +73,7 @@ fn max_error(err: MaxError) -> ApiError {
     security(("bearer" = [])),
     request_body = MaxBot,
     responses(
-        (status = 201, description = "`{id, kind, name, enabled, bot_username, bot_url}`", body = Object),
+        (status = 201, description = "The channel", body = ChannelView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The plan's channel limit is reached; the message offers the plan that allows more", body = crate::error::ErrorEnvelope),
@@ -84,7 +84,7 @@ pub(crate) async fn connect(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(request): JsonBody<MaxBot>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
     crate::api::billing::within_plan(&state, &principal, Limit::Channels).await?;

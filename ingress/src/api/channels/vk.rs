@@ -17,7 +17,7 @@ use otklik_schema::{ChannelId, ChannelKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{audit, checked_name, checked_token, public_url, view};
+use super::{ChannelView, audit, checked_name, checked_token, public_url, view};
 use crate::api::auth::Principal;
 use crate::api::body::JsonBody;
 use crate::api::permissions::Permission;
@@ -83,7 +83,7 @@ fn vk_error(err: VkError) -> ApiError {
     security(("bearer" = [])),
     request_body = VkCommunity,
     responses(
-        (status = 201, description = "`{id, kind, name, enabled, group_id, community_url}`", body = Object),
+        (status = 201, description = "The channel", body = ChannelView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The plan's channel limit is reached; the message offers the plan that allows more", body = crate::error::ErrorEnvelope),
@@ -94,7 +94,7 @@ pub(crate) async fn connect(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(request): JsonBody<VkCommunity>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
     crate::api::billing::within_plan(&state, &principal, Limit::Channels).await?;

@@ -17,9 +17,9 @@ use otklik_messengers::CallError;
 use otklik_messengers::whatsapp::{GraphApi, Verdict, WhatsAppError};
 use otklik_schema::{ChannelId, ChannelKind};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{audit, checked_name, checked_token, public_url, view};
+use super::{ChannelView, audit, checked_name, checked_token, public_url, view};
 use crate::api::auth::Principal;
 use crate::api::body::JsonBody;
 use crate::api::permissions::Permission;
@@ -117,7 +117,7 @@ fn checked_number_id(given: &str) -> Result<&str, ApiError> {
     security(("bearer" = [])),
     request_body = WhatsappNumber,
     responses(
-        (status = 201, description = "`{id, kind, name, enabled, phone_number_id, display_phone_number, verified_name, whatsapp_url, webhook_url}`", body = Object),
+        (status = 201, description = "The channel", body = ChannelView),
         (status = 400, description = "Malformed JSON or unknown fields", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "The plan's channel limit is reached; the message offers the plan that allows more", body = crate::error::ErrorEnvelope),
@@ -128,7 +128,7 @@ pub(crate) async fn connect(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(request): JsonBody<WhatsappNumber>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
     principal.require(Permission::ManageChannels)?;
     let name = checked_name(&request.name)?;
     crate::api::billing::within_plan(&state, &principal, Limit::Channels).await?;

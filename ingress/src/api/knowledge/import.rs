@@ -19,7 +19,7 @@ pub struct Entry {
 
 /// A part of the file that is no article, and why: `{row, field, code, message}` and the
 /// problem's parameters, as a field error without the row in its message.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct RowError {
     pub row: usize,
     pub field: &'static str,
