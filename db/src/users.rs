@@ -49,7 +49,8 @@ pub struct NewMerchant<'a> {
     pub consented_at: DateTime<Utc>,
 }
 
-/// Creates the tenant and its first admin in one transaction.
+/// Creates the tenant and its first admin in one transaction. The admin's address is not yet
+/// confirmed, and the shop waits for it before going live (see [`crate::email_verifications`]).
 pub async fn sign_up(
     conn: &mut AsyncPgConnection,
     merchant: &NewMerchant<'_>,
@@ -60,6 +61,7 @@ pub async fn sign_up(
             .values((
                 tenants::name.eq(merchant.shop_name),
                 tenants::slug.eq(merchant.slug),
+                tenants::awaiting_verification.eq(true),
             ))
             .returning(tenants::id)
             .get_result::<TenantId>(conn)
@@ -79,6 +81,7 @@ pub async fn sign_up(
                 users::password_hash.eq(merchant.password_hash),
                 users::terms_accepted_at.eq(merchant.consented_at),
                 users::personal_data_consent_at.eq(merchant.consented_at),
+                users::email_verified_at.eq(None::<DateTime<Utc>>),
             ))
             .returning(User::as_returning())
             .get_result(conn)

@@ -150,10 +150,10 @@ async fn overview(
     description = "Role: admin (manage_billing). A shop paying in dollars gets Stripe's invoices; \
         a shop paying in roubles its ЮKassa payments, newest first (`open` while the payment \
         waits for the payer or the bank, `paid`, `void` when declined or abandoned; `hosted_url` \
-        is the payment page while it waits).", security(("bearer" = [])),
+        is the payment page while it waits; `act_url`, for a paid one, its act).", security(("bearer" = [])),
     responses(
         (status = 200, description = "`{items: [{id, number, status, amount_due, amount_paid, currency, \
-            period_start, period_end, hosted_url, pdf_url}]}`; amounts in minor units", body = Object),
+            period_start, period_end, hosted_url, pdf_url, act_url?}]}`; amounts in minor units", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Billing is not enabled on this installation", body = crate::error::ErrorEnvelope),
         (status = 502, description = "The payment provider failed", body = crate::error::ErrorEnvelope),
@@ -213,6 +213,9 @@ fn payment_view(payment: &otklik_db::payments::Payment) -> Value {
         "period_start": payment.period_start, "period_end": payment.period_end,
         "hosted_url": (status == "open").then_some(payment.confirmation_url.clone()).flatten(),
         "pdf_url": null,
+        // The act for a paid period (what was refunded taken off; none once all of it was).
+        "act_url": (status == "paid" && payment.amount > payment.refunded)
+            .then(|| format!("/api/v1/billing/acts/{}", payment.id)),
     })
 }
 

@@ -53,6 +53,7 @@ fn public_url(state: &AppState) -> &str {
 fn view(state: &AppState, channel: &Channel) -> Value {
     let mut view = json!({
         "id": channel.id.0, "kind": channel.kind, "name": channel.name, "enabled": channel.enabled,
+        "awaiting_verification": channel.awaiting_verification,
     });
     // Public names (a bot's username, a community's id) are kept sealed with the token.
     let public = |field: &str| {
@@ -106,7 +107,7 @@ fn view(state: &AppState, channel: &Channel) -> Value {
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
     summary = "The shop's channels", description = "Role: any (read_settings).", security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled}`, with `bot_username` for Telegram, `bot_username` and `bot_url` for MAX, `group_id` and `community_url` for VK, `phone_number_id`, `display_phone_number`, `verified_name`, `whatsapp_url` and `webhook_url` for WhatsApp, and `chat_url` for a web chat", body = Object),
+        (status = 200, description = "`{items: [channel]}`; a channel is `{id, kind, name, enabled, awaiting_verification}` (`awaiting_verification`: connected before the owner confirmed their address, so off until they do), with `bot_username` for Telegram, `bot_username` and `bot_url` for MAX, `group_id` and `community_url` for VK, `phone_number_id`, `display_phone_number`, `verified_name`, `whatsapp_url` and `webhook_url` for WhatsApp, and `chat_url` for a web chat", body = Object),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
     ))]
 async fn list(
@@ -272,7 +273,7 @@ async fn connect_telegram(
         .await;
     if let Err(err) = registered {
         let mut conn = state.db_for(&principal).await?;
-        channels::set_enabled(&mut conn, principal.tenant, channel.id, false).await?;
+        channels::switch_off(&mut conn, principal.tenant, channel.id).await?;
         return Err(telegram_error(err));
     }
     audit(&state, &principal, "channel.connect", channel.id).await?;
@@ -342,7 +343,7 @@ async fn switch_off(
         let channel = channels::get(&mut conn, principal.tenant, id)
             .await?
             .ok_or(ApiError::NotFound)?;
-        channels::set_enabled(&mut conn, principal.tenant, id, false).await?;
+        channels::switch_off(&mut conn, principal.tenant, id).await?;
         channel
     };
     state.webchat_channels().forget(id);
