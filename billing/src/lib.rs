@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
+pub mod acts;
 mod plans;
 mod provider;
+pub mod requisites;
 pub mod stripe;
 pub mod yookassa;
 

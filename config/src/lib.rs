@@ -164,6 +164,10 @@ pub struct Config {
     /// The VAT code printed on 54-FZ receipts (ЮKassa's `vat_code`; 1 is "без НДС").
     #[serde(default = "defaults::yookassa_vat_code")]
     pub yookassa_vat_code: u8,
+    /// The provider's own requisites as acts print the supplier (name, ИНН, КПП, ОГРН, address,
+    /// on one line); unset, acts name the supplier only as «Otklik».
+    #[serde(default)]
+    pub supplier_requisites: Option<String>,
     /// Where e-mail goes out (`smtp://user:pass@host:587` with STARTTLS, `smtps://…:465`, or
     /// `smtp://host:port?tls=none` for a local relay); unset, no e-mail is sent.
     #[serde(default)]

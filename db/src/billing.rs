@@ -194,8 +194,9 @@ pub async fn replies_between(
     Ok(total.unwrap_or(0))
 }
 
-/// Channels the merchant connected (messengers, web chat) that are switched on: what the
-/// plan's channel limit counts. Marketplace accounts' own channels are not counted.
+/// Channels the merchant connected (messengers, web chat) that are switched on, or held off
+/// until the owner confirms their address (they switch on then): what the plan's channel limit
+/// counts. Marketplace accounts' own channels are not counted.
 pub async fn channels_connected(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
@@ -203,7 +204,7 @@ pub async fn channels_connected(
     use otklik_schema::schema::channels;
     Ok(channels::table
         .filter(channels::tenant_id.eq(scope.tenant_id()))
-        .filter(channels::enabled.eq(true))
+        .filter(channels::enabled.or(channels::awaiting_verification))
         .filter(channels::account_id.is_null())
         .count()
         .get_result(conn)

@@ -1,8 +1,8 @@
 //! Connected channels: where shoppers write from and replies go to.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use otklik_schema::schema::channels;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use otklik_schema::schema::{channels, tenants};
 use otklik_schema::{AccountId, ChannelId, ChannelKind, Marketplace, TenantId};
 
 use crate::sealed::{Sealed, Vault};
@@ -21,6 +21,9 @@ pub struct Channel {
     pub enabled: bool,
     /// The marketplace account a marketplace channel reads and answers through.
     pub account_id: Option<AccountId>,
+    /// Connected while the shop waited for its owner's address: off until it is confirmed
+    /// ([`crate::email_verifications::confirm`] switches it on).
+    pub awaiting_verification: bool,
 }
 
 impl Channel {
@@ -57,6 +60,22 @@ pub fn bot_token(vault: &Vault, channel: ChannelId, credentials: &Sealed) -> Opt
     }
 }
 
+/// Whether the shop still waits for its owner's address, its row share-locked until the
+/// caller's transaction ends: a confirmation running at the same time either sees the channel
+/// this transaction holds off, or has already made the shop live.
+async fn shop_waits(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+) -> Result<bool, diesel::result::Error> {
+    tenants::table
+        .find(scope.tenant_id())
+        .select(tenants::awaiting_verification)
+        .for_share()
+        .first(conn)
+        .await
+}
+
+/// Connects a channel: on, or held off while the shop waits for its owner's address.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
@@ -64,25 +83,33 @@ pub async fn create(
     name: &str,
     credentials: &Sealed,
 ) -> Result<Channel, DbError> {
-    Ok(diesel::insert_into(channels::table)
-        .values((
-            channels::tenant_id.eq(scope.tenant_id()),
-            channels::kind.eq(kind),
-            channels::name.eq(name),
-            channels::credentials.eq(credentials),
-        ))
-        .returning(Channel::as_returning())
-        .get_result(conn)
-        .await?)
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let waits = shop_waits(conn, scope).await?;
+        Ok(diesel::insert_into(channels::table)
+            .values((
+                channels::tenant_id.eq(scope.tenant_id()),
+                channels::kind.eq(kind),
+                channels::name.eq(name),
+                channels::credentials.eq(credentials),
+                channels::enabled.eq(!waits),
+                channels::awaiting_verification.eq(waits),
+            ))
+            .returning(Channel::as_returning())
+            .get_result(conn)
+            .await?)
+    })
+    .await
 }
 
-/// The shopper channel of `kind` that reads through a marketplace account, created on first use.
+/// The shopper channel of `kind` that reads through a marketplace account, created on first use;
+/// on, or held off while the shop waits for its owner's address (`waits`).
 async fn ensure_for_account(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     account_id: AccountId,
     kind: ChannelKind,
     name: &str,
+    waits: bool,
 ) -> Result<Channel, DbError> {
     diesel::insert_into(channels::table)
         .values((
@@ -90,6 +117,8 @@ async fn ensure_for_account(
             channels::kind.eq(kind),
             channels::name.eq(name),
             channels::account_id.eq(account_id),
+            channels::enabled.eq(!waits),
+            channels::awaiting_verification.eq(waits),
         ))
         .on_conflict_do_nothing()
         .execute(conn)
@@ -101,14 +130,18 @@ async fn ensure_for_account(
             .filter(channels::account_id.eq(account_id))
             .filter(channels::kind.eq(kind)),
     )
-    .set(channels::enabled.eq(true))
+    .set((
+        channels::enabled.eq(!waits),
+        channels::awaiting_verification.eq(waits),
+    ))
     .returning(Channel::as_returning())
     .get_result(conn)
     .await?)
 }
 
 /// Opens the account's shopper channels but those it cannot serve (`unavailable`: a missing
-/// subscription), which stay or become closed (idempotent).
+/// subscription), which stay or become closed (idempotent). While the shop waits for its owner's
+/// address, the channels it could serve are held off instead of opened.
 pub async fn open_for_account(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
@@ -116,23 +149,33 @@ pub async fn open_for_account(
     marketplace: Marketplace,
     unavailable: &[ChannelKind],
 ) -> Result<Vec<Channel>, DbError> {
-    let mut opened = Vec::new();
-    for (kind, name) in marketplace.shopper_channels() {
-        if unavailable.contains(kind) {
-            diesel::update(
-                channels::table
-                    .filter(channels::tenant_id.eq(scope.tenant_id()))
-                    .filter(channels::account_id.eq(account_id))
-                    .filter(channels::kind.eq(kind)),
-            )
-            .set(channels::enabled.eq(false))
-            .execute(conn)
-            .await?;
-            continue;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let waits = shop_waits(conn, scope).await?;
+        let mut opened = Vec::new();
+        for (kind, name) in marketplace.shopper_channels() {
+            if unavailable.contains(kind) {
+                diesel::update(
+                    channels::table
+                        .filter(channels::tenant_id.eq(scope.tenant_id()))
+                        .filter(channels::account_id.eq(account_id))
+                        .filter(channels::kind.eq(kind)),
+                )
+                .set((
+                    channels::enabled.eq(false),
+                    channels::awaiting_verification.eq(false),
+                ))
+                .execute(conn)
+                .await?;
+                continue;
+            }
+            let channel = ensure_for_account(conn, scope, account_id, *kind, name, waits).await?;
+            if channel.enabled {
+                opened.push(channel);
+            }
         }
-        opened.push(ensure_for_account(conn, scope, account_id, *kind, name).await?);
-    }
-    Ok(opened)
+        Ok(opened)
+    })
+    .await
 }
 
 /// Closes the shopper channels reading through an account (it was disconnected).
@@ -146,7 +189,10 @@ pub async fn close_for_account(
             .filter(channels::tenant_id.eq(scope.tenant_id()))
             .filter(channels::account_id.eq(account_id)),
     )
-    .set(channels::enabled.eq(false))
+    .set((
+        channels::enabled.eq(false),
+        channels::awaiting_verification.eq(false),
+    ))
     .execute(conn)
     .await?;
     Ok(())
@@ -236,19 +282,22 @@ pub async fn get(
         .optional()?)
 }
 
-/// Turns a channel on or off: off, its webhooks are refused and nothing is sent through it.
-pub async fn set_enabled(
+/// Switches a channel off: its webhooks are refused and nothing is sent through it. A channel
+/// held off for the owner's address stays off when the address is confirmed.
+pub async fn switch_off(
     conn: &mut AsyncPgConnection,
     scope: TenantScope,
     id: ChannelId,
-    enabled: bool,
 ) -> Result<bool, DbError> {
     let changed = diesel::update(
         channels::table
             .filter(channels::tenant_id.eq(scope.tenant_id()))
             .filter(channels::id.eq(id)),
     )
-    .set(channels::enabled.eq(enabled))
+    .set((
+        channels::enabled.eq(false),
+        channels::awaiting_verification.eq(false),
+    ))
     .execute(conn)
     .await?;
     Ok(changed == 1)

@@ -53,7 +53,8 @@ pub async fn progress(
     let channel = diesel::select(exists(
         channels::table
             .filter(channels::tenant_id.eq(tenant))
-            .filter(channels::enabled)
+            // Held off until the owner confirms their address, a channel is set up all the same.
+            .filter(channels::enabled.or(channels::awaiting_verification))
             .filter(channels::kind.eq_any(MESSENGERS)),
     ))
     .get_result(conn)

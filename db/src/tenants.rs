@@ -18,6 +18,9 @@ pub struct Tenant {
     pub timezone: String,
     /// Assistant persona, policies and working hours; see `otklik_workers::assistant::Settings`.
     pub settings: serde_json::Value,
+    /// Made by sign-up and waiting for its owner to confirm their address: not live yet, its
+    /// channels held off.
+    pub awaiting_verification: bool,
 }
 
 /// Creates a tenant and returns the scope to fill it with.

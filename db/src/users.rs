@@ -47,9 +47,14 @@ pub struct NewMerchant<'a> {
     /// When the person accepted the terms and consented to the processing of their personal
     /// data; sign-up refuses without both, so the moment is always known.
     pub consented_at: DateTime<Utc>,
+    /// Whether the address counts as confirmed at once: an installation that sends no e-mail
+    /// cannot ask for a confirmation, and its shops would otherwise never go live.
+    pub confirmed: bool,
 }
 
-/// Creates the tenant and its first admin in one transaction.
+/// Creates the tenant and its first admin in one transaction. Unless `confirmed`, the admin's
+/// address is not yet confirmed, and the shop waits for it before going live (see
+/// [`crate::email_verifications`]).
 pub async fn sign_up(
     conn: &mut AsyncPgConnection,
     merchant: &NewMerchant<'_>,
@@ -60,6 +65,7 @@ pub async fn sign_up(
             .values((
                 tenants::name.eq(merchant.shop_name),
                 tenants::slug.eq(merchant.slug),
+                tenants::awaiting_verification.eq(!merchant.confirmed),
             ))
             .returning(tenants::id)
             .get_result::<TenantId>(conn)
@@ -79,6 +85,7 @@ pub async fn sign_up(
                 users::password_hash.eq(merchant.password_hash),
                 users::terms_accepted_at.eq(merchant.consented_at),
                 users::personal_data_consent_at.eq(merchant.consented_at),
+                users::email_verified_at.eq(merchant.confirmed.then_some(merchant.consented_at)),
             ))
             .returning(User::as_returning())
             .get_result(conn)

@@ -180,6 +180,8 @@ pub enum Conflict {
     NotADraft,
     NothingAnswered,
     AlreadyRated,
+    AlreadyVerified,
+    RequisitesMissing,
 }
 
 impl Conflict {
@@ -197,6 +199,8 @@ impl Conflict {
             Self::NotADraft => "not_a_draft",
             Self::NothingAnswered => "nothing_answered",
             Self::AlreadyRated => "already_rated",
+            Self::AlreadyVerified => "already_verified",
+            Self::RequisitesMissing => "requisites_missing",
         }
     }
 }

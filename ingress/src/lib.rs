@@ -3,6 +3,7 @@
 mod api;
 mod client_address;
 mod dashboard;
+mod email_verification;
 mod error;
 mod health;
 mod hooks;
@@ -52,6 +53,10 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/{channel_id}", get(webchat::page))
         .route("/chat/{channel_id}/history", get(webchat::history))
         .route("/chat/{channel_id}/events", get(webchat::events))
+        .route(
+            "/verify-email",
+            get(email_verification::page).post(email_verification::confirm),
+        )
         .route(
             "/alerts/unsubscribe",
             get(unsubscribe::page).post(unsubscribe::confirm),

@@ -159,6 +159,12 @@ pub enum Notify {
         tenant_id: TenantId,
         user_id: UserId,
     },
+    /// E-mail a single-use link that confirms the person's address (after sign-up, or asked for
+    /// again); made by the sender like a reset link. Nothing is sent once the address is confirmed.
+    EmailVerification {
+        tenant_id: TenantId,
+        user_id: UserId,
+    },
     /// E-mail an invitation to the invited person. The sender makes the mail's own token, so
     /// none sits in Redis, and claims the invitation's e-mail first, so a retried job sends once.
     Invitation {

@@ -399,6 +399,7 @@ impl Queues {
     pub async fn push_notify(&self, job: Notify, occasion: &str) -> Result<(), EnqueueError> {
         let key = match job {
             Notify::PasswordReset { user_id, .. } => format!("reset:{user_id}:{occasion}"),
+            Notify::EmailVerification { user_id, .. } => format!("verify:{user_id}:{occasion}"),
             Notify::Invitation { invitation_id, .. } => {
                 format!("invitation:{invitation_id}:{occasion}")
             }

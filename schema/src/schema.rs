@@ -11,6 +11,8 @@ diesel::table! {
         settings -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        /// Made by sign-up, waiting for its owner to confirm their address: not live yet.
+        awaiting_verification -> Bool,
     }
 }
 
@@ -33,6 +35,8 @@ diesel::table! {
         locale -> Text,
         /// Alert kinds the person switched off (`AlertKind`); every other kind is on.
         alerts_off -> Array<Text>,
+        /// When the person proved the address is theirs; `NULL` only after sign-up, until then.
+        email_verified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -79,6 +83,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_verifications (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        user_id -> Int8,
+        token_hash -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -102,6 +118,8 @@ diesel::table! {
         enabled -> Bool,
         created_at -> Timestamptz,
         account_id -> Nullable<Int8>,
+        /// Connected while the shop waited for its owner's address: off until it is confirmed.
+        awaiting_verification -> Bool,
     }
 }
 
@@ -477,6 +495,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    billing_requisites (tenant_id) {
+        tenant_id -> Int8,
+        legal_name -> Text,
+        inn -> Text,
+        kpp -> Nullable<Text>,
+        ogrn -> Text,
+        address -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refunds (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -563,6 +593,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     password_resets,
+    email_verifications,
     invitations,
     quick_replies,
     channels,
@@ -589,6 +620,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meter_reports,
     billing_runs,
     payments,
+    billing_requisites,
     refunds,
     audit_log,
     alerts_sent

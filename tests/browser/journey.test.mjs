@@ -1,6 +1,6 @@
 // The issue's "Done when" in one go: a merchant signs up through the API, gets a new password
 // through the reset screens, connects a web chat and a Telegram bot (a small fake Bot API
-// stands in for Telegram), writes and approves an article and invites an operator; the
+// stands in for Telegram), which wait until the e-mailed link confirms the address, writes and approves an article and invites an operator; the
 // operator joins through the invitation screen and handles a conversation the assistant
 // handed off from the new web chat, live, while the shopper sees the reply.
 import { test } from "node:test";
@@ -157,6 +157,23 @@ test("a merchant sets up a shop and an invited operator handles a handed-off con
     await bot.getByLabel("Название").fill("Бот магазина");
     await bot.getByLabel("Токен бота").fill("7012345678:AAHjourneyJourneyJourney_0123456789");
     await bot.getByRole("button", { name: "Подключить бота" }).click();
+    // Connected before the owner confirmed the address: held off until then.
+    const waiting = "Включится после подтверждения почты";
+    await merchant.getByRole("row", { name: /Бот магазина/ }).getByText(waiting).waitFor({ timeout: 10000 });
+    await merchant.getByRole("row", { name: /Чат на сайте/ }).getByText(waiting).waitFor();
+    assert.equal((await fetch(chatUrl)).status, 404, "the web chat does not serve shoppers yet");
+
+    // The link e-mailed at sign-up (read from the fake SMTP's mailbox) confirms the address;
+    // the shop goes live and its channels switch on.
+    const mailbox = await (await fetch(`${process.env.OTKLIK_MAILBOX_URL}/mail?to=${encodeURIComponent(email)}`)).json();
+    const confirmation = mailbox.map((mail) => mail.text.split(/\s+/).find((word) => word.includes("/verify-email?token=")))
+      .find(Boolean);
+    assert.ok(confirmation, `a confirmation link among ${mailbox.length} mails`);
+    await merchant.goto(confirmation);
+    await merchant.getByRole("button", { name: "Подтвердить адрес" }).click();
+    await merchant.getByRole("link", { name: "Перейти в панель" }).click();
+    await merchant.locator("#live.on").waitFor({ timeout: 10000 });
+    await openPage(merchant, "Каналы");
     await merchant.getByRole("row", { name: /Бот магазина/ }).getByText("Работает").waitFor({ timeout: 10000 });
     await merchant.getByRole("row", { name: /Чат на сайте/ }).getByText("Работает").waitFor();
     const hook = telegram.calls.find((call) => call.method === "setwebhook");

@@ -28,6 +28,7 @@ fn id_for(path: &str, param: &str, ids: &Value) -> Option<String> {
         ("id", p) if p.starts_with("/api/v1/marketplace-accounts/") => {
             ids["marketplace_account"].clone()
         }
+        ("number", p) if p.starts_with("/api/v1/billing/acts/") => ids["payment"].clone(),
         _ => return None,
     };
     match value {
@@ -146,12 +147,22 @@ async fn another_shop_cannot_reach_any_object_through_any_endpoint() {
     )
     .await
     .expect("a shopper message");
+    // A paid month, whose act is the first shop's alone.
+    let payment = app
+        .count(&format!(
+            "INSERT INTO payments (tenant_id, purpose, plan_code, operation, amount, currency,
+                                   receipt, period_start, period_end, status, applied_at)
+             VALUES ({tenant}, 'first', 'business', 'paid', 3990000, 'RUB', '{{}}', now(),
+                     now() + interval '30 days', 'succeeded', now())
+             RETURNING id AS n"
+        ))
+        .await;
     let (_, document) = get(&app, "/api/openapi.json", None).await;
     let paths = document["paths"].as_object().expect("paths").clone();
     let mut ids = json!({
         "user": first["user"]["id"], "invitation": invitation["id"], "channel": channel["id"],
         "article": article["id"], "conversation": recorded.conversation_id.0,
-        "message": recorded.message_id.map(|m| m.0),
+        "message": recorded.message_id.map(|m| m.0), "payment": payment,
     });
     let (_, customer) = get(
         &app,

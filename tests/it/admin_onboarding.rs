@@ -160,6 +160,8 @@ async fn the_checklist_ticks_each_step_from_the_shops_own_data() {
     );
     assert_eq!(progress["complete"], false);
 
+    // Shoppers reach the web chat once the owner confirmed their address.
+    crate::signup_verification::confirm_owner(&app, &owner).await;
     let channel = channel["id"].as_i64().expect("channel id");
     let sent = app
         .http

@@ -21,6 +21,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/api/v1/me", true),
     ("PATCH", "/api/v1/me", true),
     ("POST", "/api/v1/me/password", true),
+    ("POST", "/api/v1/me/email-verification", true),
     ("GET", "/api/v1/me/alerts", true),
     ("PATCH", "/api/v1/me/alerts", true),
     ("GET", "/api/v1/settings", true),
@@ -45,6 +46,9 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/v1/billing/portal", true),
     ("POST", "/api/v1/billing/plan", true),
     ("PUT", "/api/v1/billing/reply-cap", true),
+    ("GET", "/api/v1/billing/requisites", true),
+    ("PUT", "/api/v1/billing/requisites", true),
+    ("GET", "/api/v1/billing/acts/{number}", true),
     ("GET", "/api/v1/api-keys", true),
     ("POST", "/api/v1/api-keys", true),
     ("DELETE", "/api/v1/api-keys/{id}", true),
@@ -158,7 +162,8 @@ async fn the_document_covers_every_admin_route() {
         let concrete = path
             .replace("{id}", "1")
             .replace("{version}", "1")
-            .replace("{message_id}", "1");
+            .replace("{message_id}", "1")
+            .replace("{number}", "1");
         let method = Method::from_bytes(method.as_bytes()).expect("method");
         let (status, body) = call(&app, method.clone(), &concrete, None, None).await;
         let expected = if *needs_token {

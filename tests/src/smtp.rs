@@ -96,6 +96,14 @@ impl FakeSmtp {
             .clone()
     }
 
+    /// Forgets the mail taken so far, for a test to count only what follows.
+    pub fn clear(&self) {
+        self.mail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
     /// Waits until at least `count` messages arrived, or `timeout` passes.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Mail> {
         let deadline = tokio::time::Instant::now() + timeout;

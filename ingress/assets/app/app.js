@@ -124,6 +124,29 @@
     return data;
   }
 
+  /** Saves a document the API serves (an act) as `name`: fetched with the session, since a plain link carries none. */
+  async function download(path, name, retried) {
+    let res;
+    try {
+      res = await fetch(path, { headers: { authorization: "Bearer " + (state.session?.access_token ?? "") } });
+    } catch {
+      throw new ApiError(0, t("errors.offline"));
+    }
+    if (res.status === 401 && !retried && (await refresh())) return download(path, name, true);
+    if (!res.ok) {
+      const error = (await res.json().catch(() => null))?.error;
+      throw new ApiError(res.status, Otklik.describeError(error, res.status), [], error?.reason);
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const save = el("a");
+    save.href = url;
+    save.download = name;
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
   /** A request body sent as it is, e.g. a CSV file to import. */
   class RawBody {
     constructor(text, type) { this.text = text; this.type = type; }
@@ -226,6 +249,7 @@
     setComposer(state.composer);
     renderList();
     if (state.current) renderChat();
+    showVerification();
     Otklik.showAccount(state.me.account);
     Otklik.route();
   });
@@ -807,6 +831,31 @@
     }
   });
 
+  // ---------- address confirmation ----------
+  /** Until the person confirms their address: a banner saying so, with a button to mail the link again. */
+  function showVerification() {
+    const banner = $("verify-banner");
+    const user = state.me?.user;
+    banner.hidden = !user || user.email_verified !== false;
+    if (banner.hidden) { banner.replaceChildren(); return; }
+    const resend = el("button", "ghost", t("verify.resend"));
+    resend.type = "button";
+    resend.addEventListener("click", async () => {
+      resend.disabled = true;
+      try {
+        await api("POST", "/me/email-verification");
+        toast(t("verify.sent", { email: user.email }));
+      } catch (e) {
+        if (e.reason === "already_verified") {
+          state.me = await api("GET", "/me").catch(() => state.me);
+          showVerification();
+        }
+        toast(e.status === 429 ? t("verify.tooSoon") : e.reason === "already_verified" ? t("verify.done") : e.message);
+      } finally { resend.disabled = false; }
+    });
+    banner.replaceChildren(el("span", "", t("verify.banner", { email: user.email })), resend);
+  }
+
   // ---------- start ----------
   async function start() {
     try {
@@ -819,6 +868,7 @@
     $("user-name").textContent = state.me.user.name || state.me.user.email;
     $("tenant-name").textContent = state.me.tenant.name;
     for (const link of document.querySelectorAll("#pages-nav [data-can]")) link.hidden = !can(link.dataset.can);
+    showVerification();
     Otklik.showAccount(state.me.account);
     selectView(state.view);
     loadCounters().catch((e) => toast(e.message));
@@ -838,7 +888,7 @@
 
   // What the other pages (pages.js) use.
   const Otklik = window.Otklik = {
-    $, api, RawBody, el, toast, can, when, dateFormat, money, state, channelIcon, orderStatus, reasonText, customerName, openConversation, showConversations, saveSession, start,
+    $, api, download, RawBody, el, toast, can, when, dateFormat, money, state, channelIcon, orderStatus, reasonText, customerName, openConversation, showConversations, saveSession, start,
     showLogin,
     route: () => showConversations(true),
     entryLink: () => false,

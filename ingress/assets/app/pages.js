@@ -570,8 +570,10 @@
       }
       const kind = el("span", "kind");
       kind.append(O.channelIcon(c.kind), " ", label("channel", c.kind));
-      return [c.name, kind,
-        el("span", "badge " + (c.enabled ? "ok" : "off"), c.enabled ? t("channels.working") : t("channels.off")), address, actions];
+      const standing = c.enabled ? el("span", "badge ok", t("channels.working"))
+        : c.awaiting_verification ? el("span", "badge off", t("channels.awaitingVerification"))
+        : el("span", "badge off", t("channels.off"));
+      return [c.name, kind, standing, address, actions];
     });
     return table([t("app.name"), t("channels.kind"), t("channels.state"), t("channels.address"), ""], rows, t("channels.title"));
   }
@@ -1264,8 +1266,9 @@
   O.showAccount = showAccount;
 
   async function billingPage(token) {
-    const [overview, invoices] = await Promise.all([api("GET", "/billing"),
-      api("GET", "/billing/invoices").catch(() => ({ items: [] }))]);
+    const [overview, invoices, legal] = await Promise.all([api("GET", "/billing"),
+      api("GET", "/billing/invoices").catch(() => ({ items: [] })),
+      api("GET", "/billing/requisites").catch(() => ({ requisites: null }))]);
     const account = { state: overview.state, trial_ends_at: overview.trial_ends_at, suspends_at: overview.suspends_at };
     if (O.state.me) O.state.me.account = overview.payments_enabled ? account : null;
     showAccount(O.state.me?.account);
@@ -1368,21 +1371,67 @@
       plansSection.append(el("p", "muted", t("billing.cardNote")));
     }
 
-    // Invoices.
+    // The shop's requisites, which its acts name it by (shops paying in roubles).
+    const roubleShop = currency === "RUB";
+    const given = legal.requisites || {};
+    const legalFields = {
+      legal_name: input("text", given.legal_name, { maxlength: "300", autocomplete: "organization" }),
+      inn: input("text", given.inn, { inputmode: "numeric", maxlength: "12" }),
+      kpp: input("text", given.kpp, { maxlength: "9" }),
+      ogrn: input("text", given.ogrn, { inputmode: "numeric", maxlength: "15" }),
+      address: input("text", given.address, { maxlength: "500" }),
+    };
+    const legalForm = el("form", "form");
+    const legalError = el("p", "error");
+    const legalSave = el("button", "", t("billing.saveRequisites"));
+    legalSave.type = "submit";
+    legalForm.append(
+      field(t("billing.legalName"), legalFields.legal_name, "legal_name", t("billing.legalNameHint")),
+      field(t("billing.inn"), legalFields.inn, "inn", t("billing.innHint")),
+      field(t("billing.kpp"), legalFields.kpp, "kpp", t("billing.kppHint")),
+      field(t("billing.ogrn"), legalFields.ogrn, "ogrn", t("billing.ogrnHint")),
+      field(t("billing.legalAddress"), legalFields.address, "address"),
+      legalError, legalSave);
+    legalForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      showErrors(legalForm, null, legalError);
+      const body = Object.fromEntries(Object.entries(legalFields).map(([name, node]) => [name, node.value.trim()]));
+      if (!body.kpp) body.kpp = null;
+      try {
+        await api("PUT", "/billing/requisites", body);
+        toast(t("billing.requisitesSaved"));
+      } catch (err) { showErrors(legalForm, err, legalError); }
+    });
+
+    // Invoices, and the act for each paid one.
     const rows = invoices.items.map((inv) => {
       const period = inv.period_start ? `${fullDayFmt.format(new Date(inv.period_start))} — ${inv.period_end ? fullDayFmt.format(new Date(inv.period_end)) : "…"}` : "—";
       const doc = inv.pdf_url || inv.hosted_url;
-      const open = doc ? link(t("billing.open"), doc) : "—";
-      if (doc) { open.target = "_blank"; open.rel = "noopener"; }
+      const docs = el("div", "row-actions");
+      if (doc) {
+        const open = link(t("billing.open"), doc);
+        open.target = "_blank"; open.rel = "noopener";
+        docs.append(open);
+      }
+      if (inv.act_url) {
+        docs.append(button(t("billing.act"), "", async () => {
+          try { await O.download(inv.act_url, `akt-${inv.number}.html`); } catch (err) {
+            toast(err.reason === "requisites_missing" ? t("billing.actNeedsRequisites") : err.message);
+          }
+        }));
+      }
       return [inv.number || "—", period, price(inv.amount_due, inv.currency),
-        label("invoiceStatus", inv.status) || "—", open];
+        label("invoiceStatus", inv.status) || "—", docs.childElementCount ? docs : "—"];
     });
+    const legalSection = section(t("billing.requisites"), el("p", "muted", t("billing.requisitesHint")), legalForm);
+    legalSection.hidden = !roubleShop;
     render(token, heading(t("billing.title")),
       section(t("billing.subscription"), facts, standing),
       section(t("billing.usage"), usage, capForm),
       plansSection,
       section(t("billing.invoices"), table([t("billing.number"), t("billing.period"), t("billing.amount"), t("billing.status"),
-        t("billing.document")], rows, t("billing.invoicesLabel"))));
+        t("billing.document")], rows, t("billing.invoicesLabel"))),
+      legalSection);
   }
 
   // ---------- the first-run checklist on the start page ----------

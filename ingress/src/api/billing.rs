@@ -198,6 +198,9 @@ pub struct InvoiceView {
     hosted_url: Option<String>,
     #[schema(required = true)]
     pdf_url: Option<String>,
+    /// The act (акт) for a paid ЮKassa period, printable; `null` elsewhere.
+    #[schema(required = true)]
+    act_url: Option<String>,
 }
 
 /// A page at the payment provider to send the merchant to.
@@ -231,7 +234,7 @@ async fn overview(
     description = "Role: admin (manage_billing). A shop paying in dollars gets Stripe's invoices; \
         a shop paying in roubles its ЮKassa payments, newest first (`open` while the payment \
         waits for the payer or the bank, `paid`, `void` when declined or abandoned; `hosted_url` \
-        is the payment page while it waits).", security(("bearer" = [])),
+        is the payment page while it waits; `act_url`, for a paid one, its act).", security(("bearer" = [])),
     responses(
         (status = 200, description = "The invoices; amounts in minor units", body = InvoiceList),
         (status = 403, description = "Your role does not allow this", body = crate::error::ErrorEnvelope),
@@ -275,6 +278,7 @@ async fn invoices(
             period_end: invoice.period_end,
             hosted_url: invoice.hosted_url.clone(),
             pdf_url: invoice.pdf_url.clone(),
+            act_url: None,
         })
         .collect();
     Ok(Json(InvoiceList { items }))
@@ -310,6 +314,9 @@ fn payment_view(payment: &otklik_db::payments::Payment) -> InvoiceView {
             .then_some(payment.confirmation_url.clone())
             .flatten(),
         pdf_url: None,
+        // The act for a paid period (what was refunded taken off; none once all of it was).
+        act_url: (status == "paid" && payment.amount > payment.refunded)
+            .then(|| format!("/api/v1/billing/acts/{}", payment.id)),
     }
 }
 

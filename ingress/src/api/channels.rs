@@ -57,6 +57,8 @@ pub struct ChannelView {
     kind: ChannelKind,
     name: String,
     enabled: bool,
+    /// Connected before the owner confirmed their address, so off until they do.
+    awaiting_verification: bool,
     /// Telegram and MAX: the bot's username.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -105,6 +107,7 @@ fn view(state: &AppState, channel: &Channel) -> ChannelView {
         kind: channel.kind,
         name: channel.name.clone(),
         enabled: channel.enabled,
+        awaiting_verification: channel.awaiting_verification,
         bot_username: None,
         bot_url: None,
         group_id: None,
@@ -332,7 +335,7 @@ async fn connect_telegram(
         .await;
     if let Err(err) = registered {
         let mut conn = state.db_for(&principal).await?;
-        channels::set_enabled(&mut conn, principal.tenant, channel.id, false).await?;
+        channels::switch_off(&mut conn, principal.tenant, channel.id).await?;
         return Err(telegram_error(err));
     }
     audit(&state, &principal, "channel.connect", channel.id).await?;
@@ -402,7 +405,7 @@ async fn switch_off(
         let channel = channels::get(&mut conn, principal.tenant, id)
             .await?
             .ok_or(ApiError::NotFound)?;
-        channels::set_enabled(&mut conn, principal.tenant, id, false).await?;
+        channels::switch_off(&mut conn, principal.tenant, id).await?;
         channel
     };
     state.webchat_channels().forget(id);

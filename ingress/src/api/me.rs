@@ -1,14 +1,15 @@
 //! The signed-in person: `GET /api/v1/me` (who, in which shop, what they may do),
 //! `PATCH /api/v1/me` (their name and the dashboard's language) and `POST /api/v1/me/password` (a new password, given the
 //! current one: every other session ends, unused reset links are void, and a fresh session is
-//! answered for the device that changed it).
+//! answered for the device that changed it), and `POST /api/v1/me/email-verification` (the
+//! link confirming their address, e-mailed again).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use otklik_db::{tenants, users};
+use otklik_db::{email_verifications, tenants, users};
 use otklik_schema::{AccountState, Locale, Role, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ use super::auth::{self, Principal, password, tokens};
 use super::body::JsonBody;
 use super::permissions::{Permission, granted};
 use super::problems::Problem;
-use crate::error::FieldError;
+use crate::error::{Conflict, FieldError};
 use crate::{ApiError, AppState};
 
 const MAX_NAME: usize = 100;
@@ -25,7 +26,10 @@ const MAX_NAME: usize = 100;
     summary = "Who is signed in, in which shop, and what they may do",
     description = "Role: signed in. `permissions` lists what the role allows, for showing or \
         hiding controls. `account` is where the shop stands with billing, for a notice on every \
-        page: `null` when this installation takes no payments.", security(("bearer" = [])),
+        page: `null` when this installation takes no payments. `email_verified` is whether the \
+        person confirmed their address; `tenant.live` is whether the shop's channels may answer \
+        shoppers (`false` from sign-up until the owner confirms their address).",
+        security(("bearer" = [])),
     responses((status = 200, description = "The person, their shop and what they may do", body = Profile)))]
 pub async fn me(
     State(state): State<AppState>,
@@ -36,6 +40,8 @@ pub async fn me(
         .await?
         .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
     let tenant = tenants::get(&mut conn, principal.tenant).await?;
+    let verified =
+        email_verifications::is_verified(&mut conn, principal.tenant, principal.user).await?;
     let billing = state.billing();
     let account = if billing.is_on() {
         otklik_db::billing::get(&mut conn, principal.tenant).await?
@@ -60,11 +66,13 @@ pub async fn me(
             name: user.display_name,
             role: user.role,
             locale: user.locale,
+            email_verified: verified,
         },
         tenant: ProfileTenant {
             id: tenant.id,
             name: tenant.name,
             slug: tenant.slug,
+            live: !tenant.awaiting_verification,
         },
         permissions: granted(user.role),
         account,
@@ -92,6 +100,8 @@ pub struct ProfileUser {
     role: Role,
     /// The dashboard's language for this person.
     locale: Locale,
+    /// Whether the person confirmed their address.
+    email_verified: bool,
 }
 
 /// The signed-in person's shop.
@@ -100,6 +110,9 @@ pub struct ProfileTenant {
     id: TenantId,
     name: String,
     slug: String,
+    /// Whether the shop's channels may answer shoppers: `false` from sign-up until the owner
+    /// confirms their address.
+    live: bool,
 }
 
 /// Where a shop stands with billing, for a notice on every page.
@@ -252,4 +265,43 @@ pub async fn change_password(
     auth::announce_revocation(&state, principal.tenant, principal.user).await;
     let session = auth::open_session(&state, &user, &tokens::new_family(), None).await?;
     Ok(auth::session_answer(&state, StatusCode::OK, session))
+}
+
+#[utoipa::path(post, path = "/api/v1/me/email-verification", tag = "auth",
+    summary = "E-mail the link confirming your address again",
+    description = "Role: signed in (not with an API key). The link works 48 hours, once; the \
+        links sent before keep working until the address is confirmed. At most three mails \
+        per address at once (the one after sign-up included), then one every 20 seconds.",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "The mail is on its way"),
+        (status = 403, description = "An API key cannot ask for this", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The address is confirmed already (`already_verified`)", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many mails to this address; see `Retry-After`", body = crate::error::ErrorEnvelope),
+    ))]
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<StatusCode, ApiError> {
+    if principal.api_key.is_some() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut conn = state.db_for(&principal).await?;
+    let user = users::active(&mut conn, principal.tenant, principal.user)
+        .await?
+        .ok_or(ApiError::Unauthenticated("the account is disabled"))?;
+    if email_verifications::is_verified(&mut conn, principal.tenant, principal.user).await? {
+        return Err(ApiError::Conflict(
+            Conflict::AlreadyVerified,
+            "this address is confirmed already".into(),
+        ));
+    }
+    drop(conn);
+    auth::take_verification_mail(&state, &user.email)
+        .await
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    // Each allowed request is its own mail; the limit above is what bounds them.
+    let occasion = Utc::now().timestamp_millis().to_string();
+    auth::send_verification_mail(&state, &user, &occasion).await?;
+    Ok(StatusCode::ACCEPTED)
 }

@@ -22,6 +22,7 @@ mod params;
 pub mod permissions;
 pub mod problems;
 mod quick_replies;
+mod requisites;
 mod settings;
 mod users;
 mod vocabulary;
@@ -54,6 +55,10 @@ fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(me::me).patch(me::update))
         .route("/api/v1/me/password", post(me::change_password))
         .route(
+            "/api/v1/me/email-verification",
+            post(me::resend_verification),
+        )
+        .route(
             "/api/v1/me/alerts",
             get(alerts::show_alerts).patch(alerts::update_alerts),
         )
@@ -66,6 +71,7 @@ fn routes() -> Router<AppState> {
         .merge(analytics::routes())
         .merge(channels::routes())
         .merge(billing::routes())
+        .merge(requisites::routes())
         .merge(conversations::routes())
         .merge(customers::routes())
         .merge(quick_replies::routes())

@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, alerts, analytics, auth, billing, channels, conversations, customers, knowledge,
-    marketplace_accounts, me, onboarding, quick_replies, settings, users, vocabulary,
+    marketplace_accounts, me, onboarding, quick_replies, requisites, settings, users, vocabulary,
 };
 
 #[derive(OpenApi)]
@@ -74,6 +74,7 @@ use super::{
         me::me,
         me::update,
         me::change_password,
+        me::resend_verification,
         alerts::show_alerts,
         alerts::update_alerts,
         settings::show,
@@ -132,6 +133,9 @@ use super::{
         billing::portal,
         billing::change_plan,
         billing::reply_cap,
+        requisites::show_requisites,
+        requisites::put_requisites,
+        requisites::act,
         admin::create_key,
         admin::list_keys,
         admin::revoke_key,

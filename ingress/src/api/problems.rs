@@ -140,6 +140,17 @@ pub enum Problem {
     InvalidPeriod {
         max_days: i64,
     },
+    /// An ИНН: 10 digits (a company) or 12 (an entrepreneur) whose check digits match.
+    InvalidInn,
+    /// A company's КПП: 9 characters (digits; the 5th and 6th may be capital Latin letters).
+    InvalidKpp,
+    /// A КПП given for an entrepreneur (12-digit ИНН), who has none.
+    KppNotForEntrepreneur,
+    /// An ОГРН (13 digits, a company) or ОГРНИП (15, an entrepreneur), as the ИНН says, whose
+    /// check digit matches.
+    InvalidOgrn {
+        digits: usize,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -242,6 +253,14 @@ impl fmt::Display for Problem {
                 f,
                 "`from` must not be after `to`, and the period at most {max_days} days"
             ),
+            Self::InvalidInn => {
+                f.write_str("10 digits (a company) or 12 (an entrepreneur) with valid check digits")
+            }
+            Self::InvalidKpp => f.write_str("a company's КПП: 9 characters"),
+            Self::KppNotForEntrepreneur => f.write_str("an entrepreneur has no КПП"),
+            Self::InvalidOgrn { digits } => {
+                write!(f, "{digits} digits with a valid check digit")
+            }
         }
     }
 }

@@ -285,6 +285,7 @@ mod tests {
             operator_only: false,
             timezone: timezone.into(),
             settings,
+            awaiting_verification: false,
         }
     }
 

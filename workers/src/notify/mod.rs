@@ -1,6 +1,6 @@
 //! The notify pool: e-mails to merchants' people. A password reset makes its single-use token
 //! here, stores its hash, and mails the link; a job run twice mails two working links, never
-//! none. An invitation mail likewise carries a token made here (the invitation's second one,
+//! none. The link that confirms a new owner's address is made and mailed the same way. An invitation mail likewise carries a token made here (the invitation's second one,
 //! besides the link answered to the admin), but claims the invitation's e-mail before sending,
 //! so a retried job sends once; a failed send gives the claim back for the retry. Alerts to a
 //! shop's people are found and mailed by a periodic sweep ([`alerts`]).
@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Europe::Moscow;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use otklik_db::{DbError, TenantScope, invitations, users};
+use otklik_db::{DbError, TenantScope, email_verifications, invitations, users};
 use otklik_jobs::Notify;
 use otklik_schema::Role;
 use secrecy::ExposeSecret;
@@ -23,6 +23,8 @@ use crate::Context;
 use crate::assistant::Speech;
 
 const RESET_TTL: Duration = Duration::hours(1);
+/// How long a link confirming an address works: long enough for a weekend away from the inbox.
+const VERIFICATION_TTL: Duration = Duration::hours(48);
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
@@ -52,6 +54,9 @@ pub async fn handle(job: Notify, ctx: Data<Arc<Context>>) -> Result<(), BoxDynEr
     match job {
         Notify::PasswordReset { tenant_id, user_id } => {
             password_reset(&ctx, TenantScope::trusted(tenant_id), user_id).await?
+        }
+        Notify::EmailVerification { tenant_id, user_id } => {
+            email_verification(&ctx, TenantScope::trusted(tenant_id), user_id).await?
         }
         Notify::Invitation {
             tenant_id,
@@ -93,6 +98,52 @@ async fn password_reset(
     );
     send(ctx, mailer, &person.email, "Смена пароля в Otklik", body).await?;
     tracing::info!(user.id = %user, "password reset e-mail sent");
+    Ok(())
+}
+
+/// Mails a link that confirms the person's address, unless it is confirmed already.
+async fn email_verification(
+    ctx: &Context,
+    scope: TenantScope,
+    user: otklik_schema::UserId,
+) -> Result<(), NotifyError> {
+    let Some(mailer) = &ctx.mailer else {
+        tracing::warn!(user.id = %user, "an address is to be confirmed, but OTKLIK_SMTP_URL is not set");
+        return Ok(());
+    };
+    let mut conn = ctx.db.get().await.map_err(DbError::from)?;
+    let Some(person) = email_verifications::unverified(&mut conn, scope, user).await? else {
+        tracing::info!(user.id = %user, "the address is confirmed already, or the account is disabled");
+        return Ok(());
+    };
+    let shop = otklik_db::tenants::get(&mut conn, scope).await?.name;
+    let (token, hash) = otklik_jobs::new_token();
+    let expires_at = Utc::now() + VERIFICATION_TTL;
+    email_verifications::store(&mut conn, scope, user, &hash, expires_at).await?;
+    drop(conn);
+    let link = format!(
+        "{}/verify-email?token={token}",
+        ctx.config.public_url.trim_end_matches('/')
+    );
+    let body = format!(
+        "Здравствуйте!\n\nВы зарегистрировали магазин «{shop}» в Otklik. \
+         Чтобы подтвердить, что адрес {email} принадлежит вам, откройте ссылку:\n\n{link}\n\n\
+         Пока адрес не подтверждён, магазин можно настраивать, но каналы не отвечают покупателям: \
+         они включатся сами, как только вы подтвердите адрес.\n\n\
+         Ссылка действует до {until} (по московскому времени) и сработает один раз.\n\n\
+         Если вы не регистрировались в Otklik, просто не обращайте внимания на это письмо.\n",
+        email = person.email,
+        until = moscow_date(expires_at),
+    );
+    send(
+        ctx,
+        mailer,
+        &person.email,
+        "Подтвердите адрес почты в Otklik",
+        body,
+    )
+    .await?;
+    tracing::info!(user.id = %user, "address confirmation e-mail sent");
     Ok(())
 }
 

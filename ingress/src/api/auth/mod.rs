@@ -43,8 +43,10 @@ const SLUG_LENGTH: RangeInclusive<usize> = 2..=63;
 /// sent only to the auth endpoints of this site.
 const REFRESH_COOKIE: &str = "otklik_refresh";
 /// Password reset e-mails one address may be sent per minute (GCRA): a burst of 3, then one
-/// every 20 minutes.
+/// every 20 seconds.
 const RESETS_PER_ADDRESS: crate::rate_limits::PerMinute = crate::rate_limits::PerMinute(3);
+/// Confirmation e-mails one address may be sent, the one after sign-up included: as resets.
+const VERIFICATIONS_PER_ADDRESS: crate::rate_limits::PerMinute = RESETS_PER_ADDRESS;
 
 /// What the auth endpoints share.
 pub struct Auth {
@@ -403,7 +405,11 @@ pub(super) async fn open_session(
 
 /// `POST /api/v1/auth/signup`: a new shop and its admin, signed in.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth",
-    summary = "Sign up: a new shop and its admin, signed in", description = "Role: anyone.",
+    summary = "Sign up: a new shop and its admin, signed in",
+    description = "Role: anyone. A link confirming the address is e-mailed (valid 48 hours, \
+        once). Until it is used the shop is not live: everything can be set up, but channels \
+        connected meanwhile stay off (`awaiting_verification`) and switch on when the address \
+        is confirmed. An installation that sends no e-mail takes the address as confirmed.",
     request_body = SignUp,
     responses(
         (status = 201, description = "The shop exists and its admin is signed in", body = Session),
@@ -424,6 +430,8 @@ pub async fn sign_up(
     let hash = password::hash(request.password)
         .await
         .map_err(ApiError::Internal)?;
+    // Without an outgoing mail server no confirmation can reach the owner: the shop is live.
+    let mails = state.config().smtp_url.is_some();
     let mut conn = state.db().get().await.map_err(DbError::from)?;
     let user = users::sign_up(
         &mut conn,
@@ -434,6 +442,7 @@ pub async fn sign_up(
             display_name: request.name.trim(),
             password_hash: &hash,
             consented_at: Utc::now(),
+            confirmed: !mails,
         },
     )
     .await
@@ -459,8 +468,52 @@ pub async fn sign_up(
     )
     .await?;
     drop(conn);
+    // The first confirmation mail counts against the address's allowance. A queue that does not
+    // take it fails nothing: the shop exists, and the dashboard offers to send the mail again.
+    if mails {
+        let _ = take_verification_mail(&state, &email).await;
+        if let Err(err) = send_verification_mail(&state, &user, "signup").await {
+            tracing::warn!(error = ?err, user.id = %user.id, "the confirmation e-mail is not queued");
+        }
+    }
     let session = open_session(&state, &user, &tokens::new_family(), None).await?;
     Ok(session_answer(&state, StatusCode::CREATED, session))
+}
+
+/// Takes one confirmation mail from the address's allowance; `Err` with how long to wait (in
+/// seconds) when it is spent. Redis failing lets the mail go: a person must not be locked out.
+pub(super) async fn take_verification_mail(state: &AppState, email: &str) -> Result<(), u64> {
+    let key = format!("verify:{}", otklik_jobs::token_hash(email));
+    match state
+        .rate_limits()
+        .take(&[(key, VERIFICATIONS_PER_ADDRESS)])
+        .await
+    {
+        Ok(Some(wait)) => Err(wait.as_secs().max(1)),
+        Ok(None) => Ok(()),
+        Err(err) => {
+            tracing::warn!(error = %err, "the confirmation mail limit could not be checked");
+            Ok(())
+        }
+    }
+}
+
+/// Queues the mail with a link that confirms `user`'s address, once per `occasion`.
+pub(super) async fn send_verification_mail(
+    state: &AppState,
+    user: &User,
+    occasion: &str,
+) -> Result<(), ApiError> {
+    let job = otklik_jobs::Notify::EmailVerification {
+        tenant_id: user.tenant_id,
+        user_id: user.id,
+    };
+    crate::hooks::enqueue_in_time(
+        state,
+        "a confirmation e-mail",
+        state.queues().push_notify(job, occasion),
+    )
+    .await
 }
 
 /// `POST /api/v1/auth/login`.

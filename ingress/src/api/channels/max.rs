@@ -114,7 +114,7 @@ pub(crate) async fn connect(
         .await
     {
         let mut conn = state.db_for(&principal).await?;
-        channels::set_enabled(&mut conn, principal.tenant, channel.id, false).await?;
+        channels::switch_off(&mut conn, principal.tenant, channel.id).await?;
         return Err(max_error(err));
     }
     audit(&state, &principal, "channel.connect", channel.id).await?;

@@ -139,7 +139,7 @@ pub(crate) async fn connect(
     };
     if let Err(err) = registered.await {
         let mut conn = state.db_for(&principal).await?;
-        channels::set_enabled(&mut conn, principal.tenant, channel.id, false).await?;
+        channels::switch_off(&mut conn, principal.tenant, channel.id).await?;
         return Err(err);
     }
     audit(&state, &principal, "channel.connect", channel.id).await?;
