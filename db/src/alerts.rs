@@ -7,7 +7,9 @@ use diesel::OptionalExtension;
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Jsonb, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use otklik_schema::{AlertKind, ConversationId, Marketplace, TenantId, UserId};
+use otklik_schema::{
+    AccountState, AlertKind, BillingCurrency, ConversationId, Marketplace, TenantId, UserId,
+};
 
 use crate::{DbError, TenantScope};
 
@@ -188,6 +190,63 @@ pub async fn deadline_due(
           ORDER BY c.reply_due_at, c.id, u.id",
     )
     .bind::<Timestamptz, _>(at)
+    .load(conn)
+    .await?)
+}
+
+/// An admin to alert about the shop's standing with billing: its trial ends within three days,
+/// or a payment failed and the grace period runs.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct StandingDue {
+    #[diesel(sql_type = BigInt)]
+    pub tenant_id: TenantId,
+    #[diesel(sql_type = Text)]
+    pub state: AccountState,
+    /// When the trial ends, or since when the shop is past due.
+    #[diesel(sql_type = Timestamptz)]
+    pub at: DateTime<Utc>,
+    /// The state and its moment: a later trial or a new failure is alerted again.
+    #[diesel(sql_type = Text)]
+    pub subject: String,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: UserId,
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    #[diesel(sql_type = Text)]
+    pub shop: String,
+}
+
+/// Every (shop, admin) pair due a billing alert at `at`, for shops paying in a currency this
+/// installation takes payments in: trials ending within three days, shops past due; admins
+/// with the alert on; pairs already alerted for this trial or this failure left out. One row
+/// per shop is read, never its history.
+pub async fn standing_due(
+    conn: &mut AsyncPgConnection,
+    at: DateTime<Utc>,
+    paid_in: &[BillingCurrency],
+) -> Result<Vec<StandingDue>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT b.tenant_id, b.state, s.at, s.subject, u.id AS user_id, u.email, t.name AS shop
+           FROM billing_accounts b
+           JOIN tenants t ON t.id = b.tenant_id
+           CROSS JOIN LATERAL (SELECT CASE b.state WHEN 'trialing' THEN b.trial_ends_at
+                                                   ELSE b.past_due_since END AS at) m
+           CROSS JOIN LATERAL (SELECT m.at, b.state || ':' || b.tenant_id || '@'
+                                      || floor(extract(epoch FROM m.at))::bigint AS subject) s
+           JOIN users u ON u.tenant_id = b.tenant_id AND u.disabled_at IS NULL
+                       AND u.role = 'admin'
+                       AND NOT ('billing' = ANY (u.alerts_off))
+          WHERE b.currency = ANY ($2)
+            AND ((b.state = 'trialing' AND b.trial_ends_at > $1
+                                       AND b.trial_ends_at <= $1 + interval '3 days')
+                 OR (b.state = 'past_due' AND b.past_due_since IS NOT NULL))
+            AND NOT EXISTS (SELECT 1 FROM alerts_sent a
+                             WHERE a.user_id = u.id AND a.kind = 'billing'
+                               AND a.subject = s.subject)
+          ORDER BY s.at, b.tenant_id, u.id",
+    )
+    .bind::<Timestamptz, _>(at)
+    .bind::<Array<Text>, _>(paid_in)
     .load(conn)
     .await?)
 }

@@ -46,6 +46,7 @@ fn described(kind: AlertKind) -> &'static str {
         AlertKind::WaitingConversation => "о покупателях, которые ждут ответа сотрудника",
         AlertKind::SyncFailing => "о сбоях синхронизации с кабинетами маркетплейсов",
         AlertKind::WbQuestionDeadline => "о вопросах WB, срок ответа на которые подходит к концу",
+        AlertKind::Billing => "об окончании пробного периода и о непрошедших платежах",
     }
 }
 

@@ -415,5 +415,7 @@ text_enum! {
         SyncFailing = "sync_failing",
         /// A WB question is within a day of its answer deadline.
         WbQuestionDeadline = "wb_question_deadline",
+        /// The shop's trial ends within three days, or a payment failed (admins only).
+        Billing = "billing",
     }
 }

@@ -376,7 +376,7 @@ async fn the_unsubscribe_link_switches_the_alert_off_and_a_forged_one_changes_no
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         choices,
-        json!({"waiting_conversation": false, "sync_failing": true, "wb_question_deadline": true})
+        json!({"waiting_conversation": false, "sync_failing": true, "wb_question_deadline": true, "billing": true})
     );
 
     // The next shopper who waits is mailed to Igor only.
@@ -397,7 +397,7 @@ async fn people_choose_their_alerts() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         choices,
-        json!({"waiting_conversation": true, "sync_failing": true, "wb_question_deadline": true}),
+        json!({"waiting_conversation": true, "sync_failing": true, "wb_question_deadline": true, "billing": true}),
         "on until switched off"
     );
     let patch = |body: Value| {
@@ -414,13 +414,13 @@ async fn people_choose_their_alerts() {
     assert_eq!(status, StatusCode::OK, "{choices}");
     assert_eq!(
         choices,
-        json!({"waiting_conversation": true, "sync_failing": false, "wb_question_deadline": false})
+        json!({"waiting_conversation": true, "sync_failing": false, "wb_question_deadline": false, "billing": true})
     );
     let (status, choices) = patch(json!({"wb_question_deadline": true})).await;
     assert_eq!(status, StatusCode::OK, "{choices}");
     assert_eq!(
         choices,
-        json!({"waiting_conversation": true, "sync_failing": false, "wb_question_deadline": true}),
+        json!({"waiting_conversation": true, "sync_failing": false, "wb_question_deadline": true, "billing": true}),
         "kinds not sent keep their choice"
     );
     for bad in [
@@ -559,4 +559,71 @@ async fn scheduler_replicas_enqueue_each_alert_sweep_once() {
             .expect("enqueue");
     }
     assert_eq!(app.jobs_in(otklik_jobs::Queue::Notifications).await, 2);
+}
+
+/// A rouble shop's admins hear three days before the trial ends and when a payment fails, once
+/// each; operators do not; a shop paying in a currency this installation takes no payments in
+/// is not sent to a page where nothing can be paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_hear_once_that_the_trial_ends_and_that_a_payment_failed() {
+    let smtp = FakeSmtp::start().await.expect("fake SMTP");
+    let app = TestApp::with(Options {
+        env: vec![
+            ("OTKLIK_SMTP_URL", smtp.url()),
+            ("OTKLIK_YOOKASSA_API_BASE", "http://127.0.0.1:9".to_owned()),
+            (
+                "OTKLIK_YOOKASSA_SHOP_ID",
+                otklik_tests::yookassa::SHOP_ID.into(),
+            ),
+            (
+                "OTKLIK_YOOKASSA_SECRET_KEY",
+                otklik_tests::yookassa::SECRET_KEY.into(),
+            ),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let north = tenant_of(&sign_up_mailed(&app, &smtp, "sever", "anna@sever.example").await);
+    person(&app, north, "igor@sever.example", "operator").await;
+    let abroad = tenant_of(&sign_up_mailed(&app, &smtp, "abroad", "sam@abroad.example").await);
+    let trial_ends = moscow(12, 0) + chrono::Duration::days(2);
+    for (tenant, currency) in [(north, "RUB"), (abroad, "USD")] {
+        app.count(&format!(
+            "UPDATE billing_accounts SET currency = '{currency}', state = 'trialing',
+                    trial_ends_at = '{trial_ends}'
+              WHERE tenant_id = {tenant} RETURNING 1::bigint AS n"
+        ))
+        .await;
+    }
+
+    sweep(&app, moscow(10, 0) - chrono::Duration::days(2)).await;
+    assert!(smtp.mail().is_empty(), "four days before is not yet");
+    sweep(&app, moscow(10, 0)).await;
+    sweep(&app, moscow(11, 0)).await;
+    let mail = smtp.wait_for(1, std::time::Duration::from_secs(5)).await;
+    assert_eq!(mail.len(), 1, "the rouble shop's admin, once: {mail:?}");
+    assert_eq!(mail[0].to, ["anna@sever.example"]);
+    let text = mail[0].text();
+    for expected in [
+        "Пробный период магазина",
+        "заканчивается",
+        "/app/#/billing",
+        "/alerts/unsubscribe?token=",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+
+    app.count(&format!(
+        "UPDATE billing_accounts SET state = 'past_due', past_due_since = '{}'
+          WHERE tenant_id = {north} RETURNING 1::bigint AS n",
+        moscow(12, 0)
+    ))
+    .await;
+    sweep(&app, moscow(12, 5)).await;
+    sweep(&app, moscow(13, 0)).await;
+    let mail = smtp.wait_for(2, std::time::Duration::from_secs(5)).await;
+    assert_eq!(mail.len(), 2, "a failed payment, once: {mail:?}");
+    let text = mail[1].text();
+    assert!(text.contains("не прошёл"), "{text}");
+    assert!(text.contains("перестанет отвечать"), "{text}");
 }

@@ -1019,7 +1019,7 @@
       return section(t("alerts.title"), el("p", "error", err.message));
     }
     const kinds = ["waiting_conversation", "wb_question_deadline"];
-    if (me.role === "admin") kinds.push("sync_failing");
+    if (me.role === "admin") kinds.push("sync_failing", "billing");
     const form = el("form", "form settings");
     form.noValidate = true;
     form.addEventListener("submit", (e) => e.preventDefault());

@@ -375,6 +375,8 @@
     waiting_conversationHint: "When a conversation waits for a person longer than the time set below, during working hours. If it is assigned, only the assignee is emailed.",
     wb_question_deadline: "A WB question is about to expire",
     wb_question_deadlineHint: "Wildberries gives 10 days to answer a product question. You're emailed a day before the deadline if it is still unanswered.",
+    billing: "The trial is ending or a payment failed",
+    billingHint: "Three days before the trial ends, and when a payment fails, so the assistant does not stop answering shoppers.",
     sync_failing: "A marketplace account fails to sync",
     sync_failingHint: "When data from a WB or Ozon account hasn't loaded for over an hour. One email per outage.",
     on: "Alert turned on",

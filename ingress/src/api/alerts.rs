@@ -22,6 +22,8 @@ pub struct AlertChoices {
     sync_failing: bool,
     /// A WB question is within a day of its answer deadline (admins and operators).
     wb_question_deadline: bool,
+    /// The shop's trial ends within three days, or a payment failed (admins).
+    billing: bool,
 }
 
 impl AlertChoices {
@@ -31,6 +33,7 @@ impl AlertChoices {
             waiting_conversation: on(AlertKind::WaitingConversation),
             sync_failing: on(AlertKind::SyncFailing),
             wb_question_deadline: on(AlertKind::WbQuestionDeadline),
+            billing: on(AlertKind::Billing),
         }
     }
 }
@@ -42,6 +45,7 @@ pub struct AlertsPatch {
     waiting_conversation: Option<bool>,
     sync_failing: Option<bool>,
     wb_question_deadline: Option<bool>,
+    billing: Option<bool>,
 }
 
 impl AlertsPatch {
@@ -51,6 +55,7 @@ impl AlertsPatch {
             (AlertKind::WaitingConversation, self.waiting_conversation),
             (AlertKind::SyncFailing, self.sync_failing),
             (AlertKind::WbQuestionDeadline, self.wb_question_deadline),
+            (AlertKind::Billing, self.billing),
         ];
         let pick = |wanted: bool| {
             sent.iter()

@@ -271,6 +271,21 @@ pub fn identity(raw: &[u8]) -> Result<Option<String>, UpdateError> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any body gets an identity, is ignored or is refused, never a panic.
+        #[test]
+        fn any_body_is_identified_without_panicking(
+            raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            kind in "[a-z_]{0,20}",
+            mid in "\\PC{0,40}",
+        ) {
+            let _ = identity(&raw);
+            let body = serde_json::json!({"update_type": kind, "timestamp": 1,
+                "message": {"body": {"mid": mid}}, "callback": {"callback_id": mid}});
+            let _ = identity(body.to_string().as_bytes());
+        }
+    }
+
     #[test]
     fn each_kind_is_known_by_its_own_id() -> Result<(), UpdateError> {
         let created = br#"{"update_type": "message_created", "timestamp": 1,

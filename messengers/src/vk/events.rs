@@ -202,6 +202,23 @@ impl ButtonPress {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any text is an event or an error, never a panic.
+        #[test]
+        fn any_body_is_parsed_without_panicking(
+            raw in "\\PC{0,400}",
+            kind in "[a-z_]{0,20}",
+            peer in proptest::prelude::any::<i64>(),
+        ) {
+            let _ = Event::parse(&raw);
+            let body = serde_json::json!({"group_id": 1, "type": kind, "event_id": "e",
+                "object": {"message": {"peer_id": peer, "from_id": peer, "id": 1,
+                    "conversation_message_id": peer, "text": raw, "date": 1},
+                    "user_id": peer, "peer_id": peer, "event_id": "x"}});
+            let _ = Event::parse(&body.to_string());
+        }
+    }
+
     #[test]
     fn a_new_message_as_the_callback_api_sends_it() -> Result<(), serde_json::Error> {
         let raw = r#"{"group_id": 123456, "type": "message_new", "event_id": "4b8c3b2f8d1e",

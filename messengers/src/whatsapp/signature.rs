@@ -78,6 +78,31 @@ mod tests {
         assert!(!verify(b"app-secret", body, None));
     }
 
+    proptest::proptest! {
+        /// Only the body's own signature under the app's own secret passes: any other header,
+        /// another body's signature, or another secret's is refused.
+        #[test]
+        fn no_forged_signature_passes(
+            secret in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..64),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+            other in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+            header in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..96),
+        ) {
+            let own = sign(&secret, &body);
+            proptest::prop_assert!(verify(&secret, &body, Some(own.as_bytes())));
+            proptest::prop_assert_eq!(verify(&secret, &body, Some(&header)), header == own.as_bytes());
+            if other != body {
+                let theirs = sign(&secret, &other);
+                proptest::prop_assert!(!verify(&secret, &body, Some(theirs.as_bytes())));
+            }
+            // Another secret: a changed byte (HMAC pads keys with zeros, so an appended zero
+            // byte would be the same key).
+            let mut wrong = secret.clone();
+            wrong[0] ^= 1;
+            proptest::prop_assert!(!verify(&wrong, &body, Some(own.as_bytes())));
+        }
+    }
+
     #[test]
     fn raw_utf8_is_checked_against_the_escaped_form_meta_signs() {
         let raw = "{\"text\":\"Привет 😀\"}";

@@ -373,6 +373,18 @@ pub struct StatusError {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any body is read or refused, never a panic.
+        #[test]
+        fn any_body_is_split_without_panicking(
+            raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            text in "\\PC{0,200}",
+        ) {
+            let _ = split(&raw);
+            let _ = split(format!(r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{text}}}]}}]}}"#).as_bytes());
+        }
+    }
+
     const BATCH: &str = r#"{"object": "whatsapp_business_account",
       "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp",

@@ -380,3 +380,28 @@ fn measurements_named_after_the_number_and_in_series() {
             .is_empty()
     );
 }
+
+proptest::proptest! {
+    /// Whatever a shopper writes, extraction finishes, and every number it reports is made of
+    /// digits the message holds, in that order.
+    #[test]
+    fn any_text_is_read_and_numbers_come_from_it(text in "\\PC{0,300}", asks in 0_u8..3, sizing_on in proptest::prelude::any::<bool>()) {
+        let asks = match asks {
+            0 => Asks::Unclear,
+            1 => Asks::AboutAnOrder,
+            _ => Asks::AboutAProduct,
+        };
+        let found = extract(&text, asks, sizing_on);
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        for number in found.order_id.iter().chain(&found.article).chain(&found.phone) {
+            let own: String = number.chars().filter(char::is_ascii_digit).collect();
+            proptest::prop_assert!(digits.contains(&own), "{number} is not in {text:?}");
+        }
+    }
+
+    /// Digits and dashes in any arrangement never break extraction.
+    #[test]
+    fn numbers_of_any_shape_are_read(text in "[0-9 \\-+()#№]{0,80}") {
+        let _ = extract(&text, Asks::Unclear, true);
+    }
+}

@@ -315,3 +315,62 @@ pub fn describe_product(product: &Product) -> String {
 pub fn describe_article(hit: &Hit) -> String {
     format!("Статья «{}»: {}\n", hit.title, hit.body)
 }
+
+#[cfg(test)]
+mod tests {
+    use otklik_db::catalogue::Order;
+    use otklik_schema::Marketplace;
+    use serde_json::json;
+
+    use super::OrderFacts;
+    use crate::assistant::order_status;
+
+    fn posting(verified: bool) -> OrderFacts {
+        let order = Order {
+            id: 1,
+            external_id: "12345678-0012-1".into(),
+            status: "delivering".into(),
+            substatus: Some("posting_on_way_to_pickup_point".into()),
+            items: json!([{"article": "139204857", "name": "Пуховик женский", "quantity": 1}]),
+            total_minor: Some(899_000),
+            currency: "RUB".into(),
+            details: json!({
+                "tracking_number": "RU1234567890",
+                "city": "Казань",
+                "pickup_point": "Казань, ул. Баумана, 1",
+                "delivery_date": "2026-12-08",
+                "phone": "+79001234567",
+                "buyer": "Анна Смирнова"
+            }),
+            placed_at: None,
+            changed_at: None,
+        };
+        OrderFacts {
+            explained: order_status::explain(&order, Marketplace::Ozon),
+            order,
+            marketplace: Marketplace::Ozon,
+            returns: Vec::new(),
+            verified,
+        }
+    }
+
+    /// What the external model is told of an order: the status and dates for anyone who names
+    /// it, the pickup point, tracking and items only once the shopper proved it theirs, and never
+    /// the marketplace's whole record (the phone, the buyer's name).
+    #[test]
+    fn the_model_reads_personal_details_only_of_a_proven_order() {
+        let unproven = posting(false).describe();
+        assert!(unproven.contains("2026-12-08"), "{unproven}");
+        for private in ["RU1234567890", "Баумана", "Казань", "Пуховик"] {
+            assert!(!unproven.contains(private), "{private} in {unproven}");
+        }
+        let proven = posting(true).describe();
+        for told in ["RU1234567890", "Баумана", "Пуховик"] {
+            assert!(proven.contains(told), "{told} missing in {proven}");
+        }
+        for never in ["+7900", "9001234567", "Смирнова"] {
+            assert!(!proven.contains(never), "{never} in {proven}");
+            assert!(!unproven.contains(never), "{never} in {unproven}");
+        }
+    }
+}

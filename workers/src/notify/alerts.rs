@@ -1,7 +1,7 @@
 //! Alerts to a shop's people by e-mail, found by a sweep the scheduler enqueues every minute:
 //! a shopper waiting for a person longer than the shop allows (in its working hours only), a
-//! marketplace account whose syncs have failed for an hour, and a WB question within a day of
-//! its answer deadline. Each alert is claimed before it is sent and the claim is given back
+//! marketplace account whose syncs have failed for an hour, a WB question within a day of its
+//! answer deadline, and the shop's trial ending or a payment failing (admins). Each alert is claimed before it is sent and the claim is given back
 //! when the send fails, so a sweep run twice mails once and a failed one is mailed by the next.
 //! Every alert carries a signed one-click unsubscribe link.
 
@@ -10,7 +10,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use otklik_db::{DbError, TenantScope, alerts};
 use otklik_jobs::{Unsubscribe, UnsubscribeTokens};
-use otklik_schema::{AlertKind, TenantId, UserId};
+use otklik_schema::{AccountState, AlertKind, BillingCurrency, TenantId, UserId};
 
 use super::{NotifyError, moscow_date};
 use crate::Context;
@@ -38,6 +38,7 @@ pub(super) async fn sweep(ctx: &Context, at: DateTime<Utc>) -> Result<(), Notify
     let waiting = alerts::waiting_due(&mut conn, at).await?;
     let failing = alerts::sync_failing_due(&mut conn, at).await?;
     let deadlines = alerts::deadline_due(&mut conn, at).await?;
+    let standing = alerts::standing_due(&mut conn, at, &paid_in(&ctx.config)).await?;
     drop(conn);
     let links = Links::new(ctx);
     let due = waiting
@@ -49,6 +50,11 @@ pub(super) async fn sweep(ctx: &Context, at: DateTime<Utc>) -> Result<(), Notify
             deadlines
                 .into_iter()
                 .map(|due| deadline_alert(&links, &due)),
+        )
+        .chain(
+            standing
+                .into_iter()
+                .map(|due| standing_alert(&links, &due, ctx.config.billing_grace_days)),
         );
     let mut failure = None;
     let mut sent = 0_usize;
@@ -150,6 +156,11 @@ impl Links {
         format!("{}/app/#/channels", self.base)
     }
 
+    /// The dashboard's billing page.
+    fn billing(&self) -> String {
+        format!("{}/app/#/billing", self.base)
+    }
+
     fn unsubscribe(&self, to: Unsubscribe) -> String {
         format!(
             "{}/alerts/unsubscribe?token={}",
@@ -247,6 +258,58 @@ fn deadline_alert(links: &Links, due: &alerts::DeadlineDue) -> Alert {
             "Меньше суток на ответ на вопрос WB — магазин «{}»",
             due.shop
         ),
+        body,
+    }
+}
+
+/// The currencies this installation takes payments in: billing alerts would send a shop
+/// paying in another to a page where nothing can be paid.
+fn paid_in(config: &otklik_config::Config) -> Vec<BillingCurrency> {
+    let mut currencies = Vec::new();
+    if config.yookassa_shop_id.is_some() {
+        currencies.push(BillingCurrency::Rub);
+    }
+    if config.stripe_secret_key.is_some() {
+        currencies.push(BillingCurrency::Usd);
+    }
+    currencies
+}
+
+fn standing_alert(links: &Links, due: &alerts::StandingDue, grace_days: u32) -> Alert {
+    let (title, body) = if due.state == AccountState::Trialing {
+        (
+            format!("Пробный период магазина «{}» заканчивается", due.shop),
+            format!(
+                "Здравствуйте!\n\nПробный период магазина «{shop}» в Otklik заканчивается \
+                 {until} (по московскому времени). Чтобы ассистент и дальше отвечал покупателям, \
+                 выберите тариф и оплатите его:\n{link}\n",
+                shop = due.shop,
+                until = moscow_date(due.at),
+                link = links.billing(),
+            ),
+        )
+    } else {
+        let suspends = due.at + chrono::Duration::days(i64::from(grace_days));
+        (
+            format!("Не прошла оплата — магазин «{}»", due.shop),
+            format!(
+                "Здравствуйте!\n\nОчередной платёж за Otklik для магазина «{shop}» не прошёл. \
+                 Ассистент отвечает покупателям до {until} (по московскому времени); если оплаты \
+                 не будет, потом он перестанет отвечать. Сообщения покупателей будут приходить \
+                 по-прежнему, и ничего не удалится.\n\nОплатить или сменить карту:\n{link}\n",
+                shop = due.shop,
+                until = moscow_date(suspends),
+                link = links.billing(),
+            ),
+        )
+    };
+    Alert {
+        tenant_id: due.tenant_id,
+        user_id: due.user_id,
+        kind: AlertKind::Billing,
+        subject_key: due.subject.clone(),
+        to: due.email.clone(),
+        title,
         body,
     }
 }
