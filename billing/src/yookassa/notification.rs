@@ -108,6 +108,24 @@ fn truncate(text: &str) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any body is refused or read, never a panic; what is read is an id fit for a URL and
+        /// a queue key, taken from the body itself.
+        #[test]
+        fn any_body_is_read_safely(
+            raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            event in "[a-z._]{0,30}",
+            id in "\\PC{0,80}",
+        ) {
+            let _ = parse_notification(&raw);
+            let body = serde_json::json!({"type": "notification", "event": event, "object": {"id": id}});
+            if let Ok(read) = parse_notification(body.to_string().as_bytes()) {
+                proptest::prop_assert_eq!(&read.object, &id);
+                proptest::prop_assert!(is_object_id(&read.object));
+            }
+        }
+    }
+
     #[test]
     fn reads_only_the_event_and_the_object_id() {
         let body = br#"{"type":"notification","event":"payment.succeeded","object":{"id":"2f3b588d-000f-5000-8000-1d6e87c7fbde","status":"succeeded","paid":true,"amount":{"value":"1.00","currency":"RUB"}}}"#;
