@@ -6,6 +6,7 @@
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::Moscow;
 
+use crate::amounts::thousands;
 use crate::requisites::Requisites;
 
 /// What an act states.
@@ -56,15 +57,7 @@ fn date(at: DateTime<Utc>) -> String {
 
 /// `39 900,00` (a no-break space between thousands), from kopecks.
 pub fn roubles(kopecks: i64) -> String {
-    let whole = (kopecks / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push('\u{a0}');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped},{:02}", kopecks % 100)
+    format!("{},{:02}", thousands(kopecks / 100), kopecks % 100)
 }
 
 /// The VAT included in `kopecks` at the receipts' `vat_code`, and its rate in percent; `None`

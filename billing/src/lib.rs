@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod acts;
+pub mod amounts;
 mod plans;
 mod provider;
 pub mod requisites;

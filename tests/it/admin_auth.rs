@@ -53,6 +53,13 @@ pub(crate) fn shop(slug: &str, email: &str) -> Value {
            "accept_terms": true, "accept_personal_data": true})
 }
 
+/// Signs a shop up; its admin's session.
+pub(crate) async fn sign_up(app: &TestApp, slug: &str, email: &str) -> Value {
+    let (status, session) = post(app, "/api/v1/auth/signup", None, shop(slug, email)).await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    session
+}
+
 pub(crate) fn token(session: &Value, kind: &str) -> String {
     session[kind].as_str().expect("token").to_owned()
 }

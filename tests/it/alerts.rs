@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::admin_auth::{call, get, post, shop, token};
+use crate::admin_auth::{call, get, sign_up, token};
 use crate::support::{Options, TestApp, redis_url};
 use otklik_tests::smtp::{FakeSmtp, Mail};
 
@@ -31,13 +31,6 @@ async fn app_with_mail() -> (TestApp, FakeSmtp) {
     })
     .await;
     (app, smtp)
-}
-
-/// Signs a shop up; its admin's session.
-async fn sign_up(app: &TestApp, slug: &str, email: &str) -> Value {
-    let (status, session) = post(app, "/api/v1/auth/signup", None, shop(slug, email)).await;
-    assert_eq!(status, StatusCode::CREATED, "{session}");
-    session
 }
 
 /// Signs a shop up and waits for the mail confirming the owner's address, then forgets it:

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::admin_auth::{get, post, shop, token};
+use crate::admin_auth::{get, post, shop, sign_up, token};
 use crate::support::{Options, TestApp};
 
 /// Confirms the signed-up owner's address the way the e-mailed link does, without a mail:
@@ -67,6 +67,19 @@ async fn with_mail() -> (TestApp, otklik_tests::smtp::FakeSmtp) {
     (app, smtp)
 }
 
+/// Connects a web chat; the channel as answered.
+async fn web_chat(app: &TestApp, admin: &str) -> Value {
+    let (status, chat) = post(
+        app,
+        "/api/v1/channels/webchat",
+        Some(admin),
+        json!({"name": "Сайт"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{chat}");
+    chat
+}
+
 async fn me(app: &TestApp, admin: &str) -> Value {
     let (status, me) = get(app, "/api/v1/me", Some(admin)).await;
     assert_eq!(status, StatusCode::OK, "{me}");
@@ -85,28 +98,14 @@ async fn chat_page(app: &TestApp, channel: i64) -> StatusCode {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signup_mails_a_link_that_confirms_the_address_once_and_makes_the_shop_live() {
     let (app, smtp) = with_mail().await;
-    let (status, owner) = post(
-        &app,
-        "/api/v1/auth/signup",
-        None,
-        shop("svetlyi", "Owner@Svetlyi.example"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{owner}");
+    let owner = sign_up(&app, "svetlyi", "Owner@Svetlyi.example").await;
     let admin = token(&owner, "access_token");
     let before = me(&app, &admin).await;
     assert_eq!(before["user"]["email_verified"], false, "{before}");
     assert_eq!(before["tenant"]["live"], false, "{before}");
 
     // The owner sets the shop up meanwhile; the channel waits, and shoppers are not served.
-    let (status, chat) = post(
-        &app,
-        "/api/v1/channels/webchat",
-        Some(&admin),
-        json!({"name": "Сайт"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{chat}");
+    let chat = web_chat(&app, &admin).await;
     assert_eq!(chat["enabled"], false, "{chat}");
     assert_eq!(chat["awaiting_verification"], true, "{chat}");
     let chat = chat["id"].as_i64().expect("channel id");
@@ -379,26 +378,12 @@ async fn signup_shops_hold_marketplace_channels_until_the_owner_confirms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signup_without_outgoing_mail_makes_the_shop_live_at_once() {
     let app = TestApp::with(Options::default()).await;
-    let (status, owner) = post(
-        &app,
-        "/api/v1/auth/signup",
-        None,
-        shop("bezpochty", "owner@bezpochty.example"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{owner}");
+    let owner = sign_up(&app, "bezpochty", "owner@bezpochty.example").await;
     let admin = token(&owner, "access_token");
     let profile = me(&app, &admin).await;
     assert_eq!(profile["user"]["email_verified"], true, "{profile}");
     assert_eq!(profile["tenant"]["live"], true, "{profile}");
-    let (status, chat) = post(
-        &app,
-        "/api/v1/channels/webchat",
-        Some(&admin),
-        json!({"name": "Сайт"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{chat}");
+    let chat = web_chat(&app, &admin).await;
     assert_eq!(chat["enabled"], true, "{chat}");
     assert_eq!(
         app.count("SELECT count(*) AS n FROM email_verifications")

@@ -572,14 +572,7 @@ pub fn answer(
 /// The card's price as shoppers read it («8 990 ₽»), when the marketplace gave one.
 fn price(product: &Product) -> Option<String> {
     let minor = product.price_minor.filter(|p| *p > 0)?;
-    let whole = (minor / 100).to_string();
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push('\u{a0}');
-        }
-        grouped.push(digit);
-    }
+    let mut grouped = otklik_billing::amounts::thousands(minor / 100);
     let kopecks = minor % 100;
     if kopecks != 0 {
         grouped.push_str(&format!(",{kopecks:02}"));

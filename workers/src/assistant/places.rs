@@ -1,4 +1,4 @@
-//! Countries a delivery question may name. «Доставляете в Ташкент?» is answered by the shop's
+//! Places a delivery question may name: countries, and Russian cities by their region. «Доставляете в Ташкент?» is answered by the shop's
 //! delivery rules only when they name Uzbekistan or Tashkent: rules that list other countries
 //! say nothing about this one, and a guess would be a wrong fact.
 
@@ -57,6 +57,27 @@ const COUNTRIES: &[Country] = &[
         written: &["туркмен", "ашхабад", "снг"],
     },
 ];
+
+/// Russian cities by the regions shops write delivery terms for: a question about Владивосток
+/// is answered by the terms for the Far East.
+#[rustfmt::skip]
+const REGIONS: &[(&[&str], &str)] = &[
+    (&["москв", "подмосков"], "москва"),
+    (&["питер", "спб", "санкт-петерб", "ленинград"], "петербург"),
+    (&["екатеринб", "челябинск", "перми", "пермь", "тюмен", "курган"], "урал"),
+    (&["новосиб", "омск", "красноярск", "барнаул", "кемеров", "иркутск"], "сибирь"),
+    (&["владивост", "хабаровск", "якутск", "магадан", "сахалин", "благовещ", "камчат"],
+        "дальний восток"),
+];
+
+/// The regions of the Russian cities a question names, as shops' terms name them.
+pub fn regions_named(question: &str) -> impl Iterator<Item = &'static str> {
+    let question = fold(question);
+    REGIONS
+        .iter()
+        .filter(move |(cities, _)| cities.iter().any(|city| question.contains(city)))
+        .map(|(_, region)| *region)
+}
 
 fn fold(text: &str) -> String {
     text.to_lowercase()

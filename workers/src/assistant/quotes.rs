@@ -7,6 +7,8 @@ use otklik_db::knowledge::Hit;
 use regex::Regex;
 use rust_stemmers::{Algorithm, Stemmer};
 
+use super::places;
+
 static WORDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[\p{L}]{4,}").unwrap_or_else(|e| panic!("word pattern: {e}")));
 
@@ -167,8 +169,7 @@ pub fn relevant(hit: &Hit, question: &str, topic: &[&str]) -> bool {
 }
 
 /// Everyday words for what policies name formally: «сдать обратно» is «вернуть», «поменять»
-/// is «обмен», Владивосток is in the Far East. Each entry: the shopper's stems, the policy's
-/// words.
+/// is «обмен». Each entry: the shopper's stems, the policy's words.
 const EVERYDAY: &[(&[&str], &str)] = &[
     (
         &[
@@ -183,54 +184,20 @@ const EVERYDAY: &[(&[&str], &str)] = &[
         "вернуть возврат",
     ),
     (&["поменя", "замени", "замену"], "обмен"),
-    // Cities, by the regions delivery terms are written for.
-    (&["москв", "подмосков"], "москва"),
-    (&["питер", "спб", "санкт-петерб", "ленинград"], "петербург"),
-    (
-        &[
-            "екатеринб",
-            "челябинск",
-            "перми",
-            "пермь",
-            "тюмен",
-            "курган",
-        ],
-        "урал",
-    ),
-    (
-        &[
-            "новосиб",
-            "омск",
-            "красноярск",
-            "барнаул",
-            "кемеров",
-            "иркутск",
-        ],
-        "сибирь",
-    ),
-    (
-        &[
-            "владивост",
-            "хабаровск",
-            "якутск",
-            "магадан",
-            "сахалин",
-            "благовещ",
-            "камчат",
-        ],
-        "дальний восток",
-    ),
 ];
 
-/// The question with the policy's words added for the everyday ones it uses.
+/// The question with the policy's words added for the everyday ones it uses and for the
+/// regions of the cities it names.
 fn in_policy_words(question: &str) -> String {
     let folded = question.to_lowercase().replace('ё', "е");
     let mut out = question.to_owned();
-    for (everyday, formal) in EVERYDAY {
-        if everyday.iter().any(|word| folded.contains(word)) {
-            out.push(' ');
-            out.push_str(formal);
-        }
+    let everyday = EVERYDAY
+        .iter()
+        .filter(|(everyday, _)| everyday.iter().any(|word| folded.contains(word)))
+        .map(|(_, formal)| *formal);
+    for formal in everyday.chain(places::regions_named(question)) {
+        out.push(' ');
+        out.push_str(formal);
     }
     out
 }
