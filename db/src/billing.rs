@@ -163,15 +163,7 @@ pub async fn replies_since(
     scope: TenantScope,
     since: DateTime<Utc>,
 ) -> Result<i64, DbError> {
-    use otklik_schema::schema::usage_events;
-    let total: Option<i64> = usage_events::table
-        .filter(usage_events::tenant_id.eq(scope.tenant_id()))
-        .filter(usage_events::kind.eq("ai_reply"))
-        .filter(usage_events::occurred_at.ge(since))
-        .select(sum_as_bigint("quantity"))
-        .first(conn)
-        .await?;
-    Ok(total.unwrap_or(0))
+    replies_in(conn, scope, since, None).await
 }
 
 /// AI replies the tenant had in `[from, until)`: a closed period's usage, the same however late
@@ -182,16 +174,49 @@ pub async fn replies_between(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<i64, DbError> {
-    use otklik_schema::schema::usage_events;
-    let total: Option<i64> = usage_events::table
-        .filter(usage_events::tenant_id.eq(scope.tenant_id()))
-        .filter(usage_events::kind.eq("ai_reply"))
-        .filter(usage_events::occurred_at.ge(from))
-        .filter(usage_events::occurred_at.lt(until))
-        .select(sum_as_bigint("quantity"))
-        .first(conn)
-        .await?;
-    Ok(total.unwrap_or(0))
+    replies_in(conn, scope, from, Some(until)).await
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// Replies in `[from, until)` (no end: up to now): the hourly counters for the whole hours
+/// inside, the events themselves only for the partial hours at the edges, so the cost stays
+/// the same however many replies the shop has had.
+async fn replies_in(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+) -> Result<i64, DbError> {
+    let row: Total = diesel::sql_query(
+        "WITH edges AS (
+             SELECT f, u,
+                    CASE WHEN date_trunc('hour', f, 'UTC') = f THEN f
+                         ELSE date_trunc('hour', f, 'UTC') + interval '1 hour' END AS lo,
+                    date_trunc('hour', u, 'UTC') AS hi
+             FROM (SELECT $2::timestamptz AS f,
+                          coalesce($3::timestamptz, 'infinity'::timestamptz) AS u) AS bounds)
+         SELECT (SELECT coalesce(sum(c.quantity), 0)
+                 FROM usage_counters c, edges e
+                 WHERE c.tenant_id = $1 AND c.kind = 'ai_reply'
+                   AND c.hour >= e.lo AND c.hour < e.hi)::int8
+              + (SELECT coalesce(sum(v.quantity), 0)
+                 FROM usage_events v, edges e
+                 WHERE v.tenant_id = $1 AND v.kind = 'ai_reply'
+                   AND v.occurred_at >= e.f AND v.occurred_at < e.u
+                   AND (e.lo >= e.hi OR v.occurred_at < e.lo OR v.occurred_at >= e.hi))::int8
+             AS total",
+    )
+    .bind::<BigInt, _>(scope.tenant_id())
+    .bind::<Timestamptz, _>(from)
+    .bind::<diesel::sql_types::Nullable<Timestamptz>, _>(until)
+    .get_result(conn)
+    .await?;
+    Ok(row.total)
 }
 
 /// Channels the merchant connected (messengers, web chat) that are switched on, or held off

@@ -11,6 +11,7 @@ mod metrics;
 mod public_channels;
 mod rate_limits;
 mod realtime;
+mod request_span;
 mod security_headers;
 mod server;
 mod state;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
+        .route_layer(axum::middleware::from_fn(request_span::trace))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -541,3 +541,86 @@ async fn with_billing_on_the_trial_reply_cap_hands_the_shop_to_operators() {
         1
     );
 }
+
+/// The reply count a cap is checked against comes from hourly counters kept by a trigger, and
+/// the events themselves only at a period's partial edge hours: whatever the edges, it is the
+/// sum of the events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_period_s_usage_read_from_the_counters_is_what_the_events_say() {
+    use chrono::{Duration as Span, TimeZone, Utc};
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::start().await;
+    let mut conn = app.db().await;
+    let tenant = app.tenant.tenant_id();
+    let base = Utc
+        .with_ymd_and_hms(2026, 11, 3, 9, 0, 0)
+        .single()
+        .expect("a time");
+    // Three statements over 60 hours, every 7 minutes, overlapping in hours and slots, plus
+    // handoffs that are not replies.
+    for (round, kind) in [(0, "ai_reply"), (1, "ai_reply"), (2, "handoff")] {
+        diesel::sql_query(
+            "INSERT INTO usage_events (tenant_id, kind, quantity, conversation_id,
+                                       idempotency_key, occurred_at)
+             SELECT $1, $2, 1 + n % 3, NULL, $2 || '-' || $3 || '-' || n,
+                    $4 + n * interval '7 minutes' + $3 * interval '3 minutes'
+             FROM generate_series(0, 513) AS n",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(tenant)
+        .bind::<diesel::sql_types::Text, _>(kind)
+        .bind::<diesel::sql_types::Integer, _>(round)
+        .bind::<diesel::sql_types::Timestamptz, _>(base)
+        .execute(&mut conn)
+        .await
+        .expect("usage");
+    }
+    let counters = app.count("SELECT count(*) AS n FROM usage_counters").await;
+    assert!(
+        counters > 0 && counters <= 3 * 61,
+        "hourly rows: {counters}"
+    );
+
+    let truth = |from: chrono::DateTime<Utc>, until: Option<chrono::DateTime<Utc>>| {
+        let until = until.map_or_else(
+            || "'infinity'".to_owned(),
+            |u| format!("'{}'", u.to_rfc3339()),
+        );
+        format!(
+            "SELECT coalesce(sum(quantity), 0)::int8 AS n FROM usage_events
+             WHERE kind = 'ai_reply' AND occurred_at >= '{}' AND occurred_at < {until}",
+            from.to_rfc3339()
+        )
+    };
+    let edges = [
+        base - Span::hours(1),
+        base,
+        base + Span::minutes(1),
+        base + Span::minutes(59),
+        base + Span::hours(5) + Span::minutes(21),
+        base + Span::hours(30),
+        base + Span::hours(59) + Span::seconds(1),
+        base + Span::hours(80),
+    ];
+    for from in edges {
+        let counted = billing::replies_since(&mut conn, app.tenant, from)
+            .await
+            .expect("since");
+        assert_eq!(counted, app.count(&truth(from, None)).await, "since {from}");
+        for until in edges.iter().copied().filter(|until| *until >= from) {
+            let counted = billing::replies_between(&mut conn, app.tenant, from, until)
+                .await
+                .expect("between");
+            assert_eq!(
+                counted,
+                app.count(&truth(from, Some(until))).await,
+                "between {from} and {until}"
+            );
+        }
+    }
+    assert!(
+        billing::replies_since(&mut conn, app.tenant, base)
+            .await
+            .expect("since")
+            > 0
+    );
+}

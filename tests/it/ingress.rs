@@ -106,8 +106,24 @@ async fn health_readiness_and_metrics() {
             .bearer_auth("metrics-token")
             .send()
     };
-    assert_eq!(get("/healthz").await.expect("get").status(), 200);
+    let health = get("/healthz").await.expect("get");
+    assert_eq!(health.status(), 200);
+    // Every answer names its request, as the request's log lines do.
+    let request_id = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("x-request-id")
+            .and_then(|id| id.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    let first = request_id(&health);
+    assert!(
+        first.len() == 32 && first.chars().all(|c| c.is_ascii_hexdigit()),
+        "request id {first:?}"
+    );
     let ready = get("/readyz").await.expect("get");
+    assert_ne!(request_id(&ready), first, "each request has its own id");
     assert_eq!(ready.status(), 200);
     let body: serde_json::Value = ready.json().await.expect("json");
     assert_eq!(body, serde_json::json!({"redis": "ok", "postgres": "ok"}));

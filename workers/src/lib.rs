@@ -8,6 +8,7 @@ pub mod eval;
 pub mod handshakes;
 mod inbound;
 pub mod inbox;
+mod job_span;
 pub mod marketplaces;
 mod metrics;
 mod notify;

@@ -16,6 +16,7 @@ use otklik_jobs::wake::{Doorbell, WakeOrTick};
 use otklik_jobs::{Pool, Queue, RedisStorage};
 use secrecy::ExposeSecret;
 
+use crate::job_span::JobSpanLayer;
 use crate::metrics::JobMetricsLayer;
 use crate::{Context, StartError, billing, inbound, inbox, notify, outbound, sync, turns};
 
@@ -84,6 +85,7 @@ pub async fn run(
                     .concurrency(concurrency)
                     .retry(RetryPolicy::retries(queue.in_process_retries()))
                     .layer(JobMetricsLayer::new(queue, ctx.metrics.clone()))
+                    .layer(JobSpanLayer::new(queue))
                     .catch_panic()
                     .data(ctx.clone())
                     .build($handler)

@@ -15,10 +15,10 @@ use otklik_db::{TenantScope, channels, tenants};
 use otklik_jobs::{ConversationTurn, Deliver};
 use otklik_schema::{Author, ChannelKind, ConversationId, ConversationMode, MessageId};
 
-use crate::Context;
 use crate::assistant::{self, TurnInput};
 use crate::billing;
 use crate::metrics::TurnOutcome;
+use crate::{Context, job_span};
 
 /// How long a turn holds its conversation unless it renews the lease; a crashed turn frees it
 /// after this. Kept short (a crash must not block a shopper for long) and renewed every
@@ -57,6 +57,8 @@ pub struct Turned {
 
 pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
+    job_span::record_tenant(job.tenant_id);
+    job_span::record_conversation(job.conversation_id);
     let started = std::time::Instant::now();
     let turned = match take(&ctx, scope, job.conversation_id).await? {
         Taken::Done(turned) => {

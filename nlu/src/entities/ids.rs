@@ -44,6 +44,12 @@ static MARK_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A long number typed in groups, as people read one out: «1456 789 014».
+static GROUPED: LazyLock<Regex> = LazyLock::new(|| regex(r"\b\d{1,4}(?:[ \u{a0}]\d{3}){2,3}\b"));
+/// An article mark right before a grouped number makes it an article; any other mark an order.
+static ARTICLE_BEFORE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)(?:артикул\w*|арт\.?|sku|nm\s*id)\s*(?:№|номер|nomer|#|:)?\s*$"));
+
 fn blank(text: &mut String, start: usize, end: usize) {
     text.replace_range(start..end, &" ".repeat(end - start));
 }
@@ -84,6 +90,22 @@ pub fn spans(text: &str, entities: &mut Entities) -> String {
             &mut entities.phone,
             m.as_str().chars().filter(char::is_ascii_digit).collect(),
         );
+        blank(&mut rest, m.start(), m.end());
+    }
+    // Only after a word that names it: grouped digits alone may be a price or a list.
+    let snapshot = rest.clone();
+    for m in GROUPED.find_iter(&snapshot) {
+        let before = &snapshot[..m.start()];
+        let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
+        if !(8..=13).contains(&digits.len()) || !MARK_BEFORE.is_match(before) {
+            continue;
+        }
+        let list = if ARTICLE_BEFORE.is_match(before) {
+            &mut entities.article
+        } else {
+            &mut entities.order_id
+        };
+        push_unique(list, digits);
         blank(&mut rest, m.start(), m.end());
     }
     rest

@@ -120,6 +120,20 @@ fn links_give_articles() {
 }
 
 #[test]
+fn a_number_read_out_in_groups_after_its_word() {
+    let e = plain("заказ 2736 451 908 когда будет?");
+    assert_eq!(e.order_id, ["2736451908"], "{e:?}");
+    let e = plain("по заказу № 91 827 364 ничего не понятно");
+    assert_eq!(e.order_id, ["91827364"], "{e:?}");
+    let e = plain("артикул 182 736 451 есть в чёрном?");
+    assert_eq!(e.article, ["182736451"], "{e:?}");
+    assert!(e.order_id.is_empty(), "{e:?}");
+    // Without a word naming it, grouped digits are a price or a list, not an id.
+    let e = plain("стоит 1 290 000 или дешевле?");
+    assert!(e.order_id.is_empty() && e.article.is_empty(), "{e:?}");
+}
+
+#[test]
 fn phones_and_prices_are_not_ids() {
     let e = plain("перезвоните на +998 90 123-45-67 или 8 (926) 111-22-33");
     assert_eq!(e.phone, ["998901234567", "89261112233"]);

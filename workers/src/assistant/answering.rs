@@ -26,7 +26,7 @@ use super::reviews::{self, Remedies};
 use super::routing::{self, Route};
 use super::settings::Settings;
 use super::state::{Slot, State};
-use super::topics::Topic;
+use super::topics::{self, Topic};
 use super::turn::{Answer, Turn, local_fallback};
 use super::{Assistant, AssistantError, Decision, TurnInput};
 
@@ -358,7 +358,7 @@ impl Answering {
                 .map_err(|e| AssistantError::new("could not search the knowledge base", e))?;
         }
         let places_unanswered = facts.relevant_knowledge().is_some_and(|hit| {
-            places::unanswered(&turn.text, &format!("{}\n{}", hit.title, hit.body))
+            rules_silent(&turn.text, &format!("{}\n{}", hit.title, hit.body), None)
         });
         if places_unanswered {
             return Ok(turn.handoff(Reason::NoKnowledge));
@@ -575,7 +575,7 @@ impl Answering {
         }
         let mut facts = Facts::verified(&turn.state.verified_orders);
         if let Some(policy) = turn.settings.policies.for_topic(topic) {
-            if places::unanswered(&turn.text, policy) {
+            if rules_silent(&turn.text, policy, Some(topic)) {
                 return Ok(turn.handoff(Reason::NoKnowledge));
             }
             let reply = local::from_policy(turn.speech, &turn.state, intent, policy, &turn.text);
@@ -596,7 +596,11 @@ impl Answering {
                 .map_err(|e| AssistantError::new("could not search the knowledge base", e))?;
         }
         let places_unanswered = facts.relevant_knowledge().is_some_and(|hit| {
-            places::unanswered(&turn.text, &format!("{}\n{}", hit.title, hit.body))
+            rules_silent(
+                &turn.text,
+                &format!("{}\n{}", hit.title, hit.body),
+                Some(topic),
+            )
         });
         if places_unanswered {
             return Ok(turn.handoff(Reason::NoKnowledge));
@@ -900,6 +904,14 @@ impl Assistant for Answering {
     ) -> BoxFuture<'a, Result<Decision, AssistantError>> {
         Box::pin(self.decide_turn(input))
     }
+}
+
+/// Whether the shop's text, though on the topic, does not answer this question: a place it
+/// does not name, a cost it does not state, or a kind of product its warranty terms do not speak of.
+fn rules_silent(question: &str, rules: &str, topic: Option<Topic>) -> bool {
+    places::unanswered(question, rules)
+        || topics::cost_unanswered(question, rules)
+        || topic == Some(Topic::Warranty) && quotes::other_products(question, rules)
 }
 
 #[cfg(test)]

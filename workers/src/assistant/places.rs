@@ -68,6 +68,19 @@ const REGIONS: &[(&[&str], &str)] = &[
     (&["новосиб", "омск", "красноярск", "барнаул", "кемеров", "иркутск"], "сибирь"),
     (&["владивост", "хабаровск", "якутск", "магадан", "сахалин", "благовещ", "камчат"],
         "дальний восток"),
+    (&["краснодар", "ростов", "сочи", "волгоград", "ставропол", "астрахан", "крым", "севастопол",
+        "симферопол", "анап", "геленджик", "махачкал"], "юг"),
+    (&["самар", "саратов", "ульяновск", "нижний новгород", "нижнем новгороде", "нижнего новгорода",
+        "пенз", "тольятти", "чебоксар", "ижевск"], "поволж"),
+];
+
+/// Rules that speak for every Russian city at once.
+const ALL_OF_RUSSIA: &[&str] = &[
+    "по всей росси",
+    "по россии",
+    "всей россии",
+    "любой город",
+    "все города",
 ];
 
 /// The regions of the Russian cities a question names, as shops' terms name them.
@@ -85,14 +98,32 @@ fn fold(text: &str) -> String {
         .replace(['ʻ', '‘', '’', '`', 'ʼ'], "'")
 }
 
-/// Whether the question names a country the rules do not: then they do not answer it.
+/// Whether the question names a place at all: a city, a region or a country.
+pub fn names_a_place(question: &str) -> bool {
+    let question = fold(question);
+    COUNTRIES
+        .iter()
+        .flat_map(|country| country.asked)
+        .chain(REGIONS.iter().flat_map(|(cities, _)| *cities))
+        .any(|stem| mentions(&question, stem))
+}
+
+/// Whether the question names a country, or a Russian city, that the rules do not: then they
+/// do not answer it. Terms for Moscow and the Urals say nothing about Krasnodar.
 pub fn unanswered(question: &str, rules: &str) -> bool {
     let question = fold(question);
     let rules = fold(rules);
-    COUNTRIES.iter().any(|country| {
+    let foreign = COUNTRIES.iter().any(|country| {
         country.asked.iter().any(|stem| mentions(&question, stem))
             && !country.written.iter().any(|stem| mentions(&rules, stem))
-    })
+    });
+    let russian = !ALL_OF_RUSSIA.iter().any(|words| rules.contains(words))
+        && REGIONS.iter().any(|(cities, region)| {
+            cities.iter().any(|city| mentions(&question, city))
+                && !mentions(&rules, region)
+                && !cities.iter().any(|city| mentions(&rules, city))
+        });
+    foreign || russian
 }
 
 #[cfg(test)]
@@ -117,6 +148,20 @@ mod tests {
         assert!(!unanswered(
             "Доставка в Ташкент?",
             "Доставляем во все страны СНГ."
+        ));
+    }
+
+    #[test]
+    fn a_russian_city_is_answered_only_by_terms_for_its_region() {
+        const TERMS: &str = "Москва и область — 1–2 дня, Екатеринбург и Урал — 3–5 дней, \
+                             Дальний Восток — 7–12 дней.";
+        assert!(unanswered("Краснодар сколько по времени доставка", TERMS));
+        assert!(unanswered("А до Самары долго?", TERMS));
+        assert!(!unanswered("во Владивосток сколько ехать", TERMS));
+        assert!(!unanswered("в Тюмень за сколько дойдёт?", TERMS));
+        assert!(!unanswered(
+            "Краснодар сколько по времени доставка",
+            "Доставляем по всей России за 3–7 дней."
         ));
     }
 }

@@ -184,6 +184,7 @@ const EVERYDAY: &[(&[&str], &str)] = &[
         "вернуть возврат",
     ),
     (&["поменя", "замени", "замену"], "обмен"),
+    (&["наложенн", "cash on delivery"], "оплатить при получении"),
 ];
 
 /// The question with the policy's words added for the everyday ones it uses and for the
@@ -309,7 +310,25 @@ const KINDS: &[(&str, &[&str])] = &[
 /// Whether an article names the product — a word of its title, or its kind — as warranties
 /// per kind of product do («на обувь … на рюкзаки …»).
 pub fn mentions_product(hit: &Hit, title: &str) -> bool {
-    let article = stems(&format!("{} {}", hit.title, hit.body));
+    names_product(&format!("{} {}", hit.title, hit.body), title)
+}
+
+/// Whether a question names kinds of product («а на пуховик гарантия?») that none of the
+/// rules' words or kinds covers: terms for shoes and bags say nothing about a jacket.
+pub fn other_products(question: &str, rules: &str) -> bool {
+    let products: Vec<String> = stems(question)
+        .into_iter()
+        .filter(|stem| {
+            KINDS
+                .iter()
+                .any(|(_, members)| members.iter().any(|m| stem.starts_with(m)))
+        })
+        .collect();
+    !products.is_empty() && !names_product(rules, &products.join(" "))
+}
+
+fn names_product(text: &str, title: &str) -> bool {
+    let article = stems(text);
     let named = stems(title);
     let kinds = KINDS.iter().filter_map(|(kind, members)| {
         let belongs = named
@@ -538,6 +557,10 @@ mod tests {
         assert!(mentions_product(&warranty, "Рюкзак детский спортивный"));
         assert!(!mentions_product(&warranty, "Термокружка 450 мл"));
         assert!(!mentions_product(&warranty, "Пуховик женский удлинённый"));
+        let terms = format!("{} {}", warranty.title, warranty.body);
+        assert!(other_products("а на пуховик гарантия сколько?", &terms));
+        assert!(!other_products("на кеды какая гарантия?", &terms));
+        assert!(!other_products("какая у вас гарантия?", &terms));
     }
 
     #[test]

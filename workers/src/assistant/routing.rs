@@ -113,6 +113,24 @@ const FAULTS: &[&str] = &[
     "ишламаяпти",
 ];
 
+/// Faults that already happened: a defect told even when the message goes on to ask
+/// something («порвалась лямка через 3 месяца, гарантия же есть?»).
+const HAPPENED: &[&str] = &[
+    "сломал",
+    "треснул",
+    "порвал",
+    "протекла",
+    "расклеил",
+    "отвалил",
+    "оторвал",
+    "перестал",
+    "пришел брак",
+    "пришел бракованн",
+    "пришла бракованн",
+    "stopped working",
+    "arrived broken",
+];
+
 /// Words that make a message a question without its question mark: «как у вас можно оплатить».
 const ASKING: &[&str] = &[
     "как ",
@@ -476,7 +494,16 @@ pub fn reroute(
             .iter()
             .copied()
             .find(|i| i.needs_person());
-        return Route::Handoff(person.map_or(Reason::NegativeSentiment, Reason::Intent));
+        // A side sentence read as a problem that names none: «Оплачивала вчера картой»
+        // beside an order question, «сколько по времени» after a delivery question.
+        let groundless = match person {
+            Some(Intent::PaymentIssue) => !topics::names_a_payment_problem(text),
+            Some(Intent::Complaint) => calm && !entities_name_a_problem(text),
+            _ => false,
+        };
+        if !groundless {
+            return Route::Handoff(person.map_or(Reason::NegativeSentiment, Reason::Intent));
+        }
     }
     if !calm {
         return Route::Handoff(Reason::NegativeSentiment);
@@ -490,7 +517,8 @@ pub fn reroute(
         intent,
         Intent::ProductQuestion | Intent::ProductAvailability | Intent::SizeAdvice | Intent::Other
     );
-    if question_like && !text.contains('?') && any(&fold(text), FAULTS) {
+    let told_fault = any(&fold(text), HAPPENED) || !text.contains('?') && any(&fold(text), FAULTS);
+    if question_like && told_fault {
         return Route::Handoff(Reason::Intent(Intent::DefectOrWrongItem));
     }
     let understood = analysis.confidence >= CONFIDENT || intent != analysis.intent;
@@ -646,6 +674,67 @@ mod tests {
         assert_eq!(
             routed("Добрый вечер!", chat, None),
             Route::Intent(Intent::Greeting)
+        );
+    }
+
+    #[test]
+    fn a_side_sentence_that_names_no_problem_calls_nobody() {
+        let chat = ChannelKind::Telegram;
+        assert_eq!(
+            routed(
+                "Добрый вечер! Мой заказ уже отправили? Оплачивала вчера картой.",
+                chat,
+                None
+            ),
+            Route::Intent(Intent::OrderStatus)
+        );
+        assert_eq!(
+            routed(
+                "спасибо. а вообще вы в Минск доставляете? сколько по времени",
+                chat,
+                None
+            ),
+            Route::General(Topic::Delivery)
+        );
+        // A problem named beside the question still calls a person.
+        assert_eq!(
+            routed("Где мой заказ? Деньги списали два раза.", chat, None),
+            Route::Handoff(Reason::Intent(Intent::PaymentIssue))
+        );
+    }
+
+    #[test]
+    fn waiting_asked_from_a_place_is_a_delivery_question() {
+        let chat = ChannelKind::Telegram;
+        for text in [
+            "я во Владивостоке живу, сколько ждать посылку от вас?",
+            "в новосиб за сколько дойдёт?",
+        ] {
+            assert_eq!(
+                routed(text, chat, None),
+                Route::General(Topic::Delivery),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_fault_that_happened_is_a_defect_whatever_is_asked_after_it() {
+        assert_eq!(
+            routed(
+                "рюкзак 845120339 порвалась лямка через 3 месяца, гарантия же есть?",
+                ChannelKind::Telegram,
+                None
+            ),
+            Route::Handoff(Reason::Intent(Intent::DefectOrWrongItem))
+        );
+        assert_eq!(
+            routed(
+                "почему так долго?? уже бесит, нормально работать не можете",
+                ChannelKind::Telegram,
+                None
+            ),
+            Route::Handoff(Reason::NegativeSentiment)
         );
     }
 

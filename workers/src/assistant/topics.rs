@@ -5,6 +5,8 @@
 
 use otklik_nlu::{Entities, Intent};
 
+use super::places;
+
 /// A question about the shop's rules rather than one order or product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {
@@ -157,6 +159,8 @@ const PAYMENT: &[&str] = &[
     "сбп",
     "долями",
     "в кредит",
+    "наложенн",
+    "cash on delivery",
 ];
 
 /// A payment that went wrong is a problem for people, not a question about payment methods.
@@ -215,6 +219,10 @@ const HOURS: &[&str] = &[
     "когда ответит оператор",
     "когда ответит сотрудник",
 ];
+
+pub fn names_a_payment_problem(text: &str) -> bool {
+    any(&fold(text), PAYMENT_PROBLEM)
+}
 
 /// Asking where a return stands, not how to make one.
 const RETURN_STATUS: &[&str] = &[
@@ -359,11 +367,62 @@ pub fn general(text: &str, intent: Intent, entities: &Entities) -> Option<Topic>
         intent,
         Intent::OrderStatus | Intent::Other | Intent::ProductQuestion | Intent::ProductAvailability
     );
-    if about_delivery && any(&text, DELIVERY) && !personal {
+    // «Я во Владивостоке, сколько ждать посылку?»: waiting, asked from a place, is a question
+    // about delivery there.
+    let from_a_place = any(&text, WAITING) && places::names_a_place(&text);
+    if about_delivery && (any(&text, DELIVERY) || from_a_place) && !personal {
         return Some(Topic::Delivery);
     }
     None
 }
+
+/// Asking what something costs.
+const COST: &[&str] = &[
+    "сколько стоит",
+    "стоимость",
+    "платная",
+    "платно",
+    "бесплатн",
+    "цена доставки",
+    "how much",
+    "cost",
+];
+
+/// What a text that states a cost holds.
+const PRICED: &[&str] = &[
+    "₽",
+    "руб",
+    "бесплатн",
+    "стоимост",
+    "платн",
+    "free",
+    "цена",
+    "сум",
+    "тенге",
+];
+
+/// A question about a cost that the shop's text does not state: «сколько стоит доставка?»
+/// answered with delivery times would not answer it.
+pub fn cost_unanswered(question: &str, rules: &str) -> bool {
+    let rules = fold(rules);
+    any(&fold(question), COST) && !PRICED.iter().any(|word| rules.contains(word))
+}
+
+/// Words of waiting for a parcel.
+const WAITING: &[&str] = &[
+    "ждать",
+    "дойдет",
+    "дойдут",
+    "доедет",
+    "доедут",
+    "придет",
+    "придут",
+    "идти",
+    "ехать",
+    "везти",
+    "arrive",
+    "take",
+];
 
 #[cfg(test)]
 mod tests {

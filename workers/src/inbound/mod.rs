@@ -15,7 +15,7 @@ use otklik_db::conversations::{self, NewInbound};
 use otklik_jobs::{ConversationTurn, InboundEvent};
 use otklik_schema::{ChannelId, ChannelKind};
 
-use crate::Context;
+use crate::{Context, job_span};
 
 pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let channel_id = event.channel_id();
@@ -24,6 +24,7 @@ pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), 
         tracing::warn!(channel.id = %channel_id, "inbound event for an unknown or switched-off channel dropped");
         return Ok(());
     };
+    job_span::record_tenant(channel.tenant_id);
     match event {
         InboundEvent::Telegram {
             update_id, update, ..

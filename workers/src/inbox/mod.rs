@@ -52,6 +52,7 @@ use crate::marketplaces::{Client, MarketplaceError};
 pub(crate) use answers::{post_customer, seller_line};
 
 pub async fn handle(job: PollInbox, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
+    crate::job_span::record_tenant(job.tenant_id);
     match poll(&ctx, job).await {
         Ok(_) => Ok(()),
         Err(err) if err.needs_seller() => {

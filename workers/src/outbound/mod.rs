@@ -26,8 +26,8 @@ use otklik_jobs::Deliver;
 use otklik_schema::{ChannelKind, MessageId};
 use rand::Rng;
 
-use crate::Context;
 use crate::metrics::DeliveryOutcome;
+use crate::{Context, job_span};
 
 /// Waits up to this long are slept through; longer ones are rescheduled so the worker slot is
 /// free for other chats.
@@ -87,13 +87,17 @@ pub(crate) trait Channel {
 
 pub async fn handle(job: Deliver, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
+    job_span::record_tenant(job.tenant_id);
     let stale = ctx.interrupted_after();
     let found = {
         let mut conn = ctx.db.get().await?;
         messages::to_send(&mut conn, scope, job.message_id, stale).await?
     };
     let delivery = match found {
-        ToSend::Ready(delivery) => *delivery,
+        ToSend::Ready(delivery) => {
+            job_span::record_conversation(delivery.conversation_id);
+            *delivery
+        }
         ToSend::Missing | ToSend::Done(_) => return Ok(()),
         ToSend::InFlight { since } => {
             // Look again once the claim is stale: by then its sender has finished or died.

@@ -21,6 +21,7 @@ use crate::Context;
 /// nothing.
 pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
+    crate::job_span::record_tenant(job.tenant_id);
     let mut conn = ctx.db.get().await.map_err(DbError::from)?;
     let account = accounts::get(&mut conn, scope, job.account_id).await?;
     drop(conn);

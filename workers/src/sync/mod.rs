@@ -153,6 +153,7 @@ const FULL_SYNC_RETRY: Duration = Duration::from_secs(300);
 /// scheduled run repeats it, and one account's failure never holds up another's.
 pub async fn handle(job: SyncAccount, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
+    crate::job_span::record_tenant(job.tenant_id);
     let since = chrono::Utc::now();
     match ctx
         .syncer

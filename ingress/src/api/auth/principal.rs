@@ -51,6 +51,7 @@ impl FromRequestParts<AppState> for Principal {
             return Ok(*principal);
         }
         let principal = Self::authenticate(parts, state).await?;
+        crate::request_span::record_tenant(principal.tenant.tenant_id());
         parts.extensions.insert(principal);
         Ok(principal)
     }
