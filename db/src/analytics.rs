@@ -7,16 +7,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Double, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use otklik_schema::{ChannelId, ConversationId};
+use otklik_schema::{ChannelId, ConversationId, HandoffReason};
 
 use crate::{DbError, TenantScope};
 
 /// Handoff reasons that mean the bot did not know the answer: knowledge gaps.
-pub const GAP_REASONS: &[&str] = &[
-    "no_knowledge",
-    "not_in_card",
-    "not_understood",
-    "model_transfer",
+pub const GAP_REASONS: &[HandoffReason] = &[
+    HandoffReason::NoKnowledge,
+    HandoffReason::NotInCard,
+    HandoffReason::NotUnderstood,
+    HandoffReason::ModelTransfer,
 ];
 
 /// A report's days, inclusive, in the tenant's time zone, and optionally one channel.

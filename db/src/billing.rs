@@ -9,6 +9,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{billing_accounts, billing_events, billing_runs, meter_reports};
 use otklik_schema::{AccountState, BillingCurrency, TenantId};
 
+use crate::statement::PlanOnce;
 use crate::{DbError, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -214,6 +215,7 @@ async fn replies_in(
     .bind::<BigInt, _>(scope.tenant_id())
     .bind::<Timestamptz, _>(from)
     .bind::<diesel::sql_types::Nullable<Timestamptz>, _>(until)
+    .prepared()
     .get_result(conn)
     .await?;
     Ok(row.total)

@@ -10,9 +10,11 @@ use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz}
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::{conversations, customers, messages};
 use otklik_schema::{
-    Author, ChannelId, ConversationId, ConversationMode, CustomerId, Direction, MessageId,
+    Author, ChannelId, ConversationId, ConversationMode, CustomerId, Direction, HandoffReason,
+    MessageId,
 };
 
+use crate::statement::PlanOnce;
 use crate::{DbError, TenantScope};
 
 /// A shopper's message as the channel reported it.
@@ -109,6 +111,7 @@ pub async fn record_inbound(
     .bind::<Jsonb, _>(&msg.attachments)
     .bind::<Nullable<Text>, _>(msg.reply_token)
     .bind::<Nullable<Timestamptz>, _>(msg.reply_due_at)
+    .prepared()
     .get_result::<RecordedRow>(conn)
     .await?;
     Ok(Recorded {
@@ -164,6 +167,8 @@ pub async fn acquire_turn(
             ))),
         )
         .returning(Conversation::as_returning())
+        // Its text is the same on every call: the lease is a constant of the caller.
+        .prepared()
         .get_result(conn)
         .await
         .optional()?;
@@ -288,7 +293,7 @@ pub async fn recent(
 /// Why people were asked to take over, and what they should know.
 #[derive(Debug, Clone, Copy)]
 pub struct HandoffNote<'a> {
-    pub reason: &'a str,
+    pub reason: HandoffReason,
     pub summary: &'a str,
 }
 
@@ -403,6 +408,7 @@ pub async fn finish_turn(
     .bind::<Jsonb, _>(&usage)
     .bind::<Bool, _>(result.draft)
     .bind::<Text, _>(conversation.mode)
+    .prepared()
     .load::<Pending>(conn)
     .await?;
     Ok(pending.into_iter().map(|row| row.id).collect())

@@ -33,6 +33,7 @@ mod scope;
 pub mod sealed;
 pub mod sessions;
 pub mod shopper_events;
+pub(crate) mod statement;
 pub mod sync;
 pub mod tenants;
 pub mod users;

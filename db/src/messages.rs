@@ -17,14 +17,16 @@ use diesel::sql_types::{BigInt, Bool, Double, Int4, Jsonb, Nullable, Text, Times
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::messages;
 use otklik_schema::{
-    AccountId, Author, ChannelId, ChannelKind, ConversationId, DeliveryStatus, Direction, MessageId,
+    AccountId, Author, ChannelId, ChannelKind, ConversationId, DeliveryStatus, Direction,
+    HandoffReason, MessageId,
 };
 
+use crate::statement::PlanOnce;
 use crate::{DbError, TenantScope};
 
 /// The handoff reason of a conversation whose reply could not be delivered (the dashboard
 /// labels it; the assistant's own reasons live with the assistant).
-pub const DELIVERY_FAILED: &str = "delivery_failed";
+pub const DELIVERY_FAILED: HandoffReason = HandoffReason::DeliveryFailed;
 
 /// Everything needed to send one message, read before it is claimed.
 #[derive(Debug, Clone, QueryableByName)]
@@ -192,6 +194,7 @@ pub async fn to_send(
     .bind::<BigInt, _>(id)
     .bind::<BigInt, _>(scope.tenant_id())
     .bind::<Double, _>(seconds(stale_after))
+    .prepared()
     .get_result::<Delivery>(conn)
     .await
     .optional()?;
@@ -235,6 +238,7 @@ pub async fn claim(
     .bind::<BigInt, _>(id)
     .bind::<BigInt, _>(scope.tenant_id())
     .bind::<Double, _>(seconds(stale_after))
+    .prepared()
     .get_result::<Claimed>(conn)
     .await
     .optional()?;
@@ -360,6 +364,7 @@ pub async fn finish(
     .bind::<Text, _>(note)
     .bind::<Bool, _>(hand_off)
     .bind::<Nullable<Text>, _>(for_people)
+    .prepared()
     .get_result::<Row>(conn)
     .await?;
     Ok(Finished {

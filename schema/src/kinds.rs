@@ -212,6 +212,54 @@ text_enum! {
 }
 
 text_enum! {
+    /// Why a conversation went to people: written by the assistant, billing and deliveries,
+    /// counted by analytics and labelled by the dashboard (`strings.*.js`, `reason.*`).
+    HandoffReason {
+        /// Shopper intents people handle, or that the shop's rules send to them.
+        HumanRequest = "human_request",
+        Complaint = "complaint",
+        PaymentIssue = "payment_issue",
+        DefectOrWrongItem = "defect_or_wrong_item",
+        RefundStatus = "refund_status",
+        OrderStatus = "order_status",
+        OrderCancel = "order_cancel",
+        ReturnRequest = "return_request",
+        ExchangeRequest = "exchange_request",
+        ProductQuestion = "product_question",
+        ProductAvailability = "product_availability",
+        SizeAdvice = "size_advice",
+        DiscountPromo = "discount_promo",
+        Greeting = "greeting",
+        ThanksBye = "thanks_bye",
+        Other = "other",
+        /// The assistant did not understand twice.
+        NotUnderstood = "not_understood",
+        NegativeSentiment = "negative_sentiment",
+        RefundOverdue = "refund_overdue",
+        /// Nothing in the knowledge base answers; a guessed policy is worse than waiting.
+        NoKnowledge = "no_knowledge",
+        /// The product card has nothing on what was asked.
+        NotInCard = "not_in_card",
+        Flood = "flood",
+        /// The model responder decided people should answer.
+        ModelTransfer = "model_transfer",
+        /// The shop's settings send this intent to people.
+        TenantIntent = "tenant_intent",
+        /// A word of the shop's handoff rules («юрист», «суд»).
+        TenantKeyword = "tenant_keyword",
+        /// The assistant replied as many times in a row as the shop allows.
+        BotReplyLimit = "bot_reply_limit",
+        /// The shop chose operators only.
+        OperatorOnly = "operator_only",
+        TrialReplyCap = "trial_reply_cap",
+        ReplyCap = "reply_cap",
+        BillingSuspended = "billing_suspended",
+        /// A reply could not be delivered, so a person must reach the shopper.
+        DeliveryFailed = "delivery_failed",
+    }
+}
+
+text_enum! {
     /// Which way a message travels.
     Direction {
         Inbound = "inbound",

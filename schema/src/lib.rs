@@ -9,8 +9,8 @@ pub use ids::{
 };
 pub use kinds::{
     AccountState, AlertKind, Author, BillingCurrency, ChannelKind, Connection, ConversationMode,
-    DeliveryStatus, Direction, Locale, Marketplace, PaymentPurpose, PaymentStatus, Resolver, Role,
-    SyncHealth, SyncKind, UnknownVariant, WithdrawReason,
+    DeliveryStatus, Direction, HandoffReason, Locale, Marketplace, PaymentPurpose, PaymentStatus,
+    Resolver, Role, SyncHealth, SyncKind, UnknownVariant, WithdrawReason,
 };
 
 /// The SQL migrations, compiled into every binary that can migrate.

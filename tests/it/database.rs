@@ -171,3 +171,56 @@ async fn the_database_refuses_rows_that_point_at_another_tenant() {
     let err = crossed.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("foreign key"), "{err}");
 }
+
+/// The hot path's raw statements are prepared once per connection and reused: recording ten
+/// messages prepares the recording statement once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hot_path_statements_are_prepared_once_per_connection() {
+    #[derive(diesel::QueryableByName)]
+    struct Prepared {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        statements: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        recording: i64,
+    }
+    let prepared = async |conn: &mut AsyncPgConnection| {
+        diesel::sql_query(
+            "SELECT count(*) AS statements,
+                    -- Spelled in two parts so that this statement does not count itself.
+                    count(*) FILTER (WHERE statement LIKE '%INSERT INTO ' || 'customers%')
+                        AS recording
+             FROM pg_prepared_statements",
+        )
+        .get_result::<Prepared>(conn)
+        .await
+        .expect("prepared statements")
+    };
+    let (mut conn, shop, _, channel) = two_tenants().await;
+    let before = prepared(&mut conn).await;
+    for n in 0..10 {
+        let external_id = format!("m-{n}");
+        let message = NewInbound {
+            channel_id: channel.id,
+            customer_external_id: "visitor-1",
+            customer_name: "",
+            customer_username: None,
+            chat_id: "visitor-1",
+            external_id: &external_id,
+            body: "Где мой заказ?",
+            attachments: json!([]),
+            reply_token: None,
+            reply_due_at: None,
+        };
+        conversations::record_inbound(&mut conn, shop, &message)
+            .await
+            .expect("record");
+    }
+    let after = prepared(&mut conn).await;
+    assert_eq!(after.recording, 1, "one prepared recording statement");
+    assert!(
+        after.statements <= before.statements + 1,
+        "nothing else was prepared: {} → {}",
+        before.statements,
+        after.statements
+    );
+}

@@ -13,7 +13,9 @@ use apalis::prelude::{BoxDynError, Data};
 use otklik_db::conversations::{self, Conversation, HandoffNote, TurnLease, TurnResult};
 use otklik_db::{TenantScope, channels, tenants};
 use otklik_jobs::{ConversationTurn, Deliver};
-use otklik_schema::{Author, ChannelKind, ConversationId, ConversationMode, MessageId};
+use otklik_schema::{
+    Author, ChannelKind, ConversationId, ConversationMode, HandoffReason, MessageId,
+};
 
 use crate::assistant::{self, TurnInput};
 use crate::billing;
@@ -48,7 +50,7 @@ pub struct Turned {
     /// The reply is held for an operator's approval.
     pub draft: bool,
     /// Why people took over, when they did.
-    pub handoff: Option<String>,
+    pub handoff: Option<HandoffReason>,
     /// The assistant's memory after the turn.
     pub state: Option<serde_json::Value>,
     /// Deliveries of the conversation still to enqueue.
@@ -177,7 +179,7 @@ pub async fn take(
             mode: handoff.map(|_| ConversationMode::WaitingOperator),
             state: decision.as_ref().and_then(|d| d.state.as_ref()),
             handoff: handoff.map(|h| HandoffNote {
-                reason: &h.reason,
+                reason: h.reason,
                 summary: &h.summary,
             }),
             usage: decision.as_ref().map_or(&[], |d| d.usage.as_slice()),
@@ -206,7 +208,7 @@ pub async fn take(
         Ok(Taken::Done(Turned {
             reply: reply.map(str::to_owned),
             draft,
-            handoff: handoff.map(|h| h.reason.clone()),
+            handoff: handoff.map(|h| h.reason),
             state: decision.as_ref().and_then(|d| d.state.clone()),
             pending,
         }))

@@ -2,7 +2,7 @@
 //! indexed rows and a count over the current period.
 
 use otklik_db::{AsyncPgConnection, DbError, TenantScope, billing};
-use otklik_schema::AccountState;
+use otklik_schema::{AccountState, HandoffReason};
 
 use super::Billing;
 
@@ -12,7 +12,7 @@ pub enum Standing {
     Serve,
     /// People answer: the trial's or the merchant's reply cap is reached. The reason goes to
     /// operators with the handoff.
-    OperatorOnly(&'static str),
+    OperatorOnly(HandoffReason),
     /// Unpaid: no bot replies at all; shopper messages still arrive for people to read.
     Suspended,
 }
@@ -46,10 +46,10 @@ pub async fn standing(
     .then(|| {
         (
             i64::try_from(catalog.trial().reply_cap).unwrap_or(i64::MAX),
-            "trial_reply_cap",
+            HandoffReason::TrialReplyCap,
         )
     });
-    let merchant = account.reply_cap.map(|cap| (cap, "reply_cap"));
+    let merchant = account.reply_cap.map(|cap| (cap, HandoffReason::ReplyCap));
     // The lower ceiling is the one reached first.
     let Some((cap, reason)) = trial
         .into_iter()

@@ -633,6 +633,7 @@
     tenant_intent: "A topic the shop hands to people", tenant_keyword: "A handoff keyword",
     bot_reply_limit: "Assistant hit its replies-in-a-row limit",
     delivery_failed: "Reply couldn't be delivered to the customer",
+    not_in_card: "No answer on the product card", greeting: "Greeting", thanks_bye: "Thanks or goodbye",
   },
   role: { admin: "Admin", operator: "Agent", viewer: "Viewer" },
   articleStatus: { draft: "Draft", approved: "Published", archived: "Archived" },

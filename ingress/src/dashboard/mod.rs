@@ -1,6 +1,8 @@
 //! The operator dashboard at `/app`: static files built into the binary (no CDN, no build
 //! step), served with a strict Content-Security-Policy, and its live socket at `/ws`.
 
+#[cfg(test)]
+mod labels;
 pub mod live;
 
 use axum::http::{HeaderValue, header};

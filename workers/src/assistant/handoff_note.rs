@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use otklik_db::messages::Line;
 use otklik_nlu::{Analysis, Intent};
-use otklik_schema::Author;
+use otklik_schema::{Author, HandoffReason};
 
 use super::catalogue::{Arg, Speech};
 use super::settings::WorkingHours;
@@ -32,20 +32,25 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub fn as_str(self) -> &'static str {
+    /// The stored code: what operators filter by, analytics count and the dashboard labels.
+    pub fn code(self) -> HandoffReason {
         match self {
-            Reason::Intent(intent) => intent.as_str(),
-            Reason::NotUnderstood => "not_understood",
-            Reason::NegativeSentiment => "negative_sentiment",
-            Reason::RefundOverdue => "refund_overdue",
-            Reason::NoKnowledge => "no_knowledge",
-            Reason::NotInCard => "not_in_card",
-            Reason::Flood => "flood",
-            Reason::ModelTransfer => "model_transfer",
-            Reason::TenantIntent(_) => "tenant_intent",
-            Reason::TenantKeyword => "tenant_keyword",
-            Reason::BotReplyLimit => "bot_reply_limit",
+            Reason::Intent(intent) => intent_reason(intent),
+            Reason::NotUnderstood => HandoffReason::NotUnderstood,
+            Reason::NegativeSentiment => HandoffReason::NegativeSentiment,
+            Reason::RefundOverdue => HandoffReason::RefundOverdue,
+            Reason::NoKnowledge => HandoffReason::NoKnowledge,
+            Reason::NotInCard => HandoffReason::NotInCard,
+            Reason::Flood => HandoffReason::Flood,
+            Reason::ModelTransfer => HandoffReason::ModelTransfer,
+            Reason::TenantIntent(_) => HandoffReason::TenantIntent,
+            Reason::TenantKeyword => HandoffReason::TenantKeyword,
+            Reason::BotReplyLimit => HandoffReason::BotReplyLimit,
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.code().as_str()
     }
 
     fn describe(self) -> &'static str {
@@ -157,4 +162,26 @@ pub fn summary(
     }
     parts.push(format!("Последнее сообщение: «{}».", quote(latest, 300)));
     parts.join(" ")
+}
+
+/// An intent people handle, as the reason it hands a conversation over.
+fn intent_reason(intent: Intent) -> HandoffReason {
+    match intent {
+        Intent::Greeting => HandoffReason::Greeting,
+        Intent::ThanksBye => HandoffReason::ThanksBye,
+        Intent::OrderStatus => HandoffReason::OrderStatus,
+        Intent::OrderCancel => HandoffReason::OrderCancel,
+        Intent::ReturnRequest => HandoffReason::ReturnRequest,
+        Intent::ExchangeRequest => HandoffReason::ExchangeRequest,
+        Intent::RefundStatus => HandoffReason::RefundStatus,
+        Intent::DefectOrWrongItem => HandoffReason::DefectOrWrongItem,
+        Intent::ProductQuestion => HandoffReason::ProductQuestion,
+        Intent::ProductAvailability => HandoffReason::ProductAvailability,
+        Intent::SizeAdvice => HandoffReason::SizeAdvice,
+        Intent::PaymentIssue => HandoffReason::PaymentIssue,
+        Intent::DiscountPromo => HandoffReason::DiscountPromo,
+        Intent::HumanRequest => HandoffReason::HumanRequest,
+        Intent::Complaint => HandoffReason::Complaint,
+        Intent::Other => HandoffReason::Other,
+    }
 }

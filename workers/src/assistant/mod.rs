@@ -34,7 +34,7 @@ use futures::future::BoxFuture;
 use otklik_db::conversations::{Conversation, Unanswered, Usage};
 use otklik_db::messages::Line;
 use otklik_db::tenants::Tenant;
-use otklik_schema::ChannelKind;
+use otklik_schema::{ChannelKind, HandoffReason};
 
 use crate::billing::Standing;
 
@@ -64,7 +64,7 @@ pub struct TurnInput<'a> {
 /// People take over: why, and what they should read first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handoff {
-    pub reason: String,
+    pub reason: HandoffReason,
     pub summary: String,
 }
 
@@ -121,7 +121,7 @@ pub fn for_tenant<'a>(
     const REPLY_CAP: OperatorOnly = OperatorOnly::REPLY_CAP;
     match standing {
         Standing::Suspended => &Suspended,
-        Standing::OperatorOnly(reason) if reason == TRIAL_CAP.reason => &TRIAL_CAP,
+        Standing::OperatorOnly(HandoffReason::TrialReplyCap) => &TRIAL_CAP,
         Standing::OperatorOnly(_) => &REPLY_CAP,
         Standing::Serve if tenant.operator_only => &CHOSEN,
         Standing::Serve => answering,

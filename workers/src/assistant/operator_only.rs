@@ -2,6 +2,7 @@
 //! suspended tenant gets: a silent handoff, no bot reply at all.
 
 use futures::future::BoxFuture;
+use otklik_schema::HandoffReason;
 
 use super::catalogue::Speech;
 use super::state::State;
@@ -9,18 +10,18 @@ use super::{Assistant, AssistantError, Decision, Handoff, TurnInput};
 
 /// `reason` goes to operators with the handoff: the tenant's choice, or a billing cap reached.
 pub struct OperatorOnly {
-    pub reason: &'static str,
+    pub reason: HandoffReason,
 }
 
 impl OperatorOnly {
     pub const CHOSEN: Self = Self {
-        reason: "operator_only",
+        reason: HandoffReason::OperatorOnly,
     };
     pub const TRIAL_CAP: Self = Self {
-        reason: "trial_reply_cap",
+        reason: HandoffReason::TrialReplyCap,
     };
     pub const REPLY_CAP: Self = Self {
-        reason: "reply_cap",
+        reason: HandoffReason::ReplyCap,
     };
 }
 
@@ -46,7 +47,7 @@ impl Assistant for OperatorOnly {
             Ok(Decision {
                 reply: Some(reply),
                 handoff: Some(Handoff {
-                    reason: self.reason.to_owned(),
+                    reason: self.reason,
                     summary: String::new(),
                 }),
                 meta: serde_json::json!({ "responder": "operator_only" }),
@@ -69,7 +70,7 @@ impl Assistant for Suspended {
             Ok(Decision {
                 reply: None,
                 handoff: Some(Handoff {
-                    reason: "billing_suspended".to_owned(),
+                    reason: HandoffReason::BillingSuspended,
                     summary: String::new(),
                 }),
                 meta: serde_json::json!({ "responder": "suspended" }),

@@ -115,7 +115,7 @@ impl<'a> Turn<'a> {
         Decision {
             reply: Some(reply),
             handoff: Some(Handoff {
-                reason: reason.as_str().to_owned(),
+                reason: reason.code(),
                 summary,
             }),
             meta: json!({

@@ -409,7 +409,7 @@ async fn say(
         .map(crate::assistant::State::of)
         .unwrap_or_default();
     let outcome = match (&turned.handoff, &turned.reply) {
-        (Some(reason), _) => Outcome::Handoff(reason.clone()),
+        (Some(reason), _) => Outcome::Handoff(reason.as_str().to_owned()),
         (None, Some(_)) => match state.awaiting {
             // The status is told; only its private details wait for the proof.
             Some(crate::assistant::Slot::OrderOwnership) => {
