@@ -416,6 +416,16 @@ const RULES: &[Rule] = &[
     },
 ];
 
+/// Whether a word names a colour, as a stock question may («есть в чёрном?»).
+pub fn names_a_colour(word: &str) -> bool {
+    let word = fold(word);
+    RULES
+        .iter()
+        .filter(|rule| rule.property == Property::Colour)
+        .flat_map(|rule| rule.asked.iter())
+        .any(|stem| !stem.contains(' ') && word.starts_with(stem))
+}
+
 /// Parts of a product a question may single out: «из чего подошва?» wants the sole only.
 const PARTS: &[&str] = &[
     "подошв",

@@ -357,6 +357,64 @@ fn entities_name_a_problem(text: &str) -> bool {
     )
 }
 
+/// Whether «есть …?» asks about a feature: the first word it is about is no size, colour,
+/// stock word or word of the product's name.
+fn asks_a_feature(text: &str, title: Option<&str>) -> bool {
+    const FILLER: &[&str] = &[
+        "ли",
+        "у",
+        "него",
+        "нее",
+        "них",
+        "в",
+        "во",
+        "там",
+        "еще",
+        "сейчас",
+        "на",
+        "этой",
+        "этого",
+        "этом",
+        "модели",
+        "товара",
+        "товаре",
+        "вас",
+    ];
+    const STOCK: &[&str] = &[
+        "налич",
+        "продаж",
+        "размер",
+        "склад",
+        "цвет",
+        "ростов",
+        "расцвет",
+        "друг",
+        "больш",
+        "меньш",
+        "маленьк",
+        "детск",
+        "взросл",
+    ];
+    let folded = fold(text);
+    let title = title.map(fold).unwrap_or_default();
+    let Some(at) = folded.find(" есть ") else {
+        return false;
+    };
+    let Some(word) = folded[at + " есть ".len()..]
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .find(|w| !FILLER.contains(w))
+    else {
+        return false;
+    };
+    let letters = word.chars().count();
+    letters >= 4
+        && word.chars().all(char::is_alphabetic)
+        && !STOCK.iter().any(|stem| word.starts_with(stem))
+        && !card::names_a_colour(word)
+        && !title.contains(&word.chars().take(5).collect::<String>())
+}
+
 fn needs_person_now(intent: Intent) -> bool {
     intent.needs_person()
 }
@@ -539,8 +597,12 @@ pub fn reroute(
         return Route::General(topic);
     }
     let guessed = analysis.confidence < CONFIDENT && intent == analysis.intent;
-    // An order number with nothing else understood is a question about that order.
-    if has_order && (guessed || matches!(intent, Intent::Other | Intent::Greeting)) {
+    // An order number with nothing else understood is a question about that order; so is one
+    // read as a stock question with no product in it («ozon 12345678-0012-1 kogda budet»).
+    let stock_without_product = intent == Intent::ProductAvailability && !product_known;
+    if has_order
+        && (guessed || stock_without_product || matches!(intent, Intent::Other | Intent::Greeting))
+    {
         return Route::Intent(Intent::OrderStatus);
     }
     // «Здравствуйте, а цвет как на фото?» is a question with a greeting, not a greeting.
@@ -580,6 +642,15 @@ pub fn reroute(
                 return Route::Intent(Intent::ProductQuestion);
             }
         }
+    }
+    // «Есть внутренние карманы?» asks whether the product has a feature, not whether it is in
+    // stock: the card answers, or people.
+    if intent == Intent::ProductAvailability
+        && product_known
+        && !has_order
+        && asks_a_feature(text, input.product_title)
+    {
+        return Route::Intent(Intent::ProductQuestion);
     }
     // Measurements ask for a size, whatever else the words resemble.
     if input.measured
@@ -713,6 +784,43 @@ mod tests {
             assert_eq!(
                 routed(text, chat, None),
                 Route::General(Topic::Delivery),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_order_number_without_a_product_is_about_the_order() {
+        assert_eq!(
+            routed(
+                "ozon 12345678-0012-1 kogda budet",
+                ChannelKind::Telegram,
+                None
+            ),
+            Route::Intent(Intent::OrderStatus)
+        );
+    }
+
+    #[test]
+    fn a_feature_asked_with_est_is_the_cards_not_the_stocks() {
+        let chat = ChannelKind::Telegram;
+        let jacket = Some("Пуховик женский удлинённый");
+        assert_eq!(
+            routed("139204857 есть внутренние карманы?", chat, None),
+            Route::Intent(Intent::ProductQuestion)
+        );
+        assert_eq!(
+            routed("а у пуховика есть капюшон?", chat, jacket),
+            Route::Intent(Intent::ProductQuestion)
+        );
+        for text in [
+            "139204857 есть в наличии?",
+            "а пуховик есть L?",
+            "139204857 есть размер 48?",
+        ] {
+            assert_ne!(
+                routed(text, chat, jacket),
+                Route::Intent(Intent::ProductQuestion),
                 "{text}"
             );
         }
