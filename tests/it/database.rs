@@ -65,21 +65,26 @@ async fn two_tenants() -> (AsyncPgConnection, TenantScope, TenantScope, Channel)
     (conn, shop, other, channel)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queries_never_cross_tenants() {
-    let (mut conn, shop, other, channel) = two_tenants().await;
-    let message = NewInbound {
+/// A web-chat visitor's message on `channel`.
+fn from_visitor<'a>(channel: &Channel, external_id: &'a str, body: &'a str) -> NewInbound<'a> {
+    NewInbound {
         channel_id: channel.id,
         customer_external_id: "visitor-1",
         customer_name: "",
         customer_username: None,
         chat_id: "visitor-1",
-        external_id: "m-1",
-        body: "Здравствуйте",
+        external_id,
+        body,
         attachments: json!([]),
         reply_token: None,
         reply_due_at: None,
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_never_cross_tenants() {
+    let (mut conn, shop, other, channel) = two_tenants().await;
+    let message = from_visitor(&channel, "m-1", "Здравствуйте");
     let recorded = conversations::record_inbound(&mut conn, shop, &message)
         .await
         .expect("record");
@@ -199,18 +204,7 @@ async fn hot_path_statements_are_prepared_once_per_connection() {
     let before = prepared(&mut conn).await;
     for n in 0..10 {
         let external_id = format!("m-{n}");
-        let message = NewInbound {
-            channel_id: channel.id,
-            customer_external_id: "visitor-1",
-            customer_name: "",
-            customer_username: None,
-            chat_id: "visitor-1",
-            external_id: &external_id,
-            body: "Где мой заказ?",
-            attachments: json!([]),
-            reply_token: None,
-            reply_due_at: None,
-        };
+        let message = from_visitor(&channel, &external_id, "Где мой заказ?");
         conversations::record_inbound(&mut conn, shop, &message)
             .await
             .expect("record");

@@ -273,6 +273,7 @@ mod tests {
     use utoipa::PartialSchema;
 
     use super::*;
+    use crate::dashboard::catalogues::{CATALOGUES, keys};
 
     /// Every code, as the OpenAPI document lists them.
     fn codes() -> BTreeSet<String> {
@@ -289,42 +290,12 @@ mod tests {
             .collect()
     }
 
-    /// The dashboard's catalogues, one a language.
-    const CATALOGUES: [(&str, &str); 2] = [
-        (
-            "strings.ru.js",
-            include_str!("../../assets/app/strings.ru.js"),
-        ),
-        (
-            "strings.en.js",
-            include_str!("../../assets/app/strings.en.js"),
-        ),
-    ];
-
-    /// The keys of a catalogue's `problem` section, one `code: …` a line.
-    fn translated(catalogue: &str) -> BTreeSet<String> {
-        let start = catalogue
-            .find("\n  problem: {")
-            .expect("the catalogue has a problem section");
-        let end = start + catalogue[start..].find("\n  },").expect("the section ends");
-        catalogue[start..end]
-            .lines()
-            .skip(2)
-            .filter_map(|line| line.trim().split_once(": "))
-            .map(|(key, _)| key)
-            .filter(|key| {
-                !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-            })
-            .map(str::to_owned)
-            .collect()
-    }
-
     #[test]
     fn every_code_has_text_in_each_of_the_dashboards_languages() {
         let codes = codes();
         assert!(codes.len() > 30, "{codes:?}");
         for (name, catalogue) in CATALOGUES {
-            let translated = translated(catalogue);
+            let translated = keys(catalogue, "problem");
             let missing: Vec<&String> = codes.difference(&translated).collect();
             assert!(missing.is_empty(), "no text in {name} for {missing:?}");
             let stale: Vec<&String> = translated.difference(&codes).collect();

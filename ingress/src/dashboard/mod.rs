@@ -2,6 +2,8 @@
 //! step), served with a strict Content-Security-Policy, and its live socket at `/ws`.
 
 #[cfg(test)]
+pub(crate) mod catalogues;
+#[cfg(test)]
 mod labels;
 pub mod live;
 
