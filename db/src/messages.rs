@@ -181,9 +181,14 @@ pub async fn to_send(
                 coalesce(m.delivery_claimed_at < now() - make_interval(secs => $3), false)
                     AS interrupted,
                 m.meta -> 'choices' AS choices, cu.stopped_at IS NOT NULL AS recipient_stopped,
-                (SELECT max(i.created_at) FROM messages i
-                   JOIN conversations ic ON ic.id = i.conversation_id
-                  WHERE ic.customer_id = c.customer_id AND i.direction = 'inbound')
+                -- Each of the customer's conversations read at its newest inbound message
+                -- (`messages_inbound_history_idx`): the cost is the customer's, never the shop's.
+                (SELECT max(last.created_at) FROM conversations ic
+                   CROSS JOIN LATERAL (
+                       SELECT i.created_at FROM messages i
+                        WHERE i.conversation_id = ic.id AND i.direction = 'inbound'
+                        ORDER BY i.id DESC LIMIT 1) AS last
+                  WHERE ic.customer_id = c.customer_id)
                     AS last_inbound_at
            FROM messages m
            JOIN conversations c ON c.id = m.conversation_id

@@ -1,0 +1,1 @@
+DROP INDEX messages_inbound_history_idx;
