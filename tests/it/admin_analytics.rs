@@ -688,6 +688,35 @@ async fn the_automation_rate_matches_a_hand_labelled_set_and_a_rebuild() {
     .await;
     assert_eq!(one_day["conversations"], 3);
     assert_eq!(one_day["automation_rate"], 1.0);
+    // «The last N days» ends on the shop's today in its zone, as the dashboard asks for it.
+    let last_week = get_json(&app, "/api/v1/analytics/summary?days=7", &viewer).await;
+    let today = app
+        .count("SELECT to_char((now() AT TIME ZONE 'Europe/Moscow')::date, 'YYYYMMDD')::int8 AS n")
+        .await
+        .to_string();
+    assert_eq!(
+        last_week["to"],
+        format!("{}-{}-{}", &today[..4], &today[4..6], &today[6..]),
+        "{last_week}"
+    );
+    let today = format!("{}-{}-{}", &today[..4], &today[4..6], &today[6..]);
+    let one_day = get_json(&app, "/api/v1/analytics/summary?days=1", &viewer).await;
+    let asked = get_json(
+        &app,
+        &format!("/api/v1/analytics/summary?from={today}&to={today}"),
+        &viewer,
+    )
+    .await;
+    assert_eq!(one_day["from"], today);
+    assert_eq!(one_day["conversations"], asked["conversations"]);
+    // A period given both ways is refused.
+    let (status, _) = get(
+        &app,
+        &format!("/api/v1/analytics/summary?from={today}&days=3"),
+        Some(&viewer),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Knowledge gaps: the no_knowledge and not_in_card handoffs, grouped, with examples.
     let gaps = get_json(&app, "/api/v1/analytics/gaps", &viewer).await;

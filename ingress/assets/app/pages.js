@@ -1134,11 +1134,9 @@
     channel.setAttribute("aria-label", t("analytics.channel"));
     const download = button(t("analytics.download"), "ghost");
     const holder = el("div");
+    // The period ends on the shop's today (its time zone), not the browser's.
     const query = () => {
-      const to = new Date();
-      const from = new Date(to.getTime() - (Number(days.value) - 1) * 86400000);
-      const day = (d) => d.toLocaleDateString("sv-SE");
-      const params = new URLSearchParams({ from: day(from), to: day(to) });
+      const params = new URLSearchParams({ days: days.value });
       if (channel.value) params.set("channel", channel.value);
       return params;
     };

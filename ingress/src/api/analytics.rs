@@ -55,9 +55,13 @@ pub struct PeriodQuery {
     /// The first day, `YYYY-MM-DD`, in the shop's time zone; 29 days before `to` when absent.
     #[param(value_type = Option<String>, format = Date)]
     from: Option<NaiveDate>,
-    /// The last day, inclusive; today when absent.
+    /// The last day, inclusive; today in the shop's time zone when absent.
     #[param(value_type = Option<String>, format = Date)]
     to: Option<NaiveDate>,
+    /// Instead of `from`: this many days up to `to`. The dashboard sends this, so "the last 7
+    /// days" ends on the shop's today, whatever the browser's clock and zone say.
+    #[param(minimum = 1, maximum = 366)]
+    days: Option<u32>,
     /// Only this channel's conversations.
     channel: Option<i64>,
 }
@@ -71,9 +75,19 @@ async fn period(
         Some(to) => to,
         None => analytics::today(conn, principal.tenant).await?,
     };
+    let span = match (query.from, query.days) {
+        (Some(_), Some(_)) | (None, Some(0)) => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "days",
+                Problem::InvalidPeriod { max_days: MAX_DAYS },
+            )]));
+        }
+        (_, Some(days)) => u64::from(days),
+        (_, None) => DEFAULT_DAYS,
+    };
     let from = query
         .from
-        .or_else(|| to.checked_sub_days(Days::new(DEFAULT_DAYS - 1)))
+        .or_else(|| to.checked_sub_days(Days::new(span - 1)))
         .unwrap_or(to);
     let days = (to - from).num_days() + 1;
     if !(1..=MAX_DAYS).contains(&days) {
