@@ -24,10 +24,6 @@ use otklik_schema::{
 use crate::statement::PlanOnce;
 use crate::{DbError, TenantScope};
 
-/// The handoff reason of a conversation whose reply could not be delivered (the dashboard
-/// labels it; the assistant's own reasons live with the assistant).
-pub const DELIVERY_FAILED: HandoffReason = HandoffReason::DeliveryFailed;
-
 /// Everything needed to send one message, read before it is claimed.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Delivery {
@@ -290,7 +286,7 @@ impl Outcome<'_> {
 pub struct Finished {
     /// `false`: the message was no longer `sending` (another worker already finished it).
     pub recorded: bool,
-    /// The conversation was handed to people with [`DELIVERY_FAILED`].
+    /// The conversation was handed to people with [`HandoffReason::DeliveryFailed`].
     pub handed_off: bool,
 }
 
@@ -365,7 +361,7 @@ pub async fn finish(
     .bind::<Nullable<Text>, _>(external_id)
     .bind::<Nullable<Timestamptz>, _>(sent_at)
     .bind::<Int4, _>(given_back)
-    .bind::<Text, _>(DELIVERY_FAILED)
+    .bind::<Text, _>(HandoffReason::DeliveryFailed)
     .bind::<Text, _>(note)
     .bind::<Bool, _>(hand_off)
     .bind::<Nullable<Text>, _>(for_people)

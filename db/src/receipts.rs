@@ -6,9 +6,8 @@
 
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use otklik_schema::{ChannelId, ConversationId, MessageId};
+use otklik_schema::{ChannelId, ConversationId, HandoffReason, MessageId};
 
-use crate::messages::DELIVERY_FAILED;
 use crate::{DbError, TenantScope};
 
 /// A provider's word on a sent message.
@@ -98,7 +97,7 @@ pub async fn apply(
             .bind::<Text, _>(external_id)
             .bind::<Text, _>(reason)
             .bind::<Nullable<BigInt>, _>(code)
-            .bind::<Text, _>(DELIVERY_FAILED)
+            .bind::<Text, _>(HandoffReason::DeliveryFailed)
             .get_result::<Row>(conn)
             .await
         }

@@ -9,7 +9,7 @@ use axum::response::Response;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-pub const REQUEST_ID: &str = "x-request-id";
+const REQUEST_ID: &str = "x-request-id";
 
 pub async fn trace(request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string();

@@ -310,7 +310,7 @@ const KINDS: &[(&str, &[&str])] = &[
 /// Whether an article names the product — a word of its title, or its kind — as warranties
 /// per kind of product do («на обувь … на рюкзаки …»).
 pub fn mentions_product(hit: &Hit, title: &str) -> bool {
-    names_product(&format!("{} {}", hit.title, hit.body), title)
+    names_product(&format!("{} {}", hit.title, hit.body), &stems(title))
 }
 
 /// Whether a question names kinds of product («а на пуховик гарантия?») that none of the
@@ -324,12 +324,12 @@ pub fn other_products(question: &str, rules: &str) -> bool {
                 .any(|(_, members)| members.iter().any(|m| stem.starts_with(m)))
         })
         .collect();
-    !products.is_empty() && !names_product(rules, &products.join(" "))
+    !products.is_empty() && !names_product(rules, &products)
 }
 
-fn names_product(text: &str, title: &str) -> bool {
+/// Whether `text` names a product by one of its stems or by the kind they belong to.
+fn names_product(text: &str, named: &[String]) -> bool {
     let article = stems(text);
-    let named = stems(title);
     let kinds = KINDS.iter().filter_map(|(kind, members)| {
         let belongs = named
             .iter()

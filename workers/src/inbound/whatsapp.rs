@@ -140,7 +140,7 @@ async fn receipt(ctx: &Context, channel: &Channel, status: &Status) -> Result<()
         let event = json!({
             "type": "handoff",
             "conversation_id": applied.conversation_id,
-            "reason": otklik_db::messages::DELIVERY_FAILED,
+            "reason": otklik_schema::HandoffReason::DeliveryFailed,
             "summary": reason,
         });
         ctx.tell_operators(scope, &event, "a failed WhatsApp message")

@@ -391,7 +391,7 @@ async fn record(
         let event = serde_json::json!({
             "type": "handoff",
             "conversation_id": delivery.conversation_id,
-            "reason": messages::DELIVERY_FAILED,
+            "reason": otklik_schema::HandoffReason::DeliveryFailed,
             "summary": note,
         });
         ctx.tell_operators(scope, &event, "a failed delivery").await;
