@@ -8,7 +8,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::problems::Problem;
+use crate::problems::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -8,6 +8,7 @@ mod error;
 mod health;
 mod hooks;
 mod metrics;
+mod problems;
 mod public_channels;
 mod rate_limits;
 mod realtime;

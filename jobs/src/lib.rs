@@ -2,6 +2,7 @@
 
 pub mod dead_letters;
 pub mod handshakes;
+mod operator_events;
 pub mod orphans;
 mod payloads;
 mod queues;
@@ -12,6 +13,9 @@ pub mod topics;
 mod unsubscribe;
 pub mod wake;
 
+pub use operator_events::{
+    AccountAction, ConversationAction, DeliveryReceipt, MessageAction, OperatorEvent,
+};
 pub use payloads::{
     BillingJob, CheckAccount, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox,
     SyncAccount,

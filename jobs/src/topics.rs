@@ -28,11 +28,18 @@ pub async fn tell_operators(
     redis: &mut redis::aio::ConnectionManager,
     namespace: &str,
     tenant: otklik_schema::TenantId,
-    event: &serde_json::Value,
+    event: &crate::OperatorEvent,
 ) -> redis::RedisResult<()> {
+    let payload = serde_json::to_string(event).map_err(|err| {
+        redis::RedisError::from((
+            redis::ErrorKind::Client,
+            "an operator event did not serialise",
+            err.to_string(),
+        ))
+    })?;
     redis::cmd("PUBLISH")
         .arg(operators(namespace, tenant))
-        .arg(event.to_string())
+        .arg(payload)
         .query_async::<i64>(redis)
         .await
         .map(drop)

@@ -13,6 +13,7 @@ use crate::admin_keys::bury;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_letters_come_a_page_at_a_time() {
     let app = api().await;
+    app.expect_dead_letters();
     let (_, owner) = post(
         &app,
         "/api/v1/auth/signup",

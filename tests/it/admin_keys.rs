@@ -330,6 +330,7 @@ pub(crate) async fn bury(app: &TestApp, queue: Queue, id: &str, payload: &Value,
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shop_lists_and_replays_only_its_own_dead_letters() {
     let app = api().await;
+    app.expect_dead_letters();
     let (north, south) = two_shops(&app).await;
     let admin = token(&north, "access_token");
     let their_admin = token(&south, "access_token");

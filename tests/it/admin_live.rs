@@ -259,9 +259,12 @@ async fn delivery_ticks_and_shopper_messages_reach_the_open_chat() {
 
     // The operator holds the conversation now: no turn runs, yet the screen hears the message.
     app.shopper_writes(2, 7001, 2, "Спасибо, жду").await;
-    // (The ingress announces the operator's own reply as a `message` with the message inside.)
+    // (The operator's own reply is a `message` too, with the `action` a person took.)
     let second = heard(&events, |e| {
-        e["type"] == "message" && e["message_id"].is_i64() && e["message_id"] != first["message_id"]
+        e["type"] == "message"
+            && e["action"].is_null()
+            && e["message_id"].is_i64()
+            && e["message_id"] != first["message_id"]
     })
     .await
     .expect("the shopper's message to the operator is announced");

@@ -85,7 +85,6 @@ async fn bad_webhooks_get_4xx_and_change_nothing() {
     assert_eq!(not_an_id.expect("post").status(), 404);
 
     assert_eq!(app.jobs_in(Queue::Inbound).await, 0, "nothing enqueued");
-    assert_eq!(app.count("SELECT count(*) AS n FROM messages").await, 0);
 
     // The one good request is enqueued.
     assert_eq!(app.post_update(&update).await, 200);

@@ -8,7 +8,7 @@ use diesel_async::RunQueryDsl;
 use otklik_jobs::PollInbox;
 use otklik_sandbox::{OzonOptions, Seller, WbOptions};
 use otklik_schema::{AccountId, Marketplace, MessageId, SyncKind};
-use otklik_workers::inbox;
+use otklik_workers::marketplace_inbox;
 
 use crate::marketplace_sync::{Shop, default_shop, shop, spec};
 
@@ -32,7 +32,7 @@ impl Shop {
             tenant_id: self.app.tenant.tenant_id(),
             account_id: account,
         };
-        inbox::poll(&self.ctx, job).await.expect("poll")
+        marketplace_inbox::poll(&self.ctx, job).await.expect("poll")
     }
 
     /// The assistant's and operators' replies in the conversation whose marketplace chat id is

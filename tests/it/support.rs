@@ -3,6 +3,7 @@
 
 use std::process::{Child, Command, Stdio};
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -12,7 +13,7 @@ use otklik_db::sealed::Sealed;
 use otklik_jobs::{Pool, Queue, QueueSettings, WebhookSecrets};
 use otklik_schema::{ChannelId, ChannelKind};
 use otklik_tests::FakeTelegram;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, OnceCell, oneshot};
 
@@ -29,7 +30,6 @@ pub fn admin_url() -> String {
 
 /// The restricted login of the database at `url`, as the ingress derives it.
 pub fn tenant_url(url: &str) -> String {
-    use secrecy::ExposeSecret;
     Config::from_pairs([
         ("DATABASE_URL", url),
         ("REDIS_URL", "redis://127.0.0.1:6379"),
@@ -208,6 +208,8 @@ pub struct TestApp {
     pub webchat_channel: ChannelId,
     pub tenant: otklik_db::TenantScope,
     stops: Vec<oneshot::Sender<()>>,
+    /// Whether the test leaves dead-lettered jobs behind on purpose (see [`Drop`]).
+    dead_letters_expected: AtomicBool,
 }
 
 impl TestApp {
@@ -323,11 +325,11 @@ impl TestApp {
             webchat_channel,
             tenant,
             stops,
+            dead_letters_expected: AtomicBool::new(false),
         }
     }
 
     pub async fn db(&self) -> AsyncPgConnection {
-        use secrecy::ExposeSecret;
         AsyncPgConnection::establish(self.config.database_url.expose_secret())
             .await
             .expect("connect")
@@ -437,11 +439,52 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The test dead-letters jobs on purpose: the check on drop is off.
+    pub fn expect_dead_letters(&self) {
+        self.dead_letters_expected.store(true, Ordering::Relaxed);
+    }
+
+    /// Jobs dead-lettered in this app's queues, as `queue/id`. Blocking: it runs on drop.
+    fn dead_letters(&self) -> Vec<String> {
+        let settings = self.queue_settings();
+        let connected = redis::Client::open(self.config.redis_url.expose_secret())
+            .and_then(|client| client.get_connection_with_timeout(Duration::from_secs(2)));
+        // A test that stopped its own Redis has nothing left to check.
+        let Ok(mut conn) = connected else {
+            return Vec::new();
+        };
+        Queue::ALL
+            .into_iter()
+            .flat_map(|queue| {
+                let ids: Vec<String> = redis::cmd("SMEMBERS")
+                    .arg(settings.config(queue).dead_jobs_set())
+                    .query(&mut conn)
+                    .unwrap_or_default();
+                ids.into_iter()
+                    .map(move |id| format!("{}/{id}", queue.as_str()))
+            })
+            .collect()
+    }
+}
+
 impl Drop for TestApp {
+    /// Stops the app, and fails a test that left dead-lettered jobs behind unannounced: a job
+    /// that failed for good is a bug the test's own assertions may not see.
     fn drop(&mut self) {
         for stop in self.stops.drain(..) {
             let _ = stop.send(());
         }
+        if std::thread::panicking()
+            || AtomicBool::load(&self.dead_letters_expected, Ordering::Relaxed)
+        {
+            return;
+        }
+        let dead = self.dead_letters();
+        assert!(
+            dead.is_empty(),
+            "jobs dead-lettered during the test: {dead:?}"
+        );
     }
 }
 

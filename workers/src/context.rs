@@ -67,7 +67,7 @@ impl Context {
     pub(crate) async fn tell_operators(
         &self,
         scope: otklik_db::TenantScope,
-        event: &serde_json::Value,
+        event: &otklik_jobs::OperatorEvent,
         what: &str,
     ) {
         let mut redis = self.redis.clone();

@@ -7,13 +7,14 @@ pub mod demo;
 pub mod eval;
 pub mod handshakes;
 mod inbound;
-pub mod inbox;
 mod job_span;
+pub mod marketplace_inbox;
 pub mod marketplaces;
 mod metrics;
 mod notify;
 mod outbound;
 mod runner;
+mod shopper_messages;
 pub mod sync;
 pub mod turns;
 

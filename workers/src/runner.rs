@@ -18,7 +18,9 @@ use secrecy::ExposeSecret;
 
 use crate::job_span::JobSpanLayer;
 use crate::metrics::JobMetricsLayer;
-use crate::{Context, StartError, billing, inbound, inbox, notify, outbound, sync, turns};
+use crate::{
+    Context, StartError, billing, inbound, marketplace_inbox, notify, outbound, sync, turns,
+};
 
 /// A worker that keeps failing to reach Redis is restarted this many times, then the process
 /// exits non-zero so its supervisor restarts it.
@@ -127,7 +129,7 @@ pub async fn run(
                     Queue::Inbox,
                     otklik_jobs::PollInbox,
                     ctx.config.sync_concurrency,
-                    inbox::handle
+                    marketplace_inbox::handle
                 );
                 register!(
                     Queue::Checks,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use apalis::prelude::{BoxDynError, Data};
 use otklik_db::conversations::{self, Conversation, HandoffNote, TurnLease, TurnResult};
 use otklik_db::{TenantScope, channels, tenants};
-use otklik_jobs::{ConversationTurn, Deliver};
+use otklik_jobs::{ConversationTurn, Deliver, OperatorEvent};
 use otklik_schema::{
     Author, ChannelKind, ConversationId, ConversationMode, HandoffReason, MessageId,
 };
@@ -57,6 +57,21 @@ pub struct Turned {
     pub pending: Vec<MessageId>,
 }
 
+impl Turned {
+    /// What the turn came to, as the metrics count it.
+    fn outcome(&self) -> TurnOutcome {
+        if self.handoff.is_some() {
+            TurnOutcome::Handoff
+        } else if self.draft {
+            TurnOutcome::Draft
+        } else if self.reply.is_some() {
+            TurnOutcome::Reply
+        } else {
+            TurnOutcome::Nothing
+        }
+    }
+}
+
 pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
     let scope = TenantScope::trusted(job.tenant_id);
     job_span::record_tenant(job.tenant_id);
@@ -65,7 +80,7 @@ pub async fn handle(job: ConversationTurn, ctx: Data<Arc<Context>>) -> Result<()
     let turned = match take(&ctx, scope, job.conversation_id).await? {
         Taken::Done(turned) => {
             ctx.metrics
-                .turn_finished(TurnOutcome::of(&turned), started.elapsed());
+                .turn_finished(turned.outcome(), started.elapsed());
             turned
         }
         Taken::Missing => return Ok(()),
@@ -189,20 +204,18 @@ pub async fn take(
             conversations::finish_turn(&mut conn, scope, &conversation, result).await?
         };
         if let Some(handoff) = handoff {
-            let event = serde_json::json!({
-                "type": "handoff",
-                "conversation_id": conversation.id,
-                "reason": handoff.reason,
-                "summary": handoff.summary,
-                "reply_due_at": conversation.reply_due_at,
-            });
+            let event = OperatorEvent::Handoff {
+                conversation_id: conversation.id,
+                reason: handoff.reason,
+                summary: handoff.summary.clone(),
+                reply_due_at: conversation.reply_due_at,
+            };
             ctx.tell_operators(scope, &event, "a handoff").await;
         } else if draft {
-            let event = serde_json::json!({
-                "type": "draft",
-                "conversation_id": conversation.id,
-                "reply_due_at": conversation.reply_due_at,
-            });
+            let event = OperatorEvent::Draft {
+                conversation_id: conversation.id,
+                reply_due_at: conversation.reply_due_at,
+            };
             ctx.tell_operators(scope, &event, "a draft").await;
         }
         Ok(Taken::Done(Turned {

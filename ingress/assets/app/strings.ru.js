@@ -648,7 +648,7 @@
   // «N знаков» after «до», «не больше», «не короче»: one form for 1, 21, 31…, another for the rest.
   chars: { one: "{count} знака", few: "{count} знаков", many: "{count} знаков", other: "{count} знака" },
   values: { one: "{count} значения", few: "{count} значений", many: "{count} значений", other: "{count} значения" },
-  // A field's problem by the code the API sends (ingress/src/api/problems.rs checks every code
+  // A field's problem by the code the API sends (ingress/src/problems.rs checks every code
   // has a line here); `chars`/`values` are the counted words above, filled in by i18n.js.
   problem: {
     required: "Заполните это поле",

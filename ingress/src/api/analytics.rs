@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use super::auth::Principal;
 use super::params::ApiQuery;
 use super::permissions::Permission;
-use super::problems::Problem;
 use crate::error::FieldError;
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 /// The longest period one report covers.

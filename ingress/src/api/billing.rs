@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::auth::Principal;
 use super::body::JsonBody;
 use super::permissions::Permission;
-use super::problems::Problem;
 use crate::error::{Conflict, FieldError, Service};
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 pub fn routes() -> axum::Router<AppState> {

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 
-use super::problems::Problem;
 use crate::error::FieldError;
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 pub struct JsonBody<T>(pub T);

@@ -27,8 +27,8 @@ use super::auth::Principal;
 use super::body::JsonBody;
 use super::params::ApiPath;
 use super::permissions::Permission;
-use super::problems::Problem;
 use crate::error::{FieldError, Service};
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 const MAX_NAME: usize = 100;

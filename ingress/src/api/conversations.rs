@@ -20,10 +20,8 @@
 //!
 //! Every action is scoped to the caller's tenant (another tenant's id answers 404 and changes
 //! nothing), goes to the audit log, and is published on the tenant's operator topic so open
-//! dashboards update live:
-//! `{"type": "conversation", "action": "conversation.take_over", "conversation_id", "mode",
-//! "assignee_id", "by"}` or `{"type": "message", "action": "conversation.reply", "conversation_id",
-//! "message": {…}}`. Replies and notes honour `Idempotency-Key`: a retried POST with the same
+//! dashboards update live ([`OperatorEvent::Conversation`] or [`OperatorEvent::Message`] with
+//! the message's view). Replies and notes honour `Idempotency-Key`: a retried POST with the same
 //! key records and sends once and answers 200 with `Idempotent-Replayed: true`; approving a
 //! draft again answers the same way. State changes are idempotent by nature: taking over what
 //! is already yours, or closing what is closed, answers 200 and records nothing.
@@ -42,21 +40,21 @@ use otklik_db::inbox::{
 };
 use otklik_db::marketplace_inbox::ORIGIN_MARKETPLACE;
 use otklik_db::{TenantScope, users};
-use otklik_jobs::{Deliver, topics};
+use otklik_jobs::{ConversationAction, Deliver, MessageAction, OperatorEvent, topics};
 use otklik_schema::{
     Author, ChannelId, ChannelKind, ConversationId, ConversationMode, CustomerId, DeliveryStatus,
     Direction, MessageId, Role, UserId,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::auth::Principal;
 use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery, search_text};
 use super::permissions::Permission;
-use super::problems::Problem;
 use crate::error::{Conflict, FieldError};
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 /// Telegram's limit for one message; the strictest of the channels people answer in.
@@ -501,7 +499,7 @@ pub async fn timeline(
 
 /// Tells the tenant's open dashboards what changed. Best effort: the inbox reads the same from
 /// the database, so a lost event only delays a screen.
-async fn publish(state: &AppState, tenant: TenantScope, event: Value) {
+async fn publish(state: &AppState, tenant: TenantScope, event: OperatorEvent) {
     let mut redis = state.redis();
     let namespace = &state.config().redis_namespace;
     let publish = topics::tell_operators(&mut redis, namespace, tenant.tenant_id(), &event);
@@ -527,14 +525,18 @@ async fn change(
     };
     let conversation = summary(&state, principal.tenant, id).await?;
     if changed {
-        let event = json!({
-            "type": "conversation",
-            "action": transition.action(),
-            "conversation_id": id,
-            "mode": conversation.mode,
-            "assignee_id": conversation.assignee_id,
-            "by": principal.user,
-        });
+        let event = OperatorEvent::Conversation {
+            conversation_id: id,
+            action: match transition {
+                Transition::TakeOver => ConversationAction::TakeOver,
+                Transition::Assign(_) => ConversationAction::Assign,
+                Transition::ReturnToBot => ConversationAction::ReturnToBot,
+                Transition::Close => ConversationAction::Close,
+            },
+            mode: Some(conversation.mode),
+            assignee_id: conversation.assignee_id,
+            by: Some(principal.user),
+        };
         publish(&state, principal.tenant, event).await;
     }
     Ok(Json(conversation))
@@ -685,14 +687,17 @@ async fn posted(
     state: &AppState,
     principal: Principal,
     id: ConversationId,
-    action: &str,
+    action: MessageAction,
     posted: Posted,
 ) -> Result<Response, ApiError> {
     let view = MessageView::from(&posted.entry);
     if !posted.replayed {
-        let event = json!({
-            "type": "message", "action": action, "conversation_id": id, "message": view,
-        });
+        let event = OperatorEvent::Message {
+            conversation_id: id,
+            message_id: posted.entry.id,
+            action: Some(action),
+            message: serde_json::to_value(&view).ok(),
+        };
         publish(state, principal.tenant, event).await;
     }
     if posted.entry.delivery_status == Some(DeliveryStatus::Pending) {
@@ -738,7 +743,7 @@ pub async fn reply(
         let mut conn = state.db_for(&principal).await?;
         inbox::reply(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
     };
-    posted(&state, principal, id, "conversation.reply", result).await
+    posted(&state, principal, id, MessageAction::Reply, result).await
 }
 
 /// A private note for colleagues; never sent to the shopper.
@@ -769,7 +774,7 @@ pub async fn note(
         let mut conn = state.db_for(&principal).await?;
         inbox::note(&mut conn, principal.tenant, principal.user, id, &text, &key).await?
     };
-    posted(&state, principal, id, "conversation.note", result).await
+    posted(&state, principal, id, MessageAction::Note, result).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -817,5 +822,5 @@ pub async fn approve_draft(
         )
         .await?
     };
-    posted(&state, principal, id, "conversation.approve_draft", result).await
+    posted(&state, principal, id, MessageAction::ApproveDraft, result).await
 }

@@ -29,8 +29,8 @@ use otklik_db::idempotency::{self, Claim, Fingerprint, KeyOwner, StoredResponse}
 use sha2::{Digest, Sha256};
 
 use super::auth::Principal;
-use super::problems::Problem;
 use crate::error::{Conflict, FieldError};
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");

@@ -22,8 +22,8 @@ use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
-use super::problems::Problem;
 use crate::error::FieldError;
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 const MAX_TITLE: usize = 200;

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::auth::{self, Principal, password, tokens};
 use super::body::JsonBody;
 use super::permissions::{Permission, granted};
-use super::problems::Problem;
 use crate::error::{Conflict, FieldError};
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 const MAX_NAME: usize = 100;

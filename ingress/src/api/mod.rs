@@ -2,15 +2,17 @@
 //! tenant scope from the signed token, the error envelope every route shares, and
 //! `Idempotency-Key` on every POST (see [`idempotency`]).
 
-mod admin;
 mod alerts;
 mod analytics;
+mod api_keys;
+mod audit_log;
 pub mod auth;
 mod billing;
 mod body;
 mod channels;
 mod conversations;
 mod customers;
+mod dead_letters;
 mod idempotency;
 mod knowledge;
 mod marketplace_accounts;
@@ -20,7 +22,6 @@ mod openapi;
 pub mod page;
 mod params;
 pub mod permissions;
-pub mod problems;
 mod quick_replies;
 mod requisites;
 mod settings;
@@ -67,7 +68,9 @@ fn routes() -> Router<AppState> {
             get(settings::show).patch(settings::update),
         )
         .merge(users::routes())
-        .merge(admin::routes())
+        .merge(api_keys::routes())
+        .merge(audit_log::routes())
+        .merge(dead_letters::routes())
         .merge(analytics::routes())
         .merge(channels::routes())
         .merge(billing::routes())

@@ -17,8 +17,9 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, alerts, analytics, auth, billing, channels, conversations, customers, knowledge,
-    marketplace_accounts, me, onboarding, quick_replies, requisites, settings, users, vocabulary,
+    alerts, analytics, api_keys, audit_log, auth, billing, channels, conversations, customers,
+    dead_letters, knowledge, marketplace_accounts, me, onboarding, quick_replies, requisites,
+    settings, users, vocabulary,
 };
 
 #[derive(OpenApi)]
@@ -136,12 +137,12 @@ use super::{
         requisites::show_requisites,
         requisites::put_requisites,
         requisites::act,
-        admin::create_key,
-        admin::list_keys,
-        admin::revoke_key,
-        admin::audit_log,
-        admin::dead_letters,
-        admin::replay,
+        api_keys::create_key,
+        api_keys::list_keys,
+        api_keys::revoke_key,
+        audit_log::audit_log,
+        dead_letters::dead_letters,
+        dead_letters::replay,
     )
 )]
 struct AdminApi;

@@ -7,9 +7,9 @@ use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::problems::Problem;
 use crate::ApiError;
 use crate::error::FieldError;
+use crate::problems::Problem;
 
 pub struct ApiPath<T>(pub T);
 

@@ -22,8 +22,8 @@ use super::auth::Principal;
 use super::body::JsonBody;
 use super::params::ApiPath;
 use super::permissions::Permission;
-use super::problems::Problem;
 use crate::error::{Conflict, FieldError};
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 pub fn routes() -> axum::Router<AppState> {

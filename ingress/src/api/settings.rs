@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use super::auth::Principal;
 use super::body::JsonBody;
 use super::permissions::Permission;
-use super::problems::Problem;
 use crate::error::FieldError;
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 const RESPONDERS: [&str; 3] = ["local", "openai", "yandexgpt"];

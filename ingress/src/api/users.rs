@@ -20,8 +20,8 @@ use super::body::JsonBody;
 use super::page::{Page, PageQuery};
 use super::params::{ApiPath, ApiQuery};
 use super::permissions::Permission;
-use super::problems::Problem;
 use crate::error::{Conflict, FieldError};
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 const INVITATION_TTL: Duration = Duration::days(7);

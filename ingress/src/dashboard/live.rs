@@ -16,6 +16,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
+use otklik_jobs::OperatorEvent;
 use otklik_schema::{TenantId, UserId};
 use serde::Deserialize;
 use tokio::sync::broadcast;
@@ -73,14 +74,8 @@ async fn check(state: &AppState, token: &str) -> Option<Operator> {
 
 /// Whether `event` announces the end of `user`'s sessions.
 fn revokes(event: &str, user: UserId) -> bool {
-    #[derive(Deserialize)]
-    struct Revoked {
-        #[serde(rename = "type")]
-        kind: String,
-        user_id: i64,
-    }
-    serde_json::from_str::<Revoked>(event)
-        .is_ok_and(|event| event.kind == "session_revoked" && event.user_id == user.0)
+    matches!(serde_json::from_str(event),
+        Ok(OperatorEvent::SessionRevoked { user_id }) if user_id == user)
 }
 
 async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {

@@ -567,13 +567,16 @@ async fn fan_out(
         pace.tick().await;
         let event = json!({"type": "conversation", "action": "bench.ping", "conversation_id": 0,
                            "seq": seq, "sent_us": micros()});
-        otklik_jobs::topics::tell_operators(
-            &mut publisher.redis,
-            &publisher.namespace,
-            publisher.tenant,
-            &event,
-        )
-        .await?;
+        // Not an operator event the product publishes: the socket forwards any text on the
+        // topic, and the readers need the sequence number and the send time.
+        redis::cmd("PUBLISH")
+            .arg(otklik_jobs::topics::operators(
+                &publisher.namespace,
+                publisher.tenant,
+            ))
+            .arg(event.to_string())
+            .query_async::<i64>(&mut publisher.redis)
+            .await?;
     }
     // Whatever has not arrived a few seconds after the last publish counts as lost.
     let collect = tokio::spawn(futures::future::join_all(readers));

@@ -383,6 +383,14 @@ const RULES: &[Rule] = &[
             "tarkib",
             "таркиб",
             "mato",
+            "nimadan",
+            "нимадан",
+            "paxta",
+            "пахта",
+            "неден",
+            "мақта",
+            "cotton",
+            "wool",
             "материал",
             "из чего",
             "состав",
@@ -579,8 +587,9 @@ pub fn answer(
     (!found.is_empty()).then_some(found)
 }
 
-/// The card's price as shoppers read it («8 990 ₽»), when the marketplace gave one.
-fn price(product: &Product) -> Option<String> {
+/// The card's price as shoppers read it («8 990 ₽»), when the marketplace gave one; a price
+/// of zero is no price.
+pub(super) fn price(product: &Product) -> Option<String> {
     let minor = product.price_minor.filter(|p| *p > 0)?;
     let mut grouped = otklik_billing::amounts::thousands(minor / 100);
     let kopecks = minor % 100;
@@ -664,6 +673,19 @@ mod tests {
     }
 
     #[test]
+    fn prices_keep_their_kopecks_and_a_zero_price_is_no_price() {
+        let mut jacket = jacket();
+        assert_eq!(price(&jacket).as_deref(), Some("8\u{a0}990\u{a0}₽"));
+        jacket.price_minor = Some(89_950);
+        assert_eq!(price(&jacket).as_deref(), Some("899,50\u{a0}₽"));
+        for unknown in [Some(0), None] {
+            jacket.price_minor = unknown;
+            assert_eq!(price(&jacket), None);
+            assert!(crate::assistant::facts::describe_product(&jacket).contains("цена неизвестна"));
+        }
+    }
+
+    #[test]
     fn only_a_field_for_the_asked_property_answers() {
         let jacket = jacket();
         let care = asked("Можно ли стирать в стиральной машинке?");
@@ -701,6 +723,10 @@ mod tests {
             "Плотность ткани": "180 г/м²"
         }});
         assert_eq!(asked("Какая плотность ткани?"), vec![Property::Material]);
+        assert_eq!(
+            asked("futbolka nimadan tikilgan? paxtami?"),
+            vec![Property::Material]
+        );
         assert_eq!(
             named_beyond_rules(&tshirt, "Какая плотность ткани?"),
             Some(vec![("Плотность ткани".into(), "180 г/м²".into())])

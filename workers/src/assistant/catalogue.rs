@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use chrono::{Datelike, NaiveDate};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use otklik_nlu::Language;
@@ -90,6 +91,17 @@ impl Speech {
             .get(&catalogued)
             .or_else(|| BUNDLES.get(&Language::Ru))
             .unwrap_or_else(|| panic!("the Russian catalogue is always loaded"))
+    }
+
+    /// «14 ноября» in this language.
+    pub fn day_month(self, date: NaiveDate) -> String {
+        self.text(
+            "date-day-month",
+            &[
+                ("day", Arg::Count(i64::from(date.day()))),
+                ("month", Arg::Count(i64::from(date.month()))),
+            ],
+        )
     }
 
     /// The message `id` with `args`. A missing message is a defect the catalogue tests catch;
@@ -393,6 +405,17 @@ mod tests {
     use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
 
     use super::*;
+
+    #[test]
+    fn dates_read_in_each_language() {
+        let Some(date) = NaiveDate::from_ymd_opt(2026, 11, 14) else {
+            panic!("a valid date");
+        };
+        assert_eq!(Speech::RUSSIAN.day_month(date), "14 ноября");
+        if let Some(en) = Speech::of(Language::En) {
+            assert_eq!(en.day_month(date), "14 November");
+        }
+    }
 
     /// Every message id of a catalogue with the variables its value uses.
     fn messages(source: &str) -> HashMap<String, BTreeSet<String>> {

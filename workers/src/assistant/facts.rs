@@ -299,10 +299,7 @@ impl OrderFacts {
 }
 
 pub fn describe_product(product: &Product) -> String {
-    let price = product.price_minor.map_or_else(
-        || "неизвестна".to_owned(),
-        |p| format!("{} {}", p / 100, product.currency),
-    );
+    let price = super::card::price(product).unwrap_or_else(|| "неизвестна".to_owned());
     let stock = product
         .stock
         .map_or_else(|| "неизвестен".to_owned(), |n| n.to_string());

@@ -41,7 +41,6 @@ use crate::billing::Standing;
 pub use answer_cache::AnswerCache;
 pub use answering::Answering;
 pub use catalogue::Speech;
-pub(crate) use local::day_month;
 pub use model_responder::{ModelResponder, Providers};
 pub use operator_only::{OperatorOnly, Suspended};
 pub use retrieval::Retrieval;

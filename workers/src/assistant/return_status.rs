@@ -8,7 +8,6 @@ use otklik_db::returns::Return;
 use otklik_schema::Marketplace;
 
 use super::catalogue::{Arg, Speech};
-use super::local::day_month;
 
 /// What the shopper can expect next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +49,7 @@ pub fn stage(found: &Return, marketplace: Marketplace) -> ReturnStage {
 }
 
 fn moscow_day(speech: Speech, time: DateTime<Utc>) -> String {
-    day_month(speech, time.with_timezone(&Moscow).date_naive())
+    speech.day_month(time.with_timezone(&Moscow).date_naive())
 }
 
 /// WB's and Ozon's own words are quoted only when they read as a sentence for the shopper.

@@ -9,14 +9,15 @@ use chrono::{DateTime, Utc};
 use otklik_db::channels::Channel;
 use otklik_db::conversations::NewInbound;
 use otklik_db::shopper_events;
+use otklik_jobs::{ConversationAction, OperatorEvent};
 use otklik_messengers::max::Recipient;
 use otklik_messengers::max::updates::{ChatType, Message, Update, User};
-use otklik_schema::ChannelKind;
+use otklik_schema::{ChannelKind, ConversationMode};
 use serde_json::{Value, json};
 
 use super::greeting::{self, Started, is_russian};
-use super::record;
 use crate::Context;
+use crate::shopper_messages::record;
 
 /// A shopper's message from one update.
 #[derive(Debug)]
@@ -115,8 +116,10 @@ pub(super) async fn handle(ctx: &Context, channel: &Channel, raw: &str) -> Resul
                 shopper_events::edit_inbound(&mut conn, scope, channel.id, &body.mid, text).await?
             };
             if let Some(changed) = changed {
-                let event = json!({ "type": "message_edited", "conversation_id": changed.conversation_id,
-                    "message_id": changed.message_id });
+                let event = OperatorEvent::MessageEdited {
+                    conversation_id: changed.conversation_id,
+                    message_id: changed.message_id,
+                };
                 ctx.tell_operators(scope, &event, "an edited message").await;
             }
         }
@@ -126,8 +129,10 @@ pub(super) async fn handle(ctx: &Context, channel: &Channel, raw: &str) -> Resul
                 shopper_events::remove_inbound(&mut conn, scope, channel.id, &message_id).await?
             };
             if let Some(changed) = changed {
-                let event = json!({ "type": "message_removed", "conversation_id": changed.conversation_id,
-                    "message_id": changed.message_id });
+                let event = OperatorEvent::MessageRemoved {
+                    conversation_id: changed.conversation_id,
+                    message_id: changed.message_id,
+                };
                 ctx.tell_operators(scope, &event, "a removed message").await;
             }
         }
@@ -164,7 +169,9 @@ pub(super) async fn handle(ctx: &Context, channel: &Channel, raw: &str) -> Resul
             };
             if stopped {
                 tracing::info!(channel.id = %channel.id, "a shopper stopped the MAX bot");
-                let event = json!({ "type": "customer_stopped", "channel_id": channel.id });
+                let event = OperatorEvent::CustomerStopped {
+                    channel_id: channel.id,
+                };
                 ctx.tell_operators(scope, &event, "a stopped bot").await;
             }
         }
@@ -178,7 +185,13 @@ pub(super) async fn handle(ctx: &Context, channel: &Channel, raw: &str) -> Resul
             )
             .await?;
             if let Some(conversation_id) = closed {
-                let event = json!({ "type": "conversation", "conversation_id": conversation_id });
+                let event = OperatorEvent::Conversation {
+                    conversation_id,
+                    action: ConversationAction::ClosedByShopper,
+                    mode: Some(ConversationMode::Closed),
+                    assignee_id: None,
+                    by: None,
+                };
                 ctx.tell_operators(scope, &event, "a closed conversation")
                     .await;
             }

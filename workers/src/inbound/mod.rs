@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use apalis::prelude::{AbortError, BoxDynError, Data};
 use otklik_db::channels::Channel;
-use otklik_db::conversations::{self, NewInbound};
-use otklik_jobs::{ConversationTurn, InboundEvent};
+use otklik_db::conversations::NewInbound;
+use otklik_jobs::InboundEvent;
 use otklik_schema::{ChannelId, ChannelKind};
 
+use crate::shopper_messages::record;
 use crate::{Context, job_span};
 
 pub async fn handle(event: InboundEvent, ctx: Data<Arc<Context>>) -> Result<(), BoxDynError> {
@@ -108,48 +109,4 @@ async fn load_channel(ctx: &Context, id: ChannelId) -> Result<Option<Channel>, B
     Ok(otklik_db::channels::find(&mut conn, id)
         .await?
         .filter(|channel| channel.enabled))
-}
-
-/// Why a shopper's message could not be taken in; the job is retried.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error(transparent)]
-    Database(#[from] otklik_db::DbError),
-    #[error("could not schedule the assistant: {0}")]
-    Queue(#[from] otklik_jobs::EnqueueError),
-}
-
-/// Records the message and schedules a turn; returns whether the message was new. On a
-/// redelivered event the message exists already; the turn is scheduled again if it is still
-/// unanswered, since the first run may have died between the two steps.
-pub(crate) async fn record(
-    ctx: &Context,
-    channel: &Channel,
-    message: &NewInbound<'_>,
-) -> Result<bool, RecordError> {
-    let scope = channel.scope();
-    let recorded = {
-        let mut conn = ctx.db.get().await.map_err(otklik_db::DbError::from)?;
-        conversations::record_inbound(&mut conn, scope, message).await?
-    };
-    if recorded.unanswered {
-        let turn = ConversationTurn {
-            tenant_id: scope.tenant_id(),
-            conversation_id: recorded.conversation_id,
-        };
-        let because = recorded.message_id.map_or_else(
-            || format!("redelivered-{}", message.external_id),
-            |id| id.to_string(),
-        );
-        ctx.queues.push_turn(turn, because).await?;
-    }
-    if let Some(message_id) = recorded.message_id {
-        let event = serde_json::json!({
-            "type": "message",
-            "conversation_id": recorded.conversation_id,
-            "message_id": message_id,
-        });
-        ctx.tell_operators(scope, &event, "a shopper message").await;
-    }
-    Ok(recorded.message_id.is_some())
 }

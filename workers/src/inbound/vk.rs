@@ -8,18 +8,19 @@ use apalis::prelude::{AbortError, BoxDynError};
 use otklik_db::channels::Channel;
 use otklik_db::conversations::NewInbound;
 use otklik_db::shopper_events;
+use otklik_jobs::OperatorEvent;
 use otklik_messengers::vk::events::{ButtonPress, Event, EventKind, GROUP_CHAT_PEERS, Message};
 use otklik_schema::ChannelKind;
 use serde_json::{Value, json};
 
 use super::greeting::{self, Started};
 use super::max::group_chats;
-use super::record;
 
 /// VK's `lang_id` of English; Russian is 0, and the other languages of VK's users read Russian
 /// more often than English.
 const VK_ENGLISH: i64 = 3;
 use crate::Context;
+use crate::shopper_messages::record;
 
 #[derive(Debug)]
 struct Normalised {
@@ -118,8 +119,10 @@ pub(super) async fn handle(ctx: &Context, channel: &Channel, raw: &str) -> Resul
                 .await?
             };
             if let Some(changed) = changed {
-                let event = json!({ "type": "message_edited", "conversation_id": changed.conversation_id,
-                    "message_id": changed.message_id });
+                let event = OperatorEvent::MessageEdited {
+                    conversation_id: changed.conversation_id,
+                    message_id: changed.message_id,
+                };
                 ctx.tell_operators(scope, &event, "an edited message").await;
             }
         }
@@ -136,7 +139,9 @@ pub(super) async fn handle(ctx: &Context, channel: &Channel, raw: &str) -> Resul
                 .await?
             };
             if stopped {
-                let event = json!({ "type": "customer_stopped", "channel_id": channel.id });
+                let event = OperatorEvent::CustomerStopped {
+                    channel_id: channel.id,
+                };
                 ctx.tell_operators(scope, &event, "denied messages").await;
             }
         }

@@ -10,13 +10,15 @@ use apalis::prelude::{AbortError, BoxDynError};
 use otklik_db::channels::Channel;
 use otklik_db::conversations::NewInbound;
 use otklik_db::receipts::{self, Receipt};
+use otklik_jobs::{DeliveryReceipt, OperatorEvent};
 use otklik_messengers::whatsapp::Verdict;
 use otklik_messengers::whatsapp::webhooks::{Content, Item, Location, Message, Status};
+use otklik_schema::DeliveryStatus;
 use serde_json::{Value, json};
 
-use super::record;
 use crate::Context;
 use crate::outbound::whatsapp::for_people;
+use crate::shopper_messages::record;
 
 /// Pauses before looking again for the sent message a `failed` status names.
 const FAILED_PATIENCE: [Duration; 3] = [
@@ -123,26 +125,25 @@ async fn receipt(ctx: &Context, channel: &Channel, status: &Status) -> Result<()
         tracing::warn!(channel.id = %channel.id, message.id = %applied.message_id, whatsapp.error = ?code,
             "WhatsApp failed a sent message");
     }
-    let (delivery_status, receipt_name) = match receipt {
-        Receipt::Delivered => ("sent", Some("delivered")),
-        Receipt::Read => ("sent", Some("read")),
-        Receipt::Failed { .. } => ("failed", None),
+    let (status, receipt) = match receipt {
+        Receipt::Delivered => (DeliveryStatus::Sent, Some(DeliveryReceipt::Delivered)),
+        Receipt::Read => (DeliveryStatus::Sent, Some(DeliveryReceipt::Read)),
+        Receipt::Failed { .. } => (DeliveryStatus::Failed, None),
     };
-    let event = json!({
-        "type": "delivery",
-        "conversation_id": applied.conversation_id,
-        "message_id": applied.message_id,
-        "status": delivery_status,
-        "receipt": receipt_name,
-    });
+    let event = OperatorEvent::Delivery {
+        conversation_id: applied.conversation_id,
+        message_id: applied.message_id,
+        status,
+        receipt,
+    };
     ctx.tell_operators(scope, &event, "a WhatsApp status").await;
     if applied.handed_off {
-        let event = json!({
-            "type": "handoff",
-            "conversation_id": applied.conversation_id,
-            "reason": otklik_schema::HandoffReason::DeliveryFailed,
-            "summary": reason,
-        });
+        let event = OperatorEvent::Handoff {
+            conversation_id: applied.conversation_id,
+            reason: otklik_schema::HandoffReason::DeliveryFailed,
+            summary: reason.to_owned(),
+            reply_due_at: None,
+        };
         ctx.tell_operators(scope, &event, "a failed WhatsApp message")
             .await;
     }

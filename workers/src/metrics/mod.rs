@@ -74,20 +74,6 @@ label_values! {
     TurnOutcome { Reply => "reply", Draft => "draft", Handoff => "handoff", Nothing => "none" }
 }
 
-impl TurnOutcome {
-    pub(crate) fn of(turned: &crate::turns::Turned) -> Self {
-        if turned.handoff.is_some() {
-            Self::Handoff
-        } else if turned.draft {
-            Self::Draft
-        } else if turned.reply.is_some() {
-            Self::Reply
-        } else {
-            Self::Nothing
-        }
-    }
-}
-
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct QueueLabel {
     queue: &'static str,

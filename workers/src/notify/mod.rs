@@ -210,7 +210,7 @@ fn moscow_date(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&Moscow);
     format!(
         "{} {} г., {}",
-        crate::assistant::day_month(Speech::RUSSIAN, local.date_naive()),
+        Speech::RUSSIAN.day_month(local.date_naive()),
         local.year(),
         local.format("%H:%M")
     )

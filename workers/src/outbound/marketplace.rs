@@ -16,7 +16,7 @@ use otklik_schema::{ChannelKind, Marketplace as Market, WithdrawReason};
 use super::Sent;
 use crate::Context;
 use crate::assistant::guardrails;
-use crate::inbox::{post_customer, seller_line};
+use crate::marketplace_inbox::{post_customer, seller_line};
 use crate::marketplaces::{Client, MarketplaceError};
 
 /// Sends after which WB refuses a question's or review's answer: the answer and one edit.

@@ -22,7 +22,7 @@ use std::time::Duration;
 use apalis::prelude::{BoxDynError, Data};
 use otklik_db::TenantScope;
 use otklik_db::messages::{self, Delivery, Finished, Outcome, Recorded, ToSend};
-use otklik_jobs::Deliver;
+use otklik_jobs::{Deliver, OperatorEvent};
 use otklik_schema::{ChannelKind, MessageId};
 use rand::Rng;
 
@@ -379,21 +379,21 @@ async fn record(
         tracing::warn!(message.id = %delivery.id, "delivery outcome not recorded: the message was no longer sending");
         return Ok(());
     }
-    let event = serde_json::json!({
-        "type": "delivery",
-        "conversation_id": delivery.conversation_id,
-        "message_id": delivery.id,
-        "status": status,
-    });
+    let event = OperatorEvent::Delivery {
+        conversation_id: delivery.conversation_id,
+        message_id: delivery.id,
+        status,
+        receipt: None,
+    };
     // A lost event only delays the tick until the next read.
     ctx.tell_operators(scope, &event, "a delivery").await;
     if handed_off {
-        let event = serde_json::json!({
-            "type": "handoff",
-            "conversation_id": delivery.conversation_id,
-            "reason": otklik_schema::HandoffReason::DeliveryFailed,
-            "summary": note,
-        });
+        let event = OperatorEvent::Handoff {
+            conversation_id: delivery.conversation_id,
+            reason: otklik_schema::HandoffReason::DeliveryFailed,
+            summary: note,
+            reply_due_at: None,
+        };
         ctx.tell_operators(scope, &event, "a failed delivery").await;
     }
     Ok(())

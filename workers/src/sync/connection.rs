@@ -10,7 +10,7 @@ use apalis::prelude::{BoxDynError, Data};
 use diesel_async::AsyncConnection;
 use otklik_db::accounts::{self, CheckResult};
 use otklik_db::{DbError, TenantScope, channels};
-use otklik_jobs::{CheckAccount, SyncAccount};
+use otklik_jobs::{AccountAction, CheckAccount, OperatorEvent, SyncAccount};
 use otklik_schema::{Connection, Marketplace, SyncKind};
 
 use super::ConnectError;
@@ -109,10 +109,11 @@ pub async fn handle(job: CheckAccount, ctx: Data<Arc<Context>>) -> Result<(), Bo
     } else {
         Connection::Rejected
     };
-    let event = serde_json::json!({
-        "type": "marketplace_account", "action": "checked",
-        "account_id": account.id, "status": state,
-    });
+    let event = OperatorEvent::MarketplaceAccount {
+        action: AccountAction::Checked,
+        account_id: account.id,
+        status: state,
+    };
     ctx.tell_operators(scope, &event, "a checked account").await;
     Ok(())
 }

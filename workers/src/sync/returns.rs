@@ -10,9 +10,8 @@ use serde_json::json;
 
 use super::SyncError;
 use super::pages::Pages;
-use super::wb::moscow;
 use crate::marketplaces::ozon::{OzonClient, OzonReturn};
-use crate::marketplaces::wb::{CLAIMS_PAGE, Claim, WbClient};
+use crate::marketplaces::wb::{CLAIMS_PAGE, Claim, WbClient, moscow_time};
 
 const WB_CLAIMS: &str = "wb_claims";
 const OZON_RETURNS: &str = "ozon_returns";
@@ -46,7 +45,7 @@ fn wb_item_outcome(code: i64) -> String {
 }
 
 fn claim_row(claim: &Claim, now: DateTime<Utc>) -> SyncedReturn {
-    let opened_at = claim.dt.map(moscow);
+    let opened_at = claim.dt.map(moscow_time);
     SyncedReturn {
         external_id: claim.id.clone(),
         order_ref: claim.srid.clone().unwrap_or_default(),
@@ -66,10 +65,14 @@ fn claim_row(claim: &Claim, now: DateTime<Utc>) -> SyncedReturn {
         currency: "RUB".into(),
         details: json!({
             "claim_type": claim.claim_type, "actions": claim.actions,
-            "ordered_at": claim.order_dt.map(moscow),
+            "ordered_at": claim.order_dt.map(moscow_time),
         }),
         opened_at,
-        changed_at: claim.dt_update.map(moscow).or(opened_at).unwrap_or(now),
+        changed_at: claim
+            .dt_update
+            .map(moscow_time)
+            .or(opened_at)
+            .unwrap_or(now),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Europe::Moscow;
 use otklik_db::catalogue::{SyncedOrder, SyncedProduct, SyncedStatus, SyncedStock};
 use otklik_db::sync::Page;
@@ -15,7 +15,7 @@ use super::SyncError;
 use super::pages::Pages;
 use crate::marketplaces::wb::{
     Card, CardsCursor, FbsOrder, FbsStatus, STATUS_BATCH, STOCKS_BATCH, StatisticsOrder,
-    WB_WAREHOUSE, WbClient,
+    WB_WAREHOUSE, WbClient, moscow_time,
 };
 
 /// How far back a full sync reads: WB keeps statistics 90 days and FBS lists older orders only
@@ -232,13 +232,6 @@ async fn fbs_orders(client: &WbClient, pages: &Pages<'_>, kind: SyncKind) -> Res
     Ok(())
 }
 
-pub(super) fn moscow(naive: NaiveDateTime) -> DateTime<Utc> {
-    Moscow
-        .from_local_datetime(&naive)
-        .earliest()
-        .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
-}
-
 fn fbw_row(row: &StatisticsOrder) -> SyncedOrder {
     SyncedOrder {
         external_id: row.srid.clone(),
@@ -252,8 +245,8 @@ fn fbw_row(row: &StatisticsOrder) -> SyncedOrder {
         details: json!({
             "fulfilment": "fbw", "warehouse": row.warehouse_name, "region": row.region_name, "g_number": row.g_number,
         }),
-        placed_at: row.date.map(moscow),
-        changed_at: moscow(row.last_change_date),
+        placed_at: row.date.map(moscow_time),
+        changed_at: moscow_time(row.last_change_date),
         settled: row.is_cancel,
     }
 }

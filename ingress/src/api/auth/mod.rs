@@ -22,14 +22,14 @@ use otklik_db::users::{self, NewMerchant, SignupError, User};
 use otklik_db::{DbError, TenantScope};
 use serde::{Deserialize, Serialize};
 
-pub use principal::Principal;
+pub use principal::{KEY_PREFIX, Principal};
 pub use revocation::Revocations;
 pub use throttle::Throttle;
 pub use tokens::Signer;
 
 use super::body::JsonBody;
-use super::problems::Problem;
 use crate::error::{Conflict, FieldError};
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 /// Failures in a row that lock an account, and for how long.
@@ -199,7 +199,7 @@ pub(crate) async fn announce_revocation(
     user: otklik_schema::UserId,
 ) {
     let mut redis = state.redis();
-    let event = serde_json::json!({"type": "session_revoked", "user_id": user.0});
+    let event = otklik_jobs::OperatorEvent::SessionRevoked { user_id: user };
     let told = otklik_jobs::topics::tell_operators(
         &mut redis,
         &state.config().redis_namespace,

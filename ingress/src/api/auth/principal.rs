@@ -15,9 +15,11 @@ use chrono::{TimeDelta, Utc};
 use otklik_db::{DbError, TenantScope, api_keys};
 use otklik_schema::{Role, UserId};
 
-use crate::api::admin::KEY_PREFIX;
 use crate::api::permissions::{Permission, allows};
 use crate::{ApiError, AppState};
+
+/// What every API key starts with, so a leaked one is easy to recognise.
+pub const KEY_PREFIX: &str = "ok_live_";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Principal {

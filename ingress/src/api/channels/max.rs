@@ -19,8 +19,8 @@ use super::{ChannelView, audit, checked_name, checked_token, public_url, view};
 use crate::api::auth::Principal;
 use crate::api::body::JsonBody;
 use crate::api::permissions::Permission;
-use crate::api::problems::Problem;
 use crate::error::{FieldError, Service};
+use crate::problems::Problem;
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

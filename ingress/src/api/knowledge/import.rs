@@ -3,7 +3,7 @@
 //! Markdown document of `# Title` sections. Parsing only splits the file into entries; each
 //! entry is checked like an article sent as JSON, so a bad row is reported and the rest go in.
 
-use crate::api::problems::Problem;
+use crate::problems::Problem;
 
 /// One article found in a file, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

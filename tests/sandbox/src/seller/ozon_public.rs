@@ -6,8 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use super::phrases::{FEEDBACK_ANSWERS, seller_answer};
-use super::shoppers::{name, stars};
+use super::phrases::{FEEDBACK_ANSWERS, name, seller_answer, stars};
 use super::{Seller, SellerData, popular};
 use crate::voices;
 

@@ -1,7 +1,27 @@
 //! Names and the generated seller's side of the history: how it answered questions, reviews
 //! and chats before the sandbox started. What shoppers write comes from [`crate::voices`].
 
+use rand::Rng;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+
 use crate::voices::Asks;
+
+/// A shopper's first name.
+pub(crate) fn name(rng: &mut StdRng) -> &'static str {
+    NAMES.choose(rng).copied().unwrap_or("Покупатель")
+}
+
+/// A review's stars, as often as shoppers give them.
+pub(crate) fn stars(rng: &mut StdRng) -> u8 {
+    match rng.random_range(0..100) {
+        0..55 => 5,
+        55..75 => 4,
+        75..85 => 3,
+        85..92 => 2,
+        _ => 1,
+    }
+}
 
 /// Shoppers' first names (WB shows them as `userName` / `clientName`).
 pub(super) const NAMES: &[&str] = &[

@@ -10,7 +10,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 
-use super::phrases::{FEEDBACK_ANSWERS, NAMES, SUPPORT_MESSAGES, THANKS, seller_answer};
+use super::phrases::{FEEDBACK_ANSWERS, SUPPORT_MESSAGES, THANKS, name, seller_answer, stars};
 use super::{Marketplace, Seller, SellerData, popular};
 use crate::voices::{self, Goods, QuestionVoice, ReviewVoice};
 
@@ -288,10 +288,6 @@ pub(crate) fn uuid(rng: &mut StdRng) -> String {
     )
 }
 
-pub(crate) fn name(rng: &mut StdRng) -> &'static str {
-    NAMES.choose(rng).copied().unwrap_or("Покупатель")
-}
-
 fn reply_sign(rng: &mut StdRng, chat_id: &str) -> String {
     let signature: String = (0..4)
         .map(|_| format!("{:032x}", rng.random::<u128>()))
@@ -300,17 +296,6 @@ fn reply_sign(rng: &mut StdRng, chat_id: &str) -> String {
         "{chat_id}:{}:{signature}",
         rng.random_range(10_000_000..100_000_000)
     )
-}
-
-/// A review's stars, as often as shoppers give them.
-pub(crate) fn stars(rng: &mut StdRng) -> u8 {
-    match rng.random_range(0..100) {
-        0..55 => 5,
-        55..75 => 4,
-        75..85 => 3,
-        85..92 => 2,
-        _ => 1,
-    }
 }
 
 /// Nanosecond-precise time `seconds` (plus a fraction) before `now`, as WB stores questions.

@@ -14,6 +14,8 @@ pub mod token;
 
 use std::time::Duration;
 
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Europe::Moscow;
 use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -28,6 +30,14 @@ pub use stocks::{STOCKS_BATCH, Stock, Warehouse};
 
 use super::limits::Bucket;
 use super::transport::{Call, Transport};
+
+/// A time as the statistics and returns APIs write it: Moscow time without an offset.
+pub fn moscow_time(naive: NaiveDateTime) -> DateTime<Utc> {
+    Moscow
+        .from_local_datetime(&naive)
+        .earliest()
+        .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
+}
 
 /// The API families we call, each with its host and published limit for Personal, Service and
 /// "Base with secret" tokens (`marketplaces.md` §2.3, from WB's `x-wb-rate-limits`).

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use otklik_db::TenantScope;
 use otklik_db::channels::Channel;
 use otklik_db::marketplace_inbox::{self, Awaiting, SellerLine, SellerLineOutcome};
+use otklik_jobs::OperatorEvent;
 use otklik_schema::{ChannelKind, ConversationId, Marketplace, WithdrawReason};
 
 use super::PollError;
@@ -67,13 +68,12 @@ pub(crate) async fn seller_line(
     {
         tracing::info!(channel.id = %line.channel_id, conversation.id = %conversation_id,
             withdrawn = withdrawn.len(), "the seller answered at the marketplace");
-        let event = serde_json::json!({
-            "type": "answered_at_marketplace",
-            "conversation_id": conversation_id,
-            "message_id": message_id,
-            "withdrawn": withdrawn,
-            "reason": reason,
-        });
+        let event = OperatorEvent::AnsweredAtMarketplace {
+            conversation_id: *conversation_id,
+            message_id: Some(*message_id),
+            withdrawn: withdrawn.clone(),
+            reason,
+        };
         ctx.tell_operators(scope, &event, "an answer given at the marketplace")
             .await;
     }
@@ -143,12 +143,12 @@ async fn close(
         .await?
     };
     if let Some(withdrawn) = withdrawn {
-        let event = serde_json::json!({
-            "type": "answered_at_marketplace",
-            "conversation_id": waiting.conversation_id,
-            "withdrawn": withdrawn,
-            "reason": reason,
-        });
+        let event = OperatorEvent::AnsweredAtMarketplace {
+            conversation_id: waiting.conversation_id,
+            message_id: None,
+            withdrawn,
+            reason,
+        };
         ctx.tell_operators(scope, &event, "a question closed at the marketplace")
             .await;
     }

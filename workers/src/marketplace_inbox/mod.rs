@@ -40,14 +40,14 @@ use std::sync::Arc;
 
 use apalis::prelude::{BoxDynError, Data};
 use otklik_db::channels::Channel;
-use otklik_db::conversations::{self, NewInbound};
+use otklik_db::conversations::NewInbound;
 use otklik_db::{TenantScope, accounts, channels};
 use otklik_jobs::PollInbox;
 use otklik_schema::ChannelKind;
 
 use crate::Context;
-use crate::inbound::record;
 use crate::marketplaces::{Client, MarketplaceError};
+use crate::shopper_messages;
 
 pub(crate) use answers::{post_customer, seller_line};
 
@@ -71,7 +71,7 @@ pub enum PollError {
     #[error(transparent)]
     Database(#[from] otklik_db::DbError),
     #[error(transparent)]
-    Record(#[from] crate::inbound::RecordError),
+    Record(#[from] shopper_messages::RecordError),
 }
 
 impl PollError {
@@ -140,21 +140,9 @@ async fn record_shopper(
     message: &NewInbound<'_>,
     turn: bool,
 ) -> Result<bool, PollError> {
-    if turn {
-        return Ok(record(ctx, channel, message).await?);
-    }
-    let scope = channel.scope();
-    let recorded = {
-        let mut conn = ctx.db.get().await.map_err(otklik_db::DbError::from)?;
-        conversations::record_inbound(&mut conn, scope, message).await?
-    };
-    if let Some(message_id) = recorded.message_id {
-        let event = serde_json::json!({
-            "type": "message",
-            "conversation_id": recorded.conversation_id,
-            "message_id": message_id,
-        });
-        ctx.tell_operators(scope, &event, "a shopper message").await;
-    }
-    Ok(recorded.message_id.is_some())
+    Ok(if turn {
+        shopper_messages::record(ctx, channel, message).await?
+    } else {
+        shopper_messages::record_unanswered(ctx, channel, message).await?
+    })
 }
