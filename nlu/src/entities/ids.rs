@@ -27,6 +27,9 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
 static URL_ARTICLE: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?i)(?:/catalog/|/product/(?:[^/\s]*-)?|/t/|nm=)(\d{5,13})\b"));
 static POSTING: LazyLock<Regex> = LazyLock::new(|| regex(r"\b\d{5,10}-\d{3,5}(?:-\d{1,3})?\b"));
+/// An Ozon number read out with spaces for dashes (voice input): «12345678 0013 1».
+static SPACED_POSTING: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"\b(\d{8})[ \u{a0}](\d{4})(?:[ \u{a0}](\d{1,2}))?\b"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     regex(concat!(
         // Russia and Kazakhstan: +7 / 8, ten digits
@@ -79,6 +82,29 @@ pub fn spans(text: &str, entities: &mut Entities) -> String {
     for m in POSTING.find_iter(&snapshot) {
         push_unique(&mut entities.order_id, m.as_str().to_owned());
         blank(&mut rest, m.start(), m.end());
+    }
+    // Three groups are a posting's shape alone; two («12345678 0013», an order) only after a
+    // word that names an order.
+    let snapshot = rest.clone();
+    for c in SPACED_POSTING.captures_iter(&snapshot) {
+        let (Some(whole), Some(order), Some(shipment)) = (c.get(0), c.get(1), c.get(2)) else {
+            continue;
+        };
+        let posting = c.get(3);
+        if posting.is_none() && !MARK_BEFORE.is_match(&snapshot[..whole.start()]) {
+            continue;
+        }
+        let number = match posting {
+            Some(posting) => format!(
+                "{}-{}-{}",
+                order.as_str(),
+                shipment.as_str(),
+                posting.as_str()
+            ),
+            None => format!("{}-{}", order.as_str(), shipment.as_str()),
+        };
+        push_unique(&mut entities.order_id, number);
+        blank(&mut rest, whole.start(), whole.end());
     }
     let snapshot = rest.clone();
     for m in PHONE.find_iter(&snapshot) {

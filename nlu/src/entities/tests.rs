@@ -134,6 +134,17 @@ fn a_number_read_out_in_groups_after_its_word() {
 }
 
 #[test]
+fn an_ozon_number_read_out_with_spaces() {
+    let e = plain("у меня заказ на озоне номер 87654321 0042 1 когда привезут");
+    assert_eq!(e.order_id, ["87654321-0042-1"], "{e:?}");
+    let e = plain("заказ 87654321 0042 где");
+    assert_eq!(e.order_id, ["87654321-0042"], "{e:?}");
+    // Two groups with no word naming an order are not one.
+    let e = plain("звоните 87654321 0042");
+    assert!(e.order_id.is_empty(), "{e:?}");
+}
+
+#[test]
 fn phones_and_prices_are_not_ids() {
     let e = plain("перезвоните на +998 90 123-45-67 или 8 (926) 111-22-33");
     assert_eq!(e.phone, ["998901234567", "89261112233"]);

@@ -668,7 +668,7 @@ impl Answering {
             .as_ref()
             .is_some_and(|p| p.attributes.get("size_chart").is_some());
         let author = turn.input.customer_name;
-        let (text, said) = reviews::reply(
+        let (mut text, said) = reviews::reply(
             turn.speech,
             &turn.state,
             &reading,
@@ -678,6 +678,16 @@ impl Answering {
                 size_chart,
             },
         );
+        // A question asked in the review is answered in the reply when the card answers it.
+        let card_answer = reviews::question_in(&turn.text)
+            .zip(facts.product.as_ref())
+            .and_then(|(question, product)| {
+                local::product_question(turn.speech, product, question).ok()
+            });
+        if let Some(answer) = card_answer {
+            text.push_str("\n\n");
+            text.push_str(&answer.text);
+        }
         let mut turn = turn;
         for key in said {
             turn.state.remember_said(key);

@@ -79,6 +79,10 @@ fn primary<'a>(turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'a> {
         Intent::Greeting => local::greeting(speech, state),
         Intent::ThanksBye => local::thanks(speech, state),
         Intent::Other => local::other(speech, state),
+        // The bare number asked about is the shop's product, not an order: a question about it.
+        Intent::OrderStatus if facts.order.is_none() && named_a_product(&turn, facts) => {
+            return product(turn, Intent::ProductQuestion, facts);
+        }
         Intent::OrderStatus => return order_status(turn, intent, facts),
         Intent::OrderCancel => return order_cancel(turn, intent, facts),
         Intent::ProductQuestion | Intent::ProductAvailability | Intent::SizeAdvice => {
@@ -99,6 +103,16 @@ fn primary<'a>(turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'a> {
         | Intent::Complaint => return Composed::Done(turn.handoff(Reason::Intent(intent))),
     };
     Composed::Draft(Box::new(turn), reply)
+}
+
+/// Whether the message's unmarked number is the product the facts hold.
+fn named_a_product(turn: &Turn<'_>, facts: &Facts) -> bool {
+    facts.product.as_ref().is_some_and(|product| {
+        turn.analysis
+            .entities
+            .unplaced
+            .contains(&product.external_id)
+    })
 }
 
 fn order_status<'a>(turn: Turn<'a>, intent: Intent, facts: &Facts) -> Composed<'a> {

@@ -92,6 +92,18 @@ pub fn regions_named(question: &str) -> impl Iterator<Item = &'static str> {
         .map(|(_, region)| *region)
 }
 
+/// The places a question names as shops' rules name them: the regions of its Russian cities
+/// and the countries it asks about, so «Almaty» finds «Казахстан» in the rules.
+pub fn as_rules_name_them(question: &str) -> impl Iterator<Item = &'static str> {
+    let folded = fold(question);
+    let countries: Vec<&'static str> = COUNTRIES
+        .iter()
+        .filter(|country| country.asked.iter().any(|stem| mentions(&folded, stem)))
+        .filter_map(|country| country.written.first().copied())
+        .collect();
+    regions_named(question).chain(countries)
+}
+
 fn fold(text: &str) -> String {
     text.to_lowercase()
         .replace('ё', "е")

@@ -188,7 +188,7 @@ const EVERYDAY: &[(&[&str], &str)] = &[
 ];
 
 /// The question with the policy's words added for the everyday ones it uses and for the
-/// regions of the cities it names.
+/// places it names (a city's region, a country as Russian rules write it).
 fn in_policy_words(question: &str) -> String {
     let folded = question.to_lowercase().replace('ё', "е");
     let mut out = question.to_owned();
@@ -196,7 +196,7 @@ fn in_policy_words(question: &str) -> String {
         .iter()
         .filter(|(everyday, _)| everyday.iter().any(|word| folded.contains(word)))
         .map(|(_, formal)| *formal);
-    for formal in everyday.chain(places::regions_named(question)) {
+    for formal in everyday.chain(places::as_rules_name_them(question)) {
         out.push(' ');
         out.push_str(formal);
     }
@@ -418,19 +418,27 @@ pub fn focused(title: &str, body: &str, question: &str) -> Option<String> {
     let sentences = sentences_of(body);
     let stemmed: Vec<Vec<String>> = sentences.iter().map(|s| stems(s)).collect();
     let about = stems(title);
-    let keys: Vec<String> = key_stems(question)
+    let keys: Vec<String> = key_stems(&in_policy_words(question))
         .into_iter()
         .filter(|key| !about.contains(key))
         .collect();
-    // A word of the question that only one sentence has singles that sentence out; a word that
-    // also singles out one item of the sentence's list narrows it to that item.
+    let holders = |key: &String| -> Vec<usize> {
+        (0..sentences.len())
+            .filter(|i| stemmed[*i].contains(key))
+            .collect()
+    };
+    // A word of the question that singles out one item of a sentence's list narrows the answer
+    // to that item («в Москву» → «Москва и область — 1–2 дня», though another sentence names
+    // Moscow's warehouses); else a word that only one sentence has singles that sentence out.
+    let listed: Vec<(usize, &String)> = keys
+        .iter()
+        .flat_map(|key| holders(key).into_iter().map(move |index| (index, key)))
+        .collect();
     let singled: Vec<(usize, &String)> = keys
         .iter()
-        .filter_map(|key| {
-            let holding: Vec<usize> = (0..sentences.len())
-                .filter(|i| stemmed[*i].contains(key))
-                .collect();
-            (holding.len() == 1).then(|| (holding[0], key))
+        .filter_map(|key| match holders(key)[..] {
+            [only] => Some((only, key)),
+            _ => None,
         })
         .collect();
     let narrow = |index: usize, key: &String| -> Option<String> {
@@ -453,7 +461,7 @@ pub fn focused(title: &str, body: &str, question: &str) -> Option<String> {
             )
         })
     };
-    let (index, focus) = singled
+    let (index, focus) = listed
         .iter()
         .find_map(|(index, key)| narrow(*index, key).map(|focus| (*index, focus)))
         .or_else(|| {

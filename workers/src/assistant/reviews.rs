@@ -840,6 +840,14 @@ fn push_unique<T: PartialEq>(list: &mut Vec<T>, items: Vec<T>) {
     }
 }
 
+/// The question a review asks beside its verdict («…в размер. А гарантия на них какая?»): its
+/// last sentence that ends with a question mark.
+pub fn question_in(body: &str) -> Option<&str> {
+    body.split_inclusive(['.', '!', '?', '\n'])
+        .map(str::trim)
+        .rfind(|sentence| sentence.ends_with('?') && sentence.chars().count() > 3)
+}
+
 /// Reads a review: the body as recorded (the text, then «Достоинства: …» and «Недостатки: …»
 /// lines) and its stars.
 pub fn read(body: &str, stars: Option<u8>) -> Reading {
@@ -1080,6 +1088,15 @@ fn join(speech: Speech, items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_question_beside_the_verdict_is_found() {
+        assert_eq!(
+            question_in("Сумка супер, вместительная! А ремень можно отстегнуть?"),
+            Some("А ремень можно отстегнуть?")
+        );
+        assert_eq!(question_in("Всё пришло вовремя, спасибо."), None);
+    }
 
     #[test]
     fn stars_decide_before_words() {

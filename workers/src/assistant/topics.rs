@@ -135,6 +135,17 @@ const DELIVERY: &[&str] = &[
     "в узбекистан",
     "в армени",
     "в киргиз",
+    // Where parcels leave from: the warehouses are part of the delivery terms.
+    "откуда отправля",
+    "откуда вы отправ",
+    "откуда отправка",
+    "откуда идет",
+    "откуда едет",
+    "с какого склад",
+    "какой склад",
+    "где склад",
+    "где ваш склад",
+    "ship from",
 ];
 
 const PAYMENT: &[&str] = &[
@@ -208,7 +219,6 @@ const HOURS: &[&str] = &[
     "режим работы",
     "часы работы",
     "график работы",
-    "до скольки",
     "во сколько работаете",
     "когда работаете",
     "вы работаете",
@@ -245,6 +255,12 @@ const RETURN_STATUS: &[&str] = &[
     "сделала возврат",
     "сдал возврат",
     "сдала возврат",
+    // Asked the other way round: «возврат что там?», «а с возвратом как?».
+    "возврат что там",
+    "возврат как там",
+    "возврат-то что",
+    "с возвратом что",
+    "с возвратом как",
     "my return",
     "return status",
 ];
@@ -351,9 +367,30 @@ fn asks_with_whom(text: &str) -> bool {
     })
 }
 
+/// «До скольки работаете?» asks the hours; «до скольки градусов тепло?» and «до скольки он там
+/// лежит?» do not.
+fn until_when_open(text: &str) -> bool {
+    let Some(at) = text.find("до скольки") else {
+        return false;
+    };
+    let rest = text[at + "до скольки".len()..].trim_start_matches(|c: char| !c.is_alphanumeric());
+    rest.is_empty()
+        || [
+            "работ",
+            "вы ",
+            "отвеч",
+            "открыт",
+            "на связи",
+            "онлайн",
+            "сегодня",
+        ]
+        .iter()
+        .any(|cue| rest.starts_with(cue))
+}
+
 pub fn general(text: &str, intent: Intent, entities: &Entities) -> Option<Topic> {
     let text = fold(text);
-    if any(&text, HOURS) && !asks_with_whom(&text) {
+    if (any(&text, HOURS) || until_when_open(&text)) && !asks_with_whom(&text) {
         return Some(Topic::Hours);
     }
     let personal = !entities.order_id.is_empty() || any(&text, PERSONAL);
@@ -363,9 +400,14 @@ pub fn general(text: &str, intent: Intent, entities: &Entities) -> Option<Topic>
     if any(&text, PAYMENT) && !any(&text, PAYMENT_PROBLEM) && !personal {
         return Some(Topic::Payment);
     }
+    // A greeting may carry the question: «Добрый вечер! Доставляете в Алматы?».
     let about_delivery = matches!(
         intent,
-        Intent::OrderStatus | Intent::Other | Intent::ProductQuestion | Intent::ProductAvailability
+        Intent::OrderStatus
+            | Intent::Other
+            | Intent::Greeting
+            | Intent::ProductQuestion
+            | Intent::ProductAvailability
     );
     // «Я во Владивостоке, сколько ждать посылку?»: waiting, asked from a place, is a question
     // about delivery there.
@@ -434,6 +476,33 @@ mod tests {
     }
 
     #[test]
+    fn where_parcels_leave_from_is_a_delivery_question() {
+        for text in [
+            "откуда вы отправляете посылки?",
+            "а склад у вас где, с какого склада едет",
+        ] {
+            assert_eq!(topic(text, Intent::Other), Some(Topic::Delivery), "{text}");
+        }
+    }
+
+    #[test]
+    fn until_what_time_asks_the_hours_only_of_the_shop() {
+        for text in [
+            "До скольки работаете?",
+            "а вы до скольки?",
+            "до скольки сегодня на связи",
+        ] {
+            assert_eq!(topic(text, Intent::Other), Some(Topic::Hours), "{text}");
+        }
+        for text in [
+            "до скольки градусов в нем тепло? у нас бывает -30",
+            "а куда идти забирать и до скольки он там лежит",
+        ] {
+            assert_ne!(topic(text, Intent::Other), Some(Topic::Hours), "{text}");
+        }
+    }
+
+    #[test]
     fn general_questions_are_told_from_the_shoppers_own_order() {
         for text in [
             "Сколько идёт доставка в Екатеринбург?",
@@ -487,6 +556,8 @@ mod tests {
             "Заказ 123, оформлял возврат футболки. Когда деньги вернут?"
         ));
         assert!(!asks_return_status("Как оформить возврат?"));
+        assert!(asks_return_status("я сдавала платье, а с возвратом что?"));
+        assert!(asks_return_status("возврат как там, одобрили уже?"));
         assert!(asks_money_back("Как быстро вернут деньги после возврата?"));
         assert!(!asks_money_back("Как вернуть товар?"));
         assert!(promo_fails("Промокод не применяется при оформлении"));
