@@ -45,6 +45,30 @@ pub async fn find_product(
         .optional()?)
 }
 
+/// Up to `limit` products whose title holds any of `stems` (lower case, no wildcards): the
+/// candidates when a shopper names a product by its kind («футболка») instead of its article.
+pub async fn products_titled(
+    conn: &mut AsyncPgConnection,
+    scope: TenantScope,
+    stems: &[String],
+    limit: i64,
+) -> Result<Vec<Product>, DbError> {
+    let mut named: Box<
+        dyn BoxableExpression<products::table, diesel::pg::Pg, SqlType = diesel::sql_types::Bool>,
+    > = Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("false"));
+    for stem in stems {
+        named = Box::new(named.or(products::title.ilike(format!("%{stem}%"))));
+    }
+    Ok(products::table
+        .filter(products::tenant_id.eq(scope.tenant_id()))
+        .filter(named)
+        .select(Product::as_select())
+        .order(products::id)
+        .limit(limit)
+        .load(conn)
+        .await?)
+}
+
 /// An order or posting as last synced, with the marketplace it came from.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = orders, check_for_backend(diesel::pg::Pg))]

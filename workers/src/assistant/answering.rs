@@ -438,6 +438,18 @@ impl Answering {
         {
             facts.unknown_article = None;
         }
+        // «Какой размер футболки брать?»: a product named by its kind, when the shop has one.
+        if article.is_none()
+            && facts.product.is_none()
+            && facts.unknown_article.is_none()
+            && facts.order.is_none()
+            && about_a_product(intent)
+        {
+            facts
+                .look_up_by_kind(conn, scope, &turn.text)
+                .await
+                .map_err(db)?;
+        }
         // «Заказ 1456789012, там пуховик»: the proof may come with the number.
         if let Some(found) = facts.order.as_mut()
             && !found.verified

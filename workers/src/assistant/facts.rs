@@ -154,6 +154,40 @@ impl Facts {
         }
     }
 
+    /// The product a question names by its kind («какой размер футболки брать?»), when one
+    /// product of the shop matches the question's words better than any other. Nothing when
+    /// the words fit several equally: then the article is asked for.
+    pub async fn look_up_by_kind(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        scope: TenantScope,
+        question: &str,
+    ) -> Result<Option<&Product>, DbError> {
+        let stems = kind_stems(question);
+        if stems.is_empty() {
+            return Ok(None);
+        }
+        let candidates = catalogue::products_titled(conn, scope, &stems, 20).await?;
+        let score = |product: &Product| {
+            let title = product.title.to_lowercase().replace('ё', "е");
+            stems
+                .iter()
+                .filter(|stem| title.contains(stem.as_str()))
+                .count()
+        };
+        let best = candidates.iter().map(score).max().unwrap_or(0);
+        let mut leaders = candidates
+            .into_iter()
+            .filter(|p| best > 0 && score(p) == best);
+        match (leaders.next(), leaders.next()) {
+            (Some(only), None) => {
+                self.product = Some(only);
+                Ok(self.product.as_ref())
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Adds the articles found for a search that speak to its question and are not here yet,
     /// and returns them.
     pub async fn search_knowledge(
@@ -298,6 +332,73 @@ impl OrderFacts {
     }
 }
 
+/// Words that name what is asked, not a product: a kind is named by the rest.
+const NOT_A_KIND: &[&str] = &[
+    "разме",
+    "какой",
+    "какая",
+    "какие",
+    "каког",
+    "сколь",
+    "скока",
+    "стоит",
+    "стоят",
+    "обхва",
+    "груди",
+    "стопа",
+    "стопы",
+    "брать",
+    "взять",
+    "можно",
+    "нужен",
+    "нужна",
+    "нужно",
+    "купит",
+    "этих",
+    "этот",
+    "этой",
+    "есть",
+    "цена",
+    "почем",
+    "подой",
+    "подск",
+    "пожал",
+    "здрав",
+    "добры",
+    "хочу",
+    "вашу",
+    "ваши",
+    "ваше",
+    "ваша",
+    "товар",
+    "заказ",
+    "наличи",
+    "рост",
+    "весом",
+    "длина",
+    "длину",
+    "ноги",
+];
+
+/// The stems of a question's words that may name a product's kind: five letters of each word
+/// of four or more, folded, the question's own words («размер», «сколько») left out.
+fn kind_stems(question: &str) -> Vec<String> {
+    let folded = question.to_lowercase().replace('ё', "е");
+    let mut stems: Vec<String> = Vec::new();
+    for word in folded.split(|c: char| !c.is_alphabetic()) {
+        let stem: String = word.chars().take(5).collect();
+        if word.chars().count() >= 4
+            && !NOT_A_KIND
+                .iter()
+                .any(|not| stem.starts_with(not) || not.starts_with(&stem))
+            && !stems.contains(&stem)
+        {
+            stems.push(stem);
+        }
+    }
+    stems
+}
+
 pub fn describe_product(product: &Product) -> String {
     let price = super::card::price(product).unwrap_or_else(|| "неизвестна".to_owned());
     let stock = product
@@ -321,6 +422,15 @@ mod tests {
 
     use super::OrderFacts;
     use crate::assistant::order_status;
+
+    #[test]
+    fn a_kind_is_named_by_the_words_that_are_not_the_question() {
+        assert_eq!(
+            super::kind_stems("Какой размер футболки брать при росте 178?"),
+            ["футбо"]
+        );
+        assert!(super::kind_stems("сколько стоит?").is_empty());
+    }
 
     fn posting(verified: bool) -> OrderFacts {
         let order = Order {

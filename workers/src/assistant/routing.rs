@@ -291,11 +291,31 @@ const KEY_ROWS: &[&str] = &[
 /// Real words that are also runs of neighbouring keys.
 const ROW_WORDS: &[&str] = &["про", "рол", "ить", "type", "tyu"];
 
+/// Chat shorthand written without vowels: «спс» is thanks, not noise.
+const SHORTHAND: &[&str] = &[
+    "спс",
+    "спсб",
+    "пжл",
+    "пжлст",
+    "плз",
+    "пж",
+    "мб",
+    "хз",
+    "тк",
+    "чтд",
+    "thx",
+    "pls",
+    "plz",
+];
+
 /// A word is noise when it repeats one or two letters («аааа», «пппп»), has no vowel, starts
 /// with a letter no Russian word starts with («ъъ»), or is a run along a keyboard row.
 fn noise(word: &str) -> bool {
     let lower = word.to_lowercase();
     let letters: Vec<char> = lower.chars().filter(|c| c.is_alphabetic()).collect();
+    if SHORTHAND.contains(&letters.iter().collect::<String>().as_str()) {
+        return false;
+    }
     if letters.first().is_some_and(|c| matches!(c, 'ъ' | 'ь')) {
         return true;
     }
@@ -856,6 +876,8 @@ mod tests {
         assert!(gibberish("asdf jkl"));
         assert!(!gibberish("про заказ"));
         assert!(gibberish("ъъ"));
+        assert!(!gibberish("спс!"));
+        assert!(!gibberish("ок спс"));
         assert_eq!(routed("пппп", ChannelKind::Telegram, None), Route::Clarify);
         assert_eq!(
             routed(
