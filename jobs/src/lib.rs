@@ -13,9 +13,7 @@ pub mod topics;
 mod unsubscribe;
 pub mod wake;
 
-pub use operator_events::{
-    AccountAction, ConversationAction, DeliveryReceipt, MessageAction, OperatorEvent,
-};
+pub use operator_events::{AccountAction, DeliveryReceipt, OperatorEvent};
 pub use payloads::{
     BillingJob, CheckAccount, ConversationTurn, Deliver, InboundEvent, Notify, PollInbox,
     SyncAccount,

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use otklik_schema::{
-    AccountId, ChannelId, Connection, ConversationId, ConversationMode, DeliveryStatus,
-    HandoffReason, MessageId, UserId,
+    AccountId, ChannelId, Connection, ConversationAction, ConversationId, ConversationMode,
+    DeliveryStatus, HandoffReason, MessageAction, MessageId, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -91,33 +91,6 @@ pub enum OperatorEvent {
     },
     /// A user's sessions ended: their dashboards close the socket and ask for a sign-in.
     SessionRevoked { user_id: UserId },
-}
-
-/// What a person posted into a conversation, named as the audit log names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MessageAction {
-    #[serde(rename = "conversation.reply")]
-    Reply,
-    #[serde(rename = "conversation.note")]
-    Note,
-    #[serde(rename = "conversation.approve_draft")]
-    ApproveDraft,
-}
-
-/// How a conversation's handling changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ConversationAction {
-    #[serde(rename = "conversation.take_over")]
-    TakeOver,
-    #[serde(rename = "conversation.assign")]
-    Assign,
-    #[serde(rename = "conversation.return_to_bot")]
-    ReturnToBot,
-    #[serde(rename = "conversation.close")]
-    Close,
-    /// The shopper removed the dialog at the messenger.
-    #[serde(rename = "conversation.closed_by_shopper")]
-    ClosedByShopper,
 }
 
 /// What happened to a marketplace account.

@@ -297,6 +297,28 @@ text_enum! {
 }
 
 text_enum! {
+    /// How a person (or the shopper) changed a conversation's handling: the audit log's action
+    /// and the live event's.
+    ConversationAction {
+        TakeOver = "conversation.take_over",
+        Assign = "conversation.assign",
+        ReturnToBot = "conversation.return_to_bot",
+        Close = "conversation.close",
+        /// The shopper removed the dialog at the messenger.
+        ClosedByShopper = "conversation.closed_by_shopper",
+    }
+}
+
+text_enum! {
+    /// What a person posted into a conversation: the audit log's action and the live event's.
+    MessageAction {
+        Reply = "conversation.reply",
+        Note = "conversation.note",
+        ApproveDraft = "conversation.approve_draft",
+    }
+}
+
+text_enum! {
     /// Who resolved a conversation: what a shopper's rating is credited to.
     Resolver {
         Bot = "bot",

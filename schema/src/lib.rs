@@ -8,9 +8,10 @@ pub use ids::{
     AccountId, ChannelId, ConversationId, CustomerId, MessageId, SyncRunId, TenantId, UserId,
 };
 pub use kinds::{
-    AccountState, AlertKind, Author, BillingCurrency, ChannelKind, Connection, ConversationMode,
-    DeliveryStatus, Direction, HandoffReason, Locale, Marketplace, PaymentPurpose, PaymentStatus,
-    Resolver, Role, SyncHealth, SyncKind, UnknownVariant, WithdrawReason,
+    AccountState, AlertKind, Author, BillingCurrency, ChannelKind, Connection, ConversationAction,
+    ConversationMode, DeliveryStatus, Direction, HandoffReason, Locale, Marketplace, MessageAction,
+    PaymentPurpose, PaymentStatus, Resolver, Role, SyncHealth, SyncKind, UnknownVariant,
+    WithdrawReason,
 };
 
 /// The SQL migrations, compiled into every binary that can migrate.

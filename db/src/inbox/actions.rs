@@ -4,7 +4,10 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, QueryableByName};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use otklik_schema::schema::users;
-use otklik_schema::{ConversationId, ConversationMode, DeliveryStatus, MessageId, Role, UserId};
+use otklik_schema::{
+    ConversationAction, ConversationId, ConversationMode, DeliveryStatus, MessageAction, MessageId,
+    Role, UserId,
+};
 use serde_json::{Value, json};
 
 use crate::{DbError, TenantScope};
@@ -70,13 +73,13 @@ pub enum Transition {
 }
 
 impl Transition {
-    /// The audit-log action.
-    pub fn action(self) -> &'static str {
+    /// The audit log's and the live event's name for it.
+    pub fn action(self) -> ConversationAction {
         match self {
-            Transition::TakeOver => "conversation.take_over",
-            Transition::Assign(_) => "conversation.assign",
-            Transition::ReturnToBot => "conversation.return_to_bot",
-            Transition::Close => "conversation.close",
+            Transition::TakeOver => ConversationAction::TakeOver,
+            Transition::Assign(_) => ConversationAction::Assign,
+            Transition::ReturnToBot => ConversationAction::ReturnToBot,
+            Transition::Close => ConversationAction::Close,
         }
     }
 
@@ -140,7 +143,15 @@ pub async fn transition(
             "from": {"mode": now.mode, "assignee_id": now.assignee_id},
             "to": {"mode": to.mode, "assignee_id": to.assignee_id},
         });
-        audit(conn, scope, actor, transition.action(), id, details).await?;
+        audit(
+            conn,
+            scope,
+            actor,
+            transition.action().as_str(),
+            id,
+            details,
+        )
+        .await?;
         Ok(true)
     })
     .await
@@ -270,7 +281,15 @@ pub async fn reply(
         .await?;
         let took_over = now.mode != ConversationMode::Operator;
         let details = json!({"message_id": message, "took_over": took_over});
-        audit(conn, scope, actor, "conversation.reply", id, details).await?;
+        audit(
+            conn,
+            scope,
+            actor,
+            MessageAction::Reply.as_str(),
+            id,
+            details,
+        )
+        .await?;
         Ok(Posted {
             entry: entry(conn, scope, id, message).await?,
             replayed: false,
@@ -326,7 +345,7 @@ pub async fn note(
             conn,
             scope,
             actor,
-            "conversation.note",
+            MessageAction::Note.as_str(),
             id,
             json!({"note_id": note}),
         )
@@ -418,7 +437,7 @@ pub async fn approve_draft(
             conn,
             scope,
             actor,
-            "conversation.approve_draft",
+            MessageAction::ApproveDraft.as_str(),
             id,
             details,
         )

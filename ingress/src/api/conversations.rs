@@ -40,10 +40,10 @@ use otklik_db::inbox::{
 };
 use otklik_db::marketplace_inbox::ORIGIN_MARKETPLACE;
 use otklik_db::{TenantScope, users};
-use otklik_jobs::{ConversationAction, Deliver, MessageAction, OperatorEvent, topics};
+use otklik_jobs::{Deliver, OperatorEvent, topics};
 use otklik_schema::{
     Author, ChannelId, ChannelKind, ConversationId, ConversationMode, CustomerId, DeliveryStatus,
-    Direction, MessageId, Role, UserId,
+    Direction, MessageAction, MessageId, Role, UserId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -527,12 +527,7 @@ async fn change(
     if changed {
         let event = OperatorEvent::Conversation {
             conversation_id: id,
-            action: match transition {
-                Transition::TakeOver => ConversationAction::TakeOver,
-                Transition::Assign(_) => ConversationAction::Assign,
-                Transition::ReturnToBot => ConversationAction::ReturnToBot,
-                Transition::Close => ConversationAction::Close,
-            },
+            action: transition.action(),
             mode: Some(conversation.mode),
             assignee_id: conversation.assignee_id,
             by: Some(principal.user),

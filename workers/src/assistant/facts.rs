@@ -332,14 +332,11 @@ impl OrderFacts {
     }
 }
 
-/// Words that name what is asked, not a product: a kind is named by the rest.
+/// Words of size and price questions, beyond the chatter every question has
+/// ([`quotes::key_stems`]): what is asked, not which product.
 const NOT_A_KIND: &[&str] = &[
     "разме",
-    "какой",
-    "какая",
-    "какие",
     "каког",
-    "сколь",
     "скока",
     "стоит",
     "стоят",
@@ -349,30 +346,18 @@ const NOT_A_KIND: &[&str] = &[
     "стопы",
     "брать",
     "взять",
-    "можно",
     "нужен",
     "нужна",
-    "нужно",
     "купит",
     "этих",
-    "этот",
     "этой",
-    "есть",
     "цена",
-    "почем",
     "подой",
-    "подск",
-    "пожал",
-    "здрав",
-    "добры",
-    "хочу",
     "вашу",
     "ваши",
     "ваше",
     "ваша",
-    "товар",
-    "заказ",
-    "наличи",
+    "налич",
     "рост",
     "весом",
     "длина",
@@ -380,23 +365,14 @@ const NOT_A_KIND: &[&str] = &[
     "ноги",
 ];
 
-/// The stems of a question's words that may name a product's kind: five letters of each word
-/// of four or more, folded, the question's own words («размер», «сколько») left out.
+/// The stems of a question's words that may name a product's kind: words of four letters or
+/// more, the question's own words («размер», «сколько») left out.
 fn kind_stems(question: &str) -> Vec<String> {
-    let folded = question.to_lowercase().replace('ё', "е");
-    let mut stems: Vec<String> = Vec::new();
-    for word in folded.split(|c: char| !c.is_alphabetic()) {
-        let stem: String = word.chars().take(5).collect();
-        if word.chars().count() >= 4
-            && !NOT_A_KIND
-                .iter()
-                .any(|not| stem.starts_with(not) || not.starts_with(&stem))
-            && !stems.contains(&stem)
-        {
-            stems.push(stem);
-        }
-    }
-    stems
+    quotes::key_stems(question)
+        .into_iter()
+        .filter(|stem| stem.chars().count() >= 4)
+        .filter(|stem| !NOT_A_KIND.iter().any(|not| stem.starts_with(not)))
+        .collect()
 }
 
 pub fn describe_product(product: &Product) -> String {

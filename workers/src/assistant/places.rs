@@ -84,7 +84,7 @@ const ALL_OF_RUSSIA: &[&str] = &[
 ];
 
 /// The regions of the Russian cities a question names, as shops' terms name them.
-pub fn regions_named(question: &str) -> impl Iterator<Item = &'static str> {
+fn regions_named(question: &str) -> impl Iterator<Item = &'static str> {
     let question = fold(question);
     REGIONS
         .iter()

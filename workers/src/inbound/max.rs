@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use otklik_db::channels::Channel;
 use otklik_db::conversations::NewInbound;
 use otklik_db::shopper_events;
-use otklik_jobs::{ConversationAction, OperatorEvent};
+use otklik_jobs::OperatorEvent;
 use otklik_messengers::max::Recipient;
 use otklik_messengers::max::updates::{ChatType, Message, Update, User};
-use otklik_schema::{ChannelKind, ConversationMode};
+use otklik_schema::{ChannelKind, ConversationAction, ConversationMode};
 use serde_json::{Value, json};
 
 use super::greeting::{self, Started, is_russian};
